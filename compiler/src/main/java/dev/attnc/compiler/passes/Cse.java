@@ -1,0 +1,24 @@
+package dev.attnc.compiler.passes;
+
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.Expr;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Common subexpressions: makes equal subtrees one object (interning), across the score and the
+ * mask. Inlining copies a function body at each call, so {@code q - kv} written in two masks is two
+ * trees until here; code generators name each shared node once and compute it once.
+ */
+public final class Cse {
+    private Cse() {}
+
+    public static Attention run(Attention a) {
+        Map<Expr, Expr> canonical = new HashMap<>();
+        return a.with(intern(a.score(), canonical), intern(a.mask(), canonical));
+    }
+
+    static Expr intern(Expr root, Map<Expr, Expr> canonical) {
+        return Rewrite.bottomUp(root, e -> canonical.computeIfAbsent(e, k -> k));
+    }
+}

@@ -1,0 +1,50 @@
+package dev.attnc.compiler.passes;
+
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Expr.*;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * IR → facts: the {@link Dependence} of every node. b and h are per head, q per row, kv per column,
+ * the score per element; sizes, parameters and constants are constant; an operation depends on
+ * what its operands depend on (a tensor read, on its indices).
+ */
+public final class IndexDependence {
+    private final Map<Expr, Dependence> facts = new HashMap<>();
+
+    private IndexDependence() {}
+
+    public static Map<Expr, Dependence> analyze(Attention a) {
+        IndexDependence d = new IndexDependence();
+        d.of(a.score());
+        d.of(a.mask());
+        return d.facts;
+    }
+
+    public static Dependence of(Expr e, Map<Expr, Dependence> facts) {
+        Dependence d = facts.get(e);
+        return d != null ? d : new IndexDependence().of(e);
+    }
+
+    private Dependence of(Expr e) {
+        Dependence known = facts.get(e);
+        if (known != null) return known;
+        Dependence d = switch (e) {
+            case Index i -> switch (i.axis()) {
+                case B, H -> Dependence.HEAD;
+                case Q -> Dependence.ROW;
+                case KV -> Dependence.COLUMN;
+            };
+            case Score s -> Dependence.ELEMENT;
+            default -> {
+                Dependence acc = Dependence.CONSTANT;
+                for (Expr c : e.children()) acc = acc.join(of(c));
+                yield acc;
+            }
+        };
+        facts.put(e, d);
+        return d;
+    }
+}

@@ -1,0 +1,255 @@
+package dev.attnc.ffm.cuda;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One GPU's primary context and one stream: loads modules, owns device memory, launches and times
+ * kernels. Closing it frees every buffer and module still open, destroys the stream and releases
+ * the primary context.
+ *
+ * <p>The primary context (not {@code cuCtxCreate}) is the one the CUDA runtime, PyTorch and other
+ * libraries share, so memory can be handed between them. The CUDA "current context" is a
+ * per-thread setting, so every method makes this context current first; an instance is still meant
+ * for one thread at a time.
+ *
+ * <p>The stream is a blocking one ({@code CU_STREAM_DEFAULT}): the synchronous copies and memsets
+ * below run on the legacy default stream, which waits for it, so a download after a launch sees
+ * the kernel's results without an explicit synchronize. A non-blocking stream would race there.
+ */
+public final class CudaContext implements AutoCloseable {
+    private final CudaDriver driver;
+    private final CudaDevice device;
+    private final int handle;
+    private final MemorySegment context;
+    private final MemorySegment stream;
+    private final Set<Owned> owned = new LinkedHashSet<>();
+    private boolean closed;
+
+    private CudaContext(CudaDriver driver, CudaDevice device, int handle, MemorySegment context,
+            MemorySegment stream) {
+        this.driver = driver;
+        this.device = device;
+        this.handle = handle;
+        this.context = context;
+        this.stream = stream;
+    }
+
+    /** Retains {@code device}'s primary context and creates a stream on it. */
+    public static CudaContext open(CudaDevice device) {
+        CudaDriver driver = CudaDriver.get();
+        int handle = driver.cuDeviceGet(device.ordinal());
+        MemorySegment context = driver.cuDevicePrimaryCtxRetain(handle);
+        try {
+            driver.cuCtxSetCurrent(context);
+            return new CudaContext(driver, device, handle, context, driver.cuStreamCreate(0));
+        } catch (RuntimeException e) {
+            driver.cuDevicePrimaryCtxRelease(handle);
+            throw e;
+        }
+    }
+
+    public CudaDevice device() {
+        return device;
+    }
+
+    /** Makes this context current on the calling thread and returns the driver. */
+    CudaDriver bind() {
+        if (closed) {
+            throw new IllegalStateException("the CUDA context of " + device.name() + " is closed");
+        }
+        driver.cuCtxSetCurrent(context);
+        return driver;
+    }
+
+    /** Loads PTX text or a cubin; a PTX that fails to JIT throws with ptxas's log in the message. */
+    public CudaModule module(byte[] image) {
+        CudaDriver d = bind();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate(image.length + 1L); // zeroed: the NUL that PTX text needs
+            MemorySegment.copy(image, 0, data, JAVA_BYTE, 0, image.length);
+            return own(new CudaModule(this, d.cuModuleLoadDataEx(data)));
+        }
+    }
+
+    public CudaFunction function(CudaModule module, String name) {
+        return new CudaFunction(this, module, name, bind().cuModuleGetFunction(module.handle(), name));
+    }
+
+    /** Uninitialised device memory. */
+    public DeviceBuffer alloc(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("allocation of " + bytes + " bytes");
+        }
+        return own(new DeviceBuffer(this, bind().cuMemAlloc(bytes), bytes));
+    }
+
+    /** A new buffer holding a copy of {@code host} (native or heap memory). */
+    public DeviceBuffer upload(MemorySegment host) {
+        DeviceBuffer buffer = alloc(host.byteSize());
+        try {
+            upload(host, buffer);
+            return buffer;
+        } catch (RuntimeException e) {
+            buffer.close();
+            throw e;
+        }
+    }
+
+    /** Copies all of {@code host} to the start of {@code dst}. */
+    public void upload(MemorySegment host, DeviceBuffer dst) {
+        fits(host, dst);
+        CudaDriver d = bind();
+        if (host.isNative()) {
+            d.cuMemcpyHtoD(dst.address(), host, host.byteSize());
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            d.cuMemcpyHtoD(dst.address(), arena.allocate(host.byteSize()).copyFrom(host), host.byteSize());
+        }
+    }
+
+    /** Fills all of {@code host} from the start of {@code src}, after the work queued so far. */
+    public void download(DeviceBuffer src, MemorySegment host) {
+        fits(host, src);
+        CudaDriver d = bind();
+        if (host.isNative()) {
+            d.cuMemcpyDtoH(host, src.address(), host.byteSize());
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment staging = arena.allocate(host.byteSize());
+            d.cuMemcpyDtoH(staging, src.address(), host.byteSize());
+            host.copyFrom(staging);
+        }
+    }
+
+    private static void fits(MemorySegment host, DeviceBuffer buffer) {
+        if (host.byteSize() > buffer.bytes()) {
+            throw new IllegalArgumentException(
+                    "copy of " + host.byteSize() + " bytes does not fit a device buffer of " + buffer.bytes());
+        }
+    }
+
+    /** Sets every byte of {@code buffer} to {@code value}. */
+    public void memset(DeviceBuffer buffer, byte value) {
+        bind().cuMemsetD8(buffer.address(), value, buffer.bytes());
+    }
+
+    /** Sets every 4-byte word, e.g. to {@code Float.floatToRawIntBits(Float.NaN)} to poison an output. */
+    public void memset32(DeviceBuffer buffer, int value) {
+        if (buffer.bytes() % 4 != 0) {
+            throw new IllegalArgumentException("memset32 of a buffer of " + buffer.bytes() + " bytes");
+        }
+        bind().cuMemsetD32(buffer.address(), value, buffer.bytes() / 4);
+    }
+
+    /**
+     * Queues {@code function} on this context's stream. {@code args} follow the kernel's parameter
+     * list; see {@link KernelParams#pack} for the Java type that stands for each C type. Errors in
+     * the launch's configuration throw here; faults while the kernel runs surface at the next
+     * {@link #synchronize()}, download or timing.
+     */
+    public void launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, Object... args) {
+        CudaDriver d = bind();
+        try (Arena arena = Arena.ofConfined()) {
+            d.cuLaunchKernel(function.handle(), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
+                    sharedBytes, stream, KernelParams.pack(arena, args));
+        } catch (CudaException e) {
+            throw new CudaException(e.call(), e.code(), e.getMessage() + " [kernel " + function.name() + ", grid "
+                    + grid + ", block " + block + ", " + sharedBytes + " B dynamic shared memory]");
+        }
+    }
+
+    /** Waits for the stream; reports faults of kernels launched before. */
+    public void synchronize() {
+        bind().cuStreamSynchronize(stream);
+    }
+
+    /**
+     * GPU time of the work {@code launches} queues on this context, in milliseconds, from two
+     * events around it. Warm up first: the first launch of a module includes its lazy loading.
+     */
+    public float timeMs(Runnable launches) {
+        CudaDriver d = bind();
+        MemorySegment start = d.cuEventCreate(0);
+        try {
+            MemorySegment end = d.cuEventCreate(0);
+            try {
+                d.cuEventRecord(start, stream);
+                launches.run();
+                bind().cuEventRecord(end, stream);
+                d.cuEventSynchronize(end);
+                return d.cuEventElapsedTime(start, end);
+            } finally {
+                d.cuEventDestroy(end);
+            }
+        } finally {
+            d.cuEventDestroy(start);
+        }
+    }
+
+    private <T extends Owned> T own(T resource) {
+        owned.add(resource);
+        return resource;
+    }
+
+    void free(DeviceBuffer buffer, long address) {
+        owned.remove(buffer);
+        bind().cuMemFree(address);
+    }
+
+    void unload(CudaModule module, MemorySegment moduleHandle) {
+        owned.remove(module);
+        bind().cuModuleUnload(moduleHandle);
+    }
+
+    /**
+     * Frees what is still owned, newest first, then the stream and the context. Every step runs
+     * even when one fails (after a kernel fault every call fails); the first failure is thrown.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        RuntimeException failure = null;
+        List<Owned> left = new ArrayList<>(owned);
+        for (Owned resource : left.reversed()) {
+            try {
+                resource.close();
+            } catch (RuntimeException e) {
+                failure = first(failure, e);
+            }
+        }
+        try {
+            bind().cuStreamDestroy(stream);
+        } catch (RuntimeException e) {
+            failure = first(failure, e);
+        }
+        closed = true;
+        try {
+            driver.cuCtxSetCurrent(MemorySegment.NULL);
+            driver.cuDevicePrimaryCtxRelease(handle);
+        } catch (RuntimeException e) {
+            failure = first(failure, e);
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static RuntimeException first(RuntimeException failure, RuntimeException e) {
+        if (failure == null) {
+            return e;
+        }
+        failure.addSuppressed(e);
+        return failure;
+    }
+}
