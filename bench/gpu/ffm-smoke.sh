@@ -7,7 +7,7 @@
 #   bench/gpu/ffm-smoke.sh run    there (device tool, carry [".device"]): runs every test of the
 #                                 package, the @Tag("gpu") ones included; log in $OUT when set
 set -euo pipefail
-top=$(git rev-parse --show-toplevel)
+top=$(cd "$(dirname "$0")/../.." && pwd)   # the device's copy of the tree has no .git
 cd "$top"
 junit=org/junit/platform/junit-platform-console-standalone/1.13.4/junit-platform-console-standalone-1.13.4.jar
 
@@ -27,10 +27,16 @@ case "${1:-}" in
   run)
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader || true
     log=${OUT:-/tmp}/ffm-smoke.log
-    set -o pipefail
+    rc=0
     bash .device/boot.sh java --enable-native-access=ALL-UNNAMED -jar .device/$(basename $junit) execute \
       --disable-banner --disable-ansi-colors --details=tree -cp .device/classes \
-      --select-package dev.attnc.ffm.cuda 2>&1 | tee "$log"
+      --select-package dev.attnc.ffm.cuda 2>&1 | tee "$log" || rc=$?
+    # Once more without ATTNC_NVRTC (boot.sh sets it): NVRTC must be found by the search alone.
+    env -u ATTNC_NVRTC /tmp/attnc-jre/jre/bin/java --enable-native-access=ALL-UNNAMED -jar .device/$(basename $junit) \
+      execute --disable-banner --disable-ansi-colors --details=summary -cp .device/classes \
+      --select-method dev.attnc.ffm.cuda.CudaGpuTest#compileErrorCarriesTheNvrtcLog 2>&1 \
+      | grep -E '^\[ffm\]|tests (successful|failed)' || rc=$?
+    exit $rc
     ;;
   *)
     echo "usage: $0 pack|run" >&2

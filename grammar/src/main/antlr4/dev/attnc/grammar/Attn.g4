@@ -20,7 +20,7 @@ type
     ;
 
 // `score = ...` and `mask = ...` inside an attention; the keywords double as clause names.
-clause : kind=(SCORE | MASK) '=' expr ;
+clause : kind=(SCORE | MASK) '=' body ;
 
 body
     : '{' sep* (statement sep+)* expr sep* '}'                         # BlockBody

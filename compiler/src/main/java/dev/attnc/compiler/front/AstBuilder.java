@@ -56,7 +56,7 @@ final class AstBuilder extends AttnBaseVisitor<Object> {
         Clause score = null;
         Clause mask = null;
         for (ClauseContext c : ctx.clause()) {
-            Clause clause = new Clause(span(c.kind), expr(c.expr()));
+            Clause clause = new Clause(span(c.kind), body(c.body()));
             if (c.kind.getType() == AttnParser.SCORE) {
                 if (score != null) diagnostics.error("def.duplicate-clause", clause.span(), "score", score.span().line());
                 else score = clause;

@@ -71,8 +71,9 @@ class CudaGpuTest {
 
     @Test
     void saxpyRunsCorrectlyAndIsTimed() {
-        CompiledKernel first = nvrtc.compile(SAXPY, "saxpy.cu", List.of("--gpu-architecture=" + cuda.device().smArch()));
-        CompiledKernel again = nvrtc.compile(SAXPY, "saxpy.cu", List.of("--gpu-architecture=" + cuda.device().smArch()));
+        List<String> options = List.of("--gpu-architecture=" + cuda.device().smArch());
+        CompiledKernel first = nvrtc.compile(SAXPY, "saxpy.cu", options);
+        CompiledKernel again = nvrtc.compile(SAXPY, "saxpy.cu", options);
         assertTrue(first.cubin().length > 0);
         CudaFunction saxpy = cuda.function(cuda.module(first.image()), "saxpy");
         assertEquals(0, saxpy.localBytes(), "saxpy spills");

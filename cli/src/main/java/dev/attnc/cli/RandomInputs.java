@@ -1,0 +1,68 @@
+package dev.attnc.cli;
+
+import dev.attnc.AttnInputException;
+import dev.attnc.DType;
+import dev.attnc.Tensor;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.ParamDecl;
+import dev.attnc.compiler.ir.Poly;
+import dev.attnc.compiler.ir.Type;
+import dev.attnc.compiler.passes.RangeAnalysis;
+import java.util.Arrays;
+import java.util.Map;
+
+/** Random Q, K, V for {@code --shape}, and random tensor arguments for {@code --random-args}. */
+final class RandomInputs {
+    private RandomInputs() {}
+
+    static Sizes parseShape(String shape) {
+        String[] parts = shape.split(",");
+        if (parts.length != 6) throw new AttnInputException("--shape needs B,H,H_KV,Q_LEN,KV_LEN,D (six numbers), but got '" + shape + "'");
+        int[] v = new int[6];
+        try {
+            for (int i = 0; i < 6; i++) v[i] = Integer.parseInt(parts[i].trim());
+        } catch (NumberFormatException e) {
+            throw new AttnInputException("--shape needs six integers B,H,H_KV,Q_LEN,KV_LEN,D, but got '" + shape + "'");
+        }
+        try {
+            return new Sizes(v[0], v[1], v[2], v[3], v[4], v[5]);
+        } catch (IllegalArgumentException e) {
+            throw new AttnInputException("--shape " + shape + ": " + e.getMessage());
+        }
+    }
+
+    static Tensor[] qkv(Sizes s, DType dtype, long seed) {
+        return new Tensor[] {
+            Tensor.random(dtype, seed, s.B(), s.H(), s.Q_LEN(), s.D()),
+            Tensor.random(dtype, seed + 1, s.B(), s.H_KV(), s.KV_LEN(), s.D()),
+            Tensor.random(dtype, seed + 2, s.B(), s.H_KV(), s.KV_LEN(), s.D())};
+    }
+
+    /**
+     * Fills tensor parameters the caller did not give: floats uniform in [-1, 1), bools random, ints
+     * in [0, 16) — sorted for a 1-D int tensor, so that document-id tensors look like packed documents.
+     */
+    static void fillTensors(Attention a, Sizes s, Map<String, Object> args, long seed) {
+        for (ParamDecl p : a.params()) {
+            if (!(p instanceof ParamDecl.Tensor t) || args.containsKey(p.name())) continue;
+            long[] shape = t.tensor().dims().stream().mapToLong(d -> {
+                Poly poly = RangeAnalysis.analyze(d).get(d).lo();
+                return poly.eval(s.asMap());
+            }).toArray();
+            DType dtype = switch (t.tensor().elementType()) {
+                case FLOAT -> DType.F32;
+                case INT -> DType.I32;
+                case BOOL -> DType.BOOL;
+            };
+            Tensor x = Tensor.random(dtype, seed + p.name().hashCode(), shape);
+            if (t.tensor().elementType() == Type.INT && shape.length == 1) {
+                int[] ints = new int[(int) x.elementCount()];
+                for (int i = 0; i < ints.length; i++) ints[i] = (int) x.getLong(i);
+                Arrays.sort(ints);
+                x = Tensor.ofInts(ints, shape);
+            }
+            args.put(p.name(), x);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package dev.attnc.cli;
+
+import dev.attnc.AttentionKernel;
+import dev.attnc.Attnc;
+import dev.attnc.Backends;
+import dev.attnc.Check;
+import dev.attnc.DType;
+import dev.attnc.Program;
+import dev.attnc.Result;
+import dev.attnc.Target;
+import dev.attnc.Tensor;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.io.Npy;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code attnc run}: one call of an attention on a backend, from .npy files or random inputs. */
+@Command(name = "run", description = "Run an attention on Q, K, V (.npy files or random data of a shape).")
+final class RunCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "FILE")
+    Path file;
+
+    @Option(names = "--attention", paramLabel = "NAME", description = "which attention (may be left out when the file has one)")
+    String attention;
+
+    @Option(names = "--target", paramLabel = "TARGET", defaultValue = "java", description = "java (default), opencl or cuda")
+    String target;
+
+    @Option(names = "--device", paramLabel = "N", defaultValue = "0", description = "device number, as `attnc devices` lists them")
+    int device;
+
+    static final class Data {
+        @ArgGroup(exclusive = false)
+        Files files;
+
+        @Option(names = "--shape", paramLabel = "B,H,H_KV,Q_LEN,KV_LEN,D", description = "random inputs of this shape")
+        String shape;
+    }
+
+    static final class Files {
+        @Option(names = "--q", required = true, paramLabel = "Q.npy") Path q;
+        @Option(names = "--k", required = true, paramLabel = "K.npy") Path k;
+        @Option(names = "--v", required = true, paramLabel = "V.npy") Path v;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Data data;
+
+    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "f32", description = "storage type of random inputs: f32, f16, bf16")
+    String dtype;
+
+    @Option(names = "--seed", defaultValue = "1", description = "seed of random inputs")
+    long seed;
+
+    @Option(names = "--arg", paramLabel = "NAME=VALUE", description = "an argument: a number, true/false, or a .npy file for a tensor")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = "--random-args", description = "fill tensor arguments that are not given with random data of their shape")
+    boolean randomArgs;
+
+    @Option(names = "--scale", paramLabel = "S", description = "softmax scale (default 1/sqrt(D))")
+    Double scale;
+
+    @Option(names = "--out", paramLabel = "O.npy") Path out;
+
+    @Option(names = "--lse", paramLabel = "LSE.npy") Path lse;
+
+    @Option(names = "--check", description = "compare with the reference interpreter; exit 3 if it differs")
+    boolean check;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        Program program = Attnc.compile(file);
+        Tensor[] qkv = data.shape != null
+                ? RandomInputs.qkv(RandomInputs.parseShape(data.shape), DType.parse(dtype), seed)
+                : new Tensor[] {Npy.read(data.files.q), Npy.read(data.files.k), Npy.read(data.files.v)};
+        Map<String, Object> arguments = new LinkedHashMap<>(Args.parse(args));
+        PrintWriter o = spec.commandLine().getOut();
+        try (AttentionKernel kernel = program.kernel(attention, Backends.open(Target.parse(target), device))) {
+            Sizes sizes = dev.attnc.Inputs.sizes(qkv[0], qkv[1], qkv[2]);
+            if (randomArgs) RandomInputs.fillTensors(kernel.attention(), sizes, arguments, seed);
+            AttentionKernel.Prepared prepared = kernel.prepare(qkv[0], qkv[1], qkv[2], arguments, scale == null ? Double.NaN : scale);
+            Result r = kernel.run(prepared);
+            long[] counts = r.plan().counts();
+            o.printf(Locale.ROOT, "%s on %s (%s), %s %s%n", kernel.attention().name(), kernel.backend().name(), kernel.backend().device(),
+                    qkv[0].dtype().displayName(), shapeText(sizes));
+            o.printf(Locale.ROOT, "plan: %s, %dx%d tiles: %d full, %d partial, %d empty%n", r.plan().method(), r.plan().blockM,
+                    r.plan().blockN, counts[1], counts[2], counts[0]);
+            o.printf(Locale.ROOT, "kernel: %.3f ms%n", r.kernelNanos() / 1e6);
+            if (out != null) Npy.write(out, r.o());
+            if (lse != null) Npy.write(lse, r.lse());
+            if (check) {
+                Check.Report report = Check.against(kernel.attention(), prepared.inputs(), r);
+                o.printf(Locale.ROOT, "check against the reference: max |dO| = %.3g, max |dLSE| = %.3g, non-finite = %d (tolerance %.0e): %s%n",
+                        report.maxErrorO(), report.maxErrorLse(), report.nonFinite(), report.tolerance(), report.passed() ? "ok" : "FAILED");
+                o.flush();
+                return report.passed() ? Main.OK : Main.CHECK_FAILED;
+            }
+        }
+        o.flush();
+        return Main.OK;
+    }
+
+    static String shapeText(Sizes s) {
+        return String.format(Locale.ROOT, "B=%d H=%d H_KV=%d Q_LEN=%d KV_LEN=%d D=%d", s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), s.D());
+    }
+}

@@ -1,0 +1,186 @@
+package dev.attnc.compiler.codegen.cuda;
+
+import dev.attnc.compiler.codegen.c.CPrinter;
+import dev.attnc.compiler.codegen.c.Dialect;
+import dev.attnc.compiler.codegen.c.Names;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.passes.Dependence;
+import dev.attnc.compiler.passes.Exprs;
+import dev.attnc.compiler.passes.IndexDependence;
+import dev.attnc.compiler.passes.RangeAnalysis;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An attention's score and mask as CUDA statements for the tensor-core kernel, where each value is
+ * computed once at the level its {@link Dependence} allows: per (b, h) before any loop; per query
+ * row once per thread for each of the {@code ROWS} rows it holds (into {@code r_tN[ri]}); per key
+ * once per tile for each of the {@code COLS} keys it holds ({@code c_tN[ci]}); per element on the
+ * accumulator fragments. Expressions are printed by the shared {@link CPrinter} (CUDA dialect);
+ * this class only decides where each node goes and what its operands are called there.
+ * <p>
+ * Inside the element code {@code q} and {@code kv} are clamped into [0, Q_LEN) and [0, KV_LEN)
+ * (ragged tiles evaluate the last row or key and the kernel drops the result), so indices that
+ * range analysis proved in bounds stay in bounds.
+ */
+public final class CudaBody {
+    /** The local of interior node N (as the IR dump numbers it), per row and per column. */
+    static final String ROW_PREFIX = "r_", COL_PREFIX = "c_";
+
+    private final Attention a;
+    private final CPrinter printer;
+    private final Map<Expr, Dependence> deps;
+    private final Map<Expr, String> locals = new HashMap<>();
+    private final List<Expr> order = new ArrayList<>();
+
+    /** Code for one kind of tile (FULL or PARTIAL): column code, then element code. */
+    public record Tile(List<String> colDecls, List<String> colCode, List<String> colStores, boolean needQ,
+            boolean needKv, List<String> scoreLines, String scoreValue, List<String> maskLines, String maskValue) {}
+
+    public final List<String> prologue = new ArrayList<>();
+    public final List<String> rowDecls = new ArrayList<>();
+    public final List<String> rowCode = new ArrayList<>();
+    public final List<String> rowStores = new ArrayList<>();
+    public final boolean identityScore;
+    public final boolean hasMask;
+    public final Tile full;
+    public final Tile partial;
+
+    public CudaBody(Attention a, boolean fastMath) {
+        this.a = a;
+        this.printer = new CPrinter(Dialect.CUDA, new Names(a), RangeAnalysis.analyze(a), fastMath);
+        this.deps = IndexDependence.analyze(a);
+        number(a.score());
+        number(a.mask());
+        identityScore = a.score() instanceof Expr.Score;
+        hasMask = !(a.mask() instanceof Expr.BoolConst c && c.value());
+
+        // Nodes that per-column or per-element code reads from the row level need a row array.
+        Set<Expr> rowArrays = new LinkedHashSet<>();
+        for (Expr e : order) {
+            Dependence d = deps.get(e);
+            if (d == Dependence.COLUMN || d == Dependence.ELEMENT) {
+                for (Expr c : e.children()) if (!Exprs.isLeaf(c) && deps.get(c) == Dependence.ROW) rowArrays.add(c);
+            }
+        }
+        for (Expr root : List.of(a.score(), a.mask())) {
+            if (!Exprs.isLeaf(root) && deps.get(root) == Dependence.ROW) rowArrays.add(root);
+        }
+        for (Expr e : order) {
+            switch (deps.get(e)) {
+                case CONSTANT, HEAD -> prologue.add(statement(e, this::plain));
+                case ROW -> rowCode.add(statement(e, this::plain));
+                default -> {}
+            }
+        }
+        for (Expr e : order) {
+            if (!rowArrays.contains(e)) continue;
+            rowDecls.add(printer.type(e.type()) + " " + ROW_PREFIX + locals.get(e) + "[ROWS];");
+            rowStores.add(ROW_PREFIX + locals.get(e) + "[ri] = " + locals.get(e) + ";");
+        }
+        full = tile(identityScore ? List.of() : List.of(a.score()));
+        List<Expr> partialRoots = new ArrayList<>();
+        if (!identityScore) partialRoots.add(a.score());
+        if (hasMask) partialRoots.add(a.mask());
+        partial = tile(partialRoots);
+    }
+
+    private void number(Expr e) {
+        if (Exprs.isLeaf(e) || locals.containsKey(e)) return;
+        for (Expr c : e.children()) number(c);
+        locals.put(e, Names.TEMP_PREFIX + order.size());
+        order.add(e);
+    }
+
+    private Tile tile(List<Expr> roots) {
+        Set<Expr> need = new LinkedHashSet<>();
+        for (Expr r : roots) perPair(r, need);
+        List<String> colDecls = new ArrayList<>(), colCode = new ArrayList<>(), colStores = new ArrayList<>();
+        Set<Expr> colArrays = new LinkedHashSet<>();
+        for (Expr e : order) {
+            if (need.contains(e) && deps.get(e) == Dependence.ELEMENT) {
+                for (Expr c : e.children()) if (!Exprs.isLeaf(c) && deps.get(c) == Dependence.COLUMN) colArrays.add(c);
+            }
+        }
+        for (Expr r : roots) if (!Exprs.isLeaf(r) && deps.get(r) == Dependence.COLUMN) colArrays.add(r);
+        for (Expr e : order) {
+            if (need.contains(e) && deps.get(e) == Dependence.COLUMN) colCode.add(statement(e, this::plain));
+        }
+        for (Expr e : order) {
+            if (!colArrays.contains(e)) continue;
+            colDecls.add(printer.type(e.type()) + " " + COL_PREFIX + locals.get(e) + "[COLS];");
+            colStores.add(COL_PREFIX + locals.get(e) + "[ci] = " + locals.get(e) + ";");
+        }
+        // which leaves the element code reads directly
+        boolean needQ = false, needKv = false;
+        List<Expr> elementNodes = order.stream().filter(e -> need.contains(e) && deps.get(e) == Dependence.ELEMENT).toList();
+        for (Expr e : elementNodes) {
+            for (Expr c : e.children()) {
+                if (c instanceof Expr.Index i) {
+                    needQ |= i.axis() == dev.attnc.compiler.ir.Axis.Q;
+                    needKv |= i.axis() == dev.attnc.compiler.ir.Axis.KV;
+                }
+            }
+        }
+        for (Expr r : roots) {
+            if (r instanceof Expr.Index i) {
+                needQ |= i.axis() == dev.attnc.compiler.ir.Axis.Q;
+                needKv |= i.axis() == dev.attnc.compiler.ir.Axis.KV;
+            }
+        }
+        Set<Expr> maskNodes = new LinkedHashSet<>();
+        if (hasMask) perPair(a.mask(), maskNodes);
+        List<String> scoreLines = new ArrayList<>(), maskLines = new ArrayList<>();
+        for (Expr e : elementNodes) {
+            // the score's own nodes first; nodes the mask shares with it are computed with the score
+            if (!identityScore && scoreNodes().contains(e)) scoreLines.add(statement(e, this::inElement));
+            else maskLines.add(statement(e, this::inElement));
+        }
+        return new Tile(colDecls, colCode, colStores, needQ, needKv, scoreLines,
+                identityScore ? null : valueInElement(a.score()), maskLines, hasMask ? valueInElement(a.mask()) : null);
+    }
+
+    private Set<Expr> scoreNodesCache;
+
+    private Set<Expr> scoreNodes() {
+        if (scoreNodesCache == null) scoreNodesCache = perPair(a.score(), new LinkedHashSet<>());
+        return scoreNodesCache;
+    }
+
+    /** The interior per-pair (column or element) nodes {@code e} needs, operands first. */
+    private Set<Expr> perPair(Expr e, Set<Expr> into) {
+        if (Exprs.isLeaf(e) || into.contains(e)) return into;
+        Dependence dep = deps.get(e);
+        if (dep != Dependence.COLUMN && dep != Dependence.ELEMENT) return into;
+        for (Expr c : e.children()) perPair(c, into);
+        into.add(e);
+        return into;
+    }
+
+    private String statement(Expr e, java.util.function.Function<Expr, String> operand) {
+        return "const " + printer.type(e.type()) + " " + locals.get(e) + " = " + printer.rhs(e, operand) + ";";
+    }
+
+    /** Operands at the level where they are computed: their own locals. */
+    private String plain(Expr e) {
+        return locals.get(e);
+    }
+
+    /** Operands of element code: row and column values from their arrays. */
+    private String inElement(Expr e) {
+        return switch (deps.get(e)) {
+            case ROW -> ROW_PREFIX + locals.get(e) + "[ri]";
+            case COLUMN -> COL_PREFIX + locals.get(e) + "[ci]";
+            default -> locals.get(e);
+        };
+    }
+
+    private String valueInElement(Expr root) {
+        return Exprs.isLeaf(root) ? printer.leaf(root) : inElement(root);
+    }
+}

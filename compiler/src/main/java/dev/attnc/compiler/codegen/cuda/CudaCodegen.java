@@ -1,0 +1,120 @@
+package dev.attnc.compiler.codegen.cuda;
+
+import dev.attnc.compiler.codegen.c.CHelpers;
+import dev.attnc.compiler.codegen.c.Dialect;
+import dev.attnc.compiler.codegen.c.Names;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.c.Templates;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import java.util.List;
+import org.stringtemplate.v4.ST;
+import org.stringtemplate.v4.STGroup;
+
+/**
+ * IR → CUDA C++ for NVRTC: the attention's code placed by {@link CudaBody} (shared C printer,
+ * CUDA dialect) into the tensor-core kernel of {@code dev/attnc/templates/cuda.stg}
+ * (FlashAttention-2's forward loop on {@code mma.sync.m16n8k16}, sm_80 and later).
+ * <p>
+ * Storage is bf16 or fp16 (the tensor cores' inputs); fp32 tensors are the runtime's business
+ * (the CUDA backend converts them to bf16 on upload). Head dimensions: 32, or a multiple of 64 up
+ * to 256. The tile plan's warps each own {@code blockM / warps} query rows, a multiple of 16.
+ */
+public final class CudaCodegen {
+    private static final String TEMPLATE = "dev/attnc/templates/cuda.stg";
+
+    private CudaCodegen() {}
+
+    /** Why this head dimension / tile plan cannot be compiled, or null when it can. */
+    public static String unsupported(int headDim, TilePlan tiles) {
+        if (!(headDim == 32 || headDim % 64 == 0 && headDim <= 256)) {
+            return "the CUDA backend supports head dimensions 32, 64, 128, 192 and 256, not " + headDim;
+        }
+        if (tiles.blockN() % 16 != 0 || tiles.blockN() < 16) return "BLOCK_N must be a multiple of 16: " + tiles.describe();
+        if (tiles.blockM() % (16 * tiles.warps()) != 0) {
+            return "BLOCK_M must be a multiple of 16 rows per warp: " + tiles.describe();
+        }
+        return null;
+    }
+
+    /** Dynamic shared memory of a kernel: Q, K and V tiles of 16-bit elements. */
+    public static int sharedBytes(int headDim, TilePlan tiles) {
+        return (tiles.blockM() + 2 * tiles.blockN()) * headDim * 2;
+    }
+
+    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
+        return generate(a, storage, headDim, tiles, false);
+    }
+
+    /**
+     * @param fastMath the variant's own math (exp, log, tanh...) through the fast intrinsics; the
+     *     softmax always uses {@code ex2.approx} (exact at -inf, which is all the guards need)
+     */
+    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles, boolean fastMath) {
+        if (storage == Storage.F32) {
+            throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
+        }
+        String why = unsupported(headDim, tiles);
+        if (why != null) throw new IllegalArgumentException(why);
+        int mTiles = tiles.blockM() / (16 * tiles.warps());
+        CudaBody body = new CudaBody(a, fastMath);
+        List<ParamArg> params = ParamArg.of(a);
+        String entry = "attnc_" + Names.sanitize(a.name());
+        STGroup group = Templates.load(TEMPLATE);
+        ST st = group.getInstanceOf("kernel");
+        st.add("name", Names.sanitize(a.name()));
+        st.add("storage", storage.word);
+        st.add("headDim", headDim);
+        st.add("blockM", tiles.blockM());
+        st.add("blockN", tiles.blockN());
+        st.add("warps", tiles.warps());
+        st.add("mTiles", mTiles);
+        // one block of 255-register threads per SM is the floor; 8 warps of one m16 tile fit twice
+        st.add("minBlocks", mTiles == 1 && tiles.warps() >= 8 ? 2 : 1);
+        st.add("qInRegs", mTiles == 1 ? "true" : "false");
+        st.add("isBf16", storage == Storage.BF16);
+        st.add("identityScore", body.identityScore ? "true" : "false");
+        st.add("helpers", CHelpers.text(Dialect.CUDA));
+        st.add("entry", entry);
+        st.add("params", params.stream().map(CudaCodegen::declaration).toList());
+        st.add("prologue", body.prologue);
+        st.add("rowDecls", body.rowDecls);
+        st.add("rowCode", body.rowCode);
+        st.add("rowStores", body.rowStores);
+        st.add("full", elements(group, body, body.full, false));
+        st.add("partial", elements(group, body, body.partial, true));
+        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, params,
+                tiles.warps() * 32, sharedBytes(headDim, tiles));
+    }
+
+    private static String elements(STGroup group, CudaBody body, CudaBody.Tile tile, boolean partial) {
+        if (!partial && body.identityScore) return "// identity score, no mask: nothing to do";
+        ST st = group.getInstanceOf("elements");
+        st.add("colDecls", tile.colDecls());
+        st.add("colCode", tile.colCode());
+        st.add("colStores", tile.colStores());
+        st.add("needQ", tile.needQ());
+        st.add("needKv", tile.needKv() || partial);
+        st.add("score", !body.identityScore);
+        st.add("scoreLines", tile.scoreLines());
+        st.add("scoreValue", tile.scoreValue());
+        st.add("mask", partial && body.hasMask);
+        st.add("maskLines", tile.maskLines());
+        st.add("maskValue", tile.maskValue());
+        st.add("guard", partial);
+        // indent the block to the kernel's level
+        return st.render().strip();
+    }
+
+    /** The kernel parameter of one attention parameter (CUDA: {@code __restrict__} device pointers). */
+    static String declaration(ParamArg p) {
+        return switch (p.kind()) {
+            case INT, BOOL -> "const int " + p.identifier();
+            case FLOAT -> "const float " + p.identifier();
+            case INT_TENSOR -> "const int* __restrict__ " + p.identifier();
+            case FLOAT_TENSOR -> "const float* __restrict__ " + p.identifier();
+            case BOOL_TENSOR -> "const unsigned char* __restrict__ " + p.identifier();
+        };
+    }
+}

@@ -1,0 +1,20 @@
+package dev.attnc.compiler.codegen.java;
+
+/**
+ * The locals that the kernel's loop declares and the printed IR refers to, named once. None can
+ * meet a printed name: those are t0, t1, ... and p0_..., p1_... (see {@link JavaNames}).
+ */
+final class Skeleton {
+    private Skeleton() {}
+
+    /** The method's JavaKernelArgs. */
+    static final String ARGS = "args";
+    /** Batch and head of the task, the first query row of its tile and the row within it. */
+    static final String B = "b", H = "h", ROW0 = "q0", ROW = "i";
+    /** The first key of the current key tile and the key within it. */
+    static final String COL0 = "kv0", COL = "j";
+    /** The query row and key position, the scores of the tile and the index of (i, j) in them. */
+    static final String Q = "q", KV = "kv", SCORES = "s", AT = "at";
+    /** The incoming score of the current (i, j). */
+    static final String SCORE = "score";
+}

@@ -1,0 +1,63 @@
+package dev.attnc.compiler.codegen.opencl;
+
+import dev.attnc.compiler.codegen.c.CHelpers;
+import dev.attnc.compiler.codegen.c.Dialect;
+import dev.attnc.compiler.codegen.c.KernelBody;
+import dev.attnc.compiler.codegen.c.Names;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.c.Templates;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import org.stringtemplate.v4.ST;
+import org.stringtemplate.v4.STGroup;
+
+/**
+ * IR → OpenCL C: the attention's code printed by {@link KernelBody} (C printer, OpenCL dialect)
+ * into the kernel skeleton of {@code dev/attnc/templates/opencl.stg}.
+ */
+public final class OpenClCodegen {
+    private static final Dialect D = Dialect.OPENCL;
+    private static final String TEMPLATE = "dev/attnc/templates/opencl.stg";
+
+    private OpenClCodegen() {}
+
+    /**
+     * @param headDim D, compiled in: private arrays of the query row and the accumulator are sized by it
+     * @param tiles BLOCK_M (rows per work-group, one work-item each) and BLOCK_N (keys per tile)
+     */
+    public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
+        if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
+        KernelBody body = KernelBody.of(a, D, false);
+        var params = ParamArg.of(a);
+        String entry = "attnc_" + Names.sanitize(a.name());
+        ST st = group().getInstanceOf("kernel");
+        st.add("name", Names.sanitize(a.name()));
+        st.add("storage", storage.word);
+        st.add("headDim", headDim);
+        st.add("blockM", tiles.blockM());
+        st.add("blockN", tiles.blockN());
+        st.add("helpers", CHelpers.text(D));
+        st.add("entry", entry);
+        st.add("elementType", storage.elementType(D));
+        st.add("params", params.stream().map(p -> p.declaration(D)).toList());
+        st.add("loadQ", storage.load(D, "Q", "q_base + d"));
+        st.add("loadK", storage.load(D, "K", "kv_base + (long)kv0 * HEAD_DIM + i"));
+        st.add("loadV", storage.load(D, "V", "kv_base + (long)kv0 * HEAD_DIM + i"));
+        st.add("storeO", storage.store(D, "O", "o_base + d", "acc[d] * inv"));
+        st.add("prologue", body.prologue());
+        st.add("row", body.row());
+        st.add("fullScoreLines", body.full().scoreLines());
+        st.add("fullScore", body.full().score());
+        st.add("maskLines", body.partial().maskLines());
+        // a mask that is always true needs no test (ST's $if$ sees null as false)
+        st.add("mask", body.partial().mask().equals("true") ? null : body.partial().mask());
+        st.add("scoreLines", body.partial().scoreLines());
+        st.add("score", body.partial().score());
+        return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, params);
+    }
+
+    private static STGroup group() {
+        return Templates.load(TEMPLATE);
+    }
+}

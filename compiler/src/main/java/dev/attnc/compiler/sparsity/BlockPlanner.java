@@ -1,0 +1,72 @@
+package dev.attnc.compiler.sparsity;
+
+import dev.attnc.compiler.interp.Bindings;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Expr.Load;
+import dev.attnc.compiler.ir.Expr.Param;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The block plan of an attention for one call: which tiles are EMPTY, FULL or PARTIAL, found by
+ * the cheapest tier of {@link MaskClass} that applies. Every tier is sound (a tile called EMPTY
+ * keeps no pair, FULL drops none); AFFINE and FALLBACK are also exact. The plan has one slot per
+ * batch element if the mask reads b and one per head if it reads h. {@link BlockPlan#method}
+ * says which tier made it: affine, interval, tensor-summary or brute-force.
+ */
+public final class BlockPlanner {
+    private BlockPlanner() {}
+
+    public static BlockPlan plan(Attention a, Sizes sizes, Bindings bindings, int blockM, int blockN) {
+        checkBlocks(blockM, blockN);
+        Bindings complete = bindings.complete(a);
+        Dag mask = Dag.of(a.mask());
+        Slots slots = Slots.of(mask, sizes);
+        Optional<Expr> affine = PiecewiseAffine.rewrite(mask);
+        if (affine.isPresent()) {
+            try {
+                return AffinePlanner.plan(affine.get(), slots, sizes, complete, blockM, blockN);
+            } catch (ArithmeticException wraps) {
+                // some term may wrap around the int range: interval analysis models that, exact arithmetic does not
+            }
+        }
+        if (IntervalProgram.supports(mask)) {
+            String method = (mask.readsAll() & Dag.TENSOR) != 0 ? "tensor-summary" : "interval";
+            return IntervalPlanner.plan(new IntervalProgram(mask, sizes, complete), slots, sizes.Q_LEN(), sizes.KV_LEN(), blockM, blockN, method);
+        }
+        PlanCache.Key key = new PlanCache.Key(a.mask(), sizes, blockM, blockN, scalarsRead(mask, complete), tensorsRead(mask, complete));
+        return PlanCache.get(key, () -> bruteForce(mask, slots, sizes, complete, blockM, blockN));
+    }
+
+    /** The exact plan by evaluating every pair (FlexAttention's method), never cached: the baseline of tests and benchmarks. */
+    public static BlockPlan bruteForce(Attention a, Sizes sizes, Bindings bindings, int blockM, int blockN) {
+        checkBlocks(blockM, blockN);
+        Dag mask = Dag.of(a.mask());
+        return bruteForce(mask, Slots.of(mask, sizes), sizes, bindings.complete(a), blockM, blockN);
+    }
+
+    private static BlockPlan bruteForce(Dag mask, Slots slots, Sizes sizes, Bindings complete, int blockM, int blockN) {
+        return BruteForcePlanner.plan(new PointProgram(mask, sizes, complete), slots, sizes.Q_LEN(), sizes.KV_LEN(), blockM, blockN);
+    }
+
+    private static void checkBlocks(int blockM, int blockN) {
+        if (blockM < 1 || blockN < 1) throw new IllegalArgumentException("bad block shape " + blockM + "x" + blockN);
+    }
+
+    private static Map<String, Object> scalarsRead(Dag mask, Bindings b) {
+        Map<String, Object> read = new TreeMap<>();
+        for (Expr e : mask.nodes) if (e instanceof Param p) read.put(p.name(), b.scalars().get(p.name()));
+        return read;
+    }
+
+    private static List<PlanCache.Identity> tensorsRead(Dag mask, Bindings b) {
+        List<PlanCache.Identity> read = new ArrayList<>();
+        for (Expr e : mask.nodes) if (e instanceof Load l) read.add(new PlanCache.Identity(b.tensors().get(l.tensor().name())));
+        return read;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.attnc;
+
+import dev.attnc.backend.Backend;
+import dev.attnc.backend.CompiledKernel;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.RunOutputs;
+import dev.attnc.compiler.interp.Reference;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlan;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One attention on one backend. {@link #run} validates the inputs, builds (or reuses) the block
+ * plan for their sizes and values, compiles the kernel for their dtype and head dimension once,
+ * and runs it.
+ */
+public final class AttentionKernel implements AutoCloseable {
+    private final Attention attention;
+    private final Backend backend;
+    private final boolean ownsBackend;
+    private final Map<String, CompiledKernel> compiled = new ConcurrentHashMap<>();
+
+    AttentionKernel(Attention attention, Backend backend, boolean ownsBackend) {
+        this.attention = attention;
+        this.backend = backend;
+        this.ownsBackend = ownsBackend;
+    }
+
+    public Attention attention() {
+        return attention;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Result run(Tensor q, Tensor k, Tensor v) {
+        return run(q, k, v, Map.of());
+    }
+
+    public Result run(Tensor q, Tensor k, Tensor v, Map<String, ?> args) {
+        return run(q, k, v, args, Double.NaN);
+    }
+
+    /** With an explicit softmax scale (NaN for the default 1/sqrt(D)), as FlexAttention's {@code scale}. */
+    public Result run(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale) {
+        return run(prepare(q, k, v, args, scale));
+    }
+
+    public Result run(Prepared p) {
+        RunOutputs out = p.kernel().run(p.inputs());
+        return new Result(out.o(), out.lse(), p.inputs().plan(), out.kernelNanos());
+    }
+
+    /** Validated inputs with their plan and kernel, ready to run (benchmarks run them many times). */
+    public record Prepared(CompiledKernel kernel, RunInputs inputs) {}
+
+    public Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale) {
+        Sizes sizes = Inputs.sizes(q, k, v);
+        Inputs.Bound bound = Inputs.bind(attention, sizes, args);
+        TilePlan tiles = backend.tilePlan(sizes.D());
+        BlockPlan plan = Plans.plan(attention, sizes, bound, tiles);
+        CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D(),
+                key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
+        double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;
+        return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan));
+    }
+
+    @Override
+    public void close() {
+        if (ownsBackend) backend.close();
+    }
+}

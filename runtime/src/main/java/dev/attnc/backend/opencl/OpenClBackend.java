@@ -1,0 +1,148 @@
+package dev.attnc.backend.opencl;
+
+import dev.attnc.AttnInputException;
+import dev.attnc.DType;
+import dev.attnc.DeviceException;
+import dev.attnc.DeviceUnavailableException;
+import dev.attnc.backend.Backend;
+import dev.attnc.backend.CompiledKernel;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.opencl.OpenClCodegen;
+import dev.attnc.compiler.codegen.opencl.OpenClKernel;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.ffm.opencl.ClContext;
+import dev.attnc.ffm.opencl.ClDevice;
+import dev.attnc.ffm.opencl.ClKernel;
+import dev.attnc.ffm.opencl.ClProgram;
+import dev.attnc.ffm.opencl.OpenCl;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * Attention kernels as OpenCL C on one OpenCL device (PoCL on a CPU, NVIDIA's or AMD's driver on a
+ * GPU). Programs are cached in memory and on disk ({@link ProgramCache}). The device is driven
+ * from one thread at a time: compiles and runs of all its kernels take one lock.
+ */
+public final class OpenClBackend implements Backend {
+    /** OpenCL C 1.2: what PoCL and NVIDIA's driver both compile. */
+    static final String BUILD_OPTIONS = "-cl-std=CL1.2";
+    private static final int BLOCK_M = 32;
+    private static final int BLOCK_N = 32;
+
+    private final ClContext context;
+    private final ProgramCache programs;
+    final Object lock = new Object();
+
+    /** Device {@code deviceIndex}, with the disk cache in its default directory. */
+    public OpenClBackend(int deviceIndex) {
+        this(deviceIndex, DiskCache.defaultDir());
+    }
+
+    /**
+     * The {@code deviceIndex}-th device of {@link OpenCl#devices()} ({@code attnc devices} lists them).
+     *
+     * @param cacheDir where built programs are kept; null for no disk cache
+     * @throws DeviceUnavailableException when this machine has no OpenCL or no OpenCL device
+     * @throws AttnInputException when there is no device with that index
+     */
+    public OpenClBackend(int deviceIndex, Path cacheDir) {
+        List<ClDevice> devices = devices();
+        if (deviceIndex < 0 || deviceIndex >= devices.size()) {
+            throw new AttnInputException("there is no OpenCL device " + deviceIndex + "; the devices are "
+                    + IntStream.range(0, devices.size()).mapToObj(i -> i + " (" + devices.get(i).name() + ")")
+                            .collect(Collectors.joining(", ")));
+        }
+        this.context = ClContext.open(devices.get(deviceIndex));
+        this.programs = new ProgramCache(context, cacheDir == null ? null : new DiskCache(cacheDir));
+    }
+
+    /** The OpenCL devices of this machine, never empty. */
+    public static List<ClDevice> devices() {
+        if (!OpenCl.isAvailable()) {
+            throw new DeviceUnavailableException("OpenCL is not available on this machine: libOpenCL.so.1 was not found "
+                    + "(install ocl-icd-libopencl1 and a driver such as pocl-opencl-icd)");
+        }
+        List<ClDevice> devices = OpenCl.devices();
+        if (devices.isEmpty()) {
+            throw new DeviceUnavailableException("OpenCL is installed but lists no device: no OpenCL driver is installed "
+                    + "(install one, such as pocl-opencl-icd for the CPU)");
+        }
+        return devices;
+    }
+
+    @Override
+    public String name() {
+        return "opencl";
+    }
+
+    @Override
+    public String device() {
+        ClDevice d = context.device();
+        return d.name() + " (" + d.platform().name() + ", " + d.version() + ")";
+    }
+
+    /**
+     * 32 query rows per work-group (fewer if the device allows fewer work-items) by 32 keys per
+     * tile, fewer keys when the K and V tiles would not fit in half of the local memory.
+     */
+    @Override
+    public TilePlan tilePlan(int headDim) {
+        ClDevice d = context.device();
+        int blockM = (int) Math.min(BLOCK_M, Long.highestOneBit(Math.max(1, d.maxWorkGroupSize())));
+        int blockN = BLOCK_N;
+        while (blockN > 1 && 2L * blockN * headDim * Float.BYTES > d.localMemBytes() / 2) blockN /= 2;
+        return new TilePlan(blockM, blockN, 1);
+    }
+
+    @Override
+    public CompiledKernel compile(KernelRequest request) {
+        OpenClKernel generated = OpenClCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.tiles());
+        synchronized (lock) {
+            ClProgram program;
+            try {
+                program = programs.get(generated.source(), BUILD_OPTIONS);
+            } catch (DeviceException e) {
+                throw new DeviceException("OpenCL could not compile the kernel of attention '" + request.attention().name()
+                        + "' for " + context.device().name() + ": " + e.getMessage(), e);
+            }
+            ClKernel kernel = program.kernel(generated.entry());
+            long max = kernel.maxWorkGroupSize();
+            if (max < generated.workGroupSize()) {
+                throw new DeviceException("the kernel of attention '" + request.attention().name() + "' needs work-groups of "
+                        + generated.workGroupSize() + " but " + context.device().name() + " runs it with at most " + max
+                        + " (use a tile plan with a smaller BLOCK_M)");
+            }
+            return new OpenClCompiledKernel(this, request, generated, kernel);
+        }
+    }
+
+    /** Programs compiled from source so far (cache misses); for tests. */
+    public int builds() {
+        synchronized (lock) {
+            return programs.builds();
+        }
+    }
+
+    ClContext context() {
+        return context;
+    }
+
+    static Storage storage(DType dtype) {
+        return switch (dtype) {
+            case F32 -> Storage.F32;
+            case F16 -> Storage.F16;
+            case BF16 -> Storage.BF16;
+            default -> throw new AttnInputException("Q, K and V must be float32, float16 or bfloat16, not " + dtype.displayName());
+        };
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            context.close();
+        }
+    }
+}

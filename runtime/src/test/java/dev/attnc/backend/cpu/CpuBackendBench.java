@@ -1,0 +1,64 @@
+package dev.attnc.backend.cpu;
+
+import dev.attnc.DType;
+import dev.attnc.Tensor;
+import dev.attnc.backend.CompiledKernel;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.compiler.interp.Reference;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.compiler.sparsity.TileKind;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A timing harness, not a test: GFLOP/s of generated kernels (4·D flops per kept pair), the best
+ * of several runs after warm-up. Usage (after {@code mvn test-compile -pl runtime}):
+ * <pre>java --add-modules jdk.incubator.vector -cp ... dev.attnc.backend.cpu.CpuBackendBench [full|causal] [S] [D] [H] [BMxBN]</pre>
+ */
+public final class CpuBackendBench {
+    private CpuBackendBench() {}
+
+    public static void main(String[] argv) {
+        String variant = argv.length > 0 ? argv[0] : "full";
+        int len = argv.length > 1 ? Integer.parseInt(argv[1]) : 2048;
+        int d = argv.length > 2 ? Integer.parseInt(argv[2]) : 128;
+        int heads = argv.length > 3 ? Integer.parseInt(argv[3]) : 4;
+        String[] tile = (argv.length > 4 ? argv[4] : "64x64").split("x");
+        TilePlan tiles = new TilePlan(Integer.parseInt(tile[0]), Integer.parseInt(tile[1]), 1);
+        boolean causal = variant.equals("causal");
+        Attention a = Fixture.parse(causal ? "attention causal { mask = q >= kv }" : "attention full {}");
+        Sizes s = new Sizes(1, heads, heads, len, len, d);
+        try (CpuBackend backend = new CpuBackend(new KernelCache(null), Runtime.getRuntime().availableProcessors())) {
+            CompiledKernel k = backend.compile(new KernelRequest(a, DType.F32, d, tiles));
+            RunInputs in = new RunInputs(s, Tensor.random(DType.F32, 1, 1, heads, len, d), Tensor.random(DType.F32, 2, 1, heads, len, d),
+                    Tensor.random(DType.F32, 3, 1, heads, len, d), Map.of(), Map.of(), Reference.defaultScale(s), plan(causal, len, tiles));
+            double pairs = causal ? (double) len * (len + 1) / 2 * heads : (double) len * len * heads;
+            double flops = 4.0 * d * pairs;
+            long[] times = new long[30];
+            for (int i = 0; i < times.length; i++) times[i] = k.run(in).kernelNanos();
+            long best = Arrays.stream(times, 10, times.length).min().orElseThrow();
+            System.out.printf(Locale.ROOT, "%s S=%d D=%d H=%d tiles %s on %s: best %.2f ms, %.1f GFLOP/s (runs: %s ms)%n",
+                    variant, len, d, heads, tiles.describe(), backend.device(), best / 1e6, flops / best,
+                    Arrays.stream(times).mapToObj(t -> String.format(Locale.ROOT, "%.1f", t / 1e6)).toList());
+        }
+    }
+
+    /** Full: one FULL run per query tile. Causal: FULL below the diagonal, PARTIAL on it. */
+    private static BlockPlan plan(boolean causal, int len, TilePlan t) {
+        if (!causal) return BlockPlan.dense(t.blockM(), t.blockN(), len, len, true);
+        BlockPlan.Builder b = new BlockPlan.Builder(t.blockM(), t.blockN(), len, len, false, false, 1, "bench");
+        for (int qt = 0; qt < b.qTiles(); qt++) {
+            int firstRow = qt * t.blockM();
+            int lastRow = Math.min(len, firstRow + t.blockM()) - 1;
+            int full = (firstRow + 1) / t.blockN();        // key tiles entirely at or below the first row
+            int last = lastRow / t.blockN() + 1;           // key tiles up to the last row's diagonal
+            b.run(0, full, TileKind.FULL).run(full, last, TileKind.PARTIAL).endRow();
+        }
+        return b.build();
+    }
+}

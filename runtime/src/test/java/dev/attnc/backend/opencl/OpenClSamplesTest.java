@@ -1,0 +1,89 @@
+package dev.attnc.backend.opencl;
+
+import dev.attnc.DType;
+import dev.attnc.Tensor;
+import dev.attnc.backend.CompiledKernel;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.interp.Bindings;
+import dev.attnc.compiler.interp.Reference;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.interp.TensorData;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every sample on the OpenCL device against the reference interpreter: ragged sizes, grouped-query
+ * heads, float32 and float16 storage (bfloat16 for a few), each with a brute-force block plan
+ * (FULL, PARTIAL and EMPTY tiles; per (b, h) for f32, one shared plan for f16) and with a dense
+ * plan (every tile PARTIAL).
+ */
+class OpenClSamplesTest {
+    private static final Set<String> BF16_TOO = Set.of("alibi", "document_causal", "softcap");
+
+    static Path root() {
+        Path here = Path.of("").toAbsolutePath();
+        return Files.exists(here.resolve("samples")) ? here : here.getParent();
+    }
+
+    static List<Path> samples() throws IOException {
+        try (Stream<Path> s = Files.list(root().resolve("samples"))) {
+            return s.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
+        }
+    }
+
+    static String stem(Path p) {
+        String n = p.getFileName().toString();
+        return n.substring(0, n.length() - ".attn".length());
+    }
+
+    static Attention optimized(Path p) throws IOException {
+        return Compilation.of(new SourceFile(p.getFileName().toString(), Files.readString(p))).orThrow().optimized(null);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everySampleMatchesTheReference() throws IOException {
+        TestDevice.assumeAvailable();
+        return samples().stream().flatMap(p -> Stream.of(DType.F32, DType.F16, DType.BF16)
+                .filter(t -> t != DType.BF16 || BF16_TOO.contains(stem(p)))
+                .map(t -> DynamicTest.dynamicTest(stem(p) + " " + t, () -> check(p, t))));
+    }
+
+    private static void check(Path sample, DType dtype) throws IOException {
+        Attention a = optimized(sample);
+        SampleCases.Sample sm = SampleCases.of(stem(sample));
+        Sizes s = sm.sizes();
+        OpenClBackend backend = TestDevice.backend();
+        TilePlan tiles = backend.tilePlan(s.D());
+        CompiledKernel kernel = backend.compile(new KernelRequest(a, dtype, s.D(), tiles));
+        Tensor q = Tensor.random(dtype, 1, s.B(), s.H(), s.Q_LEN(), s.D());
+        Tensor k = Tensor.random(dtype, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        double scale = Reference.defaultScale(s);
+        for (SampleCases.Case c : sm.cases()) {
+            Map<String, TensorData> data = new HashMap<>();
+            c.tensors().forEach((name, t) -> data.put(name, Outputs.view(t)));
+            Bindings bindings = new Bindings(c.scalars(), data).complete(a);
+            Reference.Output want = Reference.run(a, s, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), bindings, scale);
+            BlockPlan sparse = BruteForcePlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN(), dtype != DType.F32);
+            BlockPlan dense = BlockPlan.dense(tiles.blockM(), tiles.blockN(), s.Q_LEN(), s.KV_LEN(), false);
+            for (BlockPlan plan : List.of(sparse, dense)) {
+                var got = kernel.run(new RunInputs(s, q, k, v, bindings.scalars(), c.tensors(), scale, plan));
+                Outputs.assertClose(want, got, dtype, stem(sample) + " " + dtype + " " + c.label() + " " + plan.method);
+            }
+        }
+    }
+}

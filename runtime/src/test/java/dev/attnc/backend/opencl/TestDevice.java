@@ -1,0 +1,32 @@
+package dev.attnc.backend.opencl;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.attnc.ffm.opencl.OpenCl;
+import java.nio.file.Path;
+
+/**
+ * One OpenCL backend shared by the tests of this package, so that each kernel is compiled once
+ * (PoCL takes about a second a kernel); its disk cache lives under target/. Tests that need a
+ * device skip, rather than fail, where this machine has no OpenCL.
+ */
+final class TestDevice {
+    private static OpenClBackend backend;
+
+    private TestDevice() {}
+
+    static synchronized OpenClBackend backend() {
+        assumeAvailable();
+        if (backend == null) backend = new OpenClBackend(0, cacheDir());
+        return backend;
+    }
+
+    static void assumeAvailable() {
+        assumeTrue(OpenCl.isAvailable(), "libOpenCL is not installed");
+        assumeTrue(!OpenCl.devices().isEmpty(), "no OpenCL device");
+    }
+
+    static Path cacheDir() {
+        return Path.of("target", "opencl-test-cache").toAbsolutePath();
+    }
+}
