@@ -37,6 +37,13 @@ static inline int attn_truncmod(int x, int y) {
 static inline float attn_fmod(float x, float y) {
     return x - floor(x / y) * y;
 }
+// Float min and max as Java's Math.min/max: NaN if either is NaN, and -0.0 < 0.0 (C's fmin/fmax drop NaNs).
+static inline float attn_fmin(float x, float y) {
+    return (x != x || y != y) ? x + y : x == y ? as_float(as_uint(x) | as_uint(y)) : fmin(x, y);
+}
+static inline float attn_fmax(float x, float y) {
+    return (x != x || y != y) ? x + y : x == y ? as_float(as_uint(x) & as_uint(y)) : fmax(x, y);
+}
 // float -> int toward zero, saturating at the int range, NaN -> 0.
 static inline int attn_f2i(float x) {
     return x != x ? 0 : x >= 2147483648.0f ? 2147483647 : x <= -2147483648.0f ? (-2147483647 - 1) : (int)x;
@@ -49,6 +56,22 @@ static inline ushort attn_float_to_bf16(float f) {
     uint u = as_uint(f);
     if (f != f) return (ushort)((u >> 16) | 0x40u);
     return (ushort)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+// q . k over HEAD_DIM in vectors of 16: 16 independent sums instead of one long dependent chain.
+static inline float attn_dot(const float* q, __local const float* k) {
+    float16 acc = 0.0f;
+    for (int d = 0; d < HEAD_DIM; d += 16) acc = fma(vload16(0, q + d), vload16(0, k + d), acc);
+    const float8 sum8 = acc.lo + acc.hi;
+    const float4 sum4 = sum8.lo + sum8.hi;
+    const float2 sum2 = sum4.lo + sum4.hi;
+    const float sum1 = sum2.lo + sum2.hi;
+    return sum1;
+}
+
+// acc += p * v over HEAD_DIM, in the same vectors.
+static inline void attn_axpy(float p, __local const float* v, float* acc) {
+    for (int d = 0; d < HEAD_DIM; d += 16) vstore16(fma((float16)p, vload16(0, v + d), vload16(0, acc + d)), 0, acc + d);
 }
 
 // Arguments: Q [B,H,Q_LEN,D]; K, V [B,H_KV,KV_LEN,D]; O like Q; LSE [B,H,Q_LEN] (natural log).
@@ -111,8 +134,7 @@ void attnc_alibi(
                     float x = -INFINITY;
                     const bool t5 = q >= kv;
                     if (t5) {
-                        float score = 0.0f;
-                        for (int d = 0; d < HEAD_DIM; d++) score += q_scaled[d] * k_tile[j * HEAD_DIM + d];
+                        const float score = attn_dot(q_scaled, k_tile + j * HEAD_DIM);
                         const int t1 = kv - q;
                         const float t2 = (float)t1;
                         const float t3 = t0 * t2;
@@ -126,8 +148,7 @@ void attnc_alibi(
                 for (int j = 0; j < n; j++) {
                     const int kv = kv0 + j;
                     float x;
-                    float score = 0.0f;
-                    for (int d = 0; d < HEAD_DIM; d++) score += q_scaled[d] * k_tile[j * HEAD_DIM + d];
+                    const float score = attn_dot(q_scaled, k_tile + j * HEAD_DIM);
                     const int t1 = kv - q;
                     const float t2 = (float)t1;
                     const float t3 = t0 * t2;
@@ -148,7 +169,7 @@ void attnc_alibi(
             for (int j = 0; j < n; j++) {
                 const float pj = exp2(s[j] - safe_max);
                 row_sum += pj;
-                for (int d = 0; d < HEAD_DIM; d++) acc[d] += pj * v_tile[j * HEAD_DIM + d];
+                attn_axpy(pj, v_tile + j * HEAD_DIM, acc);
             }
             row_max = new_max;
         }

@@ -99,7 +99,7 @@ final class RunCommand implements Callable<Integer> {
             long[] counts = r.plan().counts();
             o.printf(Locale.ROOT, "%s on %s (%s), %s %s%n", kernel.attention().name(), kernel.backend().name(), kernel.backend().device(),
                     qkv[0].dtype().displayName(), shapeText(sizes));
-            o.printf(Locale.ROOT, "plan: %s, %dx%d tiles: %d full, %d partial, %d empty%n", r.plan().method(), r.plan().blockM,
+            o.printf(Locale.ROOT, "plan: %s, %dx%d tiles: %d full, %d partial, %d empty%n", r.plan().method, r.plan().blockM,
                     r.plan().blockN, counts[1], counts[2], counts[0]);
             o.printf(Locale.ROOT, "kernel: %.3f ms%n", r.kernelNanos() / 1e6);
             if (out != null) Npy.write(out, r.o());

@@ -120,7 +120,7 @@ public final class FusedAttention {
         final int nkt = (kvLen + BK - 1) / BK;
         final int nqt = (qLen + BQ - 1) / BQ;
         final int nkv = batch * kvHeads;
-        if ((long) nkt * d * BK > Integer.MAX_VALUE - 64) {
+        if ((long) nkt * d * BK > Integer.MAX_VALUE - 64 || (long) kvLen * dp > Integer.MAX_VALUE - 64) {
             throw new IllegalArgumentException("KV_LEN * D too large for one packed array");
         }
         final float[][] kt = new float[nkv][];
@@ -271,7 +271,9 @@ public final class FusedAttention {
                 }
             }
             softmax(s, rowsP, m, sc.mref, sc.alpha, sc.psum, lsum, masked);
-            pv(s, rowsP, kn, vsrc, vBase + k0 * vStride, vStride, oacc, dp, sc.alpha);
+            // On a tile crossing the diagonal, row i needs keys j <= q0 + i + off - k0 only.
+            final long diagShift = crossesDiagonal ? (long) q0 + off - k0 : Integer.MAX_VALUE;
+            pv(s, rowsP, kn, diagShift, vsrc, vBase + k0 * vStride, vStride, oacc, dp, sc.alpha);
         }
         for (int i = 0; i < rows; i++) {
             final int dst = (bh * qLen + q0 + i) * d;
@@ -423,12 +425,16 @@ public final class FusedAttention {
     }
 
     /**
-     * oacc[i] = alpha[i]·oacc[i] + Σ_j P[i][j]·V[j] over the tile's kn keys: 8 rows × 2 vectors of D per block,
-     * then one vector at a time for the rest of D.
+     * oacc[i] = alpha[i]·oacc[i] + Σ_j P[i][j]·V[j] over the tile's keys: 8 rows × 2 vectors of D per block,
+     * then one vector at a time for the rest of D. {@code diagShift} (huge when not on the diagonal) bounds the
+     * keys a block of rows can keep: j &lt;= diagShift + row.
      */
-    static void pv(float[] s, int rowsP, int kn, float[] vsrc, int vOff, int vStride, float[] oacc, int dp, float[] alpha) {
+    static void pv(float[] s, int rowsP, int knTile, long diagShift, float[] vsrc, int vOff, int vStride,
+                   float[] oacc, int dp, float[] alpha) {
         final int dpMain = dp - dp % (2 * L);
         for (int i = 0; i < rowsP; i += 8) {
+            // keys past the block's last row's diagonal have P = 0: skip them
+            final int kn = (int) Math.max(0, Math.min(knTile, diagShift + i + 8));
             final float al0 = alpha[i + 0]; final int o0 = i * dp; final int p0 = i * BK;
             final float al1 = alpha[i + 1]; final int o1 = (i + 1) * dp; final int p1 = (i + 1) * BK;
             final float al2 = alpha[i + 2]; final int o2 = (i + 2) * dp; final int p2 = (i + 2) * BK;

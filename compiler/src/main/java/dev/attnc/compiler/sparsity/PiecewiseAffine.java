@@ -62,11 +62,7 @@ final class PiecewiseAffine {
             case Binary b when b.left().type() == Type.BOOL -> new Binary(b.op(), bool(b.left()), bool(b.right()));
             case Binary b when b.left().type() == Type.INT && b.op().isComparison() -> compare(b);
             case Select s -> new Select(bool(s.condition()), bool(s.then()), bool(s.otherwise()));
-            case Unary u -> throw new NotAffine();
-            case Binary b -> throw new NotAffine();
-            case Load l -> throw new NotAffine();
-            case Score s -> throw new NotAffine();
-            case IntConst _, FloatConst _, BoolConst _, Index _, Size _, Param _ -> throw new NotAffine();
+            case Unary _, Binary _, Load _, Score _, IntConst _, FloatConst _, BoolConst _, Index _, Size _, Param _ -> throw new NotAffine();
         };
         bools.put(e, out);
         return out;
@@ -100,10 +96,7 @@ final class PiecewiseAffine {
                 for (Piece p : pieces(s.otherwise())) both.add(new Piece(and(new Unary(UnaryOp.NOT, c), p.guard), p.term));
                 yield both;
             }
-            case Unary u -> throw new NotAffine();
-            case Load l -> throw new NotAffine();
-            case Score s -> throw new NotAffine();
-            case IntConst _, FloatConst _, BoolConst _, Size _, Param _ -> throw new NotAffine();
+            case Unary _, Load _, Score _, IntConst _, FloatConst _, BoolConst _, Size _, Param _ -> throw new NotAffine();
         };
         if (out.size() > MAX_PIECES) throw new NotAffine();
         ints.put(e, out);

@@ -9,18 +9,30 @@ import dev.attnc.compiler.ir.Semantics;
 import dev.attnc.compiler.ir.Type;
 import dev.attnc.compiler.ir.UnaryOp;
 import java.util.Arrays;
+import java.util.stream.IntStream;
 
 /**
- * The mask at single (q, kv) points, fast enough to run on every pair: the interpreter's meaning
- * (the same {@link Semantics} calls) over a flat {@link Dag} with one unboxed double per node
- * (ints and bools fit exactly), each node decoded once into an {@link Op} and computed in the
- * outermost loop where it is fixed: per slot, per query row, or per pair. Tests check it against
- * the interpreter.
+ * The mask at every (q, kv) pair, fast enough for brute force: the interpreter's meaning (the
+ * same {@link Semantics} calls) over a flat {@link Dag}, run a key tile at a time. Each node is
+ * decoded once into an {@link Op}; nodes that vary with kv are computed as columns over the
+ * tile's keys (one dispatch per node per tile, not per pair), nodes fixed per slot or per row
+ * once there and broadcast. Values are doubles (ints and bools fit exactly). Tests check it
+ * against the interpreter.
  *
  * @see dev.attnc.compiler.interp.Evaluator
  */
 final class PointProgram {
     private enum Op { CONST, B, H, Q, KV, NOT, TO_FLOAT, TO_INT, FLOOR, CEIL, UNARY_INT, UNARY_FLOAT, BINARY_INT, BINARY_FLOAT, COMPARE, LOGIC, SELECT, LOAD }
+
+    /** One thread's values: a column per node, of which per-slot and per-row nodes fill [0] and broadcast it. */
+    static final class Frame {
+        private final double[][] columns;
+        private int b, h, q;
+
+        private Frame(int nodes, int width) {
+            columns = new double[nodes][width];
+        }
+    }
 
     private final int root;
     private final int[][] args;
@@ -34,6 +46,8 @@ final class PointProgram {
     private final long[][] shapes;
     private final Type[] elementTypes;
     private final int[] perSlot, perRow, perPair;
+    /** Nodes fixed per slot or row whose value a kv-varying node (or the result) reads as a column. */
+    private final int[] broadcast;
 
     PointProgram(Dag dag, Sizes sizes, Bindings bindings) {
         int n = dag.size();
@@ -48,15 +62,24 @@ final class PointProgram {
         elementTypes = new Type[n];
         int[] slot = new int[n], row = new int[n], pair = new int[n];
         int s = 0, r = 0, p = 0;
+        boolean[] read = new boolean[n];
         for (int i = 0; i < n; i++) {
             ops[i] = decode(i, dag, sizes, bindings);
-            if ((dag.reads[i] & Dag.KV) != 0) pair[p++] = i;
-            else if ((dag.reads[i] & Dag.Q) != 0) row[r++] = i;
+            if (varies(dag, i)) {
+                pair[p++] = i;
+                for (int a : args[i]) read[a] |= !varies(dag, a);
+            } else if ((dag.reads[i] & Dag.Q) != 0) row[r++] = i;
             else slot[s++] = i;
         }
+        read[root] |= !varies(dag, root);
         perSlot = Arrays.copyOf(slot, s);
         perRow = Arrays.copyOf(row, r);
         perPair = Arrays.copyOf(pair, p);
+        broadcast = IntStream.range(0, n).filter(i -> read[i]).toArray();
+    }
+
+    private static boolean varies(Dag dag, int i) {
+        return (dag.reads[i] & Dag.KV) != 0;
     }
 
     private Op decode(int i, Dag dag, Sizes sizes, Bindings bindings) {
@@ -109,55 +132,69 @@ final class PointProgram {
         return Op.CONST;
     }
 
-    /** Fresh values for one evaluation thread. */
-    double[] frame() {
-        return new double[ops.length];
+    /** Fresh values for one thread, for key tiles of up to {@code width} keys. */
+    Frame frame(int width) {
+        return new Frame(ops.length, width);
     }
 
-    void enterSlot(double[] v, int b, int h) {
-        for (int i : perSlot) v[i] = node(i, v, b, h, 0, 0);
+    void enterSlot(Frame f, int b, int h) {
+        f.b = b;
+        f.h = h;
+        for (int i : perSlot) eval(i, f, 0, 1);
     }
 
-    void enterRow(double[] v, int b, int h, int q) {
-        for (int i : perRow) v[i] = node(i, v, b, h, q, 0);
+    void enterRow(Frame f, int q) {
+        f.q = q;
+        for (int i : perRow) eval(i, f, 0, 1);
+        for (int i : broadcast) Arrays.fill(f.columns[i], f.columns[i][0]);
     }
 
-    /** Whether (q, kv) is kept; the slot and row must have been entered. */
-    boolean kept(double[] v, int b, int h, int q, int kv) {
-        for (int i : perPair) v[i] = node(i, v, b, h, q, kv);
-        return v[root] != 0;
+    /** For keys [k0, k1) of the current row: bit 1 set if some pair is kept, bit 2 if some is dropped. */
+    int tile(Frame f, int k0, int k1) {
+        int len = k1 - k0;
+        for (int i : perPair) eval(i, f, k0, len);
+        double[] kept = f.columns[root];
+        int seen = 0;
+        for (int j = 0; j < len; j++) seen |= kept[j] != 0 ? 1 : 2;
+        return seen;
     }
 
-    private double node(int i, double[] v, int b, int h, int q, int kv) {
+    /** Node i at keys k0 .. k0 + len - 1 into its column (len is 1 for nodes fixed per slot or row). */
+    private void eval(int i, Frame f, int k0, int len) {
+        double[] c = f.columns[i];
         int[] a = args[i];
-        return switch (ops[i]) {
-            case CONST -> constants[i];
-            case B -> b;
-            case H -> h;
-            case Q -> q;
-            case KV -> kv;
-            case NOT -> v[a[0]] != 0 ? 0 : 1;
-            case TO_FLOAT -> v[a[0]];
-            case TO_INT -> Semantics.toInt(v[a[0]]);
-            case FLOOR -> Semantics.floor(v[a[0]]);
-            case CEIL -> Semantics.ceil(v[a[0]]);
-            case UNARY_INT -> Semantics.unary(unaryOps[i], (int) v[a[0]]);
-            case UNARY_FLOAT -> Semantics.unary(unaryOps[i], v[a[0]]);
-            case BINARY_INT -> Semantics.binary(binaryOps[i], (int) v[a[0]], (int) v[a[1]]);
-            case BINARY_FLOAT -> Semantics.binary(binaryOps[i], v[a[0]], v[a[1]]);
-            case COMPARE -> Semantics.compare(binaryOps[i], v[a[0]], v[a[1]]) ? 1 : 0;
-            case LOGIC -> Semantics.logic(binaryOps[i], v[a[0]] != 0, v[a[1]] != 0) ? 1 : 0;
-            case SELECT -> v[a[0]] != 0 ? v[a[1]] : v[a[2]];
-            case LOAD -> load(i, a, v);
-        };
+        double[] x = a.length > 0 ? f.columns[a[0]] : null, y = a.length > 1 ? f.columns[a[1]] : null;
+        switch (ops[i]) {
+            case CONST -> c[0] = constants[i];
+            case B -> c[0] = f.b;
+            case H -> c[0] = f.h;
+            case Q -> c[0] = f.q;
+            case KV -> { for (int j = 0; j < len; j++) c[j] = k0 + j; }
+            case NOT -> { for (int j = 0; j < len; j++) c[j] = x[j] != 0 ? 0 : 1; }
+            case TO_FLOAT -> System.arraycopy(x, 0, c, 0, len);
+            case TO_INT -> { for (int j = 0; j < len; j++) c[j] = Semantics.toInt(x[j]); }
+            case FLOOR -> { for (int j = 0; j < len; j++) c[j] = Semantics.floor(x[j]); }
+            case CEIL -> { for (int j = 0; j < len; j++) c[j] = Semantics.ceil(x[j]); }
+            case UNARY_INT -> { for (int j = 0; j < len; j++) c[j] = Semantics.unary(unaryOps[i], (int) x[j]); }
+            case UNARY_FLOAT -> { for (int j = 0; j < len; j++) c[j] = Semantics.unary(unaryOps[i], x[j]); }
+            case BINARY_INT -> { for (int j = 0; j < len; j++) c[j] = Semantics.binary(binaryOps[i], (int) x[j], (int) y[j]); }
+            case BINARY_FLOAT -> { for (int j = 0; j < len; j++) c[j] = Semantics.binary(binaryOps[i], x[j], y[j]); }
+            case COMPARE -> { for (int j = 0; j < len; j++) c[j] = Semantics.compare(binaryOps[i], x[j], y[j]) ? 1 : 0; }
+            case LOGIC -> { for (int j = 0; j < len; j++) c[j] = Semantics.logic(binaryOps[i], x[j] != 0, y[j] != 0) ? 1 : 0; }
+            case SELECT -> {
+                double[] z = f.columns[a[2]];
+                for (int j = 0; j < len; j++) c[j] = x[j] != 0 ? y[j] : z[j];
+            }
+            case LOAD -> { for (int j = 0; j < len; j++) c[j] = load(i, a, f.columns, j); }
+        }
     }
 
-    private double load(int i, int[] a, double[] v) {
+    private double load(int i, int[] a, double[][] columns, int j) {
         long[] shape = shapes[i];
         long flat = 0;
         for (int k = 0; k < a.length; k++) {
             // the language's meaning of an index outside the shape: the nearest element
-            long index = Math.clamp((long) v[a[k]], 0, shape[k] - 1);
+            long index = Math.clamp((long) columns[a[k]][j], 0, shape[k] - 1);
             flat = flat * shape[k] + index;
         }
         double x = tensors[i].get(flat);

@@ -17,7 +17,9 @@ import dev.attnc.ffm.opencl.ClKernel;
 import dev.attnc.ffm.opencl.ClProgram;
 import dev.attnc.ffm.opencl.OpenCl;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -34,6 +36,8 @@ public final class OpenClBackend implements Backend {
 
     private final ClContext context;
     private final ProgramCache programs;
+    /** Kernels by source: a kernel object holds its arguments, one per generated source is enough. */
+    private final Map<String, OpenClCompiledKernel> kernels = new HashMap<>();
     final Object lock = new Object();
 
     /** Device {@code deviceIndex}, with the disk cache in its default directory. */
@@ -101,6 +105,8 @@ public final class OpenClBackend implements Backend {
     public CompiledKernel compile(KernelRequest request) {
         OpenClKernel generated = OpenClCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.tiles());
         synchronized (lock) {
+            OpenClCompiledKernel known = kernels.get(generated.source());
+            if (known != null) return known;
             ClProgram program;
             try {
                 program = programs.get(generated.source(), BUILD_OPTIONS);
@@ -115,7 +121,9 @@ public final class OpenClBackend implements Backend {
                         + generated.workGroupSize() + " but " + context.device().name() + " runs it with at most " + max
                         + " (use a tile plan with a smaller BLOCK_M)");
             }
-            return new OpenClCompiledKernel(this, request, generated, kernel);
+            OpenClCompiledKernel compiled = new OpenClCompiledKernel(this, request, generated, kernel);
+            kernels.put(generated.source(), compiled);
+            return compiled;
         }
     }
 

@@ -1,13 +1,11 @@
 package dev.attnc.backend.opencl;
 
-import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
-import dev.attnc.compiler.codegen.c.CPrinter;
 import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.compiler.interp.Sizes;
@@ -50,7 +48,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
     @Override
     public RunOutputs run(RunInputs in) {
         Sizes s = in.sizes();
-        checkInputs(in, s);
+        InputCheck.check(request, in);
         BlockPlan plan = in.plan() != null ? in.plan()
                 : BlockPlan.dense(generated.tiles().blockM(), generated.tiles().blockN(), s.Q_LEN(), s.KV_LEN(),
                         request.attention().mask() instanceof Expr.BoolConst c && c.value());
@@ -82,24 +80,6 @@ final class OpenClCompiledKernel implements CompiledKernel {
             } finally {
                 buffers.forEach(ClBuffer::close);
             }
-        }
-    }
-
-    private void checkInputs(RunInputs in, Sizes s) {
-        for (Tensor t : List.of(in.q(), in.k(), in.v())) {
-            if (t.dtype() != request.dtype()) {
-                throw new AttnInputException("this kernel was compiled for " + request.dtype().displayName() + " Q, K and V, but got "
-                        + t.dtype().displayName());
-            }
-        }
-        if (s.D() != generated.headDim()) {
-            throw new AttnInputException("this kernel was compiled for head dimension D = " + generated.headDim() + ", but D is " + s.D());
-        }
-        // the kernel's int arithmetic is proven exact for sizes up to this limit (see CPrinter)
-        long largest = Math.max(Math.max((long) s.B() * s.H(), s.Q_LEN()), Math.max(s.KV_LEN(), s.D()));
-        if (largest > CPrinter.SIZE_LIMIT) {
-            throw new AttnInputException("the OpenCL backend takes sizes (and B·H) up to " + CPrinter.SIZE_LIMIT + ", but got B=" + s.B()
-                    + " H=" + s.H() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D());
         }
     }
 

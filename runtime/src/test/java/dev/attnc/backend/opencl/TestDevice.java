@@ -8,7 +8,8 @@ import java.nio.file.Path;
 /**
  * One OpenCL backend shared by the tests of this package, so that each kernel is compiled once
  * (PoCL takes about a second a kernel); its disk cache lives under target/. Tests that need a
- * device skip, rather than fail, where this machine has no OpenCL.
+ * device skip, rather than fail, where this machine has no OpenCL. The device is number 0, or
+ * the one {@code -Dattnc.opencl.device=N} names (to test a GPU's driver where PoCL is listed first).
  */
 final class TestDevice {
     private static OpenClBackend backend;
@@ -17,13 +18,17 @@ final class TestDevice {
 
     static synchronized OpenClBackend backend() {
         assumeAvailable();
-        if (backend == null) backend = new OpenClBackend(0, cacheDir());
+        if (backend == null) backend = new OpenClBackend(index(), cacheDir());
         return backend;
     }
 
     static void assumeAvailable() {
         assumeTrue(OpenCl.isAvailable(), "libOpenCL is not installed");
         assumeTrue(!OpenCl.devices().isEmpty(), "no OpenCL device");
+    }
+
+    static int index() {
+        return Integer.getInteger("attnc.opencl.device", 0);
     }
 
     static Path cacheDir() {

@@ -140,8 +140,8 @@ public final class CPrinter {
                     : call(CHelpers.FLOAT_MOD, l, r);
             case TRUNC_DIV -> positive(b.right()) ? l + " / " + r : call(CHelpers.TRUNC_DIV, l, r);
             case TRUNC_MOD -> positive(b.right()) ? l + " % " + r : call(CHelpers.TRUNC_MOD, l, r);
-            case MIN -> call(isInt ? d.math().intMin() : fn("fmin"), l, r);
-            case MAX -> call(isInt ? d.math().intMax() : fn("fmax"), l, r);
+            case MIN -> call(isInt ? d.math().intMin() : CHelpers.FLOAT_MIN, l, r);
+            case MAX -> call(isInt ? d.math().intMax() : CHelpers.FLOAT_MAX, l, r);
             case LT, LE, GT, GE, EQ, NE, AND, OR -> l + " " + op.symbol + " " + r;
         };
     }

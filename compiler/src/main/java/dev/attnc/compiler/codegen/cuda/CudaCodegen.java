@@ -43,22 +43,42 @@ public final class CudaCodegen {
         return (tiles.blockM() + 2 * tiles.blockN()) * headDim * 2;
     }
 
-    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
-        return generate(a, storage, headDim, tiles, false);
-    }
-
     /**
+     * Choices that do not change what a kernel computes.
+     *
      * @param fastMath the variant's own math (exp, log, tanh...) through the fast intrinsics; the
      *     softmax always uses {@code ex2.approx} (exact at -inf, which is all the guards need)
+     * @param minBlocks blocks per SM that {@code __launch_bounds__} asks registers for (1: up to
+     *     255 registers a thread)
+     * @param qInRegs keep the Q tile's fragments in registers (one m16 tile per warp only)
      */
-    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles, boolean fastMath) {
+    public record Options(boolean fastMath, int minBlocks, boolean qInRegs) {
+        public Options {
+            if (minBlocks < 1) throw new IllegalArgumentException("minBlocks " + minBlocks);
+        }
+
+        /** What the measurements in docs/cuda-notes.md chose for this head dimension and tile plan. */
+        public static Options defaults(int headDim, TilePlan tiles) {
+            int mTiles = tiles.blockM() / (16 * tiles.warps());
+            boolean qInRegs = mTiles == 1 && headDim <= 128;
+            int minBlocks = mTiles == 1 && tiles.warps() <= 4 ? 2 : 1;
+            return new Options(false, minBlocks, qInRegs);
+        }
+    }
+
+    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
+        return generate(a, storage, headDim, tiles, Options.defaults(headDim, tiles));
+    }
+
+    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles, Options options) {
         if (storage == Storage.F32) {
             throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
         }
         String why = unsupported(headDim, tiles);
         if (why != null) throw new IllegalArgumentException(why);
         int mTiles = tiles.blockM() / (16 * tiles.warps());
-        CudaBody body = new CudaBody(a, fastMath);
+        if (options.qInRegs() && mTiles != 1) throw new IllegalArgumentException("Q in registers needs one m16 tile per warp");
+        CudaBody body = new CudaBody(a, options.fastMath());
         List<ParamArg> params = ParamArg.of(a);
         String entry = "attnc_" + Names.sanitize(a.name());
         STGroup group = Templates.load(TEMPLATE);
@@ -70,9 +90,8 @@ public final class CudaCodegen {
         st.add("blockN", tiles.blockN());
         st.add("warps", tiles.warps());
         st.add("mTiles", mTiles);
-        // one block of 255-register threads per SM is the floor; 8 warps of one m16 tile fit twice
-        st.add("minBlocks", mTiles == 1 && tiles.warps() >= 8 ? 2 : 1);
-        st.add("qInRegs", mTiles == 1 ? "true" : "false");
+        st.add("minBlocks", options.minBlocks());
+        st.add("qInRegs", options.qInRegs() ? "true" : "false");
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", body.identityScore ? "true" : "false");
         st.add("helpers", CHelpers.text(Dialect.CUDA));
@@ -84,7 +103,7 @@ public final class CudaCodegen {
         st.add("rowStores", body.rowStores);
         st.add("full", elements(group, body, body.full, false));
         st.add("partial", elements(group, body, body.partial, true));
-        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, params,
+        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, params,
                 tiles.warps() * 32, sharedBytes(headDim, tiles));
     }
 

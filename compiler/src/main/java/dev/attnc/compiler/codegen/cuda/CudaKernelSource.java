@@ -13,7 +13,7 @@ import java.util.List;
  * {@code params} in order.
  */
 public record CudaKernelSource(String attention, String text, String entry, Storage storage, int headDim,
-        TilePlan tiles, List<ParamArg> params, int threads, int sharedBytes) {
+        TilePlan tiles, CudaCodegen.Options options, List<ParamArg> params, int threads, int sharedBytes) {
     public CudaKernelSource {
         params = List.copyOf(params);
     }

@@ -108,7 +108,7 @@ public final class JavaKernelGenerator {
                 .addStatement("final int cols = Math.min(BLOCK_N, $L - $L)", kvLen, Skeleton.COL0)
                 .addStatement("tile.scores(kvTile)")
                 .add(perTile.build())
-                .addStatement("tile.accumulate(kvTile, cols)")
+                .addStatement("tile.accumulate(kvTile, cols, $L)", scores ? "true" : masks ? "partial" : "false")
                 .endControlFlow()
                 .endControlFlow()
                 .addStatement("tile.finish()");
@@ -123,7 +123,8 @@ public final class JavaKernelGenerator {
 
     /**
      * The loop over the (row, key) pairs of a tile that applies the score function, and the mask
-     * when {@code masked} (a PARTIAL tile). A masked-out pair's score becomes -inf.
+     * when {@code masked} (a PARTIAL tile). A masked-out pair's score becomes -inf. The tile holds
+     * base-2 scores, so the score function's result is stored times log2 e.
      */
     private static CodeBlock pairs(Attention a, JavaExprPrinter printer, Scope task, boolean masked) {
         Scope row = task.inner(Level.ROW);
@@ -132,11 +133,12 @@ public final class JavaKernelGenerator {
         CodeBlock store;
         if (masked && scores) {
             CodeBlock keep = printer.value(a.mask(), pair);
-            store = CodeBlock.of("$L[$L] = $L ? $L : Float.NEGATIVE_INFINITY;\n", Skeleton.SCORES, Skeleton.AT, keep, printer.value(a.score(), pair));
+            store = CodeBlock.of("$L[$L] = $L ? $L * $T.LOG2E : Float.NEGATIVE_INFINITY;\n",
+                    Skeleton.SCORES, Skeleton.AT, keep, printer.value(a.score(), pair), QueryTile.class);
         } else if (masked) {
             store = CodeBlock.of("if (!$L) $L[$L] = Float.NEGATIVE_INFINITY;\n", printer.value(a.mask(), pair), Skeleton.SCORES, Skeleton.AT);
         } else {
-            store = CodeBlock.of("$L[$L] = $L;\n", Skeleton.SCORES, Skeleton.AT, printer.value(a.score(), pair));
+            store = CodeBlock.of("$L[$L] = $L * $T.LOG2E;\n", Skeleton.SCORES, Skeleton.AT, printer.value(a.score(), pair), QueryTile.class);
         }
         return CodeBlock.builder()
                 .beginControlFlow("for (int $L = 0; $L < rows; $L++)", Skeleton.ROW, Skeleton.ROW, Skeleton.ROW)

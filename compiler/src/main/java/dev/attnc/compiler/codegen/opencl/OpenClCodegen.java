@@ -37,6 +37,14 @@ public final class OpenClCodegen {
         st.add("headDim", headDim);
         st.add("blockM", tiles.blockM());
         st.add("blockN", tiles.blockN());
+        int width = dotWidth(headDim);
+        st.add("dotWidth", width);
+        st.add("dotType", width == 1 ? "float" : "float" + width);
+        st.add("dotQ", width == 1 ? "q[d]" : "vload" + width + "(0, q + d)");
+        st.add("dotK", width == 1 ? "k[d]" : "vload" + width + "(0, k + d)");
+        st.add("dotSum", horizontalSum(width));
+        st.add("axpy", width == 1 ? "acc[d] += p * v[d]"
+                : "vstore" + width + "(fma((float" + width + ")p, vload" + width + "(0, v + d), vload" + width + "(0, acc + d)), 0, acc + d)");
         st.add("helpers", CHelpers.text(D));
         st.add("entry", entry);
         st.add("elementType", storage.elementType(D));
@@ -55,6 +63,25 @@ public final class OpenClCodegen {
         st.add("scoreLines", body.partial().scoreLines());
         st.add("score", body.partial().score());
         return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, params);
+    }
+
+    /** The widest OpenCL vector (up to 16 floats) that divides the head dimension. */
+    static int dotWidth(int headDim) {
+        int w = 16;
+        while (headDim % w != 0) w /= 2;
+        return w;
+    }
+
+    /** Statements that add up the lanes of {@code acc} (a float of the width) and return the sum. */
+    static String horizontalSum(int width) {
+        StringBuilder s = new StringBuilder();
+        String v = "acc";
+        for (int w = width / 2; w >= 1; w /= 2) {
+            String next = "sum" + w;
+            s.append(w == 1 ? "const float " : "const float" + w + " ").append(next).append(" = ").append(v).append(".lo + ").append(v).append(".hi;\n");
+            v = next;
+        }
+        return s.append("return ").append(v).append(";").toString();
     }
 
     private static STGroup group() {

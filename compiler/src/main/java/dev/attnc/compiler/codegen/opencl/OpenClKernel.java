@@ -26,9 +26,4 @@ public record OpenClKernel(String attention, String source, String entry, Storag
     public int workGroupSize() {
         return tiles.blockM();
     }
-
-    /** Local memory per work-group: the K and V tiles, in float. */
-    public long localBytes() {
-        return 2L * tiles.blockN() * headDim * Float.BYTES;
-    }
 }

@@ -91,7 +91,7 @@ class CPrinterTest {
         assertEquals("(1.0f / (1.0f + exp(-p1_f)))", cl(new Unary(UnaryOp.SIGMOID, F)));
         assertEquals("(1.0f / (1.0f + expf(-p1_f)))", print(Dialect.CUDA, new Unary(UnaryOp.SIGMOID, F)));
         assertEquals("(tanhf(p1_f))", print(Dialect.CUDA, new Unary(UnaryOp.TANH, F)));
-        assertEquals("(fmin(p1_f, 2.0f))", cl(bin(BinaryOp.MIN, F, new FloatConst(2))));
+        assertEquals("(attn_fmin(p1_f, 2.0f))", cl(bin(BinaryOp.MIN, F, new FloatConst(2))));
         assertEquals("(max(q, kv))", cl(bin(BinaryOp.MAX, Q, KV)));
         assertEquals("(p2_flag != 0) ? q : kv", new CPrinter(Dialect.OPENCL, new Names(A), Map.of(), false)
                 .rhs(new Select(FLAG, Q, KV), e -> { throw new AssertionError(); }));

@@ -8,72 +8,92 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The softmax of FlashAttention, one key tile at a time: each query row keeps its running max m
- * and sum l of exp(s - m); a new tile raises m, rescales l and the output accumulator by
- * exp(m_old - m_new), and turns its scores into probabilities in place. A row whose kept scores
- * are all -inf so far has m = -inf; it subtracts 0 instead, so that -inf - -inf never makes NaN.
+ * The softmax state of one query tile in FlashAttention, updated a key tile at a time: each row
+ * keeps its running max m and sum l of exp(s - m); a new tile raises m, and l and the row's output
+ * accumulator are scaled by alpha = exp(m_old - m_new) (the accumulator by {@link Gemm}, as it adds
+ * P·V). A row whose kept scores are all -inf so far has m = -inf; it subtracts 0 instead, so that
+ * -inf - -inf never makes NaN. Scores arrive in base 2 (s·log2 e, see {@link QueryTile}), so P is
+ * 2^(s - m); l is kept lane-wise and summed at the end.
  */
 public final class OnlineSoftmax {
-    private OnlineSoftmax() {}
+    /** Per row (a whole number of vectors, so that alpha is computed a vector of rows at a time). */
+    private final float[] max, shift, alpha;
+    /** Per row, LANES partial sums. */
+    private final float[] sum, tileSum;
+
+    public OnlineSoftmax(int rows) {
+        int padded = Gemm.padded(rows);
+        max = new float[padded];
+        shift = new float[padded];
+        alpha = new float[padded];
+        sum = new float[rows * LANES];
+        tileSum = new float[rows * LANES];
+        Arrays.fill(max, Float.NEGATIVE_INFINITY);
+    }
+
+    /** Each row's factor for the output accumulator after the last {@link #update}. */
+    public float[] alpha() {
+        return alpha;
+    }
 
     /**
-     * Folds a tile of scores {@code s} ([rows][ld], masked pairs already -inf) into the running
-     * {@code max} and {@code sum}; columns from {@code cols} on are past the last key and count
-     * as masked. Leaves P = exp(s - m) in {@code s} and rescales the rows of {@code acc} ([rows][ldAcc]).
+     * Folds a tile of base-2 scores {@code s} ([rows][ld], ld a multiple of LANES, masked pairs
+     * already -inf) into the state; columns from {@code cols} on are past the last key and count as
+     * masked. Leaves P = 2^(s - m) in {@code s}. Unless {@code infinite}, the caller promises that
+     * every score of the first {@code cols} columns is finite, which saves the -inf guard.
      */
-    public static void update(float[] s, int ld, int rows, int cols, float[] max, float[] sum, float[] acc, int ldAcc) {
+    public void update(float[] s, int ld, int rows, int cols, boolean infinite) {
+        boolean guard = infinite || cols < ld;
         for (int i = 0, row = 0; i < rows; i++, row += ld) {
             if (cols < ld) Arrays.fill(s, row + cols, row + ld, Float.NEGATIVE_INFINITY);
+            FloatVector m = FloatVector.fromArray(F, s, row);
+            for (int j = LANES; j < ld; j += LANES) m = VectorMath.max(m, FloatVector.fromArray(F, s, row + j));
             float old = max[i];
-            float now = Math.max(old, rowMax(s, row, ld));
-            float shift = now == Float.NEGATIVE_INFINITY ? 0f : now;
-            float alpha = (float) Math.exp(old - shift);
-            sum[i] = sum[i] * alpha + exponentiate(s, row, ld, shift);
+            float now = Math.max(old, VectorMath.maxLane(m));
+            float ref = now == Float.NEGATIVE_INFINITY ? 0f : now;
             max[i] = now;
-            if (alpha != 1f) scale(acc, i * ldAcc, ldAcc, alpha);
+            shift[i] = ref;
+            alpha[i] = old;
+            FloatVector total = FloatVector.zero(F);
+            for (int j = 0; j < ld; j += LANES) {
+                FloatVector x = FloatVector.fromArray(F, s, row + j).sub(ref);
+                FloatVector p = guard ? VectorMath.exp2Guarded(x) : VectorMath.exp2(x);
+                p.intoArray(s, row + j);
+                total = total.add(p);
+            }
+            total.intoArray(tileSum, i * LANES);
+        }
+        // alpha = 2^(m_old - ref), a vector of rows at a time; m_old = -inf gives exactly 0
+        Arrays.fill(alpha, rows, alpha.length, 0f);
+        Arrays.fill(shift, rows, shift.length, 0f);
+        for (int i = 0; i < rows; i += LANES) {
+            VectorMath.exp2Guarded(FloatVector.fromArray(F, alpha, i).sub(FloatVector.fromArray(F, shift, i))).intoArray(alpha, i);
+        }
+        for (int i = 0; i < rows; i++) {
+            FloatVector.fromArray(F, sum, i * LANES).fma(FloatVector.broadcast(F, alpha[i]), FloatVector.fromArray(F, tileSum, i * LANES))
+                    .intoArray(sum, i * LANES);
         }
     }
 
     /**
-     * O = acc / l and LSE = m + log(l) (natural log) for {@code rows} rows of {@code d} values;
+     * O = acc / l and LSE = m·ln 2 + ln(l) (natural log) for {@code rows} rows of {@code d} values;
      * a row that kept nothing gets O = 0 and LSE = -inf.
      */
-    public static void finish(float[] acc, int ldAcc, float[] max, float[] sum, int rows, int d,
-            float[] o, int oOff, float[] lse, int lseOff) {
+    public void finish(float[] acc, int ldAcc, int rows, int d, float[] o, int oOff, float[] lse, int lseOff) {
         for (int i = 0; i < rows; i++) {
             int dst = oOff + i * d;
-            if (max[i] == Float.NEGATIVE_INFINITY || sum[i] == 0f) {
+            float l = FloatVector.fromArray(F, sum, i * LANES).reduceLanes(VectorOperators.ADD);
+            if (max[i] == Float.NEGATIVE_INFINITY || !(l > 0f)) {
                 Arrays.fill(o, dst, dst + d, 0f);
                 lse[lseOff + i] = Float.NEGATIVE_INFINITY;
                 continue;
             }
-            float inv = 1f / sum[i];
+            float inv = 1f / l;
             int src = i * ldAcc;
             int x = 0;
             for (; x <= d - LANES; x += LANES) FloatVector.fromArray(F, acc, src + x).mul(inv).intoArray(o, dst + x);
             for (; x < d; x++) o[dst + x] = acc[src + x] * inv;
-            lse[lseOff + i] = max[i] + (float) Math.log(sum[i]);
+            lse[lseOff + i] = max[i] * QueryTile.LN2 + (float) Math.log(l);
         }
-    }
-
-    private static float rowMax(float[] s, int row, int ld) {
-        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        for (int j = 0; j < ld; j += LANES) m = m.max(FloatVector.fromArray(F, s, row + j));
-        return m.reduceLanes(VectorOperators.MAX);
-    }
-
-    /** s := exp(s - shift) over one row; returns the row's sum. */
-    private static float exponentiate(float[] s, int row, int ld, float shift) {
-        FloatVector total = FloatVector.zero(F);
-        for (int j = 0; j < ld; j += LANES) {
-            FloatVector p = FloatVector.fromArray(F, s, row + j).sub(shift).lanewise(VectorOperators.EXP);
-            p.intoArray(s, row + j);
-            total = total.add(p);
-        }
-        return total.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static void scale(float[] acc, int row, int ld, float alpha) {
-        for (int x = 0; x < ld; x += LANES) FloatVector.fromArray(F, acc, row + x).mul(alpha).intoArray(acc, row + x);
     }
 }

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""attnc's CUDA kernels against PyTorch on one GPU (forward, bf16): the PyTorch half, and the table.
+
+  compare.py torch DIR   writes the inputs (raw bf16 bits, identical for every contender) and
+                         their parameters into DIR, times FlexAttention (torch.compile, block mask
+                         built once, torch._dynamo.reset() between variants), SDPA's
+                         FlashAttention-2 backend and cuDNN (full and causal only), and writes
+                         reference slices of O and LSE (FlexAttention's) for attnc's own check
+  compare.py table DIR   merges DIR/torch.json with DIR/attnc.json (from CudaBench) into a table
+
+TFLOP/s count 4 * D flops per kept (q, kv) pair, B * H times, for everybody. bench/gpu/compare.sh
+runs the whole comparison in one device call.
+"""
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+B, H, S, D = 2, 16, 8192, 128
+WINDOW, PREFIX, CAP = 1024, 2048, 30.0
+CHECK_HEADS = 2  # reference slice: batch 0, heads 0 .. CHECK_HEADS-1
+VARIANTS = ["full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm"]
+
+
+def slopes():
+    return np.array([2.0 ** (-8.0 * (h + 1) / H) for h in range(H)], dtype=np.float32)
+
+
+def documents(seed=7):
+    """Sorted document ids of random lengths (256 .. 2048 tokens) packed into S."""
+    rng = np.random.default_rng(seed)
+    ids, doc = [], 0
+    while len(ids) < S:
+        ids += [doc] * int(rng.integers(256, 2049))
+        doc += 1
+    return np.array(ids[:S], dtype=np.int32)
+
+
+def kept_pairs(name, doc):
+    """Kept (q, kv) pairs of one (b, h), exactly."""
+    q = np.arange(S, dtype=np.int64)
+    if name in ("full", "softcap"):
+        return S * S
+    if name in ("causal", "alibi"):
+        return S * (S + 1) // 2
+    if name == "sliding_window":
+        return int(np.sum(np.minimum(q, WINDOW) + 1))
+    if name == "prefix_lm":
+        return int(np.sum(np.maximum(q + 1, PREFIX)))
+    if name == "document":
+        _, counts = np.unique(doc, return_counts=True)
+        return int(np.sum(counts.astype(np.int64) ** 2))
+    raise ValueError(name)
+
+
+def tflops(pairs, ms):
+    return 4.0 * D * pairs * B * H / (ms * 1e-3) / 1e12
+
+
+def run_torch(out_dir):
+    import torch
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    from torch.nn.attention.flex_attention import create_block_mask, flex_attention
+    from triton.testing import do_bench
+
+    os.makedirs(out_dir, exist_ok=True)
+    dev = "cuda"
+    g = torch.Generator(device=dev).manual_seed(1234)
+    q = torch.randn(B, H, S, D, device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16)
+    k = torch.randn(B, H, S, D, device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16)
+    v = torch.randn(B, H, S, D, device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16)
+    for name, t in (("q", q), ("k", k), ("v", v)):
+        t.view(torch.int16).cpu().numpy().tofile(os.path.join(out_dir, name + ".bf16"))
+    doc = documents()
+    doc.tofile(os.path.join(out_dir, "doc.i32"))
+    sl = slopes()
+    sl.tofile(os.path.join(out_dir, "slopes.f32"))
+    doc_t = torch.from_numpy(doc).to(dev)
+    slopes_t = torch.from_numpy(sl).to(dev)
+
+    def causal(b, h, qi, ki):
+        return qi >= ki
+
+    def sliding(b, h, qi, ki):
+        return (qi >= ki) & (qi - ki <= WINDOW)
+
+    def document(b, h, qi, ki):
+        return doc_t[qi] == doc_t[ki]
+
+    def prefix(b, h, qi, ki):
+        return (ki < PREFIX) | (qi >= ki)
+
+    def alibi(score, b, h, qi, ki):
+        return score + slopes_t[h] * (ki - qi)
+
+    def softcap(score, b, h, qi, ki):
+        return CAP * torch.tanh(score / CAP)
+
+    spec = {
+        "full": (None, None), "causal": (causal, None), "sliding_window": (sliding, None), "alibi": (causal, alibi),
+        "softcap": (None, softcap), "document": (document, None), "prefix_lm": (prefix, None),
+    }
+    results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "shape": [B, H, S, D],
+               "pairs": {}, "flex": {}, "sdpa_fa2": {}, "cudnn": {}, "block_mask_ms": {}, "compile_s": {}}
+    for name in VARIANTS:
+        results["pairs"][name] = kept_pairs(name, doc)
+    # parameters for attnc's side
+    with open(os.path.join(out_dir, "meta.properties"), "w") as f:
+        f.write(f"B={B}\nH={H}\nS={S}\nD={D}\nwindow={WINDOW}\nprefix={PREFIX}\ncap={CAP}\ncheck_heads={CHECK_HEADS}\n")
+        for name in VARIANTS:
+            f.write(f"pairs.{name}={results['pairs'][name]}\n")
+
+    for name in VARIANTS:
+        torch._dynamo.reset()
+        flex = torch.compile(flex_attention, dynamic=False)
+        mask_mod, score_mod = spec[name]
+        bm = None
+        if mask_mod is not None:
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            bm = create_block_mask(mask_mod, None, None, S, S, device=dev)
+            torch.cuda.synchronize()
+            results["block_mask_ms"][name] = (time.perf_counter() - t0) * 1e3
+        t0 = time.perf_counter()
+        o, lse = flex(q, k, v, score_mod=score_mod, block_mask=bm, return_lse=True)
+        torch.cuda.synchronize()
+        results["compile_s"][name] = time.perf_counter() - t0
+        ms = do_bench(lambda: flex(q, k, v, score_mod=score_mod, block_mask=bm), warmup=50, rep=300, return_mode="median")
+        results["flex"][name] = {"ms": ms, "tflops": tflops(results["pairs"][name], ms)}
+        o[0, :CHECK_HEADS].float().cpu().numpy().tofile(os.path.join(out_dir, f"ref_{name}.o.f32"))
+        lse[0, :CHECK_HEADS].float().cpu().numpy().tofile(os.path.join(out_dir, f"ref_{name}.lse.f32"))
+        print(f"flex {name:15s} {ms:8.3f} ms {results['flex'][name]['tflops']:7.1f} TFLOP/s", flush=True)
+        del o, lse
+
+    for name, causal_flag in (("full", False), ("causal", True)):
+        for key, backend in (("sdpa_fa2", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_ATTENTION)):
+            try:
+                with sdpa_kernel(backend):
+                    fn = lambda: F.scaled_dot_product_attention(q, k, v, is_causal=causal_flag)
+                    ref = fn()
+                    ms = do_bench(fn, warmup=50, rep=300, return_mode="median")
+                results[key][name] = {"ms": ms, "tflops": tflops(results["pairs"][name], ms)}
+                print(f"{key} {name:15s} {ms:8.3f} ms {results[key][name]['tflops']:7.1f} TFLOP/s", flush=True)
+                del ref
+            except Exception as e:  # a backend missing on this build: say so, carry on
+                results[key][name] = {"error": str(e)[:200]}
+                print(f"{key} {name}: {e}", flush=True)
+
+    with open(os.path.join(out_dir, "torch.json"), "w") as f:
+        json.dump(results, f, indent=1)
+
+
+def table(out_dir):
+    with open(os.path.join(out_dir, "torch.json")) as f:
+        t = json.load(f)
+    a = {}
+    path = os.path.join(out_dir, "attnc.json")
+    if os.path.exists(path):
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if line:
+                    r = json.loads(line)
+                    a.setdefault(r["variant"], []).append(r)
+
+    def fmt(x):
+        return f"{x:6.1f}" if isinstance(x, (int, float)) and math.isfinite(x) else "     -"
+
+    print(f"\n{t['device']}, torch {t['torch']}, B,H,S,D = {t['shape']}, bf16, forward; TFLOP/s on kept pairs (4*D per pair)")
+    print("| variant | kept % | attnc (best tiles) | attnc check | FlexAttention | SDPA FA2 | cuDNN | attnc / Flex |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for name in VARIANTS:
+        pairs = t["pairs"][name]
+        rows = [r for r in a.get(name, []) if r.get("ok")]
+        best = max(rows, key=lambda r: r["tflops"]) if rows else None
+        flex = t["flex"].get(name, {}).get("tflops", float("nan"))
+        fa2 = t["sdpa_fa2"].get(name, {}).get("tflops", float("nan"))
+        cudnn = t["cudnn"].get(name, {}).get("tflops", float("nan"))
+        at = best["tflops"] if best else float("nan")
+        check = (f"max|dO| {best['err_o']:.1e}" if best else
+                 ("FAILED" if a.get(name) else "not run"))
+        cfg = f" ({best['tiles']})" if best else ""
+        ratio = at / flex if best and flex == flex else float("nan")
+        print(f"| {name} | {100.0 * pairs / (S * S):.1f} | {fmt(at)}{cfg} | {check} | {fmt(flex)} | {fmt(fa2)} | {fmt(cudnn)} | {ratio:.2f} |")
+    print("\nall attnc configurations:")
+    for name in VARIANTS:
+        for r in a.get(name, []):
+            print(f"  {name:15s} {r['tiles']:12s} {r.get('ms', float('nan')):8.3f} ms {fmt(r.get('tflops', float('nan')))} "
+                  f"TFLOP/s regs {r.get('regs')} local {r.get('local')} check {'ok' if r.get('ok') else 'FAIL'} "
+                  f"max|dO| {r.get('err_o', float('nan')):.2e} max|dLSE| {r.get('err_lse', float('nan')):.2e} plan {r.get('plan')}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("torch", "table"):
+        sys.exit(__doc__)
+    (run_torch if sys.argv[1] == "torch" else table)(sys.argv[2])

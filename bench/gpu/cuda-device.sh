@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The CUDA backend on the GPU machine, from a tree that need not build as a whole.
+#
+#   bench/gpu/cuda-device.sh pack        here: compiles the compiler, the CUDA backend, its tests and
+#                                        CudaBench with javac into .cuda-device/ (ignored by git) with
+#                                        the JDK runtime and the jars they need
+#   bench/gpu/cuda-device.sh tests       there (device tool, carry [".cuda-device"]): every sample on
+#                                        the GPU against the reference (CudaBackendGpuTest), then ptxas
+#                                        and SASS facts of one kernel; logs under $OUT
+#   bench/gpu/cuda-device.sh bench       there: bench/gpu/compare.sh (attnc vs FlexAttention, SDPA
+#                                        FlashAttention-2, cuDNN)
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+dev=.cuda-device
+out=${OUT:-/tmp/attnc-out}
+mkdir -p "$out"
+m2=~/.m2/repository
+jars="$m2/org/antlr/ST4/4.3.4/ST4-4.3.4.jar $m2/org/antlr/antlr-runtime/3.5.3/antlr-runtime-3.5.3.jar
+      $m2/org/antlr/antlr4-runtime/4.13.2/antlr4-runtime-4.13.2.jar
+      $m2/org/junit/platform/junit-platform-console-standalone/1.13.4/junit-platform-console-standalone-1.13.4.jar"
+junit=junit-platform-console-standalone-1.13.4.jar
+
+case "${1:-}" in
+  pack)
+    set -e
+    export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+    grep -qx "/$dev/" .git/info/exclude || echo "/$dev/" >> .git/info/exclude
+    "$top/../shared/device/pack" >/dev/null   # the JDK runtime image and boot.sh, into .device/
+    rm -rf "$dev" && mkdir -p "$dev/classes" "$dev/lib"
+    cp .device/jre.tar.xz .device/boot.sh "$dev/"
+    cp $jars grammar/target/attnc-grammar-0.1.0-SNAPSHOT.jar "$dev/lib/"
+    cp=$(ls "$dev"/lib/*.jar | tr '\n' ':')
+    r=runtime/src/main/java/dev/attnc
+    # codegen/java (the CPU backend's generator) is not needed here
+    "$JAVA_HOME/bin/javac" --release 25 -nowarn -d "$dev/classes" -cp "$cp" \
+      $(find compiler/src/main/java -name '*.java' -not -path '*/codegen/java/*') \
+      $r/Tensor.java $r/DType.java $r/AttnInputException.java $r/DeviceException.java $r/DeviceUnavailableException.java \
+      $r/ffm/cuda/*.java $r/backend/*.java $r/backend/cuda/*.java \
+      runtime/src/test/java/dev/attnc/backend/cuda/*.java bench/src/main/java/dev/attnc/bench/gpu/*.java
+    cp -r compiler/src/main/resources/* "$dev/classes/"
+    mkdir -p "$dev/classes/dev/attnc/templates" && cp codegen-templates/src/main/resources/dev/attnc/templates/*.stg "$dev/classes/dev/attnc/templates/"
+    du -sh "$dev"
+    ;;
+  tests)
+    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv,noheader || true
+    cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
+    rc=0
+    timeout ${TEST_TIMEOUT:-330} bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -jar $dev/lib/$junit execute \
+      --disable-banner --disable-ansi-colors --details=summary -cp "$cp" --select-package dev.attnc.backend.cuda \
+      2>&1 | tee "$out/tests.log" | grep -E '^\[cuda\]|FAIL|tests (successful|failed)|Exception|Error' | head -400 || rc=$?
+    # ptxas and SASS of a golden kernel (alibi + soft-cap, 128x64, 4 warps, bf16, D = 128)
+    g=compiler/src/test/resources/golden/cuda/alibi_softcap.cu
+    nvcc -cubin -arch=sm_90 -Xptxas -v -o /tmp/k.cubin $g 2>&1 | grep -E 'registers|spill' | tee "$out/ptxas.txt"
+    cuobjdump -sass /tmp/k.cubin > /tmp/k.sass 2>/dev/null && {
+      for op in HMMA LDSM LDGSTS MUFU.EX2 MUFU.TANH LDL STL BAR.SYNC SHFL; do
+        printf '%-10s %s\n' $op "$(grep -c "$op" /tmp/k.sass)"; done | tee -a "$out/ptxas.txt"; }
+    exit $rc
+    ;;
+  bench)
+    bash bench/gpu/compare.sh
+    ;;
+  *)
+    echo "usage: $0 pack|tests|bench" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,213 @@
+// A CPU emulator of the few CUDA features attnc's generated kernels use, to check their indexing
+// (fragments, swizzle, plan walking, softmax) on a machine without a GPU. Each CUDA thread is a
+// fiber (ucontext); warp collectives (ldmatrix, mma.sync, shfl) and __syncthreads are barriers
+// among fibers. cp.async copies land when the issuing thread waits for their group, so a read
+// of shared memory before the wait sees stale bytes (and the test fails), as it could on a GPU.
+// Blocks run one after another. Used by bench/gpu/emu/run.sh; never part of the product.
+#pragma once
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <functional>
+#include <ucontext.h>
+#include <vector>
+
+struct emu_dim3 { unsigned x = 1, y = 1, z = 1; };
+static thread_local emu_dim3 threadIdx, blockIdx, gridDim, blockDim;
+
+alignas(1024) unsigned char attn_smem[232448];
+
+namespace emu {
+struct Copy { unsigned char* dst; const unsigned char* src; int bytes; };
+struct Fiber {
+    ucontext_t ctx;
+    std::vector<char> stack;
+    bool done = false;
+    unsigned tid = 0;
+    std::deque<std::vector<Copy>> groups; // committed, oldest first
+    std::vector<Copy> open;
+};
+static std::vector<Fiber> fibers;
+static ucontext_t sched_ctx;
+static int current = -1;
+static std::function<void()> body;
+
+static void yield() { swapcontext(&fibers[current].ctx, &sched_ctx); }
+
+struct Barrier {
+    int count = 0, gen = 0;
+    void wait(int n) {
+        int g = gen;
+        if (++count == n) { count = 0; gen++; }
+        else while (gen == g) yield();
+    }
+};
+static std::vector<Barrier> warp_bar;
+static Barrier block_bar;
+// per-warp deposit slots for collectives
+struct Slot { uint32_t u[8]; float f[8]; };
+static std::vector<Slot> slots;
+
+static inline int lane() { return fibers[current].tid & 31; }
+static inline int warp() { return fibers[current].tid >> 5; }
+static inline Slot& slot(int l) { return slots[warp() * 32 + l]; }
+static inline void warp_sync() { warp_bar[warp()].wait(32); }
+
+static void trampoline() {
+    threadIdx.x = fibers[current].tid;
+    body();
+    fibers[current].done = true;
+    swapcontext(&fibers[current].ctx, &sched_ctx);
+}
+
+// Runs the block (blockIdx set by the caller) with n threads.
+static void run_block(int n, std::function<void()> kernel) {
+    body = kernel;
+    fibers.assign(n, Fiber());
+    warp_bar.assign((n + 31) / 32, Barrier());
+    slots.assign(((n + 31) / 32) * 32, Slot());
+    block_bar = Barrier();
+    for (int i = 0; i < n; i++) {
+        Fiber& f = fibers[i];
+        f.tid = i;
+        f.stack.resize(1 << 18);
+        getcontext(&f.ctx);
+        f.ctx.uc_stack.ss_sp = f.stack.data();
+        f.ctx.uc_stack.ss_size = f.stack.size();
+        f.ctx.uc_link = nullptr;
+        makecontext(&f.ctx, trampoline, 0);
+    }
+    memset(attn_smem, 0xAB, sizeof attn_smem); // garbage, as on a GPU
+    int alive = n;
+    while (alive > 0) {
+        alive = 0;
+        for (int i = 0; i < n; i++) {
+            if (fibers[i].done) continue;
+            current = i;
+            threadIdx.x = i;
+            swapcontext(&sched_ctx, &fibers[i].ctx);
+            if (!fibers[i].done) alive++;
+        }
+    }
+    for (auto& f : fibers) {
+        if (!f.groups.empty() || !f.open.empty()) { fprintf(stderr, "emu: thread %u exited with cp.async pending\n", f.tid); exit(3); }
+    }
+}
+} // namespace emu
+
+#define __global__
+#define __device__
+#define __forceinline__ inline
+#define __launch_bounds__(a, b)
+#define __shared__
+#define __align__(n)
+#define __restrict__
+static inline int min(int a, int b) { return a < b ? a : b; }
+static inline int max(int a, int b) { return a > b ? a : b; }
+static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }
+static inline float __uint_as_float(unsigned i) { float f; memcpy(&f, &i, 4); return f; }
+static inline unsigned __float_as_uint(float f) { unsigned i; memcpy(&i, &f, 4); return i; }
+static inline void __syncthreads() { emu::block_bar.wait((int)emu::fibers.size()); }
+static inline float __shfl_xor_sync(unsigned, float v, int m) {
+    emu::slot(emu::lane()).f[0] = v;
+    emu::warp_sync();
+    float r = emu::slot(emu::lane() ^ m).f[0];
+    emu::warp_sync();
+    return r;
+}
+static inline size_t __cvta_generic_to_shared(const void* p) {
+    return (size_t)((const unsigned char*)p - attn_smem);
+}
+
+// ---- the kernel's primitives, emulated (run.sh puts these in place of the asm versions) ----
+static inline unsigned smem_u32(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
+static inline void cp_async16(unsigned dst, const void* src, int src_bytes) {
+    if (dst % 16 != 0 || dst + 16 > sizeof attn_smem) { fprintf(stderr, "emu: bad cp.async dst %u\n", dst); exit(3); }
+    emu::fibers[emu::current].open.push_back({attn_smem + dst, (const unsigned char*)src, src_bytes});
+}
+static inline void cp_async_commit() {
+    auto& f = emu::fibers[emu::current];
+    f.groups.push_back(f.open);
+    f.open.clear();
+}
+template <int N> static inline void cp_async_wait() {
+    auto& f = emu::fibers[emu::current];
+    while ((int)f.groups.size() > N) {
+        for (auto& c : f.groups.front()) {
+            memset(c.dst, 0, 16);
+            if (c.bytes) memcpy(c.dst, c.src, c.bytes);
+        }
+        f.groups.pop_front();
+    }
+}
+static inline uint16_t emu_ld16(unsigned addr) {
+    uint16_t v; memcpy(&v, attn_smem + addr, 2); return v;
+}
+static inline void emu_ldmatrix(unsigned (&r)[4], unsigned addr, bool trans) {
+    if (addr % 16 != 0) { fprintf(stderr, "emu: unaligned ldmatrix %u\n", addr); exit(3); }
+    int l = emu::lane();
+    emu::slot(l).u[0] = addr;
+    emu::warp_sync();
+    int g = l / 4, t = l % 4;
+    for (int m = 0; m < 4; m++) {
+        uint16_t lo, hi;
+        if (!trans) { // row g, columns 2t, 2t+1 of matrix m
+            unsigned a = emu::slot(8 * m + g).u[0];
+            lo = emu_ld16(a + 4 * t); hi = emu_ld16(a + 4 * t + 2);
+        } else {       // rows 2t, 2t+1 at column g
+            lo = emu_ld16(emu::slot(8 * m + 2 * t).u[0] + 2 * g);
+            hi = emu_ld16(emu::slot(8 * m + 2 * t + 1).u[0] + 2 * g);
+        }
+        r[m] = (unsigned)lo | ((unsigned)hi << 16);
+    }
+    emu::warp_sync();
+}
+static inline void ldmatrix_x4(unsigned (&r)[4], unsigned addr) { emu_ldmatrix(r, addr, false); }
+static inline void ldmatrix_x4_trans(unsigned (&r)[4], unsigned addr) { emu_ldmatrix(r, addr, true); }
+
+#ifdef EMU_F16
+static inline float emu_to_f(uint16_t h) { _Float16 x; memcpy(&x, &h, 2); return (float)x; }
+static inline uint16_t emu_from_f(float f) { _Float16 x = (_Float16)f; uint16_t h; memcpy(&h, &x, 2); return h; }
+#else
+static inline float emu_to_f(uint16_t h) { return __uint_as_float((unsigned)h << 16); }
+static inline uint16_t emu_from_f(float f) {
+    unsigned u = __float_as_uint(f);
+    if (f != f) return (uint16_t)((u >> 16) | 0x40);
+    return (uint16_t)((u + 0x7fff + ((u >> 16) & 1)) >> 16);
+}
+#endif
+static inline void mma16816(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+    int l = emu::lane();
+    auto& s = emu::slot(l);
+    for (int i = 0; i < 4; i++) s.u[i] = a[i];
+    s.u[4] = b0; s.u[5] = b1;
+    emu::warp_sync();
+    float A[16][16], Bm[16][8];
+    for (int L = 0; L < 32; L++) {
+        int g = L / 4, t = L % 4;
+        auto& o = emu::slot(L);
+        auto lo = [](unsigned v) { return emu_to_f((uint16_t)(v & 0xffff)); };
+        auto hi = [](unsigned v) { return emu_to_f((uint16_t)(v >> 16)); };
+        A[g][2 * t] = lo(o.u[0]); A[g][2 * t + 1] = hi(o.u[0]);
+        A[g + 8][2 * t] = lo(o.u[1]); A[g + 8][2 * t + 1] = hi(o.u[1]);
+        A[g][2 * t + 8] = lo(o.u[2]); A[g][2 * t + 9] = hi(o.u[2]);
+        A[g + 8][2 * t + 8] = lo(o.u[3]); A[g + 8][2 * t + 9] = hi(o.u[3]);
+        Bm[2 * t][g] = lo(o.u[4]); Bm[2 * t + 1][g] = hi(o.u[4]);
+        Bm[2 * t + 8][g] = lo(o.u[5]); Bm[2 * t + 9][g] = hi(o.u[5]);
+    }
+    int g = l / 4, t = l % 4;
+    for (int e = 0; e < 4; e++) {
+        int r = g + (e >= 2 ? 8 : 0), col = 2 * t + (e & 1);
+        float acc = c[e];
+        for (int k = 0; k < 16; k++) acc += A[r][k] * Bm[k][col];
+        c[e] = acc;
+    }
+    emu::warp_sync();
+}
+static inline unsigned pack2(float lo, float hi) {
+    return (unsigned)emu_from_f(lo) | ((unsigned)emu_from_f(hi) << 16);
+}
+static inline float ex2(float x) { return exp2f(x); }

@@ -1,0 +1,148 @@
+// Runs one generated kernel (KERNEL_FILE, with its primitives swapped for emu.h's) on the CPU
+// emulator over random ragged inputs and compares O and LSE with a double-precision reference of
+// the same variant (VARIANT below). Prints the largest errors; exit 1 on a mismatch.
+#include "emu.h"
+#include KERNEL_FILE
+#include <random>
+#include <string>
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+// sizes (ragged on purpose)
+#ifndef SB
+#define SB 2
+#endif
+static const int B = SB, H = 4, H_KV = 2, Q_LEN = 77, KV_LEN = 131;
+
+static float cap = 30.0f;
+static int window = 40;
+static std::vector<float> slopes;
+static std::vector<int> doc, lengths;
+
+static bool mask_of(int b, int h, int q, int kv) {
+    (void)h;
+    switch (VARIANT) {
+        case 1: return q >= kv;                        // causal
+        case 2: return q >= kv;                        // alibi (causal)
+        case 3: return doc[q] == doc[kv];              // document (Q_LEN <= KV_LEN here)
+        case 5: return kv < lengths[b];                // padding
+        case 6: return q >= kv && q - kv <= window;    // sliding_window
+        default: return true;                          // full, softcap
+    }
+}
+static double score_of(int b, int h, int q, int kv, double s) {
+    (void)b;
+    switch (VARIANT) {
+        case 2: return s + slopes[h] * (double)(kv - q);
+        case 4: return cap * std::tanh(s / cap);
+        default: return s;
+    }
+}
+
+static uint16_t to16(float f) { return emu_from_f(f); }
+static float from16(uint16_t h) { return emu_to_f(h); }
+
+int main() {
+    std::mt19937 rng(1234);
+    std::uniform_real_distribution<float> U(-1, 1);
+    const int D = HEAD_DIM;
+    std::vector<uint16_t> Q((size_t)B * H * Q_LEN * D), K((size_t)B * H_KV * KV_LEN * D), V(K.size());
+    std::vector<uint16_t> O(Q.size(), 0x7fc0);
+    std::vector<float> LSE((size_t)B * H * Q_LEN, NAN);
+    for (auto& x : Q) x = to16(U(rng) * 2);
+    for (auto& x : K) x = to16(U(rng) * 2);
+    for (auto& x : V) x = to16(U(rng));
+    for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h + 1)));
+    for (int i = 0, d = 0; i < KV_LEN; i++) { if (i % 29 == 0) d++; doc.push_back(d); }
+    lengths = {100, 0, 7};
+    const float scale = 1.0f / std::sqrt((float)D);
+
+    // brute-force block plan, one slot
+    const int qt = (Q_LEN + BLOCK_M - 1) / BLOCK_M, kt = (KV_LEN + BLOCK_N - 1) / BLOCK_N;
+    const bool per_b = VARIANT == 5;
+    const int slots = per_b ? B : 1;
+    std::vector<int> off{0}, st, en;
+    std::vector<unsigned char> part;
+    for (int sl = 0; sl < slots; sl++) {
+        for (int i = 0; i < qt; i++) {
+            int prev = 0; // 0 empty 1 full 2 partial
+            for (int j = 0; j < kt; j++) {
+                int kept = 0, total = 0;
+                for (int q = i * BLOCK_M; q < std::min(Q_LEN, (i + 1) * BLOCK_M); q++)
+                    for (int kv = j * BLOCK_N; kv < std::min(KV_LEN, (j + 1) * BLOCK_N); kv++) {
+                        total++;
+                        kept += mask_of(sl, 0, q, kv);
+                    }
+                int kind = kept == 0 ? 0 : kept == total ? 1 : 2;
+                if (kind != 0) {
+                    if (prev == kind && !en.empty() && en.back() == j && (int)st.size() > off.back()) en.back() = j + 1;
+                    else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
+                }
+                prev = kind;
+            }
+            off.push_back((int)st.size());
+        }
+    }
+    if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); }
+    int nruns = 0;
+    for (int r = 0; r < (int)st.size(); r++) nruns += en[r] > st[r];
+    fprintf(stderr, "plan: %d runs over %d rows\n", nruns, (int)off.size() - 1);
+
+    gridDim.x = qt; gridDim.y = B * H;
+    for (unsigned by = 0; by < gridDim.y; by++) {
+        for (unsigned bx = 0; bx < gridDim.x; bx++) {
+            emu::run_block(NTHREADS, [&] {
+                blockIdx.x = bx; blockIdx.y = by;
+                ENTRY(Q.data(), K.data(), V.data(), O.data(), LSE.data(), off.data(), st.data(), en.data(), part.data(),
+                      B, H, H_KV, Q_LEN, KV_LEN, per_b ? 1 : 0, 0, qt, scale EXTRA_ARGS);
+            });
+        }
+    }
+
+    // reference
+    double maxErr = 0, maxLse = 0, refNorm = 0, errNorm = 0;
+    int bad = 0;
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++) {
+            int hk = h / (H / H_KV);
+            for (int q = 0; q < Q_LEN; q++) {
+                std::vector<double> s(KV_LEN, -INFINITY);
+                double mx = -INFINITY;
+                for (int kv = 0; kv < KV_LEN; kv++) {
+                    if (!mask_of(b, h, q, kv)) continue;
+                    double dot = 0;
+                    for (int d = 0; d < D; d++)
+                        dot += (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]) *
+                               from16(K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
+                    s[kv] = score_of(b, h, q, kv, dot * scale);
+                    mx = std::max(mx, s[kv]);
+                }
+                std::vector<double> o(D, 0);
+                double sum = 0;
+                if (mx != -INFINITY)
+                    for (int kv = 0; kv < KV_LEN; kv++) {
+                        if (s[kv] == -INFINITY) continue;
+                        double p = std::exp(s[kv] - mx);
+                        sum += p;
+                        for (int d = 0; d < D; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
+                    }
+                double lse = mx == -INFINITY ? -INFINITY : mx + std::log(sum);
+                size_t row = (size_t)(b * H + h) * Q_LEN + q;
+                for (int d = 0; d < D; d++) {
+                    double ref = sum > 0 ? o[d] / sum : 0;
+                    double got = from16(O[row * D + d]);
+                    double e = std::fabs(got - ref);
+                    if (!(e <= 2e-2)) { if (bad++ < 5) fprintf(stderr, "O[%d,%d,%d,%d] = %g, want %g\n", b, h, q, d, got, ref); }
+                    maxErr = std::max(maxErr, std::isnan(e) ? INFINITY : e);
+                    refNorm += ref * ref; errNorm += (std::isnan(e) ? 1e9 : e * e);
+                }
+                double gl = LSE[row];
+                double el = (std::isinf(lse) && std::isinf(gl) && (lse < 0) == (gl < 0)) ? 0 : std::fabs(gl - lse);
+                if (!(el <= 1e-2)) { if (bad++ < 10) fprintf(stderr, "LSE[%d,%d,%d] = %g, want %g\n", b, h, q, gl, lse); }
+                maxLse = std::max(maxLse, std::isnan(el) ? INFINITY : el);
+            }
+        }
+    printf("%s D=%d tiles %dx%d/%dw: max |dO| %.3g, rel %.3g, max |dLSE| %.3g, %d bad\n", STR(ENTRY), D, BLOCK_M, BLOCK_N,
+           WARPS, maxErr, std::sqrt(errNorm / std::max(refNorm, 1e-30)), maxLse, bad);
+    return bad ? 1 : 0;
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Checks generated CUDA kernels on the CPU emulator (no GPU needed):
+#   bench/gpu/emu/run.sh [D BM BN WARPS [BF16|F16]]
+# Needs /tmp/cg/cp (a class path with the compiler and Gen; see /tmp/cg/build.sh in docs/cuda-notes.md).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+D=${1:-128}; BM=${2:-128}; BN=${3:-64}; W=${4:-4}; ST=${5:-BF16}
+JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+source /tmp/cg/cp
+work=${EMU_WORK:-/tmp/attnc-emu}; mkdir -p "$work"
+fail=0
+# variant number : sample : extra kernel arguments
+for spec in "0:full:" "1:causal:" "2:alibi:, slopes.data()" "3:document:, doc.data()" "4:softcap:, cap" \
+            "5:padding:, lengths.data()" "6:sliding_window:, window"; do
+  IFS=: read -r v name extra <<< "$spec"
+  cu=$work/${name}_${D}_${BM}_${BN}_${W}_$ST.cu
+  (cd "$top" && "$JAVA" -cp "$CP" Gen samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
+  # swap the primitives for the emulator's
+  python3 - "$cu" <<'PY'
+import sys,re
+p=sys.argv[1]; s=open(p).read()
+i=s.index('// primitives:'); j=s.index('// end of primitives')
+open(p,'w').write(s[:i]+s[j:])
+PY
+  f16=""; [[ $ST == F16 ]] && f16="-DEMU_F16"
+  g++ -std=c++20 -O2 -w $f16 -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_$name \
+      -DEXTRA_ARGS="$extra" -o "$work/emu_$v" "$here/harness.cpp" || { fail=1; continue; }
+  "$work/emu_$v" || fail=1
+done
+exit $fail

@@ -1,0 +1,200 @@
+package dev.attnc.bench.gpu;
+
+import dev.attnc.DType;
+import dev.attnc.Tensor;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.RunOutputs;
+import dev.attnc.backend.cuda.CudaBackend;
+import dev.attnc.backend.cuda.CudaKernel;
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.interp.Bindings;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.interp.TensorData;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.compiler.sparsity.BlockPlanner;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * attnc's CUDA kernels on the inputs that bench/gpu/compare.py wrote (the same bits PyTorch
+ * timed): for each variant and tile shape, the block plan (timed: attnc's create_block_mask),
+ * warm-up, the median of many launches timed with CUDA events, and a check of O and LSE against
+ * FlexAttention's on a slice of the heads. One JSON line per (variant, tiles) in DIR/attnc.json.
+ *
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp ... dev.attnc.bench.gpu.CudaBench DIR [TILES,...] [VARIANT,...]</pre>
+ */
+public final class CudaBench {
+    static final List<String> VARIANTS = List.of("full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm");
+    static final List<String> TILES = List.of("128x64/4", "128x64/8", "64x64/4", "128x32/4", "128x128/8");
+
+    private CudaBench() {}
+
+    public static void main(String[] argv) throws IOException {
+        Path dir = Path.of(argv[0]);
+        List<String> tiles = argv.length > 1 ? Arrays.asList(argv[1].split(",")) : TILES;
+        List<String> variants = argv.length > 2 ? Arrays.asList(argv[2].split(",")) : VARIANTS;
+        int warmup = Integer.getInteger("attnc.bench.warmup", 3), reps = Integer.getInteger("attnc.bench.reps", 20);
+        Properties meta = new Properties();
+        try (Reader r = Files.newBufferedReader(dir.resolve("meta.properties"))) {
+            meta.load(r);
+        }
+        int b = num(meta, "B"), h = num(meta, "H"), s = num(meta, "S"), d = num(meta, "D"), checkHeads = num(meta, "check_heads");
+        Sizes sizes = new Sizes(b, h, h, s, s, d);
+        Tensor q = raw(dir.resolve("q.bf16"), DType.BF16, b, h, s, d);
+        Tensor k = raw(dir.resolve("k.bf16"), DType.BF16, b, h, s, d);
+        Tensor v = raw(dir.resolve("v.bf16"), DType.BF16, b, h, s, d);
+        Tensor doc = raw(dir.resolve("doc.i32"), DType.I32, s);
+        Tensor slopes = raw(dir.resolve("slopes.f32"), DType.F32, h);
+        Path samples = Files.isDirectory(Path.of("samples")) ? Path.of("samples") : Path.of("../samples");
+
+        try (CudaBackend backend = new CudaBackend(0, null);
+             PrintWriter json = new PrintWriter(Files.newBufferedWriter(dir.resolve("attnc.json")))) {
+            System.out.println("[bench] " + backend.device());
+            Map<String, Attention> attentions = new HashMap<>();
+            List<KernelRequest> all = new ArrayList<>();
+            for (String name : variants) {
+                Attention a = Compilation.of(SourceFile.read(samples.resolve(name + ".attn"))).orThrow().optimized(null);
+                attentions.put(name, a);
+                for (String t : tiles) all.add(new KernelRequest(a, DType.BF16, d, tilePlan(t)));
+            }
+            long t0 = System.nanoTime();
+            backend.precompile(all, Runtime.getRuntime().availableProcessors());
+            System.out.printf(Locale.ROOT, "[bench] %d kernels compiled in %.1f s%n", all.size(), (System.nanoTime() - t0) / 1e9);
+
+            for (String name : variants) {
+                Attention a = attentions.get(name);
+                Map<String, Object> scalars = new HashMap<>();
+                Map<String, Tensor> tensors = new HashMap<>();
+                switch (name) {
+                    case "sliding_window" -> scalars.put("window", num(meta, "window"));
+                    case "prefix_lm" -> scalars.put("prefix", num(meta, "prefix"));
+                    case "softcap" -> scalars.put("cap", Double.parseDouble(meta.getProperty("cap")));
+                    case "alibi" -> tensors.put("slopes", slopes);
+                    case "document" -> tensors.put("doc", doc);
+                    default -> {}
+                }
+                Map<String, TensorData> data = new HashMap<>();
+                tensors.forEach((n, t) -> data.put(n, view(t)));
+                Bindings bindings = new Bindings(scalars, data).complete(a);
+                long pairs = Long.parseLong(meta.getProperty("pairs." + name));
+                float[] refO = floats(dir.resolve("ref_" + name + ".o.f32"));
+                float[] refL = floats(dir.resolve("ref_" + name + ".lse.f32"));
+                for (String t : tiles) {
+                    TilePlan tp = tilePlan(t);
+                    String line;
+                    try {
+                        long p0 = System.nanoTime();
+                        BlockPlan plan = BlockPlanner.plan(a, sizes, bindings, tp.blockM(), tp.blockN());
+                        double planMs = (System.nanoTime() - p0) / 1e6;
+                        CudaKernel kernel = backend.compile(new KernelRequest(a, DType.BF16, d, tp),
+                                CudaCodegen.Options.defaults(d, tp));
+                        try (CudaKernel.Call call = kernel.prepare(new RunInputs(sizes, q, k, v, bindings.scalars(), tensors,
+                                1.0 / Math.sqrt(d), plan))) {
+                            call.launch();
+                            RunOutputs out = call.outputs(0);
+                            double[] err = compare(out, refO, refL, checkHeads, s, d);
+                            call.time(warmup);
+                            float[] ms = call.time(reps);
+                            Arrays.sort(ms);
+                            double median = ms[ms.length / 2];
+                            double tflops = 4.0 * d * pairs * b * h / (median * 1e-3) / 1e12;
+                            boolean ok = err[0] <= 3e-2 && err[1] <= 1e-2 && err[2] == 0;
+                            long[] c = plan.counts();
+                            line = String.format(Locale.ROOT, "{\"variant\":\"%s\",\"tiles\":\"%s\",\"ms\":%.4f,\"min_ms\":%.4f,"
+                                    + "\"tflops\":%.2f,\"ok\":%b,\"err_o\":%.3e,\"err_lse\":%.3e,\"nonfinite\":%d,\"regs\":%d,"
+                                    + "\"local\":%d,\"plan\":\"%s E/F/P %d/%d/%d in %.1f ms\"}",
+                                    name, t, median, ms[0], tflops, ok, err[0], err[1], (long) err[2], kernel.registers(),
+                                    kernel.localBytes(), plan.method, c[0], c[1], c[2], planMs);
+                            System.out.printf(Locale.ROOT, "[bench] %-15s %-10s %8.3f ms %6.1f TFLOP/s %s %s%n", name, t, median,
+                                    tflops, ok ? "ok" : "CHECK FAILED", kernel.describe());
+                        }
+                    } catch (RuntimeException e) {
+                        String msg = String.valueOf(e.getMessage()).replace('"', '\'').replace('\n', ' ');
+                        line = String.format(Locale.ROOT, "{\"variant\":\"%s\",\"tiles\":\"%s\",\"ok\":false,\"error\":\"%s\"}", name, t,
+                                msg.length() > 300 ? msg.substring(0, 300) : msg);
+                        System.out.println("[bench] " + name + " " + t + " failed: " + e);
+                    }
+                    json.println(line);
+                    json.flush();
+                }
+            }
+        }
+    }
+
+    static TilePlan tilePlan(String t) {
+        String[] p = t.split("[x/]");
+        return new TilePlan(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]));
+    }
+
+    /** [max |dO|, max |dLSE| (finite rows), non-finite count] over batch 0, heads 0 .. heads-1. */
+    static double[] compare(RunOutputs out, float[] refO, float[] refL, int heads, int s, int d) {
+        double eo = 0, el = 0, bad = 0;
+        for (int i = 0; i < heads * s * d; i++) {
+            double x = out.o().getDouble(i);
+            if (!Double.isFinite(x)) bad++;
+            else eo = Math.max(eo, Math.abs(x - refO[i]));
+        }
+        for (int i = 0; i < heads * s; i++) {
+            double x = out.lse().getDouble(i);
+            if (!Double.isFinite(x) || !Float.isFinite(refL[i])) {
+                if (x != refL[i]) bad++;
+            } else {
+                el = Math.max(el, Math.abs(x - refL[i]));
+            }
+        }
+        return new double[] {eo, el, bad};
+    }
+
+    private static int num(Properties p, String key) {
+        return Integer.parseInt(p.getProperty(key).trim());
+    }
+
+    /** A raw little-endian file as a tensor, memory-mapped (no copy, no conversion). */
+    static Tensor raw(Path file, DType dtype, long... shape) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), Arena.global());
+            return Tensor.wrap(dtype, seg, shape);
+        }
+    }
+
+    static float[] floats(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        float[] f = new float[bytes.length / 4];
+        MemorySegment.copy(MemorySegment.ofArray(bytes), ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0,
+                f, 0, f.length);
+        return f;
+    }
+
+    private static TensorData view(Tensor t) {
+        return new TensorData() {
+            public long[] shape() {
+                return t.shape();
+            }
+
+            public double get(long i) {
+                return t.getDouble(i);
+            }
+        };
+    }
+}

@@ -1,0 +1,305 @@
+package dev.attnc.backend.cuda;
+
+import dev.attnc.AttnInputException;
+import dev.attnc.DType;
+import dev.attnc.Tensor;
+import dev.attnc.backend.CompiledKernel;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.RunOutputs;
+import dev.attnc.compiler.codegen.c.CPrinter;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.ffm.cuda.CudaContext;
+import dev.attnc.ffm.cuda.CudaFunction;
+import dev.attnc.ffm.cuda.CudaModule;
+import dev.attnc.ffm.cuda.DeviceBuffer;
+import dev.attnc.ffm.cuda.Dim3;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One attention compiled for one GPU, dtype and head dimension. {@link #run} uploads the inputs
+ * and the block plan, poisons O and LSE with NaN (an element the kernel fails to write then fails
+ * every check), launches one block per (query tile, b·H + h), times the kernel with CUDA events
+ * and downloads O and LSE. {@link #prepare} keeps the inputs on the GPU for repeated launches.
+ */
+public final class CudaKernel implements CompiledKernel {
+    /** A loaded kernel for one storage type, with what ptxas made of it. */
+    record Variant(CudaKernelSource source, CudaModule module, CudaFunction function, String log, long compileNanos) {}
+
+    private final CudaBackend backend;
+    private final KernelRequest request;
+    private final Variant main;
+    private Variant bf16; // fp32 requests whose values overflow fp16
+
+    CudaKernel(CudaBackend backend, KernelRequest request, Variant main) {
+        this.backend = backend;
+        this.request = request;
+        this.main = main;
+    }
+
+    @Override
+    public String source() {
+        return main.source().text();
+    }
+
+    @Override
+    public KernelRequest request() {
+        return request;
+    }
+
+    public CudaKernelSource generated() {
+        return main.source();
+    }
+
+    /** Registers per thread, as ptxas allocated them. */
+    public int registers() {
+        synchronized (backend.lock) {
+            return main.function().registers();
+        }
+    }
+
+    /** Local memory per thread (stack and spills); 0 is the goal. */
+    public int localBytes() {
+        synchronized (backend.lock) {
+            return main.function().localBytes();
+        }
+    }
+
+    /** NVRTC's time for this kernel in nanoseconds (0 when the cubin came from the cache). */
+    public long compileNanos() {
+        return main.compileNanos();
+    }
+
+    /** Tiles, registers, spills and shared memory, for reports. */
+    public String describe() {
+        CudaKernelSource s = main.source();
+        return s.entry() + " " + s.storage().word + " D=" + s.headDim() + " tiles " + s.tiles().describe() + " minBlocks "
+                + s.options().minBlocks() + (s.options().qInRegs() ? " Q-in-regs" : "") + ": " + registers() + " registers, "
+                + localBytes() + " B local, " + s.sharedBytes() + " B shared";
+    }
+
+    @Override
+    public RunOutputs run(RunInputs in) {
+        try (Call call = prepare(in)) {
+            float ms = call.launch();
+            return call.outputs((long) (ms * 1e6));
+        }
+    }
+
+    /** Validates and uploads one call's inputs; the result launches as often as asked. */
+    public Call prepare(RunInputs in) {
+        Sizes s = in.sizes();
+        checkInputs(in, s);
+        TilePlan tiles = main.source().tiles();
+        BlockPlan plan = in.plan() != null ? in.plan()
+                : BlockPlan.dense(tiles.blockM(), tiles.blockN(), s.Q_LEN(), s.KV_LEN(),
+                        request.attention().mask() instanceof Expr.BoolConst c && c.value());
+        checkPlan(plan, tiles, s);
+        Variant v = main;
+        Tensor q = in.q(), k = in.k(), vv = in.v();
+        if (request.dtype() == DType.F32) {
+            boolean f16 = CudaBackend.fitsF16(q) && CudaBackend.fitsF16(k) && CudaBackend.fitsF16(vv);
+            if (!f16) {
+                synchronized (backend.lock) {
+                    if (bf16 == null) bf16 = backend.variant(request, Storage.BF16);
+                }
+                v = bf16;
+            }
+            DType to = CudaBackend.storageDType(v.source().storage());
+            q = q.convert(to);
+            k = k.convert(to);
+            vv = vv.convert(to);
+        }
+        return new Call(v, in, plan, q, k, vv);
+    }
+
+    private void checkInputs(RunInputs in, Sizes s) {
+        for (Tensor t : List.of(in.q(), in.k(), in.v())) {
+            if (t.dtype() != request.dtype()) {
+                throw new AttnInputException("this kernel was compiled for " + request.dtype().displayName() + " Q, K and V, but got "
+                        + t.dtype().displayName());
+            }
+        }
+        if (s.D() != request.headDim()) {
+            throw new AttnInputException("this kernel was compiled for head dimension D = " + request.headDim() + ", but D is " + s.D());
+        }
+        long largest = Math.max(Math.max((long) s.B() * s.H(), s.Q_LEN()), Math.max(s.KV_LEN(), s.D()));
+        if (largest > CPrinter.SIZE_LIMIT) {
+            throw new AttnInputException("the CUDA backend takes sizes (and B·H) up to " + CPrinter.SIZE_LIMIT + ", but got B=" + s.B()
+                    + " H=" + s.H() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D());
+        }
+        if ((long) s.B() * s.H() > 65535) {
+            throw new AttnInputException("the CUDA backend takes B·H up to 65535 (one grid row each), but B·H = " + (long) s.B() * s.H());
+        }
+        if (!(in.scale() > 0) || Double.isInfinite(in.scale())) {
+            throw new AttnInputException("the CUDA backend needs a positive, finite softmax scale, not " + in.scale());
+        }
+    }
+
+    /** A plan the kernel would walk out of its buffers with is a bug of its maker: IllegalArgumentException. */
+    static void checkPlan(BlockPlan p, TilePlan tiles, Sizes s) {
+        require(p.blockM == tiles.blockM() && p.blockN == tiles.blockN(),
+                "the block plan has tiles " + p.blockM + "x" + p.blockN + " but the kernel " + tiles.blockM() + "x" + tiles.blockN());
+        require(p.qTiles == BlockPlan.tiles(s.Q_LEN(), p.blockM) && p.kvTiles == BlockPlan.tiles(s.KV_LEN(), p.blockN),
+                "the block plan has " + p.qTiles + "x" + p.kvTiles + " tiles but Q_LEN " + s.Q_LEN() + ", KV_LEN " + s.KV_LEN()
+                        + " need " + BlockPlan.tiles(s.Q_LEN(), p.blockM) + "x" + BlockPlan.tiles(s.KV_LEN(), p.blockN));
+        require(!p.perHead || p.heads == s.H(), "the block plan is per head for " + p.heads + " heads but H is " + s.H());
+        require(p.slots() >= p.slots(s.B()), "the block plan has " + p.slots() + " slots but B " + s.B() + ", H " + s.H()
+                + " need " + p.slots(s.B()));
+        int[] off = p.runOffsets;
+        require(off[0] == 0 && off[off.length - 1] == p.runStart.length && p.runEnd.length == p.runStart.length
+                && p.runPartial.length == p.runStart.length, "the block plan's arrays do not agree");
+        for (int i = 1; i < off.length; i++) require(off[i] >= off[i - 1], "the block plan's run offsets decrease at " + i);
+        for (int r = 0; r < p.runStart.length; r++) {
+            require(0 <= p.runStart[r] && p.runStart[r] < p.runEnd[r] && p.runEnd[r] <= p.kvTiles, "run " + r
+                    + " of the block plan, [" + p.runStart[r] + ", " + p.runEnd[r] + "), is not within " + p.kvTiles + " key tiles");
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
+    /** One call's inputs on the GPU. Not thread-safe; close it to free the device memory. */
+    public final class Call implements AutoCloseable {
+        private final Variant v;
+        private final RunInputs in;
+        private final BlockPlan plan;
+        private final List<DeviceBuffer> buffers = new ArrayList<>();
+        private final DeviceBuffer o, lse;
+        private final Object[] args;
+        private final Dim3 grid, block;
+        private final int oPoison;
+
+        private Call(Variant v, RunInputs in, BlockPlan plan, Tensor q, Tensor k, Tensor vt) {
+            this.v = v;
+            this.in = in;
+            this.plan = plan;
+            Sizes s = in.sizes();
+            synchronized (backend.lock) {
+                CudaContext ctx = backend.context();
+                try {
+                    List<Object> a = new ArrayList<>();
+                    for (Tensor t : List.of(q, k, vt)) a.add(keep(ctx.upload(t.segment())));
+                    long rows = (long) s.B() * s.H() * s.Q_LEN();
+                    o = keep(ctx.alloc(rows * s.D() * 2));
+                    lse = keep(ctx.alloc(rows * 4));
+                    a.add(o);
+                    a.add(lse);
+                    a.add(keep(ctx.upload(ints(plan.runOffsets))));
+                    a.add(keep(ctx.upload(ints(plan.runStart))));
+                    a.add(keep(ctx.upload(ints(plan.runEnd))));
+                    a.add(keep(ctx.upload(bytes(plan.runPartial))));
+                    int hStride = plan.perHead ? 1 : 0;
+                    int bStride = plan.perBatch ? (plan.perHead ? plan.heads : 1) : 0;
+                    for (int x : new int[] {s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), bStride, hStride, plan.qTiles}) a.add(x);
+                    a.add((float) in.scale());
+                    for (ParamArg p : v.source().params()) a.add(param(ctx, p));
+                    args = a.toArray();
+                } catch (RuntimeException e) {
+                    close();
+                    throw e;
+                }
+            }
+            grid = Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H());
+            block = Dim3.of(v.source().threads());
+            oPoison = v.source().storage() == Storage.BF16 ? 0x7fc07fc0 : 0x7e007e00;
+        }
+
+        private DeviceBuffer keep(DeviceBuffer b) {
+            buffers.add(b);
+            return b;
+        }
+
+        private Object param(CudaContext ctx, ParamArg p) {
+            if (p.kind().isTensor()) {
+                Tensor t = in.tensors().get(p.name());
+                if (t == null) throw new AttnInputException("missing tensor argument '" + p.name() + "'");
+                if (t.elementCount() == 0) throw new AttnInputException("tensor argument '" + p.name() + "' is empty");
+                DType want = switch (p.kind()) {
+                    case INT_TENSOR -> DType.I32;
+                    case FLOAT_TENSOR -> DType.F32;
+                    default -> DType.BOOL;
+                };
+                Tensor data = t.dtype() == want ? t : t.convert(want);
+                return keep(ctx.upload(data.segment()));
+            }
+            Object x = in.scalars().get(p.name());
+            if (x == null) throw new AttnInputException("missing argument '" + p.name() + "'");
+            return switch (p.kind()) {
+                case INT -> ((Number) x).intValue();
+                case FLOAT -> ((Number) x).floatValue();
+                case BOOL -> ((Boolean) x) ? 1 : 0;
+                default -> throw new AssertionError(p.kind());
+            };
+        }
+
+        /** Fills O and LSE with NaN, then runs the kernel once; its GPU time in milliseconds. */
+        public float launch() {
+            synchronized (backend.lock) {
+                CudaContext ctx = backend.context();
+                ctx.memset32(o, oPoison);
+                ctx.memset32(lse, 0x7fc00000);
+                return ctx.timeMs(() -> ctx.launch(v.function(), grid, block, v.source().sharedBytes(), args));
+            }
+        }
+
+        /** Runs the kernel {@code n} times back to back (no poisoning); the GPU time of each, in ms. */
+        public float[] time(int n) {
+            float[] ms = new float[n];
+            synchronized (backend.lock) {
+                CudaContext ctx = backend.context();
+                for (int i = 0; i < n; i++) {
+                    ms[i] = ctx.timeMs(() -> ctx.launch(v.function(), grid, block, v.source().sharedBytes(), args));
+                }
+            }
+            return ms;
+        }
+
+        /** O and LSE of the last launch, O in the request's dtype. */
+        public RunOutputs outputs(long kernelNanos) {
+            Sizes s = in.sizes();
+            DType stored = CudaBackend.storageDType(v.source().storage());
+            Tensor oHost = Tensor.allocate(stored, s.B(), s.H(), s.Q_LEN(), s.D());
+            Tensor lseHost = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
+            synchronized (backend.lock) {
+                CudaContext ctx = backend.context();
+                ctx.download(o, oHost.segment());
+                ctx.download(lse, lseHost.segment());
+            }
+            Tensor out = request.dtype() == stored ? oHost : oHost.convert(request.dtype());
+            return new RunOutputs(out, lseHost, kernelNanos);
+        }
+
+        public BlockPlan plan() {
+            return plan;
+        }
+
+        @Override
+        public void close() {
+            synchronized (backend.lock) {
+                for (DeviceBuffer b : buffers.reversed()) b.close();
+                buffers.clear();
+            }
+        }
+    }
+
+    /** An int array as a segment; an empty one becomes one 0 (no empty device buffers). */
+    private static MemorySegment ints(int[] a) {
+        return MemorySegment.ofArray(a.length == 0 ? new int[1] : a);
+    }
+
+    private static MemorySegment bytes(boolean[] a) {
+        byte[] out = new byte[Math.max(4, a.length)];
+        for (int i = 0; i < a.length; i++) out[i] = a[i] ? (byte) 1 : 0;
+        return MemorySegment.ofArray(out);
+    }
+}

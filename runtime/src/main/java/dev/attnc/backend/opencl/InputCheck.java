@@ -1,0 +1,63 @@
+package dev.attnc.backend.opencl;
+
+import dev.attnc.AttnInputException;
+import dev.attnc.Tensor;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.compiler.codegen.c.CPrinter;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.ParamDecl;
+import dev.attnc.compiler.passes.Interval;
+import dev.attnc.compiler.passes.RangeAnalysis;
+import java.util.Arrays;
+
+/**
+ * What a kernel assumes of a call, checked before any buffer reaches the device (where a wrong
+ * shape is a read out of bounds, not an exception): the storage dtype and head dimension it was
+ * compiled for, Q, K, V and tensor arguments of the shapes the sizes give, sizes within
+ * {@link CPrinter#SIZE_LIMIT} (which the kernel's int arithmetic relies on).
+ */
+final class InputCheck {
+    private InputCheck() {}
+
+    static void check(KernelRequest request, RunInputs in) {
+        Sizes s = in.sizes();
+        for (Tensor t : new Tensor[] {in.q(), in.k(), in.v()}) {
+            if (t.dtype() != request.dtype()) {
+                throw new AttnInputException("this kernel was compiled for " + request.dtype().displayName() + " Q, K and V, but got "
+                        + t.dtype().displayName());
+            }
+        }
+        if (s.D() != request.headDim()) {
+            throw new AttnInputException("this kernel was compiled for head dimension D = " + request.headDim() + ", but D is " + s.D());
+        }
+        long largest = Math.max(Math.max((long) s.B() * s.H(), s.Q_LEN()), Math.max(s.KV_LEN(), s.D()));
+        if (largest > CPrinter.SIZE_LIMIT) {
+            throw new AttnInputException("the OpenCL backend takes sizes (and B·H) up to " + CPrinter.SIZE_LIMIT + ", but got B=" + s.B()
+                    + " H=" + s.H() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D());
+        }
+        shape("Q", in.q(), s.B(), s.H(), s.Q_LEN(), s.D());
+        shape("K", in.k(), s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        shape("V", in.v(), s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        for (ParamDecl p : request.attention().params()) {
+            if (p instanceof ParamDecl.Tensor t && in.tensors().get(t.name()) != null) {
+                long[] want = t.tensor().dims().stream().mapToLong(d -> dim(d, s)).toArray();
+                shape("tensor argument '" + t.name() + "'", in.tensors().get(t.name()), want);
+            }
+        }
+    }
+
+    private static void shape(String what, Tensor t, long... want) {
+        if (!Arrays.equals(t.shape(), want)) {
+            throw new AttnInputException(what + " must have shape " + Tensor.shapeString(want) + ", but has shape " + t.shapeString());
+        }
+    }
+
+    /** A tensor dimension (a polynomial over the sizes) at these sizes. */
+    private static long dim(Expr d, Sizes s) {
+        Interval r = RangeAnalysis.analyze(d).get(d);
+        if (r == null || r.lo() == null || !r.lo().equals(r.hi())) throw new IllegalStateException("dimension is not a size polynomial: " + d);
+        return r.lo().eval(s.asMap());
+    }
+}
