@@ -118,6 +118,14 @@ static inline float __shfl_xor_sync(unsigned, float v, int m) {
     emu::warp_sync();
     return r;
 }
+static inline int __any_sync(unsigned, int pred) {
+    emu::slot(emu::lane()).u[7] = pred != 0;
+    emu::warp_sync();
+    int any = 0;
+    for (int l = 0; l < 32; l++) any |= emu::slot(l).u[7];
+    emu::warp_sync();
+    return any;
+}
 static inline size_t __cvta_generic_to_shared(const void* p) {
     return (size_t)((const unsigned char*)p - attn_smem);
 }
@@ -211,3 +219,4 @@ static inline unsigned pack2(float lo, float hi) {
     return (unsigned)emu_from_f(lo) | ((unsigned)emu_from_f(hi) << 16);
 }
 static inline float ex2(float x) { return exp2f(x); }
+static inline float attn_tanh_approx(float x) { return std::tanh(x); }

@@ -6,8 +6,6 @@ import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
 import dev.attnc.compiler.codegen.java.kernel.JavaKernelArgs;
 import dev.attnc.compiler.codegen.java.kernel.KernelCall;
 import dev.attnc.compiler.codegen.java.kernel.KernelMath;
-import dev.attnc.compiler.codegen.java.kernel.OnlineSoftmax;
-import dev.attnc.compiler.codegen.java.kernel.Packing;
 import dev.attnc.compiler.codegen.java.kernel.QueryTile;
 import dev.attnc.compiler.codegen.java.kernel.Tasks;
 import dev.attnc.compiler.interp.Sizes;
@@ -29,10 +27,9 @@ import java.util.List;
  * compiled against an older one).
  */
 record KernelKey(String hex) {
-    /** The classes that generated kernels call; their bytes are part of every key. */
+    /** The classes that generated code refers to (what its class files link against); their bytes are part of every key. */
     private static final List<Class<?>> LINKED = List.of(JavaKernel.class, JavaKernelArgs.class, KernelCall.class,
-            QueryTile.class, Gemm.class, Packing.class, OnlineSoftmax.class, Tasks.class, KernelMath.class,
-            Semantics.class, Sizes.class, BlockPlan.class);
+            QueryTile.class, Gemm.class, Tasks.class, KernelMath.class, Semantics.class, Sizes.class, BlockPlan.class);
     private static final String LINKED_HASH = linkedClassesHash();
 
     static KernelKey of(String source, DType dtype, int headDim, TilePlan tiles) {

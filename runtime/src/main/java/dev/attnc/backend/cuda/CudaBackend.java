@@ -165,9 +165,14 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** NVRTC options: the GPU's own architecture, so the result is a cubin (no JIT at load). */
-    List<String> nvrtcOptions() {
-        return List.of("--gpu-architecture=" + device.smArch(), "--std=c++17", "--diag-suppress=177");
+    /**
+     * NVRTC options: the GPU's own architecture, so the result is a cubin (no JIT at load); with
+     * fast math, approximate division (2 ulp) and denormals flushed to zero (-inf is untouched).
+     */
+    List<String> nvrtcOptions(CudaKernelSource src) {
+        List<String> o = new java.util.ArrayList<>(List.of("--gpu-architecture=" + device.smArch(), "--std=c++17", "--diag-suppress=177"));
+        if (src.options().fastMath()) o.addAll(List.of("--prec-div=false", "--ftz=true"));
+        return o;
     }
 
     private String cacheKey(CudaKernelSource src, List<String> options) {
@@ -180,7 +185,6 @@ public final class CudaBackend implements Backend {
      * program per thread at a time; a test suite or a benchmark with many kernels saves minutes.
      */
     public void precompile(List<KernelRequest> requests, int threads) {
-        List<String> options = nvrtcOptions();
         var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
         try {
             List<java.util.concurrent.Future<?>> jobs = new java.util.ArrayList<>();
@@ -189,6 +193,7 @@ public final class CudaBackend implements Backend {
                     Storage storage = r.dtype() == DType.BF16 ? Storage.BF16 : Storage.F16;
                     CudaKernelSource src = CudaCodegen.generate(r.attention(), storage, r.headDim(), r.tiles(),
                             CudaCodegen.Options.defaults(r.headDim(), r.tiles()));
+                    List<String> options = nvrtcOptions(src);
                     String key = cacheKey(src, options);
                     if (cache.get(key) == null) cache.put(key, Nvrtc.get().compile(src.text(), src.entry() + ".cu", options).cubin());
                 }));
@@ -210,7 +215,7 @@ public final class CudaBackend implements Backend {
     }
 
     private CudaKernel.Variant load(CudaKernelSource src) {
-        List<String> options = nvrtcOptions();
+        List<String> options = nvrtcOptions(src);
         String key = cacheKey(src, options);
         byte[] cubin = cache.get(key);
         String log = "";

@@ -17,8 +17,10 @@ import java.util.Map;
 
 /**
  * A timing harness, not a test: GFLOP/s of generated kernels (4·D flops per kept pair), the best
- * of several runs after warm-up. Usage (after {@code mvn test-compile -pl runtime}):
- * <pre>java --add-modules jdk.incubator.vector -cp ... dev.attnc.backend.cpu.CpuBackendBench [full|causal] [S] [D] [H] [BMxBN]</pre>
+ * and the median of 30 runs after 10 of warm-up, kernel time only (RunOutputs.kernelNanos).
+ * Usage, after {@code mvn test-compile -pl runtime}:
+ * <pre>java --add-modules jdk.incubator.vector -cp CLASSPATH dev.attnc.backend.cpu.CpuBackendBench
+ *     [full|causal|alibi|softcap] [S=2048] [D=128] [H=4] [BMxBN=64x64]</pre>
  */
 public final class CpuBackendBench {
     private CpuBackendBench() {}
@@ -30,25 +32,32 @@ public final class CpuBackendBench {
         int heads = argv.length > 3 ? Integer.parseInt(argv[3]) : 4;
         String[] tile = (argv.length > 4 ? argv[4] : "64x64").split("x");
         TilePlan tiles = new TilePlan(Integer.parseInt(tile[0]), Integer.parseInt(tile[1]), 1);
-        boolean causal = variant.equals("causal");
-        Attention a = Fixture.parse(causal ? "attention causal { mask = q >= kv }" : "attention full {}");
+        boolean causal = variant.equals("causal") || variant.equals("alibi");
+        Attention a = Fixture.parse(switch (variant) {
+            case "full" -> "attention full {}";
+            case "causal" -> "attention causal { mask = q >= kv }";
+            case "alibi" -> "attention alibi(slopes: float[H]) { score = score + slopes[h] * float(kv - q) \n mask = q >= kv }";
+            case "softcap" -> "attention softcap(cap: float = 30.0) { score = cap * tanh(score / cap) }";
+            default -> throw new IllegalArgumentException("variant: full, causal, alibi or softcap");
+        });
+        Map<String, Tensor> tensors = variant.equals("alibi") ? Map.of("slopes", Tensor.random(DType.F32, 4, heads)) : Map.of();
         Sizes s = new Sizes(1, heads, heads, len, len, d);
         try (CpuBackend backend = new CpuBackend(new KernelCache(null), Runtime.getRuntime().availableProcessors())) {
             CompiledKernel k = backend.compile(new KernelRequest(a, DType.F32, d, tiles));
             RunInputs in = new RunInputs(s, Tensor.random(DType.F32, 1, 1, heads, len, d), Tensor.random(DType.F32, 2, 1, heads, len, d),
-                    Tensor.random(DType.F32, 3, 1, heads, len, d), Map.of(), Map.of(), Reference.defaultScale(s), plan(causal, len, tiles));
+                    Tensor.random(DType.F32, 3, 1, heads, len, d), Map.of(), tensors, Reference.defaultScale(s), plan(causal, len, tiles));
             double pairs = causal ? (double) len * (len + 1) / 2 * heads : (double) len * len * heads;
             double flops = 4.0 * d * pairs;
+            for (int i = 0; i < 10; i++) k.run(in);
             long[] times = new long[30];
             for (int i = 0; i < times.length; i++) times[i] = k.run(in).kernelNanos();
-            long best = Arrays.stream(times, 10, times.length).min().orElseThrow();
-            System.out.printf(Locale.ROOT, "%s S=%d D=%d H=%d tiles %s on %s: best %.2f ms, %.1f GFLOP/s (runs: %s ms)%n",
-                    variant, len, d, heads, tiles.describe(), backend.device(), best / 1e6, flops / best,
-                    Arrays.stream(times).mapToObj(t -> String.format(Locale.ROOT, "%.1f", t / 1e6)).toList());
+            Arrays.sort(times);
+            System.out.printf(Locale.ROOT, "%s B=1 H=%d S=%d D=%d tiles %s on %s: best %.2f ms = %.1f GFLOP/s, median %.1f GFLOP/s%n",
+                    variant, heads, len, d, tiles.describe(), backend.device(), times[0] / 1e6, flops / times[0], flops / times[times.length / 2]);
         }
     }
 
-    /** Full: one FULL run per query tile. Causal: FULL below the diagonal, PARTIAL on it. */
+    /** Full: one FULL run per query tile. Causal: FULL below the diagonal, PARTIAL across it. */
     private static BlockPlan plan(boolean causal, int len, TilePlan t) {
         if (!causal) return BlockPlan.dense(t.blockM(), t.blockN(), len, len, true);
         BlockPlan.Builder b = new BlockPlan.Builder(t.blockM(), t.blockN(), len, len, false, false, 1, "bench");

@@ -135,6 +135,22 @@ class CpuBackendTest {
         }
     }
 
+    /** Every operation with a vector form, in the vector loop and (on the ragged last tile) the scalar one. */
+    @Test
+    void vectorizedScoreAndMaskOperations() {
+        String src = """
+                attention mix(w: int = 20, flag: bool = true) {
+                    score = (abs(kv - q) < w ? sigmoid(score) * 2.0 + sqrt(abs(score)) : max(score, -1.0) - min(exp(score), 2.0))
+                        + log(1.0 + abs(score)) + float(max(kv, q) - min(kv, q)) * 0.01 - float(-(q * 3 - kv)) * 0.001
+                    mask = (q - kv > -50 || flag == (kv < 40)) && !(kv == q + 3)
+                }
+                """;
+        Attention a = parse(src);
+        assertTrue(backend.compile(new dev.attnc.backend.KernelRequest(a, DType.F32, 64, backend.tilePlan(64))).source()
+                .contains("ElementVectors.LANES"), "this program vectorizes");
+        bothPlans(new Fixture(a, new Sizes(1, 2, 2, 100, 131, 64), DType.F32).scalar("flag", false));
+    }
+
     @Test
     void rowsThatKeepNothingGiveZeroAndMinusInfinity() {
         Fixture f = new Fixture(parse("attention late { mask = kv > q + 40 }"), new Sizes(1, 2, 2, 131, 131, 64), DType.F32);

@@ -37,6 +37,8 @@ public final class CudaBody {
     private final Map<Expr, Dependence> deps;
     private final Map<Expr, String> locals = new HashMap<>();
     private final List<Expr> order = new ArrayList<>();
+    /** Fast math: a division by a value fixed per (b, h) becomes a multiply by its reciprocal, computed once. */
+    private final Map<Expr, String> reciprocals = new HashMap<>();
 
     /** Code for one kind of tile (FULL or PARTIAL): column code, then element code. */
     public record Tile(List<String> colDecls, List<String> colCode, List<String> colStores, boolean needQ,
@@ -51,8 +53,11 @@ public final class CudaBody {
     public final Tile full;
     public final Tile partial;
 
+    private final boolean fastMath;
+
     public CudaBody(Attention a, boolean fastMath) {
         this.a = a;
+        this.fastMath = fastMath;
         this.printer = new CPrinter(Dialect.CUDA, new Names(a), RangeAnalysis.analyze(a), fastMath);
         this.deps = IndexDependence.analyze(a);
         number(a.score());
@@ -72,11 +77,21 @@ public final class CudaBody {
             if (!Exprs.isLeaf(root) && deps.get(root) == Dependence.ROW) rowArrays.add(root);
         }
         for (Expr e : order) {
-            switch (deps.get(e)) {
-                case CONSTANT, HEAD -> prologue.add(statement(e, this::plain));
-                case ROW -> rowCode.add(statement(e, this::plain));
-                default -> {}
+            if (deps.get(e) == Dependence.CONSTANT || deps.get(e) == Dependence.HEAD) prologue.add(statement(e, this::plain));
+        }
+        if (fastMath) {
+            for (Expr e : order) {
+                if (e instanceof Expr.Binary bin && bin.op() == dev.attnc.compiler.ir.BinaryOp.DIV
+                        && deps.get(e).ordinal() > Dependence.HEAD.ordinal()
+                        && deps.get(bin.right()).ordinal() <= Dependence.HEAD.ordinal()) {
+                    String name = "rcp_" + locals.get(e);
+                    reciprocals.put(e, name);
+                    prologue.add("const float " + name + " = 1.0f / " + plain(bin.right()) + ";");
+                }
             }
+        }
+        for (Expr e : order) {
+            if (deps.get(e) == Dependence.ROW) rowCode.add(statement(e, this::plain));
         }
         for (Expr e : order) {
             if (!rowArrays.contains(e)) continue;
@@ -163,12 +178,18 @@ public final class CudaBody {
     }
 
     private String statement(Expr e, java.util.function.Function<Expr, String> operand) {
-        return "const " + printer.type(e.type()) + " " + locals.get(e) + " = " + printer.rhs(e, operand) + ";";
+        String rcp = reciprocals.get(e);
+        String rhs = rcp != null ? operandText(((Expr.Binary) e).left(), operand) + " * " + rcp : printer.rhs(e, operand);
+        return "const " + printer.type(e.type()) + " " + locals.get(e) + " = " + rhs + ";";
     }
 
-    /** Operands at the level where they are computed: their own locals. */
+    private String operandText(Expr e, java.util.function.Function<Expr, String> operand) {
+        return Exprs.isLeaf(e) ? printer.leaf(e) : operand.apply(e);
+    }
+
+    /** Operands at the level where they are computed: their own locals (leaves print themselves). */
     private String plain(Expr e) {
-        return locals.get(e);
+        return Exprs.isLeaf(e) ? printer.leaf(e) : locals.get(e);
     }
 
     /** Operands of element code: row and column values from their arrays. */

@@ -38,15 +38,17 @@ public final class CudaCodegen {
         return null;
     }
 
-    /** Dynamic shared memory of a kernel: Q, K and V tiles of 16-bit elements. */
+    /** Dynamic shared memory of a kernel: a Q tile and two stages of K and V tiles, 16-bit elements. */
     public static int sharedBytes(int headDim, TilePlan tiles) {
-        return (tiles.blockM() + 2 * tiles.blockN()) * headDim * 2;
+        return (tiles.blockM() + 4 * tiles.blockN()) * headDim * 2;
     }
 
     /**
      * Choices that do not change what a kernel computes.
      *
-     * @param fastMath the variant's own math (exp, log, tanh...) through the fast intrinsics; the
+     * @param fastMath the variant's own math through the fast paths: {@code __expf}, {@code __logf},
+     *     {@code tanh.approx}, a division by a per-(b, h) value as a multiply by its reciprocal (and
+     *     NVRTC's {@code --prec-div=false --ftz=true}); none of them changes a result at ±inf. The
      *     softmax always uses {@code ex2.approx} (exact at -inf, which is all the guards need)
      * @param minBlocks blocks per SM that {@code __launch_bounds__} asks registers for (1: up to
      *     255 registers a thread)
@@ -62,7 +64,7 @@ public final class CudaCodegen {
             int mTiles = tiles.blockM() / (16 * tiles.warps());
             boolean qInRegs = mTiles == 1 && headDim <= 128;
             int minBlocks = mTiles == 1 && tiles.warps() <= 4 ? 2 : 1;
-            return new Options(false, minBlocks, qInRegs);
+            return new Options(true, minBlocks, qInRegs);
         }
     }
 
@@ -94,6 +96,7 @@ public final class CudaCodegen {
         st.add("qInRegs", options.qInRegs() ? "true" : "false");
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", body.identityScore ? "true" : "false");
+        st.add("fastMath", options.fastMath());
         st.add("helpers", CHelpers.text(Dialect.CUDA));
         st.add("entry", entry);
         st.add("params", params.stream().map(CudaCodegen::declaration).toList());

@@ -18,9 +18,10 @@ import dev.attnc.compiler.passes.Exprs;
 import dev.attnc.compiler.passes.IndexDependence;
 import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * IR → Java expressions, each operation with exactly the meaning {@link Semantics} gives it, in
@@ -39,9 +40,9 @@ final class JavaExprPrinter {
         private final Level level;
         private final Scope outer;
         private final CodeBlock.Builder code = CodeBlock.builder();
-        /** Interior nodes (by identity: the IR is CSE'd) and leaf keys declared here. */
+        /** Interior nodes (by identity: the IR is CSE'd) and the leaf locals declared here. */
         private final Map<Expr, String> nodes = new IdentityHashMap<>();
-        private final Map<String, String> leaves = new HashMap<>();
+        private final Set<String> leaves = new HashSet<>();
 
         private Scope(Level level, Scope outer) {
             this.level = level;
@@ -73,10 +74,7 @@ final class JavaExprPrinter {
         /** A leaf's local, declared in the scope of {@code level} on first use. */
         private String leaf(Level l, String name, TypeName type, CodeBlock init) {
             Scope home = at(l);
-            if (!home.leaves.containsKey(name)) {
-                home.code.addStatement("final $T $L = $L", type, name, init);
-                home.leaves.put(name, name);
-            }
+            if (home.leaves.add(name)) home.code.addStatement("final $T $L = $L", type, name, init);
             return name;
         }
     }
@@ -112,14 +110,31 @@ final class JavaExprPrinter {
         if (Exprs.isLeaf(e)) return leaf(e, scope);
         String known = scope.node(e);
         if (known != null) return CodeBlock.of("$L", known);
-        Level level = level(e);
-        if (level == scope.level && uses.getOrDefault(e, 0) < 2) return operation(e, scope);
-        Scope home = scope.at(level);
-        ids.putIfAbsent(e, ids.size());
-        String name = "t" + ids.get(e);
+        if (level(e) == scope.level && !shared(e)) return operation(e, scope);
+        return local(e, scope);
+    }
+
+    /** The local that holds interior node {@code e}, declared in the scope of its level (outside {@code scope} or in it). */
+    CodeBlock local(Expr e, Scope scope) {
+        if (Exprs.isLeaf(e)) return leaf(e, scope);
+        String known = scope.node(e);
+        if (known != null) return CodeBlock.of("$L", known);
+        Scope home = scope.at(level(e));
+        String name = "t" + id(e);
         home.code.addStatement("final $T $L = $L", type(e.type()), name, operation(e, home));
         home.nodes.put(e, name);
         return CodeBlock.of("$L", name);
+    }
+
+    /** Used more than once in the IR: computed once, into a local. */
+    boolean shared(Expr e) {
+        return uses.getOrDefault(e, 0) > 1;
+    }
+
+    /** The node's number: %N in {@code attnc ir}. */
+    int id(Expr e) {
+        ids.putIfAbsent(e, ids.size());
+        return ids.get(e);
     }
 
     /** The local that holds a size ({@code D} is the kernel's constant). */
@@ -128,7 +143,7 @@ final class JavaExprPrinter {
         return scope.leaf(Level.TASK, s.word(), TypeName.INT, CodeBlock.of("$L.sizes().$L()", Skeleton.ARGS, s.word()));
     }
 
-    private Level level(Expr e) {
+    Level level(Expr e) {
         return switch (IndexDependence.of(e, deps)) {
             case CONSTANT, HEAD -> Level.TASK;
             case ROW -> Level.ROW;
@@ -175,7 +190,8 @@ final class JavaExprPrinter {
         return switch (e) {
             case Unary u -> unary(u, value(u.operand(), scope));
             case Binary b -> binary(b, value(b.left(), scope), value(b.right(), scope));
-            case Select s -> CodeBlock.of("($L ? $L : $L)", value(s.condition(), scope), value(s.then(), scope), value(s.otherwise(), scope));
+            case Select s -> CodeBlock.of("($L ? $L : $L)",
+                    value(s.condition(), scope), value(s.then(), scope), value(s.otherwise(), scope));
             case Load l -> load(l, scope);
             default -> throw new IllegalArgumentException("a leaf is not an operation: " + e);
         };
@@ -260,10 +276,8 @@ final class JavaExprPrinter {
     private String dim(TensorParam t, int i, Scope scope) {
         Scope task = scope.at(Level.TASK);
         String name = names.dim(t.name(), i);
-        if (!task.leaves.containsKey(name)) {
-            CodeBlock extent = value(t.dims().get(i), task);
-            return task.leaf(Level.TASK, name, TypeName.INT, extent);
-        }
+        // the extent's own declarations (sizes) come first
+        if (!task.leaves.contains(name)) task.leaf(Level.TASK, name, TypeName.INT, value(t.dims().get(i), task));
         return name;
     }
 }

@@ -5,7 +5,7 @@ import dev.attnc.compiler.sparsity.BlockPlan;
 
 /**
  * One call of a generated kernel, before its tiles run: checks the arguments against the kernel's
- * head dimension and tiles, packs K and V (in parallel, once), and hands out the query tiles as
+ * head dimension and tiles, packs Kᵀ and V in parallel, once, and hands out the query tiles as
  * tasks, the longest first (in causal plans the last query tiles see the most keys).
  */
 public final class KernelCall {
@@ -25,8 +25,8 @@ public final class KernelCall {
         this.qTiles = BlockPlan.tiles(sizes.Q_LEN(), blockM);
         this.kvTiles = BlockPlan.tiles(sizes.KV_LEN(), blockN);
         int kvHeads = sizes.B() * sizes.H_KV();
-        this.keysT = new float[arrayLength((long) kvHeads * kvTiles * d * nPad)];
-        this.values = new float[arrayLength((long) kvHeads * kvTiles * blockN * dPad)];
+        this.keysT = new float[arrayLength((long) kvHeads * kvTiles * Packing.tileSize(d, nPad))];
+        this.values = new float[arrayLength((long) kvHeads * kvTiles * Packing.tileSize(blockN, dPad))];
     }
 
     /** Checks {@code args} against a kernel of head dimension d and blockM × blockN tiles and packs K and V. */
@@ -64,7 +64,9 @@ public final class KernelCall {
         if (p.qTiles != BlockPlan.tiles(s.Q_LEN(), blockM) || p.kvTiles != BlockPlan.tiles(s.KV_LEN(), blockN)) {
             throw new IllegalArgumentException("plan of " + p.qTiles + "x" + p.kvTiles + " tiles for " + s);
         }
-        if (p.slot(s.B() - 1, s.H() - 1) >= p.slots()) throw new IllegalArgumentException("plan has too few slots for " + s);
+        if (p.perHead && p.heads != s.H() || p.slot(s.B() - 1, s.H() - 1) >= p.slots()) {
+            throw new IllegalArgumentException("plan of " + p.slots() + " slots does not cover " + s);
+        }
         long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
         long rowsKv = (long) s.B() * s.H_KV() * s.KV_LEN();
         if (args.q().length != rowsQ * d || args.o().length != rowsQ * d || args.lse().length != rowsQ
@@ -74,7 +76,9 @@ public final class KernelCall {
     }
 
     private static int arrayLength(long n) {
-        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("packed K or V of " + n + " floats is too large for a Java array");
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("packed K or V of " + n + " floats is too large for a Java array");
+        }
         return (int) n;
     }
 }

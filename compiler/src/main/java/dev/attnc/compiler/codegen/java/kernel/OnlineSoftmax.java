@@ -28,7 +28,18 @@ public final class OnlineSoftmax {
         alpha = new float[padded];
         sum = new float[rows * LANES];
         tileSum = new float[rows * LANES];
+        reset();
+    }
+
+    /** The rows this state has room for. */
+    public int rows() {
+        return sum.length / LANES;
+    }
+
+    /** Back to no key seen: m = -inf, l = 0. */
+    public void reset() {
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
+        Arrays.fill(sum, 0f);
     }
 
     /** Each row's factor for the output accumulator after the last {@link #update}. */
@@ -49,17 +60,27 @@ public final class OnlineSoftmax {
             FloatVector m = FloatVector.fromArray(F, s, row);
             for (int j = LANES; j < ld; j += LANES) m = VectorMath.max(m, FloatVector.fromArray(F, s, row + j));
             float old = max[i];
-            float now = Math.max(old, VectorMath.maxLane(m));
+            float tileMax = VectorMath.maxLane(m);
+            float now = old > tileMax ? old : tileMax;
             float ref = now == Float.NEGATIVE_INFINITY ? 0f : now;
             max[i] = now;
             shift[i] = ref;
             alpha[i] = old;
+            FloatVector shiftBy = FloatVector.broadcast(F, ref);
             FloatVector total = FloatVector.zero(F);
-            for (int j = 0; j < ld; j += LANES) {
-                FloatVector x = FloatVector.fromArray(F, s, row + j).sub(ref);
-                FloatVector p = guard ? VectorMath.exp2Guarded(x) : VectorMath.exp2(x);
-                p.intoArray(s, row + j);
-                total = total.add(p);
+            // two loops rather than a test per vector: C2 does not unswitch this one
+            if (guard) {
+                for (int j = 0; j < ld; j += LANES) {
+                    FloatVector p = VectorMath.exp2Guarded(FloatVector.fromArray(F, s, row + j).sub(shiftBy));
+                    p.intoArray(s, row + j);
+                    total = total.add(p);
+                }
+            } else {
+                for (int j = 0; j < ld; j += LANES) {
+                    FloatVector p = VectorMath.exp2(FloatVector.fromArray(F, s, row + j).sub(shiftBy));
+                    p.intoArray(s, row + j);
+                    total = total.add(p);
+                }
             }
             total.intoArray(tileSum, i * LANES);
         }
@@ -67,11 +88,12 @@ public final class OnlineSoftmax {
         Arrays.fill(alpha, rows, alpha.length, 0f);
         Arrays.fill(shift, rows, shift.length, 0f);
         for (int i = 0; i < rows; i += LANES) {
-            VectorMath.exp2Guarded(FloatVector.fromArray(F, alpha, i).sub(FloatVector.fromArray(F, shift, i))).intoArray(alpha, i);
+            FloatVector exponent = FloatVector.fromArray(F, alpha, i).sub(FloatVector.fromArray(F, shift, i));
+            VectorMath.exp2Guarded(exponent).intoArray(alpha, i);
         }
         for (int i = 0; i < rows; i++) {
-            FloatVector.fromArray(F, sum, i * LANES).fma(FloatVector.broadcast(F, alpha[i]), FloatVector.fromArray(F, tileSum, i * LANES))
-                    .intoArray(sum, i * LANES);
+            FloatVector l = FloatVector.fromArray(F, sum, i * LANES);
+            l.fma(FloatVector.broadcast(F, alpha[i]), FloatVector.fromArray(F, tileSum, i * LANES)).intoArray(sum, i * LANES);
         }
     }
 

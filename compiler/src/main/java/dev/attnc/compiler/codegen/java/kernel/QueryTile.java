@@ -8,6 +8,7 @@ package dev.attnc.compiler.codegen.java.kernel;
  * <p>
  * Scores are kept in base 2, s·log2 e (Q is scaled by scale·log2 e once), so that the softmax
  * needs only 2^x: a score function reads {@code s · LN2} and stores its result times {@link #LOG2E}.
+ * The buffers are the worker thread's, reused from task to task (a task never yields its thread).
  */
 public final class QueryTile {
     public static final float LOG2E = 1.4426950408889634f;
@@ -23,6 +24,8 @@ public final class QueryTile {
     private final int kvHead;
     private final float[] query, acc;
     private final OnlineSoftmax softmax;
+    /** Whether a key tile has been accumulated yet (the first one overwrites acc, whatever it held). */
+    private boolean started;
 
     QueryTile(KernelCall call, int b, int h, int qTile) {
         this.call = call;
@@ -32,11 +35,12 @@ public final class QueryTile {
         this.q0 = qTile * call.blockM;
         this.rows = Math.min(call.blockM, call.sizes.Q_LEN() - q0);
         this.kvHead = b * call.sizes.H_KV() + call.sizes.kvHead(h);
-        this.scores = new float[call.blockM * call.nPad];
-        this.query = new float[call.blockM * call.d];
-        this.acc = new float[call.blockM * call.dPad];
-        this.softmax = new OnlineSoftmax(call.blockM);
-        // the scale (and log2 e) is folded into Q once, not applied to every score
+        Scratch scratch = Scratch.PER_THREAD.get().fit(call);
+        this.scores = scratch.scores;
+        this.query = scratch.query;
+        this.acc = scratch.acc;
+        this.softmax = scratch.softmax;
+        softmax.reset();
         float[] q = call.args.q();
         float scale = call.args.scale() * LOG2E;
         for (int i = 0, src = firstRow() * call.d; i < rows * call.d; i++) query[i] = q[src + i] * scale;
@@ -45,8 +49,8 @@ public final class QueryTile {
     /** S = scale · log2 e · Q·Kᵀ for key tile {@code kvTile}, into {@link #scores}. */
     public void scores(int kvTile) {
         KernelCall c = call;
-        Gemm.multiply(query, 0, c.d, c.keysT, Packing.tileOffset(kvHead, c.kvTiles, kvTile, c.d * c.nPad), c.nPad,
-                scores, 0, c.nPad, rows, c.nPad, c.d);
+        Gemm.multiply(query, 0, c.d, c.keysT, Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.d, c.nPad)),
+                Packing.panelStride(c.d), scores, 0, c.nPad, rows, c.nPad, c.d);
     }
 
     /**
@@ -57,8 +61,14 @@ public final class QueryTile {
     public void accumulate(int kvTile, int cols, boolean infinite) {
         KernelCall c = call;
         softmax.update(scores, c.nPad, rows, cols, infinite);
-        Gemm.multiplyAdd(scores, 0, c.nPad, c.values, Packing.tileOffset(kvHead, c.kvTiles, kvTile, c.blockN * c.dPad), c.dPad,
-                acc, 0, c.dPad, rows, c.dPad, cols, softmax.alpha());
+        int v = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.blockN, c.dPad));
+        int stride = Packing.panelStride(c.blockN);
+        if (started) {
+            Gemm.multiplyAdd(scores, 0, c.nPad, c.values, v, stride, acc, 0, c.dPad, rows, c.dPad, cols, softmax.alpha());
+        } else {
+            Gemm.multiply(scores, 0, c.nPad, c.values, v, stride, acc, 0, c.dPad, rows, c.dPad, cols);
+            started = true;
+        }
     }
 
     /** Normalizes and writes this tile's rows of O and LSE. */
@@ -70,5 +80,21 @@ public final class QueryTile {
     /** The flat row index of q0 in Q, O and LSE. */
     private int firstRow() {
         return (b * call.sizes.H() + h) * call.sizes.Q_LEN() + q0;
+    }
+
+    /** A worker thread's buffers, grown to the largest tile it has run. */
+    private static final class Scratch {
+        static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
+
+        float[] scores = new float[0], query = new float[0], acc = new float[0];
+        OnlineSoftmax softmax = new OnlineSoftmax(0);
+
+        Scratch fit(KernelCall c) {
+            if (scores.length < c.blockM * c.nPad) scores = new float[c.blockM * c.nPad];
+            if (query.length < c.blockM * c.d) query = new float[c.blockM * c.d];
+            if (acc.length < c.blockM * c.dPad) acc = new float[c.blockM * c.dPad];
+            if (softmax.rows() < c.blockM) softmax = new OnlineSoftmax(c.blockM);
+            return this;
+        }
     }
 }

@@ -1,0 +1,45 @@
+package dev.attnc.compiler.plan;
+
+/**
+ * The tile plan each target uses by default, from what the target can do: the CPU's cache-sized
+ * square tiles; an OpenCL device's work-group and local-memory limits; a CUDA GPU's tensor-core
+ * tiles (FlashAttention-2's 128×64). Backends ask here; {@code attnc compile} asks here when no
+ * device is at hand.
+ */
+public final class TilePlans {
+    private TilePlans() {}
+
+    /** 64×64: one tile of S (16 KiB of floats) and the K/V tiles stay in a core's L1/L2. */
+    public static TilePlan java(int headDim) {
+        return new TilePlan(64, 64, 1);
+    }
+
+    /**
+     * 32 query rows per work-group (fewer if the device allows fewer work-items) by 32 keys, fewer
+     * keys when the K and V tiles would not fit in half of the local memory.
+     */
+    public static TilePlan opencl(int headDim, long maxWorkGroupSize, long localMemBytes) {
+        int blockM = (int) Math.min(32, Long.highestOneBit(Math.max(1, maxWorkGroupSize)));
+        int blockN = 32;
+        while (blockN > 1 && 2L * blockN * headDim * Float.BYTES > localMemBytes / 2) blockN /= 2;
+        return new TilePlan(blockM, blockN, 1);
+    }
+
+    /**
+     * 128 queries by 64 keys per block. D = 64: 4 warps of 32 rows; D = 32 and 128: 8 warps of 16
+     * rows (4 warps of 32 rows spill registers at D = 128); above 128: 64×64 with 4 warps.
+     */
+    public static TilePlan cuda(int headDim) {
+        if (headDim <= 32) return new TilePlan(128, 64, 8);
+        if (headDim <= 64) return new TilePlan(128, 64, 4);
+        if (headDim <= 128) return new TilePlan(128, 64, 8);
+        return new TilePlan(64, 64, 4);
+    }
+
+    /** BMxBN or BMxBN/W, as written on the command line. */
+    public static TilePlan parse(String text) {
+        String[] p = text.split("[x/]");
+        if (p.length < 2 || p.length > 3) throw new IllegalArgumentException("a tile plan is BMxBN or BMxBN/W, not " + text);
+        return new TilePlan(Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()), p.length == 3 ? Integer.parseInt(p[2].trim()) : 1);
+    }
+}
