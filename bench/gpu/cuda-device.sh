@@ -46,12 +46,20 @@ case "${1:-}" in
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv,noheader || true
     cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
     rc=0
-    timeout ${TEST_TIMEOUT:-330} bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -jar $dev/lib/$junit execute \
-      --disable-banner --disable-ansi-colors --details=summary -cp "$cp" --select-package dev.attnc.backend.cuda \
-      2>&1 | tee "$out/tests.log" | grep -E '^\[cuda\]|FAIL|tests (successful|failed)|Exception|Error' | head -400 || rc=$?
+    # wgmma facts (descriptors, fragments) on this GPU first: the Hopper path relies on them
+    nvcc -gencode arch=compute_90a,code=sm_90a -o /tmp/wgmma_probe bench/gpu/probe/wgmma_probe.cu && /tmp/wgmma_probe | tee "$out/ptxas.txt"
+    # every sample: the default (mma.sync) kernels, then (WGMMA_TESTS=1) the wgmma ones
+    for mode in ${TEST_MODES:-mma}; do
+      flag=""; [[ $mode == wgmma ]] && flag="-Dattnc.cuda.wgmma=true"
+      timeout ${TEST_TIMEOUT:-330} bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m $flag -jar $dev/lib/$junit execute \
+        --disable-banner --disable-ansi-colors --details=summary -cp "$cp" --select-package dev.attnc.backend.cuda \
+        2>&1 | tee "$out/tests-$mode.log" | grep -E '^\[cuda\] [A-Z]|FAIL|tests (successful|failed)|Exception|Error' | head -100 || rc=$?
+    done
     # ptxas and SASS of a golden kernel (alibi + soft-cap, 128x64, 4 warps, bf16, D = 128)
-    g=compiler/src/test/resources/golden/cuda/alibi_softcap.cu
-    nvcc -cubin -arch=sm_90 -Xptxas -v -o /tmp/k.cubin $g 2>&1 | grep -E 'registers|spill' | tee "$out/ptxas.txt"
+    g=compiler/src/test/resources/golden/cuda/alibi_softcap.cu; w=$dev/causal_wgmma.cu
+    nvcc -cubin -arch=sm_90 -Xptxas -v -o /tmp/k.cubin $g 2>&1 | grep -E 'registers|spill' | tee -a "$out/ptxas.txt"
+    nvcc -cubin -gencode arch=compute_90a,code=sm_90a -Xptxas -v -o /tmp/w.cubin $w 2>&1 | grep -E "registers|spill" | tee -a "$out/ptxas.txt"
+    cuobjdump -sass /tmp/w.cubin > /tmp/w.sass 2>/dev/null && echo "wgmma causal: HGMMA $(grep -c HGMMA /tmp/w.sass) HMMA $(grep -c "HMMA" /tmp/w.sass) LDL $(grep -c LDL /tmp/w.sass)" | tee -a "$out/ptxas.txt"
     cuobjdump -sass /tmp/k.cubin > /tmp/k.sass 2>/dev/null && {
       for op in HMMA LDSM LDGSTS MUFU.EX2 MUFU.TANH LDL STL BAR.SYNC SHFL; do
         printf '%-10s %s\n' $op "$(grep -c "$op" /tmp/k.sass)"; done | tee -a "$out/ptxas.txt"; }

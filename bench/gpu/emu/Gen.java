@@ -11,7 +11,10 @@ public class Gen {
     Object sf = src.invoke(null, Path.of(a[0]));
     Compilation c = Compilation.of((SourceFile) sf).orThrow();
     var att = c.optimized(null);
-    var k = CudaCodegen.generate(att, Storage.valueOf(a[5]), Integer.parseInt(a[1]), new TilePlan(Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4])));
+    int d = Integer.parseInt(a[1]);
+    TilePlan t = new TilePlan(Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
+    var o = Boolean.getBoolean("wgmma") ? CudaCodegen.Options.wgmma(d, t) : CudaCodegen.Options.defaults(d, t);
+    var k = CudaCodegen.generate(att, Storage.valueOf(a[5]), d, t, o);
     Files.writeString(Path.of(a[6]), k.text());
   }
 }

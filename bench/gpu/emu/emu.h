@@ -220,3 +220,53 @@ static inline unsigned pack2(float lo, float hi) {
 }
 static inline float ex2(float x) { return exp2f(x); }
 static inline float attn_tanh_approx(float x) { return std::tanh(x); }
+
+// ---- wgmma (Hopper), as attnc's kernels use it: one thread computes its own accumulator
+// elements (warp w of the warpgroup: rows 16w + g, +8; columns 8i + 2t, +1). Shared-memory
+// operands are read through the descriptor as bench/gpu/probe/wgmma_probe.cu checks on a GPU:
+// 128-byte swizzle (address bits 4-6 ^= bits 7-9), K-major: row r, k at start + (r/8)*SBO +
+// (r%8)*128 + 2k; MN-major (transposed B): k, n at start + (n/64)*LBO + (k/8)*SBO + (k%8)*128 + 2(n%64).
+static inline unsigned emu_sw(unsigned a) { return a ^ (((a >> 7) & 7u) << 4); }
+static inline float emu_desc_kmajor(unsigned long long d, int r, int k) {
+    unsigned start = (unsigned)(d & 0x3FFF) << 4, sbo = (unsigned)((d >> 32) & 0x3FFF) << 4;
+    return emu_to_f(emu_ld16(emu_sw(start + (r / 8) * sbo + (r % 8) * 128 + 2 * k)));
+}
+static inline float emu_desc_mnmajor(unsigned long long d, int k, int n) {
+    unsigned start = (unsigned)(d & 0x3FFF) << 4, lbo = (unsigned)((d >> 16) & 0x3FFF) << 4, sbo = (unsigned)((d >> 32) & 0x3FFF) << 4;
+    return emu_to_f(emu_ld16(emu_sw(start + (n / 64) * lbo + (k / 8) * sbo + (k % 8) * 128 + 2 * (n % 64))));
+}
+template <int N> static inline void emu_wgmma_ss(float* d, unsigned long long da, unsigned long long db, int scale_d) {
+    int l = emu::lane(), w = emu::warp() % 4, g = l / 4, t = l % 4;
+    for (int i = 0; i < N / 8; i++)
+        for (int e = 0; e < 4; e++) {
+            int r = 16 * w + g + (e >= 2 ? 8 : 0), c = 8 * i + 2 * t + (e & 1);
+            float acc = scale_d ? d[4 * i + e] : 0.0f;
+            for (int k = 0; k < 16; k++) acc += emu_desc_kmajor(da, r, k) * emu_desc_kmajor(db, c, k);
+            d[4 * i + e] = acc;
+        }
+}
+template <int N> static inline void emu_wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long db) {
+    int l = emu::lane(), g = l / 4, t = l % 4;
+    auto& s = emu::slot(l);
+    for (int i = 0; i < 4; i++) s.u[i] = a[i];
+    emu::warp_sync();
+    float A[16][16];
+    for (int L = 0; L < 32; L++) {
+        int gg = L / 4, tt = L % 4;
+        auto& o = emu::slot(L);
+        auto lo = [](unsigned v) { return emu_to_f((uint16_t)(v & 0xffff)); };
+        auto hi = [](unsigned v) { return emu_to_f((uint16_t)(v >> 16)); };
+        A[gg][2 * tt] = lo(o.u[0]); A[gg][2 * tt + 1] = hi(o.u[0]);
+        A[gg + 8][2 * tt] = lo(o.u[1]); A[gg + 8][2 * tt + 1] = hi(o.u[1]);
+        A[gg][2 * tt + 8] = lo(o.u[2]); A[gg][2 * tt + 9] = hi(o.u[2]);
+        A[gg + 8][2 * tt + 8] = lo(o.u[3]); A[gg + 8][2 * tt + 9] = hi(o.u[3]);
+    }
+    for (int i = 0; i < N / 8; i++)
+        for (int e = 0; e < 4; e++) {
+            int r = g + (e >= 2 ? 8 : 0), c = 8 * i + 2 * t + (e & 1);
+            float acc = d[4 * i + e];
+            for (int k = 0; k < 16; k++) acc += A[r][k] * emu_desc_mnmajor(db, k, c);
+            d[4 * i + e] = acc;
+        }
+    emu::warp_sync();
+}

@@ -15,13 +15,17 @@ for spec in "0:full:" "1:causal:" "2:alibi:, slopes.data()" "3:document:, doc.da
             "5:padding:, lengths.data()" "6:sliding_window:, window"; do
   IFS=: read -r v name extra <<< "$spec"
   cu=$work/${name}_${D}_${BM}_${BN}_${W}_$ST.cu
-  (cd "$top" && "$JAVA" -cp "$CP" Gen samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
+  (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" Gen samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
   # swap the primitives for the emulator's
   python3 - "$cu" <<'PY'
 import sys,re
 p=sys.argv[1]; s=open(p).read()
 i=s.index('// primitives:'); j=s.index('// end of primitives')
-open(p,'w').write(s[:i]+s[j:])
+shim = """inline void wgmma_fence() {} inline void wgmma_commit() {} inline void wgmma_wait0() {} inline void fence_proxy_async() {}
+inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<BLOCK_N>(d, a, b, sc); }
+inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
+"""
+open(p,'w').write(s[:i]+shim+s[j:])
 PY
   f16=""; [[ $ST == F16 ]] && f16="-DEMU_F16"
   g++ -std=c++20 -O2 -w $f16 -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_$name \

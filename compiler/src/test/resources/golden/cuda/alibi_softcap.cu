@@ -68,18 +68,27 @@ constexpr int ROWS = 2 * M_TILES;      // query rows each thread holds values of
 constexpr int COLS = 2 * NT;           // key columns each thread holds values of, per tile
 constexpr bool Q_IN_REGS = false;  // Q fragments kept in registers (one m16 tile per warp)
 constexpr bool IDENTITY_SCORE = false;
+// Hopper (sm_90a): S = Q K^T and O += P V on wgmma, a warpgroup (4 warps, 64 rows) at a time;
+// the accumulators have mma.sync's fragment layout per warp, so everything else is shared.
+constexpr bool USE_WGMMA = false;
+static_assert(!USE_WGMMA || (M_TILES == 1 && WARPS % 4 == 0 && HEAD_DIM % 64 == 0 && BLOCK_N % 16 == 0 && BLOCK_N <= 256),
+              "wgmma: warpgroups of 64 rows, D a multiple of 64");
 static_assert(BLOCK_M == WARPS * 16 * M_TILES, "each warp owns M_TILES x 16 rows");
 static_assert(BLOCK_N % 16 == 0 && HEAD_DIM % 16 == 0, "tiles are whole k16 steps");
 static_assert(CPR == 4 || CPR % 8 == 0, "the swizzle needs 4 or a multiple of 8 chunks per row");
 
-// XOR swizzle of the 16-byte chunk index with the row, so that the 8 rows one ldmatrix phase
-// reads hit 8 different bank groups (rows of 128 bytes or more: c ^ (r mod 8); rows of 64 bytes,
-// two to a 128-byte line: c ^ ((r / 2) mod 4)).
+// Shared-memory tiles. For D >= 64 a tile of R rows is D / 64 blocks of [R][64] elements: rows
+// of 128 bytes, the 16-byte chunk c of row r stored at chunk c ^ (r mod 8), blocks 1024-byte
+// aligned. That is the 128-byte swizzle of wgmma's shared-memory operands, and it spreads the 8
+// rows one ldmatrix phase reads over 8 different bank groups. D = 32: rows of 64 bytes, two to a
+// 128-byte line, chunk c ^ ((r / 2) mod 4).
+constexpr int ROW_BYTES = CPR >= 8 ? 128 : HEAD_DIM * 2;
 __device__ __forceinline__ int swz(int r, int c) {
-    return CPR >= 8 ? (c ^ (r & 7)) : (c ^ (int)(((unsigned)r / 2u) & 3u));
+    return CPR >= 8 ? ((c & 7) ^ (r & 7)) : (c ^ (int)(((unsigned)r / 2u) & 3u));
 }
-__device__ __forceinline__ int smem_offset(int r, int c) { // in elements
-    return r * HEAD_DIM + (swz(r, c) << 3);
+template <int ROWS_T>
+__device__ __forceinline__ int tile_offset(int r, int c) { // in elements
+    return CPR >= 8 ? (c / 8) * ROWS_T * 64 + r * 64 + (swz(r, c) << 3) : r * HEAD_DIM + (swz(r, c) << 3);
 }
 // primitives: the emulator (bench/gpu/emu) replaces the text from here to "end of primitives"
 __device__ __forceinline__ unsigned smem_u32(const void* p) {
@@ -119,6 +128,11 @@ __device__ __forceinline__ float ex2(float x) { // 2^x, one MUFU.EX2; ex2(-inf) 
     asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
     return y;
 }
+__device__ __forceinline__ float attn_tanh_approx(float x) { // one MUFU.TANH, max relative error 2^-11
+    float y;
+    asm("tanh.approx.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+    return y;
+}
 // end of primitives
 // ROWS_T rows of a [len, HEAD_DIM] matrix from row0 on, into a swizzled shared tile; 16 bytes a
 // thread per step, coalesced; rows at or past len are filled with zeros (a cp.async of 0 source
@@ -129,13 +143,13 @@ __device__ __forceinline__ void load_tile(attn_elem* s, const attn_elem* g, int 
     static_assert(NTHREADS % CPR == 0, "whole rows per step");
     constexpr int STEP = NTHREADS / CPR; // rows per step
     const int r = tid / CPR, c = tid % CPR;
-    const unsigned dst = smem_u32(s + smem_offset(r, c));
+    const unsigned dst = smem_u32(s + tile_offset<ROWS_T>(r, c));
     const attn_elem* src = g + (long long)(row0 + r) * HEAD_DIM + c * 8;
     #pragma unroll
     for (int i = 0; i < (ROWS_T + STEP - 1) / STEP; i++) {
         if (ROWS_T % STEP == 0 || r + i * STEP < ROWS_T) {
             // the swizzle repeats every 8 rows: a constant offset when the step is a multiple of 8
-            const unsigned d = STEP % 8 == 0 ? dst + i * STEP * HEAD_DIM * 2 : smem_u32(s + smem_offset(r + i * STEP, c));
+            const unsigned d = STEP % 8 == 0 ? dst + i * STEP * ROW_BYTES : smem_u32(s + tile_offset<ROWS_T>(r + i * STEP, c));
             cp_async16(d, src + (long long)i * STEP * HEAD_DIM,
                        row0 + r + i * STEP < len ? 16 : 0);
         }
@@ -143,21 +157,25 @@ __device__ __forceinline__ void load_tile(attn_elem* s, const attn_elem* g, int 
 }
 // Shared addresses of the ldmatrix reads of one operand: the thread reads rows row_base + 8j
 // (constant offsets) at 16-byte chunks 2k + hi, k = 0, 1, ...; with the swizzle that is chunk
-// 2k ^ (hi ^ m), m this thread's row pattern. Chunks 8 apart differ by 128 bytes, so KA = 4
-// registers (fewer for short rows) serve every k: address(k) = a[k % KA] + (k / KA) * 128.
+// 2k ^ (hi ^ m) of the row, m this thread's row pattern. Chunks 8 apart are one 64-column block
+// further, so KA = 4 registers (fewer for short rows) serve every k of a tile of R rows:
+// address(k) = a[k % KA] + (k / KA) * R * 128.
 constexpr int KA = CPR / 2 < 4 ? CPR / 2 : 4;
 __device__ __forceinline__ void ldm_addresses(unsigned (&a)[KA], const attn_elem* s, int row_base, int hi) {
     const int m = swz(row_base, 0);
-    const unsigned base = smem_u32(s + row_base * HEAD_DIM);
+    const unsigned base = smem_u32(s) + row_base * ROW_BYTES;
     #pragma unroll
     for (int k = 0; k < KA; k++) a[k] = base + (unsigned)(((2 * k) ^ (hi ^ m)) * 16);
 }
 } // namespace
+// fast math: the variant's tanh on the special-function unit (tanh(+-inf) is still +-1)
+#define tanhf(x) attn_tanh_approx(x)
 
 // Q [B,H,Q_LEN,D]; K, V [B,H_KV,KV_LEN,D]; O like Q; LSE [B,H,Q_LEN] float (natural log).
 // The block plan: runs run_offsets[row] .. run_offsets[row + 1] - 1 of key tiles [run_start,
 // run_end), PARTIAL when run_partial != 0, of plan row (b * plan_b_stride + h * plan_h_stride)
-// * q_tiles + query tile. Dynamic shared memory: (BLOCK_M + 2 * BLOCK_N) * HEAD_DIM * 2 bytes.
+// * q_tiles + query tile. Dynamic shared memory: (BLOCK_M + 4 * BLOCK_N) * HEAD_DIM * 2 bytes:
+// the Q tile, then two stages of a K tile and a V tile.
 extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
         const attn_elem* __restrict__ Q, const attn_elem* __restrict__ K, const attn_elem* __restrict__ V,
         attn_elem* __restrict__ O, float* __restrict__ LSE,
@@ -170,8 +188,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
 {
     extern __shared__ __align__(128) unsigned char attn_smem[];
     attn_elem* const sQ = reinterpret_cast<attn_elem*>(attn_smem);
-    attn_elem* const sK = sQ + BLOCK_M * HEAD_DIM;
-    attn_elem* const sV = sK + BLOCK_N * HEAD_DIM;
+    attn_elem* const sK = sQ + BLOCK_M * HEAD_DIM; // stage s: K at sK + 2 s BLOCK_N HEAD_DIM, V after it
+    constexpr int STAGE = 2 * BLOCK_N * HEAD_DIM;  // elements per stage
     const int tid = threadIdx.x, lane = tid & 31, warp = (int)(threadIdx.x / 32u);
     const int lane_row = lane / 4, lane_col = lane & 3; // the accumulator's row group and column pair
     // The last query tiles first: under a causal mask they have the most key tiles.
@@ -191,6 +209,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
 
     // per (b, h)
     const float t0 = p0_slopes[h];
+    const float rcp_t5 = 1.0f / p1_cap;
 
     // per query row this thread holds (rows past Q_LEN evaluate row Q_LEN - 1 and write nothing)
     #pragma unroll
@@ -224,9 +243,10 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
         bool partial = run_partial[run] != 0;
 
         load_tile<BLOCK_M>(sQ, Qb, q0, Q_LEN, tid);
-        cp_async_commit();
         load_tile<BLOCK_N>(sK, Kb, kt * BLOCK_N, KV_LEN, tid);
+        load_tile<BLOCK_N>(sK + BLOCK_N * HEAD_DIM, Vb, kt * BLOCK_N, KV_LEN, tid);
         cp_async_commit();
+        int stage = 0;
 
         // ldmatrix addresses. Every x4 read here has lanes 0-7 address rows 0-7 at k (or d) 0-7,
         // lanes 8-15 rows 8-15 at 0-7, lanes 16-23 rows 0-7 at 8-15, lanes 24-31 rows 8-15 at 8-15:
@@ -235,19 +255,29 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
         // d 8-15. So one set of KA offsets serves all three tiles (Q adds its warp's rows).
         unsigned la[KA];
         ldm_addresses(la, reinterpret_cast<const attn_elem*>(attn_smem), (lane & 7) + ((lane / 8) & 1) * 8, lane / 16);
-        const unsigned q_off = (unsigned)(row0 * HEAD_DIM * 2);
+        const unsigned q_off = (unsigned)(row0 * ROW_BYTES);
         constexpr unsigned K_OFF = BLOCK_M * HEAD_DIM * 2, V_OFF = (BLOCK_M + BLOCK_N) * HEAD_DIM * 2;
+        constexpr unsigned STAGE_BYTES = STAGE * 2;
+
+        // wgmma shared-memory descriptors: start address / 16 in bits 0-13, leading byte offset / 16
+        // in 16-29, stride byte offset / 16 in 32-45, 128-byte swizzle (1) in 62-63. Q and K are
+        // K-major (stride 1024 bytes between 8-row groups); V is MN-major (transposed B): 64-column
+        // blocks BLOCK_N * 128 bytes apart, 8-key groups 1024 bytes apart.
+        constexpr unsigned long long DESC_K_MAJOR = (1ull << 16) | (64ull << 32) | (1ull << 62);
+        constexpr unsigned long long DESC_V = ((unsigned long long)(BLOCK_N * 128 / 16) << 16) | (64ull << 32) | (1ull << 62);
+        const unsigned smem0 = smem_u32(attn_smem);
+        const int wg = warp / 4;
 
         unsigned qf[Q_IN_REGS ? M_TILES : 1][Q_IN_REGS ? KT : 1][4];
         if (Q_IN_REGS) {
-            cp_async_wait<1>();
+            cp_async_wait<0>();
             __syncthreads();
             #pragma unroll
             for (int mt = 0; mt < M_TILES; mt++)
                 #pragma unroll
                 for (int kk = 0; kk < KT; kk++)
                     ldmatrix_x4(qf[Q_IN_REGS ? mt : 0][Q_IN_REGS ? kk : 0],
-                                la[kk % KA] + q_off + (kk / KA) * 128 + mt * 16 * HEAD_DIM * 2);
+                                la[kk % KA] + q_off + (kk / KA) * BLOCK_M * 128 + mt * 16 * ROW_BYTES);
         }
 
         for (;;) {
@@ -260,9 +290,15 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
             const bool has_next = next_run >= run_lo;
 
             cp_async_wait<0>();
-            __syncthreads(); // K(n) (and Q) landed; every warp is done with V(n-1)
-            load_tile<BLOCK_N>(sV, Vb, kt * BLOCK_N, KV_LEN, tid);
+            if (USE_WGMMA) fence_proxy_async();
+            __syncthreads(); // stage n (and Q) landed; every warp is done with stage n-1
+            if (has_next) {
+                attn_elem* const nk = sK + (stage ^ 1) * STAGE;
+                load_tile<BLOCK_N>(nk, Kb, next_kt * BLOCK_N, KV_LEN, tid);
+                load_tile<BLOCK_N>(nk + BLOCK_N * HEAD_DIM, Vb, next_kt * BLOCK_N, KV_LEN, tid);
+            }
             cp_async_commit();
+            const unsigned st = (unsigned)stage * STAGE_BYTES;
 
             // S = Q K^T
             float s[M_TILES][NT][4];
@@ -281,13 +317,13 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                         #pragma unroll
                         for (int e = 0; e < 4; e++) a[mt][e] = qf[Q_IN_REGS ? mt : 0][Q_IN_REGS ? kk : 0][e];
                     } else {
-                        ldmatrix_x4(a[mt], la[kk % KA] + q_off + (kk / KA) * 128 + mt * 16 * HEAD_DIM * 2);
+                        ldmatrix_x4(a[mt], la[kk % KA] + q_off + (kk / KA) * BLOCK_M * 128 + mt * 16 * ROW_BYTES);
                     }
                 }
                 #pragma unroll
                 for (int np = 0; np < NT / 2; np++) {
                     unsigned kb[4];
-                    ldmatrix_x4(kb, la[kk % KA] + K_OFF + (kk / KA) * 128 + np * 16 * HEAD_DIM * 2);
+                    ldmatrix_x4(kb, la[kk % KA] + st + K_OFF + (kk / KA) * BLOCK_N * 128 + np * 16 * ROW_BYTES);
                     #pragma unroll
                     for (int mt = 0; mt < M_TILES; mt++) {
                         mma16816(s[mt][2 * np], a[mt], kb[0], kb[2]);
@@ -295,9 +331,6 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                     }
                 }
             }
-            __syncthreads(); // every warp is done with K(n)
-            if (has_next) load_tile<BLOCK_N>(sK, Kb, next_kt * BLOCK_N, KV_LEN, tid);
-            cp_async_commit();
 
             // the score function, and the mask on PARTIAL tiles
             const int kv0 = kt * BLOCK_N;
@@ -319,7 +352,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                         const float t2 = (float)t1;
                         const float t3 = t0 * t2;
                         const float t4 = score + t3;
-                        const float t5 = t4 / p1_cap;
+                        const float t5 = t4 * rcp_t5;
                         const float t6 = tanhf(t5);
                         const float t7 = p1_cap * t6;
                         const bool t8 = q >= kv;
@@ -345,7 +378,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                         const float t2 = (float)t1;
                         const float t3 = t0 * t2;
                         const float t4 = score + t3;
-                        const float t5 = t4 / p1_cap;
+                        const float t5 = t4 * rcp_t5;
                         const float t6 = tanhf(t5);
                         const float t7 = p1_cap * t6;
                         x = t7;
@@ -353,19 +386,42 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                 }
             }
 
-            // online softmax, base 2
+            // online softmax, base 2, with a lazy maximum: row_m changes (and O and the sum are
+            // rescaled) only when a row's maximum grows by more than 2^8, so P <= 256 and most
+            // tiles skip the rescale; O / sum and the LSE use the same row_m, so nothing changes.
+            float mx[ROWS];
+            bool grow = false;
             #pragma unroll
             for (int ri = 0; ri < ROWS; ri++) {
                 const int mt = ri / 2, hr = ri & 1;
-                float mx = row_m[ri];
+                float m = row_m[ri];
                 #pragma unroll
-                for (int nt = 0; nt < NT; nt++) mx = fmaxf(mx, fmaxf(s[mt][nt][2 * hr], s[mt][nt][2 * hr + 1]));
-                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
-                mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
-                // a row with nothing kept so far has max -inf: subtract 0 instead (-inf - -inf is NaN)
-                const float ms = mx == -ATTN_INF ? 0.0f : mx * sc;
-                const float alpha = ex2(row_m[ri] * sc - ms);
-                row_m[ri] = mx;
+                for (int nt = 0; nt < NT; nt++) m = fmaxf(m, fmaxf(s[mt][nt][2 * hr], s[mt][nt][2 * hr + 1]));
+                m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
+                m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
+                mx[ri] = m;
+                grow |= (m - row_m[ri]) * sc > 8.0f; // false while both are -inf (NaN > 8)
+            }
+            if (__any_sync(0xffffffffu, grow)) {
+                #pragma unroll
+                for (int ri = 0; ri < ROWS; ri++) {
+                    const int mt = ri / 2, hr = ri & 1;
+                    // a row with nothing kept so far has max -inf: subtract 0 instead (-inf - -inf is NaN)
+                    const float ms = mx[ri] == -ATTN_INF ? 0.0f : mx[ri] * sc;
+                    const float alpha = mx[ri] > row_m[ri] ? ex2(row_m[ri] * sc - ms) : 1.0f;
+                    row_m[ri] = fmaxf(row_m[ri], mx[ri]);
+                    row_l[ri] *= alpha;
+                    #pragma unroll
+                    for (int dt = 0; dt < DT; dt++) {
+                        acc_o[mt][dt][2 * hr] *= alpha;
+                        acc_o[mt][dt][2 * hr + 1] *= alpha;
+                    }
+                }
+            }
+            #pragma unroll
+            for (int ri = 0; ri < ROWS; ri++) {
+                const int mt = ri / 2, hr = ri & 1;
+                const float ms = row_m[ri] == -ATTN_INF ? 0.0f : row_m[ri] * sc;
                 float sum = 0.0f;
                 #pragma unroll
                 for (int nt = 0; nt < NT; nt++) {
@@ -376,16 +432,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                         sum += p;
                     }
                 }
-                row_l[ri] = row_l[ri] * alpha + sum;
-                #pragma unroll
-                for (int dt = 0; dt < DT; dt++) {
-                    acc_o[mt][dt][2 * hr] *= alpha;
-                    acc_o[mt][dt][2 * hr + 1] *= alpha;
-                }
+                row_l[ri] += sum;
             }
-
-            cp_async_wait<1>();
-            __syncthreads(); // V(n) landed
 
             // O += P V: two neighbouring n8 tiles of P are the A operand of one k16 step
             #pragma unroll
@@ -401,7 +449,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                 #pragma unroll
                 for (int dp = 0; dp < DT / 2; dp++) {
                     unsigned vb[4];
-                    ldmatrix_x4_trans(vb, la[dp % KA] + V_OFF + (dp / KA) * 128 + kj * 16 * HEAD_DIM * 2);
+                    ldmatrix_x4_trans(vb, la[dp % KA] + st + V_OFF + (dp / KA) * BLOCK_N * 128 + kj * 16 * ROW_BYTES);
                     #pragma unroll
                     for (int mt = 0; mt < M_TILES; mt++) {
                         mma16816(acc_o[mt][2 * dp], pa[mt], vb[0], vb[1]);
@@ -409,7 +457,6 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                     }
                 }
             }
-
             if (!has_next) break;
             if (next_run != run) {
                 run = next_run;
@@ -417,6 +464,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                 partial = run_partial[run] != 0;
             }
             kt = next_kt;
+            stage ^= 1;
         }
         cp_async_wait<0>(); // the last (empty) group: nothing in flight at exit
     }

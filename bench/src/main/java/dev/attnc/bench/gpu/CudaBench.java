@@ -46,7 +46,8 @@ import java.util.Properties;
  */
 public final class CudaBench {
     static final List<String> VARIANTS = List.of("full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm");
-    static final List<String> TILES = List.of("128x64/4", "128x64/8", "64x64/4", "128x32/4", "128x128/8");
+    /** BMxBN/WARPS, "w" for wgmma (Hopper), ":mbN" for N blocks per SM in __launch_bounds__. */
+    static final List<String> TILES = List.of("128x64/4", "128x64/8w", "128x128/8w", "192x128/12w");
 
     private CudaBench() {}
 
@@ -79,7 +80,11 @@ public final class CudaBench {
                 for (String t : tiles) all.add(new KernelRequest(a, DType.BF16, d, tilePlan(t)));
             }
             long t0 = System.nanoTime();
-            backend.precompile(all, Runtime.getRuntime().availableProcessors());
+            Map<KernelRequest, CudaCodegen.Options> opts = new HashMap<>();
+            for (String name : variants) {
+                for (String t : tiles) opts.put(new KernelRequest(attentions.get(name), DType.BF16, d, tilePlan(t)), options(t, d));
+            }
+            backend.precompile(all, opts::get, Runtime.getRuntime().availableProcessors());
             System.out.printf(Locale.ROOT, "[bench] %d kernels compiled in %.1f s%n", all.size(), (System.nanoTime() - t0) / 1e9);
 
             for (String name : variants) {
@@ -107,8 +112,7 @@ public final class CudaBench {
                         long p0 = System.nanoTime();
                         BlockPlan plan = BlockPlanner.plan(a, sizes, bindings, tp.blockM(), tp.blockN());
                         double planMs = (System.nanoTime() - p0) / 1e6;
-                        CudaKernel kernel = backend.compile(new KernelRequest(a, DType.BF16, d, tp),
-                                CudaCodegen.Options.defaults(d, tp));
+                        CudaKernel kernel = backend.compile(new KernelRequest(a, DType.BF16, d, tp), options(t, d));
                         try (CudaKernel.Call call = kernel.prepare(new RunInputs(sizes, q, k, v, bindings.scalars(), tensors,
                                 1.0 / Math.sqrt(d), plan))) {
                             call.launch();
@@ -142,8 +146,14 @@ public final class CudaBench {
         }
     }
 
+    static CudaCodegen.Options options(String t, int d) {
+        TilePlan tp = tilePlan(t);
+        CudaCodegen.Options o = t.split(":")[0].endsWith("w") ? CudaCodegen.Options.wgmma(d, tp) : CudaCodegen.Options.defaults(d, tp);
+        return t.contains(":mb") ? o.withMinBlocks(Integer.parseInt(t.substring(t.indexOf(":mb") + 3))) : o;
+    }
+
     static TilePlan tilePlan(String t) {
-        String[] p = t.split("[x/]");
+        String[] p = t.split(":")[0].replace("w", "").split("[x/]");
         return new TilePlan(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]));
     }
 

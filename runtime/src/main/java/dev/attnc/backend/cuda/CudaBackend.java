@@ -141,6 +141,9 @@ public final class CudaBackend implements Backend {
         if (request.dtype() != DType.BF16 && request.dtype() != DType.F16) {
             throw new AttnInputException("explicit options take bf16 or fp16 kernels, not " + request.dtype().displayName());
         }
+        if (options.wgmma() && device.major() != 9) {
+            throw new AttnInputException("wgmma kernels need a Hopper GPU (sm_90), not " + device.name() + " (" + device.smArch() + ")");
+        }
         Storage storage = request.dtype() == DType.BF16 ? Storage.BF16 : Storage.F16;
         synchronized (lock) {
             return new CudaKernel(this, request, load(CudaCodegen.generate(request.attention(), storage, request.headDim(),
@@ -150,9 +153,9 @@ public final class CudaBackend implements Backend {
 
     /** One compiled, loaded kernel for a storage type (fp32 requests may need a bf16 one too). */
     CudaKernel.Variant variant(KernelRequest request, Storage storage) {
-        CudaCodegen.Options options = CudaCodegen.Options.defaults(request.headDim(), request.tiles());
+        CudaCodegen.Options options = defaultOptions(request);
         String forced = System.getProperty("attnc.cuda.minBlocks");
-        if (forced != null) options = new CudaCodegen.Options(options.fastMath(), Integer.parseInt(forced), options.qInRegs());
+        if (forced != null) options = options.withMinBlocks(Integer.parseInt(forced));
         synchronized (lock) {
             // Ask for as many blocks per SM as the options say; if that makes ptxas spill registers,
             // ask for fewer (spills in the key loop cost more than the occupancy gains).
@@ -160,7 +163,7 @@ public final class CudaBackend implements Backend {
                 CudaKernelSource src = CudaCodegen.generate(request.attention(), storage, request.headDim(), request.tiles(), options);
                 CudaKernel.Variant v = load(src);
                 if (v.function().localBytes() == 0 || options.minBlocks() == 1 || forced != null) return v;
-                options = new CudaCodegen.Options(options.fastMath(), options.minBlocks() - 1, options.qInRegs());
+                options = options.withMinBlocks(options.minBlocks() - 1);
             }
         }
     }
@@ -170,7 +173,9 @@ public final class CudaBackend implements Backend {
      * fast math, approximate division (2 ulp) and denormals flushed to zero (-inf is untouched).
      */
     List<String> nvrtcOptions(CudaKernelSource src) {
-        List<String> o = new java.util.ArrayList<>(List.of("--gpu-architecture=" + device.smArch(), "--std=c++17", "--diag-suppress=177"));
+        // wgmma exists only in the architecture-specific target sm_90a
+        String arch = src.options().wgmma() ? "sm_90a" : device.smArch();
+        List<String> o = new java.util.ArrayList<>(List.of("--gpu-architecture=" + arch, "--std=c++17", "--diag-suppress=177"));
         if (src.options().fastMath()) o.addAll(List.of("--prec-div=false", "--ftz=true"));
         return o;
     }
@@ -185,14 +190,19 @@ public final class CudaBackend implements Backend {
      * program per thread at a time; a test suite or a benchmark with many kernels saves minutes.
      */
     public void precompile(List<KernelRequest> requests, int threads) {
+        precompile(requests, this::defaultOptions, threads);
+    }
+
+    /** {@link #precompile(List, int)} with the options each request is compiled with. */
+    public void precompile(List<KernelRequest> requests, java.util.function.Function<KernelRequest, CudaCodegen.Options> optionsOf,
+            int threads) {
         var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
         try {
             List<java.util.concurrent.Future<?>> jobs = new java.util.ArrayList<>();
             for (KernelRequest r : requests) {
                 jobs.add(pool.submit(() -> {
                     Storage storage = r.dtype() == DType.BF16 ? Storage.BF16 : Storage.F16;
-                    CudaKernelSource src = CudaCodegen.generate(r.attention(), storage, r.headDim(), r.tiles(),
-                            CudaCodegen.Options.defaults(r.headDim(), r.tiles()));
+                    CudaKernelSource src = CudaCodegen.generate(r.attention(), storage, r.headDim(), r.tiles(), optionsOf.apply(r));
                     List<String> options = nvrtcOptions(src);
                     String key = cacheKey(src, options);
                     if (cache.get(key) == null) cache.put(key, Nvrtc.get().compile(src.text(), src.entry() + ".cu", options).cubin());
@@ -254,6 +264,17 @@ public final class CudaBackend implements Backend {
             f.maxDynamicSharedBytes(src.sharedBytes());
         }
         return new CudaKernel.Variant(src, module, f, log, compileNanos);
+    }
+
+    /**
+     * The code-generation options of a request: {@link CudaCodegen.Options#defaults}, or with
+     * -Dattnc.cuda.wgmma=true on a Hopper GPU the wgmma variant where the tile plan allows it.
+     */
+    CudaCodegen.Options defaultOptions(KernelRequest r) {
+        if (Boolean.getBoolean("attnc.cuda.wgmma") && device.major() == 9 && CudaCodegen.wgmmaFits(r.headDim(), r.tiles())) {
+            return CudaCodegen.Options.wgmma(r.headDim(), r.tiles());
+        }
+        return CudaCodegen.Options.defaults(r.headDim(), r.tiles());
     }
 
     /** NVRTC compilations so far (cache misses); for tests. */

@@ -82,7 +82,7 @@ public final class CudaKernel implements CompiledKernel {
     public String describe() {
         CudaKernelSource s = main.source();
         return s.entry() + " " + s.storage().word + " D=" + s.headDim() + " tiles " + s.tiles().describe() + " minBlocks "
-                + s.options().minBlocks() + (s.options().qInRegs() ? " Q-in-regs" : "") + ": " + registers() + " registers, "
+                + s.options().minBlocks() + (s.options().qInRegs() ? " Q-in-regs" : "") + (s.options().wgmma() ? " wgmma" : "") + ": " + registers() + " registers, "
                 + localBytes() + " B local, " + s.sharedBytes() + " B shared";
     }
 

@@ -38,6 +38,12 @@ public final class CudaCodegen {
         return null;
     }
 
+    /** Whether the wgmma variant can run this tile plan: warpgroups of 4 warps, 16 rows a warp, D a multiple of 64. */
+    public static boolean wgmmaFits(int headDim, TilePlan tiles) {
+        return tiles.blockM() == 16 * tiles.warps() && tiles.warps() % 4 == 0 && headDim % 64 == 0 && tiles.blockN() <= 256
+                && unsupported(headDim, tiles) == null;
+    }
+
     /** Dynamic shared memory of a kernel: a Q tile and two stages of K and V tiles, 16-bit elements. */
     public static int sharedBytes(int headDim, TilePlan tiles) {
         return (tiles.blockM() + 4 * tiles.blockN()) * headDim * 2;
@@ -53,10 +59,22 @@ public final class CudaCodegen {
      * @param minBlocks blocks per SM that {@code __launch_bounds__} asks registers for (1: up to
      *     255 registers a thread)
      * @param qInRegs keep the Q tile's fragments in registers (one m16 tile per warp only)
+     * @param wgmma Hopper's warpgroup MMA for both products (sm_90a; warps in groups of 4 with
+     *     16 rows each, D a multiple of 64); NVRTC must target {@code sm_90a}
      */
-    public record Options(boolean fastMath, int minBlocks, boolean qInRegs) {
+    public record Options(boolean fastMath, int minBlocks, boolean qInRegs, boolean wgmma) {
         public Options {
             if (minBlocks < 1) throw new IllegalArgumentException("minBlocks " + minBlocks);
+        }
+
+        public Options withMinBlocks(int n) {
+            return new Options(fastMath, n, qInRegs, wgmma);
+        }
+
+        /** The same with wgmma, where the tile plan allows it (Q then stays in shared memory). */
+        public static Options wgmma(int headDim, TilePlan tiles) {
+            Options d = defaults(headDim, tiles);
+            return new Options(d.fastMath(), d.minBlocks(), false, true);
         }
 
         /** What the measurements in docs/cuda-notes.md chose for this head dimension and tile plan. */
@@ -64,7 +82,7 @@ public final class CudaCodegen {
             int mTiles = tiles.blockM() / (16 * tiles.warps());
             boolean qInRegs = mTiles == 1 && headDim <= 128;
             int minBlocks = mTiles == 1 && tiles.warps() <= 4 ? 2 : 1;
-            return new Options(true, minBlocks, qInRegs);
+            return new Options(true, minBlocks, qInRegs, false);
         }
     }
 
@@ -80,6 +98,10 @@ public final class CudaCodegen {
         if (why != null) throw new IllegalArgumentException(why);
         int mTiles = tiles.blockM() / (16 * tiles.warps());
         if (options.qInRegs() && mTiles != 1) throw new IllegalArgumentException("Q in registers needs one m16 tile per warp");
+        if (options.wgmma() && !wgmmaFits(headDim, tiles)) {
+            throw new IllegalArgumentException("wgmma needs warpgroups of 4 warps with 16 rows each and D a multiple of 64: "
+                    + tiles.describe() + ", D = " + headDim);
+        }
         CudaBody body = new CudaBody(a, options.fastMath());
         List<ParamArg> params = ParamArg.of(a);
         String entry = "attnc_" + Names.sanitize(a.name());
@@ -97,6 +119,8 @@ public final class CudaCodegen {
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", body.identityScore ? "true" : "false");
         st.add("fastMath", options.fastMath());
+        st.add("wgmma", options.wgmma());
+        st.add("wgmmaOps", options.wgmma() ? wgmmaOps(tiles.blockN(), headDim, storage) : null);
         st.add("helpers", CHelpers.text(Dialect.CUDA));
         st.add("entry", entry);
         st.add("params", params.stream().map(CudaCodegen::declaration).toList());
@@ -127,6 +151,41 @@ public final class CudaCodegen {
         st.add("guard", partial);
         // indent the block to the kernel's level
         return st.render().strip();
+    }
+
+    /**
+     * The two wgmma shapes a kernel uses, as inline PTX: S += Q K^T (m64 n BLOCK_N k16, both
+     * operands from shared memory) and O += P V (m64 n D k16, P from registers, V transposed).
+     */
+    static String wgmmaOps(int n, int d, Storage storage) {
+        String t = storage == Storage.BF16 ? "bf16" : "f16";
+        StringBuilder out = new StringBuilder();
+        int r = n / 2;
+        out.append("__device__ __forceinline__ void wgmma_ss(float* d, unsigned long long da, unsigned long long db, int scale_d) {\n")
+                .append("    asm volatile(\"{\\n.reg .pred p;\\nsetp.ne.b32 p, %").append(r + 2).append(", 0;\\n\"\n")
+                .append("        \"wgmma.mma_async.sync.aligned.m64n").append(n).append("k16.f32.").append(t).append('.').append(t)
+                .append(" {").append(regs(0, r)).append("}, %").append(r).append(", %").append(r + 1)
+                .append(", p, 1, 1, 0, 0;\\n}\\n\"\n        : ").append(outs(r)).append("\n        : \"l\"(da), \"l\"(db), \"r\"(scale_d));\n}\n");
+        r = d / 2;
+        out.append("__device__ __forceinline__ void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long db) {\n")
+                .append("    asm volatile(\"{\\n.reg .pred p;\\nsetp.ne.b32 p, %").append(r + 5).append(", 0;\\n\"\n")
+                .append("        \"wgmma.mma_async.sync.aligned.m64n").append(d).append("k16.f32.").append(t).append('.').append(t)
+                .append(" {").append(regs(0, r)).append("}, {%").append(r).append(", %").append(r + 1).append(", %").append(r + 2)
+                .append(", %").append(r + 3).append("}, %").append(r + 4).append(", p, 1, 1, 1;\\n}\\n\"\n        : ").append(outs(r))
+                .append("\n        : \"r\"(a[0]), \"r\"(a[1]), \"r\"(a[2]), \"r\"(a[3]), \"l\"(db), \"r\"(1));\n}");
+        return out.toString();
+    }
+
+    private static String regs(int from, int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) b.append(i > 0 ? ", " : "").append('%').append(from + i);
+        return b.toString();
+    }
+
+    private static String outs(int n) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < n; i++) b.append(i > 0 ? ", " : "").append("\"+f\"(d[").append(i).append("])");
+        return b.toString();
     }
 
     /** The kernel parameter of one attention parameter (CUDA: {@code __restrict__} device pointers). */
