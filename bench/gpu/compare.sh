@@ -20,7 +20,7 @@ export PYTHONUNBUFFERED=1
 python3 bench/gpu/compare.py torch "$work" 2>&1 | grep -v Warning | tee "$work/torch.log"
 cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
 bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -cp "$cp" dev.attnc.bench.gpu.CudaBench "$work" \
-  ${CMP_TILES:-128x64/4,128x64/8w,128x128/8w,192x128/12w} ${CMP_VARIANTS:-full,causal,sliding_window,alibi,softcap,document,prefix_lm} \
+  ${CMP_TILES:-128x128/8w,192x128/12w,128x64/8w,128x64/4} ${CMP_VARIANTS:-full,causal,sliding_window,alibi,softcap,document,prefix_lm} \
   2>&1 | tee "$out/attnc.log"
 cp "$work"/torch.json "$work"/attnc.json "$out/" 2>/dev/null
 python3 bench/gpu/compare.py table "$work" | tee "$out/table.txt"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Checks generated CUDA kernels on the CPU emulator (no GPU needed):
 #   bench/gpu/emu/run.sh [D BM BN WARPS [BF16|F16]]
-# Needs /tmp/cg/cp (a class path with the compiler and Gen; see /tmp/cg/build.sh in docs/cuda-notes.md).
+# Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 D=${1:-128}; BM=${2:-128}; BN=${3:-64}; W=${4:-4}; ST=${5:-BF16}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
-source /tmp/cg/cp
-work=${EMU_WORK:-/tmp/attnc-emu}; mkdir -p "$work"
+work=${EMU_WORK:-/tmp/attnc-emu}; mkdir -p "$work/gen"
+CP="$top/.cuda-device/classes:$(ls "$top"/.cuda-device/lib/*.jar | tr '\n' ':')"
+"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$here/Gen.java" || exit 1
+CP="$work/gen:$CP"
 fail=0
 # variant number : sample : extra kernel arguments
 for spec in "0:full:" "1:causal:" "2:alibi:, slopes.data()" "3:document:, doc.data()" "4:softcap:, cap" \

@@ -290,7 +290,6 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_document_causal(
             const bool has_next = next_run >= run_lo;
 
             cp_async_wait<0>();
-            if (USE_WGMMA) fence_proxy_async();
             __syncthreads(); // stage n (and Q) landed; every warp is done with stage n-1
             if (has_next) {
                 attn_elem* const nk = sK + (stage ^ 1) * STAGE;

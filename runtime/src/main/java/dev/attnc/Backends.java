@@ -2,6 +2,7 @@ package dev.attnc;
 
 import dev.attnc.backend.Backend;
 import dev.attnc.backend.cpu.CpuBackend;
+import dev.attnc.backend.cuda.CudaBackend;
 import dev.attnc.backend.opencl.OpenClBackend;
 
 /** Opens the backend for a target on one of its devices (device numbers as {@code attnc devices} lists them). */
@@ -12,7 +13,7 @@ public final class Backends {
         return switch (target) {
             case JAVA -> new CpuBackend();
             case OPENCL -> new OpenClBackend(device);
-            case CUDA -> throw new DeviceUnavailableException("the CUDA backend is not built yet");
+            case CUDA -> new CudaBackend(device);
         };
     }
 }

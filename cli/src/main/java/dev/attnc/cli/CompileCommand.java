@@ -72,7 +72,7 @@ final class CompileCommand implements Callable<Integer> {
             plan = tiles != null ? TilePlans.parse(tiles) : switch (t) {
                 case JAVA -> TilePlans.java(headDim);
                 case OPENCL -> TilePlans.opencl(headDim, 1024, 48 * 1024);
-                case CUDA -> TilePlans.cuda(headDim);
+                case CUDA -> TilePlans.cuda(headDim, Cuda.devices().isEmpty() ? 9 : Cuda.devices().getFirst().major());
             };
         } catch (IllegalArgumentException e) {
             throw new AttnInputException("--tiles: " + e.getMessage());

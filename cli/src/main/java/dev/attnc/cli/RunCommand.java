@@ -105,7 +105,8 @@ final class RunCommand implements Callable<Integer> {
             if (out != null) Npy.write(out, r.o());
             if (lse != null) Npy.write(lse, r.lse());
             if (check) {
-                Check.Report report = Check.against(kernel.attention(), prepared.inputs(), r);
+                Check.Report report = Check.against(kernel.attention(), prepared.inputs(), r,
+                        prepared.kernel().effectiveStorage(qkv[0].dtype()));
                 o.printf(Locale.ROOT, "check against the reference: max |dO| = %.3g, max |dLSE| = %.3g, non-finite = %d (tolerance %.0e): %s%n",
                         report.maxErrorO(), report.maxErrorLse(), report.nonFinite(), report.tolerance(), report.passed() ? "ok" : "FAILED");
                 o.flush();

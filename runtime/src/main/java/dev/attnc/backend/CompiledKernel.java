@@ -9,4 +9,13 @@ public interface CompiledKernel {
     KernelRequest request();
 
     RunOutputs run(RunInputs inputs);
+
+    /**
+     * The storage the kernel really computes from for inputs of {@code given} storage: the same,
+     * unless the device converts on upload (the CUDA backend runs float32 inputs as float16).
+     * Checks against the reference take their tolerance from it.
+     */
+    default dev.attnc.DType effectiveStorage(dev.attnc.DType given) {
+        return given;
+    }
 }

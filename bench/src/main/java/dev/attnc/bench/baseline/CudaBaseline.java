@@ -106,6 +106,12 @@ final class CudaBaseline implements BaselineKernel {
         return request;
     }
 
+    /** float32 inputs run as fp16. */
+    @Override
+    public DType effectiveStorage(DType given) {
+        return storage;
+    }
+
     @Override
     public RunOutputs run(RunInputs in) {
         Sizes s = in.sizes();

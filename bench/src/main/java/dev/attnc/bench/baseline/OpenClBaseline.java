@@ -44,6 +44,7 @@ final class OpenClBaseline implements BaselineKernel {
         }
 
         OpenClBaseline kernel(Attention a, Pattern pattern, DType dtype, int headDim) {
+            if (headDim % 8 != 0) throw new NoBaseline("the handwritten OpenCL kernel takes D a multiple of 8, not " + headDim);
             ClDevice d = context.device();
             int blockM = (int) Math.min(32, Long.highestOneBit(Math.max(1, d.maxWorkGroupSize())));
             int blockN = 32;

@@ -26,13 +26,15 @@ public final class TilePlans {
     }
 
     /**
-     * 128 queries by 64 keys per block. D = 64: 4 warps of 32 rows; D = 32 and 128: 8 warps of 16
-     * rows (4 warps of 32 rows spill registers at D = 128); above 128: 64×64 with 4 warps.
+     * A CUDA GPU of compute capability {@code major}: on Hopper (sm_90, wgmma) 128×128 tiles with
+     * two warpgroups for D ≤ 128; elsewhere (mma.sync) 128×64, with 8 warps of 16 rows at D = 32
+     * and 4 warps of 32 rows up to D = 128; above that 64×64 with 4 warps. docs/cuda-notes.md has
+     * the register counts and timings behind these.
      */
-    public static TilePlan cuda(int headDim) {
+    public static TilePlan cuda(int headDim, int major) {
+        if (major >= 9 && headDim % 64 == 0) return headDim <= 128 ? new TilePlan(128, 128, 8) : new TilePlan(64, 64, 4);
         if (headDim <= 32) return new TilePlan(128, 64, 8);
-        if (headDim <= 64) return new TilePlan(128, 64, 4);
-        if (headDim <= 128) return new TilePlan(128, 64, 8);
+        if (headDim <= 128) return new TilePlan(128, 64, 4);
         return new TilePlan(64, 64, 4);
     }
 

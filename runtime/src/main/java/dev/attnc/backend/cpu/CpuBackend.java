@@ -7,6 +7,7 @@ import dev.attnc.backend.KernelRequest;
 import dev.attnc.compiler.codegen.java.JavaKernelGenerator;
 import dev.attnc.compiler.codegen.java.kernel.Gemm;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.plan.TilePlans;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -43,7 +44,7 @@ public final class CpuBackend implements Backend {
      */
     @Override
     public TilePlan tilePlan(int headDim) {
-        return new TilePlan(64, 64, 1);
+        return TilePlans.java(headDim);
     }
 
     @Override

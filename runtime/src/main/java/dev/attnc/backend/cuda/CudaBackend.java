@@ -11,6 +11,7 @@ import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.plan.TilePlans;
 import dev.attnc.ffm.cuda.Cuda;
 import dev.attnc.ffm.cuda.CudaContext;
 import dev.attnc.ffm.cuda.CudaDevice;
@@ -100,22 +101,22 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * 128 queries by 64 keys per block (FlashAttention-2's shape). D = 64: 4 warps of 32 rows;
-     * D = 32 and 128: 8 warps of 16 rows, Q held in registers (4 warps of 32 rows spill registers
-     * at D = 128 under NVRTC 13); D above 128: 64 x 64 with 4 warps. docs/cuda-notes.md has the
-     * register counts and timings behind this.
+     * Tile plans from the measurements in docs/cuda-notes.md (H100, B=2 H=16 S=8192). On Hopper
+     * (wgmma; -Dattnc.cuda.wgmma=false turns it off): 128 x 128 with 8 warps (two warpgroups of 64
+     * rows) for D = 64 and 128, 64 x 64 with one warpgroup above. With mma.sync (sm_80, sm_89, or
+     * D = 32): 128 x 64 with 4 warps of 32 rows up to D = 128 (8 warps of 16 rows for D = 32),
+     * 64 x 64 with 4 warps above.
      */
     @Override
     public TilePlan tilePlan(int headDim) {
         String plan = System.getProperty("attnc.cuda.tiles." + headDim);
-        if (plan != null) { // for experiments: BMxBN/W
-            String[] p = plan.split("[x/]");
-            return new TilePlan(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]));
-        }
-        if (headDim <= 32) return new TilePlan(128, 64, 8);
-        if (headDim <= 64) return new TilePlan(128, 64, 4);
-        if (headDim <= 128) return new TilePlan(128, 64, 8);
-        return new TilePlan(64, 64, 4);
+        if (plan != null) return TilePlans.parse(plan); // for experiments: BMxBN/W
+        return TilePlans.cuda(headDim, hopper() ? 9 : 8);
+    }
+
+    /** Whether kernels use Hopper's wgmma: an sm_90 GPU, unless -Dattnc.cuda.wgmma=false. */
+    public boolean hopper() {
+        return device.major() == 9 && !"false".equals(System.getProperty("attnc.cuda.wgmma"));
     }
 
     @Override
@@ -267,11 +268,11 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The code-generation options of a request: {@link CudaCodegen.Options#defaults}, or with
-     * -Dattnc.cuda.wgmma=true on a Hopper GPU the wgmma variant where the tile plan allows it.
+     * The code-generation options of a request: on Hopper the wgmma variant where the tile plan
+     * allows it, else {@link CudaCodegen.Options#defaults} (mma.sync).
      */
     CudaCodegen.Options defaultOptions(KernelRequest r) {
-        if (Boolean.getBoolean("attnc.cuda.wgmma") && device.major() == 9 && CudaCodegen.wgmmaFits(r.headDim(), r.tiles())) {
+        if (hopper() && CudaCodegen.wgmmaFits(r.headDim(), r.tiles())) {
             return CudaCodegen.Options.wgmma(r.headDim(), r.tiles());
         }
         return CudaCodegen.Options.defaults(r.headDim(), r.tiles());

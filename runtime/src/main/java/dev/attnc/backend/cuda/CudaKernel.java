@@ -50,6 +50,12 @@ public final class CudaKernel implements CompiledKernel {
         return main.source().text();
     }
 
+    /** float32 inputs are converted to float16 on upload (tensor cores take 16-bit operands). */
+    @Override
+    public DType effectiveStorage(DType given) {
+        return given == DType.F32 ? DType.F16 : given;
+    }
+
     @Override
     public KernelRequest request() {
         return request;

@@ -11,6 +11,7 @@ import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.opencl.OpenClCodegen;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.plan.TilePlans;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClDevice;
 import dev.attnc.ffm.opencl.ClKernel;
@@ -31,8 +32,6 @@ import java.util.stream.IntStream;
 public final class OpenClBackend implements Backend {
     /** OpenCL C 1.2: what PoCL and NVIDIA's driver both compile. */
     static final String BUILD_OPTIONS = "-cl-std=CL1.2";
-    private static final int BLOCK_M = 32;
-    private static final int BLOCK_N = 32;
 
     private final ClContext context;
     private final ProgramCache programs;
@@ -95,10 +94,7 @@ public final class OpenClBackend implements Backend {
     @Override
     public TilePlan tilePlan(int headDim) {
         ClDevice d = context.device();
-        int blockM = (int) Math.min(BLOCK_M, Long.highestOneBit(Math.max(1, d.maxWorkGroupSize())));
-        int blockN = BLOCK_N;
-        while (blockN > 1 && 2L * blockN * headDim * Float.BYTES > d.localMemBytes() / 2) blockN /= 2;
-        return new TilePlan(blockM, blockN, 1);
+        return TilePlans.opencl(headDim, d.maxWorkGroupSize(), d.localMemBytes());
     }
 
     @Override

@@ -92,4 +92,18 @@ class CudaCodegenTest {
         Attention a = TestPrograms.optimized("attention c { mask = q >= kv }");
         assertThrows(IllegalArgumentException.class, () -> CudaCodegen.generate(a, Storage.F32, 64, new TilePlan(128, 64, 4)));
     }
+
+    @Test
+    void theHopperVariantUsesWgmmaForBothProducts() {
+        Attention a = TestPrograms.optimized("attention c { mask = q >= kv }");
+        TilePlan t = new TilePlan(128, 128, 8);
+        String text = CudaCodegen.generate(a, Storage.BF16, 128, t, CudaCodegen.Options.wgmma(128, t)).text();
+        assertTrue(text.contains("wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16"), "S and O: n = 128");
+        assertTrue(text.contains("fence.proxy.async.shared::cta"));
+        assertFalse(text.contains("ldmatrix_x4(kb"), "no mma.sync path left in the key loop");
+        assertFalse(CudaCodegen.wgmmaFits(32, new TilePlan(128, 64, 8)), "D = 32 is not a 128-byte row");
+        assertFalse(CudaCodegen.wgmmaFits(128, new TilePlan(128, 64, 4)), "32 rows a warp");
+        assertThrows(IllegalArgumentException.class, () -> CudaCodegen.generate(a, Storage.BF16, 128, new TilePlan(128, 64, 4),
+                CudaCodegen.Options.wgmma(128, new TilePlan(128, 64, 4))));
+    }
 }

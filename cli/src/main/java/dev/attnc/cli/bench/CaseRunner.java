@@ -1,0 +1,152 @@
+package dev.attnc.cli.bench;
+
+import dev.attnc.AttentionKernel;
+import dev.attnc.AttnInputException;
+import dev.attnc.Check;
+import dev.attnc.DeviceException;
+import dev.attnc.Inputs;
+import dev.attnc.Tensor;
+import dev.attnc.backend.CompiledKernel;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.RunOutputs;
+import dev.attnc.bench.baseline.BaselineKernel;
+import dev.attnc.bench.baseline.Baselines;
+import dev.attnc.bench.baseline.NoBaseline;
+import dev.attnc.bench.baseline.OutputCheck;
+import dev.attnc.bench.baseline.Pattern;
+import dev.attnc.compiler.interp.Bindings;
+import dev.attnc.compiler.interp.Reference;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.ParamDecl;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlanner;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * One variant on one shape: prepare, count kept pairs, check attnc (and the handwritten kernel)
+ * against the reference before any timing, then time each. A user-level failure (bad arguments,
+ * a kernel the device cannot build) becomes a row with a note, and the bench goes on.
+ */
+final class CaseRunner {
+    private final BenchConfig cfg;
+    private final Progress progress;
+    private final Baselines baselines;
+    private final InputDump dump;
+
+    CaseRunner(BenchConfig cfg, Progress progress, Baselines baselines, InputDump dump) {
+        this.cfg = cfg;
+        this.progress = progress;
+        this.baselines = baselines;
+        this.dump = dump;
+    }
+
+    /** What a contender's check runs on: the timed inputs, or a reduced copy of them; or why there is no check. */
+    private record CheckSetup(AttentionKernel.Prepared prepared, Reference.Output reference, boolean reduced, String skipped) {}
+
+    List<Measurement> run(Variant v, AttentionKernel kernel, Sizes s, Tensor[] qkv) {
+        Attention a = kernel.attention();
+        List<Measurement> rows = new ArrayList<>();
+        AttentionKernel.Prepared p;
+        long pairs;
+        double prepareMs, planMs;
+        try {
+            long t0 = System.nanoTime();
+            p = kernel.prepare(qkv[0], qkv[1], qkv[2], argsFor(a, s, cfg.seed()), Double.NaN);
+            prepareMs = (System.nanoTime() - t0) / 1e6;
+            Bindings bindings = new Inputs.Bound(p.inputs().scalars(), p.inputs().tensors()).bindings();
+            TilePlan tiles = kernel.backend().tilePlan(s.D());
+            t0 = System.nanoTime();
+            BlockPlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN());
+            planMs = (System.nanoTime() - t0) / 1e6;
+            pairs = KeptPairs.count(a, s, bindings, p.inputs().plan());
+        } catch (AttnInputException | DeviceException e) {
+            progress.part("error: " + e.getMessage());
+            rows.add(row(v, s, "attnc", "attnc", null, -1, null, "error: " + e.getMessage(), Double.NaN, Double.NaN));
+            return rows;
+        }
+
+        long c0 = System.nanoTime();
+        CheckSetup chk = checkSetup(kernel, a, s, p);
+        CheckResult attncCheck = check(chk, p.kernel(), () -> chk.prepared().kernel().run(chk.prepared().inputs()));
+        progress.part(String.format(Locale.ROOT, "%s%s (%.1f s) |", checkWord(attncCheck), chk.reduced() ? " at a reduced shape" : "",
+                (System.nanoTime() - c0) / 1e9));
+        Timing.Timed t;
+        try {
+            t = Timing.time(() -> p.kernel().run(p.inputs()), cfg.warmup(), cfg.warmupSeconds(), cfg.runs());
+        } catch (DeviceException e) {
+            rows.add(row(v, s, "attnc", "attnc", null, pairs, attncCheck, "error: " + e.getMessage(), prepareMs, planMs));
+            return rows;
+        }
+        progress.part(String.format(Locale.ROOT, "attnc %s ms", BenchTable.ms(t.stats().medianMs())));
+        rows.add(row(v, s, "attnc", "attnc", t.stats(), pairs, attncCheck, chk.reduced() ? "checked at " + Shapes.text(chk.prepared().inputs().sizes()) : null,
+                prepareMs, planMs));
+        if (dump != null) dump.variant(v, s, p.inputs(), t.last(), pairs);
+        if (baselines != null && Pattern.of(a).isPresent()) rows.add(baseline(v, a, s, p, chk, pairs));
+        return rows;
+    }
+
+    private Measurement baseline(Variant v, Attention a, Sizes s, AttentionKernel.Prepared p, CheckSetup chk, long pairs) {
+        BaselineKernel k;
+        try {
+            k = baselines.kernel(a, cfg.dtype(), s.D());
+        } catch (NoBaseline | DeviceException e) {
+            String name = "handwritten " + cfg.target().word();
+            progress.part("| " + name + ": none (" + e.getMessage() + ")");
+            return row(v, s, name, "handwritten", null, pairs, null, "none: " + e.getMessage(), Double.NaN, Double.NaN);
+        }
+        CheckResult c = check(chk, k, () -> k.run(chk.prepared().inputs()));
+        Timing.Timed t = Timing.time(() -> k.run(p.inputs()), cfg.warmup(), cfg.warmupSeconds(), cfg.runs());
+        progress.part(String.format(Locale.ROOT, "| %s %s ms (%s)", k.name(), BenchTable.ms(t.stats().medianMs()), checkWord(c)));
+        return row(v, s, k.name(), "handwritten", t.stats(), pairs, c, null, Double.NaN, Double.NaN);
+    }
+
+    /** The timed inputs when the reference can afford them, else the same variant on shorter sequences. */
+    private CheckSetup checkSetup(AttentionKernel kernel, Attention a, Sizes s, AttentionKernel.Prepared p) {
+        if ((long) s.B() * s.H() * s.Q_LEN() * s.KV_LEN() * s.D() <= cfg.checkLimit()) {
+            return new CheckSetup(p, OutputCheck.reference(a, p.inputs()), false, null);
+        }
+        Sizes r = new Sizes(s.B(), s.H(), s.H_KV(), Math.min(s.Q_LEN(), cfg.checkLength()), Math.min(s.KV_LEN(), cfg.checkLength()), s.D());
+        try {
+            Tensor[] qkv = BenchRunner.randomQkv(r, cfg.dtype(), cfg.seed() + 100);
+            AttentionKernel.Prepared small = kernel.prepare(qkv[0], qkv[1], qkv[2], argsFor(a, r, cfg.seed() + 100), Double.NaN);
+            return new CheckSetup(small, OutputCheck.reference(a, small.inputs()), true, null);
+        } catch (AttnInputException e) {
+            return new CheckSetup(null, null, true, "no check at a reduced shape " + Shapes.text(r) + ": " + e.getMessage());
+        }
+    }
+
+    private CheckResult check(CheckSetup chk, CompiledKernel kernel, java.util.function.Supplier<RunOutputs> run) {
+        if (chk.skipped() != null) return CheckResult.skipped(chk.skipped());
+        try {
+            RunInputs in = chk.prepared().inputs();
+            Check.Report r = OutputCheck.compare(chk.reference(), run.get(), Check.tolerance(kernel.effectiveStorage(cfg.dtype())));
+            return CheckResult.of(r, in.sizes(), chk.reduced());
+        } catch (AttnInputException | DeviceException e) {
+            return CheckResult.skipped("error: " + e.getMessage());
+        }
+    }
+
+    /** The arguments this attention declares, from {@code --arg}, with missing tensors filled when asked. */
+    Map<String, Object> argsFor(Attention a, Sizes s, long seed) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        for (ParamDecl p : a.params()) {
+            if (cfg.args().containsKey(p.name())) args.put(p.name(), cfg.args().get(p.name()));
+        }
+        if (cfg.randomArgs() != null) cfg.randomArgs().fill(a, s, args, seed);
+        return args;
+    }
+
+    private static String checkWord(CheckResult c) {
+        return c.report() == null ? "check skipped" : c.report().passed() ? "check ok" : "check FAILED";
+    }
+
+    private Measurement row(Variant v, Sizes s, String contender, String kind, Stats stats, long pairs, CheckResult check, String note,
+            double prepareMs, double planMs) {
+        return new Measurement(v.name(), v.file(), s, cfg.dtype().displayName(), contender, kind, stats, pairs, check, note, prepareMs, planMs);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.attnc.cli.bench;
+
+import dev.attnc.compiler.interp.Sizes;
+
+/**
+ * One row of the results: a contender (attnc, a handwritten kernel or a peer) on one variant,
+ * shape and dtype. {@code stats} is null when it did not run ({@code note} says why; peers bring
+ * only a median). FLOPs count 4·D per kept pair (2·D for QKᵀ, 2·D for PV), the same for everybody.
+ *
+ * @param kind "attnc", "handwritten" or "peer"
+ * @param keptPairs kept (q, kv) pairs over all batches and heads; -1 when unknown
+ * @param prepareMs the one-time cost before the first run: attnc's first prepare (kernel compile and
+ *     block plan), a peer's compile latency (torch.compile's first call); NaN when not measured
+ * @param planMs building the block mask alone: attnc's block plan, FlexAttention's create_block_mask
+ */
+public record Measurement(String variant, String file, Sizes sizes, String dtype, String contender, String kind,
+        Stats stats, long keptPairs, CheckResult check, String note, double prepareMs, double planMs) {
+
+    public double medianMs() {
+        return stats == null ? Double.NaN : stats.medianMs();
+    }
+
+    public double flops() {
+        return keptPairs < 0 ? Double.NaN : 4.0 * sizes.D() * keptPairs;
+    }
+
+    public double density() {
+        return keptPairs < 0 ? Double.NaN : (double) keptPairs / ((double) sizes.B() * sizes.H() * sizes.Q_LEN() * sizes.KV_LEN());
+    }
+
+    /** GFLOP/s at the median time. */
+    public double gflops() {
+        return flops() / (medianMs() * 1e-3) / 1e9;
+    }
+
+    /** Which (variant, shape, dtype) this row belongs to, for grouping and ratios. */
+    public String group() {
+        return variant + "|" + Shapes.text(sizes) + "|" + dtype;
+    }
+}
