@@ -17,7 +17,7 @@ for path in sys.argv[1:]:
         gflops = 4 * d * pairs / (ms / 1e3) / 1e9
         rows[(p["variant"], d, s, p["impl"])] = (ms, err, gflops)
 
-print("| variant | D | S | impl | ms/call (±99.9%) | GFLOP/s | % of %g |" % peak)
+print("| variant | D | S | impl | ms/call (±99.9%%) | GFLOP/s | %% of %g |" % peak)
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for key in sorted(rows):
     ms, err, g = rows[key]

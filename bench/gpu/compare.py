@@ -10,6 +10,11 @@
 
 TFLOP/s count 4 * D flops per kept (q, kv) pair, B * H times, for everybody. bench/gpu/compare.sh
 runs the whole comparison in one device call.
+
+Env: CMP_SHAPE=B,H,S,D (default 2,16,8192,128; Q_LEN = KV_LEN = S), CMP_VARIANTS (comma list, default
+all). Shape-dependent parameters scale with S (equal to the old fixed values at S = 8192): sliding
+window S/8, prefix S/4, document lengths S/32 .. S/4; neighborhood_2d needs S % 128 == 0 and
+S / 128 >= 13 (otherwise it is left out, with a note).
 """
 import json
 import math
@@ -19,10 +24,40 @@ import time
 
 import numpy as np
 
-B, H, S, D = 2, 16, 8192, 128
-WINDOW, PREFIX, CAP = 1024, 2048, 30.0
-CHECK_HEADS = 2  # reference slice: batch 0, heads 0 .. CHECK_HEADS-1
-VARIANTS = ["full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm"]
+ALL_VARIANTS = ["full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm", "neighborhood_2d"]
+
+
+def parse_shape(text):
+    dims = [int(x) for x in text.replace("x", ",").split(",") if x.strip()]
+    if len(dims) != 4 or min(dims) <= 0:
+        sys.exit(f"CMP_SHAPE must be B,H,S,D (positive), got {text!r}")
+    return dims
+
+
+B, H, S, D = parse_shape(os.environ.get("CMP_SHAPE", "2,16,8192,128"))
+WINDOW, PREFIX, CAP = max(1, S // 8), max(1, S // 4), 30.0   # 1024, 2048 at S = 8192
+DOC_MIN, DOC_MAX = max(1, S // 32), max(1, S // 4)           # 256, 2048 at S = 8192
+NB_W, NB_R = 128, 6  # neighborhood_2d: grid NB_W wide, S / NB_W high; (2R+1) x (2R+1) = 13x13 window
+CHECK_HEADS = min(2, H)  # reference slice: batch 0, heads 0 .. CHECK_HEADS-1
+
+
+def neighborhood_fits():
+    return S % NB_W == 0 and S // NB_W >= 2 * NB_R + 1 and NB_W >= 2 * NB_R + 1
+
+
+def select_variants():
+    asked = [v.strip() for v in os.environ.get("CMP_VARIANTS", ",".join(ALL_VARIANTS)).split(",") if v.strip()]
+    unknown = [v for v in asked if v not in ALL_VARIANTS]
+    if unknown:
+        sys.exit(f"CMP_VARIANTS: unknown {unknown}; known {ALL_VARIANTS}")
+    if "neighborhood_2d" in asked and not neighborhood_fits():
+        print(f"note: neighborhood_2d left out: S={S} is not a multiple of {NB_W} with S/{NB_W} >= {2 * NB_R + 1}",
+              file=sys.stderr)
+        asked.remove("neighborhood_2d")
+    return asked
+
+
+VARIANTS = select_variants()
 
 
 def slopes():
@@ -30,13 +65,29 @@ def slopes():
 
 
 def documents(seed=7):
-    """Sorted document ids of random lengths (256 .. 2048 tokens) packed into S."""
+    """Sorted document ids of random lengths (DOC_MIN .. DOC_MAX tokens: 256 .. 2048 at S = 8192) packed into S."""
     rng = np.random.default_rng(seed)
     ids, doc = [], 0
     while len(ids) < S:
-        ids += [doc] * int(rng.integers(256, 2049))
+        ids += [doc] * int(rng.integers(DOC_MIN, DOC_MAX + 1))
         doc += 1
     return np.array(ids[:S], dtype=np.int32)
+
+
+def near_counts(size, radius):
+    """On one axis of length size: for each x, how many y satisfy |y - clamp(x, radius, size-1-radius)| <= radius
+    (samples/neighborhood_2d.attn's `near`; NATTEN's clamped window centre)."""
+    out = []
+    for x in range(size):
+        c = min(max(x, radius), size - 1 - radius)
+        out.append(sum(1 for y in range(size) if abs(y - c) <= radius))
+    return out
+
+
+def neighborhood_pairs(s, w, r):
+    """Kept pairs of neighborhood_2d: the 2-D mask is row-window AND column-window, so each query keeps
+    (keys near its row) * (keys near its column); summed over the grid, that is a product of sums."""
+    return sum(near_counts(s // w, r)) * sum(near_counts(w, r))
 
 
 def kept_pairs(name, doc):
@@ -53,6 +104,8 @@ def kept_pairs(name, doc):
     if name == "document":
         _, counts = np.unique(doc, return_counts=True)
         return int(np.sum(counts.astype(np.int64) ** 2))
+    if name == "neighborhood_2d":
+        return neighborhood_pairs(S, NB_W, NB_R)
     raise ValueError(name)
 
 
@@ -94,6 +147,15 @@ def run_torch(out_dir):
     def prefix(b, h, qi, ki):
         return (ki < PREFIX) | (qi >= ki)
 
+    nb_height = S // NB_W
+
+    def neighborhood(b, h, qi, ki):  # = samples/neighborhood_2d.attn, NATTEN's clamped window
+        row, col = qi // NB_W, qi % NB_W
+        krow, kcol = ki // NB_W, ki % NB_W
+        crow = torch.clamp(row, NB_R, nb_height - 1 - NB_R)
+        ccol = torch.clamp(col, NB_R, NB_W - 1 - NB_R)
+        return ((krow - crow).abs() <= NB_R) & ((kcol - ccol).abs() <= NB_R)
+
     def alibi(score, b, h, qi, ki):
         return score + slopes_t[h] * (ki - qi)
 
@@ -103,14 +165,18 @@ def run_torch(out_dir):
     spec = {
         "full": (None, None), "causal": (causal, None), "sliding_window": (sliding, None), "alibi": (causal, alibi),
         "softcap": (None, softcap), "document": (document, None), "prefix_lm": (prefix, None),
+        "neighborhood_2d": (neighborhood, None),
     }
     results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "shape": [B, H, S, D],
+               "variants": VARIANTS, "params": {"window": WINDOW, "prefix": PREFIX, "cap": CAP, "doc_len": [DOC_MIN, DOC_MAX],
+                                                "nb_w": NB_W, "nb_r": NB_R},
                "pairs": {}, "flex": {}, "sdpa_fa2": {}, "cudnn": {}, "block_mask_ms": {}, "compile_s": {}}
     for name in VARIANTS:
         results["pairs"][name] = kept_pairs(name, doc)
     # parameters for attnc's side
     with open(os.path.join(out_dir, "meta.properties"), "w") as f:
         f.write(f"B={B}\nH={H}\nS={S}\nD={D}\nwindow={WINDOW}\nprefix={PREFIX}\ncap={CAP}\ncheck_heads={CHECK_HEADS}\n")
+        f.write(f"nb_w={NB_W}\nnb_r={NB_R}\nvariants={','.join(VARIANTS)}\n")
         for name in VARIANTS:
             f.write(f"pairs.{name}={results['pairs'][name]}\n")
 
@@ -137,6 +203,8 @@ def run_torch(out_dir):
         del o, lse
 
     for name, causal_flag in (("full", False), ("causal", True)):
+        if name not in VARIANTS:
+            continue
         for key, backend in (("sdpa_fa2", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_ATTENTION)):
             try:
                 with sdpa_kernel(backend):
@@ -167,13 +235,22 @@ def table(out_dir):
                     r = json.loads(line)
                     a.setdefault(r["variant"], []).append(r)
 
+    tb, th, ts, td = t["shape"]
+    variants = t.get("variants", [v for v in ALL_VARIANTS if v in t["pairs"]])
+
     def fmt(x):
         return f"{x:6.1f}" if isinstance(x, (int, float)) and math.isfinite(x) else "     -"
 
-    print(f"\n{t['device']}, torch {t['torch']}, B,H,S,D = {t['shape']}, bf16, forward; TFLOP/s on kept pairs (4*D per pair)")
+    def sdpa_cell(name, x):  # SDPA / cuDNN have no mask for the other variants: not applicable
+        return fmt(x) if name in ("full", "causal") else "     \u2013"
+
+    print(f"\n{t['device']}, torch {t['torch']}, shape B={tb} H={th} S={ts} D={td} (B,H,S,D = {tb},{th},{ts},{td}), bf16, "
+          f"forward; TFLOP/s on kept pairs (4*D per pair)")
+    if "params" in t:
+        print("parameters: " + ", ".join(f"{k}={v}" for k, v in t["params"].items()))
     print("| variant | kept % | attnc (best tiles) | attnc check | FlexAttention | SDPA FA2 | cuDNN | attnc / Flex |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name in VARIANTS:
+    for name in variants:
         pairs = t["pairs"][name]
         rows = [r for r in a.get(name, []) if r.get("ok")]
         best = max(rows, key=lambda r: r["tflops"]) if rows else None
@@ -185,9 +262,9 @@ def table(out_dir):
                  ("FAILED" if a.get(name) else "not run"))
         cfg = f" ({best['tiles']})" if best else ""
         ratio = at / flex if best and flex == flex else float("nan")
-        print(f"| {name} | {100.0 * pairs / (S * S):.1f} | {fmt(at)}{cfg} | {check} | {fmt(flex)} | {fmt(fa2)} | {fmt(cudnn)} | {ratio:.2f} |")
+        print(f"| {name} | {100.0 * pairs / (ts * ts):.1f} | {fmt(at)}{cfg} | {check} | {fmt(flex)} | {sdpa_cell(name, fa2)} | {sdpa_cell(name, cudnn)} | {ratio:.2f} |")
     print("\nall attnc configurations:")
-    for name in VARIANTS:
+    for name in variants:
         for r in a.get(name, []):
             print(f"  {name:15s} {r['tiles']:12s} {r.get('ms', float('nan')):8.3f} ms {fmt(r.get('tflops', float('nan')))} "
                   f"TFLOP/s regs {r.get('regs')} local {r.get('local')} check {'ok' if r.get('ok') else 'FAIL'} "

@@ -1,26 +1,32 @@
 #!/usr/bin/env bash
 # attnc's CUDA kernels against PyTorch (FlexAttention, SDPA FlashAttention-2, cuDNN) in one device call:
-# B=2 H=16 S=8192 D=128 bf16 forward; full, causal, sliding window 1024, ALiBi (causal), soft-cap 30,
-# document (random sorted lengths), prefix-LM 2048. TFLOP/s on kept pairs (4 * D flops a pair).
+# shape CMP_SHAPE=B,H,S,D (default 2,16,8192,128) bf16 forward; full, causal, sliding window S/8, ALiBi
+# (causal), soft-cap 30, document (random sorted lengths S/32 .. S/4), prefix-LM S/4, neighborhood_2d
+# (grid 128 wide, 13x13 window). TFLOP/s on kept pairs (4 * D flops a pair).
 #
 #   here:  bench/gpu/cuda-device.sh pack
 #   there: bash bench/gpu/compare.sh            (device tool, carry [".cuda-device"])
 # Inputs are written once by compare.py (raw bf16 bits) and read by both sides; attnc's O and LSE
 # are checked against FlexAttention's on two heads. Results: $OUT/table.txt, torch.json, attnc.json.
-# Env: CMP_TILES (comma list of BMxBN/W for attnc), CMP_VARIANTS.
+# Env: CMP_SHAPE (B,H,S,D), CMP_TILES (comma list of BMxBN/W for attnc), CMP_VARIANTS (comma list; default
+# all: full,causal,sliding_window,alibi,softcap,document,prefix_lm,neighborhood_2d). compare.py reads
+# CMP_SHAPE and CMP_VARIANTS and writes both into meta.properties, which CudaBench follows.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
 dev=.cuda-device
 out=${OUT:-/tmp/attnc-out}
-work=/tmp/attnc-compare
+export CMP_SHAPE=${CMP_SHAPE:-2,16,8192,128}
+work=/tmp/attnc-compare/shape-${CMP_SHAPE//,/x}   # one folder a shape: no stale inputs of another shape
+rm -f "$work"/ref_*.f32 "$work"/torch.json "$work"/attnc.json "$work"/meta.properties
 mkdir -p "$out" "$work"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv,noheader || true
 export PYTHONUNBUFFERED=1
 python3 bench/gpu/compare.py torch "$work" 2>&1 | grep -v Warning | tee "$work/torch.log"
+[[ -f $work/meta.properties ]] || { echo "compare.py torch wrote no meta.properties (see above)"; exit 1; }
 cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
 bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -cp "$cp" dev.attnc.bench.gpu.CudaBench "$work" \
-  ${CMP_TILES:-128x128/8w,192x128/12w,128x64/8w,128x64/4} ${CMP_VARIANTS:-full,causal,sliding_window,alibi,softcap,document,prefix_lm} \
+  ${CMP_TILES:-128x128/8w,192x128/12w,128x64/8w,128x64/4} \
   2>&1 | tee "$out/attnc.log"
 cp "$work"/torch.json "$work"/attnc.json "$out/" 2>/dev/null
 python3 bench/gpu/compare.py table "$work" | tee "$out/table.txt"

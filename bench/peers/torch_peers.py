@@ -230,7 +230,7 @@ def run(args):
                     o, lse = flex(q, k, v, return_lse=True, **kw)
                     torch.cuda.synchronize()
                     row["compile_s"] = time.perf_counter() - t0
-                    finish(row, lambda: flex(q, k, v, **kw), o, lse)
+                    finish(row, lambda: flex(q, k, v, return_lse=True, **kw), o, lse)  # as compiled, and attnc writes LSE too
                     del o, lse
                 except Exception as e:  # one contender failing must not stop the others
                     emit(dict(row, error=f"{type(e).__name__}: {str(e)[:300]}"))

@@ -6,7 +6,9 @@ import dev.attnc.backend.RunInputs;
 
 /**
  * Compares a kernel's output with the reference interpreter on the same inputs (as stored, so
- * both see the same rounded values). Empty rows must match exactly: O = 0 and LSE = -inf.
+ * both see the same rounded values). Empty rows must match exactly: O = 0 and LSE = -inf. Where the
+ * program itself makes NaN (the reference's value is NaN), the kernel must give NaN too; anywhere
+ * else a non-finite value is an error.
  */
 public final class Check {
     private Check() {}
@@ -40,13 +42,21 @@ public final class Check {
         long bad = 0;
         for (int i = 0; i < ref.o().length; i++) {
             double x = r.o().getDouble(i);
-            if (!Double.isFinite(x)) bad++;
-            else errO = Math.max(errO, Math.abs(x - ref.o()[i]));
+            double want = ref.o()[i];
+            if (Double.isNaN(want)) {
+                if (!Double.isNaN(x)) bad++; // the program itself makes NaN here (log of a negative...): so must the kernel
+            } else if (!Double.isFinite(x)) {
+                bad++;
+            } else {
+                errO = Math.max(errO, Math.abs(x - want));
+            }
         }
         for (int i = 0; i < ref.lse().length; i++) {
             double x = r.lse().getDouble(i);
             double want = ref.lse()[i];
-            if (want == Double.NEGATIVE_INFINITY || x == Double.NEGATIVE_INFINITY) {
+            if (Double.isNaN(want)) {
+                if (!Double.isNaN(x)) bad++;
+            } else if (want == Double.NEGATIVE_INFINITY || x == Double.NEGATIVE_INFINITY) {
                 if (x != want) bad++;
             } else if (!Double.isFinite(x)) {
                 bad++;

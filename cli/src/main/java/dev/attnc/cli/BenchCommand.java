@@ -8,6 +8,7 @@ import dev.attnc.Target;
 import dev.attnc.cli.bench.BenchChart;
 import dev.attnc.cli.bench.BenchConfig;
 import dev.attnc.cli.bench.BenchJson;
+import dev.attnc.cli.bench.BenchJsonReader;
 import dev.attnc.cli.bench.BenchReport;
 import dev.attnc.cli.bench.BenchRunner;
 import dev.attnc.cli.bench.BenchTable;
@@ -36,12 +37,12 @@ import picocli.CommandLine.Model.CommandSpec;
  * stdout, progress on stderr, and optionally JSON and a chart. docs/bench.md shows it in use.
  * Exit 3 when any check failed, 1 when a variant could not run at all.
  */
-@Command(name = "bench", sortOptions = false,
+@Command(mixinStandardHelpOptions = true, name = "bench", sortOptions = false,
         description = {"Time attention variants: attnc's kernels, the handwritten baselines (--baselines) and PyTorch (--peers).",
             "Every output is checked against the reference interpreter before it is timed."})
 public final class BenchCommand implements Callable<Integer> {
-    @Parameters(arity = "1..*", paramLabel = "FILE", description = "attention files; every attention of each is benchmarked")
-    List<Path> files;
+    @Parameters(arity = "0..*", paramLabel = "FILE", description = "attention files; every attention of each is benchmarked")
+    List<Path> files = new ArrayList<>();
 
     @Option(names = "--attention", paramLabel = "NAME", description = "only this attention of the files")
     String attention;
@@ -72,7 +73,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--arg", paramLabel = "NAME=VALUE", description = "an argument for the variants that take it: a number, true/false or a .npy file")
     List<String> args = new ArrayList<>();
 
-    @Option(names = "--random-args", description = "fill tensor arguments that are not given with random data of their shape")
+    @Option(names = "--random-args", description = "fill tensor arguments not given with random data of their shape "
+            + "(bench does so anyway, and without this flag says so on stderr)")
     boolean randomArgs;
 
     @Option(names = "--baselines", description = "also run the handwritten kernel of the target for full and causal variants")
@@ -83,6 +85,10 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--dump-inputs", paramLabel = "DIR", description = "write the inputs and attnc's outputs for bench/peers/torch_peers.py")
     Path dumpInputs;
+
+    @Option(names = "--results", paramLabel = "RESULTS.json",
+            description = "run nothing: show the results of an earlier --json (with --peers, --json, --png as usual)")
+    Path results;
 
     @Option(names = "--json", paramLabel = "OUT", description = "write every result as JSON")
     Path json;
@@ -106,26 +112,16 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (runs < 1 || warmup < 0 || checkLength < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1, --warmup and --check-length not negative");
-        }
-        Target t = Target.parse(target);
-        DType dt = DType.parse(dtype != null ? dtype : t == Target.CUDA ? "bf16" : "f32");
-        if (!dt.isFloat()) throw new AttnInputException("--dtype must be f32, f16 or bf16, not " + dtype);
-        List<Variant> variants = variants();
-        Map<String, Object> arguments = Args.parse(args);
-        for (String name : arguments.keySet()) {
-            boolean used = variants.stream().anyMatch(v -> v.ir().params().stream().map(ParamDecl::name).anyMatch(name::equals));
-            if (!used) throw new AttnInputException("--arg " + name + ": none of the benchmarked attentions takes an argument '" + name + "'");
-        }
-        List<Sizes> sizes = Arrays.stream(shapes.split(";")).map(String::trim).filter(x -> !x.isEmpty()).map(RandomInputs::parseShape).toList();
-        double warmupSeconds = warmupTime != null ? warmupTime : t == Target.JAVA ? 1.0 : 0.2;
-        BenchConfig cfg = new BenchConfig(variants, sizes, t, device, dt, warmup, warmupSeconds, runs, arguments,
-                randomArgs ? RandomInputs::fillTensors : null, baselines, seed, checkLimit, checkLength, dumpInputs);
-
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        BenchReport report = new BenchRunner(cfg, err).run();
+        BenchReport report;
+        if (results != null) {
+            if (!files.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "--results shows earlier results: give no FILE with it");
+            report = BenchJsonReader.read(results);
+        } else {
+            if (files.isEmpty()) throw new CommandLine.ParameterException(spec.commandLine(), "give at least one FILE (or --results)");
+            report = new BenchRunner(config(), err).run();
+        }
         if (peers != null) {
             Peers.Loaded p = Peers.read(peers, report.rows());
             report = report.withPeers(p.rows(), p.device());
@@ -142,6 +138,25 @@ public final class BenchCommand implements Callable<Integer> {
         err.flush();
         if (report.anyCheckFailed()) return Main.CHECK_FAILED;
         return report.anyError() ? Main.USER_ERROR : Main.OK;
+    }
+
+    private BenchConfig config() throws java.io.IOException {
+        if (runs < 1 || warmup < 0 || checkLength < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--runs must be at least 1, --warmup and --check-length not negative");
+        }
+        Target t = Target.parse(target);
+        DType dt = DType.parse(dtype != null ? dtype : t == Target.CUDA ? "bf16" : "f32");
+        if (!dt.isFloat()) throw new AttnInputException("--dtype must be f32, f16 or bf16, not " + dtype);
+        List<Variant> variants = variants();
+        Map<String, Object> arguments = Args.parse(args);
+        for (String name : arguments.keySet()) {
+            boolean used = variants.stream().anyMatch(v -> v.ir().params().stream().map(ParamDecl::name).anyMatch(name::equals));
+            if (!used) throw new AttnInputException("--arg " + name + ": none of the benchmarked attentions takes an argument '" + name + "'");
+        }
+        List<Sizes> sizes = Arrays.stream(shapes.split(";")).map(String::trim).filter(x -> !x.isEmpty()).map(RandomInputs::parseShape).toList();
+        double warmupSeconds = warmupTime != null ? warmupTime : t == Target.JAVA ? 1.0 : 0.2;
+        return new BenchConfig(variants, sizes, t, device, dt, warmup, warmupSeconds, runs, arguments,
+                RandomInputs::fillTensors, randomArgs, baselines, seed, checkLimit, checkLength, dumpInputs);
     }
 
     private List<Variant> variants() throws java.io.IOException {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code attnc check FILE...}: diagnostics only; exit 0 when every file is clean, 1 otherwise. */
-@Command(name = "check", description = "Check programs and print their diagnostics.")
+@Command(mixinStandardHelpOptions = true, name = "check", description = "Check programs and print their diagnostics.")
 final class CheckCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = ".attn files")
     List<Path> files;

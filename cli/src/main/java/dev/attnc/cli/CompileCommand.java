@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code attnc compile}: writes the kernel attnc generates for a target (source, or PTX for CUDA). */
-@Command(name = "compile", description = "Generate a kernel's source (or CUDA PTX) without running it.")
+@Command(mixinStandardHelpOptions = true, name = "compile", description = "Generate a kernel's source (or CUDA PTX) without running it.")
 final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;

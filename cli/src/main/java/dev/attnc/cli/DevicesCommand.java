@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code attnc devices}: the backends and devices on this machine; a missing driver is said, not thrown. */
-@Command(name = "devices", description = "List the backends and devices found on this machine.")
+@Command(mixinStandardHelpOptions = true, name = "devices", description = "List the backends and devices found on this machine.")
 final class DevicesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

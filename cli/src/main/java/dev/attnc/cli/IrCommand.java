@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code attnc ir FILE [--attention NAME] [--after PASS|all]}: the IR as text. */
-@Command(name = "ir", description = "Print an attention's IR (after all passes, or after one).")
+@Command(mixinStandardHelpOptions = true, name = "ir", description = "Print an attention's IR (after all passes, or after one).")
 final class IrCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;

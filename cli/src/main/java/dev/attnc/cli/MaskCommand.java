@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code attnc mask}: the block plan of an attention's mask, as a picture, JSON or PNG. */
-@Command(name = "mask", description = "Show which tiles the mask keeps (EMPTY, FULL, PARTIAL), found by analysis.")
+@Command(mixinStandardHelpOptions = true, name = "mask", description = "Show which tiles the mask keeps (EMPTY, FULL, PARTIAL), found by analysis.")
 final class MaskCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;

@@ -40,12 +40,21 @@ final class RandomInputs {
     }
 
     /**
-     * Fills tensor parameters the caller did not give: floats uniform in [-1, 1), bools random, ints
-     * in [0, 16) — sorted for a 1-D int tensor, so that document-id tensors look like packed documents.
+     * Fills parameters the caller did not give. Tensors: floats uniform in (0, 1], bools random,
+     * ints in [0, 16), sorted for a 1-D int tensor so that document ids look like packed documents.
+     * Scalars without a default: ints √KV_LEN (a grid width, a prefix), floats 1.0, bools true.
      */
     static void fillTensors(Attention a, Sizes s, Map<String, Object> args, long seed) {
         for (ParamDecl p : a.params()) {
-            if (!(p instanceof ParamDecl.Tensor t) || args.containsKey(p.name())) continue;
+            if (args.containsKey(p.name())) continue;
+            if (p instanceof ParamDecl.Scalar sc && sc.defaultValue() == null) {
+                args.put(p.name(), switch (sc.type()) {
+                    case INT -> Math.max(1, (int) Math.sqrt(s.KV_LEN()));
+                    case FLOAT -> 1.0;
+                    case BOOL -> true;
+                });
+            }
+            if (!(p instanceof ParamDecl.Tensor t)) continue;
             long[] shape = t.tensor().dims().stream().mapToLong(d -> {
                 Poly poly = RangeAnalysis.analyze(d).get(d).lo();
                 return poly.eval(s.asMap());
@@ -56,6 +65,10 @@ final class RandomInputs {
                 case BOOL -> DType.BOOL;
             };
             Tensor x = Tensor.random(dtype, seed + p.name().hashCode(), shape);
+            if (dtype == DType.F32) {
+                // positive, as slopes, rates and scales are: a random sign would feed log() negatives
+                for (long i = 0; i < x.elementCount(); i++) x.setFloat(i, (x.getFloat(i) + 1) / 2 + 0x1p-10f);
+            }
             if (t.tensor().elementType() == Type.INT && shape.length == 1) {
                 int[] ints = new int[(int) x.elementCount()];
                 for (int i = 0; i < ints.length; i++) ints[i] = (int) x.getLong(i);

@@ -5,6 +5,8 @@ import dev.attnc.Attnc;
 import dev.attnc.Backends;
 import dev.attnc.Check;
 import dev.attnc.DType;
+import dev.attnc.Inputs;
+import dev.attnc.KeptPairs;
 import dev.attnc.Program;
 import dev.attnc.Result;
 import dev.attnc.Target;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code attnc run}: one call of an attention on a backend, from .npy files or random inputs. */
-@Command(name = "run", description = "Run an attention on Q, K, V (.npy files or random data of a shape).")
+@Command(mixinStandardHelpOptions = true, name = "run", description = "Run an attention on Q, K, V (.npy files or random data of a shape).")
 final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
@@ -67,11 +69,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--arg", paramLabel = "NAME=VALUE", description = "an argument: a number, true/false, or a .npy file for a tensor")
     List<String> args = new ArrayList<>();
 
-    @Option(names = "--random-args", description = "fill tensor arguments that are not given with random data of their shape")
+    @Option(names = "--random-args", description = "fill arguments that are not given: tensors with random data of their shape (floats in (0, 1]);"
+            + " ints without a default with sqrt(KV_LEN), floats with 1.0, bools with true")
     boolean randomArgs;
 
     @Option(names = "--scale", paramLabel = "S", description = "softmax scale (default 1/sqrt(D))")
     Double scale;
+
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+            description = "time N more runs after the first (which warms up the JIT or the device) and report their median")
+    int repeat;
 
     @Option(names = "--out", paramLabel = "O.npy") Path out;
 
@@ -96,12 +103,17 @@ final class RunCommand implements Callable<Integer> {
             if (randomArgs) RandomInputs.fillTensors(kernel.attention(), sizes, arguments, seed);
             AttentionKernel.Prepared prepared = kernel.prepare(qkv[0], qkv[1], qkv[2], arguments, scale == null ? Double.NaN : scale);
             Result r = kernel.run(prepared);
+            long nanos = repeat > 1 ? median(kernel, prepared, repeat) : r.kernelNanos();
             long[] counts = r.plan().counts();
             o.printf(Locale.ROOT, "%s on %s (%s), %s %s%n", kernel.attention().name(), kernel.backend().name(), kernel.backend().device(),
                     qkv[0].dtype().displayName(), shapeText(sizes));
             o.printf(Locale.ROOT, "plan: %s, %dx%d tiles: %d full, %d partial, %d empty%n", r.plan().method, r.plan().blockM,
                     r.plan().blockN, counts[1], counts[2], counts[0]);
-            o.printf(Locale.ROOT, "kernel: %.3f ms%n", r.kernelNanos() / 1e6);
+            long kept = KeptPairs.count(kernel.attention(), sizes, new Inputs.Bound(prepared.inputs().scalars(), prepared.inputs().tensors()).bindings(), r.plan());
+            double flops = 4.0 * sizes.D() * kept;
+            o.printf(Locale.ROOT, "kernel: %.3f ms%s, %d kept pairs (%.1f%%), %s%n", nanos / 1e6,
+                    repeat > 1 ? " (median of " + repeat + " runs after a warm-up)" : " (one cold run; --repeat N for a steady-state time)", kept,
+                    100.0 * kept / ((double) sizes.B() * sizes.H() * sizes.Q_LEN() * sizes.KV_LEN()), rate(flops, nanos));
             if (out != null) Npy.write(out, r.o());
             if (lse != null) Npy.write(lse, r.lse());
             if (check) {
@@ -115,6 +127,19 @@ final class RunCommand implements Callable<Integer> {
         }
         o.flush();
         return Main.OK;
+    }
+
+    private static long median(AttentionKernel kernel, AttentionKernel.Prepared prepared, int runs) {
+        long[] t = new long[runs];
+        for (int i = 0; i < runs; i++) t[i] = kernel.run(prepared).kernelNanos();
+        java.util.Arrays.sort(t);
+        return t[runs / 2];
+    }
+
+    /** GFLOP/s, or TFLOP/s past a thousand of them (4·D flops per kept pair). */
+    static String rate(double flops, long nanos) {
+        double gflops = flops / Math.max(1, nanos);
+        return gflops >= 1000 ? String.format(Locale.ROOT, "%.1f TFLOP/s", gflops / 1000) : String.format(Locale.ROOT, "%.1f GFLOP/s", gflops);
     }
 
     static String shapeText(Sizes s) {

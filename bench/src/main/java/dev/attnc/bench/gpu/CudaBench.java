@@ -43,9 +43,14 @@ import java.util.Properties;
  * FlexAttention's on a slice of the heads. One JSON line per (variant, tiles) in DIR/attnc.json.
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp ... dev.attnc.bench.gpu.CudaBench DIR [TILES,...] [VARIANT,...]</pre>
+ *
+ * <p>The shape (B, H, S, D) and the variants' parameters come from DIR/meta.properties, written by
+ * compare.py from {@code CMP_SHAPE}; when {@code CMP_SHAPE} is also set here it must agree. Without a
+ * VARIANT list, the variants compare.py ran (meta's {@code variants}).
  */
 public final class CudaBench {
-    static final List<String> VARIANTS = List.of("full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm");
+    static final List<String> VARIANTS = List.of("full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm",
+            "neighborhood_2d");
     /** BMxBN/WARPS, "w" for wgmma (Hopper), ":mbN" for N blocks per SM in __launch_bounds__. */
     static final List<String> TILES = List.of("128x64/4", "128x64/8w", "128x128/8w", "192x128/12w");
 
@@ -54,13 +59,27 @@ public final class CudaBench {
     public static void main(String[] argv) throws IOException {
         Path dir = Path.of(argv[0]);
         List<String> tiles = argv.length > 1 ? Arrays.asList(argv[1].split(",")) : TILES;
-        List<String> variants = argv.length > 2 ? Arrays.asList(argv[2].split(",")) : VARIANTS;
         int warmup = Integer.getInteger("attnc.bench.warmup", 3), reps = Integer.getInteger("attnc.bench.reps", 20);
         Properties meta = new Properties();
         try (Reader r = Files.newBufferedReader(dir.resolve("meta.properties"))) {
             meta.load(r);
         }
         int b = num(meta, "B"), h = num(meta, "H"), s = num(meta, "S"), d = num(meta, "D"), checkHeads = num(meta, "check_heads");
+        String envShape = System.getenv("CMP_SHAPE");
+        if (envShape != null && !envShape.isBlank() && !envShape.trim().replace('x', ',').equals(b + "," + h + "," + s + "," + d)) {
+            throw new IllegalStateException("CMP_SHAPE=" + envShape + " but " + dir.resolve("meta.properties") + " was written for "
+                    + b + "," + h + "," + s + "," + d + ": run compare.py torch first");
+        }
+        List<String> variants = new ArrayList<>();
+        for (String v : (argv.length > 2 ? argv[2] : meta.getProperty("variants", String.join(",", VARIANTS))).split(",")) {
+            if (v.isBlank()) continue;
+            if (meta.getProperty("pairs." + v.trim()) == null) {
+                System.out.println("[bench] " + v.trim() + " skipped: compare.py did not run it (no pairs." + v.trim() + " in meta)");
+            } else {
+                variants.add(v.trim());
+            }
+        }
+        System.out.printf(Locale.ROOT, "[bench] B=%d H=%d S=%d D=%d variants %s%n", b, h, s, d, variants);
         Sizes sizes = new Sizes(b, h, h, s, s, d);
         Tensor q = raw(dir.resolve("q.bf16"), DType.BF16, b, h, s, d);
         Tensor k = raw(dir.resolve("k.bf16"), DType.BF16, b, h, s, d);
@@ -97,6 +116,10 @@ public final class CudaBench {
                     case "softcap" -> scalars.put("cap", Double.parseDouble(meta.getProperty("cap")));
                     case "alibi" -> tensors.put("slopes", slopes);
                     case "document" -> tensors.put("doc", doc);
+                    case "neighborhood_2d" -> {
+                        scalars.put("W", num(meta, "nb_w"));
+                        scalars.put("R", num(meta, "nb_r"));
+                    }
                     default -> {}
                 }
                 Map<String, TensorData> data = new HashMap<>();

@@ -42,9 +42,11 @@ public final class BenchChart {
             categories.add(label.isEmpty() ? first.variant() : first.variant() + " " + label);
             for (Measurement m : g) contenders.add(m.contender());
         }
-        int width = Math.max(900, 120 + categories.size() * (60 + 34 * contenders.size()));
+        int longest = categories.stream().mapToInt(String::length).max().orElse(10);
+        int perCategory = Math.max(60 + 34 * contenders.size(), 8 * longest + 24); // room for the bars and the label
+        int width = Math.max(900, 120 + categories.size() * perCategory);
         CategoryChart c = new CategoryChartBuilder().width(width).height(560)
-                .title("attnc bench: " + r.target() + " on " + r.device() + ", " + r.dtype())
+                .title("attnc bench: " + r.target() + " on " + shortDevice(r.device()) + ", " + r.dtype())
                 .xAxisTitle("variant").yAxisTitle((tera ? "TFLOP/s" : "GFLOP/s") + " at the median (4·D per kept pair; higher is better)")
                 .build();
         var st = c.getStyler();
@@ -57,8 +59,9 @@ public final class BenchChart {
         st.setSeriesColors(COLORS);
         st.setAvailableSpaceFill(0.8).setOverlapped(false);
         st.setLabelsVisible(true).setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11)).setLabelsPosition(1.0)
-                .setLabelsFontColorAutomaticEnabled(false).setLabelsFontColor(new Color(0x1F2937));
-        st.setYAxisDecimalPattern(tera ? "#,##0.#" : "#,##0");
+                .setLabelsFontColorAutomaticEnabled(true); // white on dark bars, dark on light ones
+        double top = r.rows().stream().mapToDouble(m -> Units.value(m.gflops(), tera)).filter(Double::isFinite).max().orElse(0);
+        st.setYAxisDecimalPattern(top < 100 ? "#,##0.#" : "#,##0"); // also the labels on the bars
         st.setYAxisMin(0.0);
         st.setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         st.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
@@ -69,11 +72,19 @@ public final class BenchChart {
             for (List<Measurement> g : groups.values()) {
                 Measurement m = g.stream().filter(x -> x.contender().equals(who)).findFirst().orElse(null);
                 double v = m == null ? Double.NaN : Units.value(m.gflops(), tera);
-                ys.add(Double.isFinite(v) ? v : 0.0); // a missing bar draws as nothing
+                ys.add(Double.isFinite(v) ? v : null); // no bar (and no label) where it did not run
             }
             c.addSeries(who, categories, ys);
         }
         return c;
+    }
+
+    /** A long device name without the driver's details in parentheses (PoCL's name runs to a line). */
+    static String shortDevice(String device) {
+        if (device.length() <= 60) return device;
+        int paren = device.indexOf(" (");
+        String d = paren > 0 ? device.substring(0, paren) : device;
+        return d.length() > 60 ? d.substring(0, 57) + "..." : d;
     }
 
     public static void write(BenchReport r, Path out) throws IOException {

@@ -24,7 +24,8 @@ public final class BenchTable {
                 + "and at least %.1f s of them%n", r.target(), r.device(), r.dtype(), r.runs(), r.warmup(), r.warmupSeconds()));
         if (r.peersDevice() != null) {
             s.append("peers measured on ").append(r.peersDevice());
-            if (!r.peersDevice().equals(r.device())) s.append(" (another device than attnc's: their ratios compare machines)");
+            // attnc's device string adds details ("NVIDIA H100 80GB HBM3 (sm_90, ...)"): compare the names
+            if (!r.device().startsWith(r.peersDevice())) s.append(" (another device than attnc's: their ratios compare machines)");
             s.append('\n');
         }
         s.append('\n');

@@ -19,17 +19,21 @@ import dev.attnc.compiler.interp.Reference;
 import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.ParamDecl;
-import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * One variant on one shape: prepare, count kept pairs, check attnc (and the handwritten kernel)
- * against the reference before any timing, then time each. A user-level failure (bad arguments,
+ * against the reference before any timing, then time them taking turns run by run, so that a busy
+ * neighbour on a shared machine slows both alike rather than whichever ran at the time. A user-level failure (bad arguments,
  * a kernel the device cannot build) becomes a row with a note, and the bench goes on.
  */
 final class CaseRunner {
@@ -37,6 +41,8 @@ final class CaseRunner {
     private final Progress progress;
     private final Baselines baselines;
     private final InputDump dump;
+    /** The random tensor arguments already noted, once per attention and name. */
+    private final Set<String> noted = new HashSet<>();
 
     CaseRunner(BenchConfig cfg, Progress progress, Baselines baselines, InputDump dump) {
         this.cfg = cfg;
@@ -59,9 +65,9 @@ final class CaseRunner {
             p = kernel.prepare(qkv[0], qkv[1], qkv[2], argsFor(a, s, cfg.seed()), Double.NaN);
             prepareMs = (System.nanoTime() - t0) / 1e6;
             Bindings bindings = new Inputs.Bound(p.inputs().scalars(), p.inputs().tensors()).bindings();
-            TilePlan tiles = kernel.backend().tilePlan(s.D());
+            BlockPlan used = p.inputs().plan(); // timed again alone, on the tiles the kernel uses
             t0 = System.nanoTime();
-            BlockPlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN());
+            BlockPlanner.plan(a, s, bindings, used.blockM, used.blockN);
             planMs = (System.nanoTime() - t0) / 1e6;
             pairs = KeptPairs.count(a, s, bindings, p.inputs().plan());
         } catch (AttnInputException | DeviceException e) {
@@ -73,36 +79,50 @@ final class CaseRunner {
         long c0 = System.nanoTime();
         CheckSetup chk = checkSetup(kernel, a, s, p);
         CheckResult attncCheck = check(chk, p.kernel(), () -> chk.prepared().kernel().run(chk.prepared().inputs()));
-        progress.part(String.format(Locale.ROOT, "%s%s (%.1f s) |", checkWord(attncCheck), chk.reduced() ? " at a reduced shape" : "",
+        progress.part(String.format(Locale.ROOT, "%s%s (%.1f s)", checkWord(attncCheck), chk.reduced() ? " at a reduced shape" : "",
                 (System.nanoTime() - c0) / 1e9));
-        Timing.Timed t;
+        String checkedAt = chk.reduced() && chk.prepared() != null ? "checked at " + Shapes.text(chk.prepared().inputs().sizes()) : null;
+
+        // the handwritten kernel, checked on the same inputs against the same reference
+        BaselineKernel hw = null;
+        CheckResult hwCheck = null;
+        if (baselines != null && Pattern.of(a).isPresent()) {
+            String name = "handwritten " + cfg.target().word();
+            try {
+                hw = baselines.kernel(a, cfg.dtype(), s.D());
+                BaselineKernel k = hw;
+                hwCheck = check(chk, k, () -> k.run(chk.prepared().inputs()));
+                progress.part("| " + name + " " + checkWord(hwCheck));
+            } catch (NoBaseline | DeviceException e) {
+                progress.part("| " + name + ": none (" + e.getMessage() + ")");
+                hw = null;
+                hwCheck = CheckResult.skipped(e.getMessage());
+                rows.add(row(v, s, name, "handwritten", null, pairs, null, "none: " + e.getMessage(), Double.NaN, Double.NaN));
+            }
+        }
+
+        List<Supplier<RunOutputs>> runs = new ArrayList<>();
+        runs.add(() -> p.kernel().run(p.inputs()));
+        if (hw != null) {
+            BaselineKernel k = hw;
+            runs.add(() -> k.run(p.inputs()));
+        }
+        List<Timing.Timed> t;
         try {
-            t = Timing.time(() -> p.kernel().run(p.inputs()), cfg.warmup(), cfg.warmupSeconds(), cfg.runs());
+            t = Timing.interleaved(runs, cfg.warmup(), cfg.warmupSeconds(), cfg.runs());
         } catch (DeviceException e) {
+            progress.part("| error: " + e.getMessage());
             rows.add(row(v, s, "attnc", "attnc", null, pairs, attncCheck, "error: " + e.getMessage(), prepareMs, planMs));
             return rows;
         }
-        progress.part(String.format(Locale.ROOT, "attnc %s ms", BenchTable.ms(t.stats().medianMs())));
-        rows.add(row(v, s, "attnc", "attnc", t.stats(), pairs, attncCheck, chk.reduced() ? "checked at " + Shapes.text(chk.prepared().inputs().sizes()) : null,
-                prepareMs, planMs));
-        if (dump != null) dump.variant(v, s, p.inputs(), t.last(), pairs);
-        if (baselines != null && Pattern.of(a).isPresent()) rows.add(baseline(v, a, s, p, chk, pairs));
-        return rows;
-    }
-
-    private Measurement baseline(Variant v, Attention a, Sizes s, AttentionKernel.Prepared p, CheckSetup chk, long pairs) {
-        BaselineKernel k;
-        try {
-            k = baselines.kernel(a, cfg.dtype(), s.D());
-        } catch (NoBaseline | DeviceException e) {
-            String name = "handwritten " + cfg.target().word();
-            progress.part("| " + name + ": none (" + e.getMessage() + ")");
-            return row(v, s, name, "handwritten", null, pairs, null, "none: " + e.getMessage(), Double.NaN, Double.NaN);
+        progress.part(String.format(Locale.ROOT, "| attnc %s ms", BenchTable.ms(t.get(0).stats().medianMs())));
+        rows.add(0, row(v, s, "attnc", "attnc", t.get(0).stats(), pairs, attncCheck, checkedAt, prepareMs, planMs));
+        if (hw != null) {
+            progress.part(String.format(Locale.ROOT, "| %s %s ms", hw.name(), BenchTable.ms(t.get(1).stats().medianMs())));
+            rows.add(row(v, s, hw.name(), "handwritten", t.get(1).stats(), pairs, hwCheck, null, Double.NaN, Double.NaN));
         }
-        CheckResult c = check(chk, k, () -> k.run(chk.prepared().inputs()));
-        Timing.Timed t = Timing.time(() -> k.run(p.inputs()), cfg.warmup(), cfg.warmupSeconds(), cfg.runs());
-        progress.part(String.format(Locale.ROOT, "| %s %s ms (%s)", k.name(), BenchTable.ms(t.stats().medianMs()), checkWord(c)));
-        return row(v, s, k.name(), "handwritten", t.stats(), pairs, c, null, Double.NaN, Double.NaN);
+        if (dump != null) dump.variant(v, s, p.inputs(), t.get(0).last(), pairs);
+        return rows;
     }
 
     /** The timed inputs when the reference can afford them, else the same variant on shorter sequences. */
@@ -120,7 +140,7 @@ final class CaseRunner {
         }
     }
 
-    private CheckResult check(CheckSetup chk, CompiledKernel kernel, java.util.function.Supplier<RunOutputs> run) {
+    private CheckResult check(CheckSetup chk, CompiledKernel kernel, Supplier<RunOutputs> run) {
         if (chk.skipped() != null) return CheckResult.skipped(chk.skipped());
         try {
             RunInputs in = chk.prepared().inputs();
@@ -137,7 +157,19 @@ final class CaseRunner {
         for (ParamDecl p : a.params()) {
             if (cfg.args().containsKey(p.name())) args.put(p.name(), cfg.args().get(p.name()));
         }
-        if (cfg.randomArgs() != null) cfg.randomArgs().fill(a, s, args, seed);
+        if (cfg.randomArgs() != null) {
+            Set<String> given = new HashSet<>(args.keySet());
+            cfg.randomArgs().fill(a, s, args, seed);
+            if (!cfg.randomArgsAsked()) {
+                for (String filled : args.keySet()) {
+                    if (!given.contains(filled) && noted.add(a.name() + "." + filled)) {
+                        Object v = args.get(filled);
+                        progress.part(v instanceof Tensor ? "(" + filled + " not given: random data; --arg " + filled + "=FILE.npy gives yours)"
+                                : "(" + filled + " not given: " + v + "; --arg " + filled + "=VALUE sets it)");
+                    }
+                }
+            }
+        }
         return args;
     }
 

@@ -70,6 +70,16 @@ class BenchCommandTest {
     }
 
     @Test
+    void missingTensorArgumentsGetRandomDataAndSaySo() {
+        Run r = bench(Samples.file("alibi.attn").toString(), "--shapes", "1,2,2,32,32,16", "--runs", "2", "--warmup", "0", "--warmup-time", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("(slopes not given: random data; --arg slopes=FILE.npy gives yours) check ok"), r.err());
+        Run quiet = bench(Samples.file("alibi.attn").toString(), "--shapes", "1,2,2,32,32,16", "--runs", "2", "--warmup", "0", "--warmup-time", "0",
+                "--random-args");
+        assertTrue(!quiet.err().contains("random data"), quiet.err());
+    }
+
+    @Test
     void anArgumentNoVariantTakesIsAnError() {
         Run r = bench(Samples.file("causal.attn").toString(), "--arg", "window=3");
         assertEquals(1, r.code());
@@ -77,11 +87,13 @@ class BenchCommandTest {
     }
 
     @Test
-    void aMissingArgumentSkipsThatVariantOnly() {
-        Run r = bench(Samples.file("prefix_lm.attn").toString(), Samples.file("causal.attn").toString(), "--shapes", "1,1,1,32,32,16",
-                "--runs", "2", "--warmup", "0", "--warmup-time", "0");
+    void aBadArgumentSkipsThatVariantOnly() {
+        Path slopes = tmp.resolve("slopes.npy");
+        Npy.write(slopes, dev.attnc.Tensor.ofFloats(new float[] {1, 2, 3}, 3)); // alibi wants H = 1 slopes
+        Run r = bench(Samples.file("alibi.attn").toString(), Samples.file("causal.attn").toString(), "--shapes", "1,1,1,32,32,16",
+                "--runs", "2", "--warmup", "0", "--warmup-time", "0", "--arg", "slopes=" + slopes);
         assertEquals(1, r.code(), r.err());
-        assertTrue(r.out().contains("prefix_lm 1,1,1,32,32,16, attnc: error: missing argument 'prefix: int'"), r.out());
+        assertTrue(r.out().contains("alibi 1,1,1,32,32,16, attnc: error: argument 'slopes' of attention 'alibi' must have shape [1]"), r.out());
         assertTrue(r.out().contains("| causal "), r.out());
     }
 }

@@ -31,6 +31,17 @@ class BenchJsonTest {
     }
 
     @Test
+    void resultsReadBackRenderTheSameTable() {
+        BenchReport r = Rows.report();
+        BenchReport back = BenchJsonReader.parse(BenchJson.of(r));
+        assertEquals(BenchTable.render(r), BenchTable.render(back));
+        assertEquals(BenchJson.of(r), BenchJson.of(back));
+        Peers.Loaded p = Peers.parse(PeersTest.PEERS, r.rows());
+        BenchReport merged = r.withPeers(p.rows(), p.device());
+        assertEquals(BenchTable.render(merged), BenchTable.render(BenchJsonReader.parse(BenchJson.of(merged))));
+    }
+
+    @Test
     void jsonRoundTrips() {
         Object v = Map.of("a", List.of(1.5, "x\"y\n", true), "b", Map.of());
         assertEquals(Map.of("a", List.of(1.5, "x\"y\n", true), "b", Map.of()), Json.parse(Json.write(v)));
