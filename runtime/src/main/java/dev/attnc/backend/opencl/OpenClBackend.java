@@ -1,5 +1,6 @@
 package dev.attnc.backend.opencl;
 
+import dev.attnc.backend.DiskCache;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.DeviceException;
@@ -41,7 +42,7 @@ public final class OpenClBackend implements Backend {
 
     /** Device {@code deviceIndex}, with the disk cache in its default directory. */
     public OpenClBackend(int deviceIndex) {
-        this(deviceIndex, DiskCache.defaultDir());
+        this(deviceIndex, DiskCache.defaultDir("opencl"));
     }
 
     /**
@@ -59,7 +60,7 @@ public final class OpenClBackend implements Backend {
                             .collect(Collectors.joining(", ")));
         }
         this.context = ClContext.open(devices.get(deviceIndex));
-        this.programs = new ProgramCache(context, cacheDir == null ? null : new DiskCache(cacheDir));
+        this.programs = new ProgramCache(context, cacheDir == null ? null : new DiskCache(cacheDir, "ATTNCCL1", ".bin"));
     }
 
     /** The OpenCL devices of this machine, never empty. */

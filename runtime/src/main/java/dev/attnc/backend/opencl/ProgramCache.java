@@ -1,5 +1,6 @@
 package dev.attnc.backend.opencl;
 
+import dev.attnc.backend.DiskCache;
 import dev.attnc.DeviceException;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClDevice;

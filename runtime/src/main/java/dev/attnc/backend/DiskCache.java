@@ -1,4 +1,4 @@
-package dev.attnc.backend.opencl;
+package dev.attnc.backend;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -11,33 +11,38 @@ import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * Program binaries on disk, one file per key. An entry is a magic word, the SHA-256 of the
- * payload and the payload, so a truncated or damaged file is recognized here — and deleted —
- * before any of it reaches a driver (which may crash on a bad binary rather than fail). Writes go
+ * Compiled kernels on disk (OpenCL program binaries, CUDA cubins), one file per key. An entry is
+ * a magic word, the SHA-256 of the payload and the payload, so a truncated or damaged file is
+ * recognized here — and deleted — before any of it reaches a driver (which may crash on a bad
+ * binary rather than fail). Writes go
  * to a temporary file that is then moved into place atomically: a reader sees a whole entry or
  * none, even with several processes sharing the directory. The cache is an optimization: I/O
  * failures make it miss, never fail a compilation.
  */
-final class DiskCache {
-    private static final byte[] MAGIC = "ATTNCCL1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+public final class DiskCache {
     private static final int DIGEST_BYTES = 32;
 
     private final Path dir;
+    private final byte[] magic;
+    private final String extension;
 
-    DiskCache(Path dir) {
+    /** @param magic eight ASCII characters naming the kind of entry; @param extension of the files, e.g. ".cubin" */
+    public DiskCache(Path dir, String magic, String extension) {
         this.dir = dir;
+        this.magic = magic.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        this.extension = extension;
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
-    Path entry(String key) {
-        return dir.resolve(key + ".bin");
+    public Path entry(String key) {
+        return dir.resolve(key + extension);
     }
 
     /** The payload stored under {@code key}, or null when there is none or it was damaged (then it is deleted). */
-    byte[] get(String key) {
+    public byte[] get(String key) {
         Path file = entry(key);
         byte[] all;
         try {
@@ -46,24 +51,24 @@ final class DiskCache {
         } catch (IOException e) {
             return null;
         }
-        int header = MAGIC.length + DIGEST_BYTES;
-        if (all.length > header && Arrays.equals(all, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
+        int header = magic.length + DIGEST_BYTES;
+        if (all.length > header && Arrays.equals(all, 0, magic.length, magic, 0, magic.length)) {
             byte[] payload = Arrays.copyOfRange(all, header, all.length);
-            if (Arrays.equals(sha256(payload), 0, DIGEST_BYTES, all, MAGIC.length, header)) return payload;
+            if (Arrays.equals(sha256(payload), 0, DIGEST_BYTES, all, magic.length, header)) return payload;
         }
         delete(key);
         return null;
     }
 
-    void put(String key, byte[] payload) {
+    public void put(String key, byte[] payload) {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, key, ".tmp");
-            byte[] all = new byte[MAGIC.length + DIGEST_BYTES + payload.length];
-            System.arraycopy(MAGIC, 0, all, 0, MAGIC.length);
-            System.arraycopy(sha256(payload), 0, all, MAGIC.length, DIGEST_BYTES);
-            System.arraycopy(payload, 0, all, MAGIC.length + DIGEST_BYTES, payload.length);
+            byte[] all = new byte[magic.length + DIGEST_BYTES + payload.length];
+            System.arraycopy(magic, 0, all, 0, magic.length);
+            System.arraycopy(sha256(payload), 0, all, magic.length, DIGEST_BYTES);
+            System.arraycopy(payload, 0, all, magic.length + DIGEST_BYTES, payload.length);
             Files.write(tmp, all);
             try {
                 Files.move(tmp, entry(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -84,7 +89,7 @@ final class DiskCache {
         }
     }
 
-    void delete(String key) {
+    public void delete(String key) {
         try {
             Files.deleteIfExists(entry(key));
         } catch (IOException ignored) {
@@ -92,7 +97,7 @@ final class DiskCache {
         }
     }
 
-    static byte[] sha256(byte[] data) {
+    public static byte[] sha256(byte[] data) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(data);
         } catch (NoSuchAlgorithmException e) {
@@ -101,14 +106,14 @@ final class DiskCache {
     }
 
     /** The hex SHA-256 of the parts, each followed by a 0 byte (so that ("ab", "c") and ("a", "bc") differ). */
-    static String key(String... parts) {
+    public static String key(String... parts) {
         StringBuilder s = new StringBuilder();
         for (String p : parts) s.append(p).append('\0');
         return HexFormat.of().formatHex(sha256(s.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
-    /** The default directory: -Dattnc.cache.dir, else $ATTNC_CACHE_DIR, else $XDG_CACHE_HOME/attnc or ~/.cache/attnc; plus "opencl". */
-    static Path defaultDir() {
+    /** The directory of one backend's cache: -Dattnc.cache.dir, else $ATTNC_CACHE_DIR, else $XDG_CACHE_HOME/attnc or ~/.cache/attnc; then {@code backend}. */
+    public static Path defaultDir(String backend) {
         String configured = System.getProperty("attnc.cache.dir", System.getenv("ATTNC_CACHE_DIR"));
         Path root;
         if (configured != null && !configured.isBlank()) {
@@ -117,6 +122,6 @@ final class DiskCache {
             String xdg = System.getenv("XDG_CACHE_HOME");
             root = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("attnc");
         }
-        return root.resolve("opencl");
+        return root.resolve(backend);
     }
 }

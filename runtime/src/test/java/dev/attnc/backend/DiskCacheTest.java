@@ -1,4 +1,4 @@
-package dev.attnc.backend.opencl;
+package dev.attnc.backend;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -20,7 +20,7 @@ class DiskCacheTest {
 
     @Test
     void entriesRoundTripAndLeaveNoTemporaryFiles() throws IOException {
-        DiskCache c = new DiskCache(dir.resolve("opencl"));
+        DiskCache c = new DiskCache(dir.resolve("opencl"), "ATTNCCL1", ".bin");
         byte[] payload = {1, 2, 3, 4, 5};
         assertNull(c.get("k"));
         c.put("k", payload);
@@ -34,7 +34,7 @@ class DiskCacheTest {
 
     @Test
     void aDamagedEntryIsDeleted() throws IOException {
-        DiskCache c = new DiskCache(dir);
+        DiskCache c = new DiskCache(dir, "ATTNCCL1", ".bin");
         c.put("flip", new byte[100]);
         byte[] raw = Files.readAllBytes(c.entry("flip"));
         raw[raw.length - 1] ^= 1;
@@ -62,7 +62,7 @@ class DiskCacheTest {
     void anUnwritableDirectoryOnlyMisses() throws IOException {
         Path file = dir.resolve("a-file");
         Files.writeString(file, "x");
-        DiskCache c = new DiskCache(file.resolve("sub")); // cannot be created: its parent is a file
+        DiskCache c = new DiskCache(file.resolve("sub"), "ATTNCCL1", ".bin"); // cannot be created: its parent is a file
         c.put("k", new byte[] {1});
         assertNull(c.get("k"));
     }
