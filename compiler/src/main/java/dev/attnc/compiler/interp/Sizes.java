@@ -6,7 +6,8 @@ import dev.attnc.compiler.ir.SizeName;
 public record Sizes(int B, int H, int H_KV, int Q_LEN, int KV_LEN, int D) {
     public Sizes {
         if (B < 1 || H < 1 || H_KV < 1 || Q_LEN < 1 || KV_LEN < 1 || D < 1) {
-            throw new IllegalArgumentException("every size must be at least 1: " + this);
+            throw new IllegalArgumentException(String.format("every size must be at least 1, but B=%d H=%d H_KV=%d Q_LEN=%d KV_LEN=%d D=%d",
+                    B, H, H_KV, Q_LEN, KV_LEN, D));
         }
         if (H % H_KV != 0) throw new IllegalArgumentException("H (" + H + ") must be a multiple of H_KV (" + H_KV + ")");
     }
