@@ -1,0 +1,131 @@
+package dev.attnc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attnc.DType;
+import dev.attnc.Tensor;
+import dev.attnc.io.Npy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command as other tools call it: exit codes, outputs, and no stack trace for a user's mistake. */
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private record Outcome(int code, String out, String err) {}
+
+    private static Outcome attnc(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertFalse(err.toString().contains("\tat "), "a stack trace for: " + String.join(" ", args) + "\n" + err);
+        return new Outcome(code, out.toString(), err.toString());
+    }
+
+    private Path program(String name, String text) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private static String sample(String name) {
+        Path here = Path.of("").toAbsolutePath();
+        Path root = Files.exists(here.resolve("samples")) ? here : here.getParent();
+        return root.resolve("samples").resolve(name).toString();
+    }
+
+    @Test
+    void runChecksAndWritesOutputsAsNpy() {
+        Path o = dir.resolve("o.npy");
+        Path lse = dir.resolve("lse.npy");
+        Outcome r = attnc("run", sample("alibi.attn"), "--shape", "2,4,2,37,53,16", "--random-args", "--check",
+                "--out", o.toString(), "--lse", lse.toString());
+        assertEquals(Main.OK, r.code(), r.err());
+        assertTrue(r.out().contains("check against the reference") && r.out().contains(": ok"), r.out());
+        Tensor out = Npy.read(o);
+        assertEquals(DType.F32, out.dtype());
+        assertEquals("[2, 4, 37, 16]", out.shapeString());
+        assertEquals("[2, 4, 37]", Npy.read(lse).shapeString());
+    }
+
+    @Test
+    void runReadsNpyInputsAndKeepsTheirDtype() {
+        Npy.write(dir.resolve("q.npy"), Tensor.random(DType.F16, 1, 1, 2, 9, 8));
+        Npy.write(dir.resolve("k.npy"), Tensor.random(DType.F16, 2, 1, 1, 11, 8));
+        Npy.write(dir.resolve("v.npy"), Tensor.random(DType.F16, 3, 1, 1, 11, 8));
+        Outcome r = attnc("run", sample("causal.attn"), "--q", dir.resolve("q.npy").toString(), "--k", dir.resolve("k.npy").toString(),
+                "--v", dir.resolve("v.npy").toString(), "--check", "--out", dir.resolve("o.npy").toString());
+        assertEquals(Main.OK, r.code(), r.err());
+        assertEquals(DType.F16, Npy.read(dir.resolve("o.npy")).dtype());
+    }
+
+    @Test
+    void mistakesInInputsAreOneLineAndExitOne() throws IOException {
+        Files.write(dir.resolve("bad.npy"), new byte[] {1, 2, 3});
+        String bad = dir.resolve("bad.npy").toString();
+        assertEquals(Main.USER_ERROR, attnc("run", sample("causal.attn"), "--q", bad, "--k", bad, "--v", bad).code());
+        Outcome missing = attnc("run", sample("alibi.attn"), "--shape", "1,2,1,4,4,8");
+        assertEquals(Main.USER_ERROR, missing.code());
+        assertTrue(missing.err().contains("missing argument 'slopes"), missing.err());
+        assertEquals(Main.USER_ERROR, attnc("run", sample("causal.attn"), "--shape", "1,3,2,4,4,8").code());
+        assertEquals(Main.USER_ERROR, attnc("run", dir.resolve("none.attn").toString(), "--shape", "1,1,1,4,4,8").code());
+        assertEquals(Main.USAGE, attnc("run", sample("causal.attn")).code());
+    }
+
+    @Test
+    void checkReportsEveryErrorWithACaret() throws IOException {
+        Path p = program("two.attn", "mask m = q >= kvv\nattention a { mask = m && causal }\n");
+        Outcome r = attnc("check", p.toString());
+        assertEquals(Main.USER_ERROR, r.code());
+        assertTrue(r.err().contains("two.attn:1:15: error: unknown name 'kvv'; did you mean 'kv'?"), r.err());
+        assertTrue(r.err().contains("two.attn:2:27: error: unknown name 'causal'"), r.err());
+        assertTrue(r.err().contains("^^^"), r.err());
+        assertEquals(Main.OK, attnc("check", sample("gemma2.attn"), sample("t5_bias.attn")).code());
+    }
+
+    @Test
+    void choosingAnAttentionIsCheckedToo() throws IOException {
+        Path two = program("two.attn", "attention full {}\nattention causal { mask = q >= kv }\n");
+        Outcome ambiguous = attnc("ir", two.toString());
+        assertEquals(Main.USER_ERROR, ambiguous.code());
+        assertTrue(ambiguous.err().contains("several attentions (full, causal)"), ambiguous.err());
+        Outcome unknown = attnc("ir", two.toString(), "--attention", "casual");
+        assertTrue(unknown.err().contains("no attention named 'casual'; did you mean 'causal'?"), unknown.err());
+        Outcome none = attnc("ir", program("none.attn", "mask m = q >= kv\n").toString());
+        assertTrue(none.err().contains("defines no attention"), none.err());
+        assertEquals(Main.OK, attnc("ir", two.toString(), "--attention", "causal", "--after", "all").code());
+    }
+
+    @Test
+    void maskJsonIsTheDocumentedShape() {
+        Outcome r = attnc("mask", sample("causal.attn"), "--q-len", "300", "--kv-len", "300", "--block", "128x128", "--json");
+        assertEquals(Main.OK, r.code(), r.err());
+        assertEquals("{\"block\":[128,128],\"method\":\"affine\",\"counts\":{\"empty\":3,\"full\":3,\"partial\":3},"
+                + "\"grid\":[\"PEE\",\"FPE\",\"FFP\"]}", r.out().strip());
+    }
+
+    @Test
+    void compileWritesSourceForEachTarget() {
+        for (String target : new String[] {"java", "opencl", "cuda"}) {
+            Outcome r = attnc("compile", sample("softcap.attn"), "--target", target, "-o", dir.toString());
+            assertEquals(Main.OK, r.code(), r.err());
+        }
+        assertTrue(Files.exists(dir.resolve("softcap.cl")) && Files.exists(dir.resolve("softcap.cu")));
+        assertEquals(Main.USER_ERROR, attnc("compile", sample("softcap.attn"), "--target", "java", "--emit", "ptx").code());
+    }
+
+    @Test
+    void devicesNeverFails() {
+        Outcome r = attnc("devices");
+        assertEquals(Main.OK, r.code(), r.err());
+        assertTrue(r.out().startsWith("java"), r.out());
+    }
+}
