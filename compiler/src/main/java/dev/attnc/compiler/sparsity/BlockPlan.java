@@ -119,6 +119,33 @@ public final class BlockPlan {
         return 4L * (runOffsets.length + runStart.length + runEnd.length) + runPartial.length;
     }
 
+    /**
+     * Checks this plan against a kernel's tiles and a call's sizes before a kernel walks it: a
+     * kernel reads whatever offsets it is given, and a wrong one reads outside its buffers. A plan
+     * that does not fit is a bug of whoever made it: IllegalArgumentException.
+     */
+    public void checkFits(dev.attnc.compiler.plan.TilePlan tiles, dev.attnc.compiler.interp.Sizes s) {
+        require(blockM == tiles.blockM() && blockN == tiles.blockN(),
+                "the block plan has tiles " + blockM + "x" + blockN + " but the kernel " + tiles.blockM() + "x" + tiles.blockN());
+        require(qTiles == tiles(s.Q_LEN(), blockM) && kvTiles == tiles(s.KV_LEN(), blockN),
+                "the block plan has " + qTiles + "x" + kvTiles + " tiles but Q_LEN " + s.Q_LEN() + ", KV_LEN " + s.KV_LEN() + " need "
+                        + tiles(s.Q_LEN(), blockM) + "x" + tiles(s.KV_LEN(), blockN));
+        require(!perHead || heads == s.H(), "the block plan is per head for " + heads + " heads but H is " + s.H());
+        require(slots() >= slots(s.B()), "the block plan has " + slots() + " slots but B " + s.B() + ", H " + s.H() + " need " + slots(s.B()));
+        int[] off = runOffsets;
+        require(off[0] == 0 && off[off.length - 1] == runStart.length
+                && runEnd.length == runStart.length && runPartial.length == runStart.length, "the block plan's arrays do not agree");
+        for (int i = 1; i < off.length; i++) require(off[i] >= off[i - 1], "the block plan's run offsets decrease at " + i);
+        for (int r = 0; r < runStart.length; r++) {
+            require(0 <= runStart[r] && runStart[r] < runEnd[r] && runEnd[r] <= kvTiles,
+                    "run " + r + " of the block plan, [" + runStart[r] + ", " + runEnd[r] + "), is not within " + kvTiles + " key tiles");
+        }
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) throw new IllegalArgumentException(message);
+    }
+
     /** Builds plans run by run, in slot-major, query-tile order. */
     public static final class Builder {
         private final int blockM, blockN, qTiles, kvTiles, heads;

@@ -1,5 +1,6 @@
 package dev.attnc.backend.cuda;
 
+import dev.attnc.backend.KernelInputs;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
@@ -108,7 +109,7 @@ public final class CudaKernel implements CompiledKernel {
         BlockPlan plan = in.plan() != null ? in.plan()
                 : BlockPlan.dense(tiles.blockM(), tiles.blockN(), s.Q_LEN(), s.KV_LEN(),
                         request.attention().mask() instanceof Expr.BoolConst c && c.value());
-        checkPlan(plan, tiles, s);
+        plan.checkFits(tiles, s);
         Variant v = main;
         Tensor q = in.q(), k = in.k(), vv = in.v();
         if (request.dtype() == DType.F32) {
@@ -128,20 +129,7 @@ public final class CudaKernel implements CompiledKernel {
     }
 
     private void checkInputs(RunInputs in, Sizes s) {
-        for (Tensor t : List.of(in.q(), in.k(), in.v())) {
-            if (t.dtype() != request.dtype()) {
-                throw new AttnInputException("this kernel was compiled for " + request.dtype().displayName() + " Q, K and V, but got "
-                        + t.dtype().displayName());
-            }
-        }
-        if (s.D() != request.headDim()) {
-            throw new AttnInputException("this kernel was compiled for head dimension D = " + request.headDim() + ", but D is " + s.D());
-        }
-        long largest = Math.max(Math.max((long) s.B() * s.H(), s.Q_LEN()), Math.max(s.KV_LEN(), s.D()));
-        if (largest > CPrinter.SIZE_LIMIT) {
-            throw new AttnInputException("the CUDA backend takes sizes (and B·H) up to " + CPrinter.SIZE_LIMIT + ", but got B=" + s.B()
-                    + " H=" + s.H() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D());
-        }
+        KernelInputs.check(request, in, "CUDA", CPrinter.SIZE_LIMIT);
         if ((long) s.B() * s.H() > 65535) {
             throw new AttnInputException("the CUDA backend takes B·H up to 65535 (one grid row each), but B·H = " + (long) s.B() * s.H());
         }
@@ -150,29 +138,6 @@ public final class CudaKernel implements CompiledKernel {
         }
     }
 
-    /** A plan the kernel would walk out of its buffers with is a bug of its maker: IllegalArgumentException. */
-    static void checkPlan(BlockPlan p, TilePlan tiles, Sizes s) {
-        require(p.blockM == tiles.blockM() && p.blockN == tiles.blockN(),
-                "the block plan has tiles " + p.blockM + "x" + p.blockN + " but the kernel " + tiles.blockM() + "x" + tiles.blockN());
-        require(p.qTiles == BlockPlan.tiles(s.Q_LEN(), p.blockM) && p.kvTiles == BlockPlan.tiles(s.KV_LEN(), p.blockN),
-                "the block plan has " + p.qTiles + "x" + p.kvTiles + " tiles but Q_LEN " + s.Q_LEN() + ", KV_LEN " + s.KV_LEN()
-                        + " need " + BlockPlan.tiles(s.Q_LEN(), p.blockM) + "x" + BlockPlan.tiles(s.KV_LEN(), p.blockN));
-        require(!p.perHead || p.heads == s.H(), "the block plan is per head for " + p.heads + " heads but H is " + s.H());
-        require(p.slots() >= p.slots(s.B()), "the block plan has " + p.slots() + " slots but B " + s.B() + ", H " + s.H()
-                + " need " + p.slots(s.B()));
-        int[] off = p.runOffsets;
-        require(off[0] == 0 && off[off.length - 1] == p.runStart.length && p.runEnd.length == p.runStart.length
-                && p.runPartial.length == p.runStart.length, "the block plan's arrays do not agree");
-        for (int i = 1; i < off.length; i++) require(off[i] >= off[i - 1], "the block plan's run offsets decrease at " + i);
-        for (int r = 0; r < p.runStart.length; r++) {
-            require(0 <= p.runStart[r] && p.runStart[r] < p.runEnd[r] && p.runEnd[r] <= p.kvTiles, "run " + r
-                    + " of the block plan, [" + p.runStart[r] + ", " + p.runEnd[r] + "), is not within " + p.kvTiles + " key tiles");
-        }
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) throw new IllegalArgumentException(message);
-    }
 
     /** One call's inputs on the GPU. Not thread-safe; close it to free the device memory. */
     public final class Call implements AutoCloseable {

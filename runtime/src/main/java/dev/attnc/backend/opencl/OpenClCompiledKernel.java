@@ -1,5 +1,7 @@
 package dev.attnc.backend.opencl;
 
+import dev.attnc.backend.KernelInputs;
+import dev.attnc.compiler.codegen.c.CPrinter;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
@@ -48,11 +50,11 @@ final class OpenClCompiledKernel implements CompiledKernel {
     @Override
     public RunOutputs run(RunInputs in) {
         Sizes s = in.sizes();
-        InputCheck.check(request, in);
+        KernelInputs.check(request, in, "OpenCL", CPrinter.SIZE_LIMIT);
         BlockPlan plan = in.plan() != null ? in.plan()
                 : BlockPlan.dense(generated.tiles().blockM(), generated.tiles().blockN(), s.Q_LEN(), s.KV_LEN(),
                         request.attention().mask() instanceof Expr.BoolConst c && c.value());
-        PlanCheck.check(plan, generated.tiles(), s);
+        plan.checkFits(generated.tiles(), s);
         Tensor o = Tensor.allocate(request.dtype(), s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
         synchronized (backend.lock) {

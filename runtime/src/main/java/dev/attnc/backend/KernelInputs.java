@@ -1,10 +1,7 @@
-package dev.attnc.backend.opencl;
+package dev.attnc.backend;
 
 import dev.attnc.AttnInputException;
 import dev.attnc.Tensor;
-import dev.attnc.backend.KernelRequest;
-import dev.attnc.backend.RunInputs;
-import dev.attnc.compiler.codegen.c.CPrinter;
 import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.ParamDecl;
@@ -16,12 +13,13 @@ import java.util.Arrays;
  * What a kernel assumes of a call, checked before any buffer reaches the device (where a wrong
  * shape is a read out of bounds, not an exception): the storage dtype and head dimension it was
  * compiled for, Q, K, V and tensor arguments of the shapes the sizes give, sizes within
- * {@link CPrinter#SIZE_LIMIT} (which the kernel's int arithmetic relies on).
+ * the backend's limit (which its kernels' int arithmetic relies on). Shared by the device backends.
  */
-final class InputCheck {
-    private InputCheck() {}
+public final class KernelInputs {
+    private KernelInputs() {}
 
-    static void check(KernelRequest request, RunInputs in) {
+    /** @param backend its name in messages; @param sizeLimit the largest size (and B·H) its kernels' int arithmetic allows */
+    public static void check(KernelRequest request, RunInputs in, String backend, long sizeLimit) {
         Sizes s = in.sizes();
         for (Tensor t : new Tensor[] {in.q(), in.k(), in.v()}) {
             if (t.dtype() != request.dtype()) {
@@ -33,8 +31,8 @@ final class InputCheck {
             throw new AttnInputException("this kernel was compiled for head dimension D = " + request.headDim() + ", but D is " + s.D());
         }
         long largest = Math.max(Math.max((long) s.B() * s.H(), s.Q_LEN()), Math.max(s.KV_LEN(), s.D()));
-        if (largest > CPrinter.SIZE_LIMIT) {
-            throw new AttnInputException("the OpenCL backend takes sizes (and B·H) up to " + CPrinter.SIZE_LIMIT + ", but got B=" + s.B()
+        if (largest > sizeLimit) {
+            throw new AttnInputException("the " + backend + " backend takes sizes (and B·H) up to " + sizeLimit + ", but got B=" + s.B()
                     + " H=" + s.H() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D());
         }
         shape("Q", in.q(), s.B(), s.H(), s.Q_LEN(), s.D());
