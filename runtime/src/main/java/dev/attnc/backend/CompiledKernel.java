@@ -11,6 +11,39 @@ public interface CompiledKernel {
     RunOutputs run(RunInputs inputs);
 
     /**
+     * One call's inputs, ready to launch many times: what benchmarks time, back to back, as
+     * PyTorch's {@code do_bench} does. A GPU backend keeps the inputs on the device between
+     * launches; the default simply runs the whole call each time.
+     */
+    interface Session extends AutoCloseable {
+        /** Runs the kernel once more; its own time in nanoseconds. */
+        long launch();
+
+        /** O and LSE of the last launch. */
+        RunOutputs outputs();
+
+        @Override
+        void close();
+    }
+
+    default Session session(RunInputs inputs) {
+        return new Session() {
+            private RunOutputs last;
+
+            public long launch() {
+                last = run(inputs);
+                return last.kernelNanos();
+            }
+
+            public RunOutputs outputs() {
+                return last != null ? last : (last = run(inputs));
+            }
+
+            public void close() {}
+        };
+    }
+
+    /**
      * The storage the kernel really computes from for inputs of {@code given} storage: the same,
      * unless the device converts on upload (the CUDA backend runs float32 inputs as float16).
      * Checks against the reference take their tolerance from it.
