@@ -1,5 +1,8 @@
 package dev.attnc.backend;
 
+import java.util.Map;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.DType;
 import dev.attnc.AttnInputException;
 import dev.attnc.Tensor;
 import dev.attnc.compiler.interp.Sizes;
@@ -57,5 +60,33 @@ public final class KernelInputs {
         Interval r = RangeAnalysis.analyze(d).get(d);
         if (r == null || r.lo() == null || !r.lo().equals(r.hi())) throw new IllegalStateException("dimension is not a size polynomial: " + d);
         return r.lo().eval(s.asMap());
+    }
+
+    /**
+     * A tensor argument as device kernels read it: int32, float32 or one byte per bool, converted
+     * from another dtype of its kind (float16 bias, int64 ids).
+     */
+    public static Tensor deviceTensor(ParamArg p, Map<String, Tensor> tensors) {
+        Tensor t = tensors.get(p.name());
+        if (t == null) throw new AttnInputException("missing tensor argument '" + p.name() + "'");
+        if (t.elementCount() == 0) throw new AttnInputException("tensor argument '" + p.name() + "' is empty");
+        DType want = switch (p.kind()) {
+            case INT_TENSOR -> DType.I32;
+            case FLOAT_TENSOR -> DType.F32;
+            default -> DType.BOOL;
+        };
+        return t.dtype() == want ? t : t.convert(want);
+    }
+
+    /** A scalar argument as device kernels take it: an Integer (ints, and bools as 0 or 1) or a Float. */
+    public static Object deviceScalar(ParamArg p, Map<String, Object> scalars) {
+        Object x = scalars.get(p.name());
+        if (x == null) throw new AttnInputException("missing argument '" + p.name() + "'");
+        return switch (p.kind()) {
+            case INT -> ((Number) x).intValue();
+            case FLOAT -> ((Number) x).floatValue();
+            case BOOL -> ((Boolean) x) ? 1 : 0;
+            default -> throw new AssertionError(p.kind());
+        };
     }
 }

@@ -5,6 +5,7 @@ import dev.attnc.AttnInputException;
 import dev.attnc.Check;
 import dev.attnc.DeviceException;
 import dev.attnc.Inputs;
+import dev.attnc.KeptPairs;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.RunInputs;

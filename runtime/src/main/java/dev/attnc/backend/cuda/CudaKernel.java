@@ -214,26 +214,8 @@ public final class CudaKernel implements CompiledKernel {
         }
 
         private Object param(CudaContext ctx, ParamArg p) {
-            if (p.kind().isTensor()) {
-                Tensor t = in.tensors().get(p.name());
-                if (t == null) throw new AttnInputException("missing tensor argument '" + p.name() + "'");
-                if (t.elementCount() == 0) throw new AttnInputException("tensor argument '" + p.name() + "' is empty");
-                DType want = switch (p.kind()) {
-                    case INT_TENSOR -> DType.I32;
-                    case FLOAT_TENSOR -> DType.F32;
-                    default -> DType.BOOL;
-                };
-                Tensor data = t.dtype() == want ? t : t.convert(want);
-                return keep(ctx.upload(data.segment()));
-            }
-            Object x = in.scalars().get(p.name());
-            if (x == null) throw new AttnInputException("missing argument '" + p.name() + "'");
-            return switch (p.kind()) {
-                case INT -> ((Number) x).intValue();
-                case FLOAT -> ((Number) x).floatValue();
-                case BOOL -> ((Boolean) x) ? 1 : 0;
-                default -> throw new AssertionError(p.kind());
-            };
+            if (p.kind().isTensor()) return keep(ctx.upload(KernelInputs.deviceTensor(p, in.tensors()).segment()));
+            return KernelInputs.deviceScalar(p, in.scalars());
         }
 
         /** Fills O and LSE with NaN, then runs the kernel once; its GPU time in milliseconds. */

@@ -1,7 +1,6 @@
 package dev.attnc.backend.opencl;
 
-import dev.attnc.AttnInputException;
-import dev.attnc.DType;
+import dev.attnc.backend.KernelInputs;
 import dev.attnc.Tensor;
 import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.ffm.opencl.ClBuffer;
@@ -22,26 +21,14 @@ final class ParamBinder {
     static void bind(ClContext ctx, ClKernel kernel, int index, ParamArg p, Map<String, Object> scalars,
             Map<String, Tensor> tensors, List<ClBuffer> owned) {
         if (p.kind().isTensor()) {
-            Tensor t = tensors.get(p.name());
-            if (t == null) throw new AttnInputException("missing tensor argument '" + p.name() + "'");
-            if (t.elementCount() == 0) throw new AttnInputException("tensor argument '" + p.name() + "' is empty");
-            DType want = switch (p.kind()) {
-                case INT_TENSOR -> DType.I32;
-                case FLOAT_TENSOR -> DType.F32;
-                default -> DType.BOOL;
-            };
-            Tensor data = t.dtype() == want ? t : t.convert(want);
-            ClBuffer b = ctx.upload(data.segment());
+            ClBuffer b = ctx.upload(KernelInputs.deviceTensor(p, tensors).segment());
             owned.add(b);
             kernel.setArg(index, b);
             return;
         }
-        Object v = scalars.get(p.name());
-        if (v == null) throw new AttnInputException("missing argument '" + p.name() + "'");
-        switch (p.kind()) {
-            case INT -> kernel.setArg(index, ((Number) v).intValue());
-            case FLOAT -> kernel.setArg(index, ((Number) v).floatValue());
-            case BOOL -> kernel.setArg(index, ((Boolean) v) ? 1 : 0);
+        switch (KernelInputs.deviceScalar(p, scalars)) {
+            case Float f -> kernel.setArg(index, f);
+            case Integer i -> kernel.setArg(index, i);
             default -> throw new AssertionError(p.kind());
         }
     }
