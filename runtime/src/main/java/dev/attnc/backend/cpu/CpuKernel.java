@@ -1,9 +1,9 @@
 package dev.attnc.backend.cpu;
 
-import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
+import dev.attnc.backend.KernelInputs;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
@@ -11,7 +11,6 @@ import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
 import dev.attnc.compiler.codegen.java.kernel.JavaKernelArgs;
 import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.sparsity.BlockPlan;
-import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -45,12 +44,7 @@ final class CpuKernel implements CompiledKernel {
     @Override
     public RunOutputs run(RunInputs in) {
         Sizes s = in.sizes();
-        if (s.D() != request.headDim()) {
-            throw new AttnInputException("kernel compiled for head dimension " + request.headDim() + " called with D = " + s.D());
-        }
-        check("Q", in.q(), s.B(), s.H(), s.Q_LEN());
-        check("K", in.k(), s.B(), s.H_KV(), s.KV_LEN());
-        check("V", in.v(), s.B(), s.H_KV(), s.KV_LEN());
+        KernelInputs.check(request, in, "Java", Integer.MAX_VALUE);
         BlockPlan plan = in.plan() != null ? in.plan()
                 : BlockPlan.dense(request.tiles().blockM(), request.tiles().blockN(), s.Q_LEN(), s.KV_LEN(), false);
         float[] o = new float[Math.toIntExact((long) s.B() * s.H() * s.Q_LEN() * s.D())];
@@ -63,15 +57,5 @@ final class CpuKernel implements CompiledKernel {
         Tensor out = Tensor.ofFloats(o, s.B(), s.H(), s.Q_LEN(), s.D());
         return new RunOutputs(request.dtype() == DType.F32 ? out : out.convert(request.dtype()),
                 Tensor.ofFloats(lse, s.B(), s.H(), s.Q_LEN()), nanos);
-    }
-
-    private void check(String what, Tensor t, int b, int heads, int len) {
-        long[] want = {b, heads, len, request.headDim()};
-        if (t.dtype() != request.dtype()) {
-            throw new AttnInputException(what + " is " + t.dtype() + " but the kernel was compiled for " + request.dtype());
-        }
-        if (!Arrays.equals(t.shape(), want)) {
-            throw new AttnInputException(what + " has shape " + t.shapeString() + ", expected " + Tensor.shapeString(want));
-        }
     }
 }
