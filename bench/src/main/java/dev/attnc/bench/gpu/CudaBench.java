@@ -169,14 +169,26 @@ public final class CudaBench {
         }
     }
 
+    /**
+     * BMxBN/W (mma.sync), BMxBN/Ww (the FA2 loop on wgmma) or BMxBN/WhS (the warp-specialized
+     * Hopper kernel with S stages, 2 when left out; W counts consumer warps), then :mbN for
+     * {@code __launch_bounds__} min-blocks.
+     */
     static CudaCodegen.Options options(String t, int d) {
         TilePlan tp = tilePlan(t);
-        CudaCodegen.Options o = t.split(":")[0].endsWith("w") ? CudaCodegen.Options.wgmma(d, tp) : CudaCodegen.Options.defaults(d, tp);
+        String shape = t.split(":")[0];
+        CudaCodegen.Options o;
+        if (shape.contains("h")) {
+            String stages = shape.substring(shape.indexOf('h') + 1);
+            o = CudaCodegen.Options.hopper(stages.isEmpty() ? 2 : Integer.parseInt(stages));
+        } else {
+            o = shape.endsWith("w") ? CudaCodegen.Options.wgmma(d, tp) : CudaCodegen.Options.defaults(d, tp);
+        }
         return t.contains(":mb") ? o.withMinBlocks(Integer.parseInt(t.substring(t.indexOf(":mb") + 3))) : o;
     }
 
     static TilePlan tilePlan(String t) {
-        String[] p = t.split(":")[0].replace("w", "").split("[x/]");
+        String[] p = t.split(":")[0].replaceAll("h\\d*$", "").replace("w", "").split("[x/]");
         return new TilePlan(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]));
     }
 

@@ -114,9 +114,18 @@ public final class CudaBackend implements Backend {
         return TilePlans.cuda(headDim, hopper() ? 9 : 8);
     }
 
-    /** Whether kernels use Hopper's wgmma: an sm_90 GPU, unless -Dattnc.cuda.wgmma=false. */
+    /**
+     * Whether kernels use Hopper's wgmma: an sm_90 GPU, unless {@code -Dattnc.cuda.engine=mma}
+     * (or the older {@code -Dattnc.cuda.wgmma=false}) asks for mma.sync.
+     */
     public boolean hopper() {
-        return device.major() == 9 && !"false".equals(System.getProperty("attnc.cuda.wgmma"));
+        return device.major() == 9 && !"mma".equals(engineProperty());
+    }
+
+    /** {@code -Dattnc.cuda.engine}: mma, wgmma or hopper, for experiments and the tests of each engine; null for the default. */
+    private static String engineProperty() {
+        if ("false".equals(System.getProperty("attnc.cuda.wgmma"))) return "mma";
+        return System.getProperty("attnc.cuda.engine");
     }
 
     @Override
@@ -268,14 +277,14 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * The code-generation options of a request: on Hopper the wgmma variant where the tile plan
-     * allows it, else {@link CudaCodegen.Options#defaults} (mma.sync).
+     * The code-generation options of a request: {@link CudaCodegen#defaultOptions} for this GPU,
+     * or the FA2 loop on wgmma where {@code -Dattnc.cuda.engine=wgmma} asks for it.
      */
     CudaCodegen.Options defaultOptions(KernelRequest r) {
-        if (hopper() && CudaCodegen.wgmmaFits(r.headDim(), r.tiles())) {
+        if (hopper() && "wgmma".equals(engineProperty()) && CudaCodegen.wgmmaFits(r.headDim(), r.tiles())) {
             return CudaCodegen.Options.wgmma(r.headDim(), r.tiles());
         }
-        return CudaCodegen.Options.defaults(r.headDim(), r.tiles());
+        return CudaCodegen.defaultOptions(r.headDim(), r.tiles(), hopper() ? 9 : 8);
     }
 
     /** NVRTC compilations so far (cache misses); for tests. */

@@ -11,6 +11,7 @@ import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.codegen.c.CPrinter;
 import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.ir.Expr;
@@ -28,7 +29,8 @@ import java.util.List;
 /**
  * One attention compiled for one GPU, dtype and head dimension. {@link #run} uploads the inputs
  * and the block plan, poisons O and LSE with NaN (an element the kernel fails to write then fails
- * every check), launches one block per (query tile, b·H + h), times the kernel with CUDA events
+ * every check), launches one block per (query tile, b·H + h) (the Hopper engine: one block per SM,
+ * walking a {@link TileOrder}, with TMA maps of Q, K, V), times the kernel with CUDA events
  * and downloads O and LSE. {@link #prepare} keeps the inputs on the GPU for repeated launches.
  */
 public final class CudaKernel implements CompiledKernel {
@@ -89,7 +91,7 @@ public final class CudaKernel implements CompiledKernel {
     public String describe() {
         CudaKernelSource s = main.source();
         return s.entry() + " " + s.storage().word + " D=" + s.headDim() + " tiles " + s.tiles().describe() + " minBlocks "
-                + s.options().minBlocks() + (s.options().qInRegs() ? " Q-in-regs" : "") + (s.options().wgmma() ? " wgmma" : "") + ": " + registers() + " registers, "
+                + s.options().minBlocks() + (s.options().qInRegs() ? " Q-in-regs" : "") + " " + s.options().engine().name().toLowerCase(java.util.Locale.ROOT) + ": " + registers() + " registers, "
                 + localBytes() + " B local, " + s.sharedBytes() + " B shared";
     }
 
@@ -172,17 +174,26 @@ public final class CudaKernel implements CompiledKernel {
         private final Object[] args;
         private final Dim3 grid, block;
         private final int oPoison;
+        private final boolean hopper;
+        private int persistentBlocks;
 
         private Call(Variant v, RunInputs in, BlockPlan plan, Tensor q, Tensor k, Tensor vt) {
             this.v = v;
             this.in = in;
             this.plan = plan;
+            this.hopper = v.source().options().engine() == CudaCodegen.Engine.HOPPER;
             Sizes s = in.sizes();
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 try {
                     List<Object> a = new ArrayList<>();
-                    for (Tensor t : List.of(q, k, vt)) a.add(keep(ctx.upload(t.segment())));
+                    List<DeviceBuffer> qkv = new ArrayList<>();
+                    for (Tensor t : List.of(q, k, vt)) qkv.add(keep(ctx.upload(t.segment())));
+                    if (hopper) {
+                        a.addAll(HopperMaps.of(v.source(), s, qkv));
+                    } else {
+                        a.addAll(qkv);
+                    }
                     long rows = (long) s.B() * s.H() * s.Q_LEN();
                     o = keep(ctx.alloc(rows * s.D() * 2));
                     lse = keep(ctx.alloc(rows * 4));
@@ -192,6 +203,13 @@ public final class CudaKernel implements CompiledKernel {
                     a.add(keep(ctx.upload(ints(plan.runStart))));
                     a.add(keep(ctx.upload(ints(plan.runEnd))));
                     a.add(keep(ctx.upload(bytes(plan.runPartial))));
+                    if (hopper) {
+                        int[] order = TileOrder.of(plan, s.B(), s.H());
+                        a.add(keep(ctx.upload(ints(order))));
+                        a.add(order.length);
+                        // one block per SM, each walking the order with a stride of the grid
+                        persistentBlocks = Math.max(1, Math.min(order.length, backend.cudaDevice().smCount()));
+                    }
                     int hStride = plan.perHead ? 1 : 0;
                     int bStride = plan.perBatch ? (plan.perHead ? plan.heads : 1) : 0;
                     for (int x : new int[] {s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), bStride, hStride, plan.qTiles}) a.add(x);
@@ -203,7 +221,7 @@ public final class CudaKernel implements CompiledKernel {
                     throw e;
                 }
             }
-            grid = Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H());
+            grid = hopper ? Dim3.of(persistentBlocks) : Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H());
             block = Dim3.of(v.source().threads());
             oPoison = v.source().storage() == Storage.BF16 ? 0x7fc07fc0 : 0x7e007e00;
         }

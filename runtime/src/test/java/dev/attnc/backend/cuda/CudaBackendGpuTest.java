@@ -15,6 +15,7 @@ import dev.attnc.compiler.interp.Reference;
 import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.sparsity.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
@@ -119,7 +120,36 @@ class CudaBackendGpuTest {
         }
     }
 
+    /**
+     * The warp-specialized Hopper kernel in its other shapes (three consumer warpgroups, 64-key
+     * tiles, a 3-stage ring) and on a persistent grid where each block takes several tiles
+     * (2·8·9 = 144 query tiles of 128 rows, more than the H100's 132 SMs).
+     */
+    @TestFactory
+    Stream<DynamicTest> hopperShapesAndPersistentBlocks() {
+        assumeTrue(backend.hopper(), "not a Hopper GPU");
+        List<DynamicTest> tests = new ArrayList<>();
+        record Shape(TilePlan tiles, int stages) {}
+        List<Shape> shapes = List.of(new Shape(new TilePlan(128, 128, 8), 2), new Shape(new TilePlan(128, 128, 8), 3),
+                new Shape(new TilePlan(192, 128, 12), 2), new Shape(new TilePlan(128, 64, 8), 2));
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            if (!List.of("causal", "alibi", "document", "padding", "softcap", "sliding_window").contains(s.stem())) continue;
+            for (Shape sh : shapes) {
+                CudaKernel k = backend.compile(new KernelRequest(s.attention(), DType.BF16, 128, sh.tiles()), CudaCodegen.Options.hopper(sh.stages()));
+                for (Sizes sz : List.of(s.square() ? new Sizes(2, 8, 4, 1100, 1100, 128) : new Sizes(2, 8, 4, 1100, 1300, 128),
+                        s.square() ? new Sizes(1, 2, 1, 77, 77, 128) : new Sizes(1, 2, 1, 77, 131, 128))) {
+                    tests.add(DynamicTest.dynamicTest(s.stem() + " " + sh + " " + sz, () -> check(s, sz, DType.BF16, k)));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
     static void check(CudaCases.Sample sample, Sizes s, DType dtype) {
+        check(sample, s, dtype, kernel(sample.attention(), dtype, s.D()));
+    }
+
+    static void check(CudaCases.Sample sample, Sizes s, DType dtype, CudaKernel kernel) {
         Attention a = sample.attention();
         long seed = 31L * sample.stem().hashCode() + s.hashCode() + dtype.ordinal();
         CudaCases.Args args = CudaCases.args(sample.stem(), s, seed);
@@ -129,7 +159,6 @@ class CudaBackendGpuTest {
         Map<String, TensorData> data = new HashMap<>();
         args.tensors().forEach((n, t) -> data.put(n, view(t)));
         Bindings bindings = new Bindings(args.scalars(), data).complete(a);
-        CudaKernel kernel = kernel(a, dtype, s.D());
         TilePlan tiles = kernel.generated().tiles();
         double scale = Reference.defaultScale(s);
         Reference.Output ref = Reference.run(a, s, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), bindings, scale);

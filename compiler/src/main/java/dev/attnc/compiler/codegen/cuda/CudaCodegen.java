@@ -23,6 +23,7 @@ import org.stringtemplate.v4.STGroup;
  */
 public final class CudaCodegen {
     private static final String TEMPLATE = "dev/attnc/templates/cuda.stg";
+    private static final String HOPPER_TEMPLATE = "dev/attnc/templates/cuda_hopper.stg";
 
     private CudaCodegen() {}
 
@@ -49,6 +50,20 @@ public final class CudaCodegen {
         return (tiles.blockM() + 4 * tiles.blockN()) * headDim * 2;
     }
 
+    /** Which kernel skeleton carries the variant's code. */
+    public enum Engine {
+        /** FlashAttention-2's loop on {@code mma.sync} (sm_80 and later); {@code cuda.stg}. */
+        MMA_SYNC,
+        /** The same loop with both products on Hopper's {@code wgmma} (sm_90a); {@code cuda.stg}. */
+        WGMMA,
+        /**
+         * FlashAttention-3's schedule (sm_90a): a TMA producer warpgroup, consumer warpgroups on
+         * {@code wgmma} with setmaxnreg, an mbarrier ring, intra-warpgroup overlap, ping-pong and a
+         * persistent grid; {@code cuda_hopper.stg}.
+         */
+        HOPPER
+    }
+
     /**
      * Choices that do not change what a kernel computes.
      *
@@ -57,33 +72,69 @@ public final class CudaCodegen {
      *     NVRTC's {@code --prec-div=false --ftz=true}); none of them changes a result at ±inf. The
      *     softmax always uses {@code ex2.approx} (exact at -inf, which is all the guards need)
      * @param minBlocks blocks per SM that {@code __launch_bounds__} asks registers for (1: up to
-     *     255 registers a thread)
-     * @param qInRegs keep the Q tile's fragments in registers (one m16 tile per warp only)
-     * @param wgmma Hopper's warpgroup MMA for both products (sm_90a; warps in groups of 4 with
-     *     16 rows each, D a multiple of 64); NVRTC must target {@code sm_90a}
+     *     255 registers a thread); the Hopper engine always runs one block per SM
+     * @param qInRegs keep the Q tile's fragments in registers (mma.sync with one m16 tile per warp)
+     * @param engine the kernel skeleton; both wgmma engines need NVRTC to target {@code sm_90a}
+     * @param stages K/V ring depth of the Hopper engine (2 or more; ignored by the others)
      */
-    public record Options(boolean fastMath, int minBlocks, boolean qInRegs, boolean wgmma) {
+    public record Options(boolean fastMath, int minBlocks, boolean qInRegs, Engine engine, int stages) {
         public Options {
             if (minBlocks < 1) throw new IllegalArgumentException("minBlocks " + minBlocks);
+            if (stages < 2) throw new IllegalArgumentException("stages " + stages);
         }
 
         public Options withMinBlocks(int n) {
-            return new Options(fastMath, n, qInRegs, wgmma);
+            return new Options(fastMath, n, qInRegs, engine, stages);
         }
 
-        /** The same with wgmma, where the tile plan allows it (Q then stays in shared memory). */
+        /** Whether the kernel uses wgmma (sm_90a). */
+        public boolean wgmma() {
+            return engine != Engine.MMA_SYNC;
+        }
+
+        /** The old FA2 loop with wgmma products (Q stays in shared memory). */
         public static Options wgmma(int headDim, TilePlan tiles) {
             Options d = defaults(headDim, tiles);
-            return new Options(d.fastMath(), d.minBlocks(), false, true);
+            return new Options(d.fastMath(), d.minBlocks(), false, Engine.WGMMA, 2);
         }
 
-        /** What the measurements in docs/cuda-notes.md chose for this head dimension and tile plan. */
+        /** The warp-specialized Hopper kernel with a ring of {@code stages} K and V tiles. */
+        public static Options hopper(int stages) {
+            return new Options(true, 1, false, Engine.HOPPER, stages);
+        }
+
+        /** What the measurements in docs/cuda-notes.md chose for mma.sync at this head dimension and tile plan. */
         public static Options defaults(int headDim, TilePlan tiles) {
             int mTiles = tiles.blockM() / (16 * tiles.warps());
             boolean qInRegs = mTiles == 1 && headDim <= 128;
             int minBlocks = mTiles == 1 && tiles.warps() <= 4 ? 2 : 1;
-            return new Options(true, minBlocks, qInRegs, false);
+            return new Options(true, minBlocks, qInRegs, Engine.MMA_SYNC, 2);
         }
+    }
+
+    /**
+     * The options a GPU of compute capability {@code major} uses by default: on Hopper the
+     * warp-specialized kernel (2 stages) where the plan fits it, else the wgmma loop where that
+     * fits; elsewhere mma.sync.
+     */
+    public static Options defaultOptions(int headDim, TilePlan tiles, int major) {
+        if (major == 9 && hopperFits(headDim, tiles)) return Options.hopper(2);
+        if (major == 9 && wgmmaFits(headDim, tiles)) return Options.wgmma(headDim, tiles);
+        return Options.defaults(headDim, tiles);
+    }
+
+    /**
+     * Whether the Hopper engine can run this plan: one to three consumer warpgroups of 64 rows
+     * (warps = BLOCK_M / 16, the producer warpgroup comes on top), D a multiple of 64.
+     */
+    public static boolean hopperFits(int headDim, TilePlan tiles) {
+        return tiles.blockM() % 64 == 0 && tiles.blockM() <= 192 && tiles.warps() * 16 == tiles.blockM()
+                && headDim % 64 == 0 && tiles.blockN() <= 256 && unsupported(headDim, tiles) == null;
+    }
+
+    /** Dynamic shared memory of a Hopper kernel: Q, the K and V rings, the mbarriers, 1024 bytes of alignment. */
+    public static int hopperSharedBytes(int headDim, TilePlan tiles, int stages) {
+        return (tiles.blockM() + 2 * stages * tiles.blockN()) * headDim * 2 + 1024 + 8 * (2 + 4 * stages);
     }
 
     public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
@@ -102,6 +153,7 @@ public final class CudaCodegen {
             throw new IllegalArgumentException("wgmma needs warpgroups of 4 warps with 16 rows each and D a multiple of 64: "
                     + tiles.describe() + ", D = " + headDim);
         }
+        if (options.engine() == Engine.HOPPER) return hopper(a, storage, headDim, tiles, options);
         CudaBody body = new CudaBody(a, options.fastMath());
         List<ParamArg> params = ParamArg.of(a);
         String entry = "attnc_" + Names.sanitize(a.name());
@@ -121,6 +173,42 @@ public final class CudaCodegen {
         st.add("fastMath", options.fastMath());
         st.add("wgmma", options.wgmma());
         st.add("wgmmaOps", options.wgmma() ? wgmmaOps(tiles.blockN(), headDim, storage) : null);
+        addVariant(st, group, body, params, entry);
+        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, params,
+                tiles.warps() * 32, sharedBytes(headDim, tiles));
+    }
+
+    /**
+     * The warp-specialized Hopper kernel ({@code cuda_hopper.stg}): {@code tiles.warps()} consumer
+     * warps plus a producer warpgroup; launched on a persistent grid with three tensor maps.
+     */
+    private static CudaKernelSource hopper(Attention a, Storage storage, int headDim, TilePlan tiles, Options options) {
+        if (!hopperFits(headDim, tiles)) {
+            throw new IllegalArgumentException("the Hopper kernel needs 1 to 3 consumer warpgroups of 64 rows (warps = BLOCK_M / 16) "
+                    + "and D a multiple of 64: " + tiles.describe() + ", D = " + headDim);
+        }
+        CudaBody body = new CudaBody(a, options.fastMath());
+        List<ParamArg> params = ParamArg.of(a);
+        String entry = "attnc_" + Names.sanitize(a.name());
+        STGroup group = Templates.load(HOPPER_TEMPLATE);
+        ST st = group.getInstanceOf("hopperKernel");
+        st.add("name", Names.sanitize(a.name()));
+        st.add("storage", storage.word);
+        st.add("headDim", headDim);
+        st.add("blockM", tiles.blockM());
+        st.add("blockN", tiles.blockN());
+        st.add("stages", options.stages());
+        st.add("isBf16", storage == Storage.BF16);
+        st.add("identityScore", body.identityScore ? "true" : "false");
+        st.add("fastMath", options.fastMath());
+        st.add("wgmmaOps", wgmmaOps(tiles.blockN(), headDim, storage));
+        addVariant(st, group, body, params, entry);
+        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, params,
+                tiles.warps() * 32 + 128, hopperSharedBytes(headDim, tiles, options.stages()));
+    }
+
+    /** The variant's code, at each dependence level, into either kernel skeleton. */
+    private static void addVariant(ST st, STGroup group, CudaBody body, List<ParamArg> params, String entry) {
         st.add("helpers", CHelpers.text(Dialect.CUDA));
         st.add("entry", entry);
         st.add("params", params.stream().map(CudaCodegen::declaration).toList());
@@ -130,8 +218,6 @@ public final class CudaCodegen {
         st.add("rowStores", body.rowStores);
         st.add("full", elements(group, body, body.full, false));
         st.add("partial", elements(group, body, body.partial, true));
-        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, params,
-                tiles.warps() * 32, sharedBytes(headDim, tiles));
     }
 
     private static String elements(STGroup group, CudaBody body, CudaBody.Tile tile, boolean partial) {

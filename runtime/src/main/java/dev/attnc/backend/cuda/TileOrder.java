@@ -1,0 +1,45 @@
+package dev.attnc.backend.cuda;
+
+import dev.attnc.AttnInputException;
+import dev.attnc.compiler.sparsity.BlockPlan;
+import java.util.Arrays;
+
+/**
+ * The order in which the Hopper kernel's persistent blocks take (query tile, b·H + h) work items:
+ * most kept key tiles first, so the long ones (the last query tiles under a causal mask, the
+ * global rows of a Longformer mask) start early and the short ones fill the gaps at the end —
+ * longest-processing-time-first list scheduling over the blocks' static stride. Ties keep the
+ * later query tile first. Entries are {@code qTile · B·H + b·H + h}.
+ */
+final class TileOrder {
+    private TileOrder() {}
+
+    static int[] of(BlockPlan plan, int batch, int heads) {
+        long bh = (long) batch * heads;
+        long n = (long) plan.qTiles * bh;
+        if (n > Integer.MAX_VALUE) {
+            throw new AttnInputException("the CUDA backend takes query tiles · B · H up to " + Integer.MAX_VALUE + ", not " + n);
+        }
+        // sort (work, position) pairs packed in longs: work in the high bits, descending
+        long[] keyed = new long[(int) n];
+        int i = 0;
+        for (int q = plan.qTiles - 1; q >= 0; q--) {
+            for (int b = 0; b < batch; b++) {
+                for (int h = 0; h < heads; h++, i++) {
+                    int row = plan.slot(b, h) * plan.qTiles + q;
+                    long work = 0;
+                    for (int r = plan.runOffsets[row]; r < plan.runOffsets[row + 1]; r++) work += plan.runEnd[r] - plan.runStart[r];
+                    keyed[i] = Long.MAX_VALUE - (work << 31 | (Integer.MAX_VALUE - i)); // larger work, then smaller i, first
+                }
+            }
+        }
+        Arrays.sort(keyed);
+        int[] order = new int[(int) n];
+        for (int k = 0; k < order.length; k++) {
+            int pos = Integer.MAX_VALUE - (int) ((Long.MAX_VALUE - keyed[k]) & Integer.MAX_VALUE);
+            int q = plan.qTiles - 1 - (int) (pos / bh);
+            order[k] = (int) (q * bh + pos % bh);
+        }
+        return order;
+    }
+}
