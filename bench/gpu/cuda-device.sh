@@ -9,6 +9,8 @@
 #                                        and SASS facts of one kernel; logs under $OUT
 #   bench/gpu/cuda-device.sh bench       there: bench/gpu/compare.sh (attnc vs FlexAttention, SDPA
 #                                        FlashAttention-2, cuDNN)
+#   bench/gpu/cuda-device.sh sass        there: spills and SASS counts (HGMMA, UTMALDG, LDL, ...) of the
+#                                        Hopper kernel of every sample (SASS_D, SASS_TILES)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -20,6 +22,21 @@ jars="$m2/org/antlr/ST4/4.3.4/ST4-4.3.4.jar $m2/org/antlr/antlr-runtime/3.5.3/an
       $m2/org/antlr/antlr4-runtime/4.13.2/antlr4-runtime-4.13.2.jar
       $m2/org/junit/platform/junit-platform-console-standalone/1.13.4/junit-platform-console-standalone-1.13.4.jar"
 junit=junit-platform-console-standalone-1.13.4.jar
+
+# ptxas (spills) and SASS counts of the warp-specialized Hopper kernel of every sample
+sass() {
+  local src=/tmp/hopper-src cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
+  bash $dev/boot.sh java -cp "$cp" dev.attnc.bench.gpu.KernelSources $src ${SASS_D:-128} ${SASS_TILES:-128x128/8h} samples/*.attn
+  printf '%-16s %-44s %s\n' sample "ptxas (spill stores/loads)" "SASS: HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2" | tee -a "$out/sass.txt"
+  for f in $src/*.cu; do
+    local n=$(basename $f .cu)
+    local v=$(nvcc -cubin -gencode arch=compute_90a,code=sm_90a -Xptxas -v -std=c++17 -prec-div=false -ftz=true -o /tmp/$n.cubin $f 2>&1 \
+              | grep -oE '[0-9]+ bytes spill stores, [0-9]+ bytes spill loads|C75[0-9]+' | tr '\n' ' ')
+    cuobjdump -sass /tmp/$n.cubin > /tmp/$n.sass
+    local c=""; for op in HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2; do c="$c $(grep -c "$op" /tmp/$n.sass)"; done
+    printf '%-16s %-44s %s\n' $n "$v" "$c" | tee -a "$out/sass.txt"
+  done
+}
 
 case "${1:-}" in
   pack)
@@ -57,10 +74,11 @@ case "${1:-}" in
         2>&1 | tee "$out/tests-$mode.log" | grep -E '^\[cuda\] [A-Z]|FAIL|tests (successful|failed)|Exception|Error' | head -100 || rc=$?
     done
     # ptxas and SASS of a golden kernel (alibi + soft-cap, 128x64, 4 warps, bf16, D = 128)
-    g=compiler/src/test/resources/golden/cuda/alibi_softcap.cu; w=$dev/causal_wgmma.cu
+    g=compiler/src/test/resources/golden/cuda/alibi_softcap.cu
     nvcc -cubin -arch=sm_90 -Xptxas -v -o /tmp/k.cubin $g 2>&1 | grep -E 'registers|spill' | tee -a "$out/ptxas.txt"
-    nvcc -cubin -gencode arch=compute_90a,code=sm_90a -Xptxas -v -o /tmp/w.cubin $w 2>&1 | grep -E "registers|spill" | tee -a "$out/ptxas.txt"
-    cuobjdump -sass /tmp/w.cubin > /tmp/w.sass 2>/dev/null && echo "wgmma causal: HGMMA $(grep -c HGMMA /tmp/w.sass) HMMA $(grep -c "HMMA" /tmp/w.sass) LDL $(grep -c LDL /tmp/w.sass)" | tee -a "$out/ptxas.txt"
+    # the Hopper kernel (128x128, two consumer warpgroups, D = 128) of every sample: spills and SASS
+    sass
+
     cuobjdump -sass /tmp/k.cubin > /tmp/k.sass 2>/dev/null && {
       for op in HMMA LDSM LDGSTS MUFU.EX2 MUFU.TANH LDL STL BAR.SYNC SHFL; do
         printf '%-10s %s\n' $op "$(grep -c "$op" /tmp/k.sass)"; done | tee -a "$out/ptxas.txt"; }
@@ -68,6 +86,9 @@ case "${1:-}" in
     ;;
   bench)
     bash bench/gpu/compare.sh
+    ;;
+  sass)
+    sass
     ;;
   *)
     echo "usage: $0 pack|tests|bench" >&2

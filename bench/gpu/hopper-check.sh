@@ -1,15 +1,9 @@
+# One device call for the Hopper kernel: the benchmark shape with each overlap turned off in turn,
+# B=8 S=2048 D=64 with several tile shapes, then spills and SASS of every sample.
 set -u
-dev=.cuda-device; out=${OUT:-/tmp/o}; mkdir -p $out
-cp=$dev/classes:$(ls $dev/lib/*.jar | tr '\n' ':')
-J="bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m"
-junit=$dev/lib/junit-platform-console-standalone-1.13.4.jar
-timeout 200 $J -jar $junit execute --disable-banner --disable-ansi-colors --details=tree -cp "$cp" \
-  --select-method dev.attnc.backend.cuda.CudaBackendGpuTest#hopperShapesAndPersistentBlocks > $out/smoke.log 2>&1
-rc=$?
-grep -E "tests (successful|failed)|\[cuda\] [A-Z]" $out/smoke.log | head; grep -E "✘" $out/smoke.log | head -20
-echo "smoke rc=$rc"
-[[ $rc == 0 ]] || { tail -50 $out/smoke.log; exit 1; }
-TEST_MODES=default TEST_TIMEOUT=240 bash bench/gpu/cuda-device.sh tests > $out/tests.out 2>&1; echo "tests rc=$?"
-grep -E "tests (successful|failed)|FAIL|HGMMA" $out/tests.out | head -20
-CMP_VARIANTS=full,causal,softcap,document CMP_TILES=128x128/8h,128x128/8h3,128x128/8w timeout 280 bash bench/gpu/compare.sh > $out/bench.out 2>&1
-tail -12 $out/bench.out
+out=${OUT:-/tmp/o}; mkdir -p $out
+CMP_TILES=128x128/8h,128x128/8h:noov,128x128/8h:nopp,128x128/8h:nopers,128x128/8w timeout 290 bash bench/gpu/compare.sh > $out/bench-8192.out 2>&1
+tail -14 $out/bench-8192.out | head -12
+CMP_SHAPE=8,16,2048,64 CMP_TILES=128x128/8h,128x128/8h3,192x128/12h,192x128/12h3,128x64/8h timeout 200 bash bench/gpu/compare.sh > $out/bench-2048.out 2>&1
+tail -14 $out/bench-2048.out | head -12
+timeout 90 bash bench/gpu/cuda-device.sh sass > /dev/null 2>&1; cat $out/sass.txt

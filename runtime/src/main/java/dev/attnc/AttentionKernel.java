@@ -62,12 +62,21 @@ public final class AttentionKernel implements AutoCloseable {
     public Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale) {
         Sizes sizes = Inputs.sizes(q, k, v);
         Inputs.Bound bound = Inputs.bind(attention, sizes, args);
-        TilePlan tiles = backend.tilePlan(sizes.D());
+        TilePlan tiles = backend.tilePlan(attention, q.dtype(), sizes.D());
         BlockPlan plan = Plans.plan(attention, sizes, bound, tiles);
-        CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D(),
+        CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D() + "/" + tiles.describe(),
                 key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
         double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;
         return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan));
+    }
+
+    /**
+     * Times the backend's candidate tile plans on these inputs and remembers the fastest correct
+     * one for this attention's variant class, head dimension and dtype on this device; later calls
+     * (of this or any attention of the class) use it. See {@link Autotuner}.
+     */
+    public Autotuner.Outcome tune(Tensor q, Tensor k, Tensor v, Map<String, ?> args, int runs) {
+        return Autotuner.tune(attention, backend, q, k, v, args, runs);
     }
 
     @Override

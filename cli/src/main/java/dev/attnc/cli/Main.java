@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "attnc", mixinStandardHelpOptions = true, version = "attnc 0.1.0",
         description = "A compiler for attention variants: one fused kernel per variant for CPU, OpenCL and CUDA.",
-        subcommands = {CheckCommand.class, IrCommand.class, CompileCommand.class, RunCommand.class, MaskCommand.class,
+        subcommands = {CheckCommand.class, IrCommand.class, CompileCommand.class, RunCommand.class, TuneCommand.class, MaskCommand.class,
                 BenchCommand.class, DevicesCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;

@@ -1,6 +1,9 @@
 package dev.attnc.backend;
 
+import dev.attnc.DType;
+import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import java.util.List;
 
 /**
  * A place kernels run: the CPU (generated Java), an OpenCL device, a CUDA GPU. Backends differ in
@@ -15,6 +18,24 @@ public interface Backend extends AutoCloseable {
 
     /** The tile plan this backend uses for a head dimension (its capabilities decide). */
     TilePlan tilePlan(int headDim);
+
+    /**
+     * The tile plan for this attention: the autotuner's remembered winner for its variant class on
+     * this device, or {@link #tilePlan(int)}.
+     */
+    default TilePlan tilePlan(Attention attention, DType dtype, int headDim) {
+        return tilePlan(headDim);
+    }
+
+    /** Tile plans worth timing for a head dimension (the autotuner's candidates), the default first. */
+    default List<TilePlan> tileCandidates(int headDim) {
+        return List.of(tilePlan(headDim));
+    }
+
+    /** Remembers the autotuner's winner for this attention's variant class; false where the backend keeps no table. */
+    default boolean rememberTiles(Attention attention, DType dtype, int headDim, TilePlan winner) {
+        return false;
+    }
 
     /** Compiles (or takes from the cache) a kernel. */
     CompiledKernel compile(KernelRequest request);

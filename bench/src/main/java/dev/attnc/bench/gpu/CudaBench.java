@@ -172,7 +172,8 @@ public final class CudaBench {
     /**
      * BMxBN/W (mma.sync), BMxBN/Ww (the FA2 loop on wgmma) or BMxBN/WhS (the warp-specialized
      * Hopper kernel with S stages, 2 when left out; W counts consumer warps), then :mbN for
-     * {@code __launch_bounds__} min-blocks.
+     * {@code __launch_bounds__} min-blocks and :noov, :nopp, :nopers to turn off the Hopper kernel's
+     * intra-warpgroup overlap, ping-pong or persistent grid.
      */
     static CudaCodegen.Options options(String t, int d) {
         TilePlan tp = tilePlan(t);
@@ -184,7 +185,9 @@ public final class CudaBench {
         } else {
             o = shape.endsWith("w") ? CudaCodegen.Options.wgmma(d, tp) : CudaCodegen.Options.defaults(d, tp);
         }
-        return t.contains(":mb") ? o.withMinBlocks(Integer.parseInt(t.substring(t.indexOf(":mb") + 3))) : o;
+        // the Hopper schedule's overlaps, off one by one to measure each: :noov, :nopp, :nopers
+        o = o.withSchedule(new CudaCodegen.Schedule(!t.contains(":noov"), !t.contains(":nopp"), !t.contains(":nopers")));
+        return t.contains(":mb") ? o.withMinBlocks(Integer.parseInt(t.substring(t.indexOf(":mb") + 3).split(":")[0])) : o;
     }
 
     static TilePlan tilePlan(String t) {

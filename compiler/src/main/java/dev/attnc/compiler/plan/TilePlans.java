@@ -27,14 +27,18 @@ public final class TilePlans {
 
     /**
      * A CUDA GPU of compute capability {@code major}: on Hopper (sm_90, the warp-specialized wgmma
-     * kernel) 128 query rows (two consumer warpgroups) by 128 keys for D ≤ 128, by 64 keys above
+     * kernel) 192 query rows (three consumer warpgroups) by 128 keys for D = 64, 128 rows (two)
+     * by 128 keys for D = 128, by 64 keys above
      * (the K and V rings must fit in shared memory); elsewhere (mma.sync) 128×64, with 8 warps of
      * 16 rows at D = 32 and 4 warps of 32 rows up to D = 128; above that 64×64 with 4 warps.
      * docs/cuda-notes.md has the register counts and timings behind these; the autotuner
      * ({@code attnc tune}) replaces them per device, head dimension and variant class.
      */
     public static TilePlan cuda(int headDim, int major) {
-        if (major >= 9 && headDim % 64 == 0) return headDim <= 128 ? new TilePlan(128, 128, 8) : new TilePlan(128, 64, 8);
+        if (major >= 9 && headDim % 64 == 0) {
+            if (headDim <= 64) return new TilePlan(192, 128, 12);
+            return headDim <= 128 ? new TilePlan(128, 128, 8) : new TilePlan(128, 64, 8);
+        }
         if (headDim <= 32) return new TilePlan(128, 64, 8);
         if (headDim <= 128) return new TilePlan(128, 64, 4);
         return new TilePlan(64, 64, 4);

@@ -7,6 +7,9 @@ import dev.attnc.DeviceUnavailableException;
 import dev.attnc.backend.Backend;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.TuningTable;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.VariantClass;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
@@ -38,6 +41,7 @@ public final class CudaBackend implements Backend {
     private final CudaDevice device;
     private final CudaContext context;
     private final CubinCache cache;
+    private final TuningTable tuning;
     private final String nvrtcVersion;
     final Object lock = new Object();
     private int compiles;
@@ -73,6 +77,7 @@ public final class CudaBackend implements Backend {
         this.nvrtcVersion = Nvrtc.get().version();
         this.context = CudaContext.open(d);
         this.cache = new CubinCache(cacheDir);
+        this.tuning = new TuningTable(cacheDir == null ? null : cacheDir.resolve("tuning.properties"));
     }
 
     /** The GPUs of this machine, never empty. */
@@ -112,6 +117,49 @@ public final class CudaBackend implements Backend {
         String plan = System.getProperty("attnc.cuda.tiles." + headDim);
         if (plan != null) return TilePlans.parse(plan); // for experiments: BMxBN/W
         return TilePlans.cuda(headDim, hopper() ? 9 : 8);
+    }
+
+    /** The autotuner's winners remembered for this GPU's kind, else {@link #tilePlan(int)}. */
+    @Override
+    public TilePlan tilePlan(Attention attention, DType dtype, int headDim) {
+        TilePlan tuned = System.getProperty("attnc.cuda.tiles." + headDim) != null ? null
+                : tuning.get(TuningTable.key(device.name() + " " + engineWord(), headDim, dtype, VariantClass.of(attention)));
+        return tuned != null && CudaCodegen.unsupported(headDim, tuned) == null ? tuned : tilePlan(headDim);
+    }
+
+    /**
+     * What the autotuner times. Hopper: 128 rows (two consumer warpgroups) by 128 or 64 keys, and
+     * 192 rows (three) for D ≤ 64, where 160 registers a thread still hold a tile; elsewhere the
+     * mma.sync shapes of docs/cuda-notes.md.
+     */
+    @Override
+    public List<TilePlan> tileCandidates(int headDim) {
+        List<TilePlan> c = new java.util.ArrayList<>(List.of(tilePlan(headDim)));
+        List<TilePlan> more = hopper() && headDim % 64 == 0
+                ? List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(128, 64, 8), new TilePlan(64, 128, 4))
+                : List.of(new TilePlan(128, 64, 4), new TilePlan(128, 64, 8), new TilePlan(64, 64, 4), new TilePlan(128, 128, 8));
+        for (TilePlan t : more) {
+            boolean fits = !hopper() || headDim % 64 != 0 || CudaCodegen.hopperFits(headDim, t)
+                    && CudaCodegen.hopperSharedBytes(headDim, t, 2) <= device.maxSharedPerBlockOptin();
+            if (headDim > 64 && t.blockM() == 192) fits = false; // spills at D = 128 (docs/cuda-notes.md)
+            if (fits && CudaCodegen.unsupported(headDim, t) == null && !c.contains(t)) c.add(t);
+        }
+        return c;
+    }
+
+    @Override
+    public boolean rememberTiles(Attention attention, DType dtype, int headDim, TilePlan winner) {
+        tuning.put(TuningTable.key(device.name() + " " + engineWord(), headDim, dtype, VariantClass.of(attention)), winner);
+        return true;
+    }
+
+    /** The tuning table (winners per device, head dimension, dtype and variant class). */
+    public TuningTable tuning() {
+        return tuning;
+    }
+
+    private String engineWord() {
+        return hopper() ? "hopper" : "mma";
     }
 
     /**
@@ -172,6 +220,13 @@ public final class CudaBackend implements Backend {
             for (;;) {
                 CudaKernelSource src = CudaCodegen.generate(request.attention(), storage, request.headDim(), request.tiles(), options);
                 CudaKernel.Variant v = load(src);
+                if (v.function().localBytes() > 0 && options.engine() == CudaCodegen.Engine.HOPPER && options.schedule().overlap()) {
+                    // The overlap keeps S of one tile and P of the previous one live at once; a variant
+                    // with many per-key values then spills. Without it the kernel needs ~32 fewer registers.
+                    CudaKernel.Variant seq = load(CudaCodegen.generate(request.attention(), storage, request.headDim(),
+                            request.tiles(), options.withSchedule(new CudaCodegen.Schedule(false, true, true))));
+                    return seq.function().localBytes() < v.function().localBytes() ? seq : v;
+                }
                 if (v.function().localBytes() == 0 || options.minBlocks() == 1 || forced != null) return v;
                 options = options.withMinBlocks(options.minBlocks() - 1);
             }

@@ -208,7 +208,8 @@ public final class CudaKernel implements CompiledKernel {
                         a.add(keep(ctx.upload(ints(order))));
                         a.add(order.length);
                         // one block per SM, each walking the order with a stride of the grid
-                        persistentBlocks = Math.max(1, Math.min(order.length, backend.cudaDevice().smCount()));
+                        persistentBlocks = v.source().options().schedule().persistent()
+                                ? Math.max(1, Math.min(order.length, backend.cudaDevice().smCount())) : Math.max(1, order.length);
                     }
                     int hStride = plan.perHead ? 1 : 0;
                     int bStride = plan.perBatch ? (plan.perHead ? plan.heads : 1) : 0;

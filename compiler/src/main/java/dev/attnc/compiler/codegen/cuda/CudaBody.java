@@ -4,10 +4,13 @@ import dev.attnc.compiler.codegen.c.CPrinter;
 import dev.attnc.compiler.codegen.c.Dialect;
 import dev.attnc.compiler.codegen.c.Names;
 import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Poly;
 import dev.attnc.compiler.passes.Dependence;
 import dev.attnc.compiler.passes.Exprs;
 import dev.attnc.compiler.passes.IndexDependence;
+import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,7 +40,10 @@ public final class CudaBody {
     private final Map<Expr, Dependence> deps;
     private final Map<Expr, String> locals = new HashMap<>();
     private final List<Expr> order = new ArrayList<>();
-    /** Fast math: a division by a value fixed per (b, h) becomes a multiply by its reciprocal, computed once. */
+    /**
+     * Fast math: a division by a value fixed per (b, h) becomes a multiply by its reciprocal,
+     * computed once; an integer one (dividend within ±2^24) a multiply and one correction step.
+     */
     private final Map<Expr, String> reciprocals = new HashMap<>();
 
     /** Code for one kind of tile (FULL or PARTIAL): column code, then element code. */
@@ -54,11 +60,13 @@ public final class CudaBody {
     public final Tile partial;
 
     private final boolean fastMath;
+    private final Map<Expr, Interval> ranges;
 
     public CudaBody(Attention a, boolean fastMath) {
         this.a = a;
         this.fastMath = fastMath;
-        this.printer = new CPrinter(Dialect.CUDA, new Names(a), RangeAnalysis.analyze(a), fastMath);
+        this.ranges = RangeAnalysis.analyze(a);
+        this.printer = new CPrinter(Dialect.CUDA, new Names(a), ranges, fastMath);
         this.deps = IndexDependence.analyze(a);
         number(a.score());
         number(a.mask());
@@ -87,6 +95,14 @@ public final class CudaBody {
                     String name = "rcp_" + locals.get(e);
                     reciprocals.put(e, name);
                     prologue.add("const float " + name + " = 1.0f / " + plain(bin.right()) + ";");
+                }
+                if (e instanceof Expr.Binary bin && INT_DIVISIONS.contains(bin.op())
+                        && deps.get(e).ordinal() > Dependence.HEAD.ordinal()
+                        && deps.get(bin.right()).ordinal() <= Dependence.HEAD.ordinal() && floatExact(bin.left())) {
+                    // an integer division by a per-(b, h) value: a float multiply and one correction
+                    String name = "rcp_" + locals.get(e);
+                    reciprocals.put(e, name);
+                    prologue.add("const float " + name + " = 1.0f / (float)" + plain(bin.right()) + ";");
                 }
             }
         }
@@ -179,8 +195,37 @@ public final class CudaBody {
 
     private String statement(Expr e, java.util.function.Function<Expr, String> operand) {
         String rcp = reciprocals.get(e);
-        String rhs = rcp != null ? operandText(((Expr.Binary) e).left(), operand) + " * " + rcp : printer.rhs(e, operand);
+        String rhs = printer.rhs(e, operand);
+        if (rcp != null && e instanceof Expr.Binary bin) {
+            String x = operandText(bin.left(), operand);
+            rhs = switch (bin.op()) {
+                case DIV -> x + " * " + rcp;
+                case FLOOR_DIV, TRUNC_DIV -> "attn_floordiv_rcp(" + x + ", " + operandText(bin.right(), operand) + ", " + rcp + ")";
+                default -> "attn_floormod_rcp(" + x + ", " + operandText(bin.right(), operand) + ", " + rcp + ")";
+            };
+        }
         return "const " + printer.type(e.type()) + " " + locals.get(e) + " = " + rhs + ";";
+    }
+
+    /** Integer divisions that may go through a float reciprocal (TRUNC_* only exist where both operands are ≥ 0). */
+    private static final Set<BinaryOp> INT_DIVISIONS = Set.of(BinaryOp.FLOOR_DIV, BinaryOp.FLOOR_MOD, BinaryOp.TRUNC_DIV, BinaryOp.TRUNC_MOD);
+
+    /** Every value of this int node is within ±(2^24 - 1) for sizes up to {@link CPrinter#SIZE_LIMIT}: exact as a float. */
+    private boolean floatExact(Expr e) {
+        Interval r = ranges.getOrDefault(e, Interval.UNKNOWN);
+        long limit = (1L << 24) - 1;
+        return r.lo() != null && r.hi() != null && extreme(r.lo(), false) >= -limit && extreme(r.hi(), true) <= limit;
+    }
+
+    /** The largest (or smallest) value of a polynomial linear in the sizes, each in [1, SIZE_LIMIT]. */
+    private static long extreme(Poly p, boolean largest) {
+        long v = 0;
+        for (Map.Entry<String, Long> t : p.terms().entrySet()) {
+            long c = t.getValue();
+            if (t.getKey().contains("*") || Math.abs(c) > Integer.MAX_VALUE) return largest ? Long.MAX_VALUE : Long.MIN_VALUE;
+            v += t.getKey().isEmpty() ? c : (c > 0) == largest ? c * CPrinter.SIZE_LIMIT : c;
+        }
+        return v;
     }
 
     private String operandText(Expr e, java.util.function.Function<Expr, String> operand) {

@@ -65,6 +65,18 @@ public final class CudaCodegen {
     }
 
     /**
+     * The overlaps of the Hopper engine, each of which can be turned off to measure what it buys.
+     *
+     * @param overlap issue S(j) and O += P(j-1) V(j-1) together and run the softmax of tile j under
+     *     the second (FA3's intra-warpgroup overlap); off: S, softmax, then P V, one after another
+     * @param pingpong named barriers hand the tensor cores from one consumer warpgroup to the next
+     * @param persistent one block per SM walking the longest-first tile order; off: one block per tile
+     */
+    public record Schedule(boolean overlap, boolean pingpong, boolean persistent) {
+        public static final Schedule ALL = new Schedule(true, true, true);
+    }
+
+    /**
      * Choices that do not change what a kernel computes.
      *
      * @param fastMath the variant's own math through the fast paths: {@code __expf}, {@code __logf},
@@ -76,15 +88,20 @@ public final class CudaCodegen {
      * @param qInRegs keep the Q tile's fragments in registers (mma.sync with one m16 tile per warp)
      * @param engine the kernel skeleton; both wgmma engines need NVRTC to target {@code sm_90a}
      * @param stages K/V ring depth of the Hopper engine (2 or more; ignored by the others)
+     * @param schedule the Hopper engine's overlaps (all on by default; off for measurements)
      */
-    public record Options(boolean fastMath, int minBlocks, boolean qInRegs, Engine engine, int stages) {
+    public record Options(boolean fastMath, int minBlocks, boolean qInRegs, Engine engine, int stages, Schedule schedule) {
         public Options {
             if (minBlocks < 1) throw new IllegalArgumentException("minBlocks " + minBlocks);
             if (stages < 2) throw new IllegalArgumentException("stages " + stages);
         }
 
         public Options withMinBlocks(int n) {
-            return new Options(fastMath, n, qInRegs, engine, stages);
+            return new Options(fastMath, n, qInRegs, engine, stages, schedule);
+        }
+
+        public Options withSchedule(Schedule s) {
+            return new Options(fastMath, minBlocks, qInRegs, engine, stages, s);
         }
 
         /** Whether the kernel uses wgmma (sm_90a). */
@@ -95,12 +112,12 @@ public final class CudaCodegen {
         /** The old FA2 loop with wgmma products (Q stays in shared memory). */
         public static Options wgmma(int headDim, TilePlan tiles) {
             Options d = defaults(headDim, tiles);
-            return new Options(d.fastMath(), d.minBlocks(), false, Engine.WGMMA, 2);
+            return new Options(d.fastMath(), d.minBlocks(), false, Engine.WGMMA, 2, Schedule.ALL);
         }
 
         /** The warp-specialized Hopper kernel with a ring of {@code stages} K and V tiles. */
         public static Options hopper(int stages) {
-            return new Options(true, 1, false, Engine.HOPPER, stages);
+            return new Options(true, 1, false, Engine.HOPPER, stages, Schedule.ALL);
         }
 
         /** What the measurements in docs/cuda-notes.md chose for mma.sync at this head dimension and tile plan. */
@@ -108,7 +125,7 @@ public final class CudaCodegen {
             int mTiles = tiles.blockM() / (16 * tiles.warps());
             boolean qInRegs = mTiles == 1 && headDim <= 128;
             int minBlocks = mTiles == 1 && tiles.warps() <= 4 ? 2 : 1;
-            return new Options(true, minBlocks, qInRegs, Engine.MMA_SYNC, 2);
+            return new Options(true, minBlocks, qInRegs, Engine.MMA_SYNC, 2, Schedule.ALL);
         }
     }
 
@@ -198,6 +215,8 @@ public final class CudaCodegen {
         st.add("blockM", tiles.blockM());
         st.add("blockN", tiles.blockN());
         st.add("stages", options.stages());
+        st.add("overlap", options.schedule().overlap());
+        st.add("pingpong", options.schedule().pingpong());
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", body.identityScore ? "true" : "false");
         st.add("fastMath", options.fastMath());
