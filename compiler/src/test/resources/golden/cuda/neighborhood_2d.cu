@@ -128,6 +128,19 @@ __device__ __forceinline__ float ex2(float x) { // 2^x, one MUFU.EX2; ex2(-inf) 
     asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
     return y;
 }
+// Fast math: x / y and x % y rounded toward -inf for |x| < 2^24 and y fixed per (b, h), r = 1.0f / y.
+// x is exact as a float and x * r is within 1 of x / y (exactly x / y when |y| = 1), so the floor
+// of it is off by at most one, which the remainder corrects. y == 0 gives 0, as everywhere.
+__device__ __forceinline__ int attn_floordiv_rcp(int x, int y, float r) {
+    int q = __float2int_rd(__int2float_rn(x) * r);
+    const int m = x - q * y;
+    if (y > 0 ? m < 0 : m > 0) q--;
+    else if (y > 0 ? m >= y : m <= y) q++;
+    return y == 0 ? 0 : q;
+}
+__device__ __forceinline__ int attn_floormod_rcp(int x, int y, float r) {
+    return y == 0 ? 0 : x - attn_floordiv_rcp(x, y, r) * y;
+}
 __device__ __forceinline__ float attn_tanh_approx(float x) { // one MUFU.TANH, max relative error 2^-11
     float y;
     asm("tanh.approx.f32 %0, %1;\n" : "=f"(y) : "f"(x));
@@ -213,6 +226,10 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_neighborhood_2d(
     const int t5 = (int)((unsigned int)t4 - (unsigned int)p1_R);
     const int t13 = (int)((unsigned int)p0_W - (unsigned int)1);
     const int t14 = (int)((unsigned int)t13 - (unsigned int)p1_R);
+    const float rcp_t0 = 1.0f / (float)p0_W;
+    const float rcp_t1 = 1.0f / (float)p0_W;
+    const float rcp_t10 = 1.0f / (float)p0_W;
+    const float rcp_t11 = 1.0f / (float)p0_W;
 
     // per query row this thread holds (rows past Q_LEN evaluate row Q_LEN - 1 and write nothing)
     int r_t6[ROWS];
@@ -221,10 +238,10 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_neighborhood_2d(
     for (int ri = 0; ri < ROWS; ri++) {
         const int q = min(q0 + row0 + (ri / 2) * 16 + (ri & 1) * 8 + lane_row, Q_LEN - 1);
         (void)q;
-        const int t1 = attn_floordiv(q, p0_W);
+        const int t1 = attn_floordiv_rcp(q, p0_W, rcp_t1);
         const int t2 = max(t1, p1_R);
         const int t6 = min(t2, t5);
-        const int t11 = attn_floormod(q, p0_W);
+        const int t11 = attn_floormod_rcp(q, p0_W, rcp_t11);
         const int t12 = max(t11, p1_R);
         const int t15 = min(t12, t14);
         r_t6[ri] = t6;
@@ -353,8 +370,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_neighborhood_2d(
                 for (int ci = 0; ci < COLS; ci++) {
                     const int kv = min(kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), KV_LEN - 1);
                     (void)kv;
-                    const int t0 = attn_floordiv(kv, p0_W);
-                    const int t10 = attn_floormod(kv, p0_W);
+                    const int t0 = attn_floordiv_rcp(kv, p0_W, rcp_t0);
+                    const int t10 = attn_floormod_rcp(kv, p0_W, rcp_t10);
                     c_t0[ci] = t0;
                     c_t10[ci] = t10;
                 }

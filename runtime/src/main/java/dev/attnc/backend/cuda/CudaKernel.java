@@ -204,12 +204,14 @@ public final class CudaKernel implements CompiledKernel {
                     a.add(keep(ctx.upload(ints(plan.runEnd))));
                     a.add(keep(ctx.upload(bytes(plan.runPartial))));
                     if (hopper) {
-                        int[] order = TileOrder.of(plan, s.B(), s.H());
-                        a.add(keep(ctx.upload(ints(order))));
-                        a.add(order.length);
-                        // one block per SM, each walking the order with a stride of the grid
-                        persistentBlocks = v.source().options().schedule().persistent()
-                                ? Math.max(1, Math.min(order.length, backend.cudaDevice().smCount())) : Math.max(1, order.length);
+                        TileOrder order = TileOrder.of(plan, s.B(), s.H());
+                        a.add(keep(ctx.upload(ints(order.codes()))));
+                        a.add(order.codes().length);
+                        // uniform work: one block per SM, each walking the order with a stride of the grid;
+                        // else one block per item, dispatched by the hardware in the order (see TileOrder)
+                        int items = Math.max(1, order.codes().length);
+                        persistentBlocks = v.source().options().schedule().persistent() && order.uniform()
+                                ? Math.min(items, backend.cudaDevice().smCount()) : items;
                     }
                     int hStride = plan.perHead ? 1 : 0;
                     int bStride = plan.perBatch ? (plan.perHead ? plan.heads : 1) : 0;

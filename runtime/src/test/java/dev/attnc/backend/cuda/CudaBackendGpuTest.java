@@ -123,17 +123,18 @@ class CudaBackendGpuTest {
     /**
      * The warp-specialized Hopper kernel in its other shapes (three consumer warpgroups, 64-key
      * tiles, a 3-stage ring) and on a persistent grid where each block takes several tiles
-     * (2·8·9 = 144 query tiles of 128 rows, more than the H100's 132 SMs).
+     * (2·8·9 = 144 query tiles of 128 rows, more than the H100's 132 SMs; soft-cap's work is
+     * uniform, so it runs persistent).
      */
     @TestFactory
     Stream<DynamicTest> hopperShapesAndPersistentBlocks() {
         assumeTrue(backend.hopper(), "not a Hopper GPU");
         List<DynamicTest> tests = new ArrayList<>();
         record Shape(TilePlan tiles, int stages) {}
-        List<Shape> shapes = List.of(new Shape(new TilePlan(128, 128, 8), 2), new Shape(new TilePlan(128, 128, 8), 3),
-                new Shape(new TilePlan(192, 128, 12), 2), new Shape(new TilePlan(128, 64, 8), 2));
+        List<Shape> shapes = List.of(new Shape(new TilePlan(128, 128, 8), 3), new Shape(new TilePlan(192, 128, 12), 2),
+                new Shape(new TilePlan(128, 64, 8), 2));
         for (CudaCases.Sample s : CudaCases.samples()) {
-            if (!List.of("causal", "alibi", "document", "padding", "softcap", "sliding_window").contains(s.stem())) continue;
+            if (!List.of("causal", "document", "padding", "softcap").contains(s.stem())) continue;
             for (Shape sh : shapes) {
                 CudaKernel k = backend.compile(new KernelRequest(s.attention(), DType.BF16, 128, sh.tiles()), CudaCodegen.Options.hopper(sh.stages()));
                 for (Sizes sz : List.of(s.square() ? new Sizes(2, 8, 4, 1100, 1100, 128) : new Sizes(2, 8, 4, 1100, 1300, 128),

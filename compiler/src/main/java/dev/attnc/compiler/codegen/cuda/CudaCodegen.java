@@ -70,7 +70,8 @@ public final class CudaCodegen {
      * @param overlap issue S(j) and O += P(j-1) V(j-1) together and run the softmax of tile j under
      *     the second (FA3's intra-warpgroup overlap); off: S, softmax, then P V, one after another
      * @param pingpong named barriers hand the tensor cores from one consumer warpgroup to the next
-     * @param persistent one block per SM walking the longest-first tile order; off: one block per tile
+     * @param persistent one block per SM walking the longest-first tile order where every tile has
+     *     the same work (the runtime decides per call); off: always one block per tile
      */
     public record Schedule(boolean overlap, boolean pingpong, boolean persistent) {
         public static final Schedule ALL = new Schedule(true, true, true);
@@ -197,7 +198,8 @@ public final class CudaCodegen {
 
     /**
      * The warp-specialized Hopper kernel ({@code cuda_hopper.stg}): {@code tiles.warps()} consumer
-     * warps plus a producer warpgroup; launched on a persistent grid with three tensor maps.
+     * warps plus a producer warpgroup; launched with three tensor maps over a longest-first tile
+     * order (persistent blocks where the work is uniform).
      */
     private static CudaKernelSource hopper(Attention a, Storage storage, int headDim, TilePlan tiles, Options options) {
         if (!hopperFits(headDim, tiles)) {

@@ -106,4 +106,81 @@ class CudaCodegenTest {
         assertThrows(IllegalArgumentException.class, () -> CudaCodegen.generate(a, Storage.BF16, 128, new TilePlan(128, 64, 4),
                 CudaCodegen.Options.wgmma(128, new TilePlan(128, 64, 4))));
     }
+
+    @ParameterizedTest
+    @MethodSource("samples")
+    void everySampleGeneratesTheWarpSpecializedHopperKernel(Path sample) throws IOException {
+        Attention a = Compilation.of(SourceFile.read(sample)).orThrow().optimized(null);
+        for (int d : List.of(64, 128, 256)) {
+            for (TilePlan t : List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(128, 64, 8), new TilePlan(64, 128, 4))) {
+                CudaKernelSource k = CudaCodegen.generate(a, Storage.BF16, d, t, CudaCodegen.Options.hopper(2));
+                assertEquals(t.warps() * 32 + 128, k.threads(), "consumer warps and a producer warpgroup");
+                assertFalse(k.text().contains("$"), "no template hole left");
+                assertFalse(k.text().contains("if (lane == 0) mbar_arrive"), "no divergent branch between wgmma issue and wait");
+            }
+        }
+    }
+
+    @Test
+    void theHopperKernelIsWarpSpecializedOnTmaAndMbarriers() {
+        Attention a = TestPrograms.optimized("attention c { mask = q >= kv }");
+        TilePlan t = new TilePlan(128, 128, 8);
+        CudaKernelSource k = CudaCodegen.generate(a, Storage.BF16, 128, t, CudaCodegen.Options.hopper(2));
+        String text = k.text();
+        assertTrue(text.contains("const __grid_constant__ attn_tmap tmQ"), "TMA descriptors by value");
+        assertTrue(text.contains("cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"));
+        assertTrue(text.contains("setmaxnreg.dec.sync.aligned.u32") && text.contains("setmaxnreg.inc.sync.aligned.u32"));
+        assertTrue(text.contains("__launch_bounds__(NTHREADS, 1)"), "setmaxnreg needs a register cap at entry");
+        assertTrue(text.contains("wgmma_wait<1>()"), "softmax of one tile under P V of the previous");
+        assertTrue(text.contains("PINGPONG = NC > 1"));
+        assertEquals(384, k.threads());
+        assertEquals((128 + 4 * 128) * 128 * 2 + 1024 + 8 * 10, k.sharedBytes());
+        String sequential = CudaCodegen.generate(a, Storage.BF16, 128, t,
+                CudaCodegen.Options.hopper(2).withSchedule(new CudaCodegen.Schedule(false, false, true))).text();
+        assertFalse(sequential.contains("wgmma_wait<1>()"), "no overlap");
+        assertTrue(sequential.contains("PINGPONG = false"));
+        assertFalse(CudaCodegen.hopperFits(32, t), "D = 32 is not a 128-byte row");
+        assertFalse(CudaCodegen.hopperFits(128, new TilePlan(128, 128, 4)), "32 rows a warp");
+        assertFalse(CudaCodegen.hopperFits(128, new TilePlan(256, 128, 16)), "at most three consumer warpgroups");
+        assertEquals(CudaCodegen.Engine.HOPPER, CudaCodegen.defaultOptions(128, t, 9).engine());
+        assertEquals(CudaCodegen.Engine.MMA_SYNC, CudaCodegen.defaultOptions(128, new TilePlan(128, 64, 4), 8).engine());
+    }
+
+    @Test
+    void integerDivisionByAPerHeadValueGoesThroughAFloatReciprocal() {
+        Attention a = TestPrograms.optimized("""
+                attention grid(W: int) {
+                    mask = abs(q / W - kv / W) <= 1 && abs(q % W - kv % W) <= 1
+                }
+                """);
+        String text = CudaCodegen.generate(a, Storage.BF16, 128, new TilePlan(128, 128, 8), CudaCodegen.Options.hopper(2)).text();
+        String prologue = text.substring(text.indexOf("// per (b, h)"), text.indexOf("// per query row"));
+        assertTrue(prologue.contains("= 1.0f / (float)p0_W;"), "the reciprocal once per (b, h)");
+        assertTrue(text.contains("attn_floordiv_rcp(kv, p0_W, rcp_"));
+        assertTrue(text.contains("attn_floormod_rcp(kv, p0_W, rcp_"));
+    }
+
+    /**
+     * The argument behind attn_floordiv_rcp, in Java's IEEE float arithmetic (the same roundings as
+     * __int2float_rn and a float multiply): for |x| < 2^24 and any y, the floor of x * (1/y) is at
+     * most one away from floor(x / y), and one correction makes it exact.
+     */
+    @Test
+    void theFloatReciprocalDivisionIsExactBelow2To24() {
+        java.util.Random r = new java.util.Random(7);
+        int[] ys = {1, -1, 2, -2, 3, 7, -7, 127, 128, 1000, -4097, 65535, 1 << 20, (1 << 24) - 1, -((1 << 24) - 1), Integer.MAX_VALUE,
+                Integer.MIN_VALUE};
+        for (int i = 0; i < 400_000; i++) {
+            int x = i < 200_000 ? r.nextInt(1 << 25) - (1 << 24) + 1 : (i % 2 == 0 ? 1 : -1) * ((1 << 24) - 1 - r.nextInt(1000));
+            if (Math.abs(x) >= 1 << 24) continue;
+            int y = i % 3 == 0 ? ys[r.nextInt(ys.length)] : r.nextInt(2 * 70_000) - 70_000;
+            if (y == 0) continue;
+            float rcp = 1.0f / (float) y;
+            int q = (int) Math.floor((float) x * rcp);
+            int m = x - q * y;
+            if (y > 0 ? m < 0 : m > 0) q--;
+            else if (y > 0 ? m >= y : m <= y) q++;
+            assertEquals(Math.floorDiv(x, y), q, x + " / " + y);
+        }
+    }
 }
