@@ -227,9 +227,6 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_neighborhood_2d(
     const int t13 = (int)((unsigned int)p0_W - (unsigned int)1);
     const int t14 = (int)((unsigned int)t13 - (unsigned int)p1_R);
     const float rcp_t0 = 1.0f / (float)p0_W;
-    const float rcp_t1 = 1.0f / (float)p0_W;
-    const float rcp_t10 = 1.0f / (float)p0_W;
-    const float rcp_t11 = 1.0f / (float)p0_W;
 
     // per query row this thread holds (rows past Q_LEN evaluate row Q_LEN - 1 and write nothing)
     int r_t6[ROWS];
@@ -238,10 +235,10 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_neighborhood_2d(
     for (int ri = 0; ri < ROWS; ri++) {
         const int q = min(q0 + row0 + (ri / 2) * 16 + (ri & 1) * 8 + lane_row, Q_LEN - 1);
         (void)q;
-        const int t1 = attn_floordiv_rcp(q, p0_W, rcp_t1);
+        const int t1 = attn_floordiv_rcp(q, p0_W, rcp_t0);
         const int t2 = max(t1, p1_R);
         const int t6 = min(t2, t5);
-        const int t11 = attn_floormod_rcp(q, p0_W, rcp_t11);
+        const int t11 = attn_floormod_rcp(q, p0_W, rcp_t0);
         const int t12 = max(t11, p1_R);
         const int t15 = min(t12, t14);
         r_t6[ri] = t6;
@@ -371,7 +368,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_neighborhood_2d(
                     const int kv = min(kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), KV_LEN - 1);
                     (void)kv;
                     const int t0 = attn_floordiv_rcp(kv, p0_W, rcp_t0);
-                    const int t10 = attn_floormod_rcp(kv, p0_W, rcp_t10);
+                    const int t10 = attn_floormod_rcp(kv, p0_W, rcp_t0);
                     c_t0[ci] = t0;
                     c_t10[ci] = t10;
                 }

@@ -3,6 +3,7 @@ package dev.attnc.backend.cuda;
 import dev.attnc.AttnInputException;
 import dev.attnc.compiler.sparsity.BlockPlan;
 import java.util.Arrays;
+import java.util.Comparator;
 
 /**
  * The order in which the Hopper kernel's persistent blocks take (query tile, b·H + h) work items:
@@ -24,29 +25,26 @@ record TileOrder(int[] codes, boolean uniform) {
         if (n > Integer.MAX_VALUE) {
             throw new AttnInputException("the CUDA backend takes query tiles · B · H up to " + Integer.MAX_VALUE + ", not " + n);
         }
-        // sort (work, position) pairs packed in longs: work in the high bits, descending
-        long[] keyed = new long[(int) n];
-        long least = Long.MAX_VALUE, most = 0;
+        // items listed later query tile first; a stable sort by work keeps that order among equals
+        Integer[] codes = new Integer[(int) n];
+        long[] work = new long[(int) n];
         int i = 0;
         for (int q = plan.qTiles - 1; q >= 0; q--) {
             for (int b = 0; b < batch; b++) {
                 for (int h = 0; h < heads; h++, i++) {
                     int row = plan.slot(b, h) * plan.qTiles + q;
-                    long work = 0;
-                    for (int r = plan.runOffsets[row]; r < plan.runOffsets[row + 1]; r++) work += plan.runEnd[r] - plan.runStart[r];
-                    least = Math.min(least, work);
-                    most = Math.max(most, work);
-                    keyed[i] = Long.MAX_VALUE - (work << 31 | (Integer.MAX_VALUE - i)); // larger work, then smaller i, first
+                    for (int r = plan.runOffsets[row]; r < plan.runOffsets[row + 1]; r++) work[i] += plan.runEnd[r] - plan.runStart[r];
+                    codes[i] = i;
                 }
             }
         }
-        Arrays.sort(keyed);
-        int[] order = new int[(int) n];
+        Arrays.sort(codes, Comparator.comparingLong((Integer k) -> work[k]).reversed());
+        int[] order = new int[codes.length];
         for (int k = 0; k < order.length; k++) {
-            int pos = Integer.MAX_VALUE - (int) ((Long.MAX_VALUE - keyed[k]) & Integer.MAX_VALUE);
-            int q = plan.qTiles - 1 - (int) (pos / bh);
-            order[k] = (int) (q * bh + pos % bh);
+            int pos = codes[k];
+            order[k] = (int) ((plan.qTiles - 1 - pos / bh) * bh + pos % bh);
         }
-        return new TileOrder(order, least == most);
+        boolean uniform = Arrays.stream(work).distinct().count() <= 1;
+        return new TileOrder(order, uniform);
     }
 }

@@ -88,21 +88,18 @@ public final class CudaBody {
             if (deps.get(e) == Dependence.CONSTANT || deps.get(e) == Dependence.HEAD) prologue.add(statement(e, this::plain));
         }
         if (fastMath) {
+            // a division by a per-(b, h) value inside the loops: its reciprocal once per (b, h) and
+            // divisor; an integer one only where the dividend is exact as a float (|x| < 2^24)
+            Map<Expr, String> byDivisor = new HashMap<>();
             for (Expr e : order) {
-                if (e instanceof Expr.Binary bin && bin.op() == dev.attnc.compiler.ir.BinaryOp.DIV
+                if (e instanceof Expr.Binary bin && (bin.op() == BinaryOp.DIV || INT_DIVISIONS.contains(bin.op()) && floatExact(bin.left()))
                         && deps.get(e).ordinal() > Dependence.HEAD.ordinal()
                         && deps.get(bin.right()).ordinal() <= Dependence.HEAD.ordinal()) {
-                    String name = "rcp_" + locals.get(e);
-                    reciprocals.put(e, name);
-                    prologue.add("const float " + name + " = 1.0f / " + plain(bin.right()) + ";");
-                }
-                if (e instanceof Expr.Binary bin && INT_DIVISIONS.contains(bin.op())
-                        && deps.get(e).ordinal() > Dependence.HEAD.ordinal()
-                        && deps.get(bin.right()).ordinal() <= Dependence.HEAD.ordinal() && floatExact(bin.left())) {
-                    // an integer division by a per-(b, h) value: a float multiply and one correction
-                    String name = "rcp_" + locals.get(e);
-                    reciprocals.put(e, name);
-                    prologue.add("const float " + name + " = 1.0f / (float)" + plain(bin.right()) + ";");
+                    reciprocals.put(e, byDivisor.computeIfAbsent(bin.right(), d -> {
+                        String name = "rcp_" + (Exprs.isLeaf(d) ? locals.get(e) : locals.get(d));
+                        prologue.add("const float " + name + " = 1.0f / " + (bin.op() == BinaryOp.DIV ? "" : "(float)") + plain(d) + ";");
+                        return name;
+                    }));
                 }
             }
         }

@@ -172,28 +172,13 @@ public final class CudaCodegen {
                     + tiles.describe() + ", D = " + headDim);
         }
         if (options.engine() == Engine.HOPPER) return hopper(a, storage, headDim, tiles, options);
-        CudaBody body = new CudaBody(a, options.fastMath());
-        List<ParamArg> params = ParamArg.of(a);
-        String entry = "attnc_" + Names.sanitize(a.name());
-        STGroup group = Templates.load(TEMPLATE);
-        ST st = group.getInstanceOf("kernel");
-        st.add("name", Names.sanitize(a.name()));
-        st.add("storage", storage.word);
-        st.add("headDim", headDim);
-        st.add("blockM", tiles.blockM());
-        st.add("blockN", tiles.blockN());
-        st.add("warps", tiles.warps());
-        st.add("mTiles", mTiles);
-        st.add("minBlocks", options.minBlocks());
-        st.add("qInRegs", options.qInRegs() ? "true" : "false");
-        st.add("isBf16", storage == Storage.BF16);
-        st.add("identityScore", body.identityScore ? "true" : "false");
-        st.add("fastMath", options.fastMath());
-        st.add("wgmma", options.wgmma());
-        st.add("wgmmaOps", options.wgmma() ? wgmmaOps(tiles.blockN(), headDim, storage) : null);
-        addVariant(st, group, body, params, entry);
-        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, params,
-                tiles.warps() * 32, sharedBytes(headDim, tiles));
+        return render(TEMPLATE, "kernel", a, storage, headDim, tiles, options, tiles.warps() * 32, sharedBytes(headDim, tiles), st -> {
+            st.add("warps", tiles.warps());
+            st.add("mTiles", mTiles);
+            st.add("minBlocks", options.minBlocks());
+            st.add("qInRegs", options.qInRegs() ? "true" : "false");
+            st.add("wgmma", options.wgmma());
+        });
     }
 
     /**
@@ -206,30 +191,34 @@ public final class CudaCodegen {
             throw new IllegalArgumentException("the Hopper kernel needs 1 to 3 consumer warpgroups of 64 rows (warps = BLOCK_M / 16) "
                     + "and D a multiple of 64: " + tiles.describe() + ", D = " + headDim);
         }
+        return render(HOPPER_TEMPLATE, "hopperKernel", a, storage, headDim, tiles, options, tiles.warps() * 32 + 128,
+                hopperSharedBytes(headDim, tiles, options.stages()), st -> {
+                    st.add("stages", options.stages());
+                    st.add("overlap", options.schedule().overlap());
+                    st.add("pingpong", options.schedule().pingpong());
+                });
+    }
+
+    /**
+     * Fills a kernel skeleton: what both skeletons take (sizes, storage, the wgmma shapes, the
+     * variant's code at each dependence level), then the skeleton's own attributes.
+     */
+    private static CudaKernelSource render(String template, String instance, Attention a, Storage storage, int headDim,
+            TilePlan tiles, Options options, int threads, int sharedBytes, java.util.function.Consumer<ST> skeleton) {
         CudaBody body = new CudaBody(a, options.fastMath());
         List<ParamArg> params = ParamArg.of(a);
         String entry = "attnc_" + Names.sanitize(a.name());
-        STGroup group = Templates.load(HOPPER_TEMPLATE);
-        ST st = group.getInstanceOf("hopperKernel");
+        STGroup group = Templates.load(template);
+        ST st = group.getInstanceOf(instance);
         st.add("name", Names.sanitize(a.name()));
         st.add("storage", storage.word);
         st.add("headDim", headDim);
         st.add("blockM", tiles.blockM());
         st.add("blockN", tiles.blockN());
-        st.add("stages", options.stages());
-        st.add("overlap", options.schedule().overlap());
-        st.add("pingpong", options.schedule().pingpong());
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", body.identityScore ? "true" : "false");
         st.add("fastMath", options.fastMath());
-        st.add("wgmmaOps", wgmmaOps(tiles.blockN(), headDim, storage));
-        addVariant(st, group, body, params, entry);
-        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, params,
-                tiles.warps() * 32 + 128, hopperSharedBytes(headDim, tiles, options.stages()));
-    }
-
-    /** The variant's code, at each dependence level, into either kernel skeleton. */
-    private static void addVariant(ST st, STGroup group, CudaBody body, List<ParamArg> params, String entry) {
+        st.add("wgmmaOps", options.wgmma() ? wgmmaOps(tiles.blockN(), headDim, storage) : null);
         st.add("helpers", CHelpers.text(Dialect.CUDA));
         st.add("entry", entry);
         st.add("params", params.stream().map(CudaCodegen::declaration).toList());
@@ -239,6 +228,8 @@ public final class CudaCodegen {
         st.add("rowStores", body.rowStores);
         st.add("full", elements(group, body, body.full, false));
         st.add("partial", elements(group, body, body.partial, true));
+        skeleton.accept(st);
+        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, params, threads, sharedBytes);
     }
 
     private static String elements(STGroup group, CudaBody body, CudaBody.Tile tile, boolean partial) {
