@@ -62,8 +62,10 @@ public final class AttentionKernel implements AutoCloseable {
     public Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale) {
         Sizes sizes = Inputs.sizes(q, k, v);
         Inputs.Bound bound = Inputs.bind(attention, sizes, args);
-        TilePlan tiles = backend.tilePlan(attention, q.dtype(), sizes.D());
-        BlockPlan plan = Plans.plan(attention, sizes, bound, tiles);
+        TilePlan first = backend.tilePlan(attention, q.dtype(), sizes.D());
+        BlockPlan firstPlan = Plans.plan(attention, sizes, bound, first);
+        TilePlan tiles = backend.tilePlanForMask(attention, q.dtype(), sizes.D(), first, firstPlan.keptFraction());
+        BlockPlan plan = tiles.equals(first) ? firstPlan : Plans.plan(attention, sizes, bound, tiles);
         CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D() + "/" + tiles.describe(),
                 key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
         double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;

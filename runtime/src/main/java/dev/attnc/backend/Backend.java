@@ -27,6 +27,15 @@ public interface Backend extends AutoCloseable {
         return tilePlan(headDim);
     }
 
+    /**
+     * The tile plan once the block plan under {@code tiles} (the plan above) is known: a backend
+     * may pick another shape for a mask that keeps few tiles. {@code keptTiles}: the fraction of
+     * tiles that are not EMPTY. The caller plans again if the answer differs.
+     */
+    default TilePlan tilePlanForMask(Attention attention, DType dtype, int headDim, TilePlan tiles, double keptTiles) {
+        return tiles;
+    }
+
     /** Tile plans worth timing for a head dimension (the autotuner's candidates), the default first. */
     default List<TilePlan> tileCandidates(int headDim) {
         return List.of(tilePlan(headDim));

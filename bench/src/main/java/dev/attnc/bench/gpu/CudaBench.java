@@ -52,6 +52,8 @@ public final class CudaBench {
     static final List<String> VARIANTS = List.of("full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm",
             "neighborhood_2d");
     /** BMxBN/WARPS, "w" for wgmma (Hopper), ":mbN" for N blocks per SM in __launch_bounds__. */
+    /** The tile spec that takes what AttentionKernel would: the backend's plan, then its choice for the mask. */
+    static final String AUTO = "auto";
     static final List<String> TILES = List.of("128x64/4", "128x64/8w", "128x128/8w", "192x128/12w");
 
     private CudaBench() {}
@@ -96,12 +98,14 @@ public final class CudaBench {
             for (String name : variants) {
                 Attention a = Compilation.of(SourceFile.read(samples.resolve(name + ".attn"))).orThrow().optimized(null);
                 attentions.put(name, a);
-                for (String t : tiles) all.add(new KernelRequest(a, DType.BF16, d, tilePlan(t)));
+                for (String t : tiles) if (!t.equals(AUTO)) all.add(new KernelRequest(a, DType.BF16, d, tilePlan(t)));
             }
             long t0 = System.nanoTime();
             Map<KernelRequest, CudaCodegen.Options> opts = new HashMap<>();
             for (String name : variants) {
-                for (String t : tiles) opts.put(new KernelRequest(attentions.get(name), DType.BF16, d, tilePlan(t)), options(t, d));
+                for (String t : tiles) {
+                    if (!t.equals(AUTO)) opts.put(new KernelRequest(attentions.get(name), DType.BF16, d, tilePlan(t)), options(t, d));
+                }
             }
             backend.precompile(all, opts::get, Runtime.getRuntime().availableProcessors());
             System.out.printf(Locale.ROOT, "[bench] %d kernels compiled in %.1f s%n", all.size(), (System.nanoTime() - t0) / 1e9);
@@ -129,13 +133,21 @@ public final class CudaBench {
                 float[] refO = floats(dir.resolve("ref_" + name + ".o.f32"));
                 float[] refL = floats(dir.resolve("ref_" + name + ".lse.f32"));
                 for (String t : tiles) {
-                    TilePlan tp = tilePlan(t);
                     String line;
                     try {
+                        boolean auto = t.equals(AUTO);
+                        TilePlan tp = auto ? backend.tilePlan(a, DType.BF16, d) : tilePlan(t);
                         long p0 = System.nanoTime();
                         BlockPlan plan = BlockPlanner.plan(a, sizes, bindings, tp.blockM(), tp.blockN());
+                        if (auto) { // as AttentionKernel.prepare chooses: the backend may pick other tiles for the mask
+                            TilePlan forMask = backend.tilePlanForMask(a, DType.BF16, d, tp, plan.keptFraction());
+                            if (!forMask.equals(tp)) plan = BlockPlanner.plan(a, sizes, bindings, forMask.blockM(), forMask.blockN());
+                            tp = forMask;
+                        }
                         double planMs = (System.nanoTime() - p0) / 1e6;
-                        CudaKernel kernel = backend.compile(new KernelRequest(a, DType.BF16, d, tp), options(t, d));
+                        KernelRequest request = new KernelRequest(a, DType.BF16, d, tp);
+                        String label = auto ? AUTO + " " + tp.describe() : t;
+                        CudaKernel kernel = auto ? (CudaKernel) backend.compile(request) : backend.compile(request, options(t, d));
                         try (CudaKernel.Call call = kernel.prepare(new RunInputs(sizes, q, k, v, bindings.scalars(), tensors,
                                 1.0 / Math.sqrt(d), plan))) {
                             call.launch();
@@ -151,9 +163,9 @@ public final class CudaBench {
                             line = String.format(Locale.ROOT, "{\"variant\":\"%s\",\"tiles\":\"%s\",\"ms\":%.4f,\"min_ms\":%.4f,"
                                     + "\"tflops\":%.2f,\"ok\":%b,\"err_o\":%.3e,\"err_lse\":%.3e,\"nonfinite\":%d,\"regs\":%d,"
                                     + "\"local\":%d,\"plan\":\"%s E/F/P %d/%d/%d in %.1f ms\"}",
-                                    name, t, median, ms[0], tflops, ok, err[0], err[1], (long) err[2], kernel.registers(),
+                                    name, label, median, ms[0], tflops, ok, err[0], err[1], (long) err[2], kernel.registers(),
                                     kernel.localBytes(), plan.method, c[0], c[1], c[2], planMs);
-                            System.out.printf(Locale.ROOT, "[bench] %-15s %-10s %8.3f ms %6.1f TFLOP/s %s %s%n", name, t, median,
+                            System.out.printf(Locale.ROOT, "[bench] %-15s %-10s %8.3f ms %6.1f TFLOP/s %s %s%n", name, label, median,
                                     tflops, ok ? "ok" : "CHECK FAILED", kernel.describe());
                         }
                     } catch (RuntimeException e) {
@@ -172,8 +184,8 @@ public final class CudaBench {
     /**
      * BMxBN/W (mma.sync), BMxBN/Ww (the FA2 loop on wgmma) or BMxBN/WhS (the warp-specialized
      * Hopper kernel with S stages, 2 when left out; W counts consumer warps), then :mbN for
-     * {@code __launch_bounds__} min-blocks and :noov, :nopp, :nopers to turn off the Hopper kernel's
-     * intra-warpgroup overlap, ping-pong or persistent grid.
+     * {@code __launch_bounds__} min-blocks and :noov, :nopp, :nopers, :nol2 to turn off the Hopper kernel's
+     * intra-warpgroup overlap, ping-pong, persistent grid or L2 sections of the tile order.
      */
     static CudaCodegen.Options options(String t, int d) {
         TilePlan tp = tilePlan(t);
@@ -185,8 +197,9 @@ public final class CudaBench {
         } else {
             o = shape.endsWith("w") ? CudaCodegen.Options.wgmma(d, tp) : CudaCodegen.Options.defaults(d, tp);
         }
-        // the Hopper schedule's overlaps, off one by one to measure each: :noov, :nopp, :nopers
-        o = o.withSchedule(new CudaCodegen.Schedule(!t.contains(":noov"), !t.contains(":nopp"), !t.contains(":nopers")));
+        // the Hopper schedule's overlaps, off one by one to measure each: :noov, :nopp, :nopers, :nol2
+        o = o.withSchedule(new CudaCodegen.Schedule(!t.contains(":noov"), !t.contains(":nopp"), !t.contains(":nopers"),
+                !t.contains(":nol2")));
         return t.contains(":mb") ? o.withMinBlocks(Integer.parseInt(t.substring(t.indexOf(":mb") + 3).split(":")[0])) : o;
     }
 

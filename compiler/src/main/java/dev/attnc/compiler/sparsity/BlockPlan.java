@@ -90,6 +90,13 @@ public final class BlockPlan {
     }
 
     /** Tiles of each kind over all slots: [empty, full, partial]. */
+    /** The fraction of (query tile, key tile) pairs that are not EMPTY; 1 for a plan without tiles. */
+    public double keptFraction() {
+        long[] c = counts();
+        long total = c[0] + c[1] + c[2];
+        return total == 0 ? 1.0 : (double) (c[1] + c[2]) / total;
+    }
+
     public long[] counts() {
         long full = 0;
         long partial = 0;

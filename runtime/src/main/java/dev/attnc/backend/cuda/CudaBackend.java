@@ -122,9 +122,31 @@ public final class CudaBackend implements Backend {
     /** The autotuner's winners remembered for this GPU's kind, else {@link #tilePlan(int)}. */
     @Override
     public TilePlan tilePlan(Attention attention, DType dtype, int headDim) {
-        TilePlan tuned = System.getProperty("attnc.cuda.tiles." + headDim) != null ? null
-                : tuning.get(TuningTable.key(device.name() + " " + engineWord(), headDim, dtype, VariantClass.of(attention)));
-        return tuned != null && CudaCodegen.unsupported(headDim, tuned) == null ? tuned : tilePlan(headDim);
+        TilePlan tuned = remembered(attention, dtype, headDim);
+        return tuned != null ? tuned : tilePlan(headDim);
+    }
+
+    /** The autotuner's usable winner for this attention's class, null if none or tiles are forced. */
+    private TilePlan remembered(Attention attention, DType dtype, int headDim) {
+        if (System.getProperty("attnc.cuda.tiles." + headDim) != null) return null;
+        TilePlan tuned = tuning.get(TuningTable.key(device.name() + " " + engineWord(), headDim, dtype, VariantClass.of(attention)));
+        return tuned != null && CudaCodegen.unsupported(headDim, tuned) == null ? tuned : null;
+    }
+
+    /**
+     * Hopper, D ≤ 64: the default 192 x 128 (three consumer warpgroups) takes 64-key tiles when the
+     * mask keeps at most 40 % of the tiles, and 128 query rows when it keeps at most 25 %. Measured
+     * at B=8 H=16 S=2048 D=64 (TFLOP/s; 192x128, 192x64 with three stages, 128x128): document 151,
+     * 165, 156; sliding window 122, 129, 137; causal 331, 304, 311; prefix-LM 343, 312, 322. A
+     * remembered autotuner winner, or an explicit -Dattnc.cuda.tiles.D, stays as it is.
+     */
+    @Override
+    public TilePlan tilePlanForMask(Attention attention, DType dtype, int headDim, TilePlan tiles, double keptTiles) {
+        boolean isDefault = tiles.equals(tilePlan(headDim)) && System.getProperty("attnc.cuda.tiles." + headDim) == null
+                && remembered(attention, dtype, headDim) == null;
+        if (!isDefault || tiles.blockM() != 192) return tiles;
+        if (keptTiles <= 0.25) return new TilePlan(128, tiles.blockN(), 8);
+        return keptTiles <= 0.4 ? new TilePlan(192, 64, 12) : tiles;
     }
 
     /**
@@ -224,7 +246,7 @@ public final class CudaBackend implements Backend {
                     // The overlap keeps S of one tile and P of the previous one live at once; a variant
                     // with many per-key values then spills. Without it the kernel needs ~32 fewer registers.
                     CudaKernel.Variant seq = load(CudaCodegen.generate(request.attention(), storage, request.headDim(),
-                            request.tiles(), options.withSchedule(new CudaCodegen.Schedule(false, true, true))));
+                            request.tiles(), options.withSchedule(options.schedule().sequential())));
                     return seq.function().localBytes() < v.function().localBytes() ? seq : v;
                 }
                 if (v.function().localBytes() == 0 || options.minBlocks() == 1 || forced != null) return v;

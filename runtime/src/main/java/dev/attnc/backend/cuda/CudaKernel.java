@@ -204,14 +204,24 @@ public final class CudaKernel implements CompiledKernel {
                     a.add(keep(ctx.upload(ints(plan.runEnd))));
                     a.add(keep(ctx.upload(bytes(plan.runPartial))));
                     if (hopper) {
-                        TileOrder order = TileOrder.of(plan, s.B(), s.H());
+                        // sections of heads whose K and V fit in 5/8 of L2 (FlashAttention-3 takes 32 of 50 MiB)
+                        long l2 = backend.cudaDevice().l2Bytes() > 0 ? backend.cudaDevice().l2Bytes() : 50L << 20;
+                        long budget = v.source().options().schedule().l2Sections() ? l2 * 5 / 8 : Long.MAX_VALUE;
+                        TileOrder order = TileOrder.of(plan, s.B(), s.H(), s.H_KV(), (long) s.KV_LEN() * s.D() * 2 * 2, budget);
                         a.add(keep(ctx.upload(ints(order.codes()))));
                         a.add(order.codes().length);
-                        // uniform work: one block per SM, each walking the order with a stride of the grid;
-                        // else one block per item, dispatched by the hardware in the order (see TileOrder)
+                        // persistent: one block per SM, each taking the next item from a counter that the
+                        // kernel leaves at 0 (zeroed once here); else one block per item (a null counter)
                         int items = Math.max(1, order.codes().length);
-                        persistentBlocks = v.source().options().schedule().persistent() && order.uniform()
-                                ? Math.min(items, backend.cudaDevice().smCount()) : items;
+                        if (v.source().options().schedule().persistent()) {
+                            DeviceBuffer counter = keep(ctx.alloc(4));
+                            ctx.memset32(counter, 0);
+                            a.add(counter);
+                            persistentBlocks = Math.min(items, backend.cudaDevice().smCount());
+                        } else {
+                            a.add(0L);
+                            persistentBlocks = items;
+                        }
                     }
                     int hStride = plan.perHead ? 1 : 0;
                     int bStride = plan.perBatch ? (plan.perHead ? plan.heads : 1) : 0;
@@ -239,26 +249,25 @@ public final class CudaKernel implements CompiledKernel {
             return KernelInputs.deviceScalar(p, in.scalars());
         }
 
-        /** Fills O and LSE with NaN, then runs the kernel once; its GPU time in milliseconds. */
+        /** Fills O and LSE with NaN, then runs the kernel once; its GPU time in milliseconds (as {@link #time}). */
         public float launch() {
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 ctx.memset32(o, oPoison);
                 ctx.memset32(lse, 0x7fc00000);
-                return ctx.timeMs(() -> ctx.launch(v.function(), grid, block, v.source().sharedBytes(), args));
+                return ctx.timeEach(1, () -> ctx.launch(v.function(), grid, block, v.source().sharedBytes(), args))[0];
             }
         }
 
-        /** Runs the kernel {@code n} times back to back (no poisoning); the GPU time of each, in ms. */
+        /**
+         * Runs the kernel {@code n} times; the GPU time of each in ms, with L2 emptied before each
+         * run and the host's launch latency kept out (CudaContext.timeEach: FlexAttention's method).
+         */
         public float[] time(int n) {
-            float[] ms = new float[n];
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
-                for (int i = 0; i < n; i++) {
-                    ms[i] = ctx.timeMs(() -> ctx.launch(v.function(), grid, block, v.source().sharedBytes(), args));
-                }
+                return ctx.timeEach(n, () -> ctx.launch(v.function(), grid, block, v.source().sharedBytes(), args));
             }
-            return ms;
         }
 
         /** O and LSE of the last launch, O in the request's dtype. */

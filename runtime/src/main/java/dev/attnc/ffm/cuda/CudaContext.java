@@ -31,6 +31,9 @@ public final class CudaContext implements AutoCloseable {
     private final MemorySegment stream;
     private final Set<Owned> owned = new LinkedHashSet<>();
     private boolean closed;
+    /** Written before each run that {@link #timeEach} times; more than any GPU's L2 cache. */
+    private static final long L2_FLUSH_BYTES = 256L << 20;
+    private DeviceBuffer flush;
 
     private CudaContext(CudaDriver driver, CudaDevice device, int handle, MemorySegment context,
             MemorySegment stream) {
@@ -137,17 +140,17 @@ public final class CudaContext implements AutoCloseable {
         }
     }
 
-    /** Sets every byte of {@code buffer} to {@code value}. */
+    /** Queues setting every byte of {@code buffer} to {@code value} on this context's stream. */
     public void memset(DeviceBuffer buffer, byte value) {
-        bind().cuMemsetD8(buffer.address(), value, buffer.bytes());
+        bind().cuMemsetD8Async(buffer.address(), value, buffer.bytes(), stream);
     }
 
-    /** Sets every 4-byte word, e.g. to {@code Float.floatToRawIntBits(Float.NaN)} to poison an output. */
+    /** Queues setting every 4-byte word, e.g. to {@code Float.floatToRawIntBits(Float.NaN)} to poison an output. */
     public void memset32(DeviceBuffer buffer, int value) {
         if (buffer.bytes() % 4 != 0) {
             throw new IllegalArgumentException("memset32 of a buffer of " + buffer.bytes() + " bytes");
         }
-        bind().cuMemsetD32(buffer.address(), value, buffer.bytes() / 4);
+        bind().cuMemsetD32Async(buffer.address(), value, buffer.bytes() / 4, stream);
     }
 
     /**
@@ -192,6 +195,34 @@ public final class CudaContext implements AutoCloseable {
             }
         } finally {
             d.cuEventDestroy(start);
+        }
+    }
+
+    /**
+     * GPU time of each of {@code n} runs of {@code launch}, in milliseconds, taken the way
+     * triton.testing.do_bench times FlexAttention: before each run the stream clears a 256 MiB
+     * buffer, which empties the L2 cache and keeps the GPU busy while the host queues the launch,
+     * so neither a warm cache nor the host's launch latency enters the figure. All runs are queued
+     * first and read once at the end.
+     */
+    public float[] timeEach(int n, Runnable launch) {
+        if (flush == null) flush = alloc(L2_FLUSH_BYTES);
+        CudaDriver d = bind();
+        List<MemorySegment> events = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2 * n; i++) events.add(d.cuEventCreate(0));
+            for (int i = 0; i < n; i++) {
+                d.cuMemsetD8Async(flush.address(), (byte) i, flush.bytes(), stream);
+                d.cuEventRecord(events.get(2 * i), stream);
+                launch.run();
+                bind().cuEventRecord(events.get(2 * i + 1), stream);
+            }
+            float[] ms = new float[n];
+            if (n > 0) d.cuEventSynchronize(events.getLast());
+            for (int i = 0; i < n; i++) ms[i] = d.cuEventElapsedTime(events.get(2 * i), events.get(2 * i + 1));
+            return ms;
+        } finally {
+            for (MemorySegment e : events) d.cuEventDestroy(e);
         }
     }
 

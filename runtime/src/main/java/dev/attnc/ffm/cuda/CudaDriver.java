@@ -33,7 +33,7 @@ public final class CudaDriver {
             cuDevicePrimaryCtxRelease, cuCtxSetCurrent, cuCtxSynchronize, cuModuleLoadData,
             cuModuleLoadDataEx, cuModuleGetFunction, cuModuleUnload, cuFuncSetAttribute,
             cuFuncGetAttribute, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoD, cuMemcpyDtoH,
-            cuMemsetD8, cuMemsetD32, cuStreamCreate, cuStreamDestroy, cuStreamSynchronize,
+            cuMemsetD8Async, cuMemsetD32Async, cuStreamCreate, cuStreamDestroy, cuStreamSynchronize,
             cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime, cuEventDestroy,
             cuGetErrorName, cuGetErrorString, cuTensorMapEncodeTiled;
 
@@ -62,8 +62,8 @@ public final class CudaDriver {
         cuMemFree = Native.bind(lib, "cuMemFree_v2", JAVA_INT, JAVA_LONG);
         cuMemcpyHtoD = Native.bind(lib, "cuMemcpyHtoD_v2", JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG);
         cuMemcpyDtoH = Native.bind(lib, "cuMemcpyDtoH_v2", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG);
-        cuMemsetD8 = Native.bind(lib, "cuMemsetD8_v2", JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG);
-        cuMemsetD32 = Native.bind(lib, "cuMemsetD32_v2", JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG);
+        cuMemsetD8Async = Native.bind(lib, "cuMemsetD8Async", JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG, ADDRESS);
+        cuMemsetD32Async = Native.bind(lib, "cuMemsetD32Async", JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS);
         cuStreamCreate = Native.bind(lib, "cuStreamCreate", JAVA_INT, ADDRESS, JAVA_INT);
         cuStreamDestroy = Native.bind(lib, "cuStreamDestroy_v2", JAVA_INT, ADDRESS);
         cuStreamSynchronize = Native.bind(lib, "cuStreamSynchronize", JAVA_INT, ADDRESS);
@@ -316,12 +316,12 @@ public final class CudaDriver {
         check("cuMemcpyDtoH_v2", Native.invoke(() -> (int) cuMemcpyDtoH.invokeExact(dst, src, bytes)));
     }
 
-    public void cuMemsetD8(long dst, byte value, long count) {
-        check("cuMemsetD8_v2", Native.invoke(() -> (int) cuMemsetD8.invokeExact(dst, value, count)));
+    public void cuMemsetD8Async(long dst, byte value, long count, MemorySegment stream) {
+        check("cuMemsetD8Async", Native.invoke(() -> (int) cuMemsetD8Async.invokeExact(dst, value, count, stream)));
     }
 
-    public void cuMemsetD32(long dst, int value, long count) {
-        check("cuMemsetD32_v2", Native.invoke(() -> (int) cuMemsetD32.invokeExact(dst, value, count)));
+    public void cuMemsetD32Async(long dst, int value, long count, MemorySegment stream) {
+        check("cuMemsetD32Async", Native.invoke(() -> (int) cuMemsetD32Async.invokeExact(dst, value, count, stream)));
     }
 
     public MemorySegment cuStreamCreate(int flags) {

@@ -70,11 +70,18 @@ public final class CudaCodegen {
      * @param overlap issue S(j) and O += P(j-1) V(j-1) together and run the softmax of tile j under
      *     the second (FA3's intra-warpgroup overlap); off: S, softmax, then P V, one after another
      * @param pingpong named barriers hand the tensor cores from one consumer warpgroup to the next
-     * @param persistent one block per SM walking the longest-first tile order where every tile has
-     *     the same work (the runtime decides per call); off: always one block per tile
+     * @param persistent one block per SM, each taking the next item of the tile order from a global
+     *     counter (dynamic scheduling); off: one block per item
+     * @param l2Sections the runtime orders tiles in sections of heads whose K and V fit in L2
+     *     (TileOrder); off: longest first over all heads at once
      */
-    public record Schedule(boolean overlap, boolean pingpong, boolean persistent) {
-        public static final Schedule ALL = new Schedule(true, true, true);
+    public record Schedule(boolean overlap, boolean pingpong, boolean persistent, boolean l2Sections) {
+        public static final Schedule ALL = new Schedule(true, true, true, true);
+
+        /** This schedule with the sequential S, softmax, P V loop: ~32 fewer registers. */
+        public Schedule sequential() {
+            return new Schedule(false, pingpong, persistent, l2Sections);
+        }
     }
 
     /**
@@ -136,7 +143,9 @@ public final class CudaCodegen {
      * fits; elsewhere mma.sync.
      */
     public static Options defaultOptions(int headDim, TilePlan tiles, int major) {
-        if (major == 9 && hopperFits(headDim, tiles)) return Options.hopper(2);
+        // 64-key tiles at D = 64 are short work per stage: a third stage keeps TMA ahead (B=8 S=2048:
+        // document 192x64 165 TFLOP/s with three stages, docs/benchmarks.md)
+        if (major == 9 && hopperFits(headDim, tiles)) return Options.hopper(tiles.blockN() <= 64 && headDim <= 64 ? 3 : 2);
         if (major == 9 && wgmmaFits(headDim, tiles)) return Options.wgmma(headDim, tiles);
         return Options.defaults(headDim, tiles);
     }
@@ -150,9 +159,10 @@ public final class CudaCodegen {
                 && headDim % 64 == 0 && tiles.blockN() <= 256 && unsupported(headDim, tiles) == null;
     }
 
-    /** Dynamic shared memory of a Hopper kernel: Q, the K and V rings, the mbarriers, 1024 bytes of alignment. */
+    /** Dynamic shared memory of a Hopper kernel: Q, the K and V rings, the mbarriers and work-item slots, 1024 bytes of alignment. */
     public static int hopperSharedBytes(int headDim, TilePlan tiles, int stages) {
-        return (tiles.blockM() + 2 * stages * tiles.blockN()) * headDim * 2 + 1024 + 8 * (2 + 4 * stages);
+        // Q, the K and V rings, 1024 bytes of alignment slack, the mbarriers, two work-item slots
+        return (tiles.blockM() + 2 * stages * tiles.blockN()) * headDim * 2 + 1024 + 8 * (2 + 4 * stages + 4) + 32;
     }
 
     public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles) {

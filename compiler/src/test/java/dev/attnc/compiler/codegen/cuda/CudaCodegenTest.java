@@ -134,9 +134,11 @@ class CudaCodegenTest {
         assertTrue(text.contains("wgmma_wait<1>()"), "softmax of one tile under P V of the previous");
         assertTrue(text.contains("PINGPONG = NC > 1"));
         assertEquals(384, k.threads());
-        assertEquals((128 + 4 * 128) * 128 * 2 + 1024 + 8 * 10, k.sharedBytes());
+        // Q, two K and two V stages, alignment slack, 14 mbarriers, two work-item slots of 16 bytes
+        assertEquals((128 + 4 * 128) * 128 * 2 + 1024 + 8 * 14 + 32, k.sharedBytes());
+        assertTrue(text.contains("atomicAdd(item_counter, 1)"), "dynamic work items on a persistent grid");
         String sequential = CudaCodegen.generate(a, Storage.BF16, 128, t,
-                CudaCodegen.Options.hopper(2).withSchedule(new CudaCodegen.Schedule(false, false, true))).text();
+                CudaCodegen.Options.hopper(2).withSchedule(new CudaCodegen.Schedule(false, false, true, true))).text();
         assertFalse(sequential.contains("wgmma_wait<1>()"), "no overlap");
         assertTrue(sequential.contains("PINGPONG = false"));
         assertFalse(CudaCodegen.hopperFits(32, t), "D = 32 is not a 128-byte row");
