@@ -44,6 +44,20 @@ public final class TilePlans {
         return new TilePlan(64, 64, 4);
     }
 
+    /**
+     * The CUDA default for a mask that keeps {@code keptTiles} of the tiles (its block plan under
+     * {@code tiles}). Hopper, D ≤ 64: 192 x 128 (three consumer warpgroups) takes 64-key tiles when
+     * the mask keeps at most 40 % of the tiles, and 128 query rows when it keeps at most 25 %.
+     * Measured at B=8 H=16 S=2048 D=64 on the H100 (TFLOP/s; 192x128, 192x64 with three stages,
+     * 128x128): document 151, 165, 156; sliding window 122, 129, 137; causal 331, 304, 311;
+     * prefix-LM 343, 312, 322 (docs/benchmarks.md).
+     */
+    public static TilePlan cudaForMask(TilePlan tiles, int headDim, double keptTiles) {
+        if (headDim > 64 || tiles.blockM() != 192 || tiles.blockN() != 128) return tiles;
+        if (keptTiles <= 0.25) return new TilePlan(128, 128, 8);
+        return keptTiles <= 0.4 ? new TilePlan(192, 64, 12) : tiles;
+    }
+
     /** BMxBN or BMxBN/W, as written on the command line. */
     public static TilePlan parse(String text) {
         String[] p = text.split("[x/]");

@@ -133,20 +133,12 @@ public final class CudaBackend implements Backend {
         return tuned != null && CudaCodegen.unsupported(headDim, tuned) == null ? tuned : null;
     }
 
-    /**
-     * Hopper, D ≤ 64: the default 192 x 128 (three consumer warpgroups) takes 64-key tiles when the
-     * mask keeps at most 40 % of the tiles, and 128 query rows when it keeps at most 25 %. Measured
-     * at B=8 H=16 S=2048 D=64 (TFLOP/s; 192x128, 192x64 with three stages, 128x128): document 151,
-     * 165, 156; sliding window 122, 129, 137; causal 331, 304, 311; prefix-LM 343, 312, 322. A
-     * remembered autotuner winner, or an explicit -Dattnc.cuda.tiles.D, stays as it is.
-     */
+    /** The default plan adjusted for a sparse mask (TilePlans.cudaForMask); tuned or forced plans stay. */
     @Override
     public TilePlan tilePlanForMask(Attention attention, DType dtype, int headDim, TilePlan tiles, double keptTiles) {
         boolean isDefault = tiles.equals(tilePlan(headDim)) && System.getProperty("attnc.cuda.tiles." + headDim) == null
                 && remembered(attention, dtype, headDim) == null;
-        if (!isDefault || tiles.blockM() != 192) return tiles;
-        if (keptTiles <= 0.25) return new TilePlan(128, tiles.blockN(), 8);
-        return keptTiles <= 0.4 ? new TilePlan(192, 64, 12) : tiles;
+        return isDefault ? TilePlans.cudaForMask(tiles, headDim, keptTiles) : tiles;
     }
 
     /**
