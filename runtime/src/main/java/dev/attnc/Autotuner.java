@@ -24,6 +24,9 @@ import java.util.Map;
  * attention of that class and head dimension find it.
  */
 public final class Autotuner {
+    /** Kernel time each candidate runs before it is timed. */
+    static final long WARMUP_NANOS = 200_000_000L;
+
     private Autotuner() {}
 
     /** One candidate: its median kernel time, its largest difference from the first candidate's O, or why it failed. */
@@ -46,8 +49,10 @@ public final class Autotuner {
                 CompiledKernel kernel = backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles));
                 BlockPlan plan = Plans.plan(attention, sizes, bound, tiles);
                 try (CompiledKernel.Session s = kernel.session(new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), scale, plan))) {
-                    s.launch();
-                    s.launch();
+                    // warm up for WARMUP_NANOS of kernel time, not a fixed count: an idle GPU runs its
+                    // first milliseconds at low clocks, which once made the first candidate 50 % slow
+                    long warm = s.launch(); // includes loading the module
+                    for (int i = 0; i < 10_000 && warm < WARMUP_NANOS; i++) warm += s.launch();
                     long[] ns = new long[runs];
                     for (int i = 0; i < runs; i++) ns[i] = s.launch();
                     Arrays.sort(ns);

@@ -143,14 +143,15 @@ public final class CudaBackend implements Backend {
 
     /**
      * What the autotuner times. Hopper: 128 rows (two consumer warpgroups) by 128 or 64 keys, and
-     * 192 rows (three) for D ≤ 64, where 160 registers a thread still hold a tile; elsewhere the
+     * 192 rows (three) by 128 or 64 keys for D ≤ 64, where 160 registers a thread still hold a tile; elsewhere the
      * mma.sync shapes of docs/cuda-notes.md.
      */
     @Override
     public List<TilePlan> tileCandidates(int headDim) {
         List<TilePlan> c = new java.util.ArrayList<>(List.of(tilePlan(headDim)));
         List<TilePlan> more = hopper() && headDim % 64 == 0
-                ? List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(128, 64, 8), new TilePlan(64, 128, 4))
+                ? List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(192, 64, 12), new TilePlan(128, 64, 8),
+                        new TilePlan(64, 128, 4))
                 : List.of(new TilePlan(128, 64, 4), new TilePlan(128, 64, 8), new TilePlan(64, 64, 4), new TilePlan(128, 128, 8));
         for (TilePlan t : more) {
             boolean fits = !hopper() || headDim % 64 != 0 || CudaCodegen.hopperFits(headDim, t)
