@@ -62,10 +62,9 @@ public final class AttentionKernel implements AutoCloseable {
     public Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale) {
         Sizes sizes = Inputs.sizes(q, k, v);
         Inputs.Bound bound = Inputs.bind(attention, sizes, args);
-        TilePlan first = backend.tilePlan(attention, q.dtype(), sizes.D());
-        BlockPlan firstPlan = Plans.plan(attention, sizes, bound, first);
-        TilePlan tiles = backend.tilePlanForMask(attention, q.dtype(), sizes.D(), first, firstPlan.keptFraction());
-        BlockPlan plan = tiles.equals(first) ? firstPlan : Plans.plan(attention, sizes, bound, tiles);
+        Backend.Planned planned = backend.plan(attention, q.dtype(), sizes.D(), t -> Plans.plan(attention, sizes, bound, t));
+        TilePlan tiles = planned.tiles();
+        BlockPlan plan = planned.plan();
         CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D() + "/" + tiles.describe(),
                 key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
         double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;

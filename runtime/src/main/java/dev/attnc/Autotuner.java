@@ -18,7 +18,7 @@ import java.util.Map;
 
 /**
  * Times every tile plan a backend proposes ({@link Backend#tileCandidates}) on one call's inputs,
- * each kernel with its own block plan, launches back to back after two warm-ups; checks every
+ * each kernel with its own block plan, timed after {@link #WARMUP_NANOS} of warm-up; checks every
  * candidate's O against the first one's; remembers the fastest correct plan for the attention's
  * {@link VariantClass} on this device ({@link Backend#rememberTiles}), where later calls of any
  * attention of that class and head dimension find it.

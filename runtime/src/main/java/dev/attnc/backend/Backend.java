@@ -3,7 +3,9 @@ package dev.attnc.backend;
 import dev.attnc.DType;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlan;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A place kernels run: the CPU (generated Java), an OpenCL device, a CUDA GPU. Backends differ in
@@ -30,10 +32,24 @@ public interface Backend extends AutoCloseable {
     /**
      * The tile plan once the block plan under {@code tiles} (the plan above) is known: a backend
      * may pick another shape for a mask that keeps few tiles. {@code keptTiles}: the fraction of
-     * tiles that are not EMPTY. The caller plans again if the answer differs.
+     * tiles that are not EMPTY. {@link #plan} plans again if the answer differs.
      */
     default TilePlan tilePlanForMask(Attention attention, DType dtype, int headDim, TilePlan tiles, double keptTiles) {
         return tiles;
+    }
+
+    /** The tiles a call runs with and its block plan under them. */
+    record Planned(TilePlan tiles, BlockPlan plan) {}
+
+    /**
+     * What a call of this attention runs with: {@link #tilePlan(Attention, DType, int)}, then
+     * {@link #tilePlanForMask} on the block plan that {@code planner} makes under it.
+     */
+    default Planned plan(Attention attention, DType dtype, int headDim, Function<TilePlan, BlockPlan> planner) {
+        TilePlan first = tilePlan(attention, dtype, headDim);
+        BlockPlan firstPlan = planner.apply(first);
+        TilePlan tiles = tilePlanForMask(attention, dtype, headDim, first, firstPlan.keptFraction());
+        return new Planned(tiles, tiles.equals(first) ? firstPlan : planner.apply(tiles));
     }
 
     /** Tile plans worth timing for a head dimension (the autotuner's candidates), the default first. */

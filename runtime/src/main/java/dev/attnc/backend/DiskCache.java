@@ -61,29 +61,40 @@ public final class DiskCache {
     }
 
     public void put(String key, byte[] payload) {
-        Path tmp = null;
+        byte[] all = new byte[magic.length + DIGEST_BYTES + payload.length];
+        System.arraycopy(magic, 0, all, 0, magic.length);
+        System.arraycopy(sha256(payload), 0, all, magic.length, DIGEST_BYTES);
+        System.arraycopy(payload, 0, all, magic.length + DIGEST_BYTES, payload.length);
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, key, ".tmp");
-            byte[] all = new byte[magic.length + DIGEST_BYTES + payload.length];
-            System.arraycopy(magic, 0, all, 0, magic.length);
-            System.arraycopy(sha256(payload), 0, all, magic.length, DIGEST_BYTES);
-            System.arraycopy(payload, 0, all, magic.length + DIGEST_BYTES, payload.length);
-            Files.write(tmp, all);
-            try {
-                Files.move(tmp, entry(key), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, entry(key), StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
+            writeAtomically(entry(key), all);
         } catch (IOException e) {
             // a read-only or full disk: run without the cache
+        }
+    }
+
+    /**
+     * Writes {@code bytes} to a temporary file beside {@code file} and moves it into place, atomically
+     * where the file system can: a reader sees the old file or the whole new one. The temporary file
+     * is deleted when anything fails.
+     */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+            tmp = null;
         } finally {
             if (tmp != null) {
                 try {
                     Files.deleteIfExists(tmp);
                 } catch (IOException ignored) {
-                    // nothing more to do
+                    // the temporary file stays; it is never read
                 }
             }
         }

@@ -6,11 +6,10 @@ import dev.attnc.compiler.plan.TilePlans;
 import dev.attnc.compiler.plan.VariantClass;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -54,19 +53,12 @@ public final class TuningTable {
     public synchronized void put(String key, TilePlan winner) {
         entries.put(key, winner.blockM() + "x" + winner.blockN() + "/" + winner.warps());
         if (file == null) return;
+        Properties p = new Properties();
+        p.putAll(entries);
+        StringWriter text = new StringWriter();
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), "tuning", ".tmp");
-            Properties p = new Properties();
-            p.putAll(entries);
-            try (Writer w = Files.newBufferedWriter(tmp)) {
-                p.store(w, "attnc autotuner: the fastest tile plan measured per device, head dimension, dtype and variant class");
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+            p.store(text, "attnc autotuner: the fastest tile plan measured per device, head dimension, dtype and variant class");
+            DiskCache.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             // the winner stays in memory for this process; a read-only cache is not an error
         }

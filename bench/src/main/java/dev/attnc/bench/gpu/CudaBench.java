@@ -2,6 +2,7 @@ package dev.attnc.bench.gpu;
 
 import dev.attnc.DType;
 import dev.attnc.Tensor;
+import dev.attnc.backend.Backend;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 
 /**
  * attnc's CUDA kernels on the inputs that bench/gpu/compare.py wrote (the same bits PyTorch
@@ -136,14 +138,13 @@ public final class CudaBench {
                     String line;
                     try {
                         boolean auto = t.equals(AUTO);
-                        TilePlan tp = auto ? backend.tilePlan(a, DType.BF16, d) : tilePlan(t);
                         long p0 = System.nanoTime();
-                        BlockPlan plan = BlockPlanner.plan(a, sizes, bindings, tp.blockM(), tp.blockN());
-                        if (auto) { // as AttentionKernel.prepare chooses: the backend may pick other tiles for the mask
-                            TilePlan forMask = backend.tilePlanForMask(a, DType.BF16, d, tp, plan.keptFraction());
-                            if (!forMask.equals(tp)) plan = BlockPlanner.plan(a, sizes, bindings, forMask.blockM(), forMask.blockN());
-                            tp = forMask;
-                        }
+                        Function<TilePlan, BlockPlan> planner = x -> BlockPlanner.plan(a, sizes, bindings, x.blockM(), x.blockN());
+                        // auto: the tiles AttentionKernel.prepare would run
+                        Backend.Planned planned = auto ? backend.plan(a, DType.BF16, d, planner)
+                                : new Backend.Planned(tilePlan(t), planner.apply(tilePlan(t)));
+                        TilePlan tp = planned.tiles();
+                        BlockPlan plan = planned.plan();
                         double planMs = (System.nanoTime() - p0) / 1e6;
                         KernelRequest request = new KernelRequest(a, DType.BF16, d, tp);
                         String label = auto ? AUTO + " " + tp.describe() : t;

@@ -89,7 +89,6 @@ public final class BlockPlan {
         return rows;
     }
 
-    /** Tiles of each kind over all slots: [empty, full, partial]. */
     /** The fraction of (query tile, key tile) pairs that are not EMPTY; 1 for a plan without tiles. */
     public double keptFraction() {
         long[] c = counts();
@@ -97,6 +96,7 @@ public final class BlockPlan {
         return total == 0 ? 1.0 : (double) (c[1] + c[2]) / total;
     }
 
+    /** Tiles of each kind over all slots: [empty, full, partial]. */
     public long[] counts() {
         long full = 0;
         long partial = 0;

@@ -1,13 +1,12 @@
 package dev.attnc.backend.cpu;
 
+import dev.attnc.backend.DiskCache;
 import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -91,26 +90,11 @@ public final class KernelCache {
 
     private void write(KernelKey key, Map<String, byte[]> classes) {
         if (dir == null) return;
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, key.hex(), ".tmp");
-            Files.write(tmp, CacheFile.encode(key, classes));
-            try {
-                Files.move(tmp, entry(key), StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                // a reader may then see a partial file; the checksum rejects it
-                Files.move(tmp, entry(key), StandardCopyOption.REPLACE_EXISTING);
-            }
+            // where the move cannot be atomic a reader may see a partial file; the checksum rejects it
+            DiskCache.writeAtomically(entry(key), CacheFile.encode(key, classes));
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot write kernel cache entry {0}: {1}", entry(key), e);
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the temporary file stays; it is never read
-                }
-            }
         }
     }
 }

@@ -129,7 +129,7 @@ public final class CudaBackend implements Backend {
     /** The autotuner's usable winner for this attention's class, null if none or tiles are forced. */
     private TilePlan remembered(Attention attention, DType dtype, int headDim) {
         if (System.getProperty("attnc.cuda.tiles." + headDim) != null) return null;
-        TilePlan tuned = tuning.get(TuningTable.key(device.name() + " " + engineWord(), headDim, dtype, VariantClass.of(attention)));
+        TilePlan tuned = tuning.get(tuningKey(attention, dtype, headDim));
         return tuned != null && CudaCodegen.unsupported(headDim, tuned) == null ? tuned : null;
     }
 
@@ -164,13 +164,18 @@ public final class CudaBackend implements Backend {
 
     @Override
     public boolean rememberTiles(Attention attention, DType dtype, int headDim, TilePlan winner) {
-        tuning.put(TuningTable.key(device.name() + " " + engineWord(), headDim, dtype, VariantClass.of(attention)), winner);
+        tuning.put(tuningKey(attention, dtype, headDim), winner);
         return true;
     }
 
     /** The tuning table (winners per device, head dimension, dtype and variant class). */
     public TuningTable tuning() {
         return tuning;
+    }
+
+    /** The tuning table's key: this GPU's kind and engine, the head dimension, dtype and variant class. */
+    private String tuningKey(Attention attention, DType dtype, int headDim) {
+        return TuningTable.key(device.name() + " " + engineWord(), headDim, dtype, VariantClass.of(attention));
     }
 
     private String engineWord() {

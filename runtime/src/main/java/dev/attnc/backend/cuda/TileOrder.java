@@ -43,7 +43,8 @@ record TileOrder(int[] codes) {
         long kvTotal = (long) batch * kvHeads;
         long sections = Math.max(1, Math.min(kvTotal, (long) Math.ceil((double) kvTotal * kvHeadBytes / Math.max(1, l2Budget))));
         int group = heads / kvHeads; // query heads per K/V head
-        int[] section = new int[(int) n], head = new int[(int) n], qTile = new int[(int) n];
+        // item i is code i = q · B·H + b·H + h: its head is i % B·H, its query tile i / B·H
+        int[] section = new int[(int) n];
         long[] work = new long[(int) n];
         Integer[] items = new Integer[(int) n];
         int i = 0;
@@ -53,18 +54,16 @@ record TileOrder(int[] codes) {
                     int row = plan.slot(b, h) * plan.qTiles + q;
                     for (int r = plan.runOffsets[row]; r < plan.runOffsets[row + 1]; r++) work[i] += plan.runEnd[r] - plan.runStart[r];
                     section[i] = (int) (((long) b * kvHeads + h / group) * sections / kvTotal);
-                    head[i] = b * heads + h;
-                    qTile[i] = q;
                     items[i] = i;
                 }
             }
         }
         Arrays.sort(items, Comparator.comparingInt((Integer k) -> section[k])
                 .thenComparing(Comparator.comparingLong((Integer k) -> work[k]).reversed())
-                .thenComparingInt(k -> head[k])
-                .thenComparing(Comparator.comparingInt((Integer k) -> qTile[k]).reversed()));
+                .thenComparingLong(k -> k % bh)
+                .thenComparing(Comparator.comparingLong((Integer k) -> k / bh).reversed()));
         int[] order = new int[items.length];
-        for (int k = 0; k < order.length; k++) order[k] = items[k]; // item i is code i: q · B·H + b·H + h
+        for (int k = 0; k < order.length; k++) order[k] = items[k];
         return new TileOrder(order);
     }
 }

@@ -212,7 +212,7 @@ public final class CudaContext implements AutoCloseable {
         try {
             for (int i = 0; i < 2 * n; i++) events.add(d.cuEventCreate(0));
             for (int i = 0; i < n; i++) {
-                d.cuMemsetD8Async(flush.address(), (byte) i, flush.bytes(), stream);
+                memset(flush, (byte) i);
                 d.cuEventRecord(events.get(2 * i), stream);
                 launch.run();
                 bind().cuEventRecord(events.get(2 * i + 1), stream);

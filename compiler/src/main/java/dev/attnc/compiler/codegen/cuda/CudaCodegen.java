@@ -161,7 +161,6 @@ public final class CudaCodegen {
 
     /** Dynamic shared memory of a Hopper kernel: Q, the K and V rings, the mbarriers and work-item slots, 1024 bytes of alignment. */
     public static int hopperSharedBytes(int headDim, TilePlan tiles, int stages) {
-        // Q, the K and V rings, 1024 bytes of alignment slack, the mbarriers, two work-item slots
         return (tiles.blockM() + 2 * stages * tiles.blockN()) * headDim * 2 + 1024 + 8 * (2 + 4 * stages + 4) + 32;
     }
 
@@ -194,7 +193,7 @@ public final class CudaCodegen {
     /**
      * The warp-specialized Hopper kernel ({@code cuda_hopper.stg}): {@code tiles.warps()} consumer
      * warps plus a producer warpgroup; launched with three tensor maps over a longest-first tile
-     * order (persistent blocks where the work is uniform).
+     * order (one block per SM taking items from a counter, or one block per item).
      */
     private static CudaKernelSource hopper(Attention a, Storage storage, int headDim, TilePlan tiles, Options options) {
         if (!hopperFits(headDim, tiles)) {
