@@ -91,7 +91,7 @@ case "${1:-}" in
     sass
     ;;
   *)
-    echo "usage: $0 pack|tests|bench" >&2
+    echo "usage: $0 pack|tests|bench|sass" >&2
     exit 2
     ;;
 esac

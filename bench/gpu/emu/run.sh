@@ -23,7 +23,7 @@ for spec in "0:full:" "1:causal:" "2:alibi:, slopes.data()" "3:document:, doc.da
 import sys,re
 p=sys.argv[1]; s=open(p).read()
 i=s.index('// primitives:'); j=s.index('// end of primitives')
-shim = """inline void wgmma_fence() {} inline void wgmma_commit() {} inline void wgmma_wait0() {} inline void fence_proxy_async() {}
+shim = """inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
 inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<BLOCK_N>(d, a, b, sc); }
 inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
 """
