@@ -14,19 +14,23 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
-dev=.cuda-device
+dev=${ATTNC_DEV:-.cuda-device}   # the build to time (bench/gpu/before-after.sh times two)
+tag=${CMP_TAG:+-$CMP_TAG}
 out=${OUT:-/tmp/attnc-out}
 export CMP_SHAPE=${CMP_SHAPE:-2,16,8192,128}
 work=/tmp/attnc-compare/shape-${CMP_SHAPE//,/x}   # one folder a shape: no stale inputs of another shape
-rm -f "$work"/ref_*.f32 "$work"/torch.json "$work"/attnc.json "$work"/meta.properties
+rm -f "$work"/attnc.json
 mkdir -p "$out" "$work"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv,noheader || true
 export PYTHONUNBUFFERED=1
-python3 bench/gpu/compare.py torch "$work" 2>&1 | grep -v Warning | tee "$work/torch.log"
+if [[ -z ${CMP_REUSE_TORCH:-} || ! -f $work/torch.json ]]; then
+  rm -f "$work"/ref_*.f32 "$work"/torch.json "$work"/meta.properties
+  python3 bench/gpu/compare.py torch "$work" 2>&1 | grep -v Warning | tee "$work/torch.log"
+fi
 [[ -f $work/meta.properties ]] || { echo "compare.py torch wrote no meta.properties (see above)"; exit 1; }
 cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
-bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -cp "$cp" dev.attnc.bench.gpu.CudaBench "$work" \
+bash .cuda-device/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -cp "$cp" dev.attnc.bench.gpu.CudaBench "$work" \
   ${CMP_TILES:-128x128/8w,192x128/12w,128x64/8w,128x64/4} \
-  2>&1 | tee "$out/attnc.log"
-cp "$work"/torch.json "$work"/attnc.json "$out/" 2>/dev/null
-python3 bench/gpu/compare.py table "$work" | tee "$out/table.txt"
+  2>&1 | tee "$out/attnc$tag.log"
+cp "$work"/torch.json "$out/" 2>/dev/null; cp "$work"/attnc.json "$out/attnc$tag.json" 2>/dev/null
+python3 bench/gpu/compare.py table "$work" | tee "$out/table$tag.txt"
