@@ -21,6 +21,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -53,7 +54,19 @@ class PassLitTest {
             cases = s.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
         }
         assertTrue(cases.size() > 0, "no cases under " + dir);
+        // no test source URI: with one, surefire's -Dtest=PassLitTest filter runs none of the cases
         return cases.stream().map(p -> DynamicTest.dynamicTest(Golden.root().relativize(p).toString(), () -> check(p)));
+    }
+
+    /** A pass added to the pipeline comes with cases of its own. */
+    @Test
+    void everyPassHasCases() throws IOException {
+        for (Pipeline.Pass pass : Pipeline.PASSES) {
+            Path dir = Golden.root().resolve("tests/passes").resolve(pass.name());
+            try (Stream<Path> s = Files.exists(dir) ? Files.list(dir) : Stream.empty()) {
+                assertTrue(s.anyMatch(p -> p.toString().endsWith(".attn")), "no cases for the pass " + pass.name() + " in " + dir);
+            }
+        }
     }
 
     private static void check(Path file) throws IOException {
