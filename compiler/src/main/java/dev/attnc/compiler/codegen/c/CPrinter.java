@@ -42,10 +42,6 @@ public final class CPrinter {
         this.fastMath = fastMath;
     }
 
-    public Dialect dialect() {
-        return d;
-    }
-
     public String type(Type t) {
         return switch (t) {
             case INT -> "int";

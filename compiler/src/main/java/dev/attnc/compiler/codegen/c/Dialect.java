@@ -1,43 +1,39 @@
 package dev.attnc.compiler.codegen.c;
 
-import java.util.List;
 import java.util.Map;
 
 /**
- * What differs between the C-family targets, as data: the C printer, the helpers and the kernel
- * templates read it instead of asking which target they print for (tinygrad's renderer tables).
- * Text with {@code %s} holes is a {@link String#format} pattern.
+ * What differs between the C-family targets in the code attnc prints into a kernel, as data: the
+ * C printer, the helpers, the storage conversions and the parameter declarations read it instead
+ * of asking which target they print for (tinygrad's renderer tables). The kernel skeletons are one
+ * template per target and spell their own thread indices, barriers and qualifiers, so those are
+ * not here. Text with {@code %s} holes is a {@link String#format} pattern.
  *
- * @param name the target: "opencl" or "cuda"
  * @param qualifiers storage and function qualifiers
  * @param types scalar and storage type names
  * @param math float math function names, precise and fast
  * @param conversions bit casts and the 16-bit storage formats
- * @param threads work-item and work-group indices, the barrier
  * @param infinity an expression for +inf of type float
  * @param floatSuffix the suffix that makes a literal single precision; every float literal has it
  */
-public record Dialect(String name, Qualifiers qualifiers, Types types, MathNames math, Conversions conversions,
-        Threads threads, String infinity, String floatSuffix) {
+public record Dialect(Qualifiers qualifiers, Types types, MathNames math, Conversions conversions, String infinity,
+        String floatSuffix) {
 
     /**
-     * @param kernel what precedes a kernel entry point
      * @param helper what precedes a helper function (inlined, file-local)
      * @param global a pointer into device memory
-     * @param local memory shared by a work-group
      * @param restrict the C99 {@code restrict} of a pointer that nothing else aliases
      */
-    public record Qualifiers(String kernel, String helper, String global, String local, String restrict) {}
+    public record Qualifiers(String helper, String global, String restrict) {}
 
     /**
      * @param uint32 32-bit unsigned: int arithmetic that may wrap is done in it (signed overflow is
      *     undefined in C, but the language's ints wrap)
-     * @param int64 for flat offsets into Q, K, V, O, which may pass 2^31 elements
      * @param uint8 one byte: bool tensors and the block plan's PARTIAL flags
      * @param f16 the element type of a float16 buffer (read only through {@link Conversions#loadF16})
      * @param bf16 the element type of a bfloat16 buffer: its 16 raw bits
      */
-    public record Types(String uint32, String int64, String uint8, String f16, String bf16) {}
+    public record Types(String uint32, String uint8, String f16, String bf16) {}
 
     /**
      * Float function names by their C99 name without suffix ("exp", "fmin", ...); {@code fast}
@@ -72,25 +68,9 @@ public record Dialect(String name, Qualifiers qualifiers, Types types, MathNames
      */
     public record Conversions(String uintToInt, String bitsToFloat, String floatToBits, String loadF16, String storeF16) {}
 
-    /** The index of the work-item in its group and of the group in the grid, per dimension 0..2. */
-    public record Threads(List<String> localIds, List<String> groupIds, String barrier) {
-        public Threads {
-            localIds = List.copyOf(localIds);
-            groupIds = List.copyOf(groupIds);
-        }
-
-        public String localId(int dim) {
-            return localIds.get(dim);
-        }
-
-        public String groupId(int dim) {
-            return groupIds.get(dim);
-        }
-    }
-
-    public static final Dialect OPENCL = new Dialect("opencl",
-            new Qualifiers("__kernel", "static inline", "__global", "__local", "restrict"),
-            new Types("uint", "long", "uchar", "half", "ushort"),
+    public static final Dialect OPENCL = new Dialect(
+            new Qualifiers("static inline", "__global", "restrict"),
+            new Types("uint", "uchar", "half", "ushort"),
             new MathNames(
                     Map.ofEntries(Map.entry("exp", "exp"), Map.entry("exp2", "exp2"), Map.entry("log", "log"),
                             Map.entry("log2", "log2"), Map.entry("sqrt", "sqrt"), Map.entry("rsqrt", "rsqrt"),
@@ -103,13 +83,11 @@ public record Dialect(String name, Qualifiers qualifiers, Types types, MathNames
             new Conversions("as_int(%s)", "as_float(%s)", "as_uint(%s)",
                     // vload_half/vstore_half work without cl_khr_fp16: no half arithmetic is needed
                     "vload_half(%2$s, %1$s)", "vstore_half_rte(%3$s, %2$s, %1$s)"),
-            new Threads(List.of("get_local_id(0)", "get_local_id(1)", "get_local_id(2)"),
-                    List.of("get_group_id(0)", "get_group_id(1)", "get_group_id(2)"), "barrier(CLK_LOCAL_MEM_FENCE)"),
             "INFINITY", "f");
 
-    public static final Dialect CUDA = new Dialect("cuda",
-            new Qualifiers("extern \"C\" __global__", "static __device__ __forceinline__", "", "__shared__", "__restrict__"),
-            new Types("unsigned int", "long long", "unsigned char", "__half", "unsigned short"),
+    public static final Dialect CUDA = new Dialect(
+            new Qualifiers("static __device__ __forceinline__", "", "__restrict__"),
+            new Types("unsigned int", "unsigned char", "__half", "unsigned short"),
             new MathNames(
                     Map.ofEntries(Map.entry("exp", "expf"), Map.entry("exp2", "exp2f"), Map.entry("log", "logf"),
                             Map.entry("log2", "log2f"), Map.entry("sqrt", "sqrtf"), Map.entry("rsqrt", "rsqrtf"),
@@ -120,7 +98,5 @@ public record Dialect(String name, Qualifiers qualifiers, Types types, MathNames
                     "abs(%s)", "min", "max", "min(max(%s, %s), %s)"),
             new Conversions("(int)(%s)", "__uint_as_float(%s)", "__float_as_uint(%s)",
                     "__half2float(%1$s[%2$s])", "%1$s[%2$s] = __float2half_rn(%3$s)"),
-            new Threads(List.of("threadIdx.x", "threadIdx.y", "threadIdx.z"),
-                    List.of("blockIdx.x", "blockIdx.y", "blockIdx.z"), "__syncthreads()"),
             "__int_as_float(0x7f800000)", "f");
 }

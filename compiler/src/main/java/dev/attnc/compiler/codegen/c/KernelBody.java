@@ -1,22 +1,17 @@
 package dev.attnc.compiler.codegen.c;
 
+import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
-import dev.attnc.compiler.passes.Dependence;
 import dev.attnc.compiler.passes.Exprs;
-import dev.attnc.compiler.passes.IndexDependence;
 import dev.attnc.compiler.passes.RangeAnalysis;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.SequencedSet;
+import java.util.function.Function;
 
 /**
- * An attention's score and mask as C statements, placed where their {@link Dependence} says:
- * every interior node is computed once into a local {@code tN} (N is its number in the IR dump),
- * in the outermost loop where its value is fixed. A C-family template pastes the parts in:
+ * An attention's score and mask as C statements, where {@link Placement} put them: every interior
+ * node is computed once into its local {@code tN} (N is its number in the IR dump), in the
+ * outermost loop where its value is fixed. A C-family template pastes the parts in:
  * <ul>
  * <li>{@link #prologue}: constant and per-(b, h) values, once per work-group (b and h declared);
  * <li>{@link #row}: per query row (q declared and inside [0, Q_LEN));
@@ -44,72 +39,18 @@ public record KernelBody(List<String> prologue, List<String> row, Element full, 
     }
 
     public static KernelBody of(Attention a, Dialect d, boolean fastMath) {
-        return new Builder(a, new CPrinter(d, new Names(a), RangeAnalysis.analyze(a), fastMath)).build();
+        return of(a, Placement.of(a), new CPrinter(d, new Names(a), RangeAnalysis.analyze(a), fastMath));
     }
 
-    private static final class Builder {
-        private final Attention a;
-        private final CPrinter printer;
-        private final Map<Expr, Dependence> deps;
-        /** Interior nodes in IR-dump order (post-order, score before mask) and their locals. */
-        private final Map<Expr, String> locals = new HashMap<>();
-        private final List<Expr> order = new ArrayList<>();
-
-        Builder(Attention a, CPrinter printer) {
-            this.a = a;
-            this.printer = printer;
-            this.deps = IndexDependence.analyze(a);
-            number(a.score());
-            number(a.mask());
-        }
-
-        private void number(Expr e) {
-            if (Exprs.isLeaf(e) || locals.containsKey(e)) return;
-            for (Expr c : e.children()) number(c);
-            locals.put(e, Names.TEMP_PREFIX + order.size());
-            order.add(e);
-        }
-
-        KernelBody build() {
-            List<String> prologue = new ArrayList<>();
-            List<String> row = new ArrayList<>();
-            for (Expr e : order) {
-                switch (deps.get(e)) {
-                    case CONSTANT, HEAD -> prologue.add(statement(e));
-                    case ROW -> row.add(statement(e));
-                    case COLUMN, ELEMENT -> {} // per pair, below
-                }
-            }
-            SequencedSet<Expr> maskNodes = perPair(a.mask(), new LinkedHashSet<>());
-            SequencedSet<Expr> scoreOnly = perPair(a.score(), new LinkedHashSet<>());
-            SequencedSet<Expr> scoreAll = new LinkedHashSet<>(scoreOnly);
-            scoreOnly.removeAll(maskNodes);
-            Element full = new Element(List.of(), "true", statements(scoreAll), value(a.score()));
-            Element partial = new Element(statements(maskNodes), value(a.mask()), statements(scoreOnly), value(a.score()));
-            return new KernelBody(prologue, row, full, partial);
-        }
-
-        /** The per-pair interior nodes that {@code e} needs, operands first. */
-        private SequencedSet<Expr> perPair(Expr e, SequencedSet<Expr> into) {
-            if (Exprs.isLeaf(e) || into.contains(e)) return into;
-            Dependence dep = deps.get(e);
-            if (dep != Dependence.COLUMN && dep != Dependence.ELEMENT) return into;
-            for (Expr c : e.children()) perPair(c, into);
-            into.add(e);
-            return into;
-        }
-
-        private List<String> statements(SequencedSet<Expr> nodes) {
-            // IR-dump order is a topological order; keep it so the code reads like the dump
-            return order.stream().filter(nodes::contains).map(this::statement).toList();
-        }
-
-        private String statement(Expr e) {
-            return "const " + printer.type(e.type()) + " " + locals.get(e) + " = " + printer.rhs(e, locals::get) + ";";
-        }
-
-        private String value(Expr e) {
-            return Exprs.isLeaf(e) ? printer.leaf(e) : locals.get(e);
-        }
+    /** Prints what {@code placement} decided, each node into its local. */
+    static KernelBody of(Attention a, Placement placement, CPrinter printer) {
+        Function<Expr, String> value = e -> Exprs.isLeaf(e) ? printer.leaf(e) : placement.local(e);
+        Function<List<Expr>, List<String>> statements = nodes -> nodes.stream()
+                .map(e -> "const " + printer.type(e.type()) + " " + placement.local(e) + " = " + printer.rhs(e, placement::local) + ";")
+                .toList();
+        Element full = new Element(List.of(), "true", statements.apply(placement.full()), value.apply(a.score()));
+        Element partial = new Element(statements.apply(placement.partialMask()), value.apply(a.mask()),
+                statements.apply(placement.partialScore()), value.apply(a.score()));
+        return new KernelBody(statements.apply(placement.prologue()), statements.apply(placement.row()), full, partial);
     }
 }

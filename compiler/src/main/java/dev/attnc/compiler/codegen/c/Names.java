@@ -15,8 +15,6 @@ import java.util.Map;
 public final class Names {
     /** The loop indices and the incoming score, as the templates declare them. */
     public static final String B = "b", H = "h", Q = "q", KV = "kv", SCORE = "score";
-    /** A node's local: t3 holds the node the IR dump calls %3. */
-    public static final String TEMP_PREFIX = "t";
 
     private final Map<String, String> params = new HashMap<>();
 

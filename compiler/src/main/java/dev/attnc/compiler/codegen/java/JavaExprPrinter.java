@@ -3,6 +3,7 @@ package dev.attnc.compiler.codegen.java;
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.TypeName;
+import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.codegen.java.kernel.KernelMath;
 import dev.attnc.compiler.codegen.java.kernel.QueryTile;
 import dev.attnc.compiler.ir.Attention;
@@ -13,9 +14,7 @@ import dev.attnc.compiler.ir.Semantics;
 import dev.attnc.compiler.ir.SizeName;
 import dev.attnc.compiler.ir.TensorParam;
 import dev.attnc.compiler.ir.Type;
-import dev.attnc.compiler.passes.Dependence;
 import dev.attnc.compiler.passes.Exprs;
-import dev.attnc.compiler.passes.IndexDependence;
 import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.HashSet;
@@ -26,8 +25,9 @@ import java.util.Set;
 /**
  * IR → Java expressions, each operation with exactly the meaning {@link Semantics} gives it, in
  * float32 for floats. A node gets a local ({@code t3} holds what {@code attnc ir} calls %3) when
- * it is shared or when its {@link Dependence} lets it live in an outer loop: per-head values are
- * computed once per task, per-row values once per query row, the rest per (row, key). Leaves that
+ * it is shared or when {@link Placement} puts it in an outer loop: per-head values are computed
+ * once per task, per-row values once per query row, the rest per (row, key); a node used once in
+ * its own loop is printed inside its user's expression. Leaves that
  * need a declaration (parameters, sizes, q, kv, score) are declared the first time a scope needs
  * them. Every IR operation is total (no exceptions), so computing shared values eagerly is safe.
  */
@@ -80,29 +80,21 @@ final class JavaExprPrinter {
     }
 
     private final JavaNames names;
-    private final Map<Expr, Dependence> deps;
+    private final Placement placement;
     private final Map<Expr, Interval> ranges;
-    private final Map<Expr, Integer> uses = new IdentityHashMap<>();
-    private final Map<Expr, Integer> ids = new IdentityHashMap<>();
 
-    JavaExprPrinter(Attention a, JavaNames names) {
+    JavaExprPrinter(Attention a, Placement placement, JavaNames names) {
         this.names = names;
-        this.deps = IndexDependence.analyze(a);
+        this.placement = placement;
         this.ranges = RangeAnalysis.analyze(a);
-        count(a.score());
-        count(a.mask());
+    }
+
+    Placement placement() {
+        return placement;
     }
 
     Scope taskScope() {
         return new Scope(Level.TASK, null);
-    }
-
-    /** Counts uses and numbers interior nodes in the order {@code IrPrinter} does (operands first, score before mask). */
-    private void count(Expr e) {
-        if (Exprs.isLeaf(e)) return;
-        if (uses.merge(e, 1, Integer::sum) > 1) return;
-        for (Expr c : e.children()) count(c);
-        ids.put(e, ids.size());
     }
 
     /** The value of {@code e} as a Java expression valid in {@code scope}, declaring what it needs. */
@@ -120,7 +112,7 @@ final class JavaExprPrinter {
         String known = scope.node(e);
         if (known != null) return CodeBlock.of("$L", known);
         Scope home = scope.at(level(e));
-        String name = "t" + id(e);
+        String name = placement.local(e);
         home.code.addStatement("final $T $L = $L", type(e.type()), name, operation(e, home));
         home.nodes.put(e, name);
         return CodeBlock.of("$L", name);
@@ -128,13 +120,7 @@ final class JavaExprPrinter {
 
     /** Used more than once in the IR: computed once, into a local. */
     boolean shared(Expr e) {
-        return uses.getOrDefault(e, 0) > 1;
-    }
-
-    /** The node's number: %N in {@code attnc ir}. */
-    int id(Expr e) {
-        ids.putIfAbsent(e, ids.size());
-        return ids.get(e);
+        return placement.shared(e);
     }
 
     /** The local that holds a size ({@code D} is the kernel's constant). */
@@ -143,11 +129,12 @@ final class JavaExprPrinter {
         return scope.leaf(Level.TASK, s.word(), TypeName.INT, CodeBlock.of("$L.sizes().$L()", Skeleton.ARGS, s.word()));
     }
 
+    /** The scope of {@link Placement}'s level: the Java kernel has no loop over the keys alone, so per-key values are per pair. */
     Level level(Expr e) {
-        return switch (IndexDependence.of(e, deps)) {
-            case CONSTANT, HEAD -> Level.TASK;
+        return switch (placement.level(e)) {
+            case HEAD -> Level.TASK;
             case ROW -> Level.ROW;
-            case COLUMN, ELEMENT -> Level.ELEMENT;
+            case COLUMN, PAIR -> Level.ELEMENT;
         };
     }
 

@@ -8,6 +8,7 @@ import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
+import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.codegen.java.JavaExprPrinter.Level;
 import dev.attnc.compiler.codegen.java.JavaExprPrinter.Scope;
 import dev.attnc.compiler.codegen.java.kernel.ElementVectors;
@@ -22,6 +23,8 @@ import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.SizeName;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.sparsity.BlockPlan;
+import java.util.List;
+import java.util.stream.Stream;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -88,7 +91,7 @@ public final class JavaKernelGenerator {
     }
 
     private static MethodSpec tile(Attention a) {
-        JavaExprPrinter printer = new JavaExprPrinter(a, new JavaNames(a));
+        JavaExprPrinter printer = new JavaExprPrinter(a, Placement.of(a), new JavaNames(a));
         Scope task = printer.taskScope();
         boolean masks = masks(a);
         boolean scores = scores(a);
@@ -144,7 +147,11 @@ public final class JavaKernelGenerator {
         Scope row = task.inner(Level.ROW);
         boolean scores = scores(a);
         JavaVectorPrinter vectors = new JavaVectorPrinter(printer);
-        boolean vectorize = (!masked || vectors.supports(a.mask())) && (!scores || vectors.supports(a.score()));
+        Placement placement = printer.placement();
+        List<Expr> pairNodes = masked
+                ? Stream.concat(placement.partialMask().stream(), placement.partialScore().stream()).toList()
+                : placement.full();
+        boolean vectorize = vectors.supports(pairNodes);
         CodeBlock vectorLoop = vectorize ? vectorPairs(a, vectors, row, masked, scores) : null;
         Scope pair = row.inner(Level.ELEMENT);
         CodeBlock store;

@@ -4,6 +4,7 @@ import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
+import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.codegen.java.JavaExprPrinter.Level;
 import dev.attnc.compiler.codegen.java.JavaExprPrinter.Scope;
 import dev.attnc.compiler.codegen.java.kernel.ElementVectors;
@@ -12,8 +13,8 @@ import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Expr.*;
 import dev.attnc.compiler.ir.Type;
-import dev.attnc.compiler.passes.Exprs;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,6 +24,7 @@ import java.util.Map;
  * Only operations whose vector form means what {@code ir.Semantics} says are printed (the math
  * functions to float32 accuracy, as the scalar path rounds them); anything else (division,
  * modulo, float→int, a tensor read per key) makes {@link #supports} false and the loop stays scalar.
+ * Which nodes a tile computes per pair, and where the others live, {@link Placement} decides.
  */
 final class JavaVectorPrinter {
     // by name: generating code must not need the incubator module, only running it does
@@ -55,10 +57,13 @@ final class JavaVectorPrinter {
         }
     }
 
-    /** Whether every per-(row, key) node of {@code e} has a vector form. */
-    boolean supports(Expr e) {
-        if (scalar.level(e) != Level.ELEMENT || Exprs.isLeaf(e)) return true;
-        boolean op = switch (e) {
+    /** Whether every node of a tile's per-(row, key) code, as {@link Placement} lists it, has a vector form. */
+    boolean supports(List<Expr> pairNodes) {
+        return pairNodes.stream().allMatch(JavaVectorPrinter::hasVectorForm);
+    }
+
+    private static boolean hasVectorForm(Expr e) {
+        return switch (e) {
             case Unary u -> switch (u.op()) {
                 case NEG, NOT, ABS, EXP, LOG, TANH, SQRT, SIGMOID, TO_FLOAT -> true;
                 default -> false;
@@ -70,9 +75,6 @@ final class JavaVectorPrinter {
             case Select s -> true;
             default -> false;
         };
-        if (!op) return false;
-        for (Expr c : e.children()) if (!supports(c)) return false;
-        return true;
     }
 
     /** {@code e} as a vector expression in {@code body}: a FloatVector, IntVector or VectorMask&lt;Float&gt;. */
@@ -84,7 +86,7 @@ final class JavaVectorPrinter {
         if (known != null) return CodeBlock.of("$L", known);
         CodeBlock op = operation(e, body);
         if (!scalar.shared(e)) return op;
-        String name = "v" + scalar.id(e);
+        String name = "v" + scalar.placement().number(e);
         body.code.addStatement("final $T $L = $L", type(e.type()), name, op);
         body.locals.put(e, name);
         return CodeBlock.of("$L", name);
