@@ -12,7 +12,9 @@ public final class Templates {
     /**
      * The group at {@code resource} with {@code $...$} delimiters ({@code <} and {@code >} are C
      * operators). StringTemplate reports a template error on stderr and carries on; a broken
-     * template is a compiler bug, so this group throws instead.
+     * template is a compiler bug, so this group throws instead. A group's {@code import "x.stg"}
+     * resolves beside the group (in a folder or a jar alike), and the imported group reports to the
+     * same listener, so its errors throw too (TemplatesTest).
      */
     public static STGroup load(String resource) {
         STGroup g = new STGroupFile(resource, '$', '$');

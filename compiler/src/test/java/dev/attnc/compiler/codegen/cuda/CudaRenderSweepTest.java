@@ -1,0 +1,75 @@
+package dev.attnc.compiler.codegen.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.plan.TilePlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import java.util.function.BiPredicate;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Renders every sample through every CUDA engine over a spread of head dimensions, storages and
+ * tile plans: each kernel must render (a template error throws) and be one whole translation unit.
+ * With {@code -Dattnc.cuda.sweep=DIR} the sources are also written to DIR, one file per
+ * (sample, engine, storage, D, plan), so that a change to the templates can be diffed against the
+ * sources of the commit before it.
+ */
+class CudaRenderSweepTest {
+    private record Engine(String name, List<Integer> headDims, BiPredicate<Integer, TilePlan> fits,
+            BiFunction<Integer, TilePlan, Options> options) {}
+
+    private static boolean mmaFits(int d, TilePlan plan) {
+        return CudaCodegen.unsupported(d, plan) == null;
+    }
+
+    private static final List<Engine> ENGINES = List.of(
+            new Engine("mma", List.of(32, 64, 128, 256), CudaRenderSweepTest::mmaFits, Options::defaults),
+            new Engine("wgmma", List.of(64, 128), CudaCodegen::wgmmaFits, Options::wgmma),
+            new Engine("hopper2", List.of(64, 128), CudaCodegen::hopperFits, (d, t) -> Options.hopper(2)),
+            new Engine("hopper3", List.of(64, 128), CudaCodegen::hopperFits, (d, t) -> Options.hopper(3)),
+            new Engine("hopper2seq", List.of(64, 128), CudaCodegen::hopperFits,
+                    (d, t) -> Options.hopper(2).withSchedule(CudaCodegen.Schedule.ALL.sequential())));
+    private static final List<TilePlan> PLANS =
+            List.of(new TilePlan(128, 64, 4), new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(64, 64, 4));
+
+    @Test
+    void everySampleRendersOnEveryEngine() throws IOException {
+        String dir = System.getProperty("attnc.cuda.sweep");
+        Path out = dir == null ? null : Files.createDirectories(Path.of(dir));
+        List<Path> samples;
+        try (Stream<Path> files = Files.list(CudaGoldenTest.root().resolve("samples"))) {
+            samples = files.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
+        }
+        List<String> rendered = new ArrayList<>();
+        for (Path sample : samples) {
+            var attention = Compilation.of(SourceFile.read(sample)).orThrow().optimized(null);
+            String stem = sample.getFileName().toString().replace(".attn", "");
+            for (Engine engine : ENGINES) {
+                for (int d : engine.headDims()) {
+                    for (TilePlan plan : PLANS) {
+                        if (!engine.fits().test(d, plan)) continue;
+                        for (Storage storage : List.of(Storage.BF16, Storage.F16)) {
+                            String text = CudaCodegen.generate(attention, storage, d, plan, engine.options().apply(d, plan)).text();
+                            String file = "%s_%s_%s_d%d_%dx%d_%d.cu".formatted(stem, engine.name(), storage, d, plan.blockM(),
+                                    plan.blockN(), plan.warps());
+                            assertTrue(text.contains("__global__") && text.strip().endsWith("}"), file);
+                            if (out != null) Files.writeString(out.resolve(file), text);
+                            rendered.add(file);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(rendered.size() > samples.size() * 10, "rendered " + rendered.size());
+    }
+}
