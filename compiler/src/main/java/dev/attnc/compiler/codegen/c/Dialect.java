@@ -26,8 +26,10 @@ public record Dialect(String name, Qualifiers qualifiers, Types types, MathNames
      * @param global a pointer into device memory
      * @param local memory shared by a work-group
      * @param restrict the C99 {@code restrict} of a pointer that nothing else aliases
+     * @param byValueStruct a kernel parameter struct passed by value and read in place (CUDA's
+     *     {@code __grid_constant__} TMA descriptors); empty where the target has none
      */
-    public record Qualifiers(String kernel, String helper, String global, String local, String restrict) {}
+    public record Qualifiers(String kernel, String helper, String global, String local, String restrict, String byValueStruct) {}
 
     /**
      * @param uint32 32-bit unsigned: int arithmetic that may wrap is done in it (signed overflow is
@@ -89,7 +91,7 @@ public record Dialect(String name, Qualifiers qualifiers, Types types, MathNames
     }
 
     public static final Dialect OPENCL = new Dialect("opencl",
-            new Qualifiers("__kernel", "static inline", "__global", "__local", "restrict"),
+            new Qualifiers("__kernel", "static inline", "__global", "__local", "restrict", ""),
             new Types("uint", "long", "uchar", "half", "ushort"),
             new MathNames(
                     Map.ofEntries(Map.entry("exp", "exp"), Map.entry("exp2", "exp2"), Map.entry("log", "log"),
@@ -108,7 +110,7 @@ public record Dialect(String name, Qualifiers qualifiers, Types types, MathNames
             "INFINITY", "f");
 
     public static final Dialect CUDA = new Dialect("cuda",
-            new Qualifiers("extern \"C\" __global__", "static __device__ __forceinline__", "", "__shared__", "__restrict__"),
+            new Qualifiers("extern \"C\" __global__", "static __device__ __forceinline__", "", "__shared__", "__restrict__", "__grid_constant__"),
             new Types("unsigned int", "long long", "unsigned char", "__half", "unsigned short"),
             new MathNames(
                     Map.ofEntries(Map.entry("exp", "expf"), Map.entry("exp2", "exp2f"), Map.entry("log", "logf"),
