@@ -3,6 +3,7 @@
 // the same variant (VARIANT below). Prints the largest errors; exit 1 on a mismatch.
 #include "emu.h"
 #include KERNEL_FILE
+#include ARGS_FILE
 #include <random>
 #include <string>
 #define STR2(x) #x
@@ -93,8 +94,7 @@ int main() {
         for (unsigned bx = 0; bx < gridDim.x; bx++) {
             emu::run_block(NTHREADS, [&] {
                 blockIdx.x = bx; blockIdx.y = by;
-                ENTRY(Q.data(), K.data(), V.data(), O.data(), LSE.data(), off.data(), st.data(), en.data(), part.data(),
-                      B, H, H_KV, Q_LEN, KV_LEN, per_b ? 1 : 0, 0, qt, scale EXTRA_ARGS);
+                ENTRY(KERNEL_ARGS); // Gen.java wrote KERNEL_ARGS from the kernel's signature
             });
         }
     }

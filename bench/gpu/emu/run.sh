@@ -12,10 +12,9 @@ CP="$top/.cuda-device/classes:$(ls "$top"/.cuda-device/lib/*.jar | tr '\n' ':')"
 "${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$here/Gen.java" || exit 1
 CP="$work/gen:$CP"
 fail=0
-# variant number : sample : extra kernel arguments
-for spec in "0:full:" "1:causal:" "2:alibi:, slopes.data()" "3:document:, doc.data()" "4:softcap:, cap" \
-            "5:padding:, lengths.data()" "6:sliding_window:, window"; do
-  IFS=: read -r v name extra <<< "$spec"
+# variant number : sample (Gen writes the kernel call from its signature into $cu.args.h)
+for spec in 0:full 1:causal 2:alibi 3:document 4:softcap 5:padding 6:sliding_window; do
+  IFS=: read -r v name <<< "$spec"
   cu=$work/${name}_${D}_${BM}_${BN}_${W}_$ST.cu
   (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" Gen samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
   # swap the primitives for the emulator's
@@ -31,7 +30,7 @@ open(p,'w').write(s[:i]+shim+s[j:])
 PY
   f16=""; [[ $ST == F16 ]] && f16="-DEMU_F16"
   g++ -std=c++20 -O2 -w $f16 -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_$name \
-      -DEXTRA_ARGS="$extra" -o "$work/emu_$v" "$here/harness.cpp" || { fail=1; continue; }
+      -DARGS_FILE="\"$cu.args.h\"" -o "$work/emu_$v" "$here/harness.cpp" || { fail=1; continue; }
   "$work/emu_$v" || fail=1
 done
 exit $fail

@@ -256,12 +256,24 @@ __device__ __forceinline__ void ldm_addresses(unsigned (&a)[KA], const attn_elem
 // * q_tiles + query tile. Dynamic shared memory: (BLOCK_M + 4 * BLOCK_N) * HEAD_DIM * 2 bytes:
 // the Q tile, then two stages of a K tile and a V tile.
 extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
-        const attn_elem* __restrict__ Q, const attn_elem* __restrict__ K, const attn_elem* __restrict__ V,
-        attn_elem* __restrict__ O, float* __restrict__ LSE,
-        const int* __restrict__ run_offsets, const int* __restrict__ run_start,
-        const int* __restrict__ run_end, const unsigned char* __restrict__ run_partial,
-        const int B, const int H, const int H_KV, const int Q_LEN, const int KV_LEN,
-        const int plan_b_stride, const int plan_h_stride, const int q_tiles, const float scale,
+        const attn_elem* __restrict__ Q,
+        const attn_elem* __restrict__ K,
+        const attn_elem* __restrict__ V,
+        attn_elem* __restrict__ O,
+        float* __restrict__ LSE,
+        const int* __restrict__ run_offsets,
+        const int* __restrict__ run_start,
+        const int* __restrict__ run_end,
+        const unsigned char* __restrict__ run_partial,
+        const int B,
+        const int H,
+        const int H_KV,
+        const int Q_LEN,
+        const int KV_LEN,
+        const int plan_b_stride,
+        const int plan_h_stride,
+        const int q_tiles,
+        const float scale,
         const float* __restrict__ p0_slopes,
         const float p1_cap)
 {

@@ -80,12 +80,24 @@ static inline void attn_axpy(float p, __local const float* v, float* acc) {
 // (b * plan_b_stride + h * plan_h_stride) * q_tiles + query tile.
 __kernel __attribute__((reqd_work_group_size(BLOCK_M, 1, 1)))
 void attnc_document_causal(
-        __global const float* restrict Q, __global const float* restrict K,
-        __global const float* restrict V, __global float* restrict O, __global float* restrict LSE,
-        __global const int* restrict run_offsets, __global const int* restrict run_start,
-        __global const int* restrict run_end, __global const uchar* restrict run_partial,
-        const int B, const int H, const int H_KV, const int Q_LEN, const int KV_LEN,
-        const int plan_b_stride, const int plan_h_stride, const float scale,
+        __global const float* restrict Q,
+        __global const float* restrict K,
+        __global const float* restrict V,
+        __global float* restrict O,
+        __global float* restrict LSE,
+        __global const int* restrict run_offsets,
+        __global const int* restrict run_start,
+        __global const int* restrict run_end,
+        __global const uchar* restrict run_partial,
+        const int B,
+        const int H,
+        const int H_KV,
+        const int Q_LEN,
+        const int KV_LEN,
+        const int plan_b_stride,
+        const int plan_h_stride,
+        const int q_tiles,
+        const float scale,
         __global const int* restrict p0_doc)
 {
     __local float k_tile[BLOCK_N * HEAD_DIM];
@@ -114,7 +126,6 @@ void attnc_document_causal(
     float row_sum = 0.0f;      // of exp2(score - row_max)
     float s[BLOCK_N];
 
-    const int q_tiles = (Q_LEN + BLOCK_M - 1) / BLOCK_M;
     const int plan_row = (b * plan_b_stride + h * plan_h_stride) * q_tiles + q_tile;
     for (int r = run_offsets[plan_row]; r < run_offsets[plan_row + 1]; r++) {
         const bool partial = run_partial[r] != 0;

@@ -62,7 +62,17 @@ public final class BlockPlan {
     }
 
     public int slot(int b, int h) {
-        return (perBatch ? b : 0) * (perHead ? heads : 1) + (perHead ? h : 0);
+        return b * batchStride() + h * headStride();
+    }
+
+    /** How far apart the slots of consecutive batch elements are (0: the plan does not vary with b); kernels take it as plan_b_stride. */
+    public int batchStride() {
+        return perBatch ? (perHead ? heads : 1) : 0;
+    }
+
+    /** How far apart the slots of consecutive heads are (0: the plan does not vary with h); kernels take it as plan_h_stride. */
+    public int headStride() {
+        return perHead ? 1 : 0;
     }
 
     /** The kind of one tile (a scan of its row's runs; for display and tests, not for kernels). */

@@ -9,7 +9,9 @@ import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.codegen.c.CPrinter;
-import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.backend.SignatureBinder;
+import dev.attnc.compiler.codegen.KernelArg;
+import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
@@ -22,9 +24,9 @@ import dev.attnc.ffm.cuda.CudaFunction;
 import dev.attnc.ffm.cuda.CudaModule;
 import dev.attnc.ffm.cuda.DeviceBuffer;
 import dev.attnc.ffm.cuda.Dim3;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One attention compiled for one GPU, dtype and head dimension. {@link #run} uploads the inputs
@@ -186,49 +188,38 @@ public final class CudaKernel implements CompiledKernel {
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 try {
-                    List<Object> a = new ArrayList<>();
+                    Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
                     List<DeviceBuffer> qkv = new ArrayList<>();
                     for (Tensor t : List.of(q, k, vt)) qkv.add(keep(ctx.upload(t.segment())));
-                    if (hopper) {
-                        a.addAll(HopperMaps.of(v.source(), s, qkv));
-                    } else {
-                        a.addAll(qkv);
-                    }
+                    List<KernelArg> inputs = hopper ? KernelSignature.TENSOR_MAP_INPUTS : KernelSignature.POINTER_INPUTS;
+                    List<?> inputValues = hopper ? HopperMaps.of(v.source(), s, qkv) : qkv;
+                    for (int i = 0; i < 3; i++) fixed.put(inputs.get(i).name(), inputValues.get(i));
                     long rows = (long) s.B() * s.H() * s.Q_LEN();
                     o = keep(ctx.alloc(rows * s.D() * 2));
                     lse = keep(ctx.alloc(rows * 4));
-                    a.add(o);
-                    a.add(lse);
-                    a.add(keep(ctx.upload(ints(plan.runOffsets))));
-                    a.add(keep(ctx.upload(ints(plan.runStart))));
-                    a.add(keep(ctx.upload(ints(plan.runEnd))));
-                    a.add(keep(ctx.upload(bytes(plan.runPartial))));
+                    fixed.put(KernelSignature.O.name(), o);
+                    fixed.put(KernelSignature.LSE.name(), lse);
                     if (hopper) {
                         // sections of heads whose K and V fit in 5/8 of L2 (FlashAttention-3 takes 32 of 50 MiB)
                         long l2 = backend.cudaDevice().l2Bytes() > 0 ? backend.cudaDevice().l2Bytes() : 50L << 20;
                         long budget = v.source().options().schedule().l2Sections() ? l2 * 5 / 8 : Long.MAX_VALUE;
                         TileOrder order = TileOrder.of(plan, s.B(), s.H(), s.H_KV(), (long) s.KV_LEN() * s.D() * 2 * 2, budget);
-                        a.add(keep(ctx.upload(ints(order.codes()))));
-                        a.add(order.codes().length);
+                        fixed.put(KernelSignature.TILE_ORDER.name(), SignatureBinder.ints(order.codes()));
+                        fixed.put(KernelSignature.N_TILES.name(), order.codes().length);
                         // persistent: one block per SM, each taking the next item from a counter that the
                         // kernel leaves at 0 (zeroed once here); else one block per item (a null counter)
                         int items = Math.max(1, order.codes().length);
                         if (v.source().options().schedule().persistent()) {
                             DeviceBuffer counter = keep(ctx.alloc(4));
                             ctx.memset32(counter, 0);
-                            a.add(counter);
+                            fixed.put(KernelSignature.ITEM_COUNTER.name(), counter);
                             persistentBlocks = Math.min(items, backend.cudaDevice().smCount());
                         } else {
-                            a.add(0L);
+                            fixed.put(KernelSignature.ITEM_COUNTER.name(), 0L);
                             persistentBlocks = items;
                         }
                     }
-                    int hStride = plan.perHead ? 1 : 0;
-                    int bStride = plan.perBatch ? (plan.perHead ? plan.heads : 1) : 0;
-                    for (int x : new int[] {s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), bStride, hStride, plan.qTiles}) a.add(x);
-                    a.add((float) in.scale());
-                    for (ParamArg p : v.source().params()) a.add(param(ctx, p));
-                    args = a.toArray();
+                    args = CudaArgs.bind(v.source(), fixed, in, host -> keep(ctx.upload(host)));
                 } catch (RuntimeException e) {
                     close();
                     throw e;
@@ -242,11 +233,6 @@ public final class CudaKernel implements CompiledKernel {
         private DeviceBuffer keep(DeviceBuffer b) {
             buffers.add(b);
             return b;
-        }
-
-        private Object param(CudaContext ctx, ParamArg p) {
-            if (p.kind().isTensor()) return keep(ctx.upload(KernelInputs.deviceTensor(p, in.tensors()).segment()));
-            return KernelInputs.deviceScalar(p, in.scalars());
         }
 
         /** Fills O and LSE with NaN, then runs the kernel once; its GPU time in milliseconds (as {@link #time}). */
@@ -296,16 +282,5 @@ public final class CudaKernel implements CompiledKernel {
                 buffers.clear();
             }
         }
-    }
-
-    /** An int array as a segment; an empty one becomes one 0 (no empty device buffers). */
-    private static MemorySegment ints(int[] a) {
-        return MemorySegment.ofArray(a.length == 0 ? new int[1] : a);
-    }
-
-    private static MemorySegment bytes(boolean[] a) {
-        byte[] out = new byte[Math.max(4, a.length)];
-        for (int i = 0; i < a.length; i++) out[i] = a[i] ? (byte) 1 : 0;
-        return MemorySegment.ofArray(out);
     }
 }

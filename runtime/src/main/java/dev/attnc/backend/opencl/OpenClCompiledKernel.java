@@ -8,7 +8,9 @@ import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
-import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.backend.SignatureBinder;
+import dev.attnc.compiler.codegen.KernelArg;
+import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.ir.Expr;
@@ -16,9 +18,9 @@ import dev.attnc.compiler.sparsity.BlockPlan;
 import dev.attnc.ffm.opencl.ClBuffer;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClKernel;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One built OpenCL kernel. A run uploads the inputs and the block plan, launches one work-group
@@ -61,19 +63,24 @@ final class OpenClCompiledKernel implements CompiledKernel {
             ClContext ctx = backend.context();
             List<ClBuffer> buffers = new ArrayList<>();
             try {
-                int arg = 0;
-                for (Tensor t : List.of(in.q(), in.k(), in.v())) kernel.setArg(arg++, keep(buffers, ctx.upload(t.segment())));
                 ClBuffer oBuf = keep(buffers, ctx.allocate(o.byteSize()));
                 ClBuffer lseBuf = keep(buffers, ctx.allocate(lse.byteSize()));
-                kernel.setArg(arg++, oBuf).setArg(arg++, lseBuf);
-                kernel.setArg(arg++, keep(buffers, ctx.upload(ints(plan.runOffsets))));
-                kernel.setArg(arg++, keep(buffers, ctx.upload(ints(plan.runStart))));
-                kernel.setArg(arg++, keep(buffers, ctx.upload(ints(plan.runEnd))));
-                kernel.setArg(arg++, keep(buffers, ctx.upload(bytes(plan.runPartial))));
-                int[] strides = PlanCheck.strides(plan);
-                for (int v : new int[] {s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), strides[0], strides[1]}) kernel.setArg(arg++, v);
-                kernel.setArg(arg++, (float) in.scale());
-                for (ParamArg p : generated.params()) ParamBinder.bind(ctx, kernel, arg++, p, in.scalars(), in.tensors(), buffers);
+                Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
+                fixed.put(KernelSignature.Q.name(), in.q().segment());
+                fixed.put(KernelSignature.K.name(), in.k().segment());
+                fixed.put(KernelSignature.V.name(), in.v().segment());
+                fixed.put(KernelSignature.O.name(), oBuf);
+                fixed.put(KernelSignature.LSE.name(), lseBuf);
+                List<Object> args = SignatureBinder.bind(generated.entry(), generated.signature(), fixed, in,
+                        host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits);
+                for (int i = 0; i < args.size(); i++) {
+                    switch (args.get(i)) {
+                        case ClBuffer b -> kernel.setArg(i, b);
+                        case Integer v -> kernel.setArg(i, v);
+                        case Float v -> kernel.setArg(i, v);
+                        default -> throw new AssertionError(args.get(i));
+                    }
+                }
                 int m = generated.tiles().blockM();
                 long nanos = ctx.launch(kernel, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
                 ctx.download(oBuf, o.segment());
@@ -90,14 +97,13 @@ final class OpenClCompiledKernel implements CompiledKernel {
         return b;
     }
 
-    /** An int array as a segment; empty arrays become one 0 (OpenCL has no empty buffers). */
-    private static MemorySegment ints(int[] a) {
-        return MemorySegment.ofArray(a.length == 0 ? new int[1] : a);
-    }
-
-    private static MemorySegment bytes(boolean[] a) {
-        byte[] out = new byte[Math.max(1, a.length)];
-        for (int i = 0; i < a.length; i++) out[i] = a[i] ? (byte) 1 : 0;
-        return MemorySegment.ofArray(out);
+    /** What OpenCL passes for an argument of each kind: buffers, ints and floats by value (no tensor maps). */
+    private static boolean fits(KernelArg.Kind kind, Object value) {
+        return switch (kind) {
+            case KernelArg.Kind.Buffer b -> value instanceof ClBuffer;
+            case KernelArg.Kind.Int i -> value instanceof Integer;
+            case KernelArg.Kind.Float f -> value instanceof Float;
+            case KernelArg.Kind.TensorMap t -> false;
+        };
     }
 }

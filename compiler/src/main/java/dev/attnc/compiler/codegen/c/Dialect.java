@@ -23,8 +23,10 @@ public record Dialect(Qualifiers qualifiers, Types types, MathNames math, Conver
      * @param helper what precedes a helper function (inlined, file-local)
      * @param global a pointer into device memory
      * @param restrict the C99 {@code restrict} of a pointer that nothing else aliases
+     * @param byValueStruct a kernel parameter struct passed by value and read in place (CUDA's
+     *     {@code __grid_constant__} TMA descriptors); empty where the target has none
      */
-    public record Qualifiers(String helper, String global, String restrict) {}
+    public record Qualifiers(String helper, String global, String restrict, String byValueStruct) {}
 
     /**
      * @param uint32 32-bit unsigned: int arithmetic that may wrap is done in it (signed overflow is
@@ -69,7 +71,7 @@ public record Dialect(Qualifiers qualifiers, Types types, MathNames math, Conver
     public record Conversions(String uintToInt, String bitsToFloat, String floatToBits, String loadF16, String storeF16) {}
 
     public static final Dialect OPENCL = new Dialect(
-            new Qualifiers("static inline", "__global", "restrict"),
+            new Qualifiers("static inline", "__global", "restrict", ""),
             new Types("uint", "uchar", "half", "ushort"),
             new MathNames(
                     Map.ofEntries(Map.entry("exp", "exp"), Map.entry("exp2", "exp2"), Map.entry("log", "log"),
@@ -86,7 +88,7 @@ public record Dialect(Qualifiers qualifiers, Types types, MathNames math, Conver
             "INFINITY", "f");
 
     public static final Dialect CUDA = new Dialect(
-            new Qualifiers("static __device__ __forceinline__", "", "__restrict__"),
+            new Qualifiers("static __device__ __forceinline__", "", "__restrict__", "__grid_constant__"),
             new Types("unsigned int", "unsigned char", "__half", "unsigned short"),
             new MathNames(
                     Map.ofEntries(Map.entry("exp", "expf"), Map.entry("exp2", "exp2f"), Map.entry("log", "logf"),

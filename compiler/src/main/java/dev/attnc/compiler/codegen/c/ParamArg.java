@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * One run-time parameter of an attention as a kernel argument: scalars by value (bool as an int,
  * since OpenCL C has no bool kernel arguments), tensors as device pointers (int as int32, float as
- * float32, bool as one byte each). Runtimes bind arguments in this order after the fixed ones.
+ * float32, bool as one byte each). {@code KernelArg.of} makes it a kernel argument.
  *
  * @param name the user's name (to find the value in the call's bindings)
  * @param identifier the mangled C name
@@ -39,21 +39,5 @@ public record ParamArg(String name, String identifier, Kind kind) {
             out.add(new ParamArg(p.name(), names.param(p.name()), kind));
         }
         return out;
-    }
-
-    /** The C declaration in a kernel's parameter list. */
-    public String declaration(Dialect d) {
-        return switch (kind) {
-            case INT, BOOL -> "const int " + identifier;
-            case FLOAT -> "const float " + identifier;
-            case INT_TENSOR -> pointer(d, "int");
-            case FLOAT_TENSOR -> pointer(d, "float");
-            case BOOL_TENSOR -> pointer(d, d.types().uint8());
-        };
-    }
-
-    private String pointer(Dialect d, String element) {
-        String global = d.qualifiers().global().isEmpty() ? "" : d.qualifiers().global() + " ";
-        return global + "const " + element + "* " + d.qualifiers().restrict() + " " + identifier;
     }
 }

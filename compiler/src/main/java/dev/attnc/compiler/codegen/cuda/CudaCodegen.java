@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen.cuda;
 
+import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.CHelpers;
 import dev.attnc.compiler.codegen.c.Dialect;
 import dev.attnc.compiler.codegen.c.Names;
@@ -181,7 +182,8 @@ public final class CudaCodegen {
                     + tiles.describe() + ", D = " + headDim);
         }
         if (options.engine() == Engine.HOPPER) return hopper(a, storage, headDim, tiles, options);
-        return render(TEMPLATE, "kernel", a, storage, headDim, tiles, options, tiles.warps() * 32, sharedBytes(headDim, tiles), st -> {
+        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), ParamArg.of(a));
+        return render(TEMPLATE, "kernel", a, signature, storage, headDim, tiles, options, tiles.warps() * 32, sharedBytes(headDim, tiles), st -> {
             st.add("warps", tiles.warps());
             st.add("mTiles", mTiles);
             st.add("minBlocks", options.minBlocks());
@@ -200,7 +202,9 @@ public final class CudaCodegen {
             throw new IllegalArgumentException("the Hopper kernel needs 1 to 3 consumer warpgroups of 64 rows (warps = BLOCK_M / 16) "
                     + "and D a multiple of 64: " + tiles.describe() + ", D = " + headDim);
         }
-        return render(HOPPER_TEMPLATE, "hopperKernel", a, storage, headDim, tiles, options, tiles.warps() * 32 + 128,
+        KernelSignature signature = KernelSignature.forward(KernelSignature.TENSOR_MAP_INPUTS,
+                KernelSignature.PERSISTENT_SCHEDULE, ParamArg.of(a));
+        return render(HOPPER_TEMPLATE, "hopperKernel", a, signature, storage, headDim, tiles, options, tiles.warps() * 32 + 128,
                 hopperSharedBytes(headDim, tiles, options.stages()), st -> {
                     st.add("stages", options.stages());
                     st.add("overlap", options.schedule().overlap());
@@ -210,12 +214,13 @@ public final class CudaCodegen {
 
     /**
      * Fills a kernel skeleton: what both skeletons take (sizes, storage, the wgmma shapes, the
-     * variant's code at each dependence level), then the skeleton's own attributes.
+     * variant's code at each dependence level, the parameter list printed from {@code signature}),
+     * then the skeleton's own attributes.
      */
-    private static CudaKernelSource render(String template, String instance, Attention a, Storage storage, int headDim,
+    private static CudaKernelSource render(String template, String instance, Attention a, KernelSignature signature,
+            Storage storage, int headDim,
             TilePlan tiles, Options options, int threads, int sharedBytes, java.util.function.Consumer<ST> skeleton) {
         CudaBody body = new CudaBody(a, options.fastMath());
-        List<ParamArg> params = ParamArg.of(a);
         String entry = "attnc_" + Names.sanitize(a.name());
         STGroup group = Templates.load(template);
         ST st = group.getInstanceOf(instance);
@@ -230,7 +235,8 @@ public final class CudaCodegen {
         st.add("wgmmaOps", options.wgmma() ? wgmmaOps(tiles.blockN(), headDim, storage) : null);
         st.add("helpers", CHelpers.text(Dialect.CUDA));
         st.add("entry", entry);
-        st.add("params", params.stream().map(CudaCodegen::declaration).toList());
+        // attn_elem: the templates' typedef of the storage type
+        st.add("params", signature.declarations(Dialect.CUDA, "attn_elem"));
         st.add("prologue", body.prologue);
         st.add("rowDecls", body.rowDecls);
         st.add("rowCode", body.rowCode);
@@ -238,7 +244,7 @@ public final class CudaCodegen {
         st.add("full", elements(group, body, body.full, false));
         st.add("partial", elements(group, body, body.partial, true));
         skeleton.accept(st);
-        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, params, threads, sharedBytes);
+        return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, signature, threads, sharedBytes);
     }
 
     private static String elements(STGroup group, CudaBody body, CudaBody.Tile tile, boolean partial) {
@@ -293,16 +299,5 @@ public final class CudaCodegen {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < n; i++) b.append(i > 0 ? ", " : "").append("\"+f\"(d[").append(i).append("])");
         return b.toString();
-    }
-
-    /** The kernel parameter of one attention parameter (CUDA: {@code __restrict__} device pointers). */
-    static String declaration(ParamArg p) {
-        return switch (p.kind()) {
-            case INT, BOOL -> "const int " + p.identifier();
-            case FLOAT -> "const float " + p.identifier();
-            case INT_TENSOR -> "const int* __restrict__ " + p.identifier();
-            case FLOAT_TENSOR -> "const float* __restrict__ " + p.identifier();
-            case BOOL_TENSOR -> "const unsigned char* __restrict__ " + p.identifier();
-        };
     }
 }

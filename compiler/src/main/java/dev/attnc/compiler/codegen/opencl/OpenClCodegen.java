@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen.opencl;
 
+import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.CHelpers;
 import dev.attnc.compiler.codegen.c.Dialect;
 import dev.attnc.compiler.codegen.c.KernelBody;
@@ -9,6 +10,7 @@ import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.c.Templates;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import java.util.List;
 import org.stringtemplate.v4.ST;
 import org.stringtemplate.v4.STGroup;
 
@@ -29,7 +31,7 @@ public final class OpenClCodegen {
     public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
         if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
         KernelBody body = KernelBody.of(a, D, false);
-        var params = ParamArg.of(a);
+        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), ParamArg.of(a));
         String entry = "attnc_" + Names.sanitize(a.name());
         ST st = group().getInstanceOf("kernel");
         st.add("name", Names.sanitize(a.name()));
@@ -47,8 +49,7 @@ public final class OpenClCodegen {
                 : "vstore" + width + "(fma((float" + width + ")p, vload" + width + "(0, v + d), vload" + width + "(0, acc + d)), 0, acc + d)");
         st.add("helpers", CHelpers.text(D));
         st.add("entry", entry);
-        st.add("elementType", storage.elementType(D));
-        st.add("params", params.stream().map(p -> p.declaration(D)).toList());
+        st.add("params", signature.declarations(D, storage.elementType(D)));
         st.add("loadQ", storage.load(D, "Q", "q_base + d"));
         st.add("loadK", storage.load(D, "K", "kv_base + (long)kv0 * HEAD_DIM + i"));
         st.add("loadV", storage.load(D, "V", "kv_base + (long)kv0 * HEAD_DIM + i"));
@@ -62,7 +63,7 @@ public final class OpenClCodegen {
         st.add("mask", body.partial().mask().equals("true") ? null : body.partial().mask());
         st.add("scoreLines", body.partial().scoreLines());
         st.add("score", body.partial().score());
-        return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, params);
+        return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, signature);
     }
 
     /** The widest OpenCL vector (up to 16 floats) that divides the head dimension. */

@@ -113,6 +113,6 @@ class OpenClCodegenTest {
         assertFalse(k.source().contains("p[0] = 1") || k.source().contains("__global int* p"), k.source());
         assertEquals("attnc____evil__include__x_", k.entry());
         assertEquals(List.of("p0_x________kernel_void_evil___global_int__", "p1_x________kernel_void_evil___global_int__"),
-                k.params().stream().map(p -> p.identifier()).toList());
+                k.signature().params().stream().map(p -> p.identifier()).toList());
     }
 }
