@@ -50,12 +50,11 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(mixinStandardHelpOptions = true, name = "compile",
         description = "Print (or write) the source, PTX or cubin of the kernel that run would launch, without running it.",
         footer = {"",
-            "The kernel is chosen by the target policy (docs/architecture.md) from: the device (--arch, --opencl-limits, or the",
-            "device at hand, or the defaults sm_90a and 1024,49152), D and the dtype, the mask's density under the first tiles",
-            "(from --shape and the arguments, as run computes it; without --shape every tile counts as kept), the autotuner's",
-            "table (only for a CUDA GPU at hand with no --arch) and -Dattnc.cuda.* (tiles, engine, minBlocks).",
-            "When that kernel spills registers, run falls back to the policy's next build (see docs/architecture.md),",
-            "which only a GPU can tell."})
+            "The kernel is chosen by the target policy (docs/architecture.md) from: the device (--arch or --opencl-limits, "
+                    + "else the device at hand, else sm_90a and 1024,49152); D and the dtype; the mask's density under the first tiles "
+                    + "(from --shape and the arguments, as run computes it; without --shape every tile counts as kept); the autotuner's "
+                    + "table (for a CUDA GPU at hand, without --arch); and -Dattnc.cuda.* (tiles, engine, minBlocks).",
+            "If that kernel spills registers, run falls back to the policy's next build, which only a GPU can tell."})
 final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
