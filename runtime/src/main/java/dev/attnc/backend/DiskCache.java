@@ -125,11 +125,8 @@ public final class DiskCache {
 
     /** The directory of one backend's cache: -Dattnc.cache.dir, else $ATTNC_CACHE_DIR, else $XDG_CACHE_HOME/attnc or ~/.cache/attnc; then {@code backend}. */
     public static Path defaultDir(String backend) {
-        String configured = System.getProperty("attnc.cache.dir", System.getenv("ATTNC_CACHE_DIR"));
-        Path root;
-        if (configured != null && !configured.isBlank()) {
-            root = Path.of(configured);
-        } else {
+        Path root = dev.attnc.compiler.target.BackendOptions.fromSystemProperties().cacheDir();
+        if (root == null) {
             String xdg = System.getenv("XDG_CACHE_HOME");
             root = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache")).resolve("attnc");
         }

@@ -1,16 +1,24 @@
 package dev.attnc.bench.gpu;
 
+import dev.attnc.DType;
+import dev.attnc.backend.BackendPolicy;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.cuda.CudaStages;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
-import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.target.BackendOptions;
+import dev.attnc.compiler.target.Decision;
+import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.compiler.target.TargetPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * Writes the CUDA source of samples for one tile spec (as {@link CudaBench} reads them, e.g.
- * {@code 128x128/8h}), bf16, so that nvcc on the GPU machine can report registers, spills and
- * SASS: {@code KernelSources OUT_DIR D SPEC sample.attn...}.
+ * {@code 128x128/8h}, or {@code auto} for the policy's dense choice), bf16, for an sm_90a GPU,
+ * through the CUDA backend's own source stage ({@link CudaStages}), so that nvcc on the GPU
+ * machine can report registers, spills and SASS: {@code KernelSources OUT_DIR D SPEC sample.attn...}.
  */
 public final class KernelSources {
     private KernelSources() {}
@@ -19,11 +27,16 @@ public final class KernelSources {
         Path out = Path.of(args[0]);
         int d = Integer.parseInt(args[1]);
         String spec = args[2];
+        BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.DEFAULT, BackendOptions.fromSystemProperties());
         Files.createDirectories(out);
         for (int i = 3; i < args.length; i++) {
             Path file = Path.of(args[i]);
             var attention = Compilation.of(SourceFile.read(file)).orThrow().optimized(null);
-            var src = CudaCodegen.generate(attention, Storage.BF16, d, CudaBench.tilePlan(spec), CudaBench.options(spec, d));
+            boolean auto = spec.equals(CudaBench.AUTO);
+            var request = new KernelRequest(attention, DType.BF16, d, auto ? policy.defaultTiles(d) : CudaBench.tilePlan(spec));
+            Decision.Cuda decision = auto ? (Decision.Cuda) policy.decisions(request).getFirst()
+                    : TargetPolicy.cuda(DeviceCaps.Cuda.DEFAULT, request.tiles(), CudaBench.options(spec, d));
+            var src = CudaStages.source(request, Storage.BF16, decision);
             Files.writeString(out.resolve(file.getFileName().toString().replace(".attn", ".cu")), src.text());
         }
     }

@@ -1,10 +1,10 @@
 package dev.attnc.compiler.plan;
 
 /**
- * The tile plan each target uses by default, from what the target can do: the CPU's cache-sized
- * square tiles; an OpenCL device's work-group and local-memory limits; a CUDA GPU's tensor-core
- * tiles (FlashAttention-2's 128×64). Backends ask here; {@code attnc compile} asks here when no
- * device is at hand.
+ * The measured tables behind the default tile plan of each target: the CPU's cache-sized square
+ * tiles; an OpenCL device's work-group and local-memory limits; a CUDA GPU's tensor-core tiles
+ * (FlashAttention-2's 128×64). Only {@code dev.attnc.compiler.target.TargetPolicy} reads them
+ * (with the tuned winner, the mask's density and the forced options); everything else asks it.
  */
 public final class TilePlans {
     private TilePlans() {}

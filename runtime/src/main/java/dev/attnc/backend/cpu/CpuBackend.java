@@ -2,12 +2,12 @@ package dev.attnc.backend.cpu;
 
 import com.palantir.javapoet.JavaFile;
 import dev.attnc.backend.Backend;
+import dev.attnc.backend.BackendPolicy;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
-import dev.attnc.compiler.codegen.java.JavaKernelGenerator;
 import dev.attnc.compiler.codegen.java.kernel.Gemm;
-import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.plan.TilePlans;
+import dev.attnc.compiler.target.BackendOptions;
+import dev.attnc.compiler.target.DeviceCaps;
 import java.util.concurrent.ForkJoinPool;
 
 /**
@@ -17,6 +17,7 @@ import java.util.concurrent.ForkJoinPool;
 public final class CpuBackend implements Backend {
     private final KernelCache cache;
     private final ForkJoinPool pool;
+    private final BackendPolicy policy = BackendPolicy.untuned(new DeviceCaps.Cpu(), BackendOptions.fromSystemProperties());
 
     /** All cores, and the cache that {@link KernelCache#fromEnvironment} names. */
     public CpuBackend() {
@@ -38,18 +39,15 @@ public final class CpuBackend implements Backend {
         return "CPU (" + pool.getParallelism() + " cores, Vector API " + Gemm.LANES * Float.SIZE + "-bit)";
     }
 
-    /**
-     * 64 × 64 tiles for every head dimension: for D = 128 the fastest measured (128 × 64 5% slower,
-     * 64 × 128 and 128 × 128 15-20%), for D = 64 all four within the noise of a shared machine.
-     */
+    /** The tiles: {@link dev.attnc.compiler.target.TargetPolicy}'s 64 × 64 (TilePlans.java has the measurements). */
     @Override
-    public TilePlan tilePlan(int headDim) {
-        return TilePlans.java(headDim);
+    public BackendPolicy policy() {
+        return policy;
     }
 
     @Override
     public CompiledKernel compile(KernelRequest request) {
-        JavaFile file = JavaKernelGenerator.generate(request.attention(), request.dtype().displayName(), request.headDim(), request.tiles());
+        JavaFile file = JavaStages.source(request);
         String source = file.toString();
         String className = file.packageName() + "." + file.typeSpec().name();
         KernelKey key = KernelKey.of(source, request.dtype(), request.headDim(), request.tiles());

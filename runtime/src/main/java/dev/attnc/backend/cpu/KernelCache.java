@@ -27,15 +27,9 @@ public final class KernelCache {
         this.dir = dir;
     }
 
-    /**
-     * The cache in the directory that system property {@code attnc.cache.dir}, else environment
-     * variable {@code ATTNC_CACHE_DIR}, else {@code ~/.cache/attnc} names (kernels under its {@code java/}).
-     */
+    /** The cache in {@link dev.attnc.backend.DiskCache#defaultDir}'s {@code java/} (attnc.cache.dir, ATTNC_CACHE_DIR, the XDG cache). */
     public static KernelCache fromEnvironment() {
-        String configured = System.getProperty("attnc.cache.dir", System.getenv("ATTNC_CACHE_DIR"));
-        Path root = configured != null && !configured.isBlank() ? Path.of(configured)
-                : Path.of(System.getProperty("user.home"), ".cache", "attnc");
-        return new KernelCache(root.resolve("java"));
+        return new KernelCache(dev.attnc.backend.DiskCache.defaultDir("java"));
     }
 
     /** Where entries are stored, or null for a cache in memory only. */

@@ -5,16 +5,17 @@ import dev.attnc.DType;
 import dev.attnc.DeviceException;
 import dev.attnc.DeviceUnavailableException;
 import dev.attnc.backend.Backend;
+import dev.attnc.backend.BackendPolicy;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.TuningTable;
-import dev.attnc.compiler.ir.Attention;
-import dev.attnc.compiler.plan.VariantClass;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
-import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.plan.TilePlans;
+import dev.attnc.compiler.target.BackendOptions;
+import dev.attnc.compiler.target.Decision;
+import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.ffm.cuda.Cuda;
 import dev.attnc.ffm.cuda.CudaContext;
 import dev.attnc.ffm.cuda.CudaDevice;
@@ -41,7 +42,7 @@ public final class CudaBackend implements Backend {
     private final CudaDevice device;
     private final CudaContext context;
     private final CubinCache cache;
-    private final TuningTable tuning;
+    private final BackendPolicy policy;
     private final String nvrtcVersion;
     final Object lock = new Object();
     private int compiles;
@@ -58,6 +59,11 @@ public final class CudaBackend implements Backend {
      * @throws AttnInputException when there is no GPU with that number
      */
     public CudaBackend(int ordinal, Path cacheDir) {
+        this(ordinal, cacheDir, BackendOptions.fromSystemProperties());
+    }
+
+    /** With the options given, not those of the {@code attnc.*} system properties. */
+    public CudaBackend(int ordinal, Path cacheDir, BackendOptions options) {
         List<CudaDevice> devices = devices();
         if (ordinal < 0 || ordinal >= devices.size()) {
             throw new AttnInputException("there is no CUDA device " + ordinal + "; the devices are "
@@ -77,7 +83,7 @@ public final class CudaBackend implements Backend {
         this.nvrtcVersion = Nvrtc.get().version();
         this.context = CudaContext.open(d);
         this.cache = new CubinCache(cacheDir);
-        this.tuning = new TuningTable(cacheDir == null ? null : cacheDir.resolve("tuning.properties"));
+        this.policy = CudaStages.policy(d, options, new TuningTable(cacheDir == null ? null : cacheDir.resolve("tuning.properties")));
     }
 
     /** The GPUs of this machine, never empty. */
@@ -105,108 +111,27 @@ public final class CudaBackend implements Backend {
         return device;
     }
 
-    /**
-     * Tile plans from the measurements in docs/cuda-notes.md (H100, B=2 H=16 S=8192). On Hopper
-     * (wgmma; -Dattnc.cuda.wgmma=false turns it off): 128 x 128 with 8 warps (two warpgroups of 64
-     * rows) for D = 64 and 128, 64 x 64 with one warpgroup above. With mma.sync (sm_80, sm_89, or
-     * D = 32): 128 x 64 with 4 warps of 32 rows up to D = 128 (8 warps of 16 rows for D = 32),
-     * 64 x 64 with 4 warps above.
-     */
+    /** Tiles, engine and build options: {@link dev.attnc.compiler.target.TargetPolicy} on this GPU, with its tuning table. */
     @Override
-    public TilePlan tilePlan(int headDim) {
-        String plan = System.getProperty("attnc.cuda.tiles." + headDim);
-        if (plan != null) return TilePlans.parse(plan); // for experiments: BMxBN/W
-        return TilePlans.cuda(headDim, hopper() ? 9 : 8);
-    }
-
-    /** The autotuner's winners remembered for this GPU's kind, else {@link #tilePlan(int)}. */
-    @Override
-    public TilePlan tilePlan(Attention attention, DType dtype, int headDim) {
-        TilePlan tuned = remembered(attention, dtype, headDim);
-        return tuned != null ? tuned : tilePlan(headDim);
-    }
-
-    /** The autotuner's usable winner for this attention's class, null if none or tiles are forced. */
-    private TilePlan remembered(Attention attention, DType dtype, int headDim) {
-        if (System.getProperty("attnc.cuda.tiles." + headDim) != null) return null;
-        TilePlan tuned = tuning.get(tuningKey(attention, dtype, headDim));
-        return tuned != null && CudaCodegen.unsupported(headDim, tuned) == null ? tuned : null;
-    }
-
-    /** The default plan adjusted for a sparse mask (TilePlans.cudaForMask); tuned or forced plans stay. */
-    @Override
-    public TilePlan tilePlanForMask(Attention attention, DType dtype, int headDim, TilePlan tiles, double keptTiles) {
-        boolean isDefault = tiles.equals(tilePlan(headDim)) && System.getProperty("attnc.cuda.tiles." + headDim) == null
-                && remembered(attention, dtype, headDim) == null;
-        return isDefault ? TilePlans.cudaForMask(tiles, headDim, keptTiles) : tiles;
-    }
-
-    /**
-     * What the autotuner times. Hopper: 128 rows (two consumer warpgroups) by 128 or 64 keys, and
-     * 192 rows (three) by 128 or 64 keys for D ≤ 64, where 160 registers a thread still hold a tile; elsewhere the
-     * mma.sync shapes of docs/cuda-notes.md.
-     */
-    @Override
-    public List<TilePlan> tileCandidates(int headDim) {
-        List<TilePlan> c = new java.util.ArrayList<>(List.of(tilePlan(headDim)));
-        List<TilePlan> more = hopper() && headDim % 64 == 0
-                ? List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(192, 64, 12), new TilePlan(128, 64, 8),
-                        new TilePlan(64, 128, 4))
-                : List.of(new TilePlan(128, 64, 4), new TilePlan(128, 64, 8), new TilePlan(64, 64, 4), new TilePlan(128, 128, 8));
-        for (TilePlan t : more) {
-            boolean fits = !hopper() || headDim % 64 != 0 || CudaCodegen.hopperFits(headDim, t)
-                    && CudaCodegen.hopperSharedBytes(headDim, t, 2) <= device.maxSharedPerBlockOptin();
-            if (headDim > 64 && t.blockM() == 192) fits = false; // spills at D = 128 (docs/cuda-notes.md)
-            if (fits && CudaCodegen.unsupported(headDim, t) == null && !c.contains(t)) c.add(t);
-        }
-        return c;
-    }
-
-    @Override
-    public boolean rememberTiles(Attention attention, DType dtype, int headDim, TilePlan winner) {
-        tuning.put(tuningKey(attention, dtype, headDim), winner);
-        return true;
+    public BackendPolicy policy() {
+        return policy;
     }
 
     /** The tuning table (winners per device, head dimension, dtype and variant class). */
     public TuningTable tuning() {
-        return tuning;
+        return policy.tuning();
     }
 
-    /** The tuning table's key: this GPU's kind and engine, the head dimension, dtype and variant class. */
-    private String tuningKey(Attention attention, DType dtype, int headDim) {
-        return TuningTable.key(device.name() + " " + engineWord(), headDim, dtype, VariantClass.of(attention));
-    }
-
-    private String engineWord() {
-        return hopper() ? "hopper" : "mma";
-    }
-
-    /**
-     * Whether kernels use Hopper's wgmma: an sm_90 GPU, unless {@code -Dattnc.cuda.engine=mma}
-     * (or the older {@code -Dattnc.cuda.wgmma=false}) asks for mma.sync.
-     */
+    /** Whether kernels use Hopper's wgmma: an sm_90 GPU, unless {@code -Dattnc.cuda.engine=mma} asks for mma.sync. */
     public boolean hopper() {
-        return device.major() == 9 && !"mma".equals(engineProperty());
-    }
-
-    /** {@code -Dattnc.cuda.engine}: mma, wgmma or hopper, for experiments and the tests of each engine; null for the default. */
-    private static String engineProperty() {
-        if ("false".equals(System.getProperty("attnc.cuda.wgmma"))) return "mma";
-        return System.getProperty("attnc.cuda.engine");
+        return TargetPolicy.usesHopper(CudaStages.caps(device), policy.options());
     }
 
     @Override
     public CompiledKernel compile(KernelRequest request) {
         String why = CudaCodegen.unsupported(request.headDim(), request.tiles());
         if (why != null) throw new AttnInputException(why);
-        Storage primary = switch (request.dtype()) {
-            case BF16 -> Storage.BF16;
-            case F16, F32 -> Storage.F16;
-            default -> throw new AttnInputException("Q, K and V must be float32, float16 or bfloat16, not " + request.dtype().displayName());
-        };
-        CudaKernel.Variant main = variant(request, primary);
-        return new CudaKernel(this, request, main);
+        return new CudaKernel(this, request, variant(request, CudaStages.storage(request.dtype())));
     }
 
     /**
@@ -222,75 +147,50 @@ public final class CudaBackend implements Backend {
         if (options.wgmma() && device.major() != 9) {
             throw new AttnInputException("wgmma kernels need a Hopper GPU (sm_90), not " + device.name() + " (" + device.smArch() + ")");
         }
-        Storage storage = request.dtype() == DType.BF16 ? Storage.BF16 : Storage.F16;
+        Decision.Cuda decision = TargetPolicy.cuda(CudaStages.caps(device), request.tiles(), options);
         synchronized (lock) {
-            return new CudaKernel(this, request, load(CudaCodegen.generate(request.attention(), storage, request.headDim(),
-                    request.tiles(), options)));
+            return new CudaKernel(this, request, load(CudaStages.source(request, CudaStages.storage(request.dtype()), decision), decision));
         }
     }
 
-    /** One compiled, loaded kernel for a storage type (fp32 requests may need a bf16 one too). */
+    /** One compiled, loaded kernel for a storage type (fp32 requests may need a bf16 one too): the policy's decisions, in order, until one does not spill. */
     CudaKernel.Variant variant(KernelRequest request, Storage storage) {
-        CudaCodegen.Options options = defaultOptions(request);
-        String forced = System.getProperty("attnc.cuda.minBlocks");
-        if (forced != null) options = options.withMinBlocks(Integer.parseInt(forced));
         synchronized (lock) {
-            // Ask for as many blocks per SM as the options say; if that makes ptxas spill registers,
-            // ask for fewer (spills in the key loop cost more than the occupancy gains).
-            for (;;) {
-                CudaKernelSource src = CudaCodegen.generate(request.attention(), storage, request.headDim(), request.tiles(), options);
-                CudaKernel.Variant v = load(src);
-                if (v.function().localBytes() > 0 && options.engine() == CudaCodegen.Engine.HOPPER && options.schedule().overlap()) {
-                    // The overlap keeps S of one tile and P of the previous one live at once; a variant
-                    // with many per-key values then spills. Without it the kernel needs ~32 fewer registers.
-                    CudaKernel.Variant seq = load(CudaCodegen.generate(request.attention(), storage, request.headDim(),
-                            request.tiles(), options.withSchedule(options.schedule().sequential())));
-                    return seq.function().localBytes() < v.function().localBytes() ? seq : v;
-                }
-                if (v.function().localBytes() == 0 || options.minBlocks() == 1 || forced != null) return v;
-                options = options.withMinBlocks(options.minBlocks() - 1);
-            }
+            return CudaStages.pick(CudaStages.sources(policy, request, storage), b -> load(b.source(), b.decision()),
+                    v -> v.function().localBytes());
         }
     }
 
-    /**
-     * NVRTC options: the GPU's own architecture, so the result is a cubin (no JIT at load); with
-     * fast math, approximate division (2 ulp) and denormals flushed to zero (-inf is untouched).
-     */
-    List<String> nvrtcOptions(CudaKernelSource src) {
-        // wgmma exists only in the architecture-specific target sm_90a
-        String arch = src.options().wgmma() ? "sm_90a" : device.smArch();
-        List<String> o = new java.util.ArrayList<>(List.of("--gpu-architecture=" + arch, "--std=c++17", "--diag-suppress=177"));
-        if (src.options().fastMath()) o.addAll(List.of("--prec-div=false", "--ftz=true"));
-        return o;
-    }
-
-    private String cacheKey(CudaKernelSource src, List<String> options) {
-        return CubinCache.key(src.text(), String.join(" ", options), device.name(), device.major() + "." + device.minor(), nvrtcVersion);
+    private String cacheKey(CudaKernelSource src, Decision.Cuda decision) {
+        return CubinCache.key(src.text(), String.join(" ", decision.nvrtcFlags()), device.name(), device.major() + "." + device.minor(), nvrtcVersion);
     }
 
     /**
-     * Compiles the kernels of these requests (with the default options) on {@code threads}
+     * Compiles the kernels of these requests (the policy's first decision) on {@code threads}
      * threads into the cache, so that compiling them later only loads them. NVRTC compiles one
      * program per thread at a time; a test suite or a benchmark with many kernels saves minutes.
      */
     public void precompile(List<KernelRequest> requests, int threads) {
-        precompile(requests, this::defaultOptions, threads);
+        compileAll(requests, r -> (Decision.Cuda) policy.decisions(r).getFirst(), threads);
     }
 
     /** {@link #precompile(List, int)} with the options each request is compiled with. */
     public void precompile(List<KernelRequest> requests, java.util.function.Function<KernelRequest, CudaCodegen.Options> optionsOf,
             int threads) {
+        DeviceCaps.Cuda caps = CudaStages.caps(device);
+        compileAll(requests, r -> TargetPolicy.cuda(caps, r.tiles(), optionsOf.apply(r)), threads);
+    }
+
+    private void compileAll(List<KernelRequest> requests, java.util.function.Function<KernelRequest, Decision.Cuda> decisionOf, int threads) {
         var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
         try {
             List<java.util.concurrent.Future<?>> jobs = new java.util.ArrayList<>();
             for (KernelRequest r : requests) {
                 jobs.add(pool.submit(() -> {
-                    Storage storage = r.dtype() == DType.BF16 ? Storage.BF16 : Storage.F16;
-                    CudaKernelSource src = CudaCodegen.generate(r.attention(), storage, r.headDim(), r.tiles(), optionsOf.apply(r));
-                    List<String> options = nvrtcOptions(src);
-                    String key = cacheKey(src, options);
-                    if (cache.get(key) == null) cache.put(key, Nvrtc.get().compile(src.text(), src.entry() + ".cu", options).cubin());
+                    Decision.Cuda d = decisionOf.apply(r);
+                    CudaKernelSource src = CudaStages.source(r, CudaStages.storage(r.dtype()), d);
+                    String key = cacheKey(src, d);
+                    if (cache.get(key) == null) cache.put(key, CudaStages.binary(src, d).cubin());
                 }));
             }
             for (var j : jobs) {
@@ -309,16 +209,16 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private CudaKernel.Variant load(CudaKernelSource src) {
-        List<String> options = nvrtcOptions(src);
-        String key = cacheKey(src, options);
+    /** Stage 4 (see {@link CudaStages}): the cubin from the cache or NVRTC, loaded into this GPU's context. */
+    private CudaKernel.Variant load(CudaKernelSource src, Decision.Cuda decision) {
+        String key = cacheKey(src, decision);
         byte[] cubin = cache.get(key);
         String log = "";
         long compileNanos = 0;
         if (cubin == null) {
             dev.attnc.ffm.cuda.CompiledKernel out;
             try {
-                out = Nvrtc.get().compile(src.text(), src.entry() + ".cu", options);
+                out = CudaStages.binary(src, decision);
             } catch (DeviceException e) {
                 throw new DeviceException("NVRTC could not compile the kernel of attention '" + src.attention() + "' for "
                         + device.name() + " (a bug in attnc's CUDA code generator): " + e.getMessage(), e);
@@ -334,7 +234,7 @@ public final class CudaBackend implements Backend {
             module = context.module(cubin);
         } catch (DeviceException e) {
             if (compileNanos == 0) { // a cached cubin the driver rejects: compile afresh
-                cache.put(key, Nvrtc.get().compile(src.text(), src.entry() + ".cu", options).cubin());
+                cache.put(key, CudaStages.binary(src, decision).cubin());
                 module = context.module(cache.get(key));
             } else {
                 throw e;
@@ -349,17 +249,6 @@ public final class CudaBackend implements Backend {
             f.maxDynamicSharedBytes(src.sharedBytes());
         }
         return new CudaKernel.Variant(src, module, f, log, compileNanos);
-    }
-
-    /**
-     * The code-generation options of a request: {@link CudaCodegen#defaultOptions} for this GPU,
-     * or the FA2 loop on wgmma where {@code -Dattnc.cuda.engine=wgmma} asks for it.
-     */
-    CudaCodegen.Options defaultOptions(KernelRequest r) {
-        if (hopper() && "wgmma".equals(engineProperty()) && CudaCodegen.wgmmaFits(r.headDim(), r.tiles())) {
-            return CudaCodegen.Options.wgmma(r.headDim(), r.tiles());
-        }
-        return CudaCodegen.defaultOptions(r.headDim(), r.tiles(), hopper() ? 9 : 8);
     }
 
     /** NVRTC compilations so far (cache misses); for tests. */

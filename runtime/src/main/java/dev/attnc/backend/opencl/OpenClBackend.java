@@ -2,17 +2,16 @@ package dev.attnc.backend.opencl;
 
 import dev.attnc.backend.DiskCache;
 import dev.attnc.AttnInputException;
-import dev.attnc.DType;
 import dev.attnc.DeviceException;
 import dev.attnc.DeviceUnavailableException;
 import dev.attnc.backend.Backend;
+import dev.attnc.backend.BackendPolicy;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
-import dev.attnc.compiler.codegen.c.Storage;
-import dev.attnc.compiler.codegen.opencl.OpenClCodegen;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
-import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.plan.TilePlans;
+import dev.attnc.compiler.target.BackendOptions;
+import dev.attnc.compiler.target.Decision;
+import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClDevice;
 import dev.attnc.ffm.opencl.ClKernel;
@@ -31,11 +30,12 @@ import java.util.stream.IntStream;
  * from one thread at a time: compiles and runs of all its kernels take one lock.
  */
 public final class OpenClBackend implements Backend {
-    /** OpenCL C 1.2: what PoCL and NVIDIA's driver both compile. */
-    static final String BUILD_OPTIONS = "-cl-std=CL1.2";
+    /** OpenCL C 1.2: what PoCL and NVIDIA's driver both compile (the policy's build options). */
+    static final String BUILD_OPTIONS = TargetPolicy.OPENCL_BUILD_OPTIONS;
 
     private final ClContext context;
     private final ProgramCache programs;
+    private final BackendPolicy policy;
     /** Kernels by source: a kernel object holds its arguments, one per generated source is enough. */
     private final Map<String, OpenClCompiledKernel> kernels = new HashMap<>();
     final Object lock = new Object();
@@ -60,6 +60,7 @@ public final class OpenClBackend implements Backend {
                             .collect(Collectors.joining(", ")));
         }
         this.context = ClContext.open(devices.get(deviceIndex));
+        this.policy = BackendPolicy.untuned(OpenClStages.caps(devices.get(deviceIndex)), BackendOptions.fromSystemProperties());
         this.programs = new ProgramCache(context, cacheDir == null ? null : new DiskCache(cacheDir, "ATTNCCL1", ".bin"));
     }
 
@@ -88,25 +89,22 @@ public final class OpenClBackend implements Backend {
         return d.name() + " (" + d.platform().name() + ", " + d.version() + ")";
     }
 
-    /**
-     * 32 query rows per work-group (fewer if the device allows fewer work-items) by 32 keys per
-     * tile, fewer keys when the K and V tiles would not fit in half of the local memory.
-     */
+    /** Tiles and build options: {@link TargetPolicy} on this device's work-group and local-memory limits. */
     @Override
-    public TilePlan tilePlan(int headDim) {
-        ClDevice d = context.device();
-        return TilePlans.opencl(headDim, d.maxWorkGroupSize(), d.localMemBytes());
+    public BackendPolicy policy() {
+        return policy;
     }
 
     @Override
     public CompiledKernel compile(KernelRequest request) {
-        OpenClKernel generated = OpenClCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.tiles());
+        Decision.OpenCl decision = (Decision.OpenCl) policy.decisions(request).getFirst();
+        OpenClKernel generated = OpenClStages.source(request);
         synchronized (lock) {
             OpenClCompiledKernel known = kernels.get(generated.source());
             if (known != null) return known;
             ClProgram program;
             try {
-                program = programs.get(generated.source(), BUILD_OPTIONS);
+                program = programs.get(generated.source(), decision.buildOptions());
             } catch (DeviceException e) {
                 throw new DeviceException("OpenCL could not compile the kernel of attention '" + request.attention().name()
                         + "' for " + context.device().name() + ": " + e.getMessage(), e);
@@ -133,15 +131,6 @@ public final class OpenClBackend implements Backend {
 
     ClContext context() {
         return context;
-    }
-
-    static Storage storage(DType dtype) {
-        return switch (dtype) {
-            case F32 -> Storage.F32;
-            case F16 -> Storage.F16;
-            case BF16 -> Storage.BF16;
-            default -> throw new AttnInputException("Q, K and V must be float32, float16 or bfloat16, not " + dtype.displayName());
-        };
     }
 
     @Override

@@ -139,19 +139,6 @@ public final class CudaCodegen {
     }
 
     /**
-     * The options a GPU of compute capability {@code major} uses by default: on Hopper the
-     * warp-specialized kernel (2 stages) where the plan fits it, else the wgmma loop where that
-     * fits; elsewhere mma.sync.
-     */
-    public static Options defaultOptions(int headDim, TilePlan tiles, int major) {
-        // 64-key tiles at D = 64 are short work per stage: a third stage keeps TMA ahead (B=8 S=2048:
-        // document 192x64 165 TFLOP/s with three stages, docs/benchmarks.md)
-        if (major == 9 && hopperFits(headDim, tiles)) return Options.hopper(tiles.blockN() <= 64 && headDim <= 64 ? 3 : 2);
-        if (major == 9 && wgmmaFits(headDim, tiles)) return Options.wgmma(headDim, tiles);
-        return Options.defaults(headDim, tiles);
-    }
-
-    /**
      * Whether the Hopper engine can run this plan: one to three consumer warpgroups of 64 rows
      * (warps = BLOCK_M / 16, the producer warpgroup comes on top), D a multiple of 64.
      */
@@ -165,10 +152,10 @@ public final class CudaCodegen {
         return (tiles.blockM() + 2 * stages * tiles.blockN()) * headDim * 2 + 1024 + 8 * (2 + 4 * stages + 4) + 32;
     }
 
-    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
-        return generate(a, storage, headDim, tiles, Options.defaults(headDim, tiles));
-    }
-
+    /**
+     * The kernel for these options. Which options a request gets is the target policy's business
+     * ({@code dev.attnc.compiler.target.TargetPolicy}): there is deliberately no default here.
+     */
     public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles, Options options) {
         if (storage == Storage.F32) {
             throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");

@@ -35,7 +35,7 @@ class CudaCodegenTest {
         for (int d : List.of(32, 64, 128, 256)) {
             for (TilePlan t : List.of(new TilePlan(128, 64, 4), new TilePlan(64, 64, 4), new TilePlan(128, 64, 8))) {
                 for (Storage s : List.of(Storage.BF16, Storage.F16)) {
-                    String text = CudaCodegen.generate(a, s, d, t).text();
+                    String text = CudaCodegen.generate(a, s, d, t, CudaCodegen.Options.defaults(d, t)).text();
                     assertTrue(text.contains("extern \"C\" __global__"), "an entry point");
                     assertFalse(text.contains("$"), "no template hole left");
                     assertFalse(text.contains("double"), "no double arithmetic");
@@ -52,7 +52,7 @@ class CudaCodegenTest {
                     mask = q >= kv
                 }
                 """);
-        CudaKernelSource k = CudaCodegen.generate(a, Storage.BF16, 64, new TilePlan(128, 64, 4));
+        CudaKernelSource k = CudaCodegen.generate(a, Storage.BF16, 64, new TilePlan(128, 64, 4), CudaCodegen.Options.defaults(64, new TilePlan(128, 64, 4)));
         assertEquals("attnc_weird_Name", k.entry());
         assertTrue(k.text().contains("const float* __restrict__ p0_slopes"));
         assertTrue(k.text().contains("const int p1_w"));
@@ -67,7 +67,7 @@ class CudaCodegenTest {
                     mask = doc[q] == doc[kv]
                 }
                 """);
-        String text = CudaCodegen.generate(a, Storage.BF16, 64, new TilePlan(128, 64, 4)).text();
+        String text = CudaCodegen.generate(a, Storage.BF16, 64, new TilePlan(128, 64, 4), CudaCodegen.Options.defaults(64, new TilePlan(128, 64, 4))).text();
         String prologue = text.substring(text.indexOf("// per (b, h)"), text.indexOf("// per query row"));
         assertTrue(prologue.contains("p0_slopes[h]"), "slopes[h] before any loop");
         assertTrue(text.contains("r_t"), "doc[q] in a per-row array");
@@ -77,7 +77,7 @@ class CudaCodegenTest {
     @Test
     void identityScoreFoldsTheScaleIntoTheExponent() {
         Attention a = TestPrograms.optimized("attention c { mask = q >= kv }");
-        String text = CudaCodegen.generate(a, Storage.F16, 128, new TilePlan(128, 64, 4)).text();
+        String text = CudaCodegen.generate(a, Storage.F16, 128, new TilePlan(128, 64, 4), CudaCodegen.Options.defaults(128, new TilePlan(128, 64, 4))).text();
         assertTrue(text.contains("IDENTITY_SCORE = true"));
         assertTrue(text.contains("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32"));
         assertFalse(text.contains("const float score = x * scale"), "no multiply per element");
@@ -90,7 +90,7 @@ class CudaCodegenTest {
         assertNotNull(CudaCodegen.unsupported(64, new TilePlan(100, 64, 4)));
         assertNull(CudaCodegen.unsupported(128, new TilePlan(128, 64, 4)));
         Attention a = TestPrograms.optimized("attention c { mask = q >= kv }");
-        assertThrows(IllegalArgumentException.class, () -> CudaCodegen.generate(a, Storage.F32, 64, new TilePlan(128, 64, 4)));
+        assertThrows(IllegalArgumentException.class, () -> CudaCodegen.generate(a, Storage.F32, 64, new TilePlan(128, 64, 4), CudaCodegen.Options.defaults(64, new TilePlan(128, 64, 4))));
     }
 
     @Test
@@ -144,8 +144,6 @@ class CudaCodegenTest {
         assertFalse(CudaCodegen.hopperFits(32, t), "D = 32 is not a 128-byte row");
         assertFalse(CudaCodegen.hopperFits(128, new TilePlan(128, 128, 4)), "32 rows a warp");
         assertFalse(CudaCodegen.hopperFits(128, new TilePlan(256, 128, 16)), "at most three consumer warpgroups");
-        assertEquals(CudaCodegen.Engine.HOPPER, CudaCodegen.defaultOptions(128, t, 9).engine());
-        assertEquals(CudaCodegen.Engine.MMA_SYNC, CudaCodegen.defaultOptions(128, new TilePlan(128, 64, 4), 8).engine());
     }
 
     @Test

@@ -31,7 +31,7 @@ class CudaGoldenTest {
     void generatedSourceMatchesGolden(String sample) throws IOException {
         Path source = root().resolve("samples").resolve(sample + ".attn");
         var attention = Compilation.of(SourceFile.read(source)).orThrow().optimized(null);
-        String actual = CudaCodegen.generate(attention, Storage.BF16, 128, new TilePlan(128, 64, 4)).text();
+        String actual = CudaCodegen.generate(attention, Storage.BF16, 128, new TilePlan(128, 64, 4), CudaCodegen.Options.defaults(128, new TilePlan(128, 64, 4))).text();
         Path golden = root().resolve("compiler/src/test/resources/golden/cuda").resolve(sample + ".cu");
         if (Boolean.getBoolean("attnc.golden.update")) {
             Files.createDirectories(golden.getParent());

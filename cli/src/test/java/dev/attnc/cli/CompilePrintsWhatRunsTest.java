@@ -1,0 +1,162 @@
+package dev.attnc.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.attnc.Attnc;
+import dev.attnc.DType;
+import dev.attnc.Inputs;
+import dev.attnc.backend.BackendPolicy;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.cpu.CpuBackend;
+import dev.attnc.backend.cpu.JavaStages;
+import dev.attnc.backend.cpu.KernelCache;
+import dev.attnc.backend.cuda.CudaStages;
+import dev.attnc.backend.opencl.OpenClBackend;
+import dev.attnc.backend.opencl.OpenClStages;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlanner;
+import dev.attnc.compiler.target.BackendOptions;
+import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.ffm.cuda.Nvrtc;
+import dev.attnc.ffm.opencl.OpenCl;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code attnc compile} prints exactly the kernel the backend would build for the same request:
+ * for every sample, the CUDA kernels for sm_90a and sm_80 (no GPU needed), the Java and the OpenCL
+ * kernels, against each backend's own stages (and, where the machine has them, the backends).
+ */
+class CompilePrintsWhatRunsTest {
+    private static final List<Integer> HEAD_DIMS = List.of(64, 128);
+
+    private static String compile(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(Main.OK, code, String.join(" ", args) + "\n" + err);
+        return out.toString();
+    }
+
+    private static List<Path> samples() throws IOException {
+        Path here = Path.of("").toAbsolutePath();
+        Path root = Files.exists(here.resolve("samples")) ? here : here.getParent();
+        try (Stream<Path> s = Files.list(root.resolve("samples"))) {
+            List<Path> all = s.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
+            assertTrue(all.size() > 20, "the samples: " + all);
+            return all;
+        }
+    }
+
+    /** The request run makes without --shape: the policy's tiles for D and the dtype. */
+    private static KernelRequest request(BackendPolicy policy, Attention a, DType dtype, int d) {
+        return new KernelRequest(a, dtype, d, policy.tiles(a, dtype, d, Double.NaN));
+    }
+
+    @Test
+    void cudaForEverySampleOnHopperAndAmpere() throws IOException {
+        for (String arch : List.of("sm_90a", "sm_80")) {
+            BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.parse(arch), BackendOptions.NONE);
+            for (Path sample : samples()) {
+                Attention a = Attnc.compile(sample).ir(null);
+                for (int d : HEAD_DIMS) {
+                    var built = CudaStages.sources(policy, request(policy, a, DType.BF16, d), Storage.BF16).getFirst();
+                    String printed = compile("compile", sample.toString(), "--target", "cuda", "--arch", arch, "--head-dim", "" + d);
+                    assertEquals(built.source().text(), printed, sample + " " + arch + " D=" + d);
+                    Engine expected = arch.equals("sm_90a") ? Engine.HOPPER : Engine.MMA_SYNC;
+                    assertEquals(expected, built.decision().options().engine(), sample + " " + arch);
+                    assertEquals(expected == Engine.HOPPER, printed.contains("setmaxnreg"), sample + " " + arch);
+                }
+            }
+        }
+    }
+
+    @Test
+    void fp32RunsAsFp16OnTheGpuAndCompileSaysSo() throws IOException {
+        Path sample = samples().getFirst();
+        BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.DEFAULT, BackendOptions.NONE);
+        Attention a = Attnc.compile(sample).ir(null);
+        var built = CudaStages.sources(policy, request(policy, a, DType.F32, 128), CudaStages.storage(DType.F32)).getFirst();
+        assertEquals(built.source().text(), compile("compile", sample.toString(), "--target", "cuda", "--dtype", "f32", "--arch", "sm_90a"));
+    }
+
+    @Test
+    void theMaskDensityUnderTheShapeChoosesTheTilesAsRunDoes() throws IOException {
+        Path sample = samples().stream().filter(p -> p.getFileName().toString().equals("sliding_window.attn")).findFirst().orElseThrow();
+        Attention a = Attnc.compile(sample).ir(null);
+        BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.DEFAULT, BackendOptions.NONE);
+        Sizes sizes = RandomInputs.parseShape("1,2,2,2048,2048,64");
+        var bound = Inputs.bind(a, sizes, Map.of("window", 64));
+        TilePlan tiles = policy.plan(a, DType.BF16, 64, t -> BlockPlanner.plan(a, sizes, bound.bindings(), t.blockM(), t.blockN())).tiles();
+        assertEquals(new TilePlan(128, 128, 8), tiles, "a narrow window keeps few tiles: two consumer warpgroups");
+        String expected = CudaStages.sources(policy, new KernelRequest(a, DType.BF16, 64, tiles), Storage.BF16).getFirst().source().text();
+        String dense = compile("compile", sample.toString(), "--target", "cuda", "--head-dim", "64", "--arch", "sm_90a");
+        String windowed = compile("compile", sample.toString(), "--target", "cuda", "--arch", "sm_90a", "--shape", "1,2,2,2048,2048,64",
+                "--arg", "window=64");
+        assertEquals(expected, windowed);
+        assertFalse(dense.equals(windowed), "the dense default is 192x128");
+    }
+
+    @Test
+    void javaForEverySampleAndTheCpuBackendBuildsTheSame() throws IOException {
+        BackendPolicy policy = BackendPolicy.untuned(new DeviceCaps.Cpu(), BackendOptions.NONE);
+        for (Path sample : samples()) {
+            Attention a = Attnc.compile(sample).ir(null);
+            String printed = compile("compile", sample.toString(), "--target", "java", "--head-dim", "64");
+            assertEquals(JavaStages.source(request(policy, a, DType.BF16, 64)).toString(), printed, sample.toString());
+        }
+        Path first = samples().getFirst();
+        Attention a = Attnc.compile(first).ir(null);
+        try (CpuBackend cpu = new CpuBackend(new KernelCache(null), 1)) {
+            assertEquals(cpu.compile(request(cpu.policy(), a, DType.F32, 64)).source(),
+                    compile("compile", first.toString(), "--target", "java", "--head-dim", "64", "--dtype", "f32"));
+        }
+    }
+
+    @Test
+    void openClForEverySampleWithStatedLimits() throws IOException {
+        BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.OpenCl.parse("64,16384"), BackendOptions.NONE);
+        for (Path sample : samples()) {
+            Attention a = Attnc.compile(sample).ir(null);
+            String printed = compile("compile", sample.toString(), "--target", "opencl", "--opencl-limits", "64,16384");
+            assertEquals(OpenClStages.source(request(policy, a, DType.BF16, 128)).source(), printed, sample.toString());
+        }
+    }
+
+    @Test
+    void openClOnTheDeviceAtHandIsWhatTheBackendBuilds() throws IOException {
+        assumeTrue(OpenCl.isAvailable() && !OpenCl.devices().isEmpty(), "no OpenCL device");
+        Path first = samples().getFirst();
+        Attention a = Attnc.compile(first).ir(null);
+        try (OpenClBackend backend = new OpenClBackend(0, null)) {
+            assertEquals(backend.compile(request(backend.policy(), a, DType.F32, 64)).source(),
+                    compile("compile", first.toString(), "--target", "opencl", "--head-dim", "64", "--dtype", "f32"));
+        }
+    }
+
+    @Test
+    void ptxWithoutNvrtcIsAOneLineError() throws IOException {
+        assumeTrue(!Nvrtc.isAvailable(), "NVRTC is here");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"compile", samples().getFirst().toString(), "--target", "cuda", "--emit", "ptx"},
+                new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(Main.USER_ERROR, code);
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().contains("NVRTC"), err.toString());
+    }
+}
