@@ -4,6 +4,7 @@ import dev.attnc.compiler.diag.Span;
 import dev.attnc.compiler.front.Ast;
 import dev.attnc.compiler.front.Builtins;
 import dev.attnc.compiler.front.Checked;
+import dev.attnc.compiler.front.Limits;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -24,14 +25,36 @@ public final class Lowering {
 
     private record TensorRef(TensorParam tensor) implements Binding {}
 
-    /** Names of a body, and the current incoming score (null in masks). */
+    /**
+     * Names of a body, and the current incoming score (null in masks). A block defines its lets
+     * in {@code names} and takes them out again when it ends (no copy per let: copying made a
+     * chain of n lets cost n² time).
+     */
     private record Env(Map<String, Binding> names, Expr score) {
-        Env with(String name, Binding b) {
-            Map<String, Binding> m = new HashMap<>(names);
-            m.put(name, b);
-            return new Env(m, score);
+        static Env empty() {
+            return new Env(new HashMap<>(), null);
         }
     }
+
+    /**
+     * An expression that expands, through lets and calls, deeper than {@link Limits#DEPTH}:
+     * lowering stops before its own recursion, or the passes after it, could overflow the stack.
+     * The front end reports it (limit.inlined-depth).
+     */
+    public static final class TooDeep extends RuntimeException {
+        TooDeep() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** How many {@link #lower} calls are open now. */
+    private int nesting;
+    /**
+     * The depth of every node lowered so far. Each lowered node is measured as it is made, so that
+     * a chain of lets stops at the limit; building a node asks its operands' types, which recurses
+     * down the operands, so an unbounded chain would cost n² time and then the stack.
+     */
+    private final Map<Expr, Integer> depths = new IdentityHashMap<>();
 
     private final Checked program;
     /** Where each Load came from, for bounds errors. Identity-keyed: equal loads may come from different places. */
@@ -57,12 +80,12 @@ public final class Lowering {
         for (Ast.Param p : def.params()) {
             Type t = scalarType(p.type().scalar());
             if (p.type().isTensor()) {
-                List<Expr> dims = p.type().dims().stream().map(d -> lower(d, new Env(Map.of(), null))).toList();
+                List<Expr> dims = p.type().dims().stream().map(d -> lower(d, Env.empty())).toList();
                 TensorParam tensor = new TensorParam(p.name(), t, dims);
                 params.add(new ParamDecl.Tensor(tensor));
                 names.put(p.name(), new TensorRef(tensor));
             } else {
-                Object dflt = p.defaultValue() == null ? null : constantValue(lower(p.defaultValue(), new Env(Map.of(), null)), t);
+                Object dflt = p.defaultValue() == null ? null : constantValue(lower(p.defaultValue(), Env.empty()), t);
                 params.add(new ParamDecl.Scalar(p.name(), t, dflt));
                 names.put(p.name(), new Value(new Expr.Param(p.name(), t)));
             }
@@ -96,6 +119,17 @@ public final class Lowering {
     }
 
     private Expr lower(Ast.Expr e, Env env) {
+        if (++nesting > Limits.DEPTH) throw new TooDeep();
+        try {
+            Expr lowered = lowerNode(e, env);
+            if (ExprDepth.of(lowered, depths) > Limits.DEPTH) throw new TooDeep();
+            return lowered;
+        } finally {
+            nesting--;
+        }
+    }
+
+    private Expr lowerNode(Ast.Expr e, Env env) {
         return switch (e) {
             case Ast.IntLit i -> new Expr.IntConst((int) i.value());
             case Ast.FloatLit f -> new Expr.FloatConst(f.value());
@@ -111,9 +145,17 @@ public final class Lowering {
                 yield new Expr.Select(lower(t.condition(), env), branches[0], branches[1]);
             }
             case Ast.Block b -> {
-                Env inner = env;
-                for (Ast.Let let : b.lets()) inner = inner.with(let.name(), new Value(lower(let.value(), inner)));
-                yield lower(b.result(), inner);
+                Map<String, Binding> hidden = new HashMap<>();
+                for (Ast.Let let : b.lets()) {
+                    Binding before = env.names().put(let.name(), new Value(lower(let.value(), env)));
+                    if (!hidden.containsKey(let.name())) hidden.put(let.name(), before);
+                }
+                Expr result = lower(b.result(), env);
+                hidden.forEach((name, before) -> {
+                    if (before == null) env.names().remove(name);
+                    else env.names().put(name, before);
+                });
+                yield result;
             }
         };
     }
@@ -154,7 +196,7 @@ public final class Lowering {
                 names.put(p.name(), caller.names().get(((Ast.Call) arg).name()));
                 continue;
             }
-            Expr value = arg != null ? lower(arg, caller) : lower(p.defaultValue(), new Env(Map.of(), null));
+            Expr value = arg != null ? lower(arg, caller) : lower(p.defaultValue(), Env.empty());
             names.put(p.name(), new Value(scalarType(p.type().scalar()) == Type.FLOAT ? toFloat(value) : value));
         }
         boolean isScore = f.kind() == Ast.FunctionKind.SCORE;
