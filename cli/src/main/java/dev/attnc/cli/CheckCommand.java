@@ -6,6 +6,7 @@ import dev.attnc.compiler.diag.DiagnosticRenderer;
 import dev.attnc.compiler.diag.SourceFile;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -42,7 +43,7 @@ final class CheckCommand implements Callable<Integer> {
             e.diagnostics().forEach(d -> err.print(DiagnosticRenderer.render(d)));
             return false;
         } catch (IOException e) {
-            err.println("error: cannot read " + f + ": " + e.getMessage());
+            err.println("error: cannot read " + f + ": " + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()));
             return false;
         }
         c.diagnostics().forEach(d -> err.print(DiagnosticRenderer.render(d)));
