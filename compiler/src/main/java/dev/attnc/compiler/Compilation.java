@@ -56,16 +56,17 @@ public final class Compilation {
     }
 
     /**
-     * Lowers one attention, or reports limit.inlined-depth and gives null when its expressions,
-     * with lets and calls put in place, are deeper than {@link Limits#DEPTH} (every later stage
-     * recurses over them).
+     * Lowers one attention, or reports limit.inlined-depth or limit.inlined-size and gives null
+     * when its expressions, with lets and calls put in place, are deeper than {@link Limits#DEPTH}
+     * or larger than {@link Limits#TREE_SIZE} (every later stage recurses over them and hashes them).
      */
     private static Lowering.Result lowerWithinLimits(Checked checked, String name, Diagnostics diags) {
         Span at = checked.attentions().get(name).nameSpan();
         try {
             return Lowering.lower(checked, name);
         } catch (Lowering.TooDeep e) {
-            diags.error("limit.inlined-depth", at, name, Limits.DEPTH);
+            if (e.depth()) diags.error("limit.inlined-depth", at, name, Limits.DEPTH);
+            else diags.error("limit.inlined-size", at, name, Limits.TREE_SIZE);
             return null;
         }
     }

@@ -18,4 +18,11 @@ public final class Limits {
      * place (limit.inlined-depth).
      */
     public static final int DEPTH = 1000;
+
+    /**
+     * Nodes of an attention's score or mask written out as a tree, once lets and calls are put in
+     * place (limit.inlined-size): masks that each use the one before twice double at each step.
+     * The passes key maps by IR records, whose hashCode walks the tree below a node.
+     */
+    public static final int TREE_SIZE = 100_000;
 }

@@ -37,24 +37,35 @@ public final class Lowering {
     }
 
     /**
-     * An expression that expands, through lets and calls, deeper than {@link Limits#DEPTH}:
-     * lowering stops before its own recursion, or the passes after it, could overflow the stack.
-     * The front end reports it (limit.inlined-depth).
+     * An expression that expands, through lets and calls, deeper than {@link Limits#DEPTH} or to a
+     * tree larger than {@link Limits#TREE_SIZE}: lowering stops before its own recursion or work,
+     * or that of the passes after it, could overflow the stack or run for hours. The front end
+     * reports it (limit.inlined-depth, limit.inlined-size).
      */
     public static final class TooDeep extends RuntimeException {
-        TooDeep() {
+        private final boolean depth;
+
+        TooDeep(boolean depth) {
             super(null, null, false, false);
+            this.depth = depth;
+        }
+
+        /** True for the depth limit, false for the size limit. */
+        public boolean depth() {
+            return depth;
         }
     }
 
     /** How many {@link #lower} calls are open now. */
     private int nesting;
     /**
-     * The depth of every node lowered so far. Each lowered node is measured as it is made, so that
-     * a chain of lets stops at the limit; building a node asks its operands' types, which recurses
-     * down the operands, so an unbounded chain would cost n² time and then the stack.
+     * The extent of every node lowered so far. Each lowered node is measured as it is made, so that
+     * a chain of lets stops at the limit (building a node asks its operands' types, which recurses
+     * down the operands: an unbounded chain would cost n² time and then the stack), and so that
+     * inlining, which lowers a definition's body again at each call, stops before its work grows
+     * exponentially.
      */
-    private final Map<Expr, Integer> depths = new IdentityHashMap<>();
+    private final Map<Expr, ExprExtent> extents = new IdentityHashMap<>();
 
     private final Checked program;
     /** Where each Load came from, for bounds errors. Identity-keyed: equal loads may come from different places. */
@@ -119,10 +130,11 @@ public final class Lowering {
     }
 
     private Expr lower(Ast.Expr e, Env env) {
-        if (++nesting > Limits.DEPTH) throw new TooDeep();
+        if (++nesting > Limits.DEPTH) throw new TooDeep(true);
         try {
             Expr lowered = lowerNode(e, env);
-            if (ExprDepth.of(lowered, depths) > Limits.DEPTH) throw new TooDeep();
+            ExprExtent extent = ExprExtent.of(lowered, extents);
+            if (extent.depth() > Limits.DEPTH || extent.treeSize() > Limits.TREE_SIZE) throw new TooDeep(extent.depth() > Limits.DEPTH);
             return lowered;
         } finally {
             nesting--;

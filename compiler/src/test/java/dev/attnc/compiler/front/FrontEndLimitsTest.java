@@ -65,6 +65,16 @@ class FrontEndLimitsTest {
         assertEquals(List.of("limit.inlined-depth"), keys(defs.append("attention a { mask = m").append(n - 1).append(" }\n").toString()));
     }
 
+    @Test
+    void doublingExpansionsAreALimitDiagnosticNotExponentialTime() throws Throwable {
+        StringBuilder defs = new StringBuilder("mask m0 = q >= kv\n");
+        for (int i = 1; i < 60; i++) defs.append("mask m").append(i).append(" = m").append(i - 1).append(" && !m").append(i - 1).append('\n');
+        assertEquals(List.of("limit.inlined-size"), keys(defs.append("attention a { mask = m59 }\n").toString()));
+        StringBuilder lets = new StringBuilder("attention a { mask = {\n let x0 = q >= kv\n");
+        for (int i = 1; i < 60; i++) lets.append(" let x").append(i).append(" = x").append(i - 1).append(" && !x").append(i - 1).append('\n');
+        assertEquals(List.of("limit.inlined-size"), keys(lets.append(" x59\n} }\n").toString()));
+    }
+
     /** Just inside every limit: compiles, and the code generators (recursive too) cope on 1 MB. */
     @Test
     void programsAtTheLimitsCompileAndGenerate() throws Throwable {

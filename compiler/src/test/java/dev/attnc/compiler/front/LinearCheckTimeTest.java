@@ -8,12 +8,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Checking is about linear in the program's size (issue 15, item 3): 40,000 lines take at most
- * about twice as long as 20,000 (quadratic would be 4×). The bound is loose, and each size is
- * timed twice keeping the faster, so that a busy machine does not fail it.
+ * about twice as long as 20,000 (quadratic would be 4×). The bound is loose, each size is timed
+ * twice keeping the faster, and a failed comparison is measured again (up to three times), so
+ * that a busy machine does not fail it.
  */
 class LinearCheckTimeTest {
     private static final double MAX_RATIO = 3.0;
     private static final long SLACK_NANOS = 300_000_000L;
+    private static final int ATTEMPTS = 3;
 
     private static String program(String shape, int lines) {
         StringBuilder s = new StringBuilder();
@@ -57,10 +59,17 @@ class LinearCheckTimeTest {
     @ValueSource(strings = {"lets", "definitions", "unknown-names", "consts"})
     void fortyThousandLinesTakeAboutTwiceTwentyThousand(String shape) throws Throwable {
         FrontEndRun.compile("warm.attn", program(shape, 5_000));
-        long small = fastestOfTwo(program(shape, 20_000));
-        long large = fastestOfTwo(program(shape, 40_000));
-        System.out.printf("check time, %s: 20,000 lines %d ms, 40,000 lines %d ms%n", shape, small / 1_000_000, large / 1_000_000);
-        assertTrue(large <= MAX_RATIO * small + SLACK_NANOS,
-                shape + ": 40,000 lines took " + large / 1_000_000 + " ms, 20,000 took " + small / 1_000_000 + " ms");
+        String small = program(shape, 20_000);
+        String large = program(shape, 40_000);
+        // A busy machine can slow one measurement; n² time fails every attempt.
+        String report = "";
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long smallNanos = fastestOfTwo(small);
+            long largeNanos = fastestOfTwo(large);
+            report += String.format("%s, attempt %d: 20,000 lines %d ms, 40,000 lines %d ms%n", shape, attempt, smallNanos / 1_000_000, largeNanos / 1_000_000);
+            if (largeNanos <= MAX_RATIO * smallNanos + SLACK_NANOS) break;
+            assertTrue(attempt < ATTEMPTS, "not linear: " + report);
+        }
+        System.out.print("check time, " + report);
     }
 }
