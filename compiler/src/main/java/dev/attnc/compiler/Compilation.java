@@ -64,7 +64,7 @@ public final class Compilation {
         Span at = checked.attentions().get(name).nameSpan();
         try {
             return Lowering.lower(checked, name);
-        } catch (Lowering.TooDeep e) {
+        } catch (Lowering.BeyondLimits e) {
             if (e.depth()) diags.error("limit.inlined-depth", at, name, Limits.DEPTH);
             else diags.error("limit.inlined-size", at, name, Limits.TREE_SIZE);
             return null;

@@ -42,10 +42,10 @@ public final class Lowering {
      * or that of the passes after it, could overflow the stack or run for hours. The front end
      * reports it (limit.inlined-depth, limit.inlined-size).
      */
-    public static final class TooDeep extends RuntimeException {
+    public static final class BeyondLimits extends RuntimeException {
         private final boolean depth;
 
-        TooDeep(boolean depth) {
+        BeyondLimits(boolean depth) {
             super(null, null, false, false);
             this.depth = depth;
         }
@@ -130,11 +130,11 @@ public final class Lowering {
     }
 
     private Expr lower(Ast.Expr e, Env env) {
-        if (++nesting > Limits.DEPTH) throw new TooDeep(true);
+        if (++nesting > Limits.DEPTH) throw new BeyondLimits(true);
         try {
             Expr lowered = lowerNode(e, env);
             ExprExtent extent = ExprExtent.of(lowered, extents);
-            if (extent.depth() > Limits.DEPTH || extent.treeSize() > Limits.TREE_SIZE) throw new TooDeep(extent.depth() > Limits.DEPTH);
+            if (extent.depth() > Limits.DEPTH || extent.treeSize() > Limits.TREE_SIZE) throw new BeyondLimits(extent.depth() > Limits.DEPTH);
             return lowered;
         } finally {
             nesting--;
