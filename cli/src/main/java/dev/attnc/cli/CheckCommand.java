@@ -1,9 +1,12 @@
 package dev.attnc.cli;
 
 import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.diag.CompileException;
 import dev.attnc.compiler.diag.DiagnosticRenderer;
 import dev.attnc.compiler.diag.SourceFile;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,17 +25,30 @@ final class CheckCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         boolean clean = true;
-        for (Path f : files) {
-            Compilation c = Compilation.of(SourceFile.read(f));
-            c.diagnostics().forEach(d -> spec.commandLine().getErr().print(DiagnosticRenderer.render(d)));
-            clean &= !c.hasErrors();
-            if (!c.hasErrors()) {
-                spec.commandLine().getOut().println(f + ": ok (" + String.join(", ", c.attentionNames()) + ")");
-            }
-        }
+        // Every file is checked, whatever happens to the one before it.
+        for (Path f : files) clean &= check(f);
         spec.commandLine().getErr().flush();
         return clean ? Main.OK : Main.USER_ERROR;
+    }
+
+    /** Prints one file's diagnostics (or why it could not be read); true when it is clean. */
+    private boolean check(Path f) {
+        PrintWriter err = spec.commandLine().getErr();
+        Compilation c;
+        try {
+            c = Compilation.of(SourceFile.read(f));
+        } catch (CompileException e) {
+            e.diagnostics().forEach(d -> err.print(DiagnosticRenderer.render(d)));
+            return false;
+        } catch (IOException e) {
+            err.println("error: cannot read " + f + ": " + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()));
+            return false;
+        }
+        c.diagnostics().forEach(d -> err.print(DiagnosticRenderer.render(d)));
+        if (c.hasErrors()) return false;
+        spec.commandLine().getOut().println(f + ": ok (" + String.join(", ", c.attentionNames()) + ")");
+        return true;
     }
 }

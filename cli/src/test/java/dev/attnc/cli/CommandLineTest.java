@@ -92,6 +92,18 @@ class CommandLineTest {
     }
 
     @Test
+    void checkGoesOnPastAFileThatIsNotUtf8OrMissing() throws IOException {
+        Path latin1 = dir.resolve("latin1.attn");
+        Files.write(latin1, "# caf\u00e9\nattention a { mask = q >= kv }\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        Path good = program("good.attn", "attention good { mask = q >= kv }\n");
+        Outcome r = attnc("check", latin1.toString(), dir.resolve("missing.attn").toString(), good.toString());
+        assertEquals(Main.USER_ERROR, r.code());
+        assertTrue(r.err().contains("latin1.attn:1:6: error: this file is not UTF-8 text: byte 0xE9"), r.err());
+        assertTrue(r.err().contains("missing.attn: no such file"), r.err());
+        assertTrue(r.out().contains("good.attn: ok (good)"), r.out());
+    }
+
+    @Test
     void choosingAnAttentionIsCheckedToo() throws IOException {
         Path two = program("two.attn", "attention full {}\nattention causal { mask = q >= kv }\n");
         Outcome ambiguous = attnc("ir", two.toString());

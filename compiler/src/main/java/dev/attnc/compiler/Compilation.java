@@ -9,6 +9,7 @@ import dev.attnc.compiler.diag.Suggestions;
 import dev.attnc.compiler.front.Ast;
 import dev.attnc.compiler.front.Checked;
 import dev.attnc.compiler.front.Checker;
+import dev.attnc.compiler.front.Limits;
 import dev.attnc.compiler.front.Parsing;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Lowering;
@@ -44,13 +45,30 @@ public final class Compilation {
             Checked checked = new Checker(diags).check(program);
             if (checked != null) {
                 for (String name : checked.attentionNames()) {
-                    Lowering.Result r = Lowering.lower(checked, name);
+                    Lowering.Result r = lowerWithinLimits(checked, name, diags);
+                    if (r == null) continue;
                     BoundsCheck.run(r.attention(), r.loadSpans(), diags);
                     lowered.put(name, r.attention());
                 }
             }
         }
         return new Compilation(source, diags.all(), diags.hasErrors() ? Map.of() : lowered);
+    }
+
+    /**
+     * Lowers one attention, or reports limit.inlined-depth or limit.inlined-size and gives null
+     * when its expressions, with lets and calls put in place, are deeper than {@link Limits#DEPTH}
+     * or larger than {@link Limits#TREE_SIZE} (every later stage recurses over them and hashes them).
+     */
+    private static Lowering.Result lowerWithinLimits(Checked checked, String name, Diagnostics diags) {
+        Span at = checked.attentions().get(name).nameSpan();
+        try {
+            return Lowering.lower(checked, name);
+        } catch (Lowering.BeyondLimits e) {
+            if (e.depth()) diags.error("limit.inlined-depth", at, name, Limits.DEPTH);
+            else diags.error("limit.inlined-size", at, name, Limits.TREE_SIZE);
+            return null;
+        }
     }
 
     public SourceFile source() {

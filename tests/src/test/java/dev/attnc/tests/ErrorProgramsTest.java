@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.diag.CompileException;
 import dev.attnc.compiler.diag.Diagnostic;
 import dev.attnc.compiler.diag.DiagnosticRenderer;
 import dev.attnc.compiler.diag.Messages;
 import dev.attnc.compiler.diag.SourceFile;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,15 +38,22 @@ class ErrorProgramsTest {
     }
 
     private static void check(Path program) throws IOException {
-        String text = Files.readString(program);
-        Compilation c = Compilation.of(new SourceFile(program.getFileName().toString(), text));
-        List<String> keys = c.diagnostics().stream().map(Diagnostic::key).toList();
+        byte[] bytes = Files.readAllBytes(program);
+        // Read as the command reads files: a file that is not UTF-8 is a diagnostic too.
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        List<Diagnostic> diagnostics;
+        try {
+            diagnostics = Compilation.of(SourceFile.decode(program.getFileName().toString(), bytes)).diagnostics();
+        } catch (CompileException e) {
+            diagnostics = e.diagnostics();
+        }
+        List<String> keys = diagnostics.stream().map(Diagnostic::key).toList();
         List<String> intended = Arrays.stream(text.lines().findFirst().orElse("").replace("# expect:", "").split(","))
                 .map(String::trim).toList();
         assertEquals(intended, keys, "the keys named on line 1 of " + program.getFileName());
-        String raw = c.diagnostics().stream().map(d -> d.raw() + "\n").collect(Collectors.joining());
+        String raw = diagnostics.stream().map(d -> d.raw() + "\n").collect(Collectors.joining());
         Golden.check(program.resolveSibling(Golden.stem(program) + ".expected"), raw);
-        for (Diagnostic d : c.diagnostics()) {
+        for (Diagnostic d : diagnostics) {
             String rendered = DiagnosticRenderer.render(d);
             assertTrue(rendered.contains("^"), "a caret under the place: " + rendered);
             assertTrue(!rendered.contains("Exception"), rendered);
@@ -55,7 +64,7 @@ class ErrorProgramsTest {
     void everyKeyHasAnExample() throws IOException {
         Set<String> covered = new TreeSet<>();
         for (Path p : Golden.files("tests/errors", ".attn")) {
-            String first = Files.readString(p).lines().findFirst().orElse("");
+            String first = new String(Files.readAllBytes(p), StandardCharsets.UTF_8).lines().findFirst().orElse("");
             Arrays.stream(first.replace("# expect:", "").split(",")).map(String::trim).forEach(covered::add);
         }
         Set<String> missing = new TreeSet<>(Messages.keys());

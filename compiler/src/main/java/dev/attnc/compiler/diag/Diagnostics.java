@@ -21,6 +21,11 @@ public final class Diagnostics {
         items.add(Diagnostic.error(key, source, span, args));
     }
 
+    /** How many have been reported so far (to tell whether checking a part found anything). */
+    public int count() {
+        return items.size();
+    }
+
     public boolean hasErrors() {
         return items.stream().anyMatch(d -> d.severity() == Diagnostic.Severity.ERROR);
     }

@@ -115,6 +115,10 @@ final class AstBuilder extends AttnBaseVisitor<Object> {
 
     @Override
     public Expr visitUnary(UnaryContext ctx) {
+        // -2147483648 is the one int literal that needs its sign: 2147483648 alone does not fit.
+        if (ctx.op.getText().equals("-") && ctx.expr() instanceof IntLiteralContext lit && lit.getText().equals("2147483648")) {
+            return new IntLit(Integer.MIN_VALUE, span(ctx));
+        }
         UnaryOp op = ctx.op.getText().equals("-") ? UnaryOp.NEG : UnaryOp.NOT;
         return new Unary(op, expr(ctx.expr()), span(ctx.op), span(ctx));
     }
@@ -181,7 +185,8 @@ final class AstBuilder extends AttnBaseVisitor<Object> {
     @Override
     public Expr visitFloatLiteral(FloatLiteralContext ctx) {
         double value = Double.parseDouble(ctx.getText());
-        if (Double.isInfinite(value) || Math.abs(value) > Float.MAX_VALUE) {
+        // Every literal that rounds to a finite float is fine (3.4028235e38 is FLT_MAX); overflow is not.
+        if (Float.isInfinite((float) value)) {
             diagnostics.error("syntax.bad-float", span(ctx), ctx.getText());
             value = 0;
         }

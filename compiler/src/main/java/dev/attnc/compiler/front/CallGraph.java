@@ -20,14 +20,18 @@ final class CallGraph {
     private record Edge(String from, String to, Span span) {}
 
     private final Map<String, List<Edge>> edges = new LinkedHashMap<>();
+    /** The names that lie on some cycle, for the edges added so far (null: not yet computed). */
+    private Set<String> cyclic;
 
     void add(String from, String to, Span span) {
         if (from.isEmpty()) return;
         edges.computeIfAbsent(from, k -> new ArrayList<>()).add(new Edge(from, to, span));
+        cyclic = null;
     }
 
     boolean inCycle(String name) {
-        return edges.getOrDefault(name, List.of()).stream().anyMatch(e -> path(e.to(), name) != null);
+        if (cyclic == null) cyclic = Cycles.namesOnCycles(edges.keySet(), n -> edges.getOrDefault(n, List.of()).stream().map(Edge::to).toList());
+        return cyclic.contains(name);
     }
 
     /** One error per cycle, at the use that appears first in the source. */
@@ -36,7 +40,8 @@ final class CallGraph {
         List<Edge> all = edges.values().stream().flatMap(List::stream)
                 .sorted((a, b) -> Integer.compare(a.span().start(), b.span().start())).toList();
         for (Edge e : all) {
-            List<String> path = reported.contains(e.from()) ? null : path(e.to(), e.from());
+            // Searching for a path back costs a walk of the graph: only for uses that can close a cycle.
+            List<String> path = reported.contains(e.from()) || !inCycle(e.from()) ? null : path(e.to(), e.from());
             if (path == null) continue;
             reported.addAll(path);
             reported.add(e.from());

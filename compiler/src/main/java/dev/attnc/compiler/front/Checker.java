@@ -8,11 +8,13 @@ import dev.attnc.compiler.ir.Poly;
 import dev.attnc.compiler.ir.Type;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
  * Names and types: resolves every name, types every expression, checks every call against its
@@ -25,7 +27,14 @@ public final class Checker {
     private final Map<String, Definition> globals = new LinkedHashMap<>();
     private final Map<String, Object> constValues = new HashMap<>();
     private final Map<String, Type> constTypes = new HashMap<>();
+    private final Set<String> constsWithErrors = new HashSet<>();
     private final CallGraph calls = new CallGraph();
+    /**
+     * "Did you mean" compares a name with every visible name; for a file full of unknown names
+     * that is n² work, so only the first SUGGESTION_BUDGET unknown names get a suggestion.
+     */
+    private static final int SUGGESTION_BUDGET = 20;
+    private int suggestionsLeft = SUGGESTION_BUDGET;
     private ConstEval constEval;
 
     /** Where a name is being checked: the definition it belongs to and whether {@code score} exists there. */
@@ -78,25 +87,19 @@ public final class Checker {
     // ---- consts ----
 
     private void checkConsts(Program program) {
-        List<ConstDef> consts = program.definitions().stream()
-                .filter(d -> d instanceof ConstDef c && globals.get(c.name()) == c).map(d -> (ConstDef) d).toList();
+        List<ConstDef> consts = ConstOrder.of(program.definitions().stream()
+                .filter(d -> d instanceof ConstDef c && globals.get(c.name()) == c).map(d -> (ConstDef) d).toList());
         for (ConstDef c : consts) constType(c);
-        // Evaluate in dependency order: repeat until nothing new gets a value.
-        boolean progress = true;
-        while (progress) {
-            progress = false;
-            for (ConstDef c : consts) {
-                if (!constValues.containsKey(c.name()) && constTypes.get(c.name()) != null) {
-                    Object v = constEval.eval(c.value());
-                    if (v != null) {
-                        constValues.put(c.name(), v);
-                        progress = true;
-                    }
-                }
+        // In dependency order, one pass gives every const whose value can be computed.
+        for (ConstDef c : consts) {
+            if (constTypes.get(c.name()) != null) {
+                Object v = constEval.eval(c.value());
+                if (v != null) constValues.put(c.name(), v);
             }
         }
         for (ConstDef c : consts) {
-            if (!constValues.containsKey(c.name()) && constTypes.get(c.name()) != null && !calls.inCycle(c.name())) {
+            if (!constValues.containsKey(c.name()) && constTypes.get(c.name()) != null && !calls.inCycle(c.name())
+                    && !constsWithErrors.contains(c.name())) {
                 diagnostics.error("type.const-not-constant", c.nameSpan(), c.name());
             }
         }
@@ -106,7 +109,10 @@ public final class Checker {
     private Type constType(ConstDef c) {
         if (!constTypes.containsKey(c.name())) {
             constTypes.put(c.name(), null); // in progress: a cycle sees null and stays quiet
+            int before = diagnostics.count();
             constTypes.put(c.name(), check(c.value(), new Ctx(c.name(), false, new Scope(null))));
+            // Already told what is wrong (1 / 0): "not a compile-time constant" would only repeat it.
+            if (diagnostics.count() > before) constsWithErrors.add(c.name());
         }
         return constTypes.get(c.name());
     }
@@ -146,11 +152,7 @@ public final class Checker {
             }
             if (p.type().isTensor()) {
                 List<Poly> dims = new ArrayList<>();
-                for (Expr dim : p.type().dims()) {
-                    Poly poly = ShapePoly.of(dim, constValues);
-                    if (poly == null) diagnostics.error("type.shape-dimension", dim.span());
-                    dims.add(poly);
-                }
+                for (Expr dim : p.type().dims()) dims.add(checkDimension(dim));
                 if (p.defaultValue() != null) diagnostics.error("type.tensor-default", p.span(), p.name());
                 scope.define(p.name(), new Scope.TensorParam(p, elem, dims));
             } else {
@@ -158,6 +160,25 @@ public final class Checker {
                 scope.define(p.name(), new Scope.ScalarParam(p, elem));
             }
         }
+    }
+
+    /** A tensor dimension's polynomial, or null when it is not a valid size (reported). */
+    private Poly checkDimension(Expr dim) {
+        Poly poly;
+        try {
+            poly = ShapePoly.of(dim, constValues);
+        } catch (ArithmeticException overflow) {
+            diagnostics.error("type.shape-dimension-range", dim.span(), "past the 64-bit range");
+            return null;
+        }
+        if (poly == null) {
+            diagnostics.error("type.shape-dimension", dim.span());
+            return null;
+        }
+        String problem = ShapePoly.outOfRange(poly);
+        if (problem == null) return poly;
+        diagnostics.error("type.shape-dimension-range", dim.span(), problem);
+        return null;
     }
 
     private void checkDefault(Param p, Type declared) {
@@ -226,8 +247,14 @@ public final class Checker {
             return constType(constDef);
         }
         if (d != null || Builtins.function(name) != null) return checkCall(c, ctx, false);
-        diagnostics.error("name.unknown", c.nameSpan(), name, Suggestions.didYouMean(name, visibleValues(ctx)));
+        diagnostics.error("name.unknown", c.nameSpan(), name, didYouMean(name, () -> visibleValues(ctx)));
         return null;
+    }
+
+    private String didYouMean(String name, Supplier<Set<String>> candidates) {
+        if (suggestionsLeft <= 0) return "";
+        suggestionsLeft--;
+        return Suggestions.didYouMean(name, candidates.get());
     }
 
     private Set<String> visibleValues(Ctx ctx) {
@@ -262,9 +289,11 @@ public final class Checker {
             diagnostics.error("call.pipe-target", c.nameSpan(), name, "built-in function");
             return null;
         }
-        Set<String> callables = new TreeSet<>(globals.keySet());
-        callables.addAll(Builtins.functionNames());
-        diagnostics.error("name.unknown", c.nameSpan(), name, Suggestions.didYouMean(name, callables));
+        diagnostics.error("name.unknown", c.nameSpan(), name, didYouMean(name, () -> {
+            Set<String> callables = new TreeSet<>(globals.keySet());
+            callables.addAll(Builtins.functionNames());
+            return callables;
+        }));
         c.args().forEach(a -> check(a.value(), ctx));
         return null;
     }
@@ -368,13 +397,18 @@ public final class Checker {
         if (!(a.value() instanceof Call c) || c.parens() || !(ctx.scope().lookup(c.name()) instanceof Scope.TensorParam given)) {
             if (a.value() instanceof Call c && !c.parens() && ctx.scope().lookup(c.name()) == null && globals.get(c.name()) == null
                     && Builtins.axis(c.name()) == null && Builtins.size(c.name()) == null) {
-                diagnostics.error("name.unknown", c.nameSpan(), c.name(), Suggestions.didYouMean(c.name(), visibleValues(ctx)));
+                diagnostics.error("name.unknown", c.nameSpan(), c.name(), didYouMean(c.name(), () -> visibleValues(ctx)));
             } else {
                 diagnostics.error("call.tensor-argument", a.value().span(), p.name(), f.name());
             }
             return;
         }
-        List<Poly> wanted = p.type().dims().stream().map(d -> ShapePoly.of(d, constValues)).toList();
+        List<Poly> wanted = new ArrayList<>();
+        try {
+            for (Expr d : p.type().dims()) wanted.add(ShapePoly.of(d, constValues));
+        } catch (ArithmeticException overflow) {
+            return; // reported where the parameter is declared
+        }
         if (wanted.contains(null) || given.dims().contains(null)) return;
         if (given.elementType() != declared || !given.dims().equals(wanted)) {
             String wantedShape = new Scope.TensorParam(p, declared, wanted).shape();

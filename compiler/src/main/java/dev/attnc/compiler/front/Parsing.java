@@ -13,6 +13,7 @@ public final class Parsing {
 
     /** The AST, or null when the text has syntax errors (reported to {@code diagnostics}). */
     public static Ast.Program parse(Diagnostics diagnostics) {
+        if (!NestingCheck.check(diagnostics)) return null;
         AttnLexer lexer = new AttnLexer(CharStreams.fromString(diagnostics.source().text(), diagnostics.source().name()));
         lexer.removeErrorListeners();
         SyntaxErrors errors = new SyntaxErrors(diagnostics);
@@ -21,7 +22,7 @@ public final class Parsing {
         parser.addErrorListener(new BaseErrorListener());
         parser.setErrorHandler(errors);
         AttnParser.ProgramContext tree = parser.program();
-        if (diagnostics.hasErrors()) return null;
+        if (diagnostics.hasErrors() || !ExpressionDepth.check(tree, diagnostics)) return null;
         Ast.Program program = new AstBuilder(diagnostics).program(tree);
         return diagnostics.hasErrors() ? null : program;
     }

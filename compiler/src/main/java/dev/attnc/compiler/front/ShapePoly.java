@@ -11,7 +11,23 @@ import java.util.Map;
 final class ShapePoly {
     private ShapePoly() {}
 
-    /** The polynomial of a dimension, or null when it uses anything but sizes, integer consts and + - *. */
+    /**
+     * What is wrong with a dimension's value, or null when nothing is: ints are 32 bits, so every
+     * coefficient must fit in one (then the exact value is the one 32-bit arithmetic computes), and
+     * a dimension that is a constant must be positive.
+     */
+    static String outOfRange(Poly p) {
+        for (long v : p.terms().values()) {
+            if (v != (int) v) return p + ", past the 32-bit int range";
+        }
+        if (p.isConstant() && p.constantTerm() <= 0) return String.valueOf(p.constantTerm());
+        return null;
+    }
+
+    /**
+     * The polynomial of a dimension, or null when it uses anything but sizes, integer consts and
+     * + - *. Throws ArithmeticException when a coefficient passes 64 bits.
+     */
     static Poly of(Expr e, Map<String, Object> consts) {
         return switch (e) {
             case IntLit i -> Poly.constant(i.value());

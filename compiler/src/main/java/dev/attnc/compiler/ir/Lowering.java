@@ -4,6 +4,7 @@ import dev.attnc.compiler.diag.Span;
 import dev.attnc.compiler.front.Ast;
 import dev.attnc.compiler.front.Builtins;
 import dev.attnc.compiler.front.Checked;
+import dev.attnc.compiler.front.Limits;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -24,14 +25,47 @@ public final class Lowering {
 
     private record TensorRef(TensorParam tensor) implements Binding {}
 
-    /** Names of a body, and the current incoming score (null in masks). */
+    /**
+     * Names of a body, and the current incoming score (null in masks). A block defines its lets
+     * in {@code names} and takes them out again when it ends (no copy per let: copying made a
+     * chain of n lets cost n² time).
+     */
     private record Env(Map<String, Binding> names, Expr score) {
-        Env with(String name, Binding b) {
-            Map<String, Binding> m = new HashMap<>(names);
-            m.put(name, b);
-            return new Env(m, score);
+        static Env empty() {
+            return new Env(new HashMap<>(), null);
         }
     }
+
+    /**
+     * An expression that expands, through lets and calls, deeper than {@link Limits#DEPTH} or to a
+     * tree larger than {@link Limits#TREE_SIZE}: lowering stops before its own recursion or work,
+     * or that of the passes after it, could overflow the stack or run for hours. The front end
+     * reports it (limit.inlined-depth, limit.inlined-size).
+     */
+    public static final class BeyondLimits extends RuntimeException {
+        private final boolean depth;
+
+        BeyondLimits(boolean depth) {
+            super(null, null, false, false);
+            this.depth = depth;
+        }
+
+        /** True for the depth limit, false for the size limit. */
+        public boolean depth() {
+            return depth;
+        }
+    }
+
+    /** How many {@link #lower} calls are open now. */
+    private int nesting;
+    /**
+     * The extent of every node lowered so far. Each lowered node is measured as it is made, so that
+     * a chain of lets stops at the limit (building a node asks its operands' types, which recurses
+     * down the operands: an unbounded chain would cost n² time and then the stack), and so that
+     * inlining, which lowers a definition's body again at each call, stops before its work grows
+     * exponentially.
+     */
+    private final Map<Expr, ExprExtent> extents = new IdentityHashMap<>();
 
     private final Checked program;
     /** Where each Load came from, for bounds errors. Identity-keyed: equal loads may come from different places. */
@@ -57,12 +91,12 @@ public final class Lowering {
         for (Ast.Param p : def.params()) {
             Type t = scalarType(p.type().scalar());
             if (p.type().isTensor()) {
-                List<Expr> dims = p.type().dims().stream().map(d -> lower(d, new Env(Map.of(), null))).toList();
+                List<Expr> dims = p.type().dims().stream().map(d -> lower(d, Env.empty())).toList();
                 TensorParam tensor = new TensorParam(p.name(), t, dims);
                 params.add(new ParamDecl.Tensor(tensor));
                 names.put(p.name(), new TensorRef(tensor));
             } else {
-                Object dflt = p.defaultValue() == null ? null : constantValue(lower(p.defaultValue(), new Env(Map.of(), null)), t);
+                Object dflt = p.defaultValue() == null ? null : constantValue(lower(p.defaultValue(), Env.empty()), t);
                 params.add(new ParamDecl.Scalar(p.name(), t, dflt));
                 names.put(p.name(), new Value(new Expr.Param(p.name(), t)));
             }
@@ -96,6 +130,18 @@ public final class Lowering {
     }
 
     private Expr lower(Ast.Expr e, Env env) {
+        if (++nesting > Limits.DEPTH) throw new BeyondLimits(true);
+        try {
+            Expr lowered = lowerNode(e, env);
+            ExprExtent extent = ExprExtent.of(lowered, extents);
+            if (extent.depth() > Limits.DEPTH || extent.treeSize() > Limits.TREE_SIZE) throw new BeyondLimits(extent.depth() > Limits.DEPTH);
+            return lowered;
+        } finally {
+            nesting--;
+        }
+    }
+
+    private Expr lowerNode(Ast.Expr e, Env env) {
         return switch (e) {
             case Ast.IntLit i -> new Expr.IntConst((int) i.value());
             case Ast.FloatLit f -> new Expr.FloatConst(f.value());
@@ -111,9 +157,17 @@ public final class Lowering {
                 yield new Expr.Select(lower(t.condition(), env), branches[0], branches[1]);
             }
             case Ast.Block b -> {
-                Env inner = env;
-                for (Ast.Let let : b.lets()) inner = inner.with(let.name(), new Value(lower(let.value(), inner)));
-                yield lower(b.result(), inner);
+                Map<String, Binding> hidden = new HashMap<>();
+                for (Ast.Let let : b.lets()) {
+                    Binding before = env.names().put(let.name(), new Value(lower(let.value(), env)));
+                    if (!hidden.containsKey(let.name())) hidden.put(let.name(), before);
+                }
+                Expr result = lower(b.result(), env);
+                hidden.forEach((name, before) -> {
+                    if (before == null) env.names().remove(name);
+                    else env.names().put(name, before);
+                });
+                yield result;
             }
         };
     }
@@ -154,7 +208,7 @@ public final class Lowering {
                 names.put(p.name(), caller.names().get(((Ast.Call) arg).name()));
                 continue;
             }
-            Expr value = arg != null ? lower(arg, caller) : lower(p.defaultValue(), new Env(Map.of(), null));
+            Expr value = arg != null ? lower(arg, caller) : lower(p.defaultValue(), Env.empty());
             names.put(p.name(), new Value(scalarType(p.type().scalar()) == Type.FLOAT ? toFloat(value) : value));
         }
         boolean isScore = f.kind() == Ast.FunctionKind.SCORE;
