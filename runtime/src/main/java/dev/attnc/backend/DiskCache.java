@@ -12,9 +12,10 @@ import java.util.HexFormat;
 
 /**
  * Compiled kernels on disk (OpenCL program binaries, CUDA cubins), one file per key. An entry is
- * a magic word, the SHA-256 of the payload and the payload, so a truncated or damaged file is
- * recognized here — and deleted — before any of it reaches a driver (which may crash on a bad
- * binary rather than fail). Writes go
+ * a magic word, the full key, the SHA-256 of the payload and the payload, so a truncated or
+ * damaged file, or a whole entry that sits under another key's name (copied, renamed, left by an
+ * older attnc), is recognized here — and deleted, so the caller rebuilds and overwrites it —
+ * before any of it reaches a driver (which may crash on a bad binary rather than fail). Writes go
  * to a temporary file that is then moved into place atomically: a reader sees a whole entry or
  * none, even with several processes sharing the directory. The cache is an optimization: I/O
  * failures make it miss, never fail a compilation.
@@ -51,25 +52,34 @@ public final class DiskCache {
         } catch (IOException e) {
             return null;
         }
-        int header = magic.length + DIGEST_BYTES;
-        if (all.length > header && Arrays.equals(all, 0, magic.length, magic, 0, magic.length)) {
+        byte[] stored = keyBytes(key);
+        int header = magic.length + stored.length + DIGEST_BYTES;
+        if (all.length > header && Arrays.equals(all, 0, magic.length, magic, 0, magic.length)
+                && Arrays.equals(all, magic.length, magic.length + stored.length, stored, 0, stored.length)) {
             byte[] payload = Arrays.copyOfRange(all, header, all.length);
-            if (Arrays.equals(sha256(payload), 0, DIGEST_BYTES, all, magic.length, header)) return payload;
+            if (Arrays.equals(sha256(payload), 0, DIGEST_BYTES, all, header - DIGEST_BYTES, header)) return payload;
         }
         delete(key);
         return null;
     }
 
     public void put(String key, byte[] payload) {
-        byte[] all = new byte[magic.length + DIGEST_BYTES + payload.length];
+        byte[] stored = keyBytes(key);
+        byte[] all = new byte[magic.length + stored.length + DIGEST_BYTES + payload.length];
         System.arraycopy(magic, 0, all, 0, magic.length);
-        System.arraycopy(sha256(payload), 0, all, magic.length, DIGEST_BYTES);
-        System.arraycopy(payload, 0, all, magic.length + DIGEST_BYTES, payload.length);
+        System.arraycopy(stored, 0, all, magic.length, stored.length);
+        System.arraycopy(sha256(payload), 0, all, magic.length + stored.length, DIGEST_BYTES);
+        System.arraycopy(payload, 0, all, magic.length + stored.length + DIGEST_BYTES, payload.length);
         try {
             writeAtomically(entry(key), all);
         } catch (IOException e) {
             // a read-only or full disk: run without the cache
         }
+    }
+
+    /** The key as stored in its entry: its UTF-8 bytes and a 0 byte (no key is a prefix of another). */
+    private static byte[] keyBytes(String key) {
+        return (key + '\0').getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**

@@ -60,7 +60,7 @@ public final class OpenClBackend implements Backend {
                             .collect(Collectors.joining(", ")));
         }
         this.context = ClContext.open(devices.get(deviceIndex));
-        this.programs = new ProgramCache(context, cacheDir == null ? null : new DiskCache(cacheDir, "ATTNCCL1", ".bin"));
+        this.programs = new ProgramCache(context, cacheDir == null ? null : new DiskCache(cacheDir, "ATTNCCL2", ".bin"));
     }
 
     /** The OpenCL devices of this machine, never empty. */
