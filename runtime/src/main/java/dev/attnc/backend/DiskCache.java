@@ -1,10 +1,9 @@
 package dev.attnc.backend;
 
+import dev.attnc.io.AtomicFile;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -71,7 +70,7 @@ public final class DiskCache {
         System.arraycopy(sha256(payload), 0, all, magic.length + stored.length, DIGEST_BYTES);
         System.arraycopy(payload, 0, all, magic.length + stored.length + DIGEST_BYTES, payload.length);
         try {
-            writeAtomically(entry(key), all);
+            AtomicFile.write(entry(key), all);
         } catch (IOException e) {
             // a read-only or full disk: run without the cache
         }
@@ -80,34 +79,6 @@ public final class DiskCache {
     /** The key as stored in its entry: its UTF-8 bytes and a 0 byte (no key is a prefix of another). */
     private static byte[] keyBytes(String key) {
         return (key + '\0').getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    }
-
-    /**
-     * Writes {@code bytes} to a temporary file beside {@code file} and moves it into place, atomically
-     * where the file system can: a reader sees the old file or the whole new one. The temporary file
-     * is deleted when anything fails.
-     */
-    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the temporary file stays; it is never read
-                }
-            }
-        }
     }
 
     public void delete(String key) {

@@ -1,5 +1,7 @@
 package dev.attnc.backend.cuda;
 
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.backend.Capacity;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.DeviceException;
@@ -117,6 +119,14 @@ public final class CudaBackend implements Backend {
         String plan = System.getProperty("attnc.cuda.tiles." + headDim);
         if (plan != null) return TilePlans.parse(plan); // for experiments: BMxBN/W
         return TilePlans.cuda(headDim, hopper() ? 9 : 8);
+    }
+
+    /** The head dimensions the CUDA kernels support (CudaCodegen), and Q, K, V, O and LSE in the GPU's memory. */
+    @Override
+    public String unsupported(Sizes sizes, DType storage) {
+        String why = CudaCodegen.unsupported(sizes.D(), tilePlan(sizes.D()));
+        if (why != null) return why;
+        return Capacity.tooLarge("Q, K, V, O and LSE", Capacity.callBytes(sizes, storage, 2), "the GPU's memory", device.totalMemoryBytes());
     }
 
     /** The autotuner's winners remembered for this GPU's kind, else {@link #tilePlan(int)}. */

@@ -1,5 +1,7 @@
 package dev.attnc.backend.opencl;
 
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.backend.Capacity;
 import dev.attnc.backend.DiskCache;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
@@ -96,6 +98,19 @@ public final class OpenClBackend implements Backend {
     public TilePlan tilePlan(int headDim) {
         ClDevice d = context.device();
         return TilePlans.opencl(headDim, d.maxWorkGroupSize(), d.localMemBytes());
+    }
+
+    /**
+     * D up to 1024 and up to what one key of K and V in half the local memory allows (the tile
+     * plan's floor); Q, K, V, O and LSE in the device's global memory.
+     */
+    @Override
+    public String unsupported(Sizes sizes, DType storage) {
+        ClDevice d = context.device();
+        String why = Capacity.headDim(name(), sizes.D(), (int) Math.min(1024, d.localMemBytes() / (4 * Float.BYTES)));
+        if (why != null) return why;
+        return Capacity.tooLarge("Q, K, V, O and LSE", Capacity.callBytes(sizes, storage, 2), "the device's global memory",
+                d.globalMemBytes());
     }
 
     @Override
