@@ -64,7 +64,7 @@ public final class Tensor {
      */
     public static Tensor allocate(DType dtype, long... shape) {
         long bytes = byteSize(dtype, shape);
-        long physical = physicalMemoryBytes();
+        long physical = PHYSICAL_MEMORY_BYTES;
         if (bytes > physical) {
             throw new AttnInputException("too large: a " + dtype.displayName() + " tensor of shape " + shapeString(shape) + " needs "
                     + bytes + " bytes, more than this machine's memory (" + physical + " bytes)");
@@ -76,6 +76,9 @@ public final class Tensor {
                     + bytes + " bytes, which could not be allocated");
         }
     }
+
+    /** This machine's memory, the bound of any one tensor (read once: it does not change). */
+    private static final long PHYSICAL_MEMORY_BYTES = physicalMemoryBytes();
 
     private static long physicalMemoryBytes() {
         return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
