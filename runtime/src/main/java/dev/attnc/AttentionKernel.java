@@ -60,7 +60,9 @@ public final class AttentionKernel implements AutoCloseable {
     public record Prepared(CompiledKernel kernel, RunInputs inputs) {}
 
     public Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale) {
+        if (Double.isInfinite(scale)) throw new AttnInputException("the softmax scale must be finite (NaN for the default), but is " + scale);
         Sizes sizes = Inputs.sizes(q, k, v);
+        checkSupported(sizes, q.dtype());
         Inputs.Bound bound = Inputs.bind(attention, sizes, args);
         Backend.Planned planned = backend.plan(attention, q.dtype(), sizes.D(), t -> Plans.plan(attention, sizes, bound, t));
         TilePlan tiles = planned.tiles();
@@ -69,6 +71,15 @@ public final class AttentionKernel implements AutoCloseable {
                 key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
         double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;
         return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan));
+    }
+
+    /**
+     * Refuses, before anything is allocated or compiled, a call this kernel's backend cannot run:
+     * a head dimension it does not support, inputs beyond its memory ({@link Backend#unsupported}).
+     */
+    public void checkSupported(Sizes sizes, DType storage) {
+        String why = backend.unsupported(sizes, storage);
+        if (why != null) throw new AttnInputException(why);
     }
 
     /**

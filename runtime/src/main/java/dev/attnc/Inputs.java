@@ -31,12 +31,12 @@ public final class Inputs {
         rank4("V", v, "[B, H_KV, KV_LEN, D]");
         for (var t : List.of(Map.entry("Q", q), Map.entry("K", k), Map.entry("V", v))) {
             if (!t.getValue().dtype().isFloat()) {
-                throw new AttnInputException(t.getKey() + " must be float32, float16 or bfloat16, but is " + t.getValue().dtype().displayName());
+                throw new AttnInputException(t.getKey() + " must be float32, float16 or bfloat16, but is " + t.getValue().typeName());
             }
         }
         if (k.dtype() != q.dtype() || v.dtype() != q.dtype()) {
-            throw new AttnInputException("Q, K and V must share one dtype, but are " + q.dtype().displayName() + ", "
-                    + k.dtype().displayName() + " and " + v.dtype().displayName());
+            throw new AttnInputException("Q, K and V must share one dtype, but are " + q.typeName() + ", "
+                    + k.typeName() + " and " + v.typeName());
         }
         if (!Arrays.equals(k.shape(), v.shape())) {
             throw new AttnInputException("K and V must have the same shape, but K is " + k.shapeString() + " and V is " + v.shapeString());
@@ -130,6 +130,10 @@ public final class Inputs {
                         && n.doubleValue() >= Integer.MIN_VALUE && n.doubleValue() <= Integer.MAX_VALUE) {
                     yield n.intValue();
                 }
+                if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+                    throw new AttnInputException(where + " is an int, from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE + ", but " + v
+                            + " is outside that range");
+                }
                 throw new AttnInputException(where + " must be an int, but is " + v);
             }
             case FLOAT -> {
@@ -160,7 +164,7 @@ public final class Inputs {
                 case INT -> "an int tensor (int32 or int64)";
                 case BOOL -> "a bool tensor";
             };
-            throw new AttnInputException(where + " must be " + kinds + ", but is " + t.dtype().displayName());
+            throw new AttnInputException(where + " must be " + kinds + ", but is " + t.typeName());
         }
         if (t.dtype() == DType.I64) {
             for (long i = 0; i < t.elementCount(); i++) {

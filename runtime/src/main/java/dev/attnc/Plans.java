@@ -2,45 +2,88 @@ package dev.attnc;
 
 import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.sparsity.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Block plans for calls, remembered by what they depend on: the attention, the sizes, the scalar
- * arguments and the tensor arguments (by identity: a new tensor is a new plan), so a model that
- * calls a kernel in a loop with the same document layout builds its plan once.
+ * arguments and the contents of the tensors the mask reads, so a model that calls a kernel in a
+ * loop with the same document layout builds its plan once, and one that rewrites the same tensor
+ * (a document-id buffer refilled every batch, memory under {@code Tensor.wrap} changed elsewhere)
+ * gets a new plan. Contents, not identities or write counters: attnc cannot see writes to wrapped
+ * memory, and hashing the mask's tensors is cheap beside a call (see docs/reliability.md). Keys
+ * hold copies of those contents, at most {@link #BUDGET_BYTES} in all; a call whose mask tensors
+ * are larger than that is planned afresh every time.
  */
 final class Plans {
     private static final int CAPACITY = 64;
-    private static final Map<List<Object>, BlockPlan> CACHE = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<List<Object>, BlockPlan> eldest) {
-            return size() > CAPACITY;
+    static final long BUDGET_BYTES = 64L << 20;
+
+    private record Key(Attention attention, Sizes sizes, Map<String, Object> scalars, Map<String, TensorContents> tensors, TilePlan tiles) {
+        long byteSize() {
+            return tensors.values().stream().mapToLong(TensorContents::byteSize).sum();
         }
-    };
+
+        Key snapshot() {
+            Map<String, TensorContents> copies = new TreeMap<>();
+            tensors.forEach((name, c) -> copies.put(name, c.snapshot()));
+            return new Key(attention, sizes, scalars, copies, tiles);
+        }
+    }
+
+    private static final LinkedHashMap<Key, BlockPlan> CACHE = new LinkedHashMap<>(16, 0.75f, true);
+    private static long cachedBytes;
 
     private Plans() {}
 
     static BlockPlan plan(Attention a, Sizes sizes, Inputs.Bound bound, TilePlan tiles) {
-        List<Object> key = List.of(a, sizes, bound.scalars(), identities(bound.tensors()), tiles);
+        Map<String, TensorContents> read = new TreeMap<>();
+        for (String name : tensorsRead(a.mask())) read.put(name, TensorContents.of(bound.tensors().get(name)));
+        Key key = new Key(a, sizes, bound.scalars(), read, tiles);
         synchronized (CACHE) {
             BlockPlan known = CACHE.get(key);
             if (known != null) return known;
         }
         BlockPlan plan = BlockPlanner.plan(a, sizes, bound.bindings(), tiles.blockM(), tiles.blockN());
-        synchronized (CACHE) {
-            CACHE.put(key, plan);
-        }
+        if (key.byteSize() <= BUDGET_BYTES) remember(key.snapshot(), plan);
         return plan;
     }
 
-    private static Map<String, Integer> identities(Map<String, Tensor> tensors) {
-        Map<String, Integer> ids = new LinkedHashMap<>();
-        tensors.forEach((k, t) -> ids.put(k, System.identityHashCode(t.segment())));
-        return ids;
+    private static void remember(Key key, BlockPlan plan) {
+        synchronized (CACHE) {
+            if (CACHE.put(key, plan) == null) cachedBytes += key.byteSize();
+            Iterator<Key> eldest = CACHE.keySet().iterator();
+            while (CACHE.size() > CAPACITY || cachedBytes > BUDGET_BYTES) {
+                cachedBytes -= eldest.next().byteSize();
+                eldest.remove();
+            }
+        }
+    }
+
+    /** The names of the tensors an expression loads from (each shared node visited once: the IR is a DAG). */
+    private static Set<String> tensorsRead(Expr root) {
+        Set<String> names = new TreeSet<>();
+        Set<Expr> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Deque<Expr> todo = new ArrayDeque<>(List.of(root));
+        while (!todo.isEmpty()) {
+            Expr e = todo.pop();
+            if (!seen.add(e)) continue;
+            if (e instanceof Expr.Load l) names.add(l.tensor().name());
+            e.children().forEach(todo::push);
+        }
+        return names;
     }
 }

@@ -32,18 +32,57 @@ public final class Tensor {
     private final long[] shape;
     private final long elementCount;
     private final MemorySegment segment;
+    /** The element type its source gave, when it was converted on the way in (an .npy of int8 read as int32); else null. */
+    private final String givenType;
 
     private Tensor(DType dtype, long[] shape, MemorySegment segment) {
+        this(dtype, shape, segment, null);
+    }
+
+    private Tensor(DType dtype, long[] shape, MemorySegment segment, String givenType) {
         this.dtype = dtype;
         this.shape = shape;
         this.elementCount = elementCount(shape);
         this.segment = segment;
+        this.givenType = givenType;
     }
 
-    /** A zero-filled tensor whose memory is freed when it becomes unreachable. */
+    /** This tensor (same memory) remembering that its source called its element type {@code typeName}, for messages. */
+    public Tensor givenAs(String typeName) {
+        return new Tensor(dtype, shape, segment, typeName);
+    }
+
+    /** The element type in the user's terms: as its source gave it (e.g. "int8"), else the dtype's name. */
+    public String typeName() {
+        return givenType != null ? givenType : dtype.displayName();
+    }
+
+    /**
+     * A zero-filled tensor whose memory is freed when it becomes unreachable. A tensor larger than
+     * this machine's memory, or one the allocator refuses, is an {@link AttnInputException} saying
+     * "too large" and how many bytes, never an OutOfMemoryError.
+     */
     public static Tensor allocate(DType dtype, long... shape) {
         long bytes = byteSize(dtype, shape);
-        return new Tensor(dtype, shape.clone(), Arena.ofAuto().allocate(bytes, ALIGNMENT));
+        long physical = PHYSICAL_MEMORY_BYTES;
+        if (bytes > physical) {
+            throw new AttnInputException("too large: a " + dtype.displayName() + " tensor of shape " + shapeString(shape) + " needs "
+                    + bytes + " bytes, more than this machine's memory (" + physical + " bytes)");
+        }
+        try {
+            return new Tensor(dtype, shape.clone(), Arena.ofAuto().allocate(bytes, ALIGNMENT));
+        } catch (OutOfMemoryError e) {
+            throw new AttnInputException("too large: a " + dtype.displayName() + " tensor of shape " + shapeString(shape) + " needs "
+                    + bytes + " bytes, which could not be allocated");
+        }
+    }
+
+    /** This machine's memory, the bound of any one tensor (read once: it does not change). */
+    private static final long PHYSICAL_MEMORY_BYTES = physicalMemoryBytes();
+
+    private static long physicalMemoryBytes() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getTotalMemorySize() : Long.MAX_VALUE;
     }
 
     /**
@@ -341,8 +380,8 @@ public final class Tensor {
 
     private int arrayLength() {
         if (elementCount > Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("tensor of shape " + shapeString() + " has "
-                    + elementCount + " elements, too many for a Java array");
+            throw new AttnInputException("too large: a tensor of shape " + shapeString() + " has "
+                    + elementCount + " elements, more than a Java array holds (" + (Integer.MAX_VALUE - 8) + ")");
         }
         return (int) elementCount;
     }

@@ -2,6 +2,7 @@ package dev.attnc.cli;
 
 import dev.attnc.AttnInputException;
 import dev.attnc.io.Npy;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,8 +28,12 @@ final class Args {
     private static Object value(String name, String v) {
         if (v.equals("true") || v.equals("false")) return Boolean.parseBoolean(v);
         if (v.endsWith(".npy")) return Npy.read(Path.of(v));
+        if (v.matches("[-+]?\\d+")) {
+            // an integer beyond int stays a number: a float parameter takes it, an int parameter says it is out of range
+            BigInteger n = new BigInteger(v);
+            return n.bitLength() < Integer.SIZE ? (Object) n.intValue() : n.bitLength() < Long.SIZE ? (Object) n.longValue() : n.doubleValue();
+        }
         try {
-            if (v.matches("[-+]?\\d+")) return Integer.parseInt(v);
             return Double.parseDouble(v);
         } catch (NumberFormatException e) {
             throw new AttnInputException("--arg " + name + "=" + v + ": the value must be a number, true, false or a path to a .npy file");

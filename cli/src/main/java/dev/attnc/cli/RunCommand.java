@@ -1,6 +1,7 @@
 package dev.attnc.cli;
 
 import dev.attnc.AttentionKernel;
+import dev.attnc.AttnInputException;
 import dev.attnc.Attnc;
 import dev.attnc.Backends;
 import dev.attnc.Check;
@@ -93,12 +94,19 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Program program = Attnc.compile(file);
-        Tensor[] qkv = data.shape != null
-                ? RandomInputs.qkv(RandomInputs.parseShape(data.shape), DType.parse(dtype), seed)
-                : new Tensor[] {Npy.read(data.files.q), Npy.read(data.files.k), Npy.read(data.files.v)};
+        if (scale != null && !Double.isFinite(scale)) throw new AttnInputException("--scale must be a finite number, but is " + scale);
+        OutputFiles outputs = new OutputFiles().add("--out", out).add("--lse", lse);
         Map<String, Object> arguments = new LinkedHashMap<>(Args.parse(args));
         PrintWriter o = spec.commandLine().getOut();
         try (AttentionKernel kernel = program.kernel(attention, Backends.open(Target.parse(target), device))) {
+            Tensor[] qkv;
+            if (data.shape != null) {
+                Sizes shape = RandomInputs.parseShape(data.shape);
+                kernel.checkSupported(shape, DType.parse(dtype)); // before allocating what the backend cannot take
+                qkv = RandomInputs.qkv(shape, DType.parse(dtype), seed);
+            } else {
+                qkv = new Tensor[] {Npy.read(data.files.q), Npy.read(data.files.k), Npy.read(data.files.v)};
+            }
             Sizes sizes = dev.attnc.Inputs.sizes(qkv[0], qkv[1], qkv[2]);
             if (randomArgs) RandomInputs.fillTensors(kernel.attention(), sizes, arguments, seed);
             AttentionKernel.Prepared prepared = kernel.prepare(qkv[0], qkv[1], qkv[2], arguments, scale == null ? Double.NaN : scale);
@@ -114,8 +122,7 @@ final class RunCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "kernel: %.3f ms%s, %d kept pairs (%.1f%%), %s%n", nanos / 1e6,
                     repeat > 1 ? " (median of " + repeat + " runs after a warm-up)" : " (one cold run; --repeat N for a steady-state time)", kept,
                     100.0 * kept / ((double) sizes.B() * sizes.H() * sizes.Q_LEN() * sizes.KV_LEN()), rate(flops, nanos));
-            if (out != null) Npy.write(out, r.o());
-            if (lse != null) Npy.write(lse, r.lse());
+            outputs.write(Map.of("--out", r.o(), "--lse", r.lse()));
             if (check) {
                 Check.Report report = Check.against(kernel.attention(), prepared.inputs(), r,
                         prepared.kernel().effectiveStorage(qkv[0].dtype()));

@@ -1,6 +1,7 @@
 package dev.attnc.backend;
 
 import dev.attnc.DType;
+import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.sparsity.BlockPlan;
@@ -42,6 +43,15 @@ public interface Backend extends AutoCloseable {
     /** Remembers the autotuner's winner for this attention's variant class; false where the backend keeps no table. */
     default boolean rememberTiles(Attention attention, DType dtype, int headDim, TilePlan winner) {
         return policy().remember(attention, dtype, headDim, winner);
+    }
+
+    /**
+     * Why this backend cannot run a call of these sizes in this storage dtype, or null: a head
+     * dimension its kernels do not support, or more memory than it has ({@link Capacity}). Asked
+     * before inputs are allocated or kernels compiled.
+     */
+    default String unsupported(Sizes sizes, DType storage) {
+        return null;
     }
 
     /** Compiles (or takes from the cache) a kernel. */

@@ -1,10 +1,9 @@
 package dev.attnc.backend;
 
+import dev.attnc.io.AtomicFile;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -12,9 +11,10 @@ import java.util.HexFormat;
 
 /**
  * Compiled kernels on disk (OpenCL program binaries, CUDA cubins), one file per key. An entry is
- * a magic word, the SHA-256 of the payload and the payload, so a truncated or damaged file is
- * recognized here — and deleted — before any of it reaches a driver (which may crash on a bad
- * binary rather than fail). Writes go
+ * a magic word, the full key, the SHA-256 of the payload and the payload, so a truncated or
+ * damaged file, or a whole entry that sits under another key's name (copied, renamed, left by an
+ * older attnc), is recognized here — and deleted, so the caller rebuilds and overwrites it —
+ * before any of it reaches a driver (which may crash on a bad binary rather than fail). Writes go
  * to a temporary file that is then moved into place atomically: a reader sees a whole entry or
  * none, even with several processes sharing the directory. The cache is an optimization: I/O
  * failures make it miss, never fail a compilation.
@@ -51,53 +51,34 @@ public final class DiskCache {
         } catch (IOException e) {
             return null;
         }
-        int header = magic.length + DIGEST_BYTES;
-        if (all.length > header && Arrays.equals(all, 0, magic.length, magic, 0, magic.length)) {
+        byte[] stored = keyBytes(key);
+        int header = magic.length + stored.length + DIGEST_BYTES;
+        if (all.length > header && Arrays.equals(all, 0, magic.length, magic, 0, magic.length)
+                && Arrays.equals(all, magic.length, magic.length + stored.length, stored, 0, stored.length)) {
             byte[] payload = Arrays.copyOfRange(all, header, all.length);
-            if (Arrays.equals(sha256(payload), 0, DIGEST_BYTES, all, magic.length, header)) return payload;
+            if (Arrays.equals(sha256(payload), 0, DIGEST_BYTES, all, header - DIGEST_BYTES, header)) return payload;
         }
         delete(key);
         return null;
     }
 
     public void put(String key, byte[] payload) {
-        byte[] all = new byte[magic.length + DIGEST_BYTES + payload.length];
+        byte[] stored = keyBytes(key);
+        byte[] all = new byte[magic.length + stored.length + DIGEST_BYTES + payload.length];
         System.arraycopy(magic, 0, all, 0, magic.length);
-        System.arraycopy(sha256(payload), 0, all, magic.length, DIGEST_BYTES);
-        System.arraycopy(payload, 0, all, magic.length + DIGEST_BYTES, payload.length);
+        System.arraycopy(stored, 0, all, magic.length, stored.length);
+        System.arraycopy(sha256(payload), 0, all, magic.length + stored.length, DIGEST_BYTES);
+        System.arraycopy(payload, 0, all, magic.length + stored.length + DIGEST_BYTES, payload.length);
         try {
-            writeAtomically(entry(key), all);
+            AtomicFile.write(entry(key), all);
         } catch (IOException e) {
             // a read-only or full disk: run without the cache
         }
     }
 
-    /**
-     * Writes {@code bytes} to a temporary file beside {@code file} and moves it into place, atomically
-     * where the file system can: a reader sees the old file or the whole new one. The temporary file
-     * is deleted when anything fails.
-     */
-    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            tmp = null;
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the temporary file stays; it is never read
-                }
-            }
-        }
+    /** The key as stored in its entry: its UTF-8 bytes and a 0 byte (no key is a prefix of another). */
+    private static byte[] keyBytes(String key) {
+        return (key + '\0').getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     public void delete(String key) {

@@ -1,5 +1,6 @@
 package dev.attnc.backend;
 
+import dev.attnc.io.AtomicFile;
 import dev.attnc.DType;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.plan.TilePlans;
@@ -58,7 +59,7 @@ public final class TuningTable {
         StringWriter text = new StringWriter();
         try {
             p.store(text, "attnc autotuner: the fastest tile plan measured per device, head dimension, dtype and variant class");
-            DiskCache.writeAtomically(file, text.toString().getBytes(StandardCharsets.UTF_8));
+            AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             // the winner stays in memory for this process; a read-only cache is not an error
         }

@@ -14,18 +14,14 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongToDoubleFunction;
 
 /**
@@ -90,59 +86,38 @@ public final class Npy {
             if (e.order == ByteOrder.BIG_ENDIAN) {
                 swapBytes(raw, e.size);
             }
-            return e.isStorage() ? Tensor.wrap(e.target, raw, h.shape) : widen(raw, e, h.shape);
+            return e.isStorage() ? Tensor.wrap(e.target, raw, h.shape) : widen(raw, e, h.shape).givenAs(numpyName(e.descr));
         } catch (IOException ex) {
             throw new AttnInputException("cannot read " + path + ": " + reason(ex), ex);
         }
     }
 
-    /**
-     * Writes atomically: to a temporary file in the same directory, then renamed over
-     * {@code path}, so a reader never sees half a file. BF16 is stored as {@code <f4}.
-     *
-     * <p>The temporary file is opened with CREATE_NEW rather than made by
-     * {@link Files#createTempFile}, which would leave the result readable by its owner only.
-     */
+    /** Writes atomically ({@link AtomicFile}): a reader never sees half a file. BF16 is stored as {@code <f4}. */
     public static void write(Path path, Tensor t) {
-        Tensor data = t.dtype() == DType.BF16 ? t.convert(DType.F32) : t;
-        Path target = path.toAbsolutePath();
-        Path tmp = target.resolveSibling(target.getFileName() + "."
-                + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
-        boolean moved = false;
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE)) {
-                ch.write(ByteBuffer.wrap(header(data)));
-                MemorySegment seg = data.segment();
-                for (long off = 0; off < seg.byteSize(); off += CHUNK) {
-                    ByteBuffer buf = seg.asSlice(off, Math.min(CHUNK, seg.byteSize() - off))
-                            .asByteBuffer();
-                    while (buf.hasRemaining()) {
-                        ch.write(buf);
-                    }
-                }
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException ex) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
+        try (AtomicFile f = stage(path, t)) {
+            f.commit();
         } catch (IOException ex) {
             throw new AttnInputException("cannot write " + path + ": " + reason(ex), ex);
-        } finally {
-            if (!moved) {
-                deleteQuietly(tmp);
-            }
         }
     }
 
-    private static void deleteQuietly(Path tmp) {
+    /**
+     * Writes {@code t} beside {@code path}, to be moved into place by {@link AtomicFile#commit}
+     * (several outputs all-or-nothing: stage each, then commit each). BF16 is stored as {@code <f4}.
+     */
+    public static AtomicFile stage(Path path, Tensor t) {
+        Tensor data = t.dtype() == DType.BF16 ? t.convert(DType.F32) : t;
         try {
-            Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-            // The write already failed; that error is the one worth reporting.
+            return AtomicFile.stage(path, ch -> {
+                ch.write(ByteBuffer.wrap(header(data)));
+                MemorySegment seg = data.segment();
+                for (long off = 0; off < seg.byteSize(); off += CHUNK) {
+                    ByteBuffer buf = seg.asSlice(off, Math.min(CHUNK, seg.byteSize() - off)).asByteBuffer();
+                    while (buf.hasRemaining()) ch.write(buf);
+                }
+            });
+        } catch (IOException ex) {
+            throw new AttnInputException("cannot write " + path + ": " + reason(ex), ex);
         }
     }
 
@@ -337,6 +312,18 @@ public final class Npy {
     }
 
     /** Converts little-endian elements that are not the target's storage: f8, i1, u1, i2, u2. */
+    /** numpy's name of a widened descr: "int8" for {@code |i1}. */
+    private static String numpyName(String descr) {
+        return switch (descr.substring(1)) {
+            case "f8" -> "float64";
+            case "i1" -> "int8";
+            case "u1" -> "uint8";
+            case "i2" -> "int16";
+            case "u2" -> "uint16";
+            default -> descr;
+        };
+    }
+
     private static Tensor widen(MemorySegment raw, Element e, long[] shape) {
         ByteOrder le = ByteOrder.LITTLE_ENDIAN;
         ValueLayout.OfDouble f8 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(le);

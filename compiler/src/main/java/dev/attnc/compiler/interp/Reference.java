@@ -6,7 +6,10 @@ import dev.attnc.compiler.ir.Attention;
  * The reference attention: the meaning of the language, computed directly in double precision.
  * For each (b, h, q): s = scale · Q·K (over D), the score function, the mask; P = softmax over
  * the kept keys; O = Σ P·V; LSE = log Σ exp(s) over the kept keys (natural log). A row that keeps
- * nothing (or whose every kept score is -inf) gives O = 0 and LSE = -inf.
+ * nothing (or whose every kept score is -inf) gives O = 0 and LSE = -inf. Non-finite scores mean
+ * what they mean to PyTorch's softmax and logsumexp: a NaN kept score makes its row's O and LSE
+ * NaN; otherwise a +inf kept score makes O NaN (inf - inf) and LSE +inf. Finite scores are used
+ * as they are, however large: the max is subtracted before exp, so 3e38 is an ordinary score.
  * Layout: Q [B, H, Q_LEN, D], K and V [B, H_KV, KV_LEN, D], O [B, H, Q_LEN, D], LSE [B, H, Q_LEN].
  */
 public final class Reference {
@@ -55,7 +58,7 @@ public final class Reference {
                         for (int x = 0; x < d; x++) o[qBase + x] += p * v[vBase + x];
                     }
                     for (int x = 0; x < d; x++) o[qBase + x] /= sum;
-                    lse[row] = max + Math.log(sum);
+                    lse[row] = max == Double.POSITIVE_INFINITY ? max : max + Math.log(sum); // NaN max: NaN
                 }
             }
         }

@@ -1,5 +1,8 @@
 package dev.attnc.backend.cpu;
 
+import dev.attnc.DType;
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.backend.Capacity;
 import com.palantir.javapoet.JavaFile;
 import dev.attnc.backend.Backend;
 import dev.attnc.backend.BackendPolicy;
@@ -29,6 +32,9 @@ public final class CpuBackend implements Backend {
         this.pool = new ForkJoinPool(threads);
     }
 
+    /** The largest head dimension: beyond it a tile's rows no longer fit the caches the kernel is tiled for. */
+    static final int MAX_HEAD_DIM = 1024;
+
     @Override
     public String name() {
         return "java";
@@ -43,6 +49,21 @@ public final class CpuBackend implements Backend {
     @Override
     public BackendPolicy policy() {
         return policy;
+    }
+
+    /**
+     * D up to {@value #MAX_HEAD_DIM}; Q, K, V and O as float arrays on the heap, K and V once more
+     * packed into tiles, each array within a Java array's length.
+     */
+    @Override
+    public String unsupported(Sizes sizes, DType storage) {
+        String why = Capacity.headDim(name(), sizes.D(), MAX_HEAD_DIM);
+        if (why != null) return why;
+        long heap = Capacity.callBytes(sizes, DType.F32, 4);
+        why = Capacity.tooLarge("Q, K, V and O as float arrays", heap, "the Java heap (-Xmx)", Runtime.getRuntime().maxMemory());
+        if (why != null) return why;
+        long largest = Math.max((long) sizes.B() * sizes.H() * sizes.Q_LEN(), (long) sizes.B() * sizes.H_KV() * sizes.KV_LEN()) * sizes.D();
+        return Capacity.tooLarge("Q, K, V and O", 4 * largest, "one Java float array", 4L * (Integer.MAX_VALUE - 8));
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.attnc.backend.cpu;
 
-import dev.attnc.backend.DiskCache;
+import dev.attnc.io.AtomicFile;
 import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -86,7 +86,7 @@ public final class KernelCache {
         if (dir == null) return;
         try {
             // where the move cannot be atomic a reader may see a partial file; the checksum rejects it
-            DiskCache.writeAtomically(entry(key), CacheFile.encode(key, classes));
+            AtomicFile.write(entry(key), CacheFile.encode(key, classes));
         } catch (IOException e) {
             LOG.log(Level.WARNING, "cannot write kernel cache entry {0}: {1}", entry(key), e);
         }

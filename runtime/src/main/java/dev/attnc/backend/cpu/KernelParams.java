@@ -60,6 +60,10 @@ final class KernelParams {
             throw new AttnInputException("parameter '" + p.name() + "' needs shape " + Tensor.shapeString(want) + " but has " + t.shapeString());
         }
         if (t.elementCount() == 0) throw new AttnInputException("parameter '" + p.name() + "' of shape " + t.shapeString() + " is empty");
+        if (t.elementCount() > Integer.MAX_VALUE - 8) {
+            throw new AttnInputException("too large: parameter '" + p.name() + "' of shape " + t.shapeString() + " has " + t.elementCount()
+                    + " elements, more than the java backend holds in one array (" + (Integer.MAX_VALUE - 8) + ")");
+        }
         int n = (int) t.elementCount();
         // as the reference reads them: ints through double (saturating), bools as nonzero
         return switch (p.elementType()) {

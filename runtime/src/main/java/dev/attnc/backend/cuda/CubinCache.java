@@ -8,9 +8,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Cubins compiled by NVRTC, kept in memory and on disk, keyed by the SHA-256 of everything that
  * decides the machine code: the source, the NVRTC options, the GPU's name and compute capability
- * and NVRTC's version. A disk entry is a magic word, the SHA-256 of the payload and the payload:
- * a truncated or damaged file is recognized, deleted and recompiled before any of it reaches the
- * driver. Writes go to a temporary file moved into place atomically, so processes sharing the
+ * and NVRTC's version. A disk entry is a magic word, the full key, the SHA-256 of the payload and
+ * the payload ({@link DiskCache}): a truncated or damaged file, or another key's entry under this
+ * key's name, is recognized, deleted and recompiled before any of it reaches the driver. Writes go to a temporary file moved into place atomically, so processes sharing the
  * directory see whole entries or none. I/O failures make the cache miss, never fail a compile.
  */
 public final class CubinCache {
@@ -19,7 +19,7 @@ public final class CubinCache {
 
     /** @param dir the directory of the disk cache, or null for memory only */
     public CubinCache(Path dir) {
-        this.disk = dir == null ? null : new DiskCache(dir, "ATTNCCU1", ".cubin");
+        this.disk = dir == null ? null : new DiskCache(dir, "ATTNCCU2", ".cubin");
     }
 
     /** -Dattnc.cache.dir, else $ATTNC_CACHE_DIR, else $XDG_CACHE_HOME/attnc or ~/.cache/attnc; then "cuda". */

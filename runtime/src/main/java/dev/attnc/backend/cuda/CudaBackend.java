@@ -1,5 +1,7 @@
 package dev.attnc.backend.cuda;
 
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.backend.Capacity;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.DeviceException;
@@ -115,6 +117,14 @@ public final class CudaBackend implements Backend {
     @Override
     public BackendPolicy policy() {
         return policy;
+    }
+
+    /** The head dimensions the CUDA kernels support (CudaCodegen), and Q, K, V, O and LSE in the GPU's memory. */
+    @Override
+    public String unsupported(Sizes sizes, DType storage) {
+        String why = CudaCodegen.unsupported(sizes.D(), tilePlan(sizes.D()));
+        if (why != null) return why;
+        return Capacity.tooLarge("Q, K, V, O and LSE", Capacity.callBytes(sizes, storage, 2), "the GPU's memory", device.totalMemoryBytes());
     }
 
     /** The tuning table (winners per device, head dimension, dtype and variant class). */

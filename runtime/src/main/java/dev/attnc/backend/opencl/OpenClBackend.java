@@ -1,5 +1,7 @@
 package dev.attnc.backend.opencl;
 
+import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.backend.Capacity;
 import dev.attnc.backend.DiskCache;
 import dev.attnc.AttnInputException;
 import dev.attnc.DeviceException;
@@ -61,7 +63,7 @@ public final class OpenClBackend implements Backend {
         }
         this.context = ClContext.open(devices.get(deviceIndex));
         this.policy = BackendPolicy.untuned(OpenClStages.caps(devices.get(deviceIndex)), BackendOptions.fromSystemProperties());
-        this.programs = new ProgramCache(context, cacheDir == null ? null : new DiskCache(cacheDir, "ATTNCCL1", ".bin"));
+        this.programs = new ProgramCache(context, cacheDir == null ? null : new DiskCache(cacheDir, "ATTNCCL2", ".bin"));
     }
 
     /** The OpenCL devices of this machine, never empty. */
@@ -93,6 +95,19 @@ public final class OpenClBackend implements Backend {
     @Override
     public BackendPolicy policy() {
         return policy;
+    }
+
+    /**
+     * D up to 1024 and up to what one key of K and V in half the local memory allows (the tile
+     * plan's floor); Q, K, V, O and LSE in the device's global memory.
+     */
+    @Override
+    public String unsupported(Sizes sizes, DType storage) {
+        ClDevice d = context.device();
+        String why = Capacity.headDim(name(), sizes.D(), (int) Math.min(1024, d.localMemBytes() / (4 * Float.BYTES)));
+        if (why != null) return why;
+        return Capacity.tooLarge("Q, K, V, O and LSE", Capacity.callBytes(sizes, storage, 2), "the device's global memory",
+                d.globalMemBytes());
     }
 
     @Override

@@ -12,7 +12,9 @@ import java.util.Map;
  * Built programs of one device, in memory and (optionally) on disk. The key is the SHA-256 of
  * the source, the build options and the device's name and driver version (CL_DEVICE_VERSION and
  * the platform's version, which carry the driver's release), so a new driver never loads an old
- * binary. A disk entry the driver refuses is deleted and rebuilt from source.
+ * binary. Each disk entry holds its full key ({@link DiskCache}): another program's binary under
+ * this key's name (another shape, another variant) is a miss, rebuilt from source and overwritten,
+ * never loaded. A disk entry the driver refuses is deleted and rebuilt from source too.
  */
 final class ProgramCache {
     private final ClContext context;

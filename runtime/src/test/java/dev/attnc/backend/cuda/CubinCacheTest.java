@@ -41,6 +41,21 @@ class CubinCacheTest {
         }
     }
 
+    /** Another compilation's cubin copied under this key's name is never returned: a miss, deleted, then rewritten. */
+    @Test
+    void anotherKeysEntryUnderThisNameIsAMiss() throws IOException {
+        String mine = CubinCache.key("source", "--gpu-architecture=sm_90", "NVIDIA H100", "9.0", "13.0");
+        String other = CubinCache.key("other source", "--gpu-architecture=sm_90", "NVIDIA H100", "9.0", "13.0");
+        CubinCache writer = new CubinCache(dir);
+        writer.put(other, new byte[] {1, 2, 3});
+        Files.copy(writer.entry(other), writer.entry(mine));
+        assertNull(new CubinCache(dir).get(mine), "a foreign entry is a miss");
+        assertFalse(Files.exists(writer.entry(mine)), "and is deleted");
+        writer.put(mine, new byte[] {4, 5});
+        assertArrayEquals(new byte[] {4, 5}, new CubinCache(dir).get(mine), "the rebuilt entry replaces it");
+        assertArrayEquals(new byte[] {1, 2, 3}, new CubinCache(dir).get(other), "the other key's entry is untouched");
+    }
+
     @Test
     void everyPartOfTheKeyCounts() {
         String a = CubinCache.key("src", "opts", "gpu", "9.0", "13.0");

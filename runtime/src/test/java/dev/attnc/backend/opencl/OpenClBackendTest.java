@@ -101,7 +101,7 @@ class OpenClBackendTest {
         try (OpenClBackend b = new OpenClBackend(TestDevice.index(), cache)) {
             String source = b.compile(new KernelRequest(a, DType.F32, 16, b.tilePlan(16))).source();
             String key = new ProgramCache(b.context(), null).key(source, OpenClBackend.BUILD_OPTIONS);
-            new DiskCache(cache, "ATTNCCL1", ".bin").put(key, "a whole entry, but no program".getBytes()); // passes the digest check
+            new DiskCache(cache, "ATTNCCL2", ".bin").put(key, "a whole entry, but no program".getBytes()); // passes the digest check
         }
         try (OpenClBackend b = new OpenClBackend(TestDevice.index(), cache)) {
             runs(b.compile(new KernelRequest(a, DType.F32, 16, b.tilePlan(16))));

@@ -5,7 +5,6 @@ import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.TypeName;
 import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.codegen.java.kernel.KernelMath;
-import dev.attnc.compiler.codegen.java.kernel.QueryTile;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
@@ -160,9 +159,8 @@ final class JavaExprPrinter {
             case Size s -> CodeBlock.of("$L", size(s.size(), scope));
             case Param p -> CodeBlock.of("$L", scope.leaf(Level.TASK, names.param(p.name()), type(p.type()),
                     CodeBlock.of("($T) $L.params()[$L]", type(p.type()).box(), Skeleton.ARGS, names.position(p.name()))));
-            // the tile holds base-2 scores (see QueryTile); the language's score is natural
             case Score s -> CodeBlock.of("$L", scope.leaf(Level.ELEMENT, Skeleton.SCORE, TypeName.FLOAT,
-                    CodeBlock.of("$L[$L] * $T.LN2", Skeleton.SCORES, Skeleton.AT, QueryTile.class)));
+                    CodeBlock.of("$L[$L]", Skeleton.SCORES, Skeleton.AT)));
             default -> throw new IllegalArgumentException("not a leaf: " + e);
         };
     }

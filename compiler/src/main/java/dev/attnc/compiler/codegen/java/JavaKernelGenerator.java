@@ -124,7 +124,7 @@ public final class JavaKernelGenerator {
                 .addStatement("final int cols = Math.min(BLOCK_N, $L - $L)", kvLen, Skeleton.COL0)
                 .addStatement("tile.scores(kvTile)")
                 .add(perTile.build())
-                .addStatement("tile.accumulate(kvTile, cols, $L)", scores ? "true" : masks ? "partial" : "false")
+                .addStatement("tile.accumulate(kvTile, cols)")
                 .endControlFlow()
                 .endControlFlow()
                 .addStatement("tile.finish()");
@@ -139,8 +139,7 @@ public final class JavaKernelGenerator {
 
     /**
      * The loop over the (row, key) pairs of a tile that applies the score function, and the mask
-     * when {@code masked} (a PARTIAL tile). A masked-out pair's score becomes -inf. The tile holds
-     * base-2 scores, so the score function's result is stored times log2 e. When every operation
+     * when {@code masked} (a PARTIAL tile). A masked-out pair's score becomes -inf. When every operation
      * has a vector form the keys go a vector at a time, the last few (a ragged tile) one at a time.
      */
     private static CodeBlock pairs(Attention a, JavaExprPrinter printer, Scope task, boolean masked) {
@@ -157,14 +156,13 @@ public final class JavaKernelGenerator {
         CodeBlock store;
         if (masked && scores) {
             CodeBlock keep = printer.value(a.mask(), pair);
-            store = CodeBlock.of("$L[$L] = $L ? $L * $T.LOG2E : Float.NEGATIVE_INFINITY;\n",
-                    Skeleton.SCORES, Skeleton.AT, keep, printer.value(a.score(), pair), QueryTile.class);
+            store = CodeBlock.of("$L[$L] = $L ? $L : Float.NEGATIVE_INFINITY;\n",
+                    Skeleton.SCORES, Skeleton.AT, keep, printer.value(a.score(), pair));
         } else if (masked) {
             store = CodeBlock.of("if (!$L) $L[$L] = Float.NEGATIVE_INFINITY;\n",
                     printer.value(a.mask(), pair), Skeleton.SCORES, Skeleton.AT);
         } else {
-            store = CodeBlock.of("$L[$L] = $L * $T.LOG2E;\n",
-                    Skeleton.SCORES, Skeleton.AT, printer.value(a.score(), pair), QueryTile.class);
+            store = CodeBlock.of("$L[$L] = $L;\n", Skeleton.SCORES, Skeleton.AT, printer.value(a.score(), pair));
         }
         CodeBlock.Builder loop = CodeBlock.builder()
                 .beginControlFlow("for (int $L = 0; $L < rows; $L++)", Skeleton.ROW, Skeleton.ROW, Skeleton.ROW)
@@ -191,14 +189,13 @@ public final class JavaKernelGenerator {
         CodeBlock store;
         if (masked && scores) {
             CodeBlock keep = vectors.value(a.mask(), body);
-            store = CodeBlock.of("$L.mul($T.LOG2E).blend($T.MINUS_INFINITY, $L.not()).intoArray($L, $L);\n",
-                    vectors.value(a.score(), body), QueryTile.class, ElementVectors.class, keep, Skeleton.SCORES, Skeleton.AT);
+            store = CodeBlock.of("$L.blend($T.MINUS_INFINITY, $L.not()).intoArray($L, $L);\n",
+                    vectors.value(a.score(), body), ElementVectors.class, keep, Skeleton.SCORES, Skeleton.AT);
         } else if (masked) {
             store = CodeBlock.of("$T.MINUS_INFINITY.intoArray($L, $L, $L.not());\n",
                     ElementVectors.class, Skeleton.SCORES, Skeleton.AT, vectors.value(a.mask(), body));
         } else {
-            store = CodeBlock.of("$L.mul($T.LOG2E).intoArray($L, $L);\n",
-                    vectors.value(a.score(), body), QueryTile.class, Skeleton.SCORES, Skeleton.AT);
+            store = CodeBlock.of("$L.intoArray($L, $L);\n", vectors.value(a.score(), body), Skeleton.SCORES, Skeleton.AT);
         }
         return CodeBlock.builder()
                 .beginControlFlow("for (; $L <= cols - $T.LANES; $L += $T.LANES)",

@@ -8,7 +8,6 @@ import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.codegen.java.JavaExprPrinter.Level;
 import dev.attnc.compiler.codegen.java.JavaExprPrinter.Scope;
 import dev.attnc.compiler.codegen.java.kernel.ElementVectors;
-import dev.attnc.compiler.codegen.java.kernel.QueryTile;
 import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Expr.*;
@@ -108,11 +107,11 @@ final class JavaVectorPrinter {
         };
     }
 
-    /** The vector of incoming scores, natural (the tile holds base-2 scores, see QueryTile). */
+    /** The vector of incoming scores. */
     private String score(Body body) {
         if (!body.score) {
-            body.code.addStatement("final $T $L = $T.fromArray($T.FLOATS, $L, $L).mul($T.LN2)", FLOAT_VECTOR, Skeleton.SCORE,
-                    FLOAT_VECTOR, LANES, Skeleton.SCORES, Skeleton.AT, QueryTile.class);
+            body.code.addStatement("final $T $L = $T.fromArray($T.FLOATS, $L, $L)", FLOAT_VECTOR, Skeleton.SCORE,
+                    FLOAT_VECTOR, LANES, Skeleton.SCORES, Skeleton.AT);
             body.score = true;
         }
         return Skeleton.SCORE;

@@ -6,13 +6,12 @@ package dev.attnc.compiler.codegen.java.kernel;
  * each it calls {@link #scores}, applies the score function and the mask to {@link #scores} in
  * place, and calls {@link #accumulate}; then {@link #finish}.
  * <p>
- * Scores are kept in base 2, s·log2 e (Q is scaled by scale·log2 e once), so that the softmax
- * needs only 2^x: a score function reads {@code s · LN2} and stores its result times {@link #LOG2E}.
+ * Scores are natural (Q is scaled by scale once); the softmax turns differences from the row max
+ * into base 2 ({@link OnlineSoftmax}), so that a score near the float range cannot overflow.
  * The buffers are the worker thread's, reused from task to task (a task never yields its thread).
  */
 public final class QueryTile {
     public static final float LOG2E = 1.4426950408889634f;
-    public static final float LN2 = 0.6931471805599453f;
 
     public final int b, h, qTile;
     /** The first query row and the number of rows (fewer than blockM on the last tile). */
@@ -42,25 +41,21 @@ public final class QueryTile {
         this.softmax = scratch.softmax;
         softmax.reset();
         float[] q = call.args.q();
-        float scale = call.args.scale() * LOG2E;
+        float scale = call.args.scale();
         for (int i = 0, src = firstRow() * call.d; i < rows * call.d; i++) query[i] = q[src + i] * scale;
     }
 
-    /** S = scale · log2 e · Q·Kᵀ for key tile {@code kvTile}, into {@link #scores}. */
+    /** S = scale · Q·Kᵀ for key tile {@code kvTile}, into {@link #scores}. */
     public void scores(int kvTile) {
         KernelCall c = call;
         Gemm.multiply(query, 0, c.d, c.keysT, Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.d, c.nPad)),
                 Packing.panelStride(c.d), scores, 0, c.nPad, rows, c.nPad, c.d);
     }
 
-    /**
-     * Online softmax over the tile's first {@code cols} keys (the rest are past KV_LEN), then
-     * O += P·V. {@code infinite}: some scores may be -inf (a masked tile, or a score function that
-     * can give it); false lets the softmax skip its -inf guard.
-     */
-    public void accumulate(int kvTile, int cols, boolean infinite) {
+    /** Online softmax over the tile's first {@code cols} keys (the rest are past KV_LEN), then O += P·V. */
+    public void accumulate(int kvTile, int cols) {
         KernelCall c = call;
-        softmax.update(scores, c.nPad, rows, cols, infinite);
+        softmax.update(scores, c.nPad, rows, cols);
         int v = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.blockN, c.dPad));
         int stride = Packing.panelStride(c.blockN);
         if (started) {

@@ -8,7 +8,7 @@ class OnlineSoftmaxTest {
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
 
     /**
-     * Three rows over two tiles of 2·LANES base-2 scores (the second ragged): an ordinary row, a row
+     * Three rows over two tiles of 2·LANES scores (the second ragged): an ordinary row, a row
      * masked in the first tile only, a row masked everywhere. With one value column of ones, O is Σ P = 1.
      */
     @Test
@@ -27,7 +27,7 @@ class OnlineSoftmaxTest {
         for (int t = 0; t < 2; t++) {
             int cols = t == 0 ? ld : cols2;
             float[] s = tiles[t].clone();
-            softmax.update(s, ld, rows, cols, true);
+            softmax.update(s, ld, rows, cols);
             for (int i = 0; i < rows; i++) {
                 acc[i * ldAcc] *= softmax.alpha()[i];
                 for (int j = 0; j < cols; j++) acc[i * ldAcc] += s[i * ld + j];
@@ -38,7 +38,7 @@ class OnlineSoftmaxTest {
         for (int i = 0; i < 2; i++) {
             double total = 0;
             for (int t = 0; t < 2; t++) {
-                for (int j = 0; j < (t == 0 ? ld : cols2); j++) total += Math.pow(2, tiles[t][i * ld + j]);
+                for (int j = 0; j < (t == 0 ? ld : cols2); j++) total += Math.exp(tiles[t][i * ld + j]);
             }
             assertEquals(Math.log(total), lse[i], 1e-5, "LSE of row " + i);
             assertEquals(1.0, o[i], 1e-5, "the probabilities of row " + i + " sum to 1");
@@ -47,15 +47,31 @@ class OnlineSoftmaxTest {
         assertEquals(0f, o[2]);
     }
 
+    /** Rows of one tile: 3e38 everywhere; 3e38 beside -3e38; a NaN; a +inf; a +inf and a NaN. Values are ones. */
     @Test
-    void finiteTilesNeedNoGuard() {
-        int ld = Gemm.LANES, rows = 2;
+    void hugeScoresAreOrdinaryAndNonFiniteOnesPropagate() {
+        int ld = Gemm.LANES, rows = 5;
         float[] s = new float[rows * ld];
-        for (int i = 0; i < s.length; i++) s[i] = i * 0.37f - 3;
-        OnlineSoftmax guarded = new OnlineSoftmax(rows), plain = new OnlineSoftmax(rows);
-        float[] a = s.clone(), b = s.clone();
-        guarded.update(a, ld, rows, ld, true);
-        plain.update(b, ld, rows, ld, false);
-        for (int i = 0; i < s.length; i++) assertEquals(a[i], b[i]);
+        java.util.Arrays.fill(s, 0, ld, 3e38f);
+        for (int j = 0; j < ld; j++) s[ld + j] = j % 2 == 0 ? 3e38f : -3e38f;
+        s[2 * ld + ld - 1] = Float.NaN;
+        s[3 * ld + 1] = Float.POSITIVE_INFINITY;
+        s[4 * ld + 1] = Float.POSITIVE_INFINITY;
+        s[4 * ld + ld - 1] = Float.NaN;
+        OnlineSoftmax softmax = new OnlineSoftmax(rows);
+        softmax.update(s, ld, rows, ld);
+        float[] acc = new float[rows], o = new float[rows], lse = new float[rows];
+        for (int i = 0; i < rows; i++) for (int j = 0; j < ld; j++) acc[i] += s[i * ld + j];
+        softmax.finish(acc, 1, rows, 1, o, 0, lse, 0);
+        assertEquals(1f, o[0], 1e-6, "a uniform softmax");
+        assertEquals(3e38f, lse[0], 1e32);
+        assertEquals(1f, o[1], 1e-6, "-3e38 weighs exp(-6e38) = 0 beside 3e38");
+        assertEquals(3e38f, lse[1], 1e32);
+        assertEquals(Float.NaN, o[2]);
+        assertEquals(Float.NaN, lse[2]);
+        assertEquals(Float.NaN, o[3]);
+        assertEquals(Float.POSITIVE_INFINITY, lse[3]);
+        assertEquals(Float.NaN, o[4]);
+        assertEquals(Float.NaN, lse[4], "NaN wins over +inf, as in PyTorch's logsumexp");
     }
 }
