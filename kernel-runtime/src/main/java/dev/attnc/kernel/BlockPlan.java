@@ -1,4 +1,4 @@
-package dev.attnc.compiler.sparsity;
+package dev.attnc.kernel;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -127,13 +127,13 @@ public final class BlockPlan {
     }
 
     /**
-     * Checks this plan against a kernel's tiles and a call's sizes before a kernel walks it: a
+     * Checks this plan against a kernel's tiles (BLOCK_M × BLOCK_N) and a call's sizes before a kernel walks it: a
      * kernel reads whatever offsets it is given, and a wrong one reads outside its buffers. A plan
      * that does not fit is a bug of whoever made it: IllegalArgumentException.
      */
-    public void checkFits(dev.attnc.compiler.plan.TilePlan tiles, dev.attnc.compiler.interp.Sizes s) {
-        require(blockM == tiles.blockM() && blockN == tiles.blockN(),
-                "the block plan has tiles " + blockM + "x" + blockN + " but the kernel " + tiles.blockM() + "x" + tiles.blockN());
+    public void checkFits(int kernelBlockM, int kernelBlockN, Sizes s) {
+        require(blockM == kernelBlockM && blockN == kernelBlockN,
+                "the block plan has tiles " + blockM + "x" + blockN + " but the kernel " + kernelBlockM + "x" + kernelBlockN);
         require(qTiles == tiles(s.Q_LEN(), blockM) && kvTiles == tiles(s.KV_LEN(), blockN),
                 "the block plan has " + qTiles + "x" + kvTiles + " tiles but Q_LEN " + s.Q_LEN() + ", KV_LEN " + s.KV_LEN() + " need "
                         + tiles(s.Q_LEN(), blockM) + "x" + tiles(s.KV_LEN(), blockN));

@@ -1,6 +1,5 @@
-package dev.attnc.compiler.interp;
+package dev.attnc.kernel;
 
-import dev.attnc.compiler.ir.SizeName;
 
 /** The sizes of one call. H must be a multiple of H_KV (grouped-query attention). */
 public record Sizes(int B, int H, int H_KV, int Q_LEN, int KV_LEN, int D) {

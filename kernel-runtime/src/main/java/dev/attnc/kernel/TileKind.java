@@ -1,4 +1,4 @@
-package dev.attnc.compiler.sparsity;
+package dev.attnc.kernel;
 
 /** What the mask does on one BLOCK_M × BLOCK_N tile of (query, key) pairs. */
 public enum TileKind {

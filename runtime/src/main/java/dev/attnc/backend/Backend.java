@@ -3,7 +3,7 @@ package dev.attnc.backend;
 import dev.attnc.DType;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import java.util.List;
 import java.util.function.Function;
 

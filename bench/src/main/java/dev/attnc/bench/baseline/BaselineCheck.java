@@ -8,7 +8,7 @@ import dev.attnc.Tensor;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.interp.Reference;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import java.util.List;
 import java.util.Locale;

@@ -6,7 +6,7 @@ import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.Backend;
 import dev.attnc.bench.baseline.Baselines;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.attnc.DType;
 import dev.attnc.Target;
 import dev.attnc.bench.baseline.BaselineCheck;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.ffm.cuda.Cuda;
 import dev.attnc.ffm.opencl.OpenCl;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.attnc.cli.bench;
 
 import dev.attnc.Check;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.util.List;
 
 /** Made-up rows for the formatting tests. */

@@ -2,9 +2,11 @@ package dev.attnc.compiler.sparsity;
 
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.IrPrinter;
+import dev.attnc.kernel.TileKind;
 
 /**
  * The truth the planners are held to, from the reference interpreter itself: the kind of every

@@ -3,7 +3,8 @@ package dev.attnc.compiler.sparsity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;

@@ -1,4 +1,4 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
 /**
  * A generated CPU kernel: one class per (attention, storage dtype, head dimension, tile plan),

@@ -1,7 +1,7 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
-import dev.attnc.compiler.interp.Sizes;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.Sizes;
+import dev.attnc.kernel.BlockPlan;
 import java.util.concurrent.ForkJoinPool;
 
 /**

@@ -1,7 +1,7 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
-import dev.attnc.compiler.interp.Sizes;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.Sizes;
+import dev.attnc.kernel.BlockPlan;
 
 /**
  * One call of a generated kernel, before its tiles run: checks the arguments against the kernel's

@@ -1,7 +1,7 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
-import static dev.attnc.compiler.codegen.java.kernel.Gemm.F;
-import static dev.attnc.compiler.codegen.java.kernel.Gemm.LANES;
+import static dev.attnc.kernel.cpu.Gemm.F;
+import static dev.attnc.kernel.cpu.Gemm.LANES;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;

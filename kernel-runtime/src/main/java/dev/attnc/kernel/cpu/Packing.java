@@ -1,6 +1,6 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
-import static dev.attnc.compiler.codegen.java.kernel.Gemm.PANEL;
+import static dev.attnc.kernel.cpu.Gemm.PANEL;
 
 /**
  * Lays K and V out once per call as {@link Gemm} reads its B operand, one contiguous block per key

@@ -1,4 +1,4 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
 /**
  * One task of a kernel: a tile of up to blockM query rows of one (b, h), with its running softmax

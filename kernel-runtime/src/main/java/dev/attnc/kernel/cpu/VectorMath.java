@@ -1,6 +1,6 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
-import static dev.attnc.compiler.codegen.java.kernel.Gemm.F;
+import static dev.attnc.kernel.cpu.Gemm.F;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;

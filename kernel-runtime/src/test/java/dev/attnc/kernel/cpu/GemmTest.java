@@ -1,4 +1,4 @@
-package dev.attnc.compiler.codegen.java.kernel;
+package dev.attnc.kernel.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

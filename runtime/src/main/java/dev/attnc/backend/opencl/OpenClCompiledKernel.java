@@ -10,9 +10,9 @@ import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Expr;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.ffm.opencl.ClBuffer;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClKernel;
@@ -54,7 +54,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
         BlockPlan plan = in.plan() != null ? in.plan()
                 : BlockPlan.dense(generated.tiles().blockM(), generated.tiles().blockN(), s.Q_LEN(), s.KV_LEN(),
                         request.attention().mask() instanceof Expr.BoolConst c && c.value());
-        plan.checkFits(generated.tiles(), s);
+        plan.checkFits(generated.tiles().blockM(), generated.tiles().blockN(), s);
         Tensor o = Tensor.allocate(request.dtype(), s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
         synchronized (backend.lock) {

@@ -1,8 +1,8 @@
 package dev.attnc.backend.opencl;
 
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 
 /** How the OpenCL kernel finds its plan row: the strides of b and h into the plan (BlockPlan.checkFits checks the plan). */
 final class PlanCheck {

@@ -4,7 +4,7 @@ import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import java.io.IOException;
 import java.nio.file.Files;

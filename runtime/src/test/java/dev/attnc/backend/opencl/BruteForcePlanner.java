@@ -2,11 +2,11 @@ package dev.attnc.backend.opencl;
 
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
-import dev.attnc.compiler.sparsity.BlockPlan;
-import dev.attnc.compiler.sparsity.TileKind;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.TileKind;
 
 /**
  * Block plans for tests, by evaluating the mask on every (q, kv) pair: FlexAttention's method, and

@@ -10,18 +10,18 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.attnc.compiler.codegen.java.JavaExprPrinter.Level;
 import dev.attnc.compiler.codegen.java.JavaExprPrinter.Scope;
-import dev.attnc.compiler.codegen.java.kernel.ElementVectors;
-import dev.attnc.compiler.codegen.java.kernel.Gemm;
-import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
-import dev.attnc.compiler.codegen.java.kernel.JavaKernelArgs;
-import dev.attnc.compiler.codegen.java.kernel.KernelCall;
-import dev.attnc.compiler.codegen.java.kernel.QueryTile;
-import dev.attnc.compiler.codegen.java.kernel.Tasks;
+import dev.attnc.kernel.cpu.ElementVectors;
+import dev.attnc.kernel.cpu.Gemm;
+import dev.attnc.kernel.cpu.JavaKernel;
+import dev.attnc.kernel.cpu.JavaKernelArgs;
+import dev.attnc.kernel.cpu.KernelCall;
+import dev.attnc.kernel.cpu.QueryTile;
+import dev.attnc.kernel.cpu.Tasks;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
-import dev.attnc.compiler.ir.SizeName;
+import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import javax.lang.model.element.Modifier;
 
 /**
