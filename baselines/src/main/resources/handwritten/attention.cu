@@ -18,8 +18,8 @@
 // LSE = -inf. Launch: grid (ceil(Q_LEN / 128), B·H), 256 threads, dynamic shared memory
 // 2 · 64 · (D + 8) · 2 bytes (18 KiB at D = 64, 34 KiB at D = 128).
 //
-// Checked on the CPU by bench/src/main/resources/handwritten/emu-check.cpp (the emulator of
-// bench/gpu/emu), on the GPU by dev.attnc.bench.baseline.BaselineCheck.
+// Checked on the CPU by baselines/src/main/resources/handwritten/emu-check.cpp (the emulator of
+// bench/gpu/emu), on the GPU by dev.attnc.baseline.BaselineCheck.
 
 typedef unsigned short u16; // the raw bits of a bf16 or fp16 value
 

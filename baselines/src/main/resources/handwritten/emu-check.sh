@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks the handwritten CUDA baseline (attention.cu) on the CPU emulator of bench/gpu/emu, bf16
-# and fp16; no GPU needed. Run from anywhere: bench/src/main/resources/handwritten/emu-check.sh
+# and fp16; no GPU needed. Run from anywhere: baselines/src/main/resources/handwritten/emu-check.sh
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../../../.." && pwd)

@@ -1,4 +1,4 @@
-package dev.attnc.bench.baseline;
+package dev.attnc.baseline;
 
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;

@@ -1,4 +1,4 @@
-package dev.attnc.bench.baseline;
+package dev.attnc.baseline;
 
 import java.io.IOException;
 import java.io.InputStream;

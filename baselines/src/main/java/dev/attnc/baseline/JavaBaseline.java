@@ -1,11 +1,11 @@
-package dev.attnc.bench.baseline;
+package dev.attnc.baseline;
 
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
-import dev.attnc.bench.handwritten.FusedAttention;
+import dev.attnc.baseline.handwritten.FusedAttention;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
@@ -34,7 +34,7 @@ final class JavaBaseline implements BaselineKernel {
 
     @Override
     public String source() {
-        return "dev.attnc.bench.handwritten.FusedAttention";
+        return "dev.attnc.baseline.handwritten.FusedAttention";
     }
 
     @Override

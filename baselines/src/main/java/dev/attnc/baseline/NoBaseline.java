@@ -1,4 +1,4 @@
-package dev.attnc.bench.baseline;
+package dev.attnc.baseline;
 
 /** There is no handwritten kernel for this attention, dtype, head dimension or machine; the message says why. */
 public final class NoBaseline extends RuntimeException {

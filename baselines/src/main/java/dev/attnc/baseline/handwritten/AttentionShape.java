@@ -1,4 +1,4 @@
-package dev.attnc.bench.handwritten;
+package dev.attnc.baseline.handwritten;
 
 /** Argument checks and FLOP counting shared by the handwritten attention baselines. */
 public final class AttentionShape {

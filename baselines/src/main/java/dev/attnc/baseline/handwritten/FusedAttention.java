@@ -1,4 +1,4 @@
-package dev.attnc.bench.handwritten;
+package dev.attnc.baseline.handwritten;
 
 import java.util.Arrays;
 import java.util.concurrent.ForkJoinPool;

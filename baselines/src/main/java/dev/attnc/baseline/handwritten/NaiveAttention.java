@@ -1,4 +1,4 @@
-package dev.attnc.bench.handwritten;
+package dev.attnc.baseline.handwritten;
 
 /**
  * Textbook attention, float32, one query row at a time: S = Q·Kᵀ·scale into a full row buffer, mask,

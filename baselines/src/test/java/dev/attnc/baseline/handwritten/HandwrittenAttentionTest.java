@@ -1,4 +1,4 @@
-package dev.attnc.bench.handwritten;
+package dev.attnc.baseline.handwritten;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

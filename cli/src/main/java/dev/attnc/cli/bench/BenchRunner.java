@@ -5,7 +5,7 @@ import dev.attnc.Backends;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.Backend;
-import dev.attnc.bench.baseline.Baselines;
+import dev.attnc.baseline.Baselines;
 import dev.attnc.kernel.Sizes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
