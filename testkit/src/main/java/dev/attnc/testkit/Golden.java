@@ -1,44 +1,41 @@
-package dev.attnc.tests;
+package dev.attnc.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Golden files: compare text with a stored expectation. Run with {@code -Dattnc.golden.update=true}
  * to rewrite the expectations (then read the diff before committing it).
  */
-final class Golden {
+public final class Golden {
     private Golden() {}
 
-    /** The repository root (the tests run with the tests module as working directory). */
-    static Path root() {
-        Path here = Path.of("").toAbsolutePath();
-        return Files.exists(here.resolve("samples")) ? here : here.getParent();
+    /** Whether this run rewrites the golden files instead of comparing with them. */
+    public static boolean updating() {
+        return Boolean.getBoolean("attnc.golden.update");
     }
 
-    static List<Path> files(String dir, String extension) throws IOException {
-        try (Stream<Path> s = Files.list(root().resolve(dir))) {
-            return s.filter(p -> p.toString().endsWith(extension)).sorted().toList();
+    /** {@code actual} against the golden file at {@code expected} (relative paths: from the repository root). */
+    public static void check(Path expected, String actual) {
+        Path file = Repo.root().resolve(expected);
+        try {
+            if (updating()) {
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, actual);
+                return;
+            }
+            String want = Files.exists(file) ? Files.readString(file) : "<missing " + file + ">";
+            assertEquals(want, actual, "golden file " + Repo.root().relativize(file) + " (regenerate with -Dattnc.golden.update=true)");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    static void check(Path expected, String actual) throws IOException {
-        if (Boolean.getBoolean("attnc.golden.update")) {
-            Files.createDirectories(expected.getParent());
-            Files.writeString(expected, actual);
-            return;
-        }
-        String want = Files.exists(expected) ? Files.readString(expected) : "<missing " + expected + ">";
-        assertEquals(want, actual, "golden file " + root().relativize(expected) + " (regenerate with -Dattnc.golden.update=true)");
-    }
-
-    static String stem(Path p) {
-        String name = p.getFileName().toString();
-        return name.substring(0, name.lastIndexOf('.'));
+    public static void check(String expected, String actual) {
+        check(Path.of(expected), actual);
     }
 }

@@ -51,7 +51,7 @@ class AffineTightnessTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"sliding_window, window, 200", "prefix_lm, prefix, 300", "longformer, radius, 100", "streaming_llm, window, 300"})
     void samplesWithArgumentsPlanExactly(String sample, String param, int value) {
-        Attention a = Samples.attention(sample);
+        Attention a = TestPrograms.sample(sample);
         Sizes s = new Sizes(1, 1, 1, 1000, 1200, 16);
         Bindings b = new Bindings(Map.of(param, value), Map.of());
         BlockPlan plan = BlockPlanner.plan(a, s, b, 64, 64);

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorOperators;
  * The vector operations of the softmax, written so that C2 compiles each to a few instructions:
  * an inlined polynomial 2^x (the Vector API's EXP calls a library routine per vector), and max
  * reductions without the NaN and -0.0 ordering that FloatVector's MAX pays for. These follow the
- * handwritten baseline (bench's FusedAttention), which measured each of them faster.
+ * handwritten baseline (baselines' FusedAttention), which measured each of them faster.
  */
 final class VectorMath {
     /** 1.5 · 2^23: adding it rounds a float of magnitude below 2^22 to an integer in the low mantissa bits. */

@@ -3,6 +3,7 @@ package dev.attnc.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnc.compiler.sparsity.ExactTiles;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
@@ -63,7 +64,7 @@ final class Fixture {
 
     BlockPlan bruteForcePlan(CpuBackend backend) {
         var tiles = backend.tilePlan(sizes.D());
-        return BruteForcePlan.of(attention, sizes, bindings(), tiles.blockM(), tiles.blockN());
+        return ExactTiles.plan(attention, sizes, bindings(), tiles.blockM(), tiles.blockN(), false);
     }
 
     BlockPlan densePlan(CpuBackend backend) {
