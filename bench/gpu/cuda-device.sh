@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The CUDA backend on the GPU machine, from a tree that need not build as a whole.
 #
-#   bench/gpu/cuda-device.sh pack        here: compiles the compiler, the CUDA backend, its tests and
-#                                        CudaBench with javac into .cuda-device/ (ignored by git) with
+#   bench/gpu/cuda-device.sh pack        here: compiles the compiler, kernel-runtime, the CUDA backend, its
+#                                        tests and CudaBench with javac into .cuda-device/ (ignored by git) with
 #                                        the JDK runtime and the jars they need
 #   bench/gpu/cuda-device.sh tests       there (device tool, carry [".cuda-device"]): every sample on
 #                                        the GPU against the reference (CudaBackendGpuTest), then ptxas
@@ -42,19 +42,23 @@ case "${1:-}" in
   pack)
     set -e
     export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-    grep -qx "/$dev/" .git/info/exclude || echo "/$dev/" >> .git/info/exclude
+    exclude=$(git rev-parse --git-path info/exclude)   # .git is a file in a worktree
+    grep -qx "/$dev/" "$exclude" || echo "/$dev/" >> "$exclude"
     "$top/../shared/device/pack" >/dev/null   # the JDK runtime image and boot.sh, into .device/
     rm -rf "$dev" && mkdir -p "$dev/classes" "$dev/lib"
     cp .device/jre.tar.xz .device/boot.sh "$dev/"
     cp $jars grammar/target/attnc-grammar-0.1.0-SNAPSHOT.jar "$dev/lib/"
     cp=$(ls "$dev"/lib/*.jar | tr '\n' ':')
     r=runtime/src/main/java/dev/attnc
-    # codegen/java (the CPU backend's generator) is not needed here
+    # codegen/java (the CPU backend's generator) and the Java kernels' runtime (kernel/cpu, on the
+    # Vector API) are not needed here, but for KernelMath: ir.Semantics' int divisions
+    kr=kernel-runtime/src/main/java/dev/attnc/kernel
     "$JAVA_HOME/bin/javac" --release 25 -nowarn -d "$dev/classes" -cp "$cp" \
-      $(find compiler/src/main/java -name '*.java' -not -path '*/codegen/java/*') \
+      $(find compiler/src/main/java -name '*.java' -not -path '*/codegen/java/*') $kr/*.java $kr/cpu/KernelMath.java \
       $r/Tensor.java $r/DType.java $r/AttnInputException.java $r/DeviceException.java $r/DeviceUnavailableException.java \
       $r/ffm/cuda/*.java $r/backend/*.java $r/backend/cuda/*.java \
-      runtime/src/test/java/dev/attnc/backend/cuda/*.java bench/src/main/java/dev/attnc/bench/gpu/*.java
+      runtime/src/test/java/dev/attnc/backend/cuda/*.java bench/src/main/java/dev/attnc/bench/gpu/*.java \
+      testkit/src/main/java/dev/attnc/testkit/*.java compiler/src/test/java/dev/attnc/compiler/TestPrograms.java
     cp -r compiler/src/main/resources/* "$dev/classes/"
     mkdir -p "$dev/classes/dev/attnc/templates" && cp codegen-templates/src/main/resources/dev/attnc/templates/*.stg "$dev/classes/dev/attnc/templates/"
     du -sh "$dev"

@@ -6,10 +6,10 @@ import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.interp.Reference;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

@@ -2,7 +2,7 @@ package dev.attnc;
 
 import dev.attnc.compiler.diag.Suggestions;
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;

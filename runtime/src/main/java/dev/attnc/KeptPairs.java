@@ -2,11 +2,11 @@ package dev.attnc;
 
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Axis;
 import dev.attnc.compiler.ir.Expr;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 
 /**
  * The exact number of (query, key) pairs an attention keeps, summed over every batch and head, from

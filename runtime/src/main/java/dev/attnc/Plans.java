@@ -1,10 +1,10 @@
 package dev.attnc;
 
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
 import java.util.ArrayDeque;
 import java.util.Collections;

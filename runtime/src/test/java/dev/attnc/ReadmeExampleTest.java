@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.diag.CompileException;
 import dev.attnc.io.Npy;
+import dev.attnc.testkit.Repo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,12 +20,11 @@ class ReadmeExampleTest {
 
     @Test
     void theReadmeExampleRunsAndIsRight() throws Exception {
-        Path root = Files.exists(Path.of("samples")) ? Path.of("") : Path.of("..");
         Npy.write(dir.resolve("q.npy"), Tensor.random(DType.F32, 1, 2, 4, 50, 32));
         Npy.write(dir.resolve("k.npy"), Tensor.random(DType.F32, 2, 2, 2, 70, 32));
         Npy.write(dir.resolve("v.npy"), Tensor.random(DType.F32, 3, 2, 2, 70, 32));
 
-        Program program = Attnc.compile(root.resolve("samples/alibi.attn"));
+        Program program = Attnc.compile(Repo.sample("alibi"));
         Tensor q = Npy.read(dir.resolve("q.npy")), k = Npy.read(dir.resolve("k.npy")), v = Npy.read(dir.resolve("v.npy"));
         Tensor slopes = Tensor.ofFloats(new float[] {0.5f, 0.25f, 0.125f, 0.0625f}, 4);
         try (AttentionKernel kernel = program.kernel("alibi", Target.JAVA)) {

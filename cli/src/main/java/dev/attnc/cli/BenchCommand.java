@@ -14,7 +14,7 @@ import dev.attnc.cli.bench.BenchRunner;
 import dev.attnc.cli.bench.BenchTable;
 import dev.attnc.cli.bench.Peers;
 import dev.attnc.cli.bench.Variant;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.ParamDecl;
 import java.io.PrintWriter;
 import java.nio.file.Files;

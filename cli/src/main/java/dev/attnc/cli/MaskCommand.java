@@ -4,7 +4,7 @@ import dev.attnc.AttnInputException;
 import dev.attnc.Attnc;
 import dev.attnc.Inputs;
 import dev.attnc.cli.mask.MaskReport;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -3,7 +3,7 @@ package dev.attnc.cli;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.ParamDecl;
 import dev.attnc.compiler.ir.Poly;

@@ -12,7 +12,7 @@ import dev.attnc.Program;
 import dev.attnc.Result;
 import dev.attnc.Target;
 import dev.attnc.Tensor;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.io.Npy;
 import java.io.PrintWriter;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import dev.attnc.KeptPairs;
 import dev.attnc.Program;
 import dev.attnc.Target;
 import dev.attnc.Tensor;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

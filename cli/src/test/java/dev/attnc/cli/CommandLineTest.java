@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.io.Npy;
+import dev.attnc.testkit.Repo;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -37,9 +38,7 @@ class CommandLineTest {
     }
 
     private static String sample(String name) {
-        Path here = Path.of("").toAbsolutePath();
-        Path root = Files.exists(here.resolve("samples")) ? here : here.getParent();
-        return root.resolve("samples").resolve(name).toString();
+        return Repo.path("samples").resolve(name).toString();
     }
 
     @Test

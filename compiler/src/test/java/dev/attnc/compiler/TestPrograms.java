@@ -3,9 +3,13 @@ package dev.attnc.compiler;
 import dev.attnc.compiler.diag.DiagnosticRenderer;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
+import dev.attnc.testkit.Repo;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.stream.Collectors;
 
-/** Compiles program text in tests, failing with the rendered diagnostics if it has errors. */
+/** Compiles program text and the samples in tests, failing with the rendered diagnostics if they have errors. */
 public final class TestPrograms {
     private TestPrograms() {}
 
@@ -23,5 +27,19 @@ public final class TestPrograms {
 
     public static Attention lowered(String text) {
         return compile(text).lowered(null);
+    }
+
+    /** The optimized IR of the (only or first) attention of samples/NAME.attn. */
+    public static Attention sample(String name) {
+        return sample(Repo.sample(name));
+    }
+
+    /** The optimized IR of the (only or first) attention of a sample file. */
+    public static Attention sample(Path file) {
+        try {
+            return Compilation.of(SourceFile.read(file)).orThrow().optimized(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

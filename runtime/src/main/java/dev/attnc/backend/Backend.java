@@ -4,7 +4,7 @@ import dev.attnc.DType;
 import dev.attnc.compiler.interp.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import java.util.List;
 import java.util.function.Function;
 

@@ -5,7 +5,7 @@ import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.DType;
 import dev.attnc.AttnInputException;
 import dev.attnc.Tensor;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.ParamDecl;
 import dev.attnc.compiler.passes.Interval;

@@ -1,8 +1,8 @@
 package dev.attnc.backend;
 
 import dev.attnc.Tensor;
-import dev.attnc.compiler.interp.Sizes;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.Sizes;
+import dev.attnc.kernel.BlockPlan;
 import java.util.Map;
 
 /**

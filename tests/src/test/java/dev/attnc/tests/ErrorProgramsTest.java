@@ -9,6 +9,8 @@ import dev.attnc.compiler.diag.Diagnostic;
 import dev.attnc.compiler.diag.DiagnosticRenderer;
 import dev.attnc.compiler.diag.Messages;
 import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.testkit.Golden;
+import dev.attnc.testkit.Repo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,7 +36,7 @@ class ErrorProgramsTest {
 
     @TestFactory
     Stream<DynamicTest> eachErrorProgram() throws IOException {
-        return Golden.files("tests/errors", ".attn").stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> check(p)));
+        return Repo.files("tests/errors", ".attn").stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> check(p)));
     }
 
     private static void check(Path program) throws IOException {
@@ -52,7 +54,7 @@ class ErrorProgramsTest {
                 .map(String::trim).toList();
         assertEquals(intended, keys, "the keys named on line 1 of " + program.getFileName());
         String raw = diagnostics.stream().map(d -> d.raw() + "\n").collect(Collectors.joining());
-        Golden.check(program.resolveSibling(Golden.stem(program) + ".expected"), raw);
+        Golden.check(program.resolveSibling(Repo.stem(program) + ".expected"), raw);
         for (Diagnostic d : diagnostics) {
             String rendered = DiagnosticRenderer.render(d);
             assertTrue(rendered.contains("^"), "a caret under the place: " + rendered);
@@ -63,7 +65,7 @@ class ErrorProgramsTest {
     @Test
     void everyKeyHasAnExample() throws IOException {
         Set<String> covered = new TreeSet<>();
-        for (Path p : Golden.files("tests/errors", ".attn")) {
+        for (Path p : Repo.files("tests/errors", ".attn")) {
             String first = new String(Files.readAllBytes(p), StandardCharsets.UTF_8).lines().findFirst().orElse("");
             Arrays.stream(first.replace("# expect:", "").split(",")).map(String::trim).forEach(covered::add);
         }

@@ -7,6 +7,8 @@ import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.DiagnosticRenderer;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.IrPrinter;
+import dev.attnc.testkit.Golden;
+import dev.attnc.testkit.Repo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,7 @@ import org.junit.jupiter.api.TestFactory;
 class SamplesTest {
     @TestFactory
     Stream<DynamicTest> eachSample() throws IOException {
-        return Golden.files("samples", ".attn").stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> check(p)));
+        return Repo.samples().stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> check(p)));
     }
 
     private static void check(Path sample) throws IOException {
@@ -32,6 +34,6 @@ class SamplesTest {
             dump.append("# after lowering\n").append(IrPrinter.print(c.lowered(name)));
             dump.append("# after all passes\n").append(IrPrinter.print(c.optimized(name)));
         }
-        Golden.check(Golden.root().resolve("tests/golden/ir").resolve(Golden.stem(sample) + ".ir"), dump.toString());
+        Golden.check("tests/golden/ir/" + Repo.stem(sample) + ".ir", dump.toString());
     }
 }

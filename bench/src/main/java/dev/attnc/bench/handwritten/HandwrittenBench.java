@@ -1,5 +1,8 @@
 package dev.attnc.bench.handwritten;
 
+import dev.attnc.baseline.handwritten.AttentionShape;
+import dev.attnc.baseline.handwritten.FusedAttention;
+import dev.attnc.baseline.handwritten.NaiveAttention;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

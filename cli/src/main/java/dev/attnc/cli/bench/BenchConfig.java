@@ -2,7 +2,7 @@ package dev.attnc.cli.bench;
 
 import dev.attnc.DType;
 import dev.attnc.Target;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

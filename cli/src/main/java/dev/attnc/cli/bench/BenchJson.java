@@ -15,7 +15,7 @@ import java.util.Map;
  *    "dtype":"float32","contender":"attnc","kind":"attnc","median_ms":..,"p10_ms":..,"p90_ms":..,
  *    "min_ms":..,"max_ms":..,"runs":10,"kept_pairs":..,"density":..,"gflops":..,"tflops":..,
  *    "speedup_of_attnc":..,"check":{"passed":true,"max_err_o":..,"max_err_lse":..,"tolerance":..,
- *    "non_finite":0,"shape":[...],"reduced":false},"first_call_ms":..,"block_mask_ms":..,"note":..}, ...]}
+ *    "non_finite":0,"out_of_tolerance":0,"shape":[...],"reduced":false},"first_call_ms":..,"block_mask_ms":..,"note":..}, ...]}
  * </pre>
  * {@code speedup_of_attnc} is this row's median over attnc's on the same (variant, shape, dtype).
  */
@@ -73,6 +73,7 @@ public final class BenchJson {
                 k.put("max_err_lse", rep.maxErrorLse());
                 k.put("tolerance", rep.tolerance());
                 k.put("non_finite", rep.nonFinite());
+                k.put("out_of_tolerance", rep.outOfTolerance());
                 k.put("shape", Shapes.array(c.checked()));
                 k.put("reduced", c.reduced());
             }

@@ -10,17 +10,16 @@ import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
-import dev.attnc.bench.baseline.BaselineKernel;
-import dev.attnc.bench.baseline.Baselines;
-import dev.attnc.bench.baseline.NoBaseline;
-import dev.attnc.bench.baseline.OutputCheck;
-import dev.attnc.bench.baseline.Pattern;
+import dev.attnc.baseline.BaselineKernel;
+import dev.attnc.baseline.Baselines;
+import dev.attnc.baseline.NoBaseline;
+import dev.attnc.baseline.Pattern;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Reference;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.ParamDecl;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -137,13 +136,13 @@ final class CaseRunner {
     /** The timed inputs when the reference can afford them, else the same variant on shorter sequences. */
     private CheckSetup checkSetup(AttentionKernel kernel, Attention a, Sizes s, AttentionKernel.Prepared p) {
         if ((long) s.B() * s.H() * s.Q_LEN() * s.KV_LEN() * s.D() <= cfg.checkLimit()) {
-            return new CheckSetup(p, OutputCheck.reference(a, p.inputs()), false, null);
+            return new CheckSetup(p, Check.reference(a, p.inputs()), false, null);
         }
         Sizes r = new Sizes(s.B(), s.H(), s.H_KV(), Math.min(s.Q_LEN(), cfg.checkLength()), Math.min(s.KV_LEN(), cfg.checkLength()), s.D());
         try {
             Tensor[] qkv = BenchRunner.randomQkv(r, cfg.dtype(), cfg.seed() + 100);
             AttentionKernel.Prepared small = kernel.prepare(qkv[0], qkv[1], qkv[2], argsFor(a, r, cfg.seed() + 100), Double.NaN);
-            return new CheckSetup(small, OutputCheck.reference(a, small.inputs()), true, null);
+            return new CheckSetup(small, Check.reference(a, small.inputs()), true, null);
         } catch (AttnInputException e) {
             return new CheckSetup(null, null, true, "no check at a reduced shape " + Shapes.text(r) + ": " + e.getMessage());
         }
@@ -153,7 +152,8 @@ final class CaseRunner {
         if (chk.skipped() != null) return CheckResult.skipped(chk.skipped());
         try {
             RunInputs in = chk.prepared().inputs();
-            Check.Report r = OutputCheck.compare(chk.reference(), run.get(), Check.tolerance(kernel.effectiveStorage(cfg.dtype())));
+            RunOutputs out = run.get();
+            Check.Report r = Check.compare(chk.reference(), out.o(), out.lse(), Check.of(kernel.effectiveStorage(cfg.dtype())));
             return CheckResult.of(r, in.sizes(), chk.reduced());
         } catch (AttnInputException | DeviceException e) {
             return CheckResult.skipped("error: " + e.getMessage());

@@ -1,7 +1,7 @@
 package dev.attnc.cli.bench;
 
 import dev.attnc.Check;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 
 /**
  * How one contender's output compared: against the reference interpreter (attnc and the handwritten

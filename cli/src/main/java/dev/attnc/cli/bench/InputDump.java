@@ -4,7 +4,7 @@ import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.io.Npy;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.attnc.cli.bench;
 
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 
 /**
  * One row of the results: a contender (attnc, a handwritten kernel or a peer) on one variant,

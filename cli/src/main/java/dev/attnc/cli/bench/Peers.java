@@ -2,7 +2,7 @@ package dev.attnc.cli.bench;
 
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

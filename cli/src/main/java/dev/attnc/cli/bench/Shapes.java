@@ -1,6 +1,6 @@
 package dev.attnc.cli.bench;
 
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.util.List;
 import java.util.Locale;
 

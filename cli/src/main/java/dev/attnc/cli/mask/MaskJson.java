@@ -1,6 +1,6 @@
 package dev.attnc.cli.mask;
 
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 
 /**
  * {@code attnc mask --json}, the contract of DESIGN.md:

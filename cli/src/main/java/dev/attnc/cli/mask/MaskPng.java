@@ -1,7 +1,7 @@
 package dev.attnc.cli.mask;
 
-import dev.attnc.compiler.sparsity.BlockPlan;
-import dev.attnc.compiler.sparsity.TileKind;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.TileKind;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;

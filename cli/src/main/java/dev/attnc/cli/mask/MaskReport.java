@@ -2,9 +2,9 @@ package dev.attnc.cli.mask;
 
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
 import java.io.IOException;
 import java.nio.file.Path;

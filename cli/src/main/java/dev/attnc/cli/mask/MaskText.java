@@ -1,7 +1,7 @@
 package dev.attnc.cli.mask;
 
-import dev.attnc.compiler.sparsity.BlockPlan;
-import dev.attnc.compiler.sparsity.TileKind;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.TileKind;
 
 /**
  * The plan of one slot as a picture for the terminal: two characters a cell so cells look

@@ -1,7 +1,7 @@
 package dev.attnc.cli.mask;
 
-import dev.attnc.compiler.sparsity.BlockPlan;
-import dev.attnc.compiler.sparsity.TileKind;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.TileKind;
 
 /**
  * One slot's tile grid shrunk to fit a picture: each cell stands for {@code factor} × {@code factor}

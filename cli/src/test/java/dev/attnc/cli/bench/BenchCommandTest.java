@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.io.Npy;
+import dev.attnc.testkit.Repo;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ class BenchCommandTest {
     @SuppressWarnings("unchecked")
     void benchesChecksAndWritesJsonChartAndInputs() throws Exception {
         Path json = tmp.resolve("r.json"), png = tmp.resolve("r.png"), dump = tmp.resolve("inputs");
-        Run r = bench(Samples.file("full.attn").toString(), Samples.file("causal.attn").toString(), Samples.file("sliding_window.attn").toString(),
+        Run r = bench(Repo.sample("full").toString(), Repo.sample("causal").toString(), Repo.sample("sliding_window").toString(),
                 "--shapes", "1,2,1,64,64,32;1,2,2,80,80,16", "--runs", "2", "--warmup", "1", "--warmup-time", "0", "--baselines",
                 "--arg", "window=8", "--json", json.toString(), "--png", png.toString(), "--dump-inputs", dump.toString());
         assertEquals(0, r.code(), r.err() + r.out());
@@ -62,7 +63,7 @@ class BenchCommandTest {
 
     @Test
     void shapesTooLargeForTheReferenceAreCheckedShorter() {
-        Run r = bench(Samples.file("causal.attn").toString(), "--shapes", "1,1,1,300,300,16", "--runs", "2", "--warmup", "0",
+        Run r = bench(Repo.sample("causal").toString(), "--shapes", "1,1,1,300,300,16", "--runs", "2", "--warmup", "0",
                 "--warmup-time", "0", "--check-limit", "1000", "--check-length", "40");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("ok* "), r.out());
@@ -71,17 +72,17 @@ class BenchCommandTest {
 
     @Test
     void missingTensorArgumentsGetRandomDataAndSaySo() {
-        Run r = bench(Samples.file("alibi.attn").toString(), "--shapes", "1,2,2,32,32,16", "--runs", "2", "--warmup", "0", "--warmup-time", "0");
+        Run r = bench(Repo.sample("alibi").toString(), "--shapes", "1,2,2,32,32,16", "--runs", "2", "--warmup", "0", "--warmup-time", "0");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("(slopes not given: random data; --arg slopes=FILE.npy gives yours) check ok"), r.err());
-        Run quiet = bench(Samples.file("alibi.attn").toString(), "--shapes", "1,2,2,32,32,16", "--runs", "2", "--warmup", "0", "--warmup-time", "0",
+        Run quiet = bench(Repo.sample("alibi").toString(), "--shapes", "1,2,2,32,32,16", "--runs", "2", "--warmup", "0", "--warmup-time", "0",
                 "--random-args");
         assertTrue(!quiet.err().contains("random data"), quiet.err());
     }
 
     @Test
     void anArgumentNoVariantTakesIsAnError() {
-        Run r = bench(Samples.file("causal.attn").toString(), "--arg", "window=3");
+        Run r = bench(Repo.sample("causal").toString(), "--arg", "window=3");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("none of the benchmarked attentions takes an argument 'window'"), r.err());
     }
@@ -90,7 +91,7 @@ class BenchCommandTest {
     void aBadArgumentSkipsThatVariantOnly() {
         Path slopes = tmp.resolve("slopes.npy");
         Npy.write(slopes, dev.attnc.Tensor.ofFloats(new float[] {1, 2, 3}, 3)); // alibi wants H = 1 slopes
-        Run r = bench(Samples.file("alibi.attn").toString(), Samples.file("causal.attn").toString(), "--shapes", "1,1,1,32,32,16",
+        Run r = bench(Repo.sample("alibi").toString(), Repo.sample("causal").toString(), "--shapes", "1,1,1,32,32,16",
                 "--runs", "2", "--warmup", "0", "--warmup-time", "0", "--arg", "slopes=" + slopes);
         assertEquals(1, r.code(), r.err());
         assertTrue(r.out().contains("alibi 1,1,1,32,32,16, attnc: error: argument 'slopes' of attention 'alibi' must have shape [1]"), r.out());

@@ -8,10 +8,11 @@ import dev.attnc.Inputs;
 import dev.attnc.Tensor;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
+import dev.attnc.testkit.Repo;
 import java.io.IOException;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +26,7 @@ class KeptPairsTest {
         "sliding_window, 8, 8, 61, 61", "prefix_lm, 16, 8, 45, 45", "document, 8, 8, 50, 50",
         "document_causal, 16, 16, 50, 50", "neighborhood_2d, 8, 16, 64, 64", "padding, 8, 8, 30, 33", "alibi, 16, 16, 33, 33"})
     void countsEveryKeptPair(String sample, int bm, int bn, int qLen, int kvLen) throws IOException {
-        Attention a = Attnc.compile(Samples.file(sample + ".attn")).ir(null);
+        Attention a = Attnc.compile(Repo.sample(sample)).ir(null);
         Sizes s = new Sizes(3, 2, 1, qLen, kvLen, 16);
         Bindings bindings = Inputs.bind(a, s, args(sample, s)).bindings();
         BlockPlan plan = BlockPlanner.plan(a, s, bindings, bm, bn);

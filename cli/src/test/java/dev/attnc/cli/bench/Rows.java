@@ -1,7 +1,7 @@
 package dev.attnc.cli.bench;
 
 import dev.attnc.Check;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.util.List;
 
 /** Made-up rows for the formatting tests. */
@@ -19,7 +19,7 @@ final class Rows {
     }
 
     static CheckResult ok(Sizes s) {
-        return CheckResult.of(new Check.Report(1e-6, 2e-6, 2e-3, 0), s, false);
+        return CheckResult.of(new Check.Report(1e-6, 2e-6, 2e-3, 0, 0), s, false);
     }
 
     /** full at D=64: attnc 10 ms, the handwritten kernel 5 ms; causal at D=128 checked on a reduced shape, and failed. */
@@ -29,6 +29,6 @@ final class Rows {
                 row("full", S64, "attnc", "attnc", 10, FULL_PAIRS, ok(S64)),
                 row("full", S64, "handwritten java", "handwritten", 5, FULL_PAIRS, ok(S64)),
                 row("causal", S128, "attnc", "attnc", 8, FULL_PAIRS / 2 + 2048,
-                        CheckResult.of(new Check.Report(0.5, 1e-6, 2e-3, 3), reduced, true))), null);
+                        CheckResult.of(new Check.Report(0.5, 1e-6, 2e-3, 3, 1), reduced, true))), null);
     }
 }

@@ -1,7 +1,7 @@
 package dev.attnc.compiler.front;
 
 import dev.attnc.compiler.ir.Axis;
-import dev.attnc.compiler.ir.SizeName;
+import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.ir.UnaryOp;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -4,6 +4,7 @@ import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Expr.*;
 import dev.attnc.compiler.ir.Semantics;
 import dev.attnc.compiler.ir.Type;
+import dev.attnc.kernel.Sizes;
 import java.util.List;
 
 /**

@@ -1,6 +1,7 @@
 package dev.attnc.compiler.interp;
 
 import dev.attnc.compiler.ir.Attention;
+import dev.attnc.kernel.Sizes;
 
 /**
  * The reference attention: the meaning of the language, computed directly in double precision.

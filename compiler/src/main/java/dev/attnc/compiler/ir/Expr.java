@@ -1,5 +1,6 @@
 package dev.attnc.compiler.ir;
 
+import dev.attnc.kernel.SizeName;
 import java.util.List;
 
 /**

@@ -1,21 +1,24 @@
 package dev.attnc.compiler.ir;
 
+import dev.attnc.kernel.cpu.KernelMath;
+
 /**
  * The meaning of each operation on plain values, written once: constant folding, the reference
  * interpreter and the interval evaluator all call these. Ints are Java ints (32-bit, wrapping);
- * floats are doubles here (kernels round to float32).
+ * floats are doubles here (kernels round to float32). The int divisions are the kernel runtime's
+ * ({@link KernelMath}), which generated Java kernels call: one definition for both.
  */
 public final class Semantics {
     private Semantics() {}
 
     /** Python's floor division; division by zero gives 0 (the language's choice). */
     public static int floorDiv(int x, int y) {
-        return y == 0 ? 0 : Math.floorDiv(x, y);
+        return KernelMath.floorDiv(x, y);
     }
 
     /** Python's modulo (the sign of the divisor); by zero gives 0. */
     public static int floorMod(int x, int y) {
-        return y == 0 ? 0 : Math.floorMod(x, y);
+        return KernelMath.floorMod(x, y);
     }
 
     public static double floorMod(double x, double y) {
@@ -24,11 +27,11 @@ public final class Semantics {
 
     /** C's division, truncating toward zero; by zero gives 0. */
     public static int truncDiv(int x, int y) {
-        return y == 0 ? 0 : x / y;
+        return KernelMath.truncDiv(x, y);
     }
 
     public static int truncMod(int x, int y) {
-        return y == 0 ? 0 : x % y;
+        return KernelMath.truncMod(x, y);
     }
 
     /** float → int: toward zero, saturating at the int range, NaN → 0 (Java's cast does exactly this). */

@@ -4,7 +4,7 @@ import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Expr.*;
 import dev.attnc.compiler.ir.Poly;
-import dev.attnc.compiler.ir.SizeName;
+import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.ir.Type;
 import java.util.HashMap;
 import java.util.Map;

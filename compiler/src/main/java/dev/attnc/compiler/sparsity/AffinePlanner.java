@@ -2,7 +2,8 @@ package dev.attnc.compiler.sparsity;
 
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Expr;
 import java.util.stream.IntStream;
 

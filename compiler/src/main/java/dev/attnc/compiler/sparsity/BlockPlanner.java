@@ -1,7 +1,8 @@
 package dev.attnc.compiler.sparsity;
 
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Expr.Load;

@@ -1,6 +1,7 @@
 package dev.attnc.compiler.sparsity;
 
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Expr;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.attnc.compiler.sparsity;
 
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr.*;

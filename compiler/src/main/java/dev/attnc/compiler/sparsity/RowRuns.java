@@ -1,5 +1,7 @@
 package dev.attnc.compiler.sparsity;
 
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.TileKind;
 import java.util.Arrays;
 
 /**

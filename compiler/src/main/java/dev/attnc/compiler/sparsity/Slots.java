@@ -1,6 +1,7 @@
 package dev.attnc.compiler.sparsity;
 
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 
 /**
  * The (b, h) pairs a plan is built for: one per batch element if the mask reads b, one per head

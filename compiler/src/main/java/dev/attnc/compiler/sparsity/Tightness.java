@@ -1,5 +1,8 @@
 package dev.attnc.compiler.sparsity;
 
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.TileKind;
+
 /**
  * Compares a plan with the exact plan of the same call (from {@link BlockPlanner#bruteForce}):
  * how many tiles it needlessly calls PARTIAL (they cost mask code, not correctness) and how many

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.attnc.compiler.TestPrograms;
 import dev.attnc.compiler.ir.Attention;
+import dev.attnc.kernel.Sizes;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -9,7 +9,7 @@ import dev.attnc.compiler.diag.DiagnosticRenderer;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.IrPrinter;

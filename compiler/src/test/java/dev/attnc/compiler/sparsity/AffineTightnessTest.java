@@ -5,7 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.attnc.compiler.TestPrograms;
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +51,7 @@ class AffineTightnessTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"sliding_window, window, 200", "prefix_lm, prefix, 300", "longformer, radius, 100", "streaming_llm, window, 300"})
     void samplesWithArgumentsPlanExactly(String sample, String param, int value) {
-        Attention a = Samples.attention(sample);
+        Attention a = TestPrograms.sample(sample);
         Sizes s = new Sizes(1, 1, 1, 1000, 1200, 16);
         Bindings b = new Bindings(Map.of(param, value), Map.of());
         BlockPlan plan = BlockPlanner.plan(a, s, b, 64, 64);

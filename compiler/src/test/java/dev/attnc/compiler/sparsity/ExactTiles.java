@@ -2,19 +2,22 @@ package dev.attnc.compiler.sparsity;
 
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.IrPrinter;
+import dev.attnc.kernel.TileKind;
 
 /**
  * The truth the planners are held to, from the reference interpreter itself: the kind of every
- * tile of every (b, h), by evaluating every pair. Small sizes only.
+ * tile of every (b, h), by evaluating every pair (FlexAttention's method). Small sizes only. The
+ * brute-force oracle of every module's tests (the runtime's through this module's test jar).
  */
-final class ExactTiles {
+public final class ExactTiles {
     private ExactTiles() {}
 
     /** kinds[b][h][qTile][kvTile]. */
-    static TileKind[][][][] of(Attention a, Sizes s, Bindings bindings, int blockM, int blockN) {
+    public static TileKind[][][][] of(Attention a, Sizes s, Bindings bindings, int blockM, int blockN) {
         Evaluator ev = new Evaluator(s, bindings.complete(a));
         int qTiles = BlockPlan.tiles(s.Q_LEN(), blockM), kvTiles = BlockPlan.tiles(s.KV_LEN(), blockN);
         TileKind[][][][] kinds = new TileKind[s.B()][s.H()][qTiles][kvTiles];
@@ -35,6 +38,37 @@ final class ExactTiles {
             }
         }
         return kinds;
+    }
+
+    /**
+     * The exact block plan: one per (b, h), or with {@code shared} one for every (b, h) (a tile is
+     * EMPTY only if empty for all, FULL only if full for all), which exercises a kernel's zero plan strides.
+     */
+    public static BlockPlan plan(Attention a, Sizes s, Bindings bindings, int blockM, int blockN, boolean shared) {
+        TileKind[][][][] kinds = of(a, s, bindings, blockM, blockN);
+        BlockPlan.Builder plan = new BlockPlan.Builder(blockM, blockN, s.Q_LEN(), s.KV_LEN(), !shared, !shared, s.H(), "brute-force");
+        int slots = shared ? 1 : s.B() * s.H();
+        for (int slot = 0; slot < slots; slot++) {
+            for (int qt = 0; qt < plan.qTiles(); qt++) {
+                for (int kt = 0; kt < plan.kvTiles(); kt++) {
+                    plan.run(kt, kt + 1, shared ? everyHead(kinds, qt, kt) : kinds[slot / s.H()][slot % s.H()][qt][kt]);
+                }
+                plan.endRow();
+            }
+        }
+        return plan.build();
+    }
+
+    private static TileKind everyHead(TileKind[][][][] kinds, int qt, int kt) {
+        boolean anyKept = false;
+        boolean allFull = true;
+        for (TileKind[][][] batch : kinds) {
+            for (TileKind[][] head : batch) {
+                anyKept |= head[qt][kt] != TileKind.EMPTY;
+                allFull &= head[qt][kt] == TileKind.FULL;
+            }
+        }
+        return allFull ? TileKind.FULL : anyKept ? TileKind.PARTIAL : TileKind.EMPTY;
     }
 
     /** A description of the first tile where the plan breaks the law, or null if it is sound. */

@@ -1,7 +1,7 @@
 package dev.attnc.compiler.sparsity;
 
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Axis;
@@ -9,7 +9,7 @@ import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Expr.*;
 import dev.attnc.compiler.ir.ParamDecl;
-import dev.attnc.compiler.ir.SizeName;
+import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.ir.TensorParam;
 import dev.attnc.compiler.ir.Type;
 import dev.attnc.compiler.ir.UnaryOp;

@@ -2,8 +2,10 @@ package dev.attnc.compiler.sparsity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.attnc.compiler.TestPrograms;
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import java.util.List;
@@ -73,7 +75,7 @@ class SampleTiersTest {
     void everySampleIsClassifiedAndPlannedSoundly() {
         System.out.printf("%-16s %-9s %-15s %8s %8s %8s %9s%n", "sample", "tier", "method", "empty", "full", "partial", "needless");
         for (Case c : cases()) {
-            Attention a = Samples.attention(c.sample);
+            Attention a = TestPrograms.sample(c.sample);
             assertEquals(c.tier, MaskClass.of(a.mask()), c.sample);
             BlockPlan plan = BlockPlanner.plan(a, c.sizes, c.args, c.block, c.block);
             BlockPlan exact = BlockPlanner.bruteForce(a, c.sizes, c.args, c.block, c.block);

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
+import dev.attnc.kernel.TileKind;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Random;

@@ -8,9 +8,12 @@ import dev.attnc.backend.Backend;
 import dev.attnc.backend.BackendPolicy;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
-import dev.attnc.compiler.codegen.java.kernel.Gemm;
+import dev.attnc.kernel.cpu.Gemm;
 import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.compiler.codegen.java.JavaKernelGenerator;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.plan.TilePlans;
 import java.util.concurrent.ForkJoinPool;
 
 /**

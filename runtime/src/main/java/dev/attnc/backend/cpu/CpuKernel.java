@@ -7,10 +7,10 @@ import dev.attnc.backend.KernelInputs;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
-import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
-import dev.attnc.compiler.codegen.java.kernel.JavaKernelArgs;
-import dev.attnc.compiler.interp.Sizes;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.cpu.JavaKernel;
+import dev.attnc.kernel.cpu.JavaKernelArgs;
+import dev.attnc.kernel.Sizes;
+import dev.attnc.kernel.BlockPlan;
 import java.util.concurrent.ForkJoinPool;
 
 /**

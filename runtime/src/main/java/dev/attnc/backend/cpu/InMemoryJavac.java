@@ -1,6 +1,6 @@
 package dev.attnc.backend.cpu;
 
-import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
+import dev.attnc.kernel.cpu.JavaKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -60,7 +60,7 @@ final class InMemoryJavac {
         return bytes;
     }
 
-    /** Where the classes that kernels use (the compiler module) are: a directory or a jar. */
+    /** Where the classes that kernels link against (the kernel-runtime module) are: a directory or a jar. */
     private static String classpath() {
         CodeSource where = JavaKernel.class.getProtectionDomain().getCodeSource();
         if (where == null) return System.getProperty("java.class.path");

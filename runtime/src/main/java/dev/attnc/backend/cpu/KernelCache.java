@@ -1,7 +1,7 @@
 package dev.attnc.backend.cpu;
 
 import dev.attnc.io.AtomicFile;
-import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
+import dev.attnc.kernel.cpu.JavaKernel;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.attnc.backend.cpu;
 
-import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
+import dev.attnc.kernel.cpu.JavaKernel;
 import java.util.Map;
 
 /**

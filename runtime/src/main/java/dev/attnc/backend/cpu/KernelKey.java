@@ -1,17 +1,17 @@
 package dev.attnc.backend.cpu;
 
 import dev.attnc.DType;
-import dev.attnc.compiler.codegen.java.kernel.Gemm;
-import dev.attnc.compiler.codegen.java.kernel.JavaKernel;
-import dev.attnc.compiler.codegen.java.kernel.JavaKernelArgs;
-import dev.attnc.compiler.codegen.java.kernel.KernelCall;
-import dev.attnc.compiler.codegen.java.kernel.KernelMath;
-import dev.attnc.compiler.codegen.java.kernel.QueryTile;
-import dev.attnc.compiler.codegen.java.kernel.Tasks;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.cpu.Gemm;
+import dev.attnc.kernel.cpu.JavaKernel;
+import dev.attnc.kernel.cpu.JavaKernelArgs;
+import dev.attnc.kernel.cpu.KernelCall;
+import dev.attnc.kernel.cpu.KernelMath;
+import dev.attnc.kernel.cpu.QueryTile;
+import dev.attnc.kernel.cpu.Tasks;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Semantics;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

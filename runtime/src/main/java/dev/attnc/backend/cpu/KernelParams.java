@@ -4,7 +4,7 @@ import dev.attnc.AttnInputException;
 import dev.attnc.Tensor;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.ParamDecl;
 import dev.attnc.compiler.ir.TensorParam;

@@ -15,10 +15,10 @@ import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.ffm.cuda.CudaContext;
 import dev.attnc.ffm.cuda.CudaFunction;
 import dev.attnc.ffm.cuda.CudaModule;
@@ -136,7 +136,7 @@ public final class CudaKernel implements CompiledKernel {
         BlockPlan plan = in.plan() != null ? in.plan()
                 : BlockPlan.dense(tiles.blockM(), tiles.blockN(), s.Q_LEN(), s.KV_LEN(),
                         request.attention().mask() instanceof Expr.BoolConst c && c.value());
-        plan.checkFits(tiles, s);
+        plan.checkFits(tiles.blockM(), tiles.blockN(), s);
         Variant v = main;
         Tensor q = in.q(), k = in.k(), vv = in.v();
         if (request.dtype() == DType.F32) {

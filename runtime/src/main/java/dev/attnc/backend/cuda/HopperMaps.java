@@ -2,7 +2,7 @@ package dev.attnc.backend.cuda;
 
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.ffm.cuda.DeviceBuffer;
 import dev.attnc.ffm.cuda.TensorMap;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.attnc.backend.cuda;
 
 import dev.attnc.AttnInputException;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import java.util.Arrays;
 import java.util.Comparator;
 

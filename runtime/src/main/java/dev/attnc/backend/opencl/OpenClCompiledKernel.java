@@ -12,9 +12,9 @@ import dev.attnc.backend.SignatureBinder;
 import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Expr;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.ffm.opencl.ClBuffer;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClKernel;
@@ -56,7 +56,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
         BlockPlan plan = in.plan() != null ? in.plan()
                 : BlockPlan.dense(generated.tiles().blockM(), generated.tiles().blockN(), s.Q_LEN(), s.KV_LEN(),
                         request.attention().mask() instanceof Expr.BoolConst c && c.value());
-        plan.checkFits(generated.tiles(), s);
+        plan.checkFits(generated.tiles().blockM(), generated.tiles().blockN(), s);
         Tensor o = Tensor.allocate(request.dtype(), s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
         synchronized (backend.lock) {

@@ -3,6 +3,7 @@ package dev.attnc.backend.cpu;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnc.compiler.sparsity.ExactTiles;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
@@ -13,10 +14,10 @@ import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Reference;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -63,7 +64,7 @@ final class Fixture {
 
     BlockPlan bruteForcePlan(CpuBackend backend) {
         var tiles = backend.tilePlan(sizes.D());
-        return BruteForcePlan.of(attention, sizes, bindings(), tiles.blockM(), tiles.blockN());
+        return ExactTiles.plan(attention, sizes, bindings(), tiles.blockM(), tiles.blockN(), false);
     }
 
     BlockPlan densePlan(CpuBackend backend) {

@@ -2,19 +2,16 @@ package dev.attnc.backend.cuda;
 
 import dev.attnc.DType;
 import dev.attnc.Tensor;
-import dev.attnc.compiler.Compilation;
-import dev.attnc.compiler.diag.SourceFile;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.compiler.TestPrograms;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.attnc.testkit.Repo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * The samples of samples/*.attn with arguments for any sizes: tensors of the declared shapes
@@ -28,24 +25,10 @@ final class CudaCases {
 
     record Args(Map<String, Object> scalars, Map<String, Tensor> tensors) {}
 
-    /** The samples directory, from the repository root or a module directory. */
-    static Path samplesDir() {
-        for (Path p : List.of(Path.of("samples"), Path.of("../samples"))) if (Files.isDirectory(p)) return p;
-        throw new IllegalStateException("samples/ not found from " + Path.of("").toAbsolutePath());
-    }
-
     static List<Sample> samples() {
-        try (Stream<Path> files = Files.list(samplesDir())) {
-            List<Sample> out = new ArrayList<>();
-            for (Path f : files.filter(p -> p.toString().endsWith(".attn")).sorted().toList()) {
-                Compilation c = Compilation.of(SourceFile.read(f)).orThrow();
-                String stem = f.getFileName().toString().replace(".attn", "");
-                out.add(new Sample(stem, c.optimized(null), needsSquare(stem)));
-            }
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        List<Sample> out = new ArrayList<>();
+        for (Path f : Repo.samples()) out.add(new Sample(Repo.stem(f), TestPrograms.sample(f), needsSquare(Repo.stem(f))));
+        return out;
     }
 
     /** Samples indexed by q and kv alike (documents, images, grids) run with Q_LEN == KV_LEN. */

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
 import org.junit.jupiter.api.Test;
 

@@ -10,7 +10,7 @@ import dev.attnc.compiler.codegen.c.Dialect;
 import dev.attnc.compiler.codegen.c.Names;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Axis;
 import dev.attnc.compiler.ir.BinaryOp;

@@ -18,7 +18,7 @@ import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.ffm.opencl.OpenCl;
 import java.io.IOException;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnc.compiler.sparsity.ExactTiles;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
@@ -14,11 +15,11 @@ import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Reference;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
-import dev.attnc.compiler.sparsity.TileKind;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.TileKind;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -81,7 +82,7 @@ class OpenClPlanTest {
     void theBruteForcePlanSkipsTilesAndMatchesTheReference() {
         Attention a = attention("attention w { mask = q >= kv && q - kv <= 20 }");
         Setup s = setup(a);
-        BlockPlan plan = BruteForcePlanner.plan(a, S, Bindings.none(), s.tiles().blockM(), s.tiles().blockN(), false);
+        BlockPlan plan = ExactTiles.plan(a, S, Bindings.none(), s.tiles().blockM(), s.tiles().blockN(), false);
         long[] counts = plan.counts();
         assertTrue(counts[0] > 0 && counts[2] > 0, "EMPTY and PARTIAL tiles: " + java.util.Arrays.toString(counts));
         Outputs.assertClose(s.reference(a), s.run(plan), DType.F32, "sliding window");

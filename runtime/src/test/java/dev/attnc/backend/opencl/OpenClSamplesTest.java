@@ -1,21 +1,21 @@
 package dev.attnc.backend.opencl;
 
+import dev.attnc.compiler.TestPrograms;
+import dev.attnc.compiler.sparsity.ExactTiles;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
-import dev.attnc.compiler.Compilation;
-import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Reference;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.testkit.Repo;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -34,24 +34,16 @@ import org.junit.jupiter.api.TestFactory;
 class OpenClSamplesTest {
     private static final Set<String> BF16_TOO = Set.of("alibi", "document_causal", "softcap");
 
-    static Path root() {
-        Path here = Path.of("").toAbsolutePath();
-        return Files.exists(here.resolve("samples")) ? here : here.getParent();
-    }
-
-    static List<Path> samples() throws IOException {
-        try (Stream<Path> s = Files.list(root().resolve("samples"))) {
-            return s.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
-        }
+    static List<Path> samples() {
+        return Repo.samples();
     }
 
     static String stem(Path p) {
-        String n = p.getFileName().toString();
-        return n.substring(0, n.length() - ".attn".length());
+        return Repo.stem(p);
     }
 
-    static Attention optimized(Path p) throws IOException {
-        return Compilation.of(new SourceFile(p.getFileName().toString(), Files.readString(p))).orThrow().optimized(null);
+    static Attention optimized(Path p) {
+        return TestPrograms.sample(p);
     }
 
     @TestFactory
@@ -78,7 +70,7 @@ class OpenClSamplesTest {
             c.tensors().forEach((name, t) -> data.put(name, Outputs.view(t)));
             Bindings bindings = new Bindings(c.scalars(), data).complete(a);
             Reference.Output want = Reference.run(a, s, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), bindings, scale);
-            BlockPlan sparse = BruteForcePlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN(), dtype != DType.F32);
+            BlockPlan sparse = ExactTiles.plan(a, s, bindings, tiles.blockM(), tiles.blockN(), dtype != DType.F32);
             BlockPlan dense = BlockPlan.dense(tiles.blockM(), tiles.blockN(), s.Q_LEN(), s.KV_LEN(), false);
             for (BlockPlan plan : List.of(sparse, dense)) {
                 var got = kernel.run(new RunInputs(s, q, k, v, bindings.scalars(), c.tensors(), scale, plan));

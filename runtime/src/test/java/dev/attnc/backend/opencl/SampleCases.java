@@ -2,7 +2,7 @@ package dev.attnc.backend.opencl;
 
 import dev.attnc.DType;
 import dev.attnc.Tensor;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

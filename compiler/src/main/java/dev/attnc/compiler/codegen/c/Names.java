@@ -45,7 +45,7 @@ public final class Names {
     }
 
     /** The C name of a size: the head dimension is a compile-time constant, the rest are kernel arguments. */
-    public static String size(dev.attnc.compiler.ir.SizeName s) {
+    public static String size(dev.attnc.kernel.SizeName s) {
         return switch (s) {
             case B -> "B";
             case H -> "H";

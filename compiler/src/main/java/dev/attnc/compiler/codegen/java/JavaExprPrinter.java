@@ -4,13 +4,14 @@ import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
 import com.palantir.javapoet.TypeName;
 import dev.attnc.compiler.codegen.Placement;
-import dev.attnc.compiler.codegen.java.kernel.KernelMath;
+import dev.attnc.kernel.cpu.KernelMath;
+import dev.attnc.kernel.cpu.QueryTile;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Expr.*;
 import dev.attnc.compiler.ir.Semantics;
-import dev.attnc.compiler.ir.SizeName;
+import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.ir.TensorParam;
 import dev.attnc.compiler.ir.Type;
 import dev.attnc.compiler.passes.Exprs;
@@ -220,10 +221,11 @@ final class JavaExprPrinter {
 
     /**
      * An int division or modulo: Java's own operation when the divisor is provably nonzero,
-     * otherwise the Semantics method of that name (which gives 0 for a zero divisor, where Java throws).
+     * otherwise the KernelMath method of that name, the one Semantics calls (which gives 0 for a zero
+     * divisor, where Java throws).
      */
     private CodeBlock divide(Binary b, CodeBlock plain, String guarded, CodeBlock l, CodeBlock r) {
-        return nonZero(b.right()) ? plain : CodeBlock.of("$T.$L($L, $L)", Semantics.class, guarded, l, r);
+        return nonZero(b.right()) ? plain : CodeBlock.of("$T.$L($L, $L)", KernelMath.class, guarded, l, r);
     }
 
     private boolean nonZero(Expr divisor) {

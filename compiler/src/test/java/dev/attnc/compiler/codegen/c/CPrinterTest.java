@@ -9,7 +9,7 @@ import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Expr.*;
 import dev.attnc.compiler.ir.ParamDecl;
-import dev.attnc.compiler.ir.SizeName;
+import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.ir.TensorParam;
 import dev.attnc.compiler.ir.Type;
 import dev.attnc.compiler.ir.UnaryOp;

@@ -13,6 +13,7 @@ import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.testkit.Repo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** What the CUDA generator promises without a GPU: every sample generates, in every tile shape, safely named. */
 class CudaCodegenTest {
-    static Stream<Path> samples() throws IOException {
-        return Files.list(CudaGoldenTest.root().resolve("samples")).filter(p -> p.toString().endsWith(".attn")).sorted();
+    static Stream<Path> samples() {
+        return Repo.samples().stream();
     }
 
     @ParameterizedTest

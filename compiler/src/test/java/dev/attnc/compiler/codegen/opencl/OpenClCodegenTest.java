@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.TestPrograms;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
@@ -13,8 +14,10 @@ import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.ParamDecl;
 import dev.attnc.compiler.ir.TensorParam;
 import dev.attnc.compiler.ir.Type;
-import dev.attnc.compiler.ir.SizeName;
+import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.testkit.Golden;
+import dev.attnc.testkit.Repo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,34 +38,19 @@ class OpenClCodegenTest {
     /** A decimal literal with a '.' or an exponent and no 'f' after it: a double in C. */
     static final Pattern DOUBLE_LITERAL = Pattern.compile("(?<![\\w.])(\\d+\\.\\d*|\\.\\d+|\\d+(?=[eE]))([eE][-+]?\\d+)?(?![\\w.])");
 
-    static Path root() {
-        Path here = Path.of("").toAbsolutePath();
-        return Files.exists(here.resolve("samples")) ? here : here.getParent();
+    static List<Path> samples() {
+        return Repo.samples();
     }
 
-    static List<Path> samples() throws IOException {
-        try (Stream<Path> s = Files.list(root().resolve("samples"))) {
-            return s.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
-        }
-    }
-
-    static Attention sample(Path p) throws IOException {
-        Compilation c = Compilation.of(new SourceFile(p.getFileName().toString(), Files.readString(p))).orThrow();
-        return c.optimized(null);
+    static Attention sample(Path p) {
+        return TestPrograms.sample(p);
     }
 
     @TestFactory
     Stream<DynamicTest> golden() {
         return Stream.of("alibi", "document_causal", "t5_bias").map(name -> DynamicTest.dynamicTest(name, () -> {
-            String text = OpenClCodegen.generate(sample(root().resolve("samples/" + name + ".attn")), Storage.F32, 64, TILES).source();
-            Path golden = root().resolve("compiler/src/test/resources/golden/opencl/" + name + ".cl");
-            if (Boolean.getBoolean("attnc.golden.update")) {
-                Files.createDirectories(golden.getParent());
-                Files.writeString(golden, text);
-                return;
-            }
-            String want = Files.exists(golden) ? Files.readString(golden) : "<missing " + golden + ">";
-            assertEquals(want, text, "golden file " + root().relativize(golden) + " (regenerate with -Dattnc.golden.update=true)");
+            String text = OpenClCodegen.generate(TestPrograms.sample(name), Storage.F32, 64, TILES).source();
+            Golden.check("compiler/src/test/resources/golden/opencl/" + name + ".cl", text);
         }));
     }
 
@@ -87,7 +75,7 @@ class OpenClCodegenTest {
 
     @Test
     void storageDecidesTheElementTypeAndConversions() throws IOException {
-        Attention a = sample(root().resolve("samples/causal.attn"));
+        Attention a = TestPrograms.sample("causal");
         String f16 = OpenClCodegen.generate(a, Storage.F16, 64, TILES).source();
         assertTrue(f16.contains("__global const half* restrict Q") && f16.contains("vload_half(q_base + d, Q)")
                 && f16.contains("vstore_half_rte(acc[d] * inv, o_base + d, O)"), f16);

@@ -1,0 +1,84 @@
+package dev.attnc.kernel.cpu;
+
+import dev.attnc.kernel.Sizes;
+import dev.attnc.kernel.BlockPlan;
+
+/**
+ * One call of a generated kernel, before its tiles run: checks the arguments against the kernel's
+ * head dimension and tiles, packs Kᵀ and V in parallel, once, and hands out the query tiles as
+ * tasks, the longest first (in causal plans the last query tiles see the most keys).
+ */
+public final class KernelCall {
+    final JavaKernelArgs args;
+    final Sizes sizes;
+    final int d, blockM, blockN, dPad, nPad, qTiles, kvTiles;
+    final float[] keysT, values;
+
+    private KernelCall(JavaKernelArgs args, int d, int blockM, int blockN) {
+        this.args = args;
+        this.sizes = args.sizes();
+        this.d = d;
+        this.blockM = blockM;
+        this.blockN = blockN;
+        this.dPad = Gemm.padded(d);
+        this.nPad = Gemm.padded(blockN);
+        this.qTiles = BlockPlan.tiles(sizes.Q_LEN(), blockM);
+        this.kvTiles = BlockPlan.tiles(sizes.KV_LEN(), blockN);
+        int kvHeads = sizes.B() * sizes.H_KV();
+        this.keysT = new float[arrayLength((long) kvHeads * kvTiles * Packing.tileSize(d, nPad))];
+        this.values = new float[arrayLength((long) kvHeads * kvTiles * Packing.tileSize(blockN, dPad))];
+    }
+
+    /** Checks {@code args} against a kernel of head dimension d and blockM × blockN tiles and packs K and V. */
+    public static KernelCall prepare(JavaKernelArgs args, int d, int blockM, int blockN) {
+        check(args, d, blockM, blockN);
+        KernelCall call = new KernelCall(args, d, blockM, blockN);
+        Sizes s = call.sizes;
+        Tasks.forEach(args.pool(), s.B() * s.H_KV() * call.kvTiles, unit -> {
+            int kvHead = unit / call.kvTiles;
+            int tile = unit % call.kvTiles;
+            Packing.keysTransposed(args.k(), s.KV_LEN(), d, blockN, call.nPad, call.kvTiles, kvHead, tile, call.keysT);
+            Packing.values(args.v(), s.KV_LEN(), d, blockN, call.dPad, call.kvTiles, kvHead, tile, call.values);
+        });
+        return call;
+    }
+
+    /** One task per (b, h, query tile). */
+    public int taskCount() {
+        return sizes.B() * sizes.H() * qTiles;
+    }
+
+    public QueryTile start(int task) {
+        int qTile = qTiles - 1 - task % qTiles;
+        int bh = task / qTiles;
+        return new QueryTile(this, bh / sizes.H(), bh % sizes.H(), qTile);
+    }
+
+    private static void check(JavaKernelArgs args, int d, int blockM, int blockN) {
+        Sizes s = args.sizes();
+        if (s.D() != d) throw new IllegalArgumentException("kernel for D = " + d + " called with D = " + s.D());
+        BlockPlan p = args.plan();
+        if (p.blockM != blockM || p.blockN != blockN) {
+            throw new IllegalArgumentException("plan of " + p.blockM + "x" + p.blockN + " tiles for a kernel of " + blockM + "x" + blockN);
+        }
+        if (p.qTiles != BlockPlan.tiles(s.Q_LEN(), blockM) || p.kvTiles != BlockPlan.tiles(s.KV_LEN(), blockN)) {
+            throw new IllegalArgumentException("plan of " + p.qTiles + "x" + p.kvTiles + " tiles for " + s);
+        }
+        if (p.perHead && p.heads != s.H() || p.slot(s.B() - 1, s.H() - 1) >= p.slots()) {
+            throw new IllegalArgumentException("plan of " + p.slots() + " slots does not cover " + s);
+        }
+        long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
+        long rowsKv = (long) s.B() * s.H_KV() * s.KV_LEN();
+        if (args.q().length != rowsQ * d || args.o().length != rowsQ * d || args.lse().length != rowsQ
+                || args.k().length != rowsKv * d || args.v().length != rowsKv * d) {
+            throw new IllegalArgumentException("array lengths do not match " + s);
+        }
+    }
+
+    private static int arrayLength(long n) {
+        if (n > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("packed K or V of " + n + " floats is too large for a Java array");
+        }
+        return (int) n;
+    }
+}

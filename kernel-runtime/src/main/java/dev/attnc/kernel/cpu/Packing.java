@@ -1,0 +1,62 @@
+package dev.attnc.kernel.cpu;
+
+import static dev.attnc.kernel.cpu.Gemm.PANEL;
+
+/**
+ * Lays K and V out once per call as {@link Gemm} reads its B operand, one contiguous block per key
+ * tile: Kᵀ tiles ([D][nPad] for S = Q·Kᵀ) and V tiles ([blockN][dPad] for O += P·V), each in
+ * panels of {@link Gemm#PANEL} columns. Padding is zero, so products over the padded width are
+ * exact; a contiguous tile also avoids the cache-set conflicts of striding over a whole
+ * power-of-two sequence length.
+ */
+public final class Packing {
+    private Packing() {}
+
+    /** Floats between panels of a B with {@code rows} rows. */
+    public static int panelStride(int rows) {
+        return rows * PANEL;
+    }
+
+    /** Floats of one packed B of {@code rows} × {@code cols} (cols a whole number of vectors). */
+    public static int tileSize(int rows, int cols) {
+        return (cols + PANEL - 1) / PANEL * panelStride(rows);
+    }
+
+    /** Where key tile {@code tile} of key/value head {@code kvHead} (= b·H_KV + hk) starts in a buffer of tiles of {@code size} floats. */
+    public static int tileOffset(int kvHead, int kvTiles, int tile, int size) {
+        return (kvHead * kvTiles + tile) * size;
+    }
+
+    /**
+     * One key tile of K [heads][kvLen][d], transposed: {@code Kᵀ[x][j] = K[kvHead][tile·blockN + j][x]}
+     * for j < nPad, zero past the last key.
+     */
+    public static void keysTransposed(float[] k, int kvLen, int d, int blockN, int nPad, int kvTiles,
+            int kvHead, int tile, float[] out) {
+        int base = tileOffset(kvHead, kvTiles, tile, tileSize(d, nPad));
+        int first = tile * blockN;
+        int count = Math.min(blockN, kvLen - first);
+        for (int j = 0; j < count; j++) {
+            int panel = j - j % PANEL;
+            int width = Math.min(PANEL, nPad - panel);
+            int dst = base + Gemm.panelRow(0, panel, nPad, panelStride(d)) + j - panel;
+            int src = (kvHead * kvLen + first + j) * d;
+            for (int x = 0; x < d; x++, dst += width) out[dst] = k[src + x];
+        }
+    }
+
+    /** One key tile of V [heads][kvLen][d], rows padded to {@code dPad}: {@code V'[j][x] = V[kvHead][tile·blockN + j][x]}. */
+    public static void values(float[] v, int kvLen, int d, int blockN, int dPad, int kvTiles,
+            int kvHead, int tile, float[] out) {
+        int base = tileOffset(kvHead, kvTiles, tile, tileSize(blockN, dPad));
+        int first = tile * blockN;
+        int count = Math.min(blockN, kvLen - first);
+        for (int j = 0; j < count; j++) {
+            int src = (kvHead * kvLen + first + j) * d;
+            for (int panel = 0; panel < d; panel += PANEL) {
+                int dst = base + Gemm.panelRow(j, panel, dPad, panelStride(blockN));
+                System.arraycopy(v, src + panel, out, dst, Math.min(PANEL, d - panel));
+            }
+        }
+    }
+}

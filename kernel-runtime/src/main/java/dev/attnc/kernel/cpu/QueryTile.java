@@ -1,0 +1,95 @@
+package dev.attnc.kernel.cpu;
+
+/**
+ * One task of a kernel: a tile of up to blockM query rows of one (b, h), with its running softmax
+ * state and output accumulator. The generated code walks the key tiles that the plan lists; for
+ * each it calls {@link #scores}, applies the score function and the mask to {@link #scores} in
+ * place, and calls {@link #accumulate}; then {@link #finish}.
+ * <p>
+ * Scores are natural (Q is scaled by scale once); the softmax turns differences from the row max
+ * into base 2 ({@link OnlineSoftmax}), so that a score near the float range cannot overflow.
+ * The buffers are the worker thread's, reused from task to task (a task never yields its thread).
+ */
+public final class QueryTile {
+    public static final float LOG2E = 1.4426950408889634f;
+
+    public final int b, h, qTile;
+    /** The first query row and the number of rows (fewer than blockM on the last tile). */
+    public final int q0, rows;
+    /** S (then P) of the current key tile: [blockM][nPad], row-major. */
+    public final float[] scores;
+
+    private final KernelCall call;
+    private final int kvHead;
+    private final float[] query, acc;
+    private final OnlineSoftmax softmax;
+    /** Whether a key tile has been accumulated yet (the first one overwrites acc, whatever it held). */
+    private boolean started;
+
+    QueryTile(KernelCall call, int b, int h, int qTile) {
+        this.call = call;
+        this.b = b;
+        this.h = h;
+        this.qTile = qTile;
+        this.q0 = qTile * call.blockM;
+        this.rows = Math.min(call.blockM, call.sizes.Q_LEN() - q0);
+        this.kvHead = b * call.sizes.H_KV() + call.sizes.kvHead(h);
+        Scratch scratch = Scratch.PER_THREAD.get().fit(call);
+        this.scores = scratch.scores;
+        this.query = scratch.query;
+        this.acc = scratch.acc;
+        this.softmax = scratch.softmax;
+        softmax.reset();
+        float[] q = call.args.q();
+        float scale = call.args.scale();
+        for (int i = 0, src = firstRow() * call.d; i < rows * call.d; i++) query[i] = q[src + i] * scale;
+    }
+
+    /** S = scale · Q·Kᵀ for key tile {@code kvTile}, into {@link #scores}. */
+    public void scores(int kvTile) {
+        KernelCall c = call;
+        Gemm.multiply(query, 0, c.d, c.keysT, Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.d, c.nPad)),
+                Packing.panelStride(c.d), scores, 0, c.nPad, rows, c.nPad, c.d);
+    }
+
+    /** Online softmax over the tile's first {@code cols} keys (the rest are past KV_LEN), then O += P·V. */
+    public void accumulate(int kvTile, int cols) {
+        KernelCall c = call;
+        softmax.update(scores, c.nPad, rows, cols);
+        int v = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.blockN, c.dPad));
+        int stride = Packing.panelStride(c.blockN);
+        if (started) {
+            Gemm.multiplyAdd(scores, 0, c.nPad, c.values, v, stride, acc, 0, c.dPad, rows, c.dPad, cols, softmax.alpha());
+        } else {
+            Gemm.multiply(scores, 0, c.nPad, c.values, v, stride, acc, 0, c.dPad, rows, c.dPad, cols);
+            started = true;
+        }
+    }
+
+    /** Normalizes and writes this tile's rows of O and LSE. */
+    public void finish() {
+        int first = firstRow();
+        softmax.finish(acc, call.dPad, rows, call.d, call.args.o(), first * call.d, call.args.lse(), first);
+    }
+
+    /** The flat row index of q0 in Q, O and LSE. */
+    private int firstRow() {
+        return (b * call.sizes.H() + h) * call.sizes.Q_LEN() + q0;
+    }
+
+    /** A worker thread's buffers, grown to the largest tile it has run. */
+    private static final class Scratch {
+        static final ThreadLocal<Scratch> PER_THREAD = ThreadLocal.withInitial(Scratch::new);
+
+        float[] scores = new float[0], query = new float[0], acc = new float[0];
+        OnlineSoftmax softmax = new OnlineSoftmax(0);
+
+        Scratch fit(KernelCall c) {
+            if (scores.length < c.blockM * c.nPad) scores = new float[c.blockM * c.nPad];
+            if (query.length < c.blockM * c.d) query = new float[c.blockM * c.d];
+            if (acc.length < c.blockM * c.dPad) acc = new float[c.blockM * c.dPad];
+            if (softmax.rows() < c.blockM) softmax = new OnlineSoftmax(c.blockM);
+            return this;
+        }
+    }
+}
