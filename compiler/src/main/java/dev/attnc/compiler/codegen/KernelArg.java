@@ -70,7 +70,7 @@ public record KernelArg(String name, Kind kind, Role role) {
             case Kind.Int() -> "const int " + name;
             case Kind.Float() -> "const float " + name;
             case Kind.TensorMap() -> {
-                if (q.byValueStruct().isEmpty()) throw new IllegalArgumentException(d.name() + " kernels take no tensor maps");
+                if (q.byValueStruct().isEmpty()) throw new IllegalArgumentException("this dialect's kernels take no tensor maps");
                 yield "const " + q.byValueStruct() + " attn_tmap " + name;
             }
         };

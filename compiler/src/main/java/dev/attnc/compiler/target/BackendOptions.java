@@ -1,0 +1,54 @@
+package dev.attnc.compiler.target;
+
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.plan.TilePlans;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * What a user may force for experiments, read from the {@code attnc.*} system properties in this
+ * one place ({@link #fromSystemProperties}) and passed to the {@link TargetPolicy} as data.
+ *
+ * @param cudaTiles {@code -Dattnc.cuda.tiles.D=BMxBN/W}: the tile plan for head dimension D (overrides tuned and default plans)
+ * @param cudaEngine {@code -Dattnc.cuda.engine=mma|wgmma|hopper} ({@code -Dattnc.cuda.wgmma=false} is mma); null: the policy's
+ * @param cudaMinBlocks {@code -Dattnc.cuda.minBlocks=N}: {@code __launch_bounds__} min-blocks, with no spill fallback; 0: the policy's
+ * @param cacheDir {@code -Dattnc.cache.dir}, else environment variable {@code ATTNC_CACHE_DIR}; null: the default
+ */
+public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir) {
+    /** Nothing forced. */
+    public static final BackendOptions NONE = new BackendOptions(Map.of(), null, 0, null);
+
+    public BackendOptions {
+        cudaTiles = Map.copyOf(cudaTiles);
+        if (cudaMinBlocks < 0) throw new IllegalArgumentException("attnc.cuda.minBlocks must be at least 1, not " + cudaMinBlocks);
+    }
+
+    public static BackendOptions fromSystemProperties() {
+        return from(System.getProperties(), System.getenv("ATTNC_CACHE_DIR"));
+    }
+
+    static BackendOptions from(Properties p, String cacheEnv) {
+        Map<Integer, TilePlan> tiles = new TreeMap<>();
+        String prefix = "attnc.cuda.tiles.";
+        for (String k : p.stringPropertyNames()) {
+            if (k.startsWith(prefix)) tiles.put(Integer.parseInt(k.substring(prefix.length())), TilePlans.parse(p.getProperty(k)));
+        }
+        String engine = "false".equals(p.getProperty("attnc.cuda.wgmma")) ? "mma" : p.getProperty("attnc.cuda.engine");
+        String minBlocks = p.getProperty("attnc.cuda.minBlocks");
+        String cache = p.getProperty("attnc.cache.dir", cacheEnv);
+        return new BackendOptions(tiles, engine == null ? null : engine(engine), minBlocks == null ? 0 : Integer.parseInt(minBlocks),
+                cache == null || cache.isBlank() ? null : Path.of(cache));
+    }
+
+    private static Engine engine(String word) {
+        return switch (word) {
+            case "mma" -> Engine.MMA_SYNC;
+            case "wgmma" -> Engine.WGMMA;
+            case "hopper" -> Engine.HOPPER;
+            default -> throw new IllegalArgumentException("attnc.cuda.engine is mma, wgmma or hopper, not " + word);
+        };
+    }
+}

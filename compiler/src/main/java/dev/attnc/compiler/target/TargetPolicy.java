@@ -1,0 +1,140 @@
+package dev.attnc.compiler.target;
+
+import dev.attnc.compiler.codegen.cuda.CudaCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.plan.TilePlans;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which kernel runs for a request, decided in one place and as a pure function of data: the
+ * device's capabilities, the head dimension, the autotuner's remembered winner (looked up by the
+ * runtime per device, dtype and variant class), how much of the grid the mask keeps, and what the
+ * user forced ({@link BackendOptions}). The backends, {@code attnc compile} (which has no device),
+ * the autotuner and the benchmarks all ask here, so what is printed is what runs.
+ * <p>
+ * Two steps, because the block plan that measures a mask's density is made under the first tiles:
+ * {@link #tiles} (first with {@code keptTiles} unknown, then again with it), then {@link #decisions}
+ * for the chosen tiles: an ordered list whose first entry is built first and whose later entries
+ * are the fallbacks a backend takes, in order, when the compiled kernel spills registers.
+ * The tables behind the CUDA choices are in {@link TilePlans} and docs/cuda-notes.md.
+ */
+public final class TargetPolicy {
+    /** OpenCL C 1.2: what PoCL and NVIDIA's driver both compile. */
+    public static final String OPENCL_BUILD_OPTIONS = "-cl-std=CL1.2";
+
+    private TargetPolicy() {}
+
+    /**
+     * The inputs of a tile decision.
+     *
+     * @param tuned the autotuner's winner for this device, head dimension, dtype and variant class, or null
+     * @param keptTiles the fraction of tiles the mask keeps under the tiles decided without it; NaN before that is known
+     */
+    public record TileRequest(DeviceCaps device, int headDim, TilePlan tuned, double keptTiles, BackendOptions options) {}
+
+    /** The tiles a call runs with: forced, else the tuned winner (where the engine can run it), else the device's default adjusted for the mask. */
+    public static TilePlan tiles(TileRequest r) {
+        return switch (r.device()) {
+            case DeviceCaps.Cpu c -> TilePlans.java(r.headDim());
+            case DeviceCaps.OpenCl cl -> TilePlans.opencl(r.headDim(), cl.maxWorkGroupSize(), cl.localMemBytes());
+            case DeviceCaps.Cuda cuda -> {
+                TilePlan forced = r.options().cudaTiles().get(r.headDim());
+                if (forced != null) yield forced;
+                if (r.tuned() != null && CudaCodegen.unsupported(r.headDim(), r.tuned()) == null) yield r.tuned();
+                TilePlan first = TilePlans.cuda(r.headDim(), usesHopper(cuda, r.options()) ? 9 : 8);
+                yield Double.isNaN(r.keptTiles()) ? first : TilePlans.cudaForMask(first, r.headDim(), r.keptTiles());
+            }
+        };
+    }
+
+    /**
+     * How to build a kernel at {@code tiles}, best first; the later entries are the spill fallbacks.
+     * CUDA, mma.sync: min-blocks {@code n, n-1, ..., 1} (spills in the key loop cost more than the
+     * occupancy gains); Hopper engine: the overlapped schedule, then the sequential one (~32 fewer
+     * registers a thread; the overlap keeps S of one tile and P of the previous one live at once).
+     * A forced min-blocks has no fallback.
+     */
+    public static List<Decision> decisions(DeviceCaps device, int headDim, TilePlan tiles, BackendOptions options) {
+        return switch (device) {
+            case DeviceCaps.Cpu c -> List.of(new Decision.Java(tiles));
+            case DeviceCaps.OpenCl cl -> List.of(new Decision.OpenCl(tiles, OPENCL_BUILD_OPTIONS));
+            case DeviceCaps.Cuda cuda -> {
+                Options first = cudaOptions(cuda, headDim, tiles, options);
+                List<Decision> out = new ArrayList<>();
+                out.add(cuda(cuda, tiles, first));
+                if (first.engine() == Engine.HOPPER && first.schedule().overlap()) {
+                    out.add(cuda(cuda, tiles, first.withSchedule(first.schedule().sequential())));
+                } else if (first.engine() == Engine.MMA_SYNC && options.cudaMinBlocks() == 0) {
+                    for (int n = first.minBlocks() - 1; n >= 1; n--) out.add(cuda(cuda, tiles, first.withMinBlocks(n)));
+                }
+                yield List.copyOf(out);
+            }
+        };
+    }
+
+    /**
+     * A CUDA build with given code-generation options (benchmarks and experiments): NVRTC targets
+     * the GPU's own architecture, so the result is a cubin (no JIT at load), or {@code sm_90a},
+     * the only target with wgmma; with fast math, approximate division (2 ulp) and denormals
+     * flushed to zero (-inf is untouched).
+     */
+    public static Decision.Cuda cuda(DeviceCaps.Cuda device, TilePlan tiles, Options options) {
+        String arch = options.wgmma() ? "sm_90a" : device.smArch();
+        List<String> flags = new ArrayList<>(List.of("--gpu-architecture=" + arch, "--std=c++17", "--diag-suppress=177"));
+        if (options.fastMath()) flags.addAll(List.of("--prec-div=false", "--ftz=true"));
+        return new Decision.Cuda(tiles, options, arch, flags);
+    }
+
+    /**
+     * Tile plans worth timing for a head dimension (the autotuner's candidates), the default first.
+     * CUDA on Hopper: 128 rows (two consumer warpgroups) by 128 or 64 keys, and 192 rows (three)
+     * by 128 or 64 keys for D ≤ 64, where 160 registers a thread still hold a tile (192 rows spill
+     * at D = 128); elsewhere the mma.sync shapes of docs/cuda-notes.md. Other targets: the default.
+     */
+    public static List<TilePlan> tileCandidates(DeviceCaps device, int headDim, BackendOptions options) {
+        TilePlan first = tiles(new TileRequest(device, headDim, null, Double.NaN, options));
+        if (!(device instanceof DeviceCaps.Cuda cuda)) return List.of(first);
+        boolean hopper = usesHopper(cuda, options) && headDim % 64 == 0;
+        List<TilePlan> c = new ArrayList<>(List.of(first));
+        List<TilePlan> more = hopper
+                ? List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(192, 64, 12), new TilePlan(128, 64, 8),
+                        new TilePlan(64, 128, 4))
+                : List.of(new TilePlan(128, 64, 4), new TilePlan(128, 64, 8), new TilePlan(64, 64, 4), new TilePlan(128, 128, 8));
+        for (TilePlan t : more) {
+            boolean fits = !hopper || CudaCodegen.hopperFits(headDim, t)
+                    && CudaCodegen.hopperSharedBytes(headDim, t, 2) <= cuda.maxSharedPerBlockOptin();
+            if (headDim > 64 && t.blockM() == 192) fits = false; // spills at D = 128 (docs/cuda-notes.md)
+            if (fits && CudaCodegen.unsupported(headDim, t) == null && !c.contains(t)) c.add(t);
+        }
+        return List.copyOf(c);
+    }
+
+    /** Whether CUDA kernels on this device use Hopper's wgmma: an sm_90 GPU, unless mma.sync is forced. */
+    public static boolean usesHopper(DeviceCaps.Cuda device, BackendOptions options) {
+        return device.major() == 9 && options.cudaEngine() != Engine.MMA_SYNC;
+    }
+
+    /**
+     * The first CUDA options at these tiles. Hopper: the warp-specialized kernel where the plan fits
+     * it (3 stages for 64-key tiles at D ≤ 64: short work per stage, a third keeps TMA ahead; B=8
+     * S=2048 document 192x64: 165 TFLOP/s, docs/benchmarks.md), else the FA2 loop on wgmma where
+     * that fits (or where it is forced), else mma.sync as on sm_80 (docs/cuda-notes.md's choices).
+     */
+    static Options cudaOptions(DeviceCaps.Cuda device, int headDim, TilePlan tiles, BackendOptions options) {
+        boolean hopper = usesHopper(device, options);
+        Options o;
+        if (hopper && options.cudaEngine() == Engine.WGMMA && CudaCodegen.wgmmaFits(headDim, tiles)) {
+            o = Options.wgmma(headDim, tiles);
+        } else if (hopper && CudaCodegen.hopperFits(headDim, tiles)) {
+            o = Options.hopper(tiles.blockN() <= 64 && headDim <= 64 ? 3 : 2);
+        } else if (hopper && CudaCodegen.wgmmaFits(headDim, tiles)) {
+            o = Options.wgmma(headDim, tiles);
+        } else {
+            o = Options.defaults(headDim, tiles);
+        }
+        return options.cudaMinBlocks() > 0 ? o.withMinBlocks(options.cudaMinBlocks()) : o;
+    }
+}

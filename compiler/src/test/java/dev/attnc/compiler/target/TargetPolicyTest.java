@@ -1,0 +1,116 @@
+package dev.attnc.compiler.target;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
+import dev.attnc.compiler.plan.TilePlan;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+/** The target policy as a table: inputs → engine, tiles, stages, min-blocks, NVRTC architecture, fallbacks. */
+class TargetPolicyTest {
+    private static final DeviceCaps H100 = DeviceCaps.Cuda.parse("sm_90a");
+    private static final DeviceCaps A100 = DeviceCaps.Cuda.parse("sm_80");
+    private static final BackendOptions NONE = BackendOptions.NONE;
+    private static final BackendOptions MMA = new BackendOptions(Map.of(), Engine.MMA_SYNC, 0, null);
+    private static final BackendOptions WGMMA = new BackendOptions(Map.of(), Engine.WGMMA, 0, null);
+    private static final BackendOptions FORCED = new BackendOptions(Map.of(128, new TilePlan(64, 64, 4)), null, 1, null);
+    private static final double DENSE = Double.NaN;
+
+    static Stream<Arguments> table() {
+        return Stream.of(
+                // device, D, tuned, kept, options → tiles, engine, stages, minBlocks, arch, number of builds
+                row(H100, 64, null, DENSE, NONE, "192x128/12", Engine.HOPPER, 2, 1, "sm_90a", 2),
+                row(H100, 64, null, 0.55, NONE, "192x128/12", Engine.HOPPER, 2, 1, "sm_90a", 2), // causal
+                row(H100, 64, null, 0.3, NONE, "192x64/12", Engine.HOPPER, 3, 1, "sm_90a", 2), // document
+                row(H100, 64, null, 0.2, NONE, "128x128/8", Engine.HOPPER, 2, 1, "sm_90a", 2), // sliding window
+                row(H100, 128, null, DENSE, NONE, "128x128/8", Engine.HOPPER, 2, 1, "sm_90a", 2),
+                row(H100, 128, null, 0.1, NONE, "128x128/8", Engine.HOPPER, 2, 1, "sm_90a", 2), // only D ≤ 64 adapts
+                row(H100, 256, null, DENSE, NONE, "128x64/8", Engine.HOPPER, 2, 1, "sm_90a", 2),
+                row(H100, 32, null, DENSE, NONE, "128x64/8", Engine.MMA_SYNC, 2, 1, "sm_90", 1), // D = 32: no wgmma
+                row(H100, 64, new TilePlan(128, 64, 8), 0.1, NONE, "128x64/8", Engine.HOPPER, 3, 1, "sm_90a", 2), // tuned stays
+                row(H100, 64, new TilePlan(100, 64, 8), DENSE, NONE, "192x128/12", Engine.HOPPER, 2, 1, "sm_90a", 2), // unusable tuned
+                row(H100, 128, null, DENSE, MMA, "128x64/4", Engine.MMA_SYNC, 2, 1, "sm_90", 1),
+                row(H100, 128, null, DENSE, WGMMA, "128x128/8", Engine.WGMMA, 2, 1, "sm_90a", 1),
+                row(H100, 128, new TilePlan(128, 128, 8), DENSE, FORCED, "64x64/4", Engine.HOPPER, 2, 1, "sm_90a", 2),
+                row(A100, 32, null, DENSE, NONE, "128x64/8", Engine.MMA_SYNC, 2, 1, "sm_80", 1),
+                row(A100, 128, null, DENSE, NONE, "128x64/4", Engine.MMA_SYNC, 2, 1, "sm_80", 1),
+                row(A100, 64, null, 0.2, NONE, "128x64/4", Engine.MMA_SYNC, 2, 1, "sm_80", 1),
+                row(A100, 256, null, DENSE, NONE, "64x64/4", Engine.MMA_SYNC, 2, 2, "sm_80", 2),
+                row(DeviceCaps.Cuda.parse("sm_89"), 64, null, DENSE, NONE, "128x64/4", Engine.MMA_SYNC, 2, 1, "sm_89", 1));
+    }
+
+    private static Arguments row(DeviceCaps device, int d, TilePlan tuned, double kept, BackendOptions o, String tiles, Engine engine,
+            int stages, int minBlocks, String arch, int builds) {
+        return Arguments.of(device, d, tuned, kept, o, tiles, engine, stages, minBlocks, arch, builds);
+    }
+
+    @ParameterizedTest
+    @MethodSource("table")
+    void cudaDecisions(DeviceCaps device, int d, TilePlan tuned, double kept, BackendOptions o, String tiles, Engine engine, int stages,
+            int minBlocks, String arch, int builds) {
+        TilePlan t = TargetPolicy.tiles(new TargetPolicy.TileRequest(device, d, tuned, kept, o));
+        assertEquals(tiles, t.blockM() + "x" + t.blockN() + "/" + t.warps());
+        List<Decision> all = TargetPolicy.decisions(device, d, t, o);
+        Decision.Cuda first = (Decision.Cuda) all.getFirst();
+        assertEquals(engine, first.options().engine());
+        assertEquals(stages, first.options().stages());
+        assertEquals(minBlocks, first.options().minBlocks());
+        assertEquals(arch, first.arch());
+        assertEquals("--gpu-architecture=" + arch, first.nvrtcFlags().getFirst());
+        assertEquals(builds, all.size());
+        all.forEach(x -> assertEquals(t, x.tiles()));
+    }
+
+    @Test
+    void spillFallbacksComeInOrder() {
+        List<Decision> hopper = TargetPolicy.decisions(H100, 128, new TilePlan(128, 128, 8), NONE);
+        assertEquals(List.of(true, false), hopper.stream().map(x -> ((Decision.Cuda) x).options().schedule().overlap()).toList());
+        List<Decision> mma = TargetPolicy.decisions(A100, 256, new TilePlan(64, 64, 4), NONE);
+        assertEquals(List.of(2, 1), mma.stream().map(x -> ((Decision.Cuda) x).options().minBlocks()).toList());
+    }
+
+    @Test
+    void otherTargets() {
+        assertEquals(new TilePlan(64, 64, 1), TargetPolicy.tiles(new TargetPolicy.TileRequest(new DeviceCaps.Cpu(), 128, null, 0.1, NONE)));
+        assertEquals(new TilePlan(32, 32, 1), TargetPolicy.tiles(new TargetPolicy.TileRequest(DeviceCaps.OpenCl.DEFAULT, 64, null, DENSE, NONE)));
+        assertEquals(new TilePlan(16, 8, 1),
+                TargetPolicy.tiles(new TargetPolicy.TileRequest(DeviceCaps.OpenCl.parse("16,8192"), 64, null, DENSE, NONE)));
+        assertEquals(List.of(new Decision.OpenCl(new TilePlan(32, 32, 1), "-cl-std=CL1.2")),
+                TargetPolicy.decisions(DeviceCaps.OpenCl.DEFAULT, 64, new TilePlan(32, 32, 1), NONE));
+    }
+
+    @Test
+    void candidatesFitTheDevice() {
+        assertEquals(List.of(new TilePlan(192, 128, 12), new TilePlan(128, 128, 8), new TilePlan(192, 64, 12), new TilePlan(128, 64, 8),
+                new TilePlan(64, 128, 4)), TargetPolicy.tileCandidates(H100, 64, NONE));
+        assertEquals(List.of(new TilePlan(128, 128, 8), new TilePlan(128, 64, 8), new TilePlan(64, 128, 4)),
+                TargetPolicy.tileCandidates(H100, 128, NONE));
+        assertEquals(List.of(new TilePlan(128, 64, 4), new TilePlan(128, 64, 8), new TilePlan(64, 64, 4), new TilePlan(128, 128, 8)),
+                TargetPolicy.tileCandidates(A100, 128, NONE));
+    }
+
+    @Test
+    void systemPropertiesAreReadIntoOneRecord() {
+        Properties p = new Properties();
+        p.setProperty("attnc.cuda.tiles.64", "128x64/4");
+        p.setProperty("attnc.cuda.wgmma", "false");
+        p.setProperty("attnc.cuda.minBlocks", "2");
+        p.setProperty("attnc.cache.dir", "/tmp/c");
+        assertEquals(new BackendOptions(Map.of(64, new TilePlan(128, 64, 4)), Engine.MMA_SYNC, 2, Path.of("/tmp/c")),
+                BackendOptions.from(p, null));
+        assertEquals(NONE, BackendOptions.from(new Properties(), " "));
+        p.setProperty("attnc.cuda.wgmma", "true");
+        p.setProperty("attnc.cuda.engine", "fast");
+        assertThrows(IllegalArgumentException.class, () -> BackendOptions.from(p, null));
+        assertThrows(IllegalArgumentException.class, () -> DeviceCaps.Cuda.parse("sm_75"));
+    }
+}
