@@ -14,7 +14,7 @@ import dev.attnc.backend.cuda.CudaStages;
 import dev.attnc.backend.opencl.OpenClStages;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.plan.TilePlans;

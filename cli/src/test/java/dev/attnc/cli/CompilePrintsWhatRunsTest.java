@@ -18,7 +18,7 @@ import dev.attnc.backend.opencl.OpenClBackend;
 import dev.attnc.backend.opencl.OpenClStages;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;

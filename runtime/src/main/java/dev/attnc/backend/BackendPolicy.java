@@ -8,7 +8,7 @@ import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.Decision;
 import dev.attnc.compiler.target.DeviceCaps;
 import dev.attnc.compiler.target.TargetPolicy;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import java.util.List;
 import java.util.function.Function;
 

@@ -1,7 +1,7 @@
 package dev.attnc.backend;
 
 import dev.attnc.DType;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.util.Locale;
 
 /**

@@ -1,5 +1,7 @@
 package dev.attnc.tests;
 
+import dev.attnc.testkit.Repo;
+import dev.attnc.testkit.Golden;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
@@ -36,7 +38,7 @@ class KernelEngineGoldenTest {
 
     @TestFactory
     Stream<DynamicTest> eachEngine() throws IOException {
-        Attention a = Compilation.of(SourceFile.read(Golden.root().resolve("samples/" + SAMPLE + ".attn"))).orThrow().optimized(null);
+        Attention a = Compilation.of(SourceFile.read(Repo.root().resolve("samples/" + SAMPLE + ".attn"))).orThrow().optimized(null);
         Map<String, Supplier<String>> engines = new LinkedHashMap<>();
         engines.put("java.java.txt", () -> JavaKernelGenerator.generate(a, "bf16", D, new TilePlan(64, 64, 1)).toString());
         engines.put("opencl.cl", () -> OpenClCodegen.generate(a, Storage.BF16, D, new TilePlan(32, 32, 1)).source());
@@ -44,6 +46,6 @@ class KernelEngineGoldenTest {
         engines.put("cuda_wgmma.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.wgmma(D, SM90_TILES)).text());
         engines.put("cuda_hopper.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.hopper(2)).text());
         return engines.entrySet().stream().map(e -> DynamicTest.dynamicTest(SAMPLE + " " + e.getKey(),
-                () -> Golden.check(Golden.root().resolve("tests/golden/kernels").resolve(SAMPLE + "." + e.getKey()), e.getValue().get())));
+                () -> Golden.check(Repo.root().resolve("tests/golden/kernels").resolve(SAMPLE + "." + e.getKey()), e.getValue().get())));
     }
 }

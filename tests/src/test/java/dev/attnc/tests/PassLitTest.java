@@ -1,5 +1,7 @@
 package dev.attnc.tests;
 
+import dev.attnc.testkit.Repo;
+import dev.attnc.testkit.Golden;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,21 +50,21 @@ class PassLitTest {
 
     @TestFactory
     Stream<DynamicTest> everyCase() throws IOException {
-        Path dir = Golden.root().resolve("tests/passes");
+        Path dir = Repo.root().resolve("tests/passes");
         List<Path> cases;
         try (Stream<Path> s = Files.walk(dir)) {
             cases = s.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
         }
         assertTrue(cases.size() > 0, "no cases under " + dir);
         // no test source URI: with one, surefire's -Dtest=PassLitTest filter runs none of the cases
-        return cases.stream().map(p -> DynamicTest.dynamicTest(Golden.root().relativize(p).toString(), () -> check(p)));
+        return cases.stream().map(p -> DynamicTest.dynamicTest(Repo.root().relativize(p).toString(), () -> check(p)));
     }
 
     /** A pass added to the pipeline comes with cases of its own. */
     @Test
     void everyPassHasCases() throws IOException {
         for (Pipeline.Pass pass : Pipeline.PASSES) {
-            Path dir = Golden.root().resolve("tests/passes").resolve(pass.name());
+            Path dir = Repo.root().resolve("tests/passes").resolve(pass.name());
             try (Stream<Path> s = Files.exists(dir) ? Files.list(dir) : Stream.empty()) {
                 assertTrue(s.anyMatch(p -> p.toString().endsWith(".attn")), "no cases for the pass " + pass.name() + " in " + dir);
             }
@@ -82,7 +84,7 @@ class PassLitTest {
             return;
         }
         String expected = marker < 0 ? "<no '" + MARKER + "' line>" : uncommented(text.substring(text.indexOf('\n', marker) + 1));
-        assertEquals(expected, actual, Golden.root().relativize(file) + " (regenerate with -Dattnc.golden.update=true)");
+        assertEquals(expected, actual, Repo.root().relativize(file) + " (regenerate with -Dattnc.golden.update=true)");
     }
 
     /** What the directory {@code pass} prints for every attention of the program. */

@@ -1,5 +1,7 @@
 package dev.attnc.tests;
 
+import dev.attnc.testkit.Repo;
+import dev.attnc.testkit.Golden;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -8,7 +10,7 @@ import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Evaluator;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
@@ -45,10 +47,10 @@ class PassMeaningTest {
     @TestFactory
     Stream<DynamicTest> everyPassOfEveryCase() throws IOException {
         List<Path> cases;
-        try (Stream<Path> s = Files.walk(Golden.root().resolve("tests/passes"))) {
+        try (Stream<Path> s = Files.walk(Repo.root().resolve("tests/passes"))) {
             cases = s.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
         }
-        return cases.stream().map(p -> DynamicTest.dynamicTest(Golden.root().relativize(p).toString(), () -> {
+        return cases.stream().map(p -> DynamicTest.dynamicTest(Repo.root().relativize(p).toString(), () -> {
             Compilation c = Compilation.of(SourceFile.read(p)).orThrow();
             for (String name : c.attentionNames()) checkEveryPass(c.lowered(name));
         }));

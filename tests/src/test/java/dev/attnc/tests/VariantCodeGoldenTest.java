@@ -1,5 +1,7 @@
 package dev.attnc.tests;
 
+import dev.attnc.testkit.Repo;
+import dev.attnc.testkit.Golden;
 import com.palantir.javapoet.MethodSpec;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Dialect;
@@ -29,11 +31,11 @@ import org.junit.jupiter.api.TestFactory;
 class VariantCodeGoldenTest {
     @TestFactory
     Stream<DynamicTest> eachSample() throws IOException {
-        return Golden.files("samples", ".attn").stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
+        return Repo.files("samples", ".attn").stream().map(p -> DynamicTest.dynamicTest(p.getFileName().toString(), () -> {
             StringBuilder out = new StringBuilder();
             Compilation c = Compilation.of(SourceFile.read(p)).orThrow();
             for (String name : c.attentionNames()) placed(c.optimized(name), out);
-            Golden.check(Golden.root().resolve("tests/golden/variants").resolve(Golden.stem(p) + ".txt"), out.toString());
+            Golden.check(Repo.root().resolve("tests/golden/variants").resolve(Repo.stem(p) + ".txt"), out.toString());
         }));
     }
 

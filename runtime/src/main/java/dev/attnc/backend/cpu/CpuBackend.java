@@ -1,7 +1,7 @@
 package dev.attnc.backend.cpu;
 
 import dev.attnc.DType;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.backend.Capacity;
 import com.palantir.javapoet.JavaFile;
 import dev.attnc.backend.Backend;

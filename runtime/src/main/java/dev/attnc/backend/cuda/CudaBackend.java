@@ -1,6 +1,6 @@
 package dev.attnc.backend.cuda;
 
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.backend.Capacity;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;

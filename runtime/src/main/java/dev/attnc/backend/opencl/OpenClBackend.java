@@ -1,8 +1,9 @@
 package dev.attnc.backend.opencl;
 
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.backend.Capacity;
 import dev.attnc.backend.DiskCache;
+import dev.attnc.DType;
 import dev.attnc.AttnInputException;
 import dev.attnc.DeviceException;
 import dev.attnc.DeviceUnavailableException;

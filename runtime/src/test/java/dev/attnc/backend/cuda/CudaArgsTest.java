@@ -17,10 +17,10 @@ import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.interp.Bindings;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
-import dev.attnc.compiler.sparsity.BlockPlan;
+import dev.attnc.kernel.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -49,7 +49,7 @@ class CudaArgsTest {
     }
 
     private static Attention alibiSoftcap() throws IOException {
-        return Compilation.of(SourceFile.read(CudaCases.samplesDir().resolve("alibi_softcap.attn"))).orThrow().optimized(null);
+        return dev.attnc.compiler.TestPrograms.sample("alibi_softcap");
     }
 
     private static RunInputs inputs(Attention a) {
@@ -116,7 +116,7 @@ class CudaArgsTest {
     void aValueOfTheWrongKindIsNamed() throws IOException {
         Attention a = alibiSoftcap();
         RunInputs in = inputs(a);
-        CudaKernelSource src = CudaCodegen.generate(a, Storage.BF16, 128, TILES);
+        CudaKernelSource src = CudaCodegen.generate(a, Storage.BF16, 128, TILES, CudaCodegen.Options.defaults(128, TILES));
         Map<String, Object> fixed = pointerArgs(in);
         fixed.put("q_tiles", 3L);
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> CudaArgs.bind(src, fixed, in, this::upload));

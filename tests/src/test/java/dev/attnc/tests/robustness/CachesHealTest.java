@@ -14,7 +14,7 @@ import dev.attnc.Target;
 import dev.attnc.Tensor;
 import dev.attnc.backend.opencl.OpenClBackend;
 import dev.attnc.compiler.interp.Reference;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -11,7 +11,7 @@ import dev.attnc.Result;
 import dev.attnc.Target;
 import dev.attnc.Tensor;
 import dev.attnc.compiler.interp.Reference;
-import dev.attnc.compiler.interp.Sizes;
+import dev.attnc.kernel.Sizes;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,5 +1,7 @@
 package dev.attnc.compiler.codegen.cuda;
 
+import dev.attnc.testkit.Repo;
+import dev.attnc.compiler.TestPrograms;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.Compilation;
@@ -47,12 +49,10 @@ class CudaRenderSweepTest {
         String dir = System.getProperty("attnc.cuda.sweep");
         Path out = dir == null ? null : Files.createDirectories(Path.of(dir));
         List<Path> samples;
-        try (Stream<Path> files = Files.list(CudaGoldenTest.root().resolve("samples"))) {
-            samples = files.filter(p -> p.toString().endsWith(".attn")).sorted().toList();
-        }
+        samples = Repo.samples();
         List<String> rendered = new ArrayList<>();
         for (Path sample : samples) {
-            var attention = Compilation.of(SourceFile.read(sample)).orThrow().optimized(null);
+            var attention = TestPrograms.sample(Repo.stem(sample));
             String stem = sample.getFileName().toString().replace(".attn", "");
             for (Engine engine : ENGINES) {
                 for (int d : engine.headDims()) {
