@@ -198,6 +198,72 @@ __device__ __forceinline__ void tma_load(unsigned dst, const attn_tmap& map, uns
 }
 template <int N> __device__ __forceinline__ void setmaxnreg_inc() { asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" :: "n"(N)); }
 template <int N> __device__ __forceinline__ void setmaxnreg_dec() { asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" :: "n"(N)); }
+// Online softmax, base 2, with a lazy maximum: row_m moves (and O and the sum are rescaled) only
+// when a row's maximum grows by more than 2^8, so P <= 256 and most tiles skip the rescale; O / sum
+// and the LSE use the same row_m, so nothing changes.
+// The row maxima of tile S (with the running ones) into mx; whether any row of the warp grows by
+// more than 2^8, which is when the caller rescales with softmax_rescale.
+__device__ __forceinline__ bool softmax_max(const float (&s)[M_TILES][NT][4], const float (&row_m)[ROWS], float (&mx)[ROWS], float sc) {
+    bool grow = false;
+    #pragma unroll
+    for (int ri = 0; ri < ROWS; ri++) {
+        const int mt = ri / 2, hr = ri & 1;
+        float m = row_m[ri];
+        #pragma unroll
+        for (int nt = 0; nt < NT; nt++) m = fmaxf(m, fmaxf(s[mt][nt][2 * hr], s[mt][nt][2 * hr + 1]));
+        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
+        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
+        mx[ri] = m;
+        grow |= (m - row_m[ri]) * sc > 8.0f; // false while both are -inf (NaN > 8)
+    }
+    return __any_sync(0xffffffffu, grow);
+}
+// Moves a row's maximum to mx and rescales its sum; returns the factor its O must be scaled by.
+__device__ __forceinline__ float softmax_rescale(float& row_m, float& row_l, float mx, float sc) {
+    // a row with nothing kept so far has max -inf: subtract 0 instead (-inf - -inf is NaN)
+    const float ms = mx == -ATTN_INF ? 0.0f : mx * sc;
+    const float alpha = mx > row_m ? ex2(row_m * sc - ms) : 1.0f;
+    row_m = fmaxf(row_m, mx);
+    row_l *= alpha;
+    return alpha;
+}
+// Row ri of O times alpha.
+__device__ __forceinline__ void softmax_rescale_o(float (&acc_o)[M_TILES][DT][4], int ri, float alpha) {
+    const int mt = ri / 2, hr = ri & 1;
+    #pragma unroll
+    for (int dt = 0; dt < DT; dt++) {
+        acc_o[mt][dt][2 * hr] *= alpha;
+        acc_o[mt][dt][2 * hr + 1] *= alpha;
+    }
+}
+// P = 2^(x * sc - row_m * sc) in place of row ri of S, added to the row's sum.
+__device__ __forceinline__ void softmax_exp(float (&s)[M_TILES][NT][4], int ri, float row_m, float& row_l, float sc) {
+    const int mt = ri / 2, hr = ri & 1;
+    const float ms = row_m == -ATTN_INF ? 0.0f : row_m * sc;
+    float sum = 0.0f;
+    #pragma unroll
+    for (int nt = 0; nt < NT; nt++) {
+        #pragma unroll
+        for (int e = 0; e < 2; e++) {
+            const float p = ex2(fmaf(s[mt][nt][2 * hr + e], sc, -ms));
+            s[mt][nt][2 * hr + e] = p;
+            sum += p;
+        }
+    }
+    row_l += sum;
+}
+// The end of a row: its sum over the quad of lanes that share it; the factor that normalizes O (0
+// for a row that kept nothing); the LSE in natural log (-inf for such a row).
+__device__ __forceinline__ float softmax_row_sum(float row_l) {
+    float l = row_l;
+    l += __shfl_xor_sync(0xffffffffu, l, 1);
+    l += __shfl_xor_sync(0xffffffffu, l, 2);
+    return l;
+}
+__device__ __forceinline__ float softmax_normalizer(float l) { return l > 0.0f ? 1.0f / l : 0.0f; }
+__device__ __forceinline__ float softmax_lse(float row_m, float l, float sc) {
+    return l > 0.0f ? (row_m * sc + log2f(l)) * 0.693147181f : -ATTN_INF;
+}
 // Ping-pong: consumer warpgroup c waits on named barrier 1 + c before issuing its products and then
 // lets the next warpgroup go (256 threads: the waiting warpgroup and the one that lets it go).
 __device__ __forceinline__ void turn_wait(int c) {
@@ -224,13 +290,27 @@ __device__ __forceinline__ unsigned long long desc(unsigned long long base, unsi
 // entries q_tile * B * H + b * H + h. item_counter: 0 before the launch and left 0 after it, or
 // null for one block per entry.
 extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
-        const __grid_constant__ attn_tmap tmQ, const __grid_constant__ attn_tmap tmK, const __grid_constant__ attn_tmap tmV,
-        attn_elem* __restrict__ O, float* __restrict__ LSE,
-        const int* __restrict__ run_offsets, const int* __restrict__ run_start,
-        const int* __restrict__ run_end, const unsigned char* __restrict__ run_partial,
-        const int* __restrict__ tile_order, const int n_tiles, int* __restrict__ item_counter,
-        const int B, const int H, const int H_KV, const int Q_LEN, const int KV_LEN,
-        const int plan_b_stride, const int plan_h_stride, const int q_tiles, const float scale,
+        const __grid_constant__ attn_tmap tmQ,
+        const __grid_constant__ attn_tmap tmK,
+        const __grid_constant__ attn_tmap tmV,
+        attn_elem* __restrict__ O,
+        float* __restrict__ LSE,
+        const int* __restrict__ run_offsets,
+        const int* __restrict__ run_start,
+        const int* __restrict__ run_end,
+        const unsigned char* __restrict__ run_partial,
+        const int* __restrict__ tile_order,
+        const int n_tiles,
+        int* __restrict__ item_counter,
+        const int B,
+        const int H,
+        const int H_KV,
+        const int Q_LEN,
+        const int KV_LEN,
+        const int plan_b_stride,
+        const int plan_h_stride,
+        const int q_tiles,
+        const float scale,
         const float* __restrict__ p0_slopes,
         const float p1_cap)
 {
@@ -342,7 +422,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
             // per query row this thread holds (rows past Q_LEN evaluate row Q_LEN - 1 and write nothing)
             #pragma unroll
             for (int ri = 0; ri < ROWS; ri++) {
-                const int q = min(q0 + row0 + (ri & 1) * 8 + lane_row, Q_LEN - 1);
+                const int q = min(q0 + row0 + (ri / 2) * 16 + (ri & 1) * 8 + lane_row, Q_LEN - 1);
                 (void)q;
             }
 
@@ -441,40 +521,11 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                 }
                 {
                     float mx[ROWS];
-                    bool up = false;
+                    grow = softmax_max(s, row_m, mx, sc);
                     #pragma unroll
                     for (int ri = 0; ri < ROWS; ri++) {
-                        float m = row_m[ri];
-                        #pragma unroll
-                        for (int nt = 0; nt < NT; nt++) m = fmaxf(m, fmaxf(s[0][nt][2 * ri], s[0][nt][2 * ri + 1]));
-                        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
-                        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
-                        mx[ri] = m;
-                        up |= (m - row_m[ri]) * sc > 8.0f; // false while both are -inf (NaN > 8)
-                    }
-                    grow = __any_sync(0xffffffffu, up);
-                    #pragma unroll
-                    for (int ri = 0; ri < ROWS; ri++) {
-                        alpha[ri] = 1.0f;
-                        if (grow) {
-                            // a row with nothing kept so far has max -inf: subtract 0 instead (-inf - -inf is NaN)
-                            const float ms = mx[ri] == -ATTN_INF ? 0.0f : mx[ri] * sc;
-                            alpha[ri] = mx[ri] > row_m[ri] ? ex2(row_m[ri] * sc - ms) : 1.0f;
-                            row_m[ri] = fmaxf(row_m[ri], mx[ri]);
-                            row_l[ri] *= alpha[ri];
-                        }
-                        const float ms = row_m[ri] == -ATTN_INF ? 0.0f : row_m[ri] * sc;
-                        float sum = 0.0f;
-                        #pragma unroll
-                        for (int nt = 0; nt < NT; nt++) {
-                            #pragma unroll
-                            for (int e = 0; e < 2; e++) {
-                                const float pv = ex2(fmaf(s[0][nt][2 * ri + e], sc, -ms));
-                                s[0][nt][2 * ri + e] = pv;
-                                sum += pv;
-                            }
-                        }
-                        row_l[ri] += sum;
+                        alpha[ri] = grow ? softmax_rescale(row_m[ri], row_l[ri], mx[ri], sc) : 1.0f;
+                        softmax_exp(s, ri, row_m[ri], row_l[ri], sc);
                     }
                 }
                 #pragma unroll
@@ -574,52 +625,18 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                     }
                     {
                         float mx[ROWS];
-                        bool up = false;
+                        grow = softmax_max(s, row_m, mx, sc);
                         #pragma unroll
                         for (int ri = 0; ri < ROWS; ri++) {
-                            float m = row_m[ri];
-                            #pragma unroll
-                            for (int nt = 0; nt < NT; nt++) m = fmaxf(m, fmaxf(s[0][nt][2 * ri], s[0][nt][2 * ri + 1]));
-                            m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
-                            m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
-                            mx[ri] = m;
-                            up |= (m - row_m[ri]) * sc > 8.0f; // false while both are -inf (NaN > 8)
-                        }
-                        grow = __any_sync(0xffffffffu, up);
-                        #pragma unroll
-                        for (int ri = 0; ri < ROWS; ri++) {
-                            alpha[ri] = 1.0f;
-                            if (grow) {
-                                // a row with nothing kept so far has max -inf: subtract 0 instead (-inf - -inf is NaN)
-                                const float ms = mx[ri] == -ATTN_INF ? 0.0f : mx[ri] * sc;
-                                alpha[ri] = mx[ri] > row_m[ri] ? ex2(row_m[ri] * sc - ms) : 1.0f;
-                                row_m[ri] = fmaxf(row_m[ri], mx[ri]);
-                                row_l[ri] *= alpha[ri];
-                            }
-                            const float ms = row_m[ri] == -ATTN_INF ? 0.0f : row_m[ri] * sc;
-                            float sum = 0.0f;
-                            #pragma unroll
-                            for (int nt = 0; nt < NT; nt++) {
-                                #pragma unroll
-                                for (int e = 0; e < 2; e++) {
-                                    const float pv = ex2(fmaf(s[0][nt][2 * ri + e], sc, -ms));
-                                    s[0][nt][2 * ri + e] = pv;
-                                    sum += pv;
-                                }
-                            }
-                            row_l[ri] += sum;
+                            alpha[ri] = grow ? softmax_rescale(row_m[ri], row_l[ri], mx[ri], sc) : 1.0f;
+                            softmax_exp(s, ri, row_m[ri], row_l[ri], sc);
                         }
                     }
                     wgmma_wait<0>();
                     mbar_arrive_if(smem0 + bar_v_empty(prev), lane == 0);
                     if (grow) {
                         #pragma unroll
-                        for (int ri = 0; ri < ROWS; ri++)
-                            #pragma unroll
-                            for (int dt = 0; dt < DT; dt++) {
-                                acc_o[0][dt][2 * ri] *= alpha[ri];
-                                acc_o[0][dt][2 * ri + 1] *= alpha[ri];
-                            }
+                        for (int ri = 0; ri < ROWS; ri++) softmax_rescale_o(acc_o, ri, alpha[ri]);
                     }
                     #pragma unroll
                     for (int kj = 0; kj < NT / 2; kj++) {
@@ -648,19 +665,18 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
             // O = acc / sum (0 for a row that kept nothing); LSE in natural log, -inf for such a row
             #pragma unroll
             for (int ri = 0; ri < ROWS; ri++) {
-                float l = row_l[ri];
-                l += __shfl_xor_sync(0xffffffffu, l, 1);
-                l += __shfl_xor_sync(0xffffffffu, l, 2);
-                const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-                const int q_row = q0 + row0 + ri * 8 + lane_row;
+                const int mt = ri / 2, hr = ri & 1;
+                const float l = softmax_row_sum(row_l[ri]);
+                const float inv = softmax_normalizer(l);
+                const int q_row = q0 + row0 + mt * 16 + hr * 8 + lane_row;
                 if (q_row < Q_LEN) {
                     attn_elem* const o = O + ((long long)bh * Q_LEN + q_row) * HEAD_DIM + 2 * lane_col;
                     #pragma unroll
                     for (int dt = 0; dt < DT; dt++) {
-                        *reinterpret_cast<unsigned*>(o + dt * 8) = pack2(acc_o[0][dt][2 * ri] * inv, acc_o[0][dt][2 * ri + 1] * inv);
+                        *reinterpret_cast<unsigned*>(o + dt * 8) = pack2(acc_o[mt][dt][2 * hr] * inv, acc_o[mt][dt][2 * hr + 1] * inv);
                     }
                     if (lane_col == 0) {
-                        LSE[(long long)bh * Q_LEN + q_row] = l > 0.0f ? (row_m[ri] * sc + log2f(l)) * 0.693147181f : -ATTN_INF;
+                        LSE[(long long)bh * Q_LEN + q_row] = softmax_lse(row_m[ri], l, sc);
                     }
                 }
             }

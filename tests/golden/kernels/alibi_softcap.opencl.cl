@@ -3,7 +3,6 @@
 #define BLOCK_M 32
 #define BLOCK_N 32
 #define ATTN_LOG2E 1.442695f
-#define ATTN_LN2 0.6931472f
 
 // Integer / and % of the language: floor division (Python's); dividing by 0 gives 0; INT_MIN / -1 wraps.
 static inline int attn_floordiv(int x, int y) {
@@ -69,6 +68,11 @@ static inline float attn_dot(const float* q, __local const float* k) {
     return sum1;
 }
 
+// max(a, b) that keeps a NaN from either side (fmax drops it): a NaN score makes its row NaN, as in PyTorch.
+static inline float attn_max(float a, float b) {
+    return isnan(a) || a >= b ? a : b;
+}
+
 // acc += p * v over HEAD_DIM, in the same vectors.
 static inline void attn_axpy(float p, __local const float* v, float* acc) {
     for (int d = 0; d < HEAD_DIM; d += 16) vstore16(fma((float16)p, vload16(0, v + d), vload16(0, acc + d)), 0, acc + d);
@@ -80,12 +84,24 @@ static inline void attn_axpy(float p, __local const float* v, float* acc) {
 // (b * plan_b_stride + h * plan_h_stride) * q_tiles + query tile.
 __kernel __attribute__((reqd_work_group_size(BLOCK_M, 1, 1)))
 void attnc_alibi_softcap(
-        __global const ushort* restrict Q, __global const ushort* restrict K,
-        __global const ushort* restrict V, __global ushort* restrict O, __global float* restrict LSE,
-        __global const int* restrict run_offsets, __global const int* restrict run_start,
-        __global const int* restrict run_end, __global const uchar* restrict run_partial,
-        const int B, const int H, const int H_KV, const int Q_LEN, const int KV_LEN,
-        const int plan_b_stride, const int plan_h_stride, const float scale,
+        __global const ushort* restrict Q,
+        __global const ushort* restrict K,
+        __global const ushort* restrict V,
+        __global ushort* restrict O,
+        __global float* restrict LSE,
+        __global const int* restrict run_offsets,
+        __global const int* restrict run_start,
+        __global const int* restrict run_end,
+        __global const uchar* restrict run_partial,
+        const int B,
+        const int H,
+        const int H_KV,
+        const int Q_LEN,
+        const int KV_LEN,
+        const int plan_b_stride,
+        const int plan_h_stride,
+        const int q_tiles,
+        const float scale,
         __global const float* restrict p0_slopes,
         const float p1_cap)
 {
@@ -110,11 +126,10 @@ void attnc_alibi_softcap(
         q_scaled[d] = attn_bf16_to_float(Q[q_base + d]) * scale;
         acc[d] = 0.0f;
     }
-    float row_max = -INFINITY; // of the scores seen so far, in log2 units
-    float row_sum = 0.0f;      // of exp2(score - row_max)
+    float row_max = -INFINITY; // of the scores seen so far
+    float row_sum = 0.0f;      // of exp(score - row_max)
     float s[BLOCK_N];
 
-    const int q_tiles = (Q_LEN + BLOCK_M - 1) / BLOCK_M;
     const int plan_row = (b * plan_b_stride + h * plan_h_stride) * q_tiles + q_tile;
     for (int r = run_offsets[plan_row]; r < run_offsets[plan_row + 1]; r++) {
         const bool partial = run_partial[r] != 0;
@@ -143,10 +158,10 @@ void attnc_alibi_softcap(
                         const float t5 = t4 / p1_cap;
                         const float t6 = tanh(t5);
                         const float t7 = p1_cap * t6;
-                        x = t7 * ATTN_LOG2E;
+                        x = t7;
                     }
                     s[j] = x;
-                    tile_max = fmax(tile_max, x);
+                    tile_max = attn_max(tile_max, x);
                 }
             } else { // FULL: every pair is kept, no mask code
                 for (int j = 0; j < n; j++) {
@@ -160,21 +175,23 @@ void attnc_alibi_softcap(
                     const float t5 = t4 / p1_cap;
                     const float t6 = tanh(t5);
                     const float t7 = p1_cap * t6;
-                    x = t7 * ATTN_LOG2E;
+                    x = t7;
                     s[j] = x;
-                    tile_max = fmax(tile_max, x);
+                    tile_max = attn_max(tile_max, x);
                 }
             }
 
             // Online softmax. A row that has kept nothing yet has max -inf; it rescales by 0 from a
-            // max of 0 instead, so that no -inf - -inf = NaN appears.
-            const float new_max = fmax(row_max, tile_max);
+            // max of 0 instead, so that no -inf - -inf = NaN appears. Differences are taken before
+            // the change to base 2, so scores near the float range (3e38) cannot overflow; a
+            // difference below it is -inf, whose exp2 is 0.
+            const float new_max = attn_max(row_max, tile_max);
             const float safe_max = new_max == -INFINITY ? 0.0f : new_max;
-            const float alpha = exp2(row_max - safe_max);
+            const float alpha = exp2((row_max - safe_max) * ATTN_LOG2E);
             row_sum *= alpha;
             for (int d = 0; d < HEAD_DIM; d++) acc[d] *= alpha;
             for (int j = 0; j < n; j++) {
-                const float pj = exp2(s[j] - safe_max);
+                const float pj = exp2((s[j] - safe_max) * ATTN_LOG2E);
                 row_sum += pj;
                 attn_axpy(pj, v_tile + j * HEAD_DIM, acc);
             }
@@ -183,12 +200,13 @@ void attnc_alibi_softcap(
     }
 
     if (q_row < Q_LEN) {
-        // A row that kept nothing has row_sum 0: O = 0 and LSE = -inf, never NaN.
+        // A row that kept nothing has row_sum 0: O = 0 and LSE = -inf. A NaN score makes row_sum,
+        // O and LSE NaN; a +inf one (without NaN) makes O NaN and LSE +inf (PyTorch's meaning).
         const long o_base = (((long)b * H + h) * Q_LEN + q_row) * HEAD_DIM;
-        const float inv = row_sum > 0.0f ? 1.0f / row_sum : 0.0f;
+        const float inv = row_sum != 0.0f ? 1.0f / row_sum : 0.0f;
         for (int d = 0; d < HEAD_DIM; d++) {
             O[o_base + d] = attn_float_to_bf16(acc[d] * inv);
         }
-        LSE[((long)b * H + h) * Q_LEN + q_row] = row_sum > 0.0f ? (row_max + log2(row_sum)) * ATTN_LN2 : -INFINITY;
+        LSE[((long)b * H + h) * Q_LEN + q_row] = row_sum == 0.0f ? -INFINITY : row_max == INFINITY ? INFINITY : row_max + log(row_sum);
     }
 }
