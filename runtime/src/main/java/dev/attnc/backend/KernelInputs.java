@@ -89,4 +89,17 @@ public final class KernelInputs {
             default -> throw new AssertionError(p.kind());
         };
     }
+
+    /**
+     * The call's block plan, checked against the kernel's tiles; without one, the dense plan under
+     * those tiles (every tile FULL when the mask keeps every pair, else PARTIAL).
+     */
+    public static dev.attnc.kernel.BlockPlan plan(KernelRequest request, RunInputs in, dev.attnc.compiler.plan.TilePlan tiles) {
+        Sizes s = in.sizes();
+        dev.attnc.kernel.BlockPlan plan = in.plan() != null ? in.plan()
+                : dev.attnc.kernel.BlockPlan.dense(tiles.blockM(), tiles.blockN(), s.Q_LEN(), s.KV_LEN(),
+                        request.attention().mask() instanceof Expr.BoolConst c && c.value());
+        plan.checkFits(tiles.blockM(), tiles.blockN(), s);
+        return plan;
+    }
 }

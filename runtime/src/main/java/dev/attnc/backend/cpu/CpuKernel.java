@@ -45,8 +45,7 @@ final class CpuKernel implements CompiledKernel {
     public RunOutputs run(RunInputs in) {
         Sizes s = in.sizes();
         KernelInputs.check(request, in, "Java", Integer.MAX_VALUE);
-        BlockPlan plan = in.plan() != null ? in.plan()
-                : BlockPlan.dense(request.tiles().blockM(), request.tiles().blockN(), s.Q_LEN(), s.KV_LEN(), false);
+        BlockPlan plan = KernelInputs.plan(request, in, request.tiles());
         float[] o = new float[Math.toIntExact((long) s.B() * s.H() * s.Q_LEN() * s.D())];
         float[] lse = new float[s.B() * s.H() * s.Q_LEN()];
         JavaKernelArgs args = new JavaKernelArgs(s, (float) in.scale(), in.q().toFloatArray(), in.k().toFloatArray(),

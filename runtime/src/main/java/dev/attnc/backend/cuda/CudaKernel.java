@@ -16,7 +16,6 @@ import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.kernel.Sizes;
-import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.ffm.cuda.CudaContext;
@@ -133,10 +132,7 @@ public final class CudaKernel implements CompiledKernel {
         Sizes s = in.sizes();
         checkInputs(in, s);
         TilePlan tiles = main.source().tiles();
-        BlockPlan plan = in.plan() != null ? in.plan()
-                : BlockPlan.dense(tiles.blockM(), tiles.blockN(), s.Q_LEN(), s.KV_LEN(),
-                        request.attention().mask() instanceof Expr.BoolConst c && c.value());
-        plan.checkFits(tiles.blockM(), tiles.blockN(), s);
+        BlockPlan plan = KernelInputs.plan(request, in, tiles);
         Variant v = main;
         Tensor q = in.q(), k = in.k(), vv = in.v();
         if (request.dtype() == DType.F32) {

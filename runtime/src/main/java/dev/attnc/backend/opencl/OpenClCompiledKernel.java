@@ -13,7 +13,6 @@ import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.kernel.Sizes;
-import dev.attnc.compiler.ir.Expr;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.ffm.opencl.ClBuffer;
 import dev.attnc.ffm.opencl.ClContext;
@@ -53,10 +52,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
     public RunOutputs run(RunInputs in) {
         Sizes s = in.sizes();
         KernelInputs.check(request, in, "OpenCL", CPrinter.SIZE_LIMIT);
-        BlockPlan plan = in.plan() != null ? in.plan()
-                : BlockPlan.dense(generated.tiles().blockM(), generated.tiles().blockN(), s.Q_LEN(), s.KV_LEN(),
-                        request.attention().mask() instanceof Expr.BoolConst c && c.value());
-        plan.checkFits(generated.tiles().blockM(), generated.tiles().blockN(), s);
+        BlockPlan plan = KernelInputs.plan(request, in, generated.tiles());
         Tensor o = Tensor.allocate(request.dtype(), s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
         synchronized (backend.lock) {
