@@ -12,8 +12,9 @@ TFLOP/s count 4 * D flops per kept (q, kv) pair, B * H times, for everybody. ben
 runs the whole comparison in one device call.
 
 Env: CMP_SHAPE=B,H,S,D (default 2,16,8192,128; Q_LEN = KV_LEN = S), CMP_VARIANTS (comma list, default
-all). Shape-dependent parameters scale with S (equal to the old fixed values at S = 8192): sliding
-window S/8, prefix S/4, document lengths S/32 .. S/4; neighborhood_2d needs S % 128 == 0 and
+all). The variants' parameters come from samples/recipes.json (through bench/recipes.py) and scale
+with S (equal to the old fixed values at S = 8192): sliding window S/8, prefix S/4, document lengths
+S/32 .. S/4; neighborhood_2d needs S % 128 == 0 and
 S / 128 >= 13 (otherwise it is left out, with a note).
 """
 import json
@@ -23,6 +24,9 @@ import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import recipes  # noqa: E402  samples/recipes.json: the per-sample arguments, shared with the Java tests
 
 ALL_VARIANTS = ["full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm", "neighborhood_2d"]
 
@@ -35,9 +39,22 @@ def parse_shape(text):
 
 
 B, H, S, D = parse_shape(os.environ.get("CMP_SHAPE", "2,16,8192,128"))
-WINDOW, PREFIX, CAP = max(1, S // 8), max(1, S // 4), 30.0   # 1024, 2048 at S = 8192
-DOC_MIN, DOC_MAX = max(1, S // 32), max(1, S // 4)           # 256, 2048 at S = 8192
-NB_W, NB_R = 128, 6  # neighborhood_2d: grid NB_W wide, S / NB_W high; (2R+1) x (2R+1) = 13x13 window
+RECIPES, SIZES = recipes.load(), {"B": B, "H": H, "Q_LEN": S, "KV_LEN": S, "D": D}
+
+
+def recipe_scalar(sample, name):
+    return recipes.size(RECIPES[sample]["scalars"][name], SIZES)
+
+
+def recipe_tensor_arg(sample, tensor, arg):
+    return recipes.size(recipes.generator(RECIPES[sample]["tensors"][tensor])[1][arg], SIZES)
+
+
+WINDOW, PREFIX = recipe_scalar("sliding_window", "window"), recipe_scalar("prefix_lm", "prefix")  # 1024, 2048 at S = 8192
+CAP = recipe_scalar("softcap", "cap")                                                             # 30.0
+DOC_MIN, DOC_MAX = recipe_tensor_arg("document", "doc", "min"), recipe_tensor_arg("document", "doc", "max")  # 256, 2048
+# neighborhood_2d: grid NB_W wide, S / NB_W high; (2R+1) x (2R+1) = 13x13 window
+NB_W, NB_R = recipe_scalar("neighborhood_2d", "W"), recipe_scalar("neighborhood_2d", "R")
 CHECK_HEADS = min(2, H)  # reference slice: batch 0, heads 0 .. CHECK_HEADS-1
 
 
@@ -61,17 +78,12 @@ VARIANTS = select_variants()
 
 
 def slopes():
-    return np.array([2.0 ** (-8.0 * (h + 1) / H) for h in range(H)], dtype=np.float32)
+    return recipes.alibi_slopes(H)
 
 
 def documents(seed=7):
     """Sorted document ids of random lengths (DOC_MIN .. DOC_MAX tokens: 256 .. 2048 at S = 8192) packed into S."""
-    rng = np.random.default_rng(seed)
-    ids, doc = [], 0
-    while len(ids) < S:
-        ids += [doc] * int(rng.integers(DOC_MIN, DOC_MAX + 1))
-        doc += 1
-    return np.array(ids[:S], dtype=np.int32)
+    return recipes.documents(S, DOC_MIN, DOC_MAX, seed)
 
 
 def near_counts(size, radius):

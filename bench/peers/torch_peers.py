@@ -32,10 +32,13 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import recipes  # noqa: E402  samples/recipes.json: the per-sample arguments, shared with the Java tests and compare.py
+
 # The variants PyTorch can express here, with the parameter names of the samples/*.attn files.
 KNOWN = ["full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm", "neighborhood_2d"]
 SDPA_CAUSAL = {"full": False, "causal": True}  # variants SDPA computes: is_causal
-DEFAULTS = {"window": 256, "cap": 30.0, "R": 3}
+NEIGHBORHOOD_R = 3  # samples/neighborhood_2d.attn's default R, for inputs from attnc that leave it out
 
 
 def mods(name, p, q_len):
@@ -65,7 +68,7 @@ def mods(name, p, q_len):
         prefix = int(p["prefix"])
         return (lambda b, h, qi, ki: (ki < prefix) | (qi >= ki)), None
     if name == "neighborhood_2d":
-        w, r = int(p["W"]), int(p.get("R", DEFAULTS["R"]))
+        w, r = int(p["W"]), int(p.get("R", NEIGHBORHOOD_R))
         height = q_len // w
 
         def near(x, y, size):  # is y in the window of x, the window shifted inward at the borders
@@ -131,30 +134,37 @@ def load_cases(args):
     cases = []
     for s in args.shapes.split(";"):
         sizes = [int(x) for x in s.split(",")]
-        variants = [{"variant": n, "scalars": dict(DEFAULTS, **extra), "tensors": {}, "scale": 1 / math.sqrt(sizes[5])}
+        variants = [{"variant": n, "scalars": dict(recipe_scalars(n, sizes), **extra), "tensors": {}, "scale": 1 / math.sqrt(sizes[5])}
                     for n in args.variants.split(",")]
         cases.append((sizes, {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}.get(args.dtype, args.dtype), None, variants))
     return cases
 
 
-def own_tensors(name, sizes, scalars, device):
-    """The tensor arguments of a variant in own-data mode: ALiBi's standard slopes, random sorted documents."""
+def recipe_sizes(sizes):
+    b, h, _, q_len, kv_len, d = sizes
+    return {"B": b, "H": h, "Q_LEN": q_len, "KV_LEN": kv_len, "D": d}
+
+
+def recipe_scalars(name, sizes):
+    """The variant's scalar arguments in own-data mode: samples/recipes.json at these sizes."""
+    return recipes.scalars(recipes.load().get(name, {}), recipe_sizes(sizes))
+
+
+def own_tensors(name, sizes, device):
+    """The tensor arguments of a variant in own-data mode, from samples/recipes.json's generators."""
     import torch
-    b, h, _, q_len, kv_len, _ = sizes
-    if name == "alibi":
-        return {"slopes": torch.tensor([2.0 ** (-8.0 * (i + 1) / h) for i in range(h)], device=device)}
-    if name == "document":
-        rng = np.random.default_rng(7)
-        ids, doc = [], 0
-        while len(ids) < kv_len:
-            ids += [doc] * int(rng.integers(max(1, kv_len // 32), max(2, kv_len // 4)))
-            doc += 1
-        return {"doc": torch.tensor(ids[:kv_len], dtype=torch.int32, device=device)}
-    if name == "prefix_lm" and "prefix" not in scalars:
-        scalars["prefix"] = q_len // 4
-    if name == "neighborhood_2d" and "W" not in scalars:
-        scalars["W"] = int(math.isqrt(q_len))
-    return {}
+    at = recipe_sizes(sizes)
+    out = {}
+    for tensor, spec in recipes.load().get(name, {}).get("tensors", {}).items():
+        gen, a = recipes.generator(spec)
+        if gen == "alibi_slopes":
+            out[tensor] = torch.from_numpy(recipes.alibi_slopes(at["H"])).to(device)
+        elif gen == "documents":
+            ids = recipes.documents(at["KV_LEN"], recipes.size(a["min"], at), recipes.size(a["max"], at))
+            out[tensor] = torch.from_numpy(ids).to(device)
+        else:
+            raise ValueError(f"{name}: generator {gen} has no PyTorch peer here")
+    return out
 
 
 def run(args):
@@ -193,7 +203,7 @@ def run(args):
             if files:
                 params = {n: torch.from_numpy(np.load(p)).to(dev) for n, p in var["tensors"].items()}
             else:
-                params = own_tensors(name, sizes, scalars, dev)
+                params = own_tensors(name, sizes, dev)
             params.update(scalars)
             mask_mod, score_mod = mods(name, params, q_len)
             scale = var.get("scale") or 1 / math.sqrt(d)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.attnc.DType;
 import dev.attnc.Tensor;
+import dev.attnc.backend.Recipes;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
@@ -153,7 +154,7 @@ class CudaBackendGpuTest {
     static void check(CudaCases.Sample sample, Sizes s, DType dtype, CudaKernel kernel) {
         Attention a = sample.attention();
         long seed = 31L * sample.stem().hashCode() + s.hashCode() + dtype.ordinal();
-        CudaCases.Args args = CudaCases.args(sample.stem(), s, seed);
+        Recipes.Args args = CudaCases.args(sample.stem(), s, seed);
         Tensor q = Tensor.random(dtype, seed + 1, s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor k = Tensor.random(dtype, seed + 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
         Tensor v = Tensor.random(dtype, seed + 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
@@ -180,7 +181,7 @@ class CudaBackendGpuTest {
     }
 
     private static String compare(CudaKernel kernel, Attention a, Sizes s, Tensor q, Tensor k, Tensor v, Bindings bindings,
-            CudaCases.Args args, double scale, BlockPlan plan, Reference.Output ref, DType dtype) {
+            Recipes.Args args, double scale, BlockPlan plan, Reference.Output ref, DType dtype) {
         RunOutputs out = kernel.run(new RunInputs(s, q, k, v, bindings.scalars(), args.tensors(), scale, plan));
         double tolO = switch (dtype) {
             case BF16 -> 2e-2;
