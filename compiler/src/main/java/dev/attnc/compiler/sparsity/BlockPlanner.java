@@ -5,13 +5,7 @@ import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
-import dev.attnc.compiler.ir.Expr.Load;
-import dev.attnc.compiler.ir.Expr.Param;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * The block plan of an attention for one call: which tiles are EMPTY, FULL or PARTIAL, found by
@@ -40,8 +34,9 @@ public final class BlockPlanner {
             String method = (mask.readsAll() & Dag.TENSOR) != 0 ? "tensor-summary" : "interval";
             return IntervalPlanner.plan(new IntervalProgram(mask, sizes, complete), slots, sizes.Q_LEN(), sizes.KV_LEN(), blockM, blockN, method);
         }
-        PlanCache.Key key = new PlanCache.Key(a.mask(), sizes, blockM, blockN, scalarsRead(mask, complete), tensorsRead(mask, complete));
-        return PlanCache.get(key, () -> bruteForce(mask, slots, sizes, complete, blockM, blockN));
+        // not cached here: a tensor's contents can change behind any key of ours; the runtime caches
+        // plans by the contents of the tensors the mask reads (dev.attnc.Plans)
+        return bruteForce(mask, slots, sizes, complete, blockM, blockN);
     }
 
     /** The exact plan by evaluating every pair (FlexAttention's method), never cached: the baseline of tests and benchmarks. */
@@ -57,17 +52,5 @@ public final class BlockPlanner {
 
     private static void checkBlocks(int blockM, int blockN) {
         if (blockM < 1 || blockN < 1) throw new IllegalArgumentException("bad block shape " + blockM + "x" + blockN);
-    }
-
-    private static Map<String, Object> scalarsRead(Dag mask, Bindings b) {
-        Map<String, Object> read = new TreeMap<>();
-        for (Expr e : mask.nodes) if (e instanceof Param p) read.put(p.name(), b.scalars().get(p.name()));
-        return read;
-    }
-
-    private static List<PlanCache.Identity> tensorsRead(Dag mask, Bindings b) {
-        List<PlanCache.Identity> read = new ArrayList<>();
-        for (Expr e : mask.nodes) if (e instanceof Load l) read.add(new PlanCache.Identity(b.tensors().get(l.tensor().name())));
-        return read;
     }
 }
