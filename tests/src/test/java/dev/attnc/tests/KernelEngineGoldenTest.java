@@ -23,9 +23,10 @@ import org.junit.jupiter.api.TestFactory;
  * One whole kernel per engine, for one variant (alibi_softcap: a per-head tensor, a parameter, a
  * tanh and a causal mask), D = 128, bf16 storage where the engine reads it, with fixed tile plans
  * (so a golden changes only when code generation does): the Java kernel, the OpenCL kernel, and
- * the three CUDA engines (mma.sync, the FA2 loop on wgmma, the warp-specialized Hopper kernel with
- * two stages), in {@code tests/golden/kernels/}. CUDA cannot run here; these goldens are how its
- * text is checked.
+ * two of the CUDA engines (the FA2 loop on wgmma, the warp-specialized Hopper kernel with two
+ * stages), in {@code tests/golden/kernels/}; the third, mma.sync, is CudaGoldenTest's
+ * {@code compiler/src/test/resources/golden/cuda/alibi_softcap.cu}. CUDA cannot run here; these
+ * goldens are how its text is checked.
  * <p>
  * Regenerate every golden with one command from the repository root:
  * {@code ./run-tests -Dattnc.golden.update=true} (then read the diff before committing it).
@@ -33,8 +34,8 @@ import org.junit.jupiter.api.TestFactory;
 class KernelEngineGoldenTest {
     static final String SAMPLE = "alibi_softcap";
     static final int D = 128;
-    /** The mma.sync plan (FA2's 128 x 64, 4 warps) and the sm_90 plan (two consumer warpgroups, 128 keys). */
-    static final TilePlan MMA_TILES = new TilePlan(128, 64, 4), SM90_TILES = new TilePlan(128, 128, 8);
+    /** The sm_90 plan (two consumer warpgroups, 128 keys). */
+    static final TilePlan SM90_TILES = new TilePlan(128, 128, 8);
 
     @TestFactory
     Stream<DynamicTest> eachEngine() throws IOException {
@@ -42,7 +43,7 @@ class KernelEngineGoldenTest {
         Map<String, Supplier<String>> engines = new LinkedHashMap<>();
         engines.put("java.java.txt", () -> JavaKernelGenerator.generate(a, "bf16", D, new TilePlan(64, 64, 1)).toString());
         engines.put("opencl.cl", () -> OpenClCodegen.generate(a, Storage.BF16, D, new TilePlan(32, 32, 1)).source());
-        engines.put("cuda_mma_sync.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, MMA_TILES, Options.defaults(D, MMA_TILES)).text());
+        // mma.sync at 128 x 64 / 4 warps: compiler/src/test/resources/golden/cuda/alibi_softcap.cu (CudaGoldenTest)
         engines.put("cuda_wgmma.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.wgmma(D, SM90_TILES)).text());
         engines.put("cuda_hopper.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.hopper(2)).text());
         return engines.entrySet().stream().map(e -> DynamicTest.dynamicTest(SAMPLE + " " + e.getKey(),
