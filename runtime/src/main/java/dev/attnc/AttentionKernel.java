@@ -1,6 +1,8 @@
 package dev.attnc;
 
 import dev.attnc.backend.Backend;
+import dev.attnc.backend.BackwardInputs;
+import dev.attnc.backend.BackwardKernel;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
@@ -23,6 +25,7 @@ public final class AttentionKernel implements AutoCloseable {
     private final Backend backend;
     private final boolean ownsBackend;
     private final Map<String, CompiledKernel> compiled = new ConcurrentHashMap<>();
+    private final Map<String, BackwardKernel> backwardCompiled = new ConcurrentHashMap<>();
 
     AttentionKernel(Attention attention, Backend backend, boolean ownsBackend) {
         this.attention = attention;
@@ -71,6 +74,28 @@ public final class AttentionKernel implements AutoCloseable {
                 key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
         double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;
         return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan));
+    }
+
+    /**
+     * The backward pass of {@link #run}: given the call's inputs, the forward's O and LSE, and dO (the
+     * gradient of the loss with respect to O; O's shape), returns dQ, dK, dV and the gradient of every
+     * float parameter the score reads ({@link Gradients}). {@code dLse} (LSE's shape, float32) is the
+     * gradient with respect to LSE, or null for none. Parameter gradients are summed in a fixed
+     * order (reproducible bit for bit) unless {@code atomicParams}.
+     */
+    public Gradients backward(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale, Tensor o, Tensor lse, Tensor dO,
+            Tensor dLse, boolean atomicParams) {
+        Prepared p = prepare(q, k, v, args, scale);
+        Sizes sizes = p.inputs().sizes();
+        Inputs.checkBackward(sizes, q, o, lse, dO, dLse);
+        BackwardKernel kernel = backwardCompiled.computeIfAbsent(p.kernel().request().dtype() + "/" + sizes.D() + "/"
+                + p.kernel().request().tiles().describe(), key -> backend.compileBackward(p.kernel().request()));
+        return kernel.run(new BackwardInputs(p.inputs(), o, lse, dO, dLse, p.inputs().plan().transposed(), atomicParams));
+    }
+
+    /** {@link #backward(Tensor, Tensor, Tensor, Map, double, Tensor, Tensor, Tensor, Tensor, boolean)} with the default scale, no dLSE, deterministic. */
+    public Gradients backward(Tensor q, Tensor k, Tensor v, Map<String, ?> args, Tensor o, Tensor lse, Tensor dO) {
+        return backward(q, k, v, args, Double.NaN, o, lse, dO, null, false);
     }
 
     /**

@@ -49,6 +49,34 @@ public final class Inputs {
         return new Sizes(toInt("B", q.dim(0)), toInt("H", q.dim(1)), toInt("H_KV", k.dim(1)), toInt("Q_LEN", q.dim(2)), toInt("KV_LEN", k.dim(2)), toInt("D", q.dim(3)));
     }
 
+    /**
+     * Checks the backward pass's extra inputs against the forward call's sizes: O and dO of Q's shape,
+     * LSE and dLSE (when given) [B, H, Q_LEN] float32.
+     */
+    public static void checkBackward(Sizes s, Tensor q, Tensor o, Tensor lse, Tensor dO, Tensor dLse) {
+        sameShape("O", o, q);
+        sameShape("dO", dO, q);
+        long[] rows = {s.B(), s.H(), s.Q_LEN()};
+        rowTensor("LSE", lse, rows);
+        if (dLse != null) rowTensor("dLSE", dLse, rows);
+    }
+
+    private static void sameShape(String name, Tensor t, Tensor q) {
+        if (t == null) throw new AttnInputException(name + " is missing");
+        if (!java.util.Arrays.equals(t.shape(), q.shape())) {
+            throw new AttnInputException(name + " must have Q's shape " + q.shapeString() + ", but has shape " + t.shapeString());
+        }
+        if (t.dtype() != q.dtype()) throw new AttnInputException(name + " must have Q's dtype " + q.typeName() + ", but is " + t.typeName());
+    }
+
+    private static void rowTensor(String name, Tensor t, long[] rows) {
+        if (t == null) throw new AttnInputException(name + " is missing");
+        if (!java.util.Arrays.equals(t.shape(), rows)) {
+            throw new AttnInputException(name + " must have shape " + Tensor.shapeString(rows) + " [B, H, Q_LEN], but has shape " + t.shapeString());
+        }
+        if (t.dtype() != DType.F32) throw new AttnInputException(name + " must be float32, but is " + t.typeName());
+    }
+
     private static void rank4(String name, Tensor t, String layout) {
         if (t.rank() != 4) throw new AttnInputException(name + " must have 4 dimensions " + layout + ", but has shape " + t.shapeString());
         for (int i = 0; i < 4; i++) {

@@ -226,6 +226,35 @@ public final class BlockPlan {
         }
     }
 
+    /**
+     * The same plan walked by key tile, as FlashAttention's backward walks it (dK and dV of one key
+     * tile accumulate over the query tiles that touch it): for each slot and key tile, the runs of
+     * query tiles that are not EMPTY, each FULL or PARTIAL. Its rows are key tiles and its runs
+     * query tiles, so its {@code blockM} is this plan's {@code blockN} and {@code qTiles} its
+     * {@code kvTiles}; slots are the same. Building it costs O(query tiles × key tiles) per slot.
+     */
+    public BlockPlan transposed() {
+        Builder t = new Builder(blockN, blockM, kvTiles * blockN, qTiles * blockM, perBatch, perHead, heads, method + ", transposed");
+        byte[] kinds = new byte[qTiles * kvTiles]; // [kvTile][qTile]: 0 empty, 1 full, 2 partial
+        for (int slot = 0; slot < slots(); slot++) {
+            Arrays.fill(kinds, (byte) 0);
+            for (int qt = 0; qt < qTiles; qt++) {
+                int row = slot * qTiles + qt;
+                for (int r = runOffsets[row]; r < runOffsets[row + 1]; r++) {
+                    for (int kt = runStart[r]; kt < runEnd[r]; kt++) kinds[kt * qTiles + qt] = (byte) (runPartial[r] ? 2 : 1);
+                }
+            }
+            for (int kt = 0; kt < kvTiles; kt++) {
+                for (int qt = 0; qt < qTiles; qt++) {
+                    byte k = kinds[kt * qTiles + qt];
+                    t.run(qt, qt + 1, k == 0 ? TileKind.EMPTY : k == 1 ? TileKind.FULL : TileKind.PARTIAL);
+                }
+                t.endRow();
+            }
+        }
+        return t.build();
+    }
+
     /** Every tile PARTIAL: correct for any mask, the plan of last resort. */
     public static BlockPlan dense(int blockM, int blockN, int qLen, int kvLen, boolean allKept) {
         Builder b = new Builder(blockM, blockN, qLen, kvLen, false, false, 1, "dense");

@@ -57,6 +57,14 @@ public interface Backend extends AutoCloseable {
     /** Compiles (or takes from the cache) a kernel. */
     CompiledKernel compile(KernelRequest request);
 
+    /**
+     * Compiles (or takes from the cache) the backward pass of a forward kernel's request: dQ, dK, dV
+     * and parameter gradients ({@link dev.attnc.compiler.grad.Gradient}).
+     */
+    default BackwardKernel compileBackward(KernelRequest request) {
+        throw new dev.attnc.AttnInputException("the " + name() + " backend has no backward pass yet");
+    }
+
     @Override
     default void close() {}
 }

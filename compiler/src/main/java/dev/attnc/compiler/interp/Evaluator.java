@@ -90,9 +90,17 @@ public final class Evaluator {
     }
 
     private Object load(Load l) {
-        TensorData t = bindings.tensors().get(l.tensor().name());
-        if (t == null) throw new IllegalArgumentException("no tensor for parameter " + l.tensor().name());
-        long[] shape = t.shape();
+        double v = tensor(l).get(flatIndex(l));
+        return switch (l.tensor().elementType()) {
+            case INT -> (int) v;
+            case FLOAT -> v;
+            case BOOL -> v != 0;
+        };
+    }
+
+    /** The row-major index of the element {@code l} reads at the current point, each index clamped into its dimension. */
+    public long flatIndex(Load l) {
+        long[] shape = tensor(l).shape();
         List<Expr> indices = l.indices();
         long flat = 0;
         for (int i = 0; i < indices.size(); i++) {
@@ -101,11 +109,12 @@ public final class Evaluator {
             index = Math.max(0, Math.min(shape[i] - 1, index));
             flat = flat * shape[i] + index;
         }
-        double v = t.get(flat);
-        return switch (l.tensor().elementType()) {
-            case INT -> (int) v;
-            case FLOAT -> v;
-            case BOOL -> v != 0;
-        };
+        return flat;
+    }
+
+    private TensorData tensor(Load l) {
+        TensorData t = bindings.tensors().get(l.tensor().name());
+        if (t == null) throw new IllegalArgumentException("no tensor for parameter " + l.tensor().name());
+        return t;
     }
 }

@@ -18,7 +18,8 @@ public final class Cse {
         return a.with(intern(a.score(), canonical), intern(a.mask(), canonical));
     }
 
-    static Expr intern(Expr root, Map<Expr, Expr> canonical) {
+    /** {@code root} with each subtree replaced by its canonical equal in {@code canonical} (added when new). */
+    public static Expr intern(Expr root, Map<Expr, Expr> canonical) {
         return Rewrite.bottomUp(root, e -> canonical.computeIfAbsent(e, k -> k));
     }
 }

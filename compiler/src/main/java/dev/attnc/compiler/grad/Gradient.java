@@ -1,0 +1,69 @@
+package dev.attnc.compiler.grad;
+
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.Expr;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The derivatives of an attention's score clause, as IR over the same nodes as the forward
+ * attention (equal subtrees are one object with the forward's, so a kernel that recomputes the
+ * score computes each shared node once). For one kept pair with incoming score {@code s0} and
+ * final score {@code s = score(s0, …)}, and dS = ∂L/∂s from the softmax's backward:
+ * <ul>
+ *   <li>{@link #dScore}: ∂s/∂s0; the backward kernels multiply dS by it before dQ and dK;</li>
+ *   <li>{@link #scalars}: ∂s/∂p for each float scalar parameter the score reads; its gradient is
+ *       the sum of dS · ∂s/∂p over the kept pairs;</li>
+ *   <li>{@link #tensors}: for each read of a float tensor parameter in the score (one per distinct
+ *       {@link Expr.Load}), ∂s/∂(the element it reads); the element, at the load's indices
+ *       (clamped when the load is), receives dS times it, summed over the kept pairs.</li>
+ * </ul>
+ * Masks, ints and bools pass no gradient (../shared/LANGUAGE.md, "Gradients").
+ */
+public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars, List<TensorGrad> tensors) {
+    public Gradient {
+        scalars = List.copyOf(scalars);
+        tensors = List.copyOf(tensors);
+    }
+
+    /** ∂score/∂p for the float scalar parameter {@code param}. */
+    public record ScalarGrad(String param, Expr derivative) {}
+
+    /** ∂score/∂(the element {@code load} reads) for one read of a float tensor parameter. */
+    public record TensorGrad(Expr.Load load, Expr derivative) {
+        public String param() {
+            return load.tensor().name();
+        }
+    }
+
+    /** The gradient of an (optimized) attention's score: {@link Differentiate}. */
+    public static Gradient of(Attention a) {
+        return Differentiate.run(a);
+    }
+
+    /** The names of the parameters that get a gradient, in declaration order, each once. */
+    public List<String> parameters() {
+        List<String> names = new ArrayList<>();
+        for (var p : forward.params()) {
+            boolean has = scalars.stream().anyMatch(g -> g.param().equals(p.name()))
+                    || tensors.stream().anyMatch(g -> g.param().equals(p.name()));
+            if (has) names.add(p.name());
+        }
+        return names;
+    }
+
+    /**
+     * Every expression a backward kernel evaluates per pair: the forward's score and mask, then
+     * ∂s/∂s0, the scalar derivatives and the tensor derivatives with their indices (the roots a
+     * printer places).
+     */
+    public List<Expr> roots() {
+        List<Expr> roots = new ArrayList<>(List.of(forward.score(), forward.mask(), dScore));
+        scalars.forEach(g -> roots.add(g.derivative()));
+        for (TensorGrad g : tensors) {
+            roots.add(g.derivative());
+            roots.addAll(g.load().indices());
+        }
+        return roots;
+    }
+}

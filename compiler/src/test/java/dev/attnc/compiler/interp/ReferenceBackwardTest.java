@@ -1,0 +1,84 @@
+package dev.attnc.compiler.interp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.attnc.compiler.TestPrograms;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.kernel.Sizes;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.ToDoubleFunction;
+import org.junit.jupiter.api.Test;
+
+/** The reference backward against central finite differences of the forward reference. */
+class ReferenceBackwardTest {
+    private static final Sizes S = new Sizes(1, 2, 1, 5, 6, 4);
+    private static final double H = 1e-5;
+
+    @Test
+    void plainAttention() {
+        check("attention full {}", Bindings.none());
+    }
+
+    @Test
+    void causalSoftcapWithGroupedHeads() {
+        check("attention g(cap: float) { score = cap * tanh(score / cap)\n mask = q >= kv }",
+                new Bindings(Map.of("cap", 0.7), Map.of()));
+    }
+
+    @Test
+    void relativeBiasThroughClampedIndices() {
+        double[] bias = random(new Random(3), 2 * 3);
+        check("attention r(bias: float[H, 3]) { score = score + bias[h, clamp(kv - q + 1, 0, 2)] * score }",
+                new Bindings(Map.of(), Map.of("bias", TensorData.of(bias, 2, 3))));
+    }
+
+    private static void check(String program, Bindings bindings) {
+        Attention a = TestPrograms.optimized(program);
+        Random r = new Random(7);
+        double[] q = random(r, S.B() * S.H() * S.Q_LEN() * S.D());
+        double[] k = random(r, S.B() * S.H_KV() * S.KV_LEN() * S.D());
+        double[] v = random(r, k.length);
+        double[] dO = random(r, q.length);
+        double[] dLse = random(r, S.B() * S.H() * S.Q_LEN());
+        double scale = 0.6;
+        ReferenceBackward.Grads g = ReferenceBackward.run(a, S, q, k, v, bindings, scale, dO, dLse);
+        ToDoubleFunction<Bindings> loss = bb -> {
+            Reference.Output o = Reference.run(a, S, q, k, v, bb, scale);
+            double l = 0;
+            for (int i = 0; i < dO.length; i++) l += o.o()[i] * dO[i];
+            for (int i = 0; i < dLse.length; i++) l += o.lse()[i] * dLse[i];
+            return l;
+        };
+        for (double[][] pair : new double[][][] {{q, g.dq()}, {k, g.dk()}, {v, g.dv()}}) {
+            double[] x = pair[0];
+            for (int i = 0; i < x.length; i++) {
+                double keep = x[i];
+                x[i] = keep + H;
+                double up = loss.applyAsDouble(bindings);
+                x[i] = keep - H;
+                double down = loss.applyAsDouble(bindings);
+                x[i] = keep;
+                assertEquals((up - down) / (2 * H), pair[1][i], 1e-6, "element " + i);
+            }
+        }
+        for (var e : bindings.scalars().entrySet()) {
+            if (!(e.getValue() instanceof Double value)) continue;
+            double up = loss.applyAsDouble(with(bindings, e.getKey(), value + H));
+            double down = loss.applyAsDouble(with(bindings, e.getKey(), value - H));
+            assertEquals((up - down) / (2 * H), g.params().get(e.getKey())[0], 1e-6, e.getKey());
+        }
+    }
+
+    private static Bindings with(Bindings b, String name, double value) {
+        var scalars = new java.util.HashMap<>(b.scalars());
+        scalars.put(name, value);
+        return new Bindings(scalars, b.tensors());
+    }
+
+    private static double[] random(Random r, int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) x[i] = r.nextGaussian();
+        return x;
+    }
+}
