@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen;
 
+import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.passes.Dependence;
@@ -25,13 +26,16 @@ import java.util.Set;
  * <li>{@link #row}: per query row;
  * <li>{@link #full}: FULL tiles: every per-pair (column or pair level) node the score needs, no mask code;
  * <li>{@link #partialMask}, then {@link #partialScore}: PARTIAL tiles: the mask's per-pair nodes
- *     first, then only the score's nodes the mask did not compute (so a node both read is computed once).
+ *     first, then only the score's nodes the mask did not compute (so a node both read is computed once);
+ * <li>{@link #gradient}: in a backward kernel's placement ({@link #of(Gradient)}), the per-pair nodes
+ *     the derivatives need beyond the score's (after {@link #full} or the partial lists); empty otherwise.
  * </ul>
  *
  * @param nodes the interior nodes in IR-dump order (post-order, score before mask): node N is {@code nodes.get(N)}
  */
 public record Placement(List<Expr> nodes, Map<Expr, Integer> numbers, Map<Expr, Level> levels, Map<Expr, Integer> uses,
-        List<Expr> prologue, List<Expr> row, List<Expr> full, List<Expr> partialMask, List<Expr> partialScore) {
+        List<Expr> prologue, List<Expr> row, List<Expr> full, List<Expr> partialMask, List<Expr> partialScore,
+        List<Expr> gradient) {
 
     /** A node's local in generated code: t3 holds the node the IR dump calls %3. */
     public static final String LOCAL_PREFIX = "t";
@@ -72,17 +76,32 @@ public record Placement(List<Expr> nodes, Map<Expr, Integer> numbers, Map<Expr, 
         full = List.copyOf(full);
         partialMask = List.copyOf(partialMask);
         partialScore = List.copyOf(partialScore);
+        gradient = List.copyOf(gradient);
     }
 
     public static Placement of(Attention a) {
-        Map<Expr, Dependence> deps = IndexDependence.analyze(a);
+        return of(a, List.of());
+    }
+
+    /**
+     * A backward kernel's placement: the forward's nodes numbered as {@link #of(Attention)} numbers
+     * them (so %N means the same node in both), then the derivatives' ({@link Gradient#roots()}).
+     */
+    public static Placement of(Gradient g) {
+        List<Expr> roots = g.roots();
+        return of(g.forward(), roots.subList(2, roots.size()));
+    }
+
+    private static Placement of(Attention a, List<Expr> gradientRoots) {
+        List<Expr> roots = new ArrayList<>(List.of(a.score(), a.mask()));
+        roots.addAll(gradientRoots);
+        Map<Expr, Dependence> deps = IndexDependence.analyze(roots);
         Map<Expr, Level> levels = new HashMap<>();
         deps.forEach((e, d) -> levels.put(e, Level.of(d)));
         List<Expr> nodes = new ArrayList<>();
         Map<Expr, Integer> numbers = new HashMap<>();
         Map<Expr, Integer> uses = new HashMap<>();
-        number(a.score(), nodes, numbers, uses);
-        number(a.mask(), nodes, numbers, uses);
+        for (Expr r : roots) number(r, nodes, numbers, uses);
 
         List<Expr> prologue = nodes.stream().filter(e -> levels.get(e) == Level.HEAD).toList();
         List<Expr> row = nodes.stream().filter(e -> levels.get(e) == Level.ROW).toList();
@@ -91,7 +110,10 @@ public record Placement(List<Expr> nodes, Map<Expr, Integer> numbers, Map<Expr, 
         List<Expr> full = nodes.stream().filter(scoreNodes::contains).toList();
         List<Expr> partialMask = nodes.stream().filter(maskNodes::contains).toList();
         List<Expr> partialScore = full.stream().filter(e -> !maskNodes.contains(e)).toList();
-        return new Placement(nodes, numbers, levels, uses, prologue, row, full, partialMask, partialScore);
+        Set<Expr> gradientNodes = new LinkedHashSet<>();
+        for (Expr r : gradientRoots) perPair(r, levels, (SequencedSet<Expr>) gradientNodes);
+        List<Expr> gradient = nodes.stream().filter(e -> gradientNodes.contains(e) && !scoreNodes.contains(e)).toList();
+        return new Placement(nodes, numbers, levels, uses, prologue, row, full, partialMask, partialScore, gradient);
     }
 
     /** Numbers the interior nodes as the IR dump does, operands first, and counts how often each is read. */
@@ -132,6 +154,12 @@ public record Placement(List<Expr> nodes, Map<Expr, Integer> numbers, Map<Expr, 
     /** Read more than once in the IR (by two operations, or twice by one): a printer that inlines operands computes it once. */
     public boolean shared(Expr e) {
         return uses.getOrDefault(e, 0) > 1;
+    }
+
+    /** {@link #gradient} less the mask's nodes: what a PARTIAL tile of a backward kernel computes after the mask and the score. */
+    public List<Expr> gradientAfterMask() {
+        Set<Expr> mask = Set.copyOf(partialMask);
+        return gradient.stream().filter(e -> !mask.contains(e)).toList();
     }
 
     /**

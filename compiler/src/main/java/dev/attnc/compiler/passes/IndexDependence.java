@@ -23,6 +23,13 @@ public final class IndexDependence {
         return d.facts;
     }
 
+    /** The dependence of every node under several roots (a backward kernel's: {@code grad.Gradient#roots()}). */
+    public static Map<Expr, Dependence> analyze(java.util.List<Expr> roots) {
+        IndexDependence d = new IndexDependence();
+        roots.forEach(d::of);
+        return d.facts;
+    }
+
     public static Dependence of(Expr e, Map<Expr, Dependence> facts) {
         Dependence d = facts.get(e);
         return d != null ? d : new IndexDependence().of(e);
