@@ -12,6 +12,7 @@ import dev.attnc.Target;
 import dev.attnc.Tensor;
 import dev.attnc.compiler.interp.Reference;
 import dev.attnc.kernel.Sizes;
+import dev.attnc.testkit.ExtremeScores;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -19,32 +20,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Scores at the edges of float mean one thing on every backend, the reference's (PyTorch's):
  * finite scores near the float range are ordinary scores; a NaN kept score makes its row's O and
- * LSE NaN; a +inf one (without NaN) makes O NaN and LSE +inf; -inf is a dropped pair. The scores
- * come from a tensor argument, so every value reaches the softmax exactly.
+ * LSE NaN; a +inf one (without NaN) makes O NaN and LSE +inf; -inf is a dropped pair. The cases
+ * are {@link ExtremeScores}'s (CUDA's: CudaExtremeScoresGpuTest in the GPU tests).
  */
 class ExtremeScoresTest {
-    private static final int Q_LEN = 10, KV_LEN = 40, D = 8;
-    private static final float NAN = Float.NaN, INF = Float.POSITIVE_INFINITY;
-    private static final String SOURCE = "attention given(scores: float[Q_LEN, KV_LEN]) { score = scores[q, kv] }";
-
-    /** One row per case; the rest of a row is 0 unless the case fills it. */
-    private static float[] scores() {
-        float[] s = new float[Q_LEN * KV_LEN];
-        for (int j = 0; j < KV_LEN; j++) {
-            s[j] = 3.0e38f;                                          // 0: uniform at the top of the range
-            s[KV_LEN + j] = j % 2 == 0 ? 3.0e38f : -3.0e38f;          // 1: half the keys, the others weigh exp(-6e38)
-            s[2 * KV_LEN + j] = -3.0e38f;                             // 2: uniform at the bottom
-            s[6 * KV_LEN + j] = j == 5 ? Float.NEGATIVE_INFINITY : 1; // 6: -inf is a dropped pair
-            s[7 * KV_LEN + j] = j == 9 ? 3.0e38f : 1;                 // 7: one key takes all
-            s[8 * KV_LEN + j] = Float.NEGATIVE_INFINITY;              // 8: nothing kept
-            s[9 * KV_LEN + j] = -Float.MAX_VALUE + j * 1e32f;         // 9: near -FLT_MAX, spread
-        }
-        s[3 * KV_LEN + 31] = NAN;  // 3: a NaN
-        s[4 * KV_LEN + 17] = INF;  // 4: a +inf
-        s[5 * KV_LEN + 3] = INF;   // 5: a +inf and a NaN: NaN
-        s[5 * KV_LEN + 36] = NAN;
-        return s;
-    }
+    private static final int Q_LEN = ExtremeScores.Q_LEN, KV_LEN = 40, D = 8;
+    private static final String SOURCE = ExtremeScores.SOURCE;
 
     @ParameterizedTest
     @MethodSource("dev.attnc.tests.robustness.Backends#available")
@@ -52,7 +33,7 @@ class ExtremeScoresTest {
         Program program = Attnc.compile("given.attn", SOURCE);
         Tensor q = Tensor.random(DType.F32, 1, 1, 1, Q_LEN, D), k = Tensor.random(DType.F32, 2, 1, 1, KV_LEN, D),
                 v = Tensor.random(DType.F32, 3, 1, 1, KV_LEN, D);
-        Map<String, Object> args = Map.of("scores", Tensor.ofFloats(scores(), Q_LEN, KV_LEN));
+        Map<String, Object> args = Map.of("scores", Tensor.ofFloats(ExtremeScores.scores(KV_LEN), Q_LEN, KV_LEN));
         Sizes sizes = Inputs.sizes(q, k, v);
         Reference.Output want = Reference.run(program.ir(null), sizes, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(),
                 Inputs.bind(program.ir(null), sizes, args).bindings(), Reference.defaultScale(sizes));
