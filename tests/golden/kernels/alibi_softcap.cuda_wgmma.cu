@@ -123,11 +123,6 @@ __device__ __forceinline__ unsigned pack2(float lo, float hi) {
     asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
     return r;
 }
-__device__ __forceinline__ float fmax_nan(float a, float b) { // max that keeps a NaN from either side (fmaxf drops it); sm_80+
-    float y;
-    asm("max.NaN.f32 %0, %1, %2;\n" : "=f"(y) : "f"(a), "f"(b));
-    return y;
-}
 __device__ __forceinline__ float ex2(float x) { // 2^x, one MUFU.EX2; ex2(-inf) == +0
     float y;
     asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
@@ -184,21 +179,20 @@ __device__ __forceinline__ bool softmax_max(const float (&s)[M_TILES][NT][4], co
         const int mt = ri / 2, hr = ri & 1;
         float m = row_m[ri];
         #pragma unroll
-        for (int nt = 0; nt < NT; nt++) m = fmax_nan(m, fmax_nan(s[mt][nt][2 * hr], s[mt][nt][2 * hr + 1]));
-        m = fmax_nan(m, __shfl_xor_sync(0xffffffffu, m, 1));
-        m = fmax_nan(m, __shfl_xor_sync(0xffffffffu, m, 2));
+        for (int nt = 0; nt < NT; nt++) m = fmaxf(m, fmaxf(s[mt][nt][2 * hr], s[mt][nt][2 * hr + 1]));
+        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 1));
+        m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, 2));
         mx[ri] = m;
-        // false while both are -inf (NaN > 8); a NaN maximum moves row_m to NaN, for the LSE
-        grow |= (m - row_m[ri]) * sc > 8.0f || (m != m && row_m[ri] == row_m[ri]);
+        grow |= (m - row_m[ri]) * sc > 8.0f; // false while both are -inf (NaN > 8)
     }
     return __any_sync(0xffffffffu, grow);
 }
 // Moves a row's maximum to mx and rescales its sum; returns the factor its O must be scaled by.
 __device__ __forceinline__ float softmax_rescale(float& row_m, float& row_l, float mx, float sc) {
-    // the difference first, so huge finite maxima do not overflow; a row with nothing kept so far
-    // (row_m = -inf) gets 2^-inf = 0
-    const float alpha = mx > row_m ? ex2((row_m - mx) * sc) : 1.0f;
-    row_m = fmax_nan(row_m, mx);
+    // a row with nothing kept so far has max -inf: subtract 0 instead (-inf - -inf is NaN)
+    const float ms = mx == -ATTN_INF ? 0.0f : mx * sc;
+    const float alpha = mx > row_m ? ex2(row_m * sc - ms) : 1.0f;
+    row_m = fmaxf(row_m, mx);
     row_l *= alpha;
     return alpha;
 }
@@ -216,25 +210,13 @@ __device__ __forceinline__ void softmax_exp(float (&s)[M_TILES][NT][4], int ri, 
     const int mt = ri / 2, hr = ri & 1;
     const float ms = row_m == -ATTN_INF ? 0.0f : row_m * sc;
     float sum = 0.0f;
-    if (fabsf(ms) != ATTN_INF || fabsf(row_m) == ATTN_INF) {
+    #pragma unroll
+    for (int nt = 0; nt < NT; nt++) {
         #pragma unroll
-        for (int nt = 0; nt < NT; nt++) {
-            #pragma unroll
-            for (int e = 0; e < 2; e++) {
-                const float p = ex2(fmaf(s[mt][nt][2 * hr + e], sc, -ms));
-                s[mt][nt][2 * hr + e] = p;
-                sum += p;
-            }
-        }
-    } else { // a finite maximum that overflows times sc (|score| > FLT_MAX / log2 e): differences first
-        #pragma unroll
-        for (int nt = 0; nt < NT; nt++) {
-            #pragma unroll
-            for (int e = 0; e < 2; e++) {
-                const float p = ex2((s[mt][nt][2 * hr + e] - row_m) * sc);
-                s[mt][nt][2 * hr + e] = p;
-                sum += p;
-            }
+        for (int e = 0; e < 2; e++) {
+            const float p = ex2(fmaf(s[mt][nt][2 * hr + e], sc, -ms));
+            s[mt][nt][2 * hr + e] = p;
+            sum += p;
         }
     }
     row_l += sum;
@@ -247,11 +229,22 @@ __device__ __forceinline__ float softmax_row_sum(float row_l) {
     l += __shfl_xor_sync(0xffffffffu, l, 2);
     return l;
 }
-// (l is NaN after a NaN or a +inf score: O becomes NaN.)
-__device__ __forceinline__ float softmax_normalizer(float l) { return l == 0.0f ? 0.0f : 1.0f / l; }
-// row_m · (sc ln 2) is the maximum in natural units (times the scale), without overflowing for huge scores.
+//
+// Scores at the edges of float (docs/reliability.md), decided here, per row, so the loop over the
+// keys runs exactly the instructions it ran before: a NaN score makes P, l and so O and the LSE NaN;
+// a +inf score (without NaN) makes l and O NaN and the LSE +inf (with a NaN as well the LSE stays
+// +inf, where the reference says NaN). A finite row maximum whose product with sc overflows (|score|
+// beyond FLT_MAX / log2 e, about 2.4e38, times 1/scale for the plain score) cannot be exponentiated
+// in base 2 without an extra instruction per score: such a row gives NaN, never a wrong number.
+__device__ __forceinline__ bool softmax_row_overflows(float row_m, float sc) {
+    return fabsf(row_m) != ATTN_INF && fabsf(row_m * sc) == ATTN_INF;
+}
+__device__ __forceinline__ float softmax_normalizer(float row_m, float l, float sc) {
+    return softmax_row_overflows(row_m, sc) ? __int_as_float(0x7fffffff) : l == 0.0f ? 0.0f : 1.0f / l;
+}
 __device__ __forceinline__ float softmax_lse(float row_m, float l, float sc) {
-    return l == 0.0f ? -ATTN_INF : row_m == ATTN_INF ? ATTN_INF : fmaf(row_m, sc * 0.693147181f, log2f(l) * 0.693147181f);
+    if (softmax_row_overflows(row_m, sc)) return __int_as_float(0x7fffffff);
+    return l == 0.0f ? -ATTN_INF : row_m == ATTN_INF ? ATTN_INF : (row_m * sc + log2f(l)) * 0.693147181f;
 }
 // ROWS_T rows of a [len, HEAD_DIM] matrix from row0 on, into a swizzled shared tile; 16 bytes a
 // thread per step, coalesced; rows at or past len are filled with zeros (a cp.async of 0 source
@@ -544,7 +537,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
     for (int ri = 0; ri < ROWS; ri++) {
         const int mt = ri / 2, hr = ri & 1;
         const float l = softmax_row_sum(row_l[ri]);
-        const float inv = softmax_normalizer(l);
+        const float inv = softmax_normalizer(row_m[ri], l, sc);
         const int q_row = q0 + row0 + mt * 16 + hr * 8 + lane_row;
         if (q_row < Q_LEN) {
             attn_elem* const o = O + ((long long)bh * Q_LEN + q_row) * HEAD_DIM + 2 * lane_col;
