@@ -2,15 +2,15 @@ package dev.attnc;
 
 import dev.attnc.compiler.diag.Suggestions;
 import dev.attnc.compiler.interp.Bindings;
+import dev.attnc.kernel.SizeName;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.ParamDecl;
-import dev.attnc.compiler.ir.Poly;
 import dev.attnc.compiler.ir.Type;
-import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
+import dev.attnc.compiler.passes.SizeBounds;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -85,8 +85,21 @@ public final class Inputs {
     }
 
     private static int toInt(String name, long v) {
-        if (v > Integer.MAX_VALUE) throw new AttnInputException(name + " = " + v + " is too large");
+        checkSize(name, v);
         return (int) v;
+    }
+
+    /** The sizes, if each is within what the compiler's range facts assume ({@link SizeBounds}); else refused by name. */
+    public static Sizes withinBounds(Sizes s) {
+        for (SizeName n : SizeName.values()) checkSize(n.word(), s.get(n));
+        return s;
+    }
+
+    private static void checkSize(String name, long v) {
+        if (v > SizeBounds.MAX_SIZE) {
+            throw new AttnInputException(name + " = " + v + " is too large: attnc takes sizes up to 2^30 = " + SizeBounds.MAX_SIZE
+                    + " (its optimizer proves 32-bit int arithmetic exact up to there)");
+        }
     }
 
     /**
@@ -205,14 +218,11 @@ public final class Inputs {
     }
 
     private static long dimValue(Expr dim, Sizes sizes) {
-        Interval r = RangeAnalysis.analyze(dim).get(dim);
-        Poly p = r.lo();
-        return p.eval(sizes.asMap());
+        return RangeAnalysis.dimension(dim).eval(sizes.asMap());
     }
 
     private static String dimText(Expr dim) {
-        Interval r = RangeAnalysis.analyze(dim).get(dim);
-        return r.lo() != null && r.lo().equals(r.hi()) ? r.lo().toString() : dim.toString();
+        return RangeAnalysis.dimension(dim).toString();
     }
 
     private static String sizesText(Sizes s) {

@@ -2,11 +2,11 @@ package dev.attnc.cli;
 
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
+import dev.attnc.Inputs;
 import dev.attnc.Tensor;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.ParamDecl;
-import dev.attnc.compiler.ir.Poly;
 import dev.attnc.compiler.ir.Type;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.Arrays;
@@ -26,7 +26,9 @@ final class RandomInputs {
             throw new AttnInputException("--shape needs six integers B,H,H_KV,Q_LEN,KV_LEN,D, but got '" + shape + "'");
         }
         try {
-            return new Sizes(v[0], v[1], v[2], v[3], v[4], v[5]);
+            return Inputs.withinBounds(new Sizes(v[0], v[1], v[2], v[3], v[4], v[5]));
+        } catch (AttnInputException e) {
+            throw e;
         } catch (IllegalArgumentException e) {
             throw new AttnInputException("--shape " + shape + ": " + e.getMessage());
         }
@@ -56,8 +58,7 @@ final class RandomInputs {
             }
             if (!(p instanceof ParamDecl.Tensor t)) continue;
             long[] shape = t.tensor().dims().stream().mapToLong(d -> {
-                Poly poly = RangeAnalysis.analyze(d).get(d).lo();
-                return poly.eval(s.asMap());
+                return RangeAnalysis.dimension(d).eval(s.asMap());
             }).toArray();
             DType dtype = switch (t.tensor().elementType()) {
                 case FLOAT -> DType.F32;

@@ -4,11 +4,11 @@ import java.util.Map;
 import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.DType;
 import dev.attnc.AttnInputException;
+import dev.attnc.Inputs;
 import dev.attnc.Tensor;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.ParamDecl;
-import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.Arrays;
 
@@ -23,7 +23,7 @@ public final class KernelInputs {
 
     /** @param backend its name in messages; @param sizeLimit the largest size (and B·H) its kernels' int arithmetic allows */
     public static void check(KernelRequest request, RunInputs in, String backend, long sizeLimit) {
-        Sizes s = in.sizes();
+        Sizes s = Inputs.withinBounds(in.sizes());
         for (Tensor t : new Tensor[] {in.q(), in.k(), in.v()}) {
             if (t.dtype() != request.dtype()) {
                 throw new AttnInputException("this kernel was compiled for " + request.dtype().displayName() + " Q, K and V, but got "
@@ -57,9 +57,7 @@ public final class KernelInputs {
 
     /** A tensor dimension (a polynomial over the sizes) at these sizes. */
     private static long dim(Expr d, Sizes s) {
-        Interval r = RangeAnalysis.analyze(d).get(d);
-        if (r == null || r.lo() == null || !r.lo().equals(r.hi())) throw new IllegalStateException("dimension is not a size polynomial: " + d);
-        return r.lo().eval(s.asMap());
+        return RangeAnalysis.dimension(d).eval(s.asMap());
     }
 
     /**

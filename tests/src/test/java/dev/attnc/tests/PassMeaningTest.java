@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -57,11 +56,10 @@ class PassMeaningTest {
     }
 
     /**
-     * Known bug: RangeAnalysis bounds q * 2^30 by [0, 2^30 * (Q_LEN - 1)] as if ints did not wrap,
-     * so UseRanges decides q * 1073741824 >= 0 true; with 32-bit wrapping (docs/language.md) it is
-     * false for q = 2 and q = 3, and the optimized kernel keeps pairs the program drops.
+     * q * 2^30 is negative for q = 2 and q = 3 (32-bit ints wrap, docs/language.md): its bound
+     * [0, 2^30 * (Q_LEN - 1)] leaves the int range at the sizes attnc accepts, so it has no range
+     * and ranges must not decide q * 1073741824 >= 0 (it once did: true).
      */
-    @Disabled("RangeAnalysis ignores 32-bit wrap-around: ranges decides q * 1073741824 >= 0 true, false for q = 2, 3")
     @Test
     void rangesKeepTheMeaningOfWrappingProducts() {
         Attention a = Compilation.of(new SourceFile("wrap.attn", "attention wrap {\n    mask = q * 1073741824 >= 0\n}\n")).orThrow().lowered(null);

@@ -82,8 +82,7 @@ public final class IrPrinter {
 
     /** A tensor dimension in its polynomial normal form, as declared shapes are compared. */
     private static String dim(Expr d) {
-        Interval r = RangeAnalysis.analyze(d).get(d);
-        return r != null && r.lo() != null && r.lo().equals(r.hi()) ? r.lo().toString() : inline(d);
+        return RangeAnalysis.dimension(d).toString();
     }
 
     private static void pad(StringBuilder s, int column) {

@@ -4,6 +4,7 @@ import dev.attnc.compiler.diag.Diagnostics;
 import dev.attnc.compiler.diag.Span;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Poly;
 import java.util.Map;
 
 /**
@@ -19,11 +20,11 @@ public final class BoundsCheck {
         for (Map.Entry<Expr.Load, Span> e : loadSpans.entrySet()) {
             Expr.Load load = e.getKey();
             for (int i = 0; i < load.indices().size(); i++) {
-                Interval dim = RangeAnalysis.analyze(load.tensor().dims().get(i)).get(load.tensor().dims().get(i));
+                Poly dim = RangeAnalysis.dimension(load.tensor().dims().get(i));
                 Expr index = load.indices().get(i);
                 Interval r = ranges.containsKey(index) ? ranges.get(index) : RangeAnalysis.analyze(index).get(index);
-                if (dim != null && dim.lo() != null && dim.lo().equals(dim.hi()) && r != null && r.outside(dim.lo())) {
-                    diagnostics.error("index.out-of-bounds", e.getValue(), i + 1, load.tensor().name(), dim.lo(), r);
+                if (r != null && r.outside(dim)) {
+                    diagnostics.error("index.out-of-bounds", e.getValue(), i + 1, load.tensor().name(), dim, r);
                 }
             }
         }

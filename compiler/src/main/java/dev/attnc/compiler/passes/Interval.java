@@ -4,7 +4,8 @@ import dev.attnc.compiler.ir.Poly;
 
 /**
  * The symbolic range of an int value: bounds that are polynomials over the sizes, or null for
- * unbounded. Sound: every value the node takes for any sizes ≥ 1 lies within [lo, hi].
+ * unbounded. Sound: every value the node takes for any sizes in [1, {@link SizeBounds#MAX_SIZE}]
+ * lies within [lo, hi], with 32-bit ints that wrap (the analysis gives no range where they may).
  */
 public record Interval(Poly lo, Poly hi) {
     public static final Interval UNKNOWN = new Interval(null, null);

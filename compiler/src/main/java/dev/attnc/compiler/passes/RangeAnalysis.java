@@ -6,6 +6,7 @@ import dev.attnc.compiler.ir.Expr.*;
 import dev.attnc.compiler.ir.Poly;
 import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.ir.Type;
+import dev.attnc.compiler.ir.UnaryOp;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,14 +16,27 @@ import java.util.Map;
  * unknown at compile time. What it proves is used by {@link UseRanges} (indices in bounds, floor
  * division on non-negative operands) and by the bounds check that reports indices always outside
  * their dimension. Everything here must stay sound; imprecision only costs speed.
+ * <p>
+ * Ints wrap at 32 bits ({@code ir.Semantics}): a sum, difference, product, negation or abs gets a
+ * range only when its bounds are ints at every size up to {@link SizeBounds#MAX_SIZE}, so that no
+ * value in it can have wrapped; otherwise it is unknown ({@code q * 1073741824} may be negative).
+ * Inside a chain of {@code + - *} and negation the exact bounds are carried on even where they do
+ * not fit: wrapping is arithmetic modulo 2^32, so {@code 2 * KV_LEN - 1} is exact whenever its
+ * value fits, though {@code 2 * KV_LEN} alone may wrap.
  */
 public final class RangeAnalysis {
     private final Map<Expr, Interval> facts = new HashMap<>();
+    /** The bounds of each + - * and negation in exact integers, before asking whether they fit. */
+    private final Map<Expr, Interval> exact = new HashMap<>();
+    /** False only for {@link #dimension}: the exact polynomial, whatever its size. */
+    private final boolean wrapping;
 
-    private RangeAnalysis() {}
+    private RangeAnalysis(boolean wrapping) {
+        this.wrapping = wrapping;
+    }
 
     public static Map<Expr, Interval> analyze(Attention a) {
-        RangeAnalysis r = new RangeAnalysis();
+        RangeAnalysis r = new RangeAnalysis(true);
         r.visit(a.score());
         r.visit(a.mask());
         return r.facts;
@@ -30,9 +44,34 @@ public final class RangeAnalysis {
 
     /** The range of one expression (and of all its int subexpressions, into the returned map). */
     public static Map<Expr, Interval> analyze(Expr e) {
-        RangeAnalysis r = new RangeAnalysis();
+        RangeAnalysis r = new RangeAnalysis(true);
         r.visit(e);
         return r.facts;
+    }
+
+    /**
+     * The bounds of a + - * or negation in exact integers, whether or not they fit in an int (its
+     * range for any other node): what a printer with its own, smaller size limit checks (CPrinter).
+     */
+    public static Interval exactBounds(Expr e) {
+        RangeAnalysis r = new RangeAnalysis(true);
+        r.visit(e);
+        Interval i = r.exact.get(e);
+        return i != null ? i : r.facts.getOrDefault(e, Interval.UNKNOWN);
+    }
+
+    /**
+     * A tensor dimension (an int expression over sizes and constants) as its polynomial over the
+     * sizes, computed exactly: the shape the runtime computes in long and compares with the
+     * tensor's. Not a range fact: {@code Q_LEN * KV_LEN} is this polynomial even where an int
+     * computing it would wrap.
+     */
+    public static Poly dimension(Expr d) {
+        RangeAnalysis r = new RangeAnalysis(false);
+        r.visit(d);
+        Interval i = r.facts.get(d);
+        if (i == null || i.lo() == null || !i.lo().equals(i.hi())) throw new IllegalStateException("dimension is not a size polynomial: " + d);
+        return i.lo();
     }
 
     private void visit(Expr e) {
@@ -56,17 +95,33 @@ public final class RangeAnalysis {
                 case Q -> SizeName.Q_LEN;
                 case KV -> SizeName.KV_LEN;
             }).minus(Poly.constant(1)));
-            case Unary u -> unary(u);
-            case Binary b -> binary(b);
+            case Unary u when u.op() == UnaryOp.NEG -> unwrapped(e, negate(ring(u.operand())));
+            case Unary u -> unwrapped(e, unary(u));
+            case Binary b -> switch (b.op()) {
+                case ADD, SUB, MUL -> unwrapped(e, binary(b, ring(b.left()), ring(b.right())));
+                default -> binary(b, of(b.left()), of(b.right()));
+            };
             case Select s -> union(of(s.then()), of(s.otherwise()));
             default -> Interval.UNKNOWN; // parameters, tensor reads, float→int conversions
         };
     }
 
+    /** An operand of + - * or negation: its exact bounds when it is one of those too, else its range. */
+    private Interval ring(Expr operand) {
+        visit(operand);
+        Interval e = exact.get(operand);
+        return e != null ? e : of(operand);
+    }
+
+    /** An arithmetic result, or UNKNOWN where some value may have left the int range and wrapped. */
+    private Interval unwrapped(Expr e, Interval bounds) {
+        if (e instanceof Binary || e instanceof Unary u && u.op() == UnaryOp.NEG) exact.put(e, bounds);
+        return !wrapping || SizeBounds.fitsInt(bounds) ? bounds : Interval.UNKNOWN;
+    }
+
     private Interval unary(Unary u) {
         Interval x = of(u.operand());
         return switch (u.op()) {
-            case NEG -> negate(x);
             case ABS -> {
                 if (x.atLeast(0)) yield x;
                 if (x.atMost(0)) yield negate(x);
@@ -81,9 +136,7 @@ public final class RangeAnalysis {
         return new Interval(x.hi() == null ? null : x.hi().scale(-1), x.lo() == null ? null : x.lo().scale(-1));
     }
 
-    private Interval binary(Binary b) {
-        Interval l = of(b.left());
-        Interval r = of(b.right());
+    private Interval binary(Binary b, Interval l, Interval r) {
         return switch (b.op()) {
             case ADD -> new Interval(add(l.lo(), r.lo()), add(l.hi(), r.hi()));
             case SUB -> new Interval(sub(l.lo(), r.hi()), sub(l.hi(), r.lo()));

@@ -43,9 +43,7 @@ public final class UseRanges {
     static boolean inBounds(Load l, Map<Expr, Interval> facts) {
         List<Expr> dims = l.tensor().dims();
         for (int i = 0; i < dims.size(); i++) {
-            Interval dim = range(dims.get(i), facts);
-            if (dim.lo() == null || !dim.lo().equals(dim.hi())) return false;
-            if (!range(l.indices().get(i), facts).within(dim.lo())) return false;
+            if (!range(l.indices().get(i), facts).within(RangeAnalysis.dimension(dims.get(i)))) return false;
         }
         return true;
     }

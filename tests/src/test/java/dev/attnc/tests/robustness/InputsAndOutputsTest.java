@@ -52,6 +52,14 @@ class InputsAndOutputsTest {
         assertUserError(attnc("run", sample("full.attn"), "--target", target, "--shape", "65536,65536,1,1,1,16"), "too large: ");
     }
 
+    /** The optimizer's range facts assume sizes up to 2^30 (SizeBounds); a larger one is refused by name, before allocating. */
+    @Test
+    void sizesAbove2To30AreRefused() {
+        assertUserError(attnc("run", sample("causal.attn"), "--shape", "1,1,1,1073741825,4,16"),
+                "Q_LEN = 1073741825 is too large: attnc takes sizes up to 2^30 = 1073741824");
+        assertUserError(attnc("run", sample("causal.attn"), "--shape", "1,1,1,4,2147483647,16"), "KV_LEN = 2147483647 is too large");
+    }
+
     @ParameterizedTest
     @MethodSource("targets")
     void aHeadDimensionNoBackendSupportsIsRefusedUpFront(String target) {

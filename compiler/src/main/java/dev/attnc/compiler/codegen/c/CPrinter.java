@@ -33,6 +33,7 @@ public final class CPrinter {
     private final Dialect d;
     private final Names names;
     private final Map<Expr, Interval> ranges;
+    private final Map<Expr, Boolean> fitting = new java.util.HashMap<>();
     private final boolean fastMath;
 
     public CPrinter(Dialect d, Names names, Map<Expr, Interval> ranges, boolean fastMath) {
@@ -190,10 +191,27 @@ public final class CPrinter {
         return range(divisor).atLeast(1);
     }
 
-    /** Whether every value of this int node fits in an int for sizes up to {@link #SIZE_LIMIT}. */
+    /**
+     * Whether every value of this + - * or negation fits in an int for sizes up to {@link #SIZE_LIMIT},
+     * and so does every such operand (one that does not is printed wrapped, and a signed operation
+     * on its wrapped value could overflow). Its exact bounds, not its range: the range is unknown
+     * where the value may wrap at sizes up to 2^30, which C kernels never take.
+     */
     private boolean fits(Expr e) {
-        Interval r = range(e);
-        return r.lo() != null && r.hi() != null && bounded(r.lo()) && bounded(r.hi());
+        Boolean known = fitting.get(e);
+        if (known != null) return known;
+        boolean f = e.children().stream().allMatch(o -> o.type() != Type.INT || !ringOp(o) || fits(o));
+        Interval r = f ? RangeAnalysis.exactBounds(e) : Interval.UNKNOWN;
+        f = r.lo() != null && r.hi() != null && bounded(r.lo()) && bounded(r.hi());
+        fitting.put(e, f);
+        return f;
+    }
+
+    private static boolean ringOp(Expr e) {
+        return e instanceof Binary b ? switch (b.op()) {
+            case ADD, SUB, MUL -> true;
+            default -> false;
+        } : e instanceof Unary u && u.op() == UnaryOp.NEG;
     }
 
     /** |p| ≤ INT_MAX for all sizes in [1, SIZE_LIMIT]; only linear polynomials are considered. */

@@ -251,9 +251,7 @@ final class JavaExprPrinter {
 
     /** Whether an index provably lies in [0, dim - 1] (a clamped read may still have such indices: h of bias[h, kv - q]). */
     private boolean inBounds(Expr index, Expr dim) {
-        Interval extent = range(dim);
-        return extent != null && extent.lo() != null && extent.lo().equals(extent.hi())
-                && range(index) != null && range(index).within(extent.lo());
+        return range(index) != null && range(index).within(RangeAnalysis.dimension(dim));
     }
 
     private Interval range(Expr e) {
