@@ -2,6 +2,8 @@ package dev.attnc.cli;
 
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.grad.Gradient;
+import dev.attnc.compiler.grad.GradientPrinter;
 import dev.attnc.compiler.ir.IrPrinter;
 import dev.attnc.compiler.passes.Pipeline;
 import java.io.IOException;
@@ -14,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code attnc ir FILE [--attention NAME] [--after PASS|all]}: the IR as text. */
+/** {@code attnc ir FILE [--attention NAME] [--after PASS|all] [--grad]}: the IR as text (with --grad, and its derivatives). */
 @Command(mixinStandardHelpOptions = true, name = "ir", description = "Print an attention's IR (after all passes, or after one).")
 final class IrCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
@@ -27,6 +29,9 @@ final class IrCommand implements Callable<Integer> {
             description = "print after this pass: lower, fold, cse, ranges, refold, recse, or all (default: after the last)")
     String after;
 
+    @Option(names = "--grad", description = "print the optimized IR and then the derivatives of the score (the backward pass's)")
+    boolean grad;
+
     @Spec
     CommandSpec spec;
 
@@ -35,7 +40,13 @@ final class IrCommand implements Callable<Integer> {
         Compilation c = Compilation.of(SourceFile.read(file)).orThrow();
         String name = c.resolve(attention);
         PrintWriter out = spec.commandLine().getOut();
-        if (after.equals("all")) {
+        if (grad) {
+            if (!after.equals(Pipeline.PASSES.getLast().name())) {
+                spec.commandLine().getErr().println("error: --grad prints the IR after all passes; leave out --after");
+                return Main.USAGE;
+            }
+            out.print(GradientPrinter.print(Gradient.of(c.optimized(name))));
+        } else if (after.equals("all")) {
             for (String pass : Pipeline.passNames()) {
                 out.println("# after " + pass);
                 out.print(IrPrinter.print(Pipeline.runUntil(c.lowered(name), pass)));

@@ -116,6 +116,15 @@ class CommandLineTest {
     }
 
     @Test
+    void irGradPrintsTheForwardThenTheDerivatives() {
+        Outcome r = attnc("ir", sample("softcap.attn"), "--grad");
+        assertEquals(Main.OK, r.code(), r.err());
+        assertTrue(r.out().startsWith("attention softcap("), r.out());
+        assertTrue(r.out().contains("\ngradient\n") && r.out().contains("  d score = %"), r.out());
+        assertEquals(Main.USAGE, attnc("ir", sample("softcap.attn"), "--grad", "--after", "fold").code());
+    }
+
+    @Test
     void maskJsonIsTheDocumentedShape() {
         Outcome r = attnc("mask", sample("causal.attn"), "--q-len", "300", "--kv-len", "300", "--block", "128x128", "--json");
         assertEquals(Main.OK, r.code(), r.err());

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.DiagnosticRenderer;
 import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.grad.Gradient;
+import dev.attnc.compiler.grad.GradientPrinter;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.FactsPrinter;
 import dev.attnc.compiler.ir.IrPrinter;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.TestFactory;
  * {@code attnc ir} reads). The directory says what is printed (tests/passes/README.md):
  * a pass name of {@link Pipeline} ({@code fold}, {@code cse}, {@code ranges}, {@code refold},
  * {@code recse}) prints the IR after that pass, {@code dependence} and {@code range-facts} print
- * {@link FactsPrinter}'s facts of the fully optimized IR. A file with a line
+ * {@link FactsPrinter}'s facts of the fully optimized IR, {@code grad} prints the optimized IR and
+ * its derivatives ({@link GradientPrinter}, what {@code attnc ir --grad} prints). A file with a line
  * {@code # DISABLED: reason} is skipped, with the reason, and never rewritten.
  * <p>
  * Regenerate every expectation, these and all other goldens, with one command from the repository
@@ -47,6 +50,9 @@ class PassLitTest {
     private static final Map<String, Function<Attention, String>> FACTS = Map.of(
             "dependence", FactsPrinter::dependence,
             "range-facts", FactsPrinter::ranges);
+    /** Folders whose printer dumps the optimized IR whole, header included. */
+    private static final Map<String, Function<Attention, String>> DUMPS = Map.of(
+            "grad", a -> GradientPrinter.print(Gradient.of(a)));
 
     @TestFactory
     Stream<DynamicTest> everyCase() throws IOException {
@@ -99,8 +105,13 @@ class PassLitTest {
                 out.append("attention ").append(name).append('\n').append(facts.apply(Pipeline.run(lowered)));
                 continue;
             }
+            if (DUMPS.containsKey(pass)) {
+                out.append(DUMPS.get(pass).apply(Pipeline.run(lowered)));
+                continue;
+            }
             if (!Pipeline.passNames().contains(pass)) {
-                throw new IllegalArgumentException("tests/passes/" + pass + ": neither a pass " + Pipeline.passNames() + " nor facts " + FACTS.keySet());
+                throw new IllegalArgumentException("tests/passes/" + pass + ": neither a pass " + Pipeline.passNames() + " nor facts "
+                        + FACTS.keySet() + " nor dumps " + DUMPS.keySet());
             }
             Attention after = Pipeline.runUntil(lowered, pass);
             out.append(IrPrinter.print(after));

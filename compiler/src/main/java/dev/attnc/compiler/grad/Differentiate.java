@@ -51,7 +51,7 @@ public final class Differentiate {
             Expr adjoint = d.adjoints.get(node);
             if (adjoint != null) d.propagate(node, adjoint);
         }
-        return d.collect(a, order);
+        return d.collect(a);
     }
 
     /** The float nodes under {@code e}, children before parents (each once). */
@@ -147,10 +147,20 @@ public final class Differentiate {
         }
     }
 
-    private Gradient collect(Attention a, List<Expr> order) {
+    /** Every node under {@code e} of any type, children before parents (each once). */
+    private static List<Expr> reads(Expr e, Set<Expr> seen, List<Expr> out) {
+        if (!seen.add(e)) return out;
+        for (Expr c : e.children()) reads(c, seen, out);
+        out.add(e);
+        return out;
+    }
+
+    private Gradient collect(Attention a) {
+        // every float parameter the score reads gets a gradient, zero where it is read only through
+        // floor, ceil, int or a condition (LANGUAGE.md: "for every float parameter that the score reads")
         Map<String, Expr> scalarAdjoints = new LinkedHashMap<>();
         List<Load> loads = new ArrayList<>();
-        for (Expr e : order) {
+        for (Expr e : reads(a.score(), new HashSet<>(), new ArrayList<>())) {
             if (e instanceof Param p && p.type() == Type.FLOAT) scalarAdjoints.put(p.name(), adjoints.getOrDefault(p, ZERO));
             if (e instanceof Load l && l.type() == Type.FLOAT) loads.add(l);
         }

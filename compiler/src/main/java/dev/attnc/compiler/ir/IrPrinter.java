@@ -6,6 +6,7 @@ import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import dev.attnc.compiler.passes.Exprs;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -27,20 +28,50 @@ public final class IrPrinter {
     private final Map<Expr, Dependence> deps;
     private final Map<Expr, Interval> ranges;
 
-    private IrPrinter(Attention a) {
-        deps = IndexDependence.analyze(a);
-        ranges = RangeAnalysis.analyze(a);
+    private IrPrinter(Map<Expr, Dependence> deps, Map<Expr, Interval> ranges) {
+        this.deps = deps;
+        this.ranges = ranges;
     }
 
     public static String print(Attention a) {
-        IrPrinter p = new IrPrinter(a);
-        p.out.append("attention ").append(a.name()).append('(')
+        IrPrinter p = new IrPrinter(IndexDependence.analyze(a), RangeAnalysis.analyze(a));
+        p.attention(a);
+        return p.text();
+    }
+
+    /**
+     * A printer for an attention followed by more roots over its nodes (a backward's derivatives):
+     * {@link #attention} first, then {@link #name} of each further root in {@code roots}' order,
+     * so that the numbers continue from the forward's as a placement numbers them.
+     */
+    public static IrPrinter over(Attention a, List<Expr> roots) {
+        Map<Expr, Interval> ranges = new HashMap<>();
+        for (Expr r : roots) ranges.putAll(RangeAnalysis.analyze(r));
+        return new IrPrinter(IndexDependence.analyze(roots), ranges);
+    }
+
+    /** The attention's header, its nodes, and its score and mask lines. */
+    public void attention(Attention a) {
+        out.append("attention ").append(a.name()).append('(')
                 .append(a.params().stream().map(IrPrinter::param).collect(Collectors.joining(", "))).append(")\n");
-        String score = p.emit(a.score());
-        String mask = p.emit(a.mask());
-        p.out.append("  score = ").append(score).append('\n');
-        p.out.append("  mask  = ").append(mask).append('\n');
-        return p.out.toString();
+        String score = emit(a.score());
+        String mask = emit(a.mask());
+        out.append("  score = ").append(score).append('\n');
+        out.append("  mask  = ").append(mask).append('\n');
+    }
+
+    /** The name of a node ({@code %n}, or a leaf's text), printing the lines of its definition first where not printed yet. */
+    public String name(Expr e) {
+        return emit(e);
+    }
+
+    /** Appends a line of text as it is. */
+    public void line(String text) {
+        out.append(text).append('\n');
+    }
+
+    public String text() {
+        return out.toString();
     }
 
     private static String param(ParamDecl p) {

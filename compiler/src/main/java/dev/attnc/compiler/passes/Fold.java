@@ -81,8 +81,10 @@ public final class Fold {
         BinaryOp op = b.op();
         Expr constant = constants(op, l, r);
         if (constant != null) return constant;
-        // constants to the right of commutative operations, so the rules below see them in one place
-        if (op.isCommutative() && isConst(l) && !isConst(r)) return binary(new Binary(op, r, l));
+        // constants to the right of commutative operations, so the rules below see them in one place;
+        // not float min and max, whose order says where a gradient goes on a tie (the first operand)
+        boolean keepOrder = (op == BinaryOp.MIN || op == BinaryOp.MAX) && l.type() == Type.FLOAT;
+        if (op.isCommutative() && !keepOrder && isConst(l) && !isConst(r)) return binary(new Binary(op, r, l));
         boolean ints = l.type() == Type.INT;
         return switch (op) {
             case ADD -> is(r, 0) ? l : b;

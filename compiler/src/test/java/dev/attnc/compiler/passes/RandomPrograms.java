@@ -6,18 +6,19 @@ import java.util.Random;
  * Random well-typed programs in the attention language: a helper mask and score function with
  * parameters, an attention with an int tensor, a float tensor and scalar parameters, blocks with
  * let, |> chains, every operator. Divisors are never the constant zero (a compile-time error).
+ * Shared by the property tests of the passes and of the reference backward.
  */
-final class RandomPrograms {
+public final class RandomPrograms {
     private final Random random;
     private int lets;
     /** Inside a helper definition only its own parameters exist, not the attention's. */
     private boolean inHelper;
 
-    RandomPrograms(long seed) {
+    public RandomPrograms(long seed) {
         this.random = new Random(seed);
     }
 
-    String program() {
+    public String program() {
         inHelper = true;
         String helpers = "mask helper(w: int = " + (1 + random.nextInt(9)) + ", c: float = 0.5) = " + bool(3, false) + "\n"
                 + "score bump(c: float = 0.5, w: int = 3) = score * c + " + floating(2, true) + "\n";
