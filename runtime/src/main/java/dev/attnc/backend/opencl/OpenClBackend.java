@@ -165,12 +165,13 @@ public final class OpenClBackend implements Backend {
                     OpenClBackwardKernel.REDUCE)) {
                 entries.put(entry, program.kernel(entry));
             }
-            long largest = Math.max(request.tiles().blockM(), request.tiles().blockN());
-            for (var e : entries.entrySet()) {
-                if (e.getValue().maxWorkGroupSize() < largest) {
+            // the dK/dV kernel runs a work-item per key of a tile, the dQ kernel one per query row
+            for (var e : Map.of(OpenClBackwardKernel.DKDV, request.tiles().blockN(), OpenClBackwardKernel.DQ, request.tiles().blockM()).entrySet()) {
+                long max = entries.get(e.getKey()).maxWorkGroupSize();
+                if (max < e.getValue()) {
                     throw new DeviceException("the backward kernel " + e.getKey() + " of attention '" + request.attention().name()
-                            + "' needs work-groups of " + largest + " but " + context.device().name() + " runs it with at most "
-                            + e.getValue().maxWorkGroupSize() + " (use a tile plan with smaller tiles)");
+                            + "' needs work-groups of " + e.getValue() + " but " + context.device().name() + " runs it with at most "
+                            + max + " (use a tile plan with smaller tiles)");
                 }
             }
             OpenClCompiledBackward compiled = new OpenClCompiledBackward(this, request, generated, entries);
