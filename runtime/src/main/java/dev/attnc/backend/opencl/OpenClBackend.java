@@ -121,13 +121,7 @@ public final class OpenClBackend implements Backend {
         synchronized (lock) {
             OpenClCompiledKernel known = kernels.get(generated.source());
             if (known != null) return known;
-            ClProgram program;
-            try {
-                program = programs.get(generated.source(), decision.buildOptions());
-            } catch (DeviceException e) {
-                throw new DeviceException("OpenCL could not compile the kernel of attention '" + request.attention().name()
-                        + "' for " + context.device().name() + ": " + e.getMessage(), e);
-            }
+            ClProgram program = build(generated.source(), decision, "the kernel of attention '" + request.attention().name() + "'");
             ClKernel kernel = program.kernel(generated.entry());
             long max = kernel.maxWorkGroupSize();
             if (max < generated.workGroupSize()) {
@@ -138,6 +132,15 @@ public final class OpenClBackend implements Backend {
             OpenClCompiledKernel compiled = new OpenClCompiledKernel(this, request, generated, kernel);
             kernels.put(generated.source(), compiled);
             return compiled;
+        }
+    }
+
+    /** The program of {@code source} from the cache or the compiler; {@code what} names it in the error. */
+    private ClProgram build(String source, Decision.OpenCl decision, String what) {
+        try {
+            return programs.get(source, decision.buildOptions());
+        } catch (DeviceException e) {
+            throw new DeviceException("OpenCL could not compile " + what + " for " + context.device().name() + ": " + e.getMessage(), e);
         }
     }
 
@@ -153,13 +156,7 @@ public final class OpenClBackend implements Backend {
         synchronized (lock) {
             OpenClCompiledBackward known = backwards.get(generated.source());
             if (known != null) return known;
-            ClProgram program;
-            try {
-                program = programs.get(generated.source(), decision.buildOptions());
-            } catch (DeviceException e) {
-                throw new DeviceException("OpenCL could not compile the backward pass of attention '" + request.attention().name()
-                        + "' for " + context.device().name() + ": " + e.getMessage(), e);
-            }
+            ClProgram program = build(generated.source(), decision, "the backward pass of attention '" + request.attention().name() + "'");
             Map<String, ClKernel> entries = new HashMap<>();
             for (String entry : List.of(OpenClBackwardKernel.DELTA, OpenClBackwardKernel.DKDV, OpenClBackwardKernel.DQ,
                     OpenClBackwardKernel.REDUCE)) {

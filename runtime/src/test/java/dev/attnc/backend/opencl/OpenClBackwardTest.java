@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.attnc.AttentionKernel;
+import dev.attnc.Attnc;
 import dev.attnc.DType;
 import dev.attnc.Gradients;
+import dev.attnc.Result;
 import dev.attnc.Tensor;
 import dev.attnc.backend.BackwardInputs;
 import dev.attnc.backend.BackwardKernel;
@@ -127,6 +130,25 @@ class OpenClBackwardTest {
         double[] det = one.params().get("bias").toDoubleArray(), at = atomic.params().get("bias").toDoubleArray();
         assertClose("atomic bias", det, at, 1e-4);
         assertNotEquals(0.0, maxAbs(det));
+    }
+
+    /** The public API's path: AttentionKernel.backward plans, transposes and runs this backend's backward. */
+    @Test
+    void throughTheAttentionKernel() {
+        Sizes s = SMALL;
+        AttentionKernel kernel = Attnc.compile("rel.attn", TABLE).kernel("rel", TestDevice.backend());
+        Tensor q = Tensor.random(DType.F32, 1, s.B(), s.H(), s.Q_LEN(), s.D());
+        Tensor k = Tensor.random(DType.F32, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor dO = Tensor.random(DType.F32, 4, s.B(), s.H(), s.Q_LEN(), s.D());
+        Tensor bias = random(6, 4, 17);
+        Result fwd = kernel.run(q, k, v, Map.of("bias", bias));
+        Gradients got = kernel.backward(q, k, v, Map.of("bias", bias), fwd.o(), fwd.lse(), dO);
+        Bindings bindings = new Bindings(Map.of(), Map.of("bias", Outputs.view(bias))).complete(kernel.attention());
+        ReferenceBackward.Grads want = ReferenceBackward.run(kernel.attention(), s, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(),
+                bindings, Reference.defaultScale(s), dO.toDoubleArray(), null);
+        assertClose("api dK", want.dk(), got.dk().toDoubleArray(), 1e-3);
+        assertClose("api dbias", want.params().get("bias"), got.params().get("bias").toDoubleArray(), 1e-3);
     }
 
     /** The forward's outputs and everything the backward needs, for one attention, storage and inputs. */

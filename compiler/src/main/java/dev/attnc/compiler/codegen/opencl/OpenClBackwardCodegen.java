@@ -44,12 +44,7 @@ public final class OpenClBackwardCodegen {
         st.add("headDim", headDim);
         st.add("blockM", tiles.blockM());
         st.add("blockN", tiles.blockN());
-        int width = OpenClCodegen.dotWidth(headDim);
-        st.add("dotWidth", width);
-        st.add("dotType", width == 1 ? "float" : "float" + width);
-        st.add("dotQ", width == 1 ? "q[d]" : "vload" + width + "(0, q + d)");
-        st.add("dotK", width == 1 ? "k[d]" : "vload" + width + "(0, k + d)");
-        st.add("dotSum", OpenClCodegen.horizontalSum(width));
+        OpenClCodegen.addDot(st, headDim);
         st.add("helpers", CHelpers.text(D));
         st.add("deltaParams", delta.declarations(D, element));
         st.add("dkdvParams", dkdv.declarations(D, element));
