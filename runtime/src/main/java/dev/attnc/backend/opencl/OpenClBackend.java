@@ -9,8 +9,10 @@ import dev.attnc.DeviceException;
 import dev.attnc.DeviceUnavailableException;
 import dev.attnc.backend.Backend;
 import dev.attnc.backend.BackendPolicy;
+import dev.attnc.backend.BackwardKernel;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
+import dev.attnc.compiler.codegen.opencl.OpenClBackwardKernel;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.Decision;
@@ -41,6 +43,7 @@ public final class OpenClBackend implements Backend {
     private final BackendPolicy policy;
     /** Kernels by source: a kernel object holds its arguments, one per generated source is enough. */
     private final Map<String, OpenClCompiledKernel> kernels = new HashMap<>();
+    private final Map<String, OpenClCompiledBackward> backwards = new HashMap<>();
     final Object lock = new Object();
 
     /** Device {@code deviceIndex}, with the disk cache in its default directory. */
@@ -118,13 +121,7 @@ public final class OpenClBackend implements Backend {
         synchronized (lock) {
             OpenClCompiledKernel known = kernels.get(generated.source());
             if (known != null) return known;
-            ClProgram program;
-            try {
-                program = programs.get(generated.source(), decision.buildOptions());
-            } catch (DeviceException e) {
-                throw new DeviceException("OpenCL could not compile the kernel of attention '" + request.attention().name()
-                        + "' for " + context.device().name() + ": " + e.getMessage(), e);
-            }
+            ClProgram program = build(generated.source(), decision, "the kernel of attention '" + request.attention().name() + "'");
             ClKernel kernel = program.kernel(generated.entry());
             long max = kernel.maxWorkGroupSize();
             if (max < generated.workGroupSize()) {
@@ -134,6 +131,48 @@ public final class OpenClBackend implements Backend {
             }
             OpenClCompiledKernel compiled = new OpenClCompiledKernel(this, request, generated, kernel);
             kernels.put(generated.source(), compiled);
+            return compiled;
+        }
+    }
+
+    /** The program of {@code source} from the cache or the compiler; {@code what} names it in the error. */
+    private ClProgram build(String source, Decision.OpenCl decision, String what) {
+        try {
+            return programs.get(source, decision.buildOptions());
+        } catch (DeviceException e) {
+            throw new DeviceException("OpenCL could not compile " + what + " for " + context.device().name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The backward pass of the forward kernel of {@code request}, through the same stages: the
+     * policy's build options, the backward's source ({@link OpenClStages#backwardSource}), the
+     * program cache (keyed by the source, which differs from every forward's), its four kernels.
+     */
+    @Override
+    public BackwardKernel compileBackward(KernelRequest request) {
+        Decision.OpenCl decision = (Decision.OpenCl) policy.decisions(request).getFirst();
+        OpenClBackwardKernel generated = OpenClStages.backwardSource(request);
+        synchronized (lock) {
+            OpenClCompiledBackward known = backwards.get(generated.source());
+            if (known != null) return known;
+            ClProgram program = build(generated.source(), decision, "the backward pass of attention '" + request.attention().name() + "'");
+            Map<String, ClKernel> entries = new HashMap<>();
+            for (String entry : List.of(OpenClBackwardKernel.DELTA, OpenClBackwardKernel.DKDV, OpenClBackwardKernel.DQ,
+                    OpenClBackwardKernel.REDUCE)) {
+                entries.put(entry, program.kernel(entry));
+            }
+            // the dK/dV kernel runs a work-item per key of a tile, the dQ kernel one per query row
+            for (var e : Map.of(OpenClBackwardKernel.DKDV, request.tiles().blockN(), OpenClBackwardKernel.DQ, request.tiles().blockM()).entrySet()) {
+                long max = entries.get(e.getKey()).maxWorkGroupSize();
+                if (max < e.getValue()) {
+                    throw new DeviceException("the backward kernel " + e.getKey() + " of attention '" + request.attention().name()
+                            + "' needs work-groups of " + e.getValue() + " but " + context.device().name() + " runs it with at most "
+                            + max + " (use a tile plan with smaller tiles)");
+                }
+            }
+            OpenClCompiledBackward compiled = new OpenClCompiledBackward(this, request, generated, entries);
+            backwards.put(generated.source(), compiled);
             return compiled;
         }
     }

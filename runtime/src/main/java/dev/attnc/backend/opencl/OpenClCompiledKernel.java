@@ -69,14 +69,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
                 fixed.put(KernelSignature.LSE.name(), lseBuf);
                 List<Object> args = SignatureBinder.bind(generated.entry(), generated.signature(), fixed, in,
                         host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits);
-                for (int i = 0; i < args.size(); i++) {
-                    switch (args.get(i)) {
-                        case ClBuffer b -> kernel.setArg(i, b);
-                        case Integer v -> kernel.setArg(i, v);
-                        case Float v -> kernel.setArg(i, v);
-                        default -> throw new AssertionError(args.get(i));
-                    }
-                }
+                setArgs(kernel, args);
                 int m = generated.tiles().blockM();
                 long nanos = ctx.launch(kernel, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
                 ctx.download(oBuf, o.segment());
@@ -93,8 +86,20 @@ final class OpenClCompiledKernel implements CompiledKernel {
         return b;
     }
 
+    /** Sets {@code args} (what {@link SignatureBinder#bind} gave, in the kernel's order) as the kernel's arguments. */
+    static void setArgs(ClKernel kernel, List<Object> args) {
+        for (int i = 0; i < args.size(); i++) {
+            switch (args.get(i)) {
+                case ClBuffer b -> kernel.setArg(i, b);
+                case Integer v -> kernel.setArg(i, v);
+                case Float v -> kernel.setArg(i, v);
+                default -> throw new AssertionError(args.get(i));
+            }
+        }
+    }
+
     /** What OpenCL passes for an argument of each kind: buffers, ints and floats by value (no tensor maps). */
-    private static boolean fits(KernelArg.Kind kind, Object value) {
+    static boolean fits(KernelArg.Kind kind, Object value) {
         return switch (kind) {
             case KernelArg.Kind.Buffer b -> value instanceof ClBuffer;
             case KernelArg.Kind.Int i -> value instanceof Integer;

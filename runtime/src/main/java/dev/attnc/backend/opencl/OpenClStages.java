@@ -4,6 +4,8 @@ import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.opencl.OpenClBackwardCodegen;
+import dev.attnc.compiler.codegen.opencl.OpenClBackwardKernel;
 import dev.attnc.compiler.codegen.opencl.OpenClCodegen;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.compiler.target.DeviceCaps;
@@ -27,6 +29,11 @@ public final class OpenClStages {
     /** The kernel's OpenCL C. */
     public static OpenClKernel source(KernelRequest request) {
         return OpenClCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.tiles());
+    }
+
+    /** The backward pass's OpenCL C (one program of four kernels) for the forward kernel of {@code request}. */
+    public static OpenClBackwardKernel backwardSource(KernelRequest request) {
+        return OpenClBackwardCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.tiles());
     }
 
     static Storage storage(DType dtype) {

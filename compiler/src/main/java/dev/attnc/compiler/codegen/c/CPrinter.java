@@ -163,6 +163,17 @@ public final class CPrinter {
      * bounds). A bool element is any nonzero byte.
      */
     private String load(Load l, Function<Expr, String> op) {
+        String read = names.param(l.tensor().name()) + "[" + flatIndex(l, op) + "]";
+        return l.tensor().elementType() == Type.BOOL ? "(" + read + " != 0)" : read;
+    }
+
+    /**
+     * The row-major element index a load reads, each index clamped as {@link #load} clamps it; its
+     * indices printed by {@code operand} (leaves print themselves). A backward kernel adds a
+     * parameter's gradient at it.
+     */
+    public String flatIndex(Load l, Function<Expr, String> operand) {
+        Function<Expr, String> op = c -> Exprs.isLeaf(c) ? leaf(c) : operand.apply(c);
         List<Expr> dims = l.tensor().dims();
         String flat = null;
         for (int i = 0; i < dims.size(); i++) {
@@ -170,8 +181,7 @@ public final class CPrinter {
             if (l.clamped()) index = d.math().clamp().formatted(index, "0", lastIndex(dims.get(i)));
             flat = flat == null ? index : parenthesized(flat) + " * " + inline(dims.get(i)) + " + " + index;
         }
-        String read = names.param(l.tensor().name()) + "[" + flat + "]";
-        return l.tensor().elementType() == Type.BOOL ? "(" + read + " != 0)" : read;
+        return flat;
     }
 
     private static String parenthesized(String c) {

@@ -44,13 +44,23 @@ public record KernelBody(List<String> prologue, List<String> row, Element full, 
 
     /** Prints what {@code placement} decided, each node into its local. */
     static KernelBody of(Attention a, Placement placement, CPrinter printer) {
-        Function<Expr, String> value = e -> Exprs.isLeaf(e) ? printer.leaf(e) : placement.local(e);
-        Function<List<Expr>, List<String>> statements = nodes -> nodes.stream()
-                .map(e -> "const " + printer.type(e.type()) + " " + placement.local(e) + " = " + printer.rhs(e, placement::local) + ";")
-                .toList();
+        Function<Expr, String> value = e -> value(e, placement, printer);
+        Function<List<Expr>, List<String>> statements = nodes -> statements(nodes, placement, printer);
         Element full = new Element(List.of(), "true", statements.apply(placement.full()), value.apply(a.score()));
         Element partial = new Element(statements.apply(placement.partialMask()), value.apply(a.mask()),
                 statements.apply(placement.partialScore()), value.apply(a.score()));
         return new KernelBody(statements.apply(placement.prologue()), statements.apply(placement.row()), full, partial);
+    }
+
+    /** A node's value where {@code placement} put it: a leaf's own text, an interior node's local. */
+    static String value(Expr e, Placement placement, CPrinter printer) {
+        return Exprs.isLeaf(e) ? printer.leaf(e) : placement.local(e);
+    }
+
+    /** One {@code const T tN = ...;} per node, in order (operands first). */
+    static List<String> statements(List<Expr> nodes, Placement placement, CPrinter printer) {
+        return nodes.stream()
+                .map(e -> "const " + printer.type(e.type()) + " " + placement.local(e) + " = " + printer.rhs(e, placement::local) + ";")
+                .toList();
     }
 }

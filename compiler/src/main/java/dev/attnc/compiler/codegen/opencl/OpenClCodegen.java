@@ -39,12 +39,7 @@ public final class OpenClCodegen {
         st.add("headDim", headDim);
         st.add("blockM", tiles.blockM());
         st.add("blockN", tiles.blockN());
-        int width = dotWidth(headDim);
-        st.add("dotWidth", width);
-        st.add("dotType", width == 1 ? "float" : "float" + width);
-        st.add("dotQ", width == 1 ? "q[d]" : "vload" + width + "(0, q + d)");
-        st.add("dotK", width == 1 ? "k[d]" : "vload" + width + "(0, k + d)");
-        st.add("dotSum", horizontalSum(width));
+        int width = addDot(st, headDim);
         st.add("axpy", width == 1 ? "acc[d] += p * v[d]"
                 : "vstore" + width + "(fma((float" + width + ")p, vload" + width + "(0, v + d), vload" + width + "(0, acc + d)), 0, acc + d)");
         st.add("helpers", CHelpers.text(D));
@@ -64,6 +59,17 @@ public final class OpenClCodegen {
         st.add("scoreLines", body.partial().scoreLines());
         st.add("score", body.partial().score());
         return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, signature);
+    }
+
+    /** The attributes of attn_dot (q . k in vectors: dotWidth, dotType, dotQ, dotK, dotSum); returns the width. */
+    static int addDot(ST st, int headDim) {
+        int width = dotWidth(headDim);
+        st.add("dotWidth", width);
+        st.add("dotType", width == 1 ? "float" : "float" + width);
+        st.add("dotQ", width == 1 ? "q[d]" : "vload" + width + "(0, q + d)");
+        st.add("dotK", width == 1 ? "k[d]" : "vload" + width + "(0, k + d)");
+        st.add("dotSum", horizontalSum(width));
+        return width;
     }
 
     /** The widest OpenCL vector (up to 16 floats) that divides the head dimension. */

@@ -1,0 +1,88 @@
+package dev.attnc.compiler.codegen;
+
+import dev.attnc.compiler.codegen.KernelArg.Element;
+import dev.attnc.compiler.codegen.KernelArg.Kind;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The arguments of the backward pass's kernels (FlashAttention-2's: Δ, then dK/dV by key tile, then
+ * dQ and the parameters' gradients by query tile, then the reduction of those), each one
+ * {@link KernelSignature} printed into its template and bound by name as the forward's is. The
+ * names of the forward's arguments mean the same here; the block plan's arguments carry the
+ * transposed plan in {@link #dkdv} and the forward plan in {@link #dq}.
+ */
+public final class BackwardSignature {
+    /** dO, O's shape and storage. */
+    public static final KernelArg DO = KernelArg.fixed("dO", new Kind.Buffer(Element.STORAGE, false));
+    /** The gradient of the loss with respect to LSE, float32 [B, H, Q_LEN] (zeros when none). */
+    public static final KernelArg DLSE = KernelArg.fixed("dLSE", new Kind.Buffer(Element.FLOAT, false));
+    /** The forward's LSE, read. */
+    public static final KernelArg LSE_IN = KernelArg.fixed("LSE", new Kind.Buffer(Element.FLOAT, false));
+    public static final KernelArg O_IN = KernelArg.fixed("O", new Kind.Buffer(Element.STORAGE, false));
+    /** Δ = rowsum(dO ∘ O) − dLSE, float32 [B, H, Q_LEN]: written by the first kernel, read by the others. */
+    public static final KernelArg DELTA_OUT = KernelArg.fixed("Delta", new Kind.Buffer(Element.FLOAT, true));
+    public static final KernelArg DELTA = KernelArg.fixed("Delta", new Kind.Buffer(Element.FLOAT, false));
+    public static final KernelArg DQ = KernelArg.fixed("dQ", new Kind.Buffer(Element.STORAGE, true));
+    public static final KernelArg DK = KernelArg.fixed("dK", new Kind.Buffer(Element.STORAGE, true));
+    public static final KernelArg DV = KernelArg.fixed("dV", new Kind.Buffer(Element.STORAGE, true));
+    /** Nonzero: parameter gradients go straight into their outputs with atomic adds; 0: into per-row partials. */
+    public static final KernelArg ATOMIC_PARAMS = KernelArg.fixed("atomic_params", new Kind.Int());
+    /** The reduction's input [rows, elements], its output [elements] and its two sizes. */
+    public static final KernelArg PARTIALS = KernelArg.fixed("partials", new Kind.Buffer(Element.FLOAT, false));
+    public static final KernelArg SUMS = KernelArg.fixed("sums", new Kind.Buffer(Element.FLOAT, true));
+    public static final KernelArg ROWS = KernelArg.fixed("rows", new Kind.Int());
+    public static final KernelArg ELEMENTS = KernelArg.fixed("elements", new Kind.Int());
+
+    private static final List<KernelArg> PLAN = List.of(KernelSignature.RUN_OFFSETS, KernelSignature.RUN_START,
+            KernelSignature.RUN_END, KernelSignature.RUN_PARTIAL);
+    private static final List<KernelArg> SIZES_AND_PLAN_ROWS = List.of(KernelSignature.B, KernelSignature.H, KernelSignature.H_KV,
+            KernelSignature.Q_LEN, KernelSignature.KV_LEN, KernelSignature.PLAN_B_STRIDE, KernelSignature.PLAN_H_STRIDE,
+            KernelSignature.Q_TILES, KernelSignature.SCALE);
+
+    private BackwardSignature() {}
+
+    /** The name of the gradient output of parameter {@code p} in {@link #dq}: its mangled name with a prefix (no user text). */
+    public static String gradientName(ParamArg p) {
+        return gradientName(p.identifier());
+    }
+
+    /** {@link #gradientName(ParamArg)} of a parameter's mangled name. */
+    public static String gradientName(String identifier) {
+        return "grad_" + identifier;
+    }
+
+    /** Δ per row: O, dO, dLSE in; Δ out. */
+    public static KernelSignature delta() {
+        return new KernelSignature(List.of(O_IN, DO, DLSE, DELTA_OUT, KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN));
+    }
+
+    /** dK and dV by (b, KV head, key tile), over the transposed plan ({@code q_tiles}: its count of key tiles). */
+    public static KernelSignature dkdv(List<ParamArg> params) {
+        List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, LSE_IN, DELTA, DK, DV));
+        out.addAll(PLAN);
+        out.addAll(SIZES_AND_PLAN_ROWS);
+        for (ParamArg p : params) out.add(KernelArg.of(p));
+        return new KernelSignature(out);
+    }
+
+    /**
+     * dQ by (b, h, query tile) over the forward plan, and the gradient of each parameter in
+     * {@code withGradient} (float32 buffers: [rows, elements] partials, or [elements] with atomics).
+     */
+    public static KernelSignature dq(List<ParamArg> params, List<ParamArg> withGradient) {
+        List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, LSE_IN, DELTA, DQ));
+        out.addAll(PLAN);
+        out.addAll(SIZES_AND_PLAN_ROWS);
+        out.add(ATOMIC_PARAMS);
+        for (ParamArg p : params) out.add(KernelArg.of(p));
+        for (ParamArg p : withGradient) out.add(KernelArg.fixed(gradientName(p), new Kind.Buffer(Element.FLOAT, true)));
+        return new KernelSignature(out);
+    }
+
+    /** Sums of a [rows, elements] buffer over its rows, in row order. */
+    public static KernelSignature reduce() {
+        return new KernelSignature(List.of(PARTIALS, SUMS, ROWS, ELEMENTS));
+    }
+}
