@@ -1,6 +1,11 @@
 package dev.attnc;
 
 import dev.attnc.compiler.interp.Reference;
+import dev.attnc.compiler.interp.ReferenceBackward;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.backend.RunInputs;
 
@@ -77,6 +82,58 @@ public final class Check {
         Tally tl = new Tally();
         for (int i = 0; i < ref.lse().length; i++) tl.add(lse.getDouble(i), ref.lse()[i], t);
         return new Report(to.maxError, tl.maxError, t.atol(), to.special + tl.special, to.outside + tl.outside);
+    }
+
+    /**
+     * One gradient against the reference backward's: its largest error, the largest magnitude of
+     * the reference's (errors are judged against it: a gradient sums many products, so its error
+     * grows with its size, not with each element's), and the elements outside tolerance or whose
+     * NaN or infinity disagrees.
+     */
+    public record GradientReport(String name, double maxError, double magnitude, long nonFinite, long outOfTolerance) {
+        public boolean passed() {
+            return nonFinite == 0 && outOfTolerance == 0;
+        }
+    }
+
+    /**
+     * The backward's dQ, dK, dV and parameter gradients against {@link ReferenceBackward} on the same
+     * inputs: |x − ref| ≤ atol · max(max |ref|, 1e-3) + rtol · |ref| per element, with the forward's
+     * tolerance for the storage the kernel computed from.
+     */
+    public static List<GradientReport> gradients(Attention a, RunInputs in, Tensor dO, Tensor dLse, Gradients got, DType computed) {
+        ReferenceBackward.Grads ref = ReferenceBackward.run(a, in.sizes(), in.q().toDoubleArray(), in.k().toDoubleArray(),
+                in.v().toDoubleArray(), new Inputs.Bound(in.scalars(), in.tensors()).bindings(), in.scale(), dO.toDoubleArray(),
+                dLse == null ? null : dLse.toDoubleArray());
+        Map<String, double[]> want = new LinkedHashMap<>();
+        Map<String, Tensor> have = new LinkedHashMap<>();
+        want.put("dq", ref.dq());
+        have.put("dq", got.dq());
+        want.put("dk", ref.dk());
+        have.put("dk", got.dk());
+        want.put("dv", ref.dv());
+        have.put("dv", got.dv());
+        ref.params().forEach((name, g) -> {
+            want.put("d_" + name, g);
+            have.put("d_" + name, got.params().get(name));
+        });
+        Tolerance t = of(computed);
+        List<GradientReport> reports = new ArrayList<>();
+        for (var e : want.entrySet()) {
+            double[] r = e.getValue();
+            Tensor x = have.get(e.getKey());
+            double magnitude = 0;
+            for (double v : r) if (Double.isFinite(v)) magnitude = Math.max(magnitude, Math.abs(v));
+            if (x == null || x.elementCount() != r.length) {
+                reports.add(new GradientReport(e.getKey(), Double.NaN, magnitude, r.length, 0));
+                continue;
+            }
+            Tally tally = new Tally();
+            Tolerance scaled = new Tolerance(t.atol() * Math.max(magnitude, 1e-3), t.rtol());
+            for (int i = 0; i < r.length; i++) tally.add(x.getDouble(i), r[i], scaled);
+            reports.add(new GradientReport(e.getKey(), tally.maxError, magnitude, tally.special, tally.outside));
+        }
+        return reports;
     }
 
     /** The elements of one output seen so far. */

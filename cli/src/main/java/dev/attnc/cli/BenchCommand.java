@@ -103,6 +103,9 @@ public final class BenchCommand implements Callable<Integer> {
             description = "largest B*H*Q_LEN*KV_LEN*D checked at full size; larger shapes are checked at --check-length (default ${DEFAULT-VALUE})")
     long checkLimit;
 
+    @Option(names = "--backward", description = "also time the backward pass and forward + backward (gradients checked against the reference)")
+    boolean backward;
+
     @Option(names = "--check-length", paramLabel = "N", defaultValue = "256",
             description = "Q_LEN and KV_LEN of the reduced check (default ${DEFAULT-VALUE})")
     int checkLength;
@@ -156,7 +159,7 @@ public final class BenchCommand implements Callable<Integer> {
         List<Sizes> sizes = Arrays.stream(shapes.split(";")).map(String::trim).filter(x -> !x.isEmpty()).map(RandomInputs::parseShape).toList();
         double warmupSeconds = warmupTime != null ? warmupTime : t == Target.JAVA ? 1.0 : 0.2;
         return new BenchConfig(variants, sizes, t, device, dt, warmup, warmupSeconds, runs, arguments,
-                RandomInputs::fillTensors, randomArgs, baselines, seed, checkLimit, checkLength, dumpInputs);
+                RandomInputs::fillTensors, randomArgs, baselines, seed, checkLimit, checkLength, dumpInputs, backward);
     }
 
     private List<Variant> variants() throws java.io.IOException {

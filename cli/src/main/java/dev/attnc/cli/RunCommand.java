@@ -85,8 +85,22 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--lse", paramLabel = "LSE.npy") Path lse;
 
-    @Option(names = "--check", description = "compare with the reference interpreter; exit 3 if it differs")
+    @Option(names = "--check", description = "compare with the reference interpreter (the gradients too, with --dout); exit 3 if it differs")
     boolean check;
+
+    @Option(names = "--dout", paramLabel = "DO.npy|random",
+            description = "run the backward pass too, for this gradient of O (O's shape and dtype; `random` for random values)")
+    String dout;
+
+    @Option(names = "--dlse", paramLabel = "DLSE.npy", description = "with --dout: the gradient of LSE ([B, H, Q_LEN] float32)")
+    Path dlse;
+
+    @Option(names = "--grads", paramLabel = "DIR",
+            description = "with --dout: write dq.npy, dk.npy, dv.npy and d_<param>.npy for each float parameter the score reads into DIR")
+    Path grads;
+
+    @Option(names = "--atomic-grads", description = "with --dout: sum parameter gradients with atomics (not reproducible bit for bit)")
+    boolean atomicGrads;
 
     @Spec
     CommandSpec spec;
@@ -96,6 +110,8 @@ final class RunCommand implements Callable<Integer> {
         Program program = Attnc.compile(file);
         if (scale != null && !Double.isFinite(scale)) throw new AttnInputException("--scale must be a finite number, but is " + scale);
         OutputFiles outputs = new OutputFiles().add("--out", out).add("--lse", lse);
+        BackwardRun backward = dout == null ? BackwardRun.none(dlse, grads, atomicGrads)
+                : new BackwardRun(dout, dlse, grads, atomicGrads, program.ir(attention), outputs);
         Map<String, Object> arguments = new LinkedHashMap<>(Args.parse(args));
         PrintWriter o = spec.commandLine().getOut();
         try (AttentionKernel kernel = program.kernel(attention, Backends.open(Target.parse(target), device))) {
@@ -122,14 +138,16 @@ final class RunCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "kernel: %.3f ms%s, %d kept pairs (%.1f%%), %s%n", nanos / 1e6,
                     repeat > 1 ? " (median of " + repeat + " runs after a warm-up)" : " (one cold run; --repeat N for a steady-state time)", kept,
                     100.0 * kept / ((double) sizes.B() * sizes.H() * sizes.Q_LEN() * sizes.KV_LEN()), rate(flops, nanos));
-            outputs.write(Map.of("--out", r.o(), "--lse", r.lse()));
+            Map<String, Tensor> written = new LinkedHashMap<>(Map.of("--out", r.o(), "--lse", r.lse()));
+            boolean gradientsPassed = backward.run(kernel, prepared, qkv, arguments, scale == null ? Double.NaN : scale, r, seed, check, o, written);
+            outputs.write(written);
             if (check) {
                 Check.Report report = Check.against(kernel.attention(), prepared.inputs(), r,
                         prepared.kernel().effectiveStorage(qkv[0].dtype()));
                 o.printf(Locale.ROOT, "check against the reference: max |dO| = %.3g, max |dLSE| = %.3g, non-finite = %d (tolerance %.0e): %s%n",
                         report.maxErrorO(), report.maxErrorLse(), report.nonFinite(), report.tolerance(), report.passed() ? "ok" : "FAILED");
                 o.flush();
-                return report.passed() ? Main.OK : Main.CHECK_FAILED;
+                return report.passed() && gradientsPassed ? Main.OK : Main.CHECK_FAILED;
             }
         }
         o.flush();

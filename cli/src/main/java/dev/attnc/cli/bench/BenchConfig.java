@@ -17,8 +17,9 @@ import java.util.Map;
  * @param checkLimit the largest B·H·Q_LEN·KV_LEN·D checked at full size; larger shapes are checked
  *     with Q_LEN and KV_LEN cut to {@code checkLength} (the reference interpreter is slow)
  * @param dumpInputs where to write the inputs and attnc's outputs for the PyTorch peers, or null
+ * @param backward also time the backward pass and forward + backward ({@link BackwardCase})
  */
 public record BenchConfig(List<Variant> variants, List<Sizes> shapes, Target target, int device, DType dtype, int warmup,
         double warmupSeconds, int runs, Map<String, Object> args, ArgFiller randomArgs, boolean randomArgsAsked,
         boolean baselines, long seed, long checkLimit,
-        int checkLength, Path dumpInputs) {}
+        int checkLength, Path dumpInputs, boolean backward) {}

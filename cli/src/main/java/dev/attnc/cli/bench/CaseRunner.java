@@ -103,8 +103,10 @@ final class CaseRunner {
 
         // attnc's inputs are prepared once (on the device, for a GPU) and launched back to back
         try (CompiledKernel.Session session = p.kernel().session(p.inputs())) {
-            return timed(v, s, p, session, hw, hwCheck, attncCheck, pairs, checkedAt, prepareMs, planMs, rows);
+            timed(v, s, p, session, hw, hwCheck, attncCheck, pairs, checkedAt, prepareMs, planMs, rows);
         }
+        if (cfg.backward()) rows.addAll(BackwardCase.run(cfg, progress, v, kernel, s, p, chk.prepared(), chk.reduced(), pairs));
+        return rows;
     }
 
     private List<Measurement> timed(Variant v, Sizes s, AttentionKernel.Prepared p, CompiledKernel.Session session, BaselineKernel hw,

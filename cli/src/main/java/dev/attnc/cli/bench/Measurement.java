@@ -7,7 +7,7 @@ import dev.attnc.kernel.Sizes;
  * shape and dtype. {@code stats} is null when it did not run ({@code note} says why; peers bring
  * only a median). FLOPs count 4·D per kept pair (2·D for QKᵀ, 2·D for PV), the same for everybody.
  *
- * @param kind "attnc", "handwritten" or "peer"
+ * @param kind "attnc", "handwritten", "peer", or "backward" / "forward+backward" (attnc's, with --backward)
  * @param keptPairs kept (q, kv) pairs over all batches and heads; -1 when unknown
  * @param prepareMs the one-time cost before the first run: attnc's first prepare (kernel compile and
  *     block plan), a peer's compile latency (torch.compile's first call); NaN when not measured
@@ -20,8 +20,14 @@ public record Measurement(String variant, String file, Sizes sizes, String dtype
         return stats == null ? Double.NaN : stats.medianMs();
     }
 
+    /** 4·D per kept pair; 2.5 times that for a backward row, 3.5 times for forward + backward (FlashAttention's count). */
     public double flops() {
-        return keptPairs < 0 ? Double.NaN : 4.0 * sizes.D() * keptPairs;
+        double times = switch (kind) {
+            case "backward" -> 2.5;
+            case "forward+backward" -> 3.5;
+            default -> 1.0;
+        };
+        return keptPairs < 0 ? Double.NaN : times * 4.0 * sizes.D() * keptPairs;
     }
 
     public double density() {
