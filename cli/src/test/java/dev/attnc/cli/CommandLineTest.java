@@ -56,6 +56,33 @@ class CommandLineTest {
     }
 
     @Test
+    void runWithDoutWritesCheckedGradients() {
+        Path grads = dir.resolve("grads");
+        Path dout = dir.resolve("dout.npy");
+        Npy.write(dout, Tensor.random(DType.F32, 9, 2, 4, 37, 16));
+        Outcome r = attnc("run", sample("alibi.attn"), "--shape", "2,4,2,37,53,16", "--random-args", "--check",
+                "--dout", dout.toString(), "--grads", grads.toString());
+        assertEquals(Main.OK, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("check dq against the reference backward") && r.out().contains("check d_slopes"), r.out());
+        assertEquals("[2, 4, 37, 16]", Npy.read(grads.resolve("dq.npy")).shapeString());
+        assertEquals("[2, 2, 53, 16]", Npy.read(grads.resolve("dk.npy")).shapeString());
+        assertEquals("[2, 2, 53, 16]", Npy.read(grads.resolve("dv.npy")).shapeString());
+        assertEquals("[4]", Npy.read(grads.resolve("d_slopes.npy")).shapeString());
+        assertEquals(DType.F32, Npy.read(grads.resolve("d_slopes.npy")).dtype());
+    }
+
+    @Test
+    void backwardOptionsWithoutDoutAndAWrongDoutAreOneLineErrors() {
+        Outcome r = attnc("run", sample("causal.attn"), "--shape", "1,1,1,8,8,8", "--grads", dir.toString());
+        assertEquals(Main.USER_ERROR, r.code());
+        assertTrue(r.err().contains("need --dout"), r.err());
+        Npy.write(dir.resolve("wrong.npy"), Tensor.random(DType.F32, 1, 1, 1, 7, 8));
+        r = attnc("run", sample("causal.attn"), "--shape", "1,1,1,8,8,8", "--dout", dir.resolve("wrong.npy").toString());
+        assertEquals(Main.USER_ERROR, r.code());
+        assertTrue(r.err().contains("dO must have Q's shape"), r.err());
+    }
+
+    @Test
     void runReadsNpyInputsAndKeepsTheirDtype() {
         Npy.write(dir.resolve("q.npy"), Tensor.random(DType.F16, 1, 1, 2, 9, 8));
         Npy.write(dir.resolve("k.npy"), Tensor.random(DType.F16, 2, 1, 1, 11, 8));
