@@ -16,7 +16,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code attnc bench --backward}: after the forward, the backward pass (contender "attnc backward")
- * and forward + backward ("attnc fwd+bwd") of one variant on one shape, timed taking turns, each
+ * and forward + backward ("attnc fwd+bwd") of one variant on one shape (and, for a variant with
+ * parameter gradients, the backward with atomic parameter sums: "attnc backward, atomic"), timed taking turns, each
  * run's time the kernels' own. The gradients are checked against the reference backward first, on
  * the inputs the forward was checked on (the timed ones, or a reduced copy). FLOPs count 2.5× the
  * forward's for the backward (FlashAttention's convention), 3.5× for both ({@link Measurement#flops}).
@@ -32,11 +33,14 @@ final class BackwardCase {
         RunInputs in = timed.inputs();
         RunOutputs forward = timed.kernel().run(in);
         Tensor dO = Tensor.random(in.q().dtype(), cfg.seed() + 5, in.q().shape());
-        Supplier<Gradients> backward = () -> kernel.backward(in.q(), in.k(), in.v(), arguments(in), in.scale(), forward.o(), forward.lse(),
-                dO, null, false);
-        List<Supplier<RunOutputs>> contenders = List.of(
-                () -> new RunOutputs(null, null, backward.get().kernelNanos()),
-                () -> new RunOutputs(null, null, timed.kernel().run(in).kernelNanos() + backward.get().kernelNanos()));
+        java.util.function.Function<Boolean, Gradients> backward = atomic -> kernel.backward(in.q(), in.k(), in.v(), arguments(in), in.scale(),
+                forward.o(), forward.lse(), dO, null, atomic);
+        // parameter gradients summed in a fixed order (the default) and, where there are any, with atomics
+        boolean params = !dev.attnc.compiler.grad.Gradient.of(kernel.attention()).parameters().isEmpty();
+        List<Supplier<RunOutputs>> contenders = new ArrayList<>(List.of(
+                () -> new RunOutputs(null, null, backward.apply(false).kernelNanos()),
+                () -> new RunOutputs(null, null, timed.kernel().run(in).kernelNanos() + backward.apply(false).kernelNanos())));
+        if (params) contenders.add(() -> new RunOutputs(null, null, backward.apply(true).kernelNanos()));
         List<Timing.Timed> t;
         try {
             t = Timing.interleaved(contenders, cfg.warmup(), cfg.warmupSeconds(), cfg.runs());
@@ -48,6 +52,8 @@ final class BackwardCase {
         progress.part(String.format(Locale.ROOT, "| backward %s ms", BenchTable.ms(t.get(0).stats().medianMs())));
         rows.add(row(cfg, v, s, "attnc backward", "backward", t.get(0).stats(), pairs, check, null));
         rows.add(row(cfg, v, s, "attnc fwd+bwd", "forward+backward", t.get(1).stats(), pairs, check, null));
+        if (params) rows.add(row(cfg, v, s, "attnc backward, atomic", "backward", t.get(2).stats(), pairs, CheckResult.skipped("not checked: atomics"),
+                "parameter gradients summed with atomics (--atomic-grads), not in a fixed order"));
         return rows;
     }
 
