@@ -19,7 +19,7 @@ public enum Pattern {
     }
 
     public static Optional<Pattern> of(Attention a) {
-        if (!(a.score() instanceof Expr.Score)) return Optional.empty();
+        if (!(a.score() instanceof Expr.Score) || !a.softmax()) return Optional.empty();
         return switch (a.mask()) {
             case Expr.BoolConst c when c.value() -> Optional.of(FULL);
             case Expr.Binary x when x.op() == BinaryOp.GE && is(x.left(), Axis.Q) && is(x.right(), Axis.KV) -> Optional.of(CAUSAL);

@@ -14,6 +14,7 @@ import dev.attnc.compiler.front.Parsing;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Lowering;
 import dev.attnc.compiler.passes.BoundsCheck;
+import dev.attnc.compiler.passes.PerRowCheck;
 import dev.attnc.compiler.passes.Pipeline;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,6 +49,7 @@ public final class Compilation {
                     Lowering.Result r = lowerWithinLimits(checked, name, diags);
                     if (r == null) continue;
                     BoundsCheck.run(r.attention(), r.loadSpans(), diags);
+                    PerRowCheck.run(r.attention(), checked.attentions().get(name), diags);
                     lowered.put(name, r.attention());
                 }
             }

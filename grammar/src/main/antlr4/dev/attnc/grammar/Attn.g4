@@ -20,7 +20,12 @@ type
     ;
 
 // `score = ...` and `mask = ...` inside an attention; the keywords double as clause names.
-clause : kind=(SCORE | MASK) '=' body ;
+// `normalize = softmax(sink = E)` is a named clause: `normalize` stays an ordinary identifier
+// elsewhere, and the checker reports a clause name that is not one.
+clause
+    : kind=(SCORE | MASK) '=' body                                     # KeywordClause
+    | name=IDENT '=' expr                                              # NamedClause
+    ;
 
 body
     : '{' sep* (statement sep+)* expr sep* '}'                         # BlockBody

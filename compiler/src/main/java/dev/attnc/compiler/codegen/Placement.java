@@ -93,7 +93,7 @@ public record Placement(List<Expr> nodes, Map<Expr, Integer> numbers, Map<Expr, 
     }
 
     private static Placement of(Attention a, List<Expr> gradientRoots) {
-        List<Expr> roots = new ArrayList<>(List.of(a.score(), a.mask()));
+        List<Expr> roots = new ArrayList<>(a.roots());
         roots.addAll(gradientRoots);
         Map<Expr, Dependence> deps = IndexDependence.analyze(roots);
         Map<Expr, Level> levels = new HashMap<>();

@@ -35,9 +35,17 @@ public final class Ast {
         }
     }
 
-    /** {@code attention NAME(params) { score = ...  mask = ... }}; a missing clause is null. */
-    public record AttentionDef(String name, Span nameSpan, List<Param> params, Clause score, Clause mask)
-            implements Definition {}
+    /**
+     * {@code attention NAME(params) { score = ...  mask = ...  normalize = ... }}; a missing clause
+     * is null. The normalize clause's value is the call as written ({@code softmax(sink = E)}); the
+     * checker gives it meaning.
+     */
+    public record AttentionDef(String name, Span nameSpan, List<Param> params, Clause score, Clause mask, Clause normalize)
+            implements Definition {
+        public AttentionDef(String name, Span nameSpan, List<Param> params, Clause score, Clause mask) {
+            this(name, nameSpan, params, score, mask, null);
+        }
+    }
 
     public record Clause(Span span, Expr value) {}
 

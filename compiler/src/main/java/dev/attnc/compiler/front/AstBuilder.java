@@ -2,6 +2,7 @@ package dev.attnc.compiler.front;
 
 import dev.attnc.compiler.diag.Diagnostics;
 import dev.attnc.compiler.diag.Span;
+import dev.attnc.compiler.diag.Suggestions;
 import dev.attnc.compiler.front.Ast.*;
 import dev.attnc.grammar.AttnBaseVisitor;
 import dev.attnc.grammar.AttnParser;
@@ -55,17 +56,29 @@ final class AstBuilder extends AttnBaseVisitor<Object> {
     public Definition visitAttentionDef(AttentionDefContext ctx) {
         Clause score = null;
         Clause mask = null;
+        Clause normalize = null;
         for (ClauseContext c : ctx.clause()) {
-            Clause clause = new Clause(span(c.kind), body(c.body()));
-            if (c.kind.getType() == AttnParser.SCORE) {
-                if (score != null) diagnostics.error("def.duplicate-clause", clause.span(), "score", score.span().line());
-                else score = clause;
-            } else {
-                if (mask != null) diagnostics.error("def.duplicate-clause", clause.span(), "mask", mask.span().line());
-                else mask = clause;
+            switch (c) {
+                case KeywordClauseContext k when k.kind.getType() == AttnParser.SCORE -> score = once("score", score, new Clause(span(k.kind), body(k.body())));
+                case KeywordClauseContext k -> mask = once("mask", mask, new Clause(span(k.kind), body(k.body())));
+                case NamedClauseContext n when n.name.getText().equals(NORMALIZE) ->
+                        normalize = once(NORMALIZE, normalize, new Clause(span(n.name), expr(n.expr())));
+                case NamedClauseContext n -> diagnostics.error("def.unknown-clause", span(n.name), n.name.getText(),
+                        Suggestions.didYouMean(n.name.getText(), List.of("score", "mask", NORMALIZE)));
+                default -> throw new IllegalStateException("unknown clause form " + c.getClass());
             }
         }
-        return new AttentionDef(ctx.name.getText(), span(ctx.name), params(ctx.paramList()), score, mask);
+        return new AttentionDef(ctx.name.getText(), span(ctx.name), params(ctx.paramList()), score, mask, normalize);
+    }
+
+    /** The name of the third clause; not a keyword, so that it stays free as an identifier elsewhere. */
+    static final String NORMALIZE = "normalize";
+
+    /** The first clause of a kind; a second one is reported and dropped. */
+    private Clause once(String kind, Clause first, Clause next) {
+        if (first == null) return next;
+        diagnostics.error("def.duplicate-clause", next.span(), kind, first.span().line());
+        return first;
     }
 
     private List<Param> params(ParamListContext ctx) {

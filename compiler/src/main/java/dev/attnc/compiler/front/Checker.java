@@ -4,6 +4,7 @@ import dev.attnc.compiler.diag.Diagnostics;
 import dev.attnc.compiler.diag.Span;
 import dev.attnc.compiler.diag.Suggestions;
 import dev.attnc.compiler.front.Ast.*;
+import dev.attnc.compiler.ir.Axis;
 import dev.attnc.compiler.ir.Poly;
 import dev.attnc.compiler.ir.Type;
 import java.util.ArrayList;
@@ -37,10 +38,17 @@ public final class Checker {
     private int suggestionsLeft = SUGGESTION_BUDGET;
     private ConstEval constEval;
 
-    /** Where a name is being checked: the definition it belongs to and whether {@code score} exists there. */
-    private record Ctx(String owner, boolean hasScore, Scope scope) {
+    /**
+     * Where a name is being checked: the definition it belongs to, whether {@code score} exists
+     * there, and whether it is a normalize clause's argument (fixed per row: no score, no kv).
+     */
+    private record Ctx(String owner, boolean hasScore, Scope scope, boolean perRow) {
+        Ctx(String owner, boolean hasScore, Scope scope) {
+            this(owner, hasScore, scope, false);
+        }
+
         Ctx nested() {
-            return new Ctx(owner, hasScore, new Scope(scope));
+            return new Ctx(owner, hasScore, new Scope(scope), perRow);
         }
     }
 
@@ -131,6 +139,15 @@ public final class Checker {
         declareParams(a.params(), params);
         if (a.score() != null) expectResult(false, check(a.score().value(), new Ctx(a.name(), true, new Scope(params))), a.score().value().span());
         if (a.mask() != null) expectResult(true, check(a.mask().value(), new Ctx(a.name(), false, new Scope(params))), a.mask().value().span());
+        if (a.normalize() != null) checkNormalize(a, params);
+    }
+
+    /** The normalize clause: one of its forms, with a number E that reads neither the score nor kv. */
+    private void checkNormalize(AttentionDef a, Scope params) {
+        NormalizeForm form = NormalizeForm.read(a.normalize().value(), diagnostics);
+        if (form == null || form.argument() == null) return;
+        Type t = check(form.argument(), new Ctx(a.name(), false, new Scope(params), true));
+        if (t != null && !t.isNumeric()) diagnostics.error("norm.not-float", form.argument().span(), form.kind().argumentName, t.word);
     }
 
     private void expectResult(boolean mask, Type t, Span span) {
@@ -213,7 +230,7 @@ public final class Checker {
             case BoolLit b -> Type.BOOL;
             case ScoreRef s -> {
                 if (ctx.hasScore()) yield Type.FLOAT;
-                diagnostics.error("name.score-outside-score", s.span());
+                diagnostics.error(ctx.perRow() ? "norm.reads-score" : "name.score-outside-score", s.span());
                 yield null;
             }
             case Call c -> c.parens() ? checkCall(c, ctx, false) : checkName(c, ctx);
@@ -239,6 +256,10 @@ public final class Checker {
                     yield null;
                 }
             };
+        }
+        if (ctx.perRow() && Builtins.axis(name) == Axis.KV) {
+            diagnostics.error("norm.reads-kv", c.nameSpan());
+            return null;
         }
         if (Builtins.axis(name) != null || Builtins.size(name) != null) return Type.INT;
         Definition d = globals.get(name);
@@ -334,7 +355,7 @@ public final class Checker {
             return null;
         }
         if (f.kind() == FunctionKind.SCORE && !piped && !ctx.hasScore()) {
-            diagnostics.error("call.score-in-mask", c.nameSpan(), f.name());
+            diagnostics.error(ctx.perRow() ? "norm.reads-score" : "call.score-in-mask", c.nameSpan(), f.name());
         }
         Map<Param, Arg> bound = bindArguments(f, c, ctx);
         for (Map.Entry<Param, Arg> entry : bound.entrySet()) checkArgument(f, entry.getKey(), entry.getValue(), ctx);

@@ -45,12 +45,25 @@ final class SyntaxErrors extends DefaultErrorStrategy {
 
     @Override
     protected void reportNoViableAlternative(Parser recognizer, NoViableAltException e) {
-        report("syntax.unexpected", e.getOffendingToken(), describe(e.getOffendingToken()), expected(recognizer, e.getExpectedTokens()));
+        unexpected(recognizer, e.getOffendingToken(), e.getExpectedTokens());
     }
 
     @Override
     protected void reportInputMismatch(Parser recognizer, InputMismatchException e) {
-        report("syntax.unexpected", e.getOffendingToken(), describe(e.getOffendingToken()), expected(recognizer, e.getExpectedTokens()));
+        unexpected(recognizer, e.getOffendingToken(), e.getExpectedTokens());
+    }
+
+    /** syntax.unexpected; where a definition should start, a {@code normalize} clause gets told where it belongs. */
+    private void unexpected(Parser recognizer, Token t, IntervalSet expected) {
+        if (t.getType() == AttnParser.IDENT && t.getText().equals(AstBuilder.NORMALIZE) && expectsDefinition(expected)) {
+            report("def.clause-outside-attention", t, t.getText());
+        } else {
+            report("syntax.unexpected", t, describe(t), expected(recognizer, expected));
+        }
+    }
+
+    private static boolean expectsDefinition(IntervalSet set) {
+        return set != null && set.contains(AttnParser.CONST) && set.contains(AttnParser.ATTENTION);
     }
 
     @Override
@@ -91,7 +104,7 @@ final class SyntaxErrors extends DefaultErrorStrategy {
         if (set.contains(AttnParser.INT_LIT) && set.contains(AttnParser.IDENT) && set.contains(AttnParser.SCORE)) {
             return "an expression";
         }
-        if (set.contains(AttnParser.CONST) && set.contains(AttnParser.ATTENTION)) {
+        if (expectsDefinition(set)) {
             return "a definition (const, mask, score or attention)";
         }
         List<String> names = new ArrayList<>();

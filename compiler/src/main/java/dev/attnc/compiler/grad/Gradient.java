@@ -41,6 +41,17 @@ public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars,
         return Differentiate.run(a);
     }
 
+    /**
+     * The derivatives of the normalisation's expression E (a sink logit or a sigmoid bias) with
+     * respect to the parameters it reads, or null for plain softmax. E reads no score, so it is
+     * differentiated as a score would be: {@link #dScore} is 0, {@link #scalars} and
+     * {@link #tensors} are ∂E/∂p.
+     */
+    public static Gradient ofNormalization(Attention a) {
+        List<Expr> e = a.normalization().exprs();
+        return e.isEmpty() ? null : Differentiate.run(new Attention(a.name(), a.params(), e.getFirst(), a.mask()));
+    }
+
     /** The names of the parameters that get a gradient, in declaration order, each once. */
     public List<String> parameters() {
         List<String> names = new ArrayList<>();

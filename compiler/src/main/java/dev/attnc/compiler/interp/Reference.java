@@ -1,16 +1,18 @@
 package dev.attnc.compiler.interp;
 
 import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.Normalization;
 import dev.attnc.kernel.Sizes;
 
 /**
  * The reference attention: the meaning of the language, computed directly in double precision.
- * For each (b, h, q): s = scale · Q·K (over D), the score function, the mask; P = softmax over
- * the kept keys; O = Σ P·V; LSE = log Σ exp(s) over the kept keys (natural log). A row that keeps
- * nothing (or whose every kept score is -inf) gives O = 0 and LSE = -inf. Non-finite scores mean
- * what they mean to PyTorch's softmax and logsumexp: a NaN kept score makes its row's O and LSE
- * NaN; otherwise a +inf kept score makes O NaN (inf - inf) and LSE +inf. Finite scores are used
- * as they are, however large: the max is subtracted before exp, so 3e38 is an ordinary score.
+ * For each (b, h, q): s = scale · Q·K (over D), the score function, the mask; P = the row's
+ * weights by the normalisation ({@link #weights}); O = Σ P·V. With softmax, LSE = log Σ exp(s)
+ * over the kept keys (natural log), and a row that keeps nothing (or whose every kept score is
+ * -inf) gives O = 0 and LSE = -inf. Non-finite scores mean what they mean to PyTorch's softmax and
+ * logsumexp: a NaN kept score makes its row's O and LSE NaN; otherwise a +inf kept score makes O
+ * NaN (inf - inf) and LSE +inf. Finite scores are used as they are, however large: the max is
+ * subtracted before exp, so 3e38 is an ordinary score.
  * Layout: Q [B, H, Q_LEN, D], K and V [B, H_KV, KV_LEN, D], O [B, H, Q_LEN, D], LSE [B, H, Q_LEN].
  */
 public final class Reference {
@@ -29,40 +31,83 @@ public final class Reference {
         double[] lse = new double[s.B() * s.H() * s.Q_LEN()];
         double[] scores = new double[s.KV_LEN()];
         boolean[] kept = new boolean[s.KV_LEN()];
+        double[] p = new double[s.KV_LEN()];
         Evaluator ev = new Evaluator(s, complete);
         for (int b = 0; b < s.B(); b++) {
             for (int h = 0; h < s.H(); h++) {
                 int hk = s.kvHead(h);
                 for (int i = 0; i < s.Q_LEN(); i++) {
                     int qBase = ((b * s.H() + h) * s.Q_LEN() + i) * d;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int j = 0; j < s.KV_LEN(); j++) {
-                        kept[j] = ev.at(b, h, i, j, 0).evalBool(a.mask());
-                        if (!kept[j]) continue;
-                        int kBase = ((b * s.H_KV() + hk) * s.KV_LEN() + j) * d;
-                        double dot = 0;
-                        for (int x = 0; x < d; x++) dot += q[qBase + x] * k[kBase + x];
-                        scores[j] = ev.at(b, h, i, j, scale * dot).evalFloat(a.score());
-                        max = Math.max(max, scores[j]);
-                    }
+                    scores(a, s, ev, b, h, i, q, k, scale, scores, kept);
                     int row = (b * s.H() + h) * s.Q_LEN() + i;
-                    if (max == Double.NEGATIVE_INFINITY) {
-                        lse[row] = Double.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    double sum = 0;
+                    lse[row] = weights(a.normalization(), rowValue(a, ev, b, h, i), scores, kept, p);
                     for (int j = 0; j < s.KV_LEN(); j++) {
                         if (!kept[j]) continue;
-                        double p = Math.exp(scores[j] - max);
-                        sum += p;
                         int vBase = ((b * s.H_KV() + hk) * s.KV_LEN() + j) * d;
-                        for (int x = 0; x < d; x++) o[qBase + x] += p * v[vBase + x];
+                        for (int x = 0; x < d; x++) o[qBase + x] += p[j] * v[vBase + x];
                     }
-                    for (int x = 0; x < d; x++) o[qBase + x] /= sum;
-                    lse[row] = max == Double.POSITIVE_INFINITY ? max : max + Math.log(sum); // NaN max: NaN
                 }
             }
         }
         return new Output(o, lse);
+    }
+
+    /** One row's final scores, into {@code scores}, where {@code kept} (also filled) is true. */
+    static void scores(Attention a, Sizes s, Evaluator ev, int b, int h, int i, double[] q, double[] k, double scale,
+            double[] scores, boolean[] kept) {
+        int d = s.D();
+        int qBase = ((b * s.H() + h) * s.Q_LEN() + i) * d;
+        int hk = s.kvHead(h);
+        for (int j = 0; j < s.KV_LEN(); j++) {
+            kept[j] = ev.at(b, h, i, j, 0).evalBool(a.mask());
+            if (!kept[j]) continue;
+            int kBase = ((b * s.H_KV() + hk) * s.KV_LEN() + j) * d;
+            double dot = 0;
+            for (int x = 0; x < d; x++) dot += q[qBase + x] * k[kBase + x];
+            scores[j] = ev.at(b, h, i, j, scale * dot).evalFloat(a.score());
+        }
+    }
+
+    /** The row's sink logit or sigmoid bias (NaN for plain softmax, which has none). */
+    static double rowValue(Attention a, Evaluator ev, int b, int h, int i) {
+        var exprs = a.normalization().exprs();
+        return exprs.isEmpty() ? Double.NaN : ev.at(b, h, i, 0, 0).evalFloat(exprs.getFirst());
+    }
+
+    /**
+     * One row's weights P over its kept keys (into {@code p}; 0 elsewhere) and its second output:
+     * softmax: P = exp(s - LSE), LSE = log Σ exp(s); with a sink of logit e, exp(e) joins the sum
+     * (a row that keeps nothing: LSE = e); sigmoid with bias e: P = sigmoid(s + e), and log Σ P.
+     */
+    static double weights(Normalization n, double e, double[] scores, boolean[] kept, double[] p) {
+        return switch (n) {
+            case Normalization.Softmax s -> softmax(Double.NEGATIVE_INFINITY, scores, kept, p);
+            case Normalization.SoftmaxSink s -> softmax(e, scores, kept, p);
+            case Normalization.Sigmoid s -> sigmoid(e, scores, kept, p);
+        };
+    }
+
+    private static double softmax(double sink, double[] scores, boolean[] kept, double[] p) {
+        double max = sink;
+        for (int j = 0; j < scores.length; j++) if (kept[j]) max = Math.max(max, scores[j]);
+        java.util.Arrays.fill(p, 0);
+        if (max == Double.NEGATIVE_INFINITY) return max;
+        double sum = Math.exp(sink - max);
+        for (int j = 0; j < scores.length; j++) {
+            if (!kept[j]) continue;
+            p[j] = Math.exp(scores[j] - max);
+            sum += p[j];
+        }
+        for (int j = 0; j < scores.length; j++) p[j] /= sum;
+        return max == Double.POSITIVE_INFINITY ? max : max + Math.log(sum); // NaN max: NaN
+    }
+
+    private static double sigmoid(double bias, double[] scores, boolean[] kept, double[] p) {
+        double sum = 0;
+        for (int j = 0; j < scores.length; j++) {
+            p[j] = kept[j] ? 1 / (1 + Math.exp(-(scores[j] + bias))) : 0;
+            sum += p[j];
+        }
+        return Math.log(sum); // an empty row: log 0 = -inf
     }
 }

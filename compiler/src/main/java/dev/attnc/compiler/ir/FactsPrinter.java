@@ -54,8 +54,7 @@ public final class FactsPrinter {
     public static String copies(Attention a) {
         Map<Expr, Set<Expr>> objects = new LinkedHashMap<>();
         Set<Expr> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        collectObjects(a.score(), seen, objects);
-        collectObjects(a.mask(), seen, objects);
+        for (Expr root : a.roots()) collectObjects(root, seen, objects);
         List<Expr> copied = objects.entrySet().stream().filter(x -> x.getValue().size() > 1).map(Map.Entry::getKey).toList();
         if (copied.isEmpty()) return "none\n";
         return table(copied, e -> objects.get(e).size() + " objects");
@@ -67,11 +66,10 @@ public final class FactsPrinter {
         objects.computeIfAbsent(e, k -> Collections.newSetFromMap(new IdentityHashMap<>())).add(e);
     }
 
-    /** Every distinct node, operands first, the score's before the mask's. */
+    /** Every distinct node, operands first, the score's before the mask's (and the normalisation's last). */
     private static List<Expr> nodes(Attention a) {
         SequencedSet<Expr> order = new LinkedHashSet<>();
-        visit(a.score(), order);
-        visit(a.mask(), order);
+        for (Expr root : a.roots()) visit(root, order);
         return new ArrayList<>(order);
     }
 

@@ -50,14 +50,23 @@ public final class IrPrinter {
         return new IrPrinter(IndexDependence.analyze(roots), ranges);
     }
 
-    /** The attention's header, its nodes, and its score and mask lines. */
+    /**
+     * The attention's header, its nodes, and its score and mask lines; a normalize line where the
+     * normalisation is not plain softmax (so a softmax attention prints what it always printed).
+     */
     public void attention(Attention a) {
         out.append("attention ").append(a.name()).append('(')
                 .append(a.params().stream().map(IrPrinter::param).collect(Collectors.joining(", "))).append(")\n");
         String score = emit(a.score());
         String mask = emit(a.mask());
+        String normalize = switch (a.normalization()) {
+            case Normalization.Softmax s -> null;
+            case Normalization.SoftmaxSink s -> "softmax(sink = " + emit(s.logit()) + ")";
+            case Normalization.Sigmoid s -> "sigmoid(bias = " + emit(s.bias()) + ")";
+        };
         out.append("  score = ").append(score).append('\n');
         out.append("  mask  = ").append(mask).append('\n');
+        if (normalize != null) out.append("  normalize = ").append(normalize).append('\n');
     }
 
     /** The name of a node ({@code %n}, or a leaf's text), printing the lines of its definition first where not printed yet. */

@@ -5,6 +5,7 @@ import dev.attnc.compiler.front.Ast;
 import dev.attnc.compiler.front.Builtins;
 import dev.attnc.compiler.front.Checked;
 import dev.attnc.compiler.front.Limits;
+import dev.attnc.compiler.front.NormalizeForm;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -103,7 +104,18 @@ public final class Lowering {
         }
         Expr score = def.score() == null ? new Expr.Score() : toFloat(lower(def.score().value(), new Env(names, new Expr.Score())));
         Expr mask = def.mask() == null ? new Expr.BoolConst(true) : lower(def.mask().value(), new Env(names, null));
-        return new Attention(def.name(), params, score, mask);
+        return new Attention(def.name(), params, score, mask, normalization(def.normalize(), names));
+    }
+
+    /** The normalize clause (softmax when there is none); a sigmoid without a bias has bias 0. */
+    private Normalization normalization(Ast.Clause clause, Map<String, Binding> names) {
+        if (clause == null) return Normalization.SOFTMAX;
+        NormalizeForm form = NormalizeForm.read(clause.value(), null);
+        Expr argument = form.argument() == null ? null : toFloat(lower(form.argument(), new Env(names, null)));
+        return switch (form.kind()) {
+            case SOFTMAX -> argument == null ? Normalization.SOFTMAX : new Normalization.SoftmaxSink(argument);
+            case SIGMOID -> new Normalization.Sigmoid(argument == null ? new Expr.FloatConst(0.0) : argument);
+        };
     }
 
     /** A default written as a constant expression, as the Integer, Double or Boolean the runtime fills in. */

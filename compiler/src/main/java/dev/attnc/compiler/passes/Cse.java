@@ -6,8 +6,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Common subexpressions: makes equal subtrees one object (interning), across the score and the
- * mask. Inlining copies a function body at each call, so {@code q - kv} written in two masks is two
+ * Common subexpressions: makes equal subtrees one object (interning), across the score, the
+ * mask and the normalisation. Inlining copies a function body at each call, so {@code q - kv} written in two masks is two
  * trees until here; code generators name each shared node once and compute it once.
  */
 public final class Cse {
@@ -15,7 +15,7 @@ public final class Cse {
 
     public static Attention run(Attention a) {
         Map<Expr, Expr> canonical = new HashMap<>();
-        return a.with(intern(a.score(), canonical), intern(a.mask(), canonical));
+        return a.map(e -> intern(e, canonical));
     }
 
     /** {@code root} with each subtree replaced by its canonical equal in {@code canonical} (added when new). */

@@ -19,7 +19,7 @@ public final class Fold {
     private Fold() {}
 
     public static Attention run(Attention a) {
-        return a.with(fold(a.score()), fold(a.mask()));
+        return a.map(Fold::fold);
     }
 
     public static Expr fold(Expr e) {

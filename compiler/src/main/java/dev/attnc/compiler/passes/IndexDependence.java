@@ -17,10 +17,7 @@ public final class IndexDependence {
     private IndexDependence() {}
 
     public static Map<Expr, Dependence> analyze(Attention a) {
-        IndexDependence d = new IndexDependence();
-        d.of(a.score());
-        d.of(a.mask());
-        return d.facts;
+        return analyze(a.roots());
     }
 
     /** The dependence of every node under several roots (a backward kernel's: {@code grad.Gradient#roots()}). */

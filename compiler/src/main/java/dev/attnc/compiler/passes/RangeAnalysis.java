@@ -37,8 +37,7 @@ public final class RangeAnalysis {
 
     public static Map<Expr, Interval> analyze(Attention a) {
         RangeAnalysis r = new RangeAnalysis(true);
-        r.visit(a.score());
-        r.visit(a.mask());
+        a.roots().forEach(r::visit);
         return r.facts;
     }
 

@@ -19,7 +19,7 @@ public final class UseRanges {
 
     public static Attention run(Attention a) {
         Map<Expr, Interval> ranges = RangeAnalysis.analyze(a);
-        return a.with(rewrite(a.score(), ranges), rewrite(a.mask(), ranges));
+        return a.map(e -> rewrite(e, ranges));
     }
 
     private static Expr rewrite(Expr root, Map<Expr, Interval> facts) {

@@ -33,7 +33,39 @@ class ReferenceBackwardTest {
                 new Bindings(Map.of(), Map.of("bias", TensorData.of(bias, 2, 3))));
     }
 
+    @Test
+    void sinkPerHeadUnderASlidingWindow() {
+        double[] sinks = {0.3, -1.2};
+        check("attention s(sinks: float[H]) { mask = q >= kv && q - kv < 2\n normalize = softmax(sink = sinks[h]) }",
+                new Bindings(Map.of(), Map.of("sinks", TensorData.of(sinks, 2))), Map.of("sinks", sinks));
+    }
+
+    @Test
+    void sinkThatReadsTheRowWithEmptyRows() {
+        // row 0 keeps nothing: O = 0, LSE = the sink, and dLSE flows into the sink's parameters
+        check("attention s(w: float) { mask = kv < q\n normalize = softmax(sink = w * float(q) - 0.5) }",
+                new Bindings(Map.of("w", 0.4), Map.of()));
+    }
+
+    @Test
+    void sigmoidWithAPerHeadBias() {
+        double[] bias = {-0.7, 0.2};
+        check("attention g(bias: float[H]) { score = score * 1.5\n mask = q >= kv\n normalize = sigmoid(bias = bias[h] - log(float(KV_LEN))) }",
+                new Bindings(Map.of(), Map.of("bias", TensorData.of(bias, 2))), Map.of("bias", bias));
+    }
+
+    @Test
+    void sigmoidWithAScalarBiasAndEmptyRows() {
+        check("attention g(beta: float) { mask = kv < q\n normalize = sigmoid(bias = beta * beta) }",
+                new Bindings(Map.of("beta", -0.8), Map.of()));
+    }
+
     private static void check(String program, Bindings bindings) {
+        check(program, bindings, Map.of());
+    }
+
+    /** {@code tensors}: the arrays behind float tensor arguments, perturbed in place to check their gradients. */
+    private static void check(String program, Bindings bindings, Map<String, double[]> tensors) {
         Attention a = TestPrograms.optimized(program);
         Random r = new Random(7);
         double[] q = random(r, S.B() * S.H() * S.Q_LEN() * S.D());
@@ -47,7 +79,8 @@ class ReferenceBackwardTest {
             Reference.Output o = Reference.run(a, S, q, k, v, bb, scale);
             double l = 0;
             for (int i = 0; i < dO.length; i++) l += o.o()[i] * dO[i];
-            for (int i = 0; i < dLse.length; i++) l += o.lse()[i] * dLse[i];
+            // an empty row's LSE is -inf whatever the inputs: a constant, left out of the loss
+            for (int i = 0; i < dLse.length; i++) if (o.lse()[i] != Double.NEGATIVE_INFINITY) l += o.lse()[i] * dLse[i];
             return l;
         };
         for (double[][] pair : new double[][][] {{q, g.dq()}, {k, g.dk()}, {v, g.dv()}}) {
@@ -67,6 +100,18 @@ class ReferenceBackwardTest {
             double up = loss.applyAsDouble(with(bindings, e.getKey(), value + H));
             double down = loss.applyAsDouble(with(bindings, e.getKey(), value - H));
             assertEquals((up - down) / (2 * H), g.params().get(e.getKey())[0], 1e-6, e.getKey());
+        }
+        for (var e : tensors.entrySet()) {
+            double[] x = e.getValue();
+            for (int i = 0; i < x.length; i++) {
+                double keep = x[i];
+                x[i] = keep + H;
+                double up = loss.applyAsDouble(bindings);
+                x[i] = keep - H;
+                double down = loss.applyAsDouble(bindings);
+                x[i] = keep;
+                assertEquals((up - down) / (2 * H), g.params().get(e.getKey())[i], 1e-6, e.getKey() + "[" + i + "]");
+            }
         }
     }
 

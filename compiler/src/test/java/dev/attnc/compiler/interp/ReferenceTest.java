@@ -51,6 +51,30 @@ class ReferenceTest {
     }
 
     @Test
+    void aSinkJoinsTheSoftmaxWithValueZero() {
+        // row 0 keeps nothing (O = 0, LSE = the sink); row 1 keeps key 0: P = e^1 / (e^0.5 + e^1)
+        Attention a = TestPrograms.optimized("attention s { mask = kv < q\n normalize = softmax(sink = 0.5) }");
+        Sizes s = new Sizes(1, 1, 1, 2, 2, 1);
+        Reference.Output out = Reference.run(a, s, new double[] {1, 1}, new double[] {1, 2}, new double[] {10, 20}, Bindings.none(), 1);
+        assertEquals(0, out.o()[0], EPS);
+        assertEquals(0.5, out.lse()[0], EPS);
+        assertEquals(10 * Math.exp(1) / (Math.exp(0.5) + Math.exp(1)), out.o()[1], EPS);
+        assertEquals(Math.log(Math.exp(0.5) + Math.exp(1)), out.lse()[1], EPS);
+    }
+
+    @Test
+    void sigmoidWeighsEachPairAlone() {
+        // scores 1 and 2, bias -1: O = σ(0)·10 + σ(1)·20, no division; row 0 keeps nothing
+        Attention a = TestPrograms.optimized("attention g { mask = kv < q + 1 && q == 1\n normalize = sigmoid(bias = -1.0) }");
+        Sizes s = new Sizes(1, 1, 1, 2, 2, 1);
+        Reference.Output out = Reference.run(a, s, new double[] {1, 1}, new double[] {1, 2}, new double[] {10, 20}, Bindings.none(), 1);
+        double s1 = 1 / (1 + Math.exp(-1.0));
+        assertArrayEquals(new double[] {0, 0.5 * 10 + s1 * 20}, out.o(), EPS);
+        assertEquals(Double.NEGATIVE_INFINITY, out.lse()[0]);
+        assertEquals(Math.log(0.5 + s1), out.lse()[1], EPS);
+    }
+
+    @Test
     void groupedQueryHeadsReadTheirKeyValueHead() {
         Attention a = TestPrograms.optimized("attention full {}");
         // H = 4 query heads share H_KV = 2 key/value heads: heads 0,1 read kv head 0; heads 2,3 read kv head 1.
