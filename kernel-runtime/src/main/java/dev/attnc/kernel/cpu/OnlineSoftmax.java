@@ -18,12 +18,20 @@ import jdk.incubator.vector.VectorOperators;
  * <p>
  * Non-finite scores mean what they mean to the reference (and PyTorch): a NaN makes its row's P,
  * l, O and LSE NaN; a +inf (without NaN) makes O NaN and LSE +inf.
+ * <p>
+ * The other normalisations (docs/language.md, "Normalisation") are set per row before the first
+ * key tile: {@link #sink} starts the row from its sink logit (m = E, l = 1: one more key of value
+ * 0), so it costs nothing per key; {@link #sigmoid} weighs each pair alone, P = sigmoid(s + E),
+ * with no max, no rescaling (alpha = 1) and no division at the end.
  */
 public final class OnlineSoftmax {
     /** Per row (a whole number of vectors, so that alpha is computed a vector of rows at a time). */
     private final float[] max, shift, alpha;
     /** Per row, LANES partial sums. */
     private final float[] sum, tileSum;
+    /** Per row, the sigmoid's bias, when {@link #sigmoid} is on. */
+    private final float[] bias;
+    private boolean sigmoid;
 
     public OnlineSoftmax(int rows) {
         int padded = Gemm.padded(rows);
@@ -32,6 +40,7 @@ public final class OnlineSoftmax {
         alpha = new float[padded];
         sum = new float[rows * LANES];
         tileSum = new float[rows * LANES];
+        bias = new float[rows];
         reset();
     }
 
@@ -40,10 +49,24 @@ public final class OnlineSoftmax {
         return sum.length / LANES;
     }
 
-    /** Back to no key seen: m = -inf, l = 0. */
+    /** Back to no key seen: m = -inf, l = 0, softmax. */
     public void reset() {
         Arrays.fill(max, Float.NEGATIVE_INFINITY);
         Arrays.fill(sum, 0f);
+        sigmoid = false;
+    }
+
+    /** Row {@code row} gets a sink of logit {@code logit}: a key of value 0 already seen (m = logit, l = 1). */
+    public void sink(int row, float logit) {
+        if (logit == Float.NEGATIVE_INFINITY) return; // exp(-inf) = 0: no sink at all
+        max[row] = logit;
+        sum[row * LANES] = 1f;
+    }
+
+    /** Row {@code row} is weighed by sigmoid(s + bias) instead of the softmax (every row of the tile is, once one is). */
+    public void sigmoid(int row, float bias) {
+        sigmoid = true;
+        this.bias[row] = bias;
     }
 
     /** Each row's factor for the output accumulator after the last {@link #update}. */
@@ -58,6 +81,10 @@ public final class OnlineSoftmax {
      * finite scores can give a difference of -inf (-3e38 beside 3e38).
      */
     public void update(float[] s, int ld, int rows, int cols) {
+        if (sigmoid) {
+            updateSigmoid(s, ld, rows, cols);
+            return;
+        }
         for (int i = 0, row = 0; i < rows; i++, row += ld) {
             if (cols < ld) Arrays.fill(s, row + cols, row + ld, Float.NEGATIVE_INFINITY);
             FloatVector m = FloatVector.fromArray(F, s, row);
@@ -93,10 +120,27 @@ public final class OnlineSoftmax {
         }
     }
 
+    /** P = sigmoid(s + bias) in place, l += Σ P, alpha = 1 (nothing to rescale). */
+    private void updateSigmoid(float[] s, int ld, int rows, int cols) {
+        Arrays.fill(alpha, 1f);
+        for (int i = 0, row = 0; i < rows; i++, row += ld) {
+            if (cols < ld) Arrays.fill(s, row + cols, row + ld, Float.NEGATIVE_INFINITY);
+            FloatVector b = FloatVector.broadcast(F, bias[i]);
+            FloatVector l = FloatVector.fromArray(F, sum, i * LANES);
+            for (int j = 0; j < ld; j += LANES) {
+                FloatVector p = VectorMath.sigmoid(FloatVector.fromArray(F, s, row + j).add(b));
+                p.intoArray(s, row + j);
+                l = l.add(p);
+            }
+            l.intoArray(sum, i * LANES);
+        }
+    }
+
     /**
      * O = acc / l and LSE = m + ln(l) (natural log) for {@code rows} rows of {@code d} values; a
      * row that kept nothing (l = 0: every kept score -inf) gets O = 0 and LSE = -inf, a row with a
-     * NaN score NaN, and one with a +inf score O = NaN and LSE = +inf.
+     * NaN score NaN, and one with a +inf score O = NaN and LSE = +inf. With {@link #sigmoid}: O = acc
+     * and LSE = ln(l).
      */
     public void finish(float[] acc, int ldAcc, int rows, int d, float[] o, int oOff, float[] lse, int lseOff) {
         for (int i = 0; i < rows; i++) {
@@ -105,6 +149,12 @@ public final class OnlineSoftmax {
             if (l == 0f) {
                 Arrays.fill(o, dst, dst + d, 0f);
                 lse[lseOff + i] = Float.NEGATIVE_INFINITY;
+                continue;
+            }
+            if (sigmoid) {
+                // no division: O = Σ P·V as accumulated; the second output is ln Σ P
+                System.arraycopy(acc, i * ldAcc, o, dst, d);
+                lse[lseOff + i] = (float) Math.log(l);
                 continue;
             }
             float inv = 1f / l;

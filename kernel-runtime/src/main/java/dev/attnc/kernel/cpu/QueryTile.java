@@ -1,5 +1,7 @@
 package dev.attnc.kernel.cpu;
 
+import java.util.Arrays;
+
 /**
  * One task of a kernel: a tile of up to blockM query rows of one (b, h), with its running softmax
  * state and output accumulator. The generated code walks the key tiles that the plan lists; for
@@ -66,8 +68,20 @@ public final class QueryTile {
         }
     }
 
+    /** Row {@code row} of this tile (0-based) gets a sink of logit {@code logit} ({@code normalize = softmax(sink = E)}). */
+    public void sink(int row, float logit) {
+        softmax.sink(row, logit);
+    }
+
+    /** Row {@code row} of this tile is weighed by sigmoid(s + bias) ({@code normalize = sigmoid(bias = E)}). */
+    public void sigmoid(int row, float bias) {
+        softmax.sigmoid(row, bias);
+    }
+
     /** Normalizes and writes this tile's rows of O and LSE. */
     public void finish() {
+        // no key tile visited: acc holds an earlier task's values, and a row with a sink still has l = 1
+        if (!started) Arrays.fill(acc, 0, rows * call.dPad, 0f);
         int first = firstRow();
         softmax.finish(acc, call.dPad, rows, call.d, call.args.o(), first * call.d, call.args.lse(), first);
     }

@@ -40,6 +40,19 @@ final class VectorMath {
         return exp2(x.blend(MINUS_127, x.lt(MINUS_127)));
     }
 
+    private static final FloatVector NEG_LOG2E = FloatVector.broadcast(F, -QueryTile.LOG2E);
+    private static final FloatVector ONE = FloatVector.broadcast(F, 1f);
+
+    /**
+     * sigmoid(x) = 1 / (1 + e^-x), through e = 2^(-|x|·log2 e) in (0, 1] so that the power never
+     * overflows: 1 / (1 + e) for x ≥ 0, e / (1 + e) below; ±inf give exactly 1 and 0.
+     */
+    static FloatVector sigmoid(FloatVector x) {
+        FloatVector e = exp2Guarded(x.abs().mul(NEG_LOG2E));
+        FloatVector r = ONE.div(e.add(ONE));
+        return r.blend(e.mul(r), x.lt(0f));
+    }
+
     /** Lane-wise max by compare and blend. */
     static FloatVector max(FloatVector a, FloatVector b) {
         return a.blend(b, a.lt(b));

@@ -163,6 +163,44 @@ class CpuBackendTest {
     }
 
     @Test
+    void sinksPerHeadUnderASlidingWindowWithEmptyRows() {
+        // rows 0..9 keep nothing: O = 0 and LSE = the sink (0.5 at row 0 of head 0); whole tiles are EMPTY
+        Tensor sinks = Tensor.ofFloats(new float[] {0.5f, -1f, 2f, 0f}, 4);
+        Fixture f = new Fixture(parse("""
+                attention local(sinks: float[H]) {
+                    mask = q >= kv + 10 && q - kv < 180
+                    normalize = softmax(sink = sinks[h] + 0.01 * float(q))
+                }
+                """), new Sizes(1, 4, 2, 300, 300, 64), DType.F32).tensor("sinks", sinks);
+        assertAllKinds(bothPlans(f));
+        RunOutputs out = f.run(backend, f.densePlan(backend));
+        assertEquals(0.5f, out.lse().getFloat(0), 1e-6);
+        for (int x = 0; x < 64; x++) assertEquals(0.0, out.o().getDouble(x));
+    }
+
+    @Test
+    void sigmoidCausalWithABiasPerRow() {
+        Fixture f = new Fixture(parse("""
+                attention flash_sigmoid(beta: float) {
+                    mask = q >= kv
+                    normalize = sigmoid(bias = beta - log(float(q + 1)))
+                }
+                """), new Sizes(1, 2, 2, 131, 131, 64), DType.F32).scalar("beta", 0.5);
+        assertAllKinds(bothPlans(f));
+    }
+
+    @Test
+    void sigmoidRowsThatKeepNothingGiveZeroAndMinusInfinity() {
+        Fixture f = new Fixture(parse("attention late { mask = kv > q + 40\n normalize = sigmoid }"), new Sizes(1, 2, 2, 131, 131, 64), DType.F32);
+        bothPlans(f);
+        RunOutputs out = f.run(backend, f.densePlan(backend));
+        for (int q = 90; q < 131; q++) {
+            assertEquals(Float.NEGATIVE_INFINITY, out.lse().getFloat(q));
+            for (int x = 0; x < 64; x++) assertEquals(0.0, out.o().getDouble(q * 64L + x));
+        }
+    }
+
+    @Test
     void groupedQueryAttention() {
         Fixture f = new Fixture(parse(CAUSAL), new Sizes(2, 4, 2, 77, 131, 64), DType.F32);
         bothPlans(f);

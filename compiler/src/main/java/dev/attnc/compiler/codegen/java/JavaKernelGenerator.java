@@ -20,6 +20,7 @@ import dev.attnc.kernel.cpu.QueryTile;
 import dev.attnc.kernel.cpu.Tasks;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Normalization;
 import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
@@ -104,17 +105,19 @@ public final class JavaKernelGenerator {
         } else if (scores) {
             perTile.add(pairs(a, printer, task, false));
         }
+        CodeBlock normalization = normalization(a, printer, task);
         String kvLen = printer.size(SizeName.KV_LEN, task);
 
         CodeBlock.Builder body = CodeBlock.builder()
                 .addStatement("final int $L = tile.b", Skeleton.B)
                 .addStatement("final int $L = tile.h", Skeleton.H);
-        if (masks || scores) {
+        if (masks || scores || !a.softmax()) {
             body.addStatement("final int $L = tile.q0", Skeleton.ROW0)
                     .addStatement("final int rows = tile.rows")
                     .addStatement("final $T $L = tile.scores", ArrayTypeName.of(TypeName.FLOAT), Skeleton.SCORES);
         }
         body.add(task.code())
+                .add(normalization)
                 .addStatement("final $T plan = $L.plan()", BLOCK_PLAN, Skeleton.ARGS)
                 .addStatement("final int planRow = plan.slot($L, $L) * plan.qTiles + tile.qTile", Skeleton.B, Skeleton.H)
                 .beginControlFlow("for (int run = plan.runOffsets[planRow]; run < plan.runOffsets[planRow + 1]; run++)");
@@ -134,6 +137,27 @@ public final class JavaKernelGenerator {
                 .addParameter(JavaKernelArgs.class, Skeleton.ARGS)
                 .addParameter(QueryTile.class, "tile")
                 .addCode(body.build())
+                .build();
+    }
+
+    /**
+     * Each row's sink logit or sigmoid bias, handed to the tile before its first key tile; nothing
+     * for plain softmax.
+     */
+    private static CodeBlock normalization(Attention a, JavaExprPrinter printer, Scope task) {
+        String method = switch (a.normalization()) {
+            case Normalization.Softmax s -> null;
+            case Normalization.SoftmaxSink s -> "sink";
+            case Normalization.Sigmoid s -> "sigmoid";
+        };
+        if (method == null) return CodeBlock.of("");
+        Scope row = task.inner(Level.ROW);
+        CodeBlock value = printer.value(a.normalization().exprs().getFirst(), row);
+        return CodeBlock.builder()
+                .beginControlFlow("for (int $L = 0; $L < rows; $L++)", Skeleton.ROW, Skeleton.ROW, Skeleton.ROW)
+                .add(row.code())
+                .addStatement("tile.$L($L, $L)", method, Skeleton.ROW, value)
+                .endControlFlow()
                 .build();
     }
 
