@@ -71,11 +71,11 @@ class CompilePrintsWhatRunsTest {
     void cudaForEverySampleOnHopperAndAmpere() throws IOException {
         for (String arch : List.of("sm_90a", "sm_80")) {
             BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.parse(arch), BackendOptions.NONE);
-            for (Path sample : samples()) {
-                Attention a = Attnc.compile(sample).ir(null);
+            for (Path sample : samples()) for (String name : Attnc.compile(sample).attentions()) {
+                Attention a = Attnc.compile(sample).ir(name);
                 for (int d : HEAD_DIMS) {
                     var built = CudaStages.sources(policy, request(policy, a, DType.BF16, d), Storage.BF16).getFirst();
-                    String printed = compile("compile", sample.toString(), "--target", "cuda", "--arch", arch, "--head-dim", "" + d);
+                    String printed = compile("compile", sample.toString(), "--attention", name, "--target", "cuda", "--arch", arch, "--head-dim", "" + d);
                     assertEquals(built.source().text(), printed, sample + " " + arch + " D=" + d);
                     Engine expected = arch.equals("sm_90a") ? Engine.HOPPER : Engine.MMA_SYNC;
                     assertEquals(expected, built.decision().options().engine(), sample + " " + arch);
@@ -114,9 +114,9 @@ class CompilePrintsWhatRunsTest {
     @Test
     void javaForEverySampleAndTheCpuBackendBuildsTheSame() throws IOException {
         BackendPolicy policy = BackendPolicy.untuned(new DeviceCaps.Cpu(), BackendOptions.NONE);
-        for (Path sample : samples()) {
-            Attention a = Attnc.compile(sample).ir(null);
-            String printed = compile("compile", sample.toString(), "--target", "java", "--head-dim", "64");
+        for (Path sample : samples()) for (String name : Attnc.compile(sample).attentions()) {
+            Attention a = Attnc.compile(sample).ir(name);
+            String printed = compile("compile", sample.toString(), "--attention", name, "--target", "java", "--head-dim", "64");
             assertEquals(JavaStages.source(request(policy, a, DType.BF16, 64)).toString(), printed, sample.toString());
         }
         Path first = samples().getFirst();
@@ -130,9 +130,9 @@ class CompilePrintsWhatRunsTest {
     @Test
     void openClForEverySampleWithStatedLimits() throws IOException {
         BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.OpenCl.parse("64,16384"), BackendOptions.NONE);
-        for (Path sample : samples()) {
-            Attention a = Attnc.compile(sample).ir(null);
-            String printed = compile("compile", sample.toString(), "--target", "opencl", "--opencl-limits", "64,16384");
+        for (Path sample : samples()) for (String name : Attnc.compile(sample).attentions()) {
+            Attention a = Attnc.compile(sample).ir(name);
+            String printed = compile("compile", sample.toString(), "--attention", name, "--target", "opencl", "--opencl-limits", "64,16384");
             assertEquals(OpenClStages.source(request(policy, a, DType.BF16, 128)).source(), printed, sample.toString());
         }
     }

@@ -37,7 +37,8 @@ public final class TestPrograms {
     /** The optimized IR of the (only or first) attention of a sample file. */
     public static Attention sample(Path file) {
         try {
-            return Compilation.of(SourceFile.read(file)).orThrow().optimized(null);
+            Compilation c = Compilation.of(SourceFile.read(file)).orThrow();
+            return c.optimized(c.attentionNames().getFirst());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,7 @@ package dev.attnc.compiler.codegen.c;
 import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Normalization;
 import dev.attnc.compiler.passes.Exprs;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.List;
@@ -20,11 +21,17 @@ import java.util.function.Function;
  * </ul>
  * Element code runs only for kv inside [0, KV_LEN): indices proven in bounds rely on it.
  * The score statements read the incoming score from a float named {@link Names#SCORE}.
+ * {@link #sink} and {@link #sigmoidBias}: the normalisation's per-row value, valid after the row
+ * code, or null where the attention has no such normalisation.
  */
-public record KernelBody(List<String> prologue, List<String> row, Element full, Element partial) {
+public record KernelBody(List<String> prologue, List<String> row, Element full, Element partial, String sink, String sigmoidBias) {
     public KernelBody {
         prologue = List.copyOf(prologue);
         row = List.copyOf(row);
+    }
+
+    public KernelBody(List<String> prologue, List<String> row, Element full, Element partial) {
+        this(prologue, row, full, partial, null, null);
     }
 
     /**
@@ -49,7 +56,9 @@ public record KernelBody(List<String> prologue, List<String> row, Element full, 
         Element full = new Element(List.of(), "true", statements.apply(placement.full()), value.apply(a.score()));
         Element partial = new Element(statements.apply(placement.partialMask()), value.apply(a.mask()),
                 statements.apply(placement.partialScore()), value.apply(a.score()));
-        return new KernelBody(statements.apply(placement.prologue()), statements.apply(placement.row()), full, partial);
+        String sink = a.normalization() instanceof Normalization.SoftmaxSink s ? value.apply(s.logit()) : null;
+        String bias = a.normalization() instanceof Normalization.Sigmoid s ? value.apply(s.bias()) : null;
+        return new KernelBody(statements.apply(placement.prologue()), statements.apply(placement.row()), full, partial, sink, bias);
     }
 
     /** A node's value where {@code placement} put it: a leaf's own text, an interior node's local. */

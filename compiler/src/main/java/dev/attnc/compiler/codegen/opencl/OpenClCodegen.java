@@ -58,6 +58,8 @@ public final class OpenClCodegen {
         st.add("mask", body.partial().mask().equals("true") ? null : body.partial().mask());
         st.add("scoreLines", body.partial().scoreLines());
         st.add("score", body.partial().score());
+        st.add("sink", body.sink());
+        st.add("sigmoid", body.sigmoidBias());
         return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, signature);
     }
 
