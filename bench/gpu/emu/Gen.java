@@ -20,7 +20,7 @@ public class Gen {
     var src = SourceFile.class.getMethod("read", Path.class);
     Object sf = src.invoke(null, Path.of(a[0]));
     Compilation c = Compilation.of((SourceFile) sf).orThrow();
-    var att = c.optimized(null);
+    var att = c.optimized(c.attentionNames().getFirst()); // gpt_oss.attn: its first attention
     int d = Integer.parseInt(a[1]);
     TilePlan t = new TilePlan(Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
     var o = Boolean.getBoolean("wgmma") ? CudaCodegen.Options.wgmma(d, t) : CudaCodegen.Options.defaults(d, t);

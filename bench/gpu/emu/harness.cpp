@@ -17,7 +17,7 @@ static const int B = SB, H = 4, H_KV = 2, Q_LEN = 77, KV_LEN = 131;
 
 static float cap = 30.0f;
 static int window = 40;
-static std::vector<float> slopes;
+static std::vector<float> slopes, sinks;
 static std::vector<int> doc, lengths;
 
 static bool mask_of(int b, int h, int q, int kv) {
@@ -28,6 +28,8 @@ static bool mask_of(int b, int h, int q, int kv) {
         case 3: return doc[q] == doc[kv];              // document (Q_LEN <= KV_LEN here)
         case 5: return kv < lengths[b];                // padding
         case 6: return q >= kv && q - kv <= window;    // sliding_window
+        case 7: return q >= kv && q - kv < 128;        // gpt_oss (local): sinks as well
+        case 8: return q >= kv;                        // sigmoid (causal)
         default: return true;                          // full, softcap
     }
 }
@@ -54,6 +56,7 @@ int main() {
     for (auto& x : K) x = to16(U(rng) * 2);
     for (auto& x : V) x = to16(U(rng));
     for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h + 1)));
+    sinks = {0.5f, -1.0f, 2.0f, 0.0f};
     for (int i = 0, d = 0; i < KV_LEN; i++) { if (i % 29 == 0) d++; doc.push_back(d); }
     lengths = {100, 0, 7};
     const float scale = 1.0f / std::sqrt((float)D);
@@ -118,15 +121,20 @@ int main() {
                     mx = std::max(mx, s[kv]);
                 }
                 std::vector<double> o(D, 0);
-                double sum = 0;
-                if (mx != -INFINITY)
+                // gpt_oss: a sink of logit sinks[h] and value 0 joins the softmax; sigmoid: P = sigmoid(s - log KV_LEN), no division
+                const bool sigmoid = VARIANT == 8;
+                const double sink = VARIANT == 7 ? sinks[h] : -INFINITY;
+                mx = std::max(mx, sink);
+                double sum = VARIANT == 7 ? std::exp(sink - mx) : 0;
+                if (mx != -INFINITY || sigmoid)
                     for (int kv = 0; kv < KV_LEN; kv++) {
                         if (s[kv] == -INFINITY) continue;
-                        double p = std::exp(s[kv] - mx);
+                        double p = sigmoid ? 1 / (1 + std::exp(-(s[kv] - std::log((double)KV_LEN)))) : std::exp(s[kv] - mx);
                         sum += p;
                         for (int d = 0; d < D; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
                     }
-                double lse = mx == -INFINITY ? -INFINITY : mx + std::log(sum);
+                double lse = sigmoid ? std::log(sum) : mx == -INFINITY ? -INFINITY : mx + std::log(sum);
+                if (sigmoid && sum > 0) for (int d = 0; d < D; d++) o[d] *= sum; // divided by sum below
                 size_t row = (size_t)(b * H + h) * Q_LEN + q;
                 for (int d = 0; d < D; d++) {
                     double ref = sum > 0 ? o[d] / sum : 0;

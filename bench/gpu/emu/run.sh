@@ -12,9 +12,10 @@ CP="$top/.cuda-device/classes:$(ls "$top"/.cuda-device/lib/*.jar | tr '\n' ':')"
 "${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$here/Gen.java" || exit 1
 CP="$work/gen:$CP"
 fail=0
-# variant number : sample (Gen writes the kernel call from its signature into $cu.args.h)
-for spec in 0:full 1:causal 2:alibi 3:document 4:softcap 5:padding 6:sliding_window; do
-  IFS=: read -r v name <<< "$spec"
+# variant number : sample [: attention, where it is not named as the file] (Gen writes the kernel call
+# from its signature into $cu.args.h; it takes the file's first attention)
+for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 3:document 4:softcap 5:padding 6:sliding_window 7:gpt_oss:gpt_oss_local 8:sigmoid:sigmoid_causal}; do
+  IFS=: read -r v name attention <<< "$spec"
   cu=$work/${name}_${D}_${BM}_${BN}_${W}_$ST.cu
   (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" Gen samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
   # swap the primitives for the emulator's
@@ -29,7 +30,7 @@ inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) 
 open(p,'w').write(s[:i]+shim+s[j:])
 PY
   f16=""; [[ $ST == F16 ]] && f16="-DEMU_F16"
-  g++ -std=c++20 -O2 -w $f16 -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_$name \
+  g++ -std=c++20 -O2 -w $f16 -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_${attention:-$name} \
       -DARGS_FILE="\"$cu.args.h\"" -o "$work/emu_$v" "$here/harness.cpp" || { fail=1; continue; }
   "$work/emu_$v" || fail=1
 done

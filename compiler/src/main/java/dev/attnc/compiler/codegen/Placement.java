@@ -89,7 +89,7 @@ public record Placement(List<Expr> nodes, Map<Expr, Integer> numbers, Map<Expr, 
      */
     public static Placement of(Gradient g) {
         List<Expr> roots = g.roots();
-        return of(g.forward(), roots.subList(2, roots.size()));
+        return of(g.forward(), roots.subList(g.forward().roots().size(), roots.size()));
     }
 
     private static Placement of(Attention a, List<Expr> gradientRoots) {

@@ -64,12 +64,14 @@ public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars,
     }
 
     /**
-     * Every expression a backward kernel evaluates per pair: the forward's score and mask, then
+     * Every expression a backward kernel evaluates: the forward's ({@link Attention#roots()}: score,
+     * mask and any normalisation's), then
      * ∂s/∂s0, the scalar derivatives and the tensor derivatives with their indices (the roots a
      * printer places).
      */
     public List<Expr> roots() {
-        List<Expr> roots = new ArrayList<>(List.of(forward.score(), forward.mask(), dScore));
+        List<Expr> roots = new ArrayList<>(forward.roots());
+        roots.add(dScore);
         scalars.forEach(g -> roots.add(g.derivative()));
         for (TensorGrad g : tensors) {
             roots.add(g.derivative());

@@ -34,7 +34,7 @@ class KernelSignatureTest {
     }
 
     private static Attention attention(Path sample) throws IOException {
-        return Compilation.of(SourceFile.read(sample)).orThrow().optimized(null);
+        return dev.attnc.compiler.TestPrograms.sample(sample);
     }
 
     @ParameterizedTest

@@ -126,7 +126,7 @@ class PlacementTest {
     @ParameterizedTest
     @MethodSource("samples")
     void theNumbersAreTheIrDumpsAndEveryListIsInDependencyOrder(String sample) throws IOException {
-        Attention a = Compilation.of(SourceFile.read(root().resolve("samples").resolve(sample))).orThrow().optimized(null);
+        Attention a = dev.attnc.compiler.TestPrograms.sample(root().resolve("samples").resolve(sample));
         Placement p = Placement.of(a);
         List<String> lines = IrPrinter.print(a).lines().filter(l -> l.startsWith("  %")).toList();
         assertEquals(lines.size(), p.nodes().size());

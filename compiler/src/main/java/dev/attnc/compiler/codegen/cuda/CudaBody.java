@@ -9,6 +9,7 @@ import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Axis;
 import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Normalization;
 import dev.attnc.compiler.ir.Poly;
 import dev.attnc.compiler.passes.Exprs;
 import dev.attnc.compiler.passes.Interval;
@@ -51,6 +52,8 @@ public final class CudaBody {
     public final List<String> rowDecls = new ArrayList<>();
     public final List<String> rowCode = new ArrayList<>();
     public final List<String> rowStores = new ArrayList<>();
+    /** The sink logit / the sigmoid's bias of row ri (as the per-row loop reads it), or null without one. */
+    public final String sink, sigmoidBias;
     public final boolean identityScore;
     public final boolean hasMask;
     public final Tile full;
@@ -84,10 +87,12 @@ public final class CudaBody {
         for (Expr e : placement.row()) rowCode.add(statement(e, this::plain));
         // row values that per-column or per-element code reads need a row array
         List<Expr> perPair = placement.nodes().stream().filter(e -> placement.level(e).perPair()).toList();
-        for (Expr e : placement.readFrom(Level.ROW, perPair, List.of(a.score(), a.mask()))) {
+        for (Expr e : placement.readFrom(Level.ROW, perPair, a.roots())) {
             rowDecls.add(printer.type(e.type()) + " " + ROW_PREFIX + placement.local(e) + "[ROWS];");
             rowStores.add(ROW_PREFIX + placement.local(e) + "[ri] = " + placement.local(e) + ";");
         }
+        sink = a.normalization() instanceof Normalization.SoftmaxSink s ? valueInElement(s.logit()) : null;
+        sigmoidBias = a.normalization() instanceof Normalization.Sigmoid s ? valueInElement(s.bias()) : null;
         full = tile(placement.full(), List.of(), identityScore ? List.of() : List.of(a.score()), a);
         List<Expr> partialRoots = new ArrayList<>();
         if (!identityScore) partialRoots.add(a.score());

@@ -230,6 +230,8 @@ public final class CudaCodegen {
         st.add("rowStores", body.rowStores);
         st.add("full", elements(group, body, body.full, false));
         st.add("partial", elements(group, body, body.partial, true));
+        st.add("sink", body.sink);
+        st.add("sigmoid", body.sigmoidBias);
         skeleton.accept(st);
         return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, signature, threads, sharedBytes);
     }

@@ -32,7 +32,7 @@ class CudaCodegenTest {
     @ParameterizedTest
     @MethodSource("samples")
     void everySampleGeneratesForEveryTileShape(Path sample) throws IOException {
-        Attention a = Compilation.of(SourceFile.read(sample)).orThrow().optimized(null);
+        Attention a = TestPrograms.sample(sample);
         for (int d : List.of(32, 64, 128, 256)) {
             for (TilePlan t : List.of(new TilePlan(128, 64, 4), new TilePlan(64, 64, 4), new TilePlan(128, 64, 8))) {
                 for (Storage s : List.of(Storage.BF16, Storage.F16)) {
@@ -111,7 +111,7 @@ class CudaCodegenTest {
     @ParameterizedTest
     @MethodSource("samples")
     void everySampleGeneratesTheWarpSpecializedHopperKernel(Path sample) throws IOException {
-        Attention a = Compilation.of(SourceFile.read(sample)).orThrow().optimized(null);
+        Attention a = TestPrograms.sample(sample);
         for (int d : List.of(64, 128, 256)) {
             for (TilePlan t : List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(128, 64, 8), new TilePlan(64, 128, 4))) {
                 CudaKernelSource k = CudaCodegen.generate(a, Storage.BF16, d, t, CudaCodegen.Options.hopper(2));
@@ -119,6 +119,28 @@ class CudaCodegenTest {
                 assertFalse(k.text().contains("$"), "no template hole left");
                 assertFalse(k.text().contains("if (lane == 0) mbar_arrive"), "no divergent branch between wgmma issue and wait");
             }
+        }
+    }
+
+    /** Both engines: a sink starts each row (per-row value, one lane of the quad), sigmoid replaces the online softmax. */
+    @Test
+    void normalisationsOnBothEngines() {
+        Attention sink = TestPrograms.optimized("attention s(sinks: float[H]) { mask = q >= kv\n normalize = softmax(sink = sinks[h] - float(q) * 0.001) }");
+        Attention sigmoid = TestPrograms.optimized("attention g { mask = q >= kv\n normalize = sigmoid(bias = -log(float(KV_LEN))) }");
+        Attention plain = TestPrograms.optimized("attention c { mask = q >= kv }");
+        TilePlan t = new TilePlan(128, 128, 8);
+        for (CudaCodegen.Options o : List.of(CudaCodegen.Options.defaults(128, new TilePlan(128, 64, 4)), CudaCodegen.Options.hopper(2))) {
+            TilePlan tiles = o.equals(CudaCodegen.Options.hopper(2)) ? t : new TilePlan(128, 64, 4);
+            String s = CudaCodegen.generate(sink, Storage.BF16, 128, tiles, o).text();
+            assertTrue(s.contains("row_m[ri] = e * (1.44269504f / sc);") && s.contains("row_l[ri] = lane_col == 0 ? 1.0f : 0.0f;"), s);
+            assertTrue(s.matches("(?s).*const float e = r_t\\d+\\[ri\\];.*"), "the sink is read per row");
+            assertTrue(s.contains("softmax_exp(s, ri"), "a sink keeps the online softmax");
+            String g = CudaCodegen.generate(sigmoid, Storage.BF16, 128, tiles, o).text();
+            assertTrue(g.contains("sigmoid_exp(s, ri, row_b[ri], row_l[ri], sc);") && g.contains("__fdividef(1.0f, 1.0f + ex2("));
+            assertFalse(g.contains("softmax_exp(s, ri") || g.contains("softmax_max(s,"), "no row maximum, no rescale");
+            assertTrue(g.contains("const float inv = 1.0f;") && g.contains("= logf(l);"), "no division; log of the sum");
+            String c = CudaCodegen.generate(plain, Storage.BF16, 128, tiles, o).text();
+            assertFalse(c.contains("sigmoid_exp") || c.contains("row_b[") || c.contains("lane_col == 0 ? 1.0f"), "softmax prints what it printed");
         }
     }
 
