@@ -46,13 +46,13 @@ public final class BackwardCall {
         int heads = sizes.B() * sizes.H();
         this.scaledQ = new float[args.q().length];
         this.delta = new float[args.lse().length];
-        this.keysT = new float[length((long) kvHeads * kvTiles * Packing.tileSize(d, nPad))];
+        this.keysT = new float[KernelCall.arrayLength((long) kvHeads * kvTiles * Packing.tileSize(d, nPad))];
         this.valuesT = new float[keysT.length];
-        this.keys = new float[length((long) kvHeads * kvTiles * Packing.tileSize(blockN, dPad))];
-        this.queries = new float[length((long) heads * qTiles * Packing.tileSize(blockM, dPad))];
+        this.keys = new float[KernelCall.arrayLength((long) kvHeads * kvTiles * Packing.tileSize(blockN, dPad))];
+        this.queries = new float[KernelCall.arrayLength((long) heads * qTiles * Packing.tileSize(blockM, dPad))];
         this.outGrads = new float[queries.length];
         boolean grouped = sizes.H() != sizes.H_KV();
-        this.headDk = grouped ? new float[length((long) heads * sizes.KV_LEN() * d)] : args.dk();
+        this.headDk = grouped ? new float[KernelCall.arrayLength((long) heads * sizes.KV_LEN() * d)] : args.dk();
         this.headDv = grouped ? new float[headDk.length] : args.dv();
         this.partials = new float[taskCount()][][];
         this.ones = new float[Math.max(blockM, blockN)];
@@ -137,18 +137,8 @@ public final class BackwardCall {
 
     private static void check(JavaBackwardArgs args, int d, int blockM, int blockN) {
         Sizes s = args.sizes();
-        if (s.D() != d) throw new IllegalArgumentException("kernel for D = " + d + " called with D = " + s.D());
-        BlockPlan p = args.plan();
         // the transposed plan: rows are key tiles, runs query tiles
-        if (p.blockM != blockN || p.blockN != blockM) {
-            throw new IllegalArgumentException("transposed plan of " + p.blockM + "x" + p.blockN + " tiles for a kernel of " + blockM + "x" + blockN);
-        }
-        if (p.qTiles != BlockPlan.tiles(s.KV_LEN(), blockN) || p.kvTiles != BlockPlan.tiles(s.Q_LEN(), blockM)) {
-            throw new IllegalArgumentException("transposed plan of " + p.qTiles + "x" + p.kvTiles + " tiles for " + s);
-        }
-        if (p.perHead && p.heads != s.H() || p.slot(s.B() - 1, s.H() - 1) >= p.slots()) {
-            throw new IllegalArgumentException("plan of " + p.slots() + " slots does not cover " + s);
-        }
+        KernelCall.checkPlan(s, d, args.plan(), blockN, blockM, s.KV_LEN(), s.Q_LEN());
         long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
         long rowsKv = (long) s.B() * s.H_KV() * s.KV_LEN();
         if (args.q().length != rowsQ * d || args.o().length != rowsQ * d || args.dO().length != rowsQ * d
@@ -160,10 +150,5 @@ public final class BackwardCall {
         if (args.paramGrads().length != args.params().length) {
             throw new IllegalArgumentException(args.paramGrads().length + " parameter gradients for " + args.params().length + " parameters");
         }
-    }
-
-    private static int length(long n) {
-        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("a packed operand of " + n + " floats is too large for a Java array");
-        return (int) n;
     }
 }

@@ -24,6 +24,11 @@ public final class JavaStages {
         return JavaBackwardGenerator.generate(request.attention(), request.dtype().displayName(), request.headDim(), request.tiles());
     }
 
+    /** The binary name of a kernel's class. */
+    static String className(JavaFile file) {
+        return file.packageName() + "." + file.typeSpec().name();
+    }
+
     /** The file name {@code attnc compile -o} writes the source to. */
     public static String fileName(JavaFile file) {
         return file.typeSpec().name() + ".java";

@@ -15,13 +15,11 @@ import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Reference;
 import dev.attnc.compiler.interp.ReferenceBackward;
-import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.sparsity.ExactTiles;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.Sizes;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -58,12 +56,7 @@ final class BackwardCheck {
     }
 
     Bindings bindings() {
-        Map<String, TensorData> data = new HashMap<>();
-        tensors.forEach((name, t) -> data.put(name, new TensorData() {
-            public long[] shape() { return t.shape(); }
-            public double get(long i) { return t.getDouble(i); }
-        }));
-        return new Bindings(scalars, data).complete(attention);
+        return Fixture.bindings(scalars, tensors).complete(attention);
     }
 
     /** The exact (brute-force, per (b, h)) plan: EMPTY, FULL and PARTIAL tiles. */

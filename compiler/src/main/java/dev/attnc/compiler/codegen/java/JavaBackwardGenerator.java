@@ -2,7 +2,6 @@ package dev.attnc.compiler.codegen.java;
 
 import com.palantir.javapoet.ArrayTypeName;
 import com.palantir.javapoet.CodeBlock;
-import com.palantir.javapoet.FieldSpec;
 import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.TypeName;
@@ -49,10 +48,10 @@ public final class JavaBackwardGenerator {
                 .addJavadoc("Local tN holds the node that {@code attnc ir} prints as %N.\n")
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
                 .addSuperinterface(JavaBackwardKernel.class)
-                .addField(constant("D", CodeBlock.of("$L", headDim)))
-                .addField(constant("BLOCK_M", CodeBlock.of("$L", tiles.blockM())))
-                .addField(constant("BLOCK_N", CodeBlock.of("$L", tiles.blockN())))
-                .addField(constant("N_PAD", CodeBlock.of("$T.padded(BLOCK_N)", Gemm.class)));
+                .addField(JavaKernelGenerator.constant("D", CodeBlock.of("$L", headDim)))
+                .addField(JavaKernelGenerator.constant("BLOCK_M", CodeBlock.of("$L", tiles.blockM())))
+                .addField(JavaKernelGenerator.constant("BLOCK_N", CodeBlock.of("$L", tiles.blockN())))
+                .addField(JavaKernelGenerator.constant("N_PAD", CodeBlock.of("$T.padded(BLOCK_N)", Gemm.class)));
         kernel.addMethod(run()).addMethod(head(gradient));
         return JavaFile.builder(JavaNames.PACKAGE, kernel.build()).skipJavaLangImports(true).indent("    ").build();
     }
@@ -60,10 +59,6 @@ public final class JavaBackwardGenerator {
     /** The backward class's simple name: the forward's with a suffix, so both can sit in one package. */
     static String className(Attention a) {
         return JavaNames.className(a) + "_backward";
-    }
-
-    private static FieldSpec constant(String name, CodeBlock value) {
-        return FieldSpec.builder(TypeName.INT, name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer(value).build();
     }
 
     private static MethodSpec run() {

@@ -75,7 +75,7 @@ public final class JavaKernelGenerator {
         return !(a.score() instanceof Expr.Score);
     }
 
-    private static FieldSpec constant(String name, CodeBlock value) {
+    static FieldSpec constant(String name, CodeBlock value) {
         return FieldSpec.builder(TypeName.INT, name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer(value).build();
     }
 
