@@ -13,7 +13,11 @@ import dev.attnc.kernel.Sizes;
  * Why tasks over (b, h) and not (b, hk): a task owns the dQ rows of its head (no race and no
  * atomics on dQ), and with grouped-query attention the heads of a group run in parallel, each
  * into dK/dV rows of its own; {@link #finish} adds a group's heads in ascending h, so the result
- * does not depend on scheduling. Without groups a head's rows are dK and dV themselves.
+ * does not depend on scheduling. Without groups a head's rows are dK and dV themselves. A long
+ * head is split further into chunks of {@link #KEYS_PER_TASK} keys (B·H tasks alone leave cores
+ * idle at small batches): each chunk owns its key tiles' dK and dV and leaves a dQ of its own,
+ * which {@link #finish} adds chunk by chunk. The chunks depend on the sizes only, never on the
+ * number of threads, so the sums are the same bits on any machine.
  */
 public final class BackwardCall {
     final JavaBackwardArgs args;
@@ -31,6 +35,11 @@ public final class BackwardCall {
     final float[][][] partials;
     /** All ones: the row scale of a product that only accumulates. */
     final float[] ones;
+    /** The keys of one task at most (a whole number of key tiles), and the chunks of a head. */
+    static final int KEYS_PER_TASK = 512;
+    final int tilesPerTask, chunks;
+    /** dQ·(1/scale) of each chunk but the first [chunk - 1][B·H·Q_LEN·D] (the first writes into dQ): none with one chunk. */
+    final float[][] chunkDq;
 
     private BackwardCall(JavaBackwardArgs args, int d, int blockM, int blockN) {
         this.args = args;
@@ -54,6 +63,9 @@ public final class BackwardCall {
         boolean grouped = sizes.H() != sizes.H_KV();
         this.headDk = grouped ? new float[KernelCall.arrayLength((long) heads * sizes.KV_LEN() * d)] : args.dk();
         this.headDv = grouped ? new float[headDk.length] : args.dv();
+        this.tilesPerTask = Math.max(1, KEYS_PER_TASK / blockN);
+        this.chunks = (kvTiles + tilesPerTask - 1) / tilesPerTask;
+        this.chunkDq = new float[Math.max(0, chunks - 1)][args.dq().length];
         this.partials = new float[taskCount()][][];
         this.ones = new float[Math.max(blockM, blockN)];
         java.util.Arrays.fill(ones, 1f);
@@ -93,18 +105,34 @@ public final class BackwardCall {
         }
     }
 
-    /** One task per (b, h). */
+    /** One task per (b, h) and chunk of key tiles. */
     public int taskCount() {
-        return sizes.B() * sizes.H();
+        return sizes.B() * sizes.H() * chunks;
     }
 
     public KeyTile start(int task) {
-        return new KeyTile(this, task, task / sizes.H(), task % sizes.H());
+        int head = task / chunks;
+        int chunk = task % chunks;
+        int first = chunk * tilesPerTask;
+        return new KeyTile(this, task, head / sizes.H(), head % sizes.H(), first, Math.min(kvTiles, first + tilesPerTask),
+                chunk == 0 ? args.dq() : chunkDq[chunk - 1]);
     }
 
-    /** After every task: dK and dV summed over each group's heads, and the parameters' partials over the tasks, in a fixed order. */
+    /** dQ of a chunk of one head: into dQ itself for the first chunk, beside it for the others. */
+    private void sumChunks() {
+        int span = sizes.Q_LEN() * d;
+        Tasks.forEach(args.pool(), sizes.B() * sizes.H(), head -> {
+            float[] dq = args.dq();
+            for (float[] other : chunkDq) {
+                for (int e = head * span; e < (head + 1) * span; e++) dq[e] += other[e];
+            }
+        });
+    }
+
+    /** After every task: dQ summed over the chunks, dK and dV over each group's heads, and the parameters' partials over the tasks, in a fixed order. */
     public void finish() {
         Sizes s = sizes;
+        if (chunks > 1) sumChunks();
         if (headDk != args.dk()) {
             int group = s.H() / s.H_KV();
             int span = s.KV_LEN() * d;

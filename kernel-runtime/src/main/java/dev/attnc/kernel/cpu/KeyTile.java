@@ -9,7 +9,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * One task of a backward kernel: the key tiles of one (b, h), each with the query tiles that the
+ * One task of a backward kernel: the key tiles of one (b, h) (all, or a chunk of them), each with the query tiles that the
  * transposed plan lists, as FlashAttention-2's backward walks them. For a key tile the generated
  * code calls {@link #begin}; for each of its query tiles {@link #scores} (S = Q·Kᵀ·scale and
  * dP = dO·Vᵀ), then applies the score function (into {@link #p}) and, on PARTIAL tiles, the mask,
@@ -23,6 +23,8 @@ public final class KeyTile {
     private static final VarHandle FLOATS = MethodHandles.arrayElementVarHandle(float[].class);
 
     public final int b, h;
+    /** The key tiles of this task: [firstKeyTile, endKeyTile). */
+    public final int firstKeyTile, endKeyTile;
     /** The current key tile's first key and key count; the current query tile's first row and row count. */
     public int kv0, cols, q0, rows;
     /** S0 = Q·Kᵀ·scale of the current pair of tiles, [blockM][nPad] row-major (the score function's input). */
@@ -35,13 +37,18 @@ public final class KeyTile {
     private final BackwardCall call;
     private final int task, head, kvHead;
     private final float[] transposed, dkAcc, dvAcc, dqAcc;
+    /** Where {@link #finish} writes this task's dQ: dQ itself, or its chunk's ({@link BackwardCall#finish} adds them). */
+    private final float[] dqOut;
     private int kvTile, qTile;
 
-    KeyTile(BackwardCall call, int task, int b, int h) {
+    KeyTile(BackwardCall call, int task, int b, int h, int firstKeyTile, int endKeyTile, float[] dqOut) {
         this.call = call;
         this.task = task;
         this.b = b;
         this.h = h;
+        this.firstKeyTile = firstKeyTile;
+        this.endKeyTile = endKeyTile;
+        this.dqOut = dqOut;
         this.head = b * call.sizes.H() + h;
         this.kvHead = b * call.sizes.H_KV() + call.sizes.kvHead(h);
         Scratch scratch = Scratch.PER_THREAD.get().fit(call);
@@ -142,11 +149,11 @@ public final class KeyTile {
         }
     }
 
-    /** dQ of the head: scale · Σ g·K. */
+    /** dQ of the head from this task's key tiles: scale · Σ g·K. */
     public void finish() {
         BackwardCall c = call;
         float scale = c.args.scale();
-        float[] dq = c.args.dq();
+        float[] dq = dqOut;
         int dst = head * c.sizes.Q_LEN() * c.d;
         for (int i = 0; i < c.sizes.Q_LEN(); i++, dst += c.d) {
             for (int x = 0; x < c.d; x++) dq[dst + x] = dqAcc[i * c.dPad + x] * scale;

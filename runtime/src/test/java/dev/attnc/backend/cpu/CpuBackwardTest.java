@@ -146,6 +146,20 @@ class CpuBackwardTest {
         }
     }
 
+    /** More keys than one task takes (BackwardCall.KEYS_PER_TASK): a head's chunks add their dQ in a fixed order. */
+    @Test
+    void longKeysSplitIntoChunks() {
+        Sizes s = new Sizes(1, 2, 1, 40, 1100, 16);
+        String source = "attention rel(bias: float[H, 17]) { score = score + bias[h, clamp(kv - q + 8, 0, 16)]\n mask = kv % 5 != 0 }";
+        BackwardCheck c = call(source, s, Map.of(), Map.of("bias", Tensor.random(DType.F32, 8, s.H(), 17)));
+        Gradients first = bothPlans(c, "three chunks");
+        try (CpuBackend one = new CpuBackend(new KernelCache(null), 1)) {
+            Gradients again = c.run(one, c.exactPlan(), false);
+            assertIdentical("dQ", first.dq(), again.dq());
+            assertIdentical("d bias", first.params().get("bias"), again.params().get("bias"));
+        }
+    }
+
     /** The public API: AttentionKernel.backward on the Java target, with the backend's own tiles. */
     @Test
     void throughTheApi() {

@@ -25,7 +25,7 @@ import javax.lang.model.element.Modifier;
 /**
  * The Java backend's backward pass: one {@link JavaBackwardKernel} class per (attention, storage
  * dtype, head dimension, tile plan), with FlashAttention-2's backward structure. A task per (b, h)
- * walks the key tiles of the transposed plan and, for each, the query tiles it lists (EMPTY
+ * (and chunk of keys: {@code kernel.BackwardCall}) walks the key tiles of the transposed plan and, for each, the query tiles it lists (EMPTY
  * never): {@code kernel.KeyTile} computes S0 = Q·Kᵀ·scale and dP = dO·Vᵀ; the score function and,
  * on PARTIAL tiles only, the mask are printed as in the forward (the same loop, vectorized where it
  * can be, storing the final score beside S0); KeyTile turns the scores into P and
@@ -99,7 +99,7 @@ public final class JavaBackwardGenerator {
                 .add(task.code())
                 .addStatement("final $T plan = $L.plan()", BlockPlan.class, Skeleton.ARGS)
                 .addStatement("final int slot = plan.slot($L, $L)", Skeleton.B, Skeleton.H)
-                .beginControlFlow("for (int kvTile = 0; kvTile < plan.qTiles; kvTile++)")
+                .beginControlFlow("for (int kvTile = tile.firstKeyTile; kvTile < tile.endKeyTile; kvTile++)")
                 .addStatement("final int planRow = slot * plan.qTiles + kvTile")
                 .addStatement("if (plan.runOffsets[planRow] == plan.runOffsets[planRow + 1]) continue")
                 .addStatement("tile.begin(kvTile)")
@@ -119,7 +119,7 @@ public final class JavaBackwardGenerator {
                 .endControlFlow()
                 .addStatement("tile.finish()");
         return MethodSpec.methodBuilder("head")
-                .addJavadoc("One (b, h): every key tile the transposed plan lists, each with its query tiles, then dQ of the head.\n")
+                .addJavadoc("One (b, h) and chunk of keys: each key tile the transposed plan lists, with its query tiles, then dQ of the chunk.\n")
                 .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
                 .addParameter(JavaBackwardArgs.class, Skeleton.ARGS)
                 .addParameter(KeyTile.class, "tile")
