@@ -13,17 +13,23 @@ import dev.attnc.Gradients;
 import dev.attnc.Result;
 import dev.attnc.Tensor;
 import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.opencl.SampleCases;
+import dev.attnc.compiler.TestPrograms;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.Sizes;
+import dev.attnc.testkit.Repo;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /**
- * The Java backward pass against the reference backward: small 16 × 16 tiles and ragged lengths,
+ * The Java backward pass against the reference backward: every sample; then small 16 × 16 tiles and ragged lengths,
  * so that every call has several query and key tiles of each kind; grouped-query heads;
  * cross-attention; rows that keep nothing; learnable tables, scalars and every built-in; dLSE;
  * storage dtypes; determinism and atomics.
@@ -43,6 +49,22 @@ class CpuBackwardTest {
     @AfterAll
     static void stop() {
         backend.close();
+    }
+
+    /**
+     * Every sample with each of its cases' arguments (SampleCases: ragged lengths, grouped-query
+     * heads), float32, the backend's own tiles and the exact plan (the mask runs on PARTIAL tiles only).
+     */
+    @TestFactory
+    Stream<DynamicTest> everySampleMatchesTheReferenceBackward() {
+        return Repo.samples().stream().map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
+            SampleCases.Sample sm = SampleCases.of(Repo.stem(p));
+            for (SampleCases.Case c : sm.cases()) {
+                BackwardCheck f = new BackwardCheck(TestPrograms.sample(p), sm.sizes(), DType.F32, c.scalars(), c.tensors(),
+                        backend.tilePlan(sm.sizes().D()));
+                f.check(backend, f.exactPlan(), false, Repo.stem(p) + " " + c.label());
+            }
+        }));
     }
 
     private static BackwardCheck call(String source, Sizes s, Map<String, Object> scalars, Map<String, Tensor> tensors) {
