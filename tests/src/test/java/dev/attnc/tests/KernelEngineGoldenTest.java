@@ -6,6 +6,7 @@ import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
+import dev.attnc.compiler.codegen.java.JavaBackwardGenerator;
 import dev.attnc.compiler.codegen.java.JavaKernelGenerator;
 import dev.attnc.compiler.codegen.opencl.OpenClCodegen;
 import dev.attnc.compiler.diag.SourceFile;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.TestFactory;
  * tanh and a causal mask), D = 128, bf16 storage where the engine reads it, with fixed tile plans
  * (so a golden changes only when code generation does): the Java kernel, the OpenCL kernel, and
  * two of the CUDA engines (the FA2 loop on wgmma, the warp-specialized Hopper kernel with two
- * stages), in {@code tests/golden/kernels/}; the third, mma.sync, is CudaGoldenTest's
+ * stages), and the Java backward kernel, in {@code tests/golden/kernels/}; the third, mma.sync, is CudaGoldenTest's
  * {@code compiler/src/test/resources/golden/cuda/alibi_softcap.cu}. CUDA cannot run here; these
  * goldens are how its text is checked.
  * <p>
@@ -42,6 +43,7 @@ class KernelEngineGoldenTest {
         Attention a = Compilation.of(SourceFile.read(Repo.root().resolve("samples/" + SAMPLE + ".attn"))).orThrow().optimized(null);
         Map<String, Supplier<String>> engines = new LinkedHashMap<>();
         engines.put("java.java.txt", () -> JavaKernelGenerator.generate(a, "bf16", D, new TilePlan(64, 64, 1)).toString());
+        engines.put("java_backward.java.txt", () -> JavaBackwardGenerator.generate(a, "bf16", D, new TilePlan(64, 64, 1)).toString());
         engines.put("opencl.cl", () -> OpenClCodegen.generate(a, Storage.BF16, D, new TilePlan(32, 32, 1)).source());
         // mma.sync at 128 x 64 / 4 warps: compiler/src/test/resources/golden/cuda/alibi_softcap.cu (CudaGoldenTest)
         engines.put("cuda_wgmma.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.wgmma(D, SM90_TILES)).text());

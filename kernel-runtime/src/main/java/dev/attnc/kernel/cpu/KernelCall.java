@@ -56,17 +56,7 @@ public final class KernelCall {
 
     private static void check(JavaKernelArgs args, int d, int blockM, int blockN) {
         Sizes s = args.sizes();
-        if (s.D() != d) throw new IllegalArgumentException("kernel for D = " + d + " called with D = " + s.D());
-        BlockPlan p = args.plan();
-        if (p.blockM != blockM || p.blockN != blockN) {
-            throw new IllegalArgumentException("plan of " + p.blockM + "x" + p.blockN + " tiles for a kernel of " + blockM + "x" + blockN);
-        }
-        if (p.qTiles != BlockPlan.tiles(s.Q_LEN(), blockM) || p.kvTiles != BlockPlan.tiles(s.KV_LEN(), blockN)) {
-            throw new IllegalArgumentException("plan of " + p.qTiles + "x" + p.kvTiles + " tiles for " + s);
-        }
-        if (p.perHead && p.heads != s.H() || p.slot(s.B() - 1, s.H() - 1) >= p.slots()) {
-            throw new IllegalArgumentException("plan of " + p.slots() + " slots does not cover " + s);
-        }
+        checkPlan(s, d, args.plan(), blockM, blockN, s.Q_LEN(), s.KV_LEN());
         long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
         long rowsKv = (long) s.B() * s.H_KV() * s.KV_LEN();
         if (args.q().length != rowsQ * d || args.o().length != rowsQ * d || args.lse().length != rowsQ
@@ -75,9 +65,27 @@ public final class KernelCall {
         }
     }
 
-    private static int arrayLength(long n) {
+    /**
+     * Checks a call's head dimension against the kernel's d, and that {@code p} has blockM × blockN
+     * tiles over {@code rows} × {@code cols} and a slot for every (b, h). A backward kernel passes
+     * its transposed plan, whose rows are key tiles.
+     */
+    static void checkPlan(Sizes s, int d, BlockPlan p, int blockM, int blockN, int rows, int cols) {
+        if (s.D() != d) throw new IllegalArgumentException("kernel for D = " + d + " called with D = " + s.D());
+        if (p.blockM != blockM || p.blockN != blockN) {
+            throw new IllegalArgumentException("plan of " + p.blockM + "x" + p.blockN + " tiles for a kernel of " + blockM + "x" + blockN);
+        }
+        if (p.qTiles != BlockPlan.tiles(rows, blockM) || p.kvTiles != BlockPlan.tiles(cols, blockN)) {
+            throw new IllegalArgumentException("plan of " + p.qTiles + "x" + p.kvTiles + " tiles for " + s);
+        }
+        if (p.perHead && p.heads != s.H() || p.slot(s.B() - 1, s.H() - 1) >= p.slots()) {
+            throw new IllegalArgumentException("plan of " + p.slots() + " slots does not cover " + s);
+        }
+    }
+
+    static int arrayLength(long n) {
         if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("packed K or V of " + n + " floats is too large for a Java array");
+            throw new IllegalArgumentException("a packed operand of " + n + " floats is too large for a Java array");
         }
         return (int) n;
     }

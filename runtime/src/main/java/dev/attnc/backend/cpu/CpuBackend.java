@@ -6,6 +6,7 @@ import dev.attnc.backend.Capacity;
 import com.palantir.javapoet.JavaFile;
 import dev.attnc.backend.Backend;
 import dev.attnc.backend.BackendPolicy;
+import dev.attnc.backend.BackwardKernel;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.kernel.cpu.Gemm;
@@ -73,9 +74,16 @@ public final class CpuBackend implements Backend {
     public CompiledKernel compile(KernelRequest request) {
         JavaFile file = JavaStages.source(request);
         String source = file.toString();
-        String className = file.packageName() + "." + file.typeSpec().name();
         KernelKey key = KernelKey.of(source, request.dtype(), request.headDim(), request.tiles());
-        return new CpuKernel(request, source, cache.kernel(key, className, source), pool);
+        return new CpuKernel(request, source, cache.kernel(key, JavaStages.className(file), source), pool);
+    }
+
+    @Override
+    public BackwardKernel compileBackward(KernelRequest request) {
+        JavaFile file = JavaStages.backwardSource(request);
+        String source = file.toString();
+        KernelKey key = KernelKey.backward(source, request.dtype(), request.headDim(), request.tiles());
+        return new CpuBackwardKernel(request, source, cache.backward(key, JavaStages.className(file), source), pool);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.attnc.backend.cpu;
 
 import dev.attnc.io.AtomicFile;
+import dev.attnc.kernel.cpu.JavaBackwardKernel;
 import dev.attnc.kernel.cpu.JavaKernel;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -20,7 +21,7 @@ public final class KernelCache {
     private static final System.Logger LOG = System.getLogger(KernelCache.class.getName());
 
     private final Path dir;
-    private final Map<KernelKey, JavaKernel> loaded = new ConcurrentHashMap<>();
+    private final Map<KernelKey, Object> loaded = new ConcurrentHashMap<>();
 
     /** A cache in memory and in {@code dir} (created when first written), or in memory only when dir is null. */
     public KernelCache(Path dir) {
@@ -39,7 +40,12 @@ public final class KernelCache {
 
     /** The kernel of {@code key}: from memory, from disk, or compiled from {@code source} (and stored in both). */
     JavaKernel kernel(KernelKey key, String className, String source) {
-        return loaded.computeIfAbsent(key, k -> load(k, className, source));
+        return (JavaKernel) loaded.computeIfAbsent(key, k -> load(k, className, source));
+    }
+
+    /** The backward kernel of {@code key} (a key of {@link KernelKey#backward}), as {@link #kernel}. */
+    JavaBackwardKernel backward(KernelKey key, String className, String source) {
+        return (JavaBackwardKernel) loaded.computeIfAbsent(key, k -> load(k, className, source));
     }
 
     /** The file of an entry (whether or not it exists). */
@@ -47,7 +53,7 @@ public final class KernelCache {
         return dir.resolve(key.hex() + ".kernel");
     }
 
-    private JavaKernel load(KernelKey key, String className, String source) {
+    private Object load(KernelKey key, String className, String source) {
         Map<String, byte[]> stored = read(key);
         if (stored != null) {
             try {

@@ -22,11 +22,11 @@ final class KernelClassLoader extends ClassLoader {
         return defineClass(name, b, 0, b.length);
     }
 
-    /** A new instance of the kernel class {@code className}. */
-    static JavaKernel instantiate(String className, Map<String, byte[]> classes) {
+    /** A new instance of the kernel class {@code className} (a JavaKernel or a JavaBackwardKernel). */
+    static Object instantiate(String className, Map<String, byte[]> classes) {
         try {
             Class<?> c = Class.forName(className, true, new KernelClassLoader(classes));
-            return (JavaKernel) c.getDeclaredConstructor().newInstance();
+            return c.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot load the compiled kernel " + className, e);
         }

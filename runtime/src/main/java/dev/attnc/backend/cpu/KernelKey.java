@@ -1,7 +1,11 @@
 package dev.attnc.backend.cpu;
 
 import dev.attnc.DType;
+import dev.attnc.kernel.cpu.BackwardCall;
 import dev.attnc.kernel.cpu.Gemm;
+import dev.attnc.kernel.cpu.JavaBackwardArgs;
+import dev.attnc.kernel.cpu.JavaBackwardKernel;
+import dev.attnc.kernel.cpu.KeyTile;
 import dev.attnc.kernel.cpu.JavaKernel;
 import dev.attnc.kernel.cpu.JavaKernelArgs;
 import dev.attnc.kernel.cpu.KernelCall;
@@ -29,12 +33,22 @@ import java.util.List;
 record KernelKey(String hex) {
     /** The classes that generated code refers to (what its class files link against); their bytes are part of every key. */
     private static final List<Class<?>> LINKED = List.of(JavaKernel.class, JavaKernelArgs.class, KernelCall.class,
-            QueryTile.class, Gemm.class, Tasks.class, KernelMath.class, Semantics.class, Sizes.class, BlockPlan.class);
+            QueryTile.class, Gemm.class, Tasks.class, KernelMath.class, Semantics.class, Sizes.class, BlockPlan.class,
+            JavaBackwardKernel.class, JavaBackwardArgs.class, BackwardCall.class, KeyTile.class);
     private static final String LINKED_HASH = linkedClassesHash();
 
     static KernelKey of(String source, DType dtype, int headDim, TilePlan tiles) {
+        return of("attnc-kernel", source, dtype, headDim, tiles);
+    }
+
+    /** The key of a backward kernel: never equal to a forward kernel's, whatever the sources. */
+    static KernelKey backward(String source, DType dtype, int headDim, TilePlan tiles) {
+        return of("attnc-backward-kernel", source, dtype, headDim, tiles);
+    }
+
+    private static KernelKey of(String kind, String source, DType dtype, int headDim, TilePlan tiles) {
         MessageDigest sha = sha256();
-        for (String part : List.of("attnc-kernel", "java", source, dtype.displayName(), Integer.toString(headDim),
+        for (String part : List.of(kind, "java", source, dtype.displayName(), Integer.toString(headDim),
                 tiles.blockM() + "x" + tiles.blockN() + "/" + tiles.warps(), Runtime.version().toString(), LINKED_HASH)) {
             sha.update(part.getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);

@@ -54,6 +54,11 @@ final class Fixture {
     }
 
     Bindings bindings() {
+        return bindings(scalars, tensors);
+    }
+
+    /** Scalars and tensors as the reference interpreter takes them. */
+    static Bindings bindings(Map<String, Object> scalars, Map<String, Tensor> tensors) {
         Map<String, TensorData> data = new HashMap<>();
         tensors.forEach((name, t) -> data.put(name, new TensorData() {
             public long[] shape() { return t.shape(); }

@@ -14,7 +14,7 @@ import java.util.Set;
  * Samples whose scalars all have defaults also run a "defaults" case with the recipe's tensors only
  * (a window of 256 covers 131 keys entirely). Overrides, each for a reason given where it is made.
  */
-final class SampleCases {
+public final class SampleCases {
     /** Ragged on purpose: neither length is a multiple of a tile; grouped-query heads. */
     static final Sizes RAGGED = new Sizes(2, 4, 2, 77, 131, 64);
     /** For the samples that need Q_LEN == KV_LEN (documents, images, grids). */
@@ -25,13 +25,13 @@ final class SampleCases {
     private static final Set<String> WITH_DEFAULTS = Set.of("alibi_softcap", "block_causal", "dilated", "longformer",
             "sliding_window", "softcap", "streaming_llm", "strided");
 
-    record Case(String label, Map<String, Object> scalars, Map<String, Tensor> tensors) {}
+    public record Case(String label, Map<String, Object> scalars, Map<String, Tensor> tensors) {}
 
-    record Sample(Sizes sizes, List<Case> cases) {}
+    public record Sample(Sizes sizes, List<Case> cases) {}
 
     private SampleCases() {}
 
-    static Sample of(String stem) {
+    public static Sample of(String stem) {
         Sizes sizes = switch (stem) {
             case "document", "document_causal", "transfusion", "neighborhood_2d", "neighborhood_3d" -> SQUARE;
             default -> RAGGED;

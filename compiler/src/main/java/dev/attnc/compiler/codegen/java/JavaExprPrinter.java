@@ -238,6 +238,12 @@ final class JavaExprPrinter {
         TensorParam t = l.tensor();
         String array = scope.leaf(Level.TASK, names.param(t.name()), ArrayTypeName.of(type(t.elementType())),
                 CodeBlock.of("($T) $L.params()[$L]", ArrayTypeName.of(type(t.elementType())), Skeleton.ARGS, names.position(t.name())));
+        return CodeBlock.of("$L[$L]", array, index(l, scope));
+    }
+
+    /** The row-major flat index of the element a load reads (its indices clamped when the load is), valid in {@code scope}. */
+    CodeBlock index(Load l, Scope scope) {
+        TensorParam t = l.tensor();
         CodeBlock flat = null;
         for (int i = 0; i < l.indices().size(); i++) {
             CodeBlock x = value(l.indices().get(i), scope);
@@ -246,7 +252,7 @@ final class JavaExprPrinter {
             }
             flat = flat == null ? x : CodeBlock.of("($L * $L + $L)", flat, dim(t, i, scope), x);
         }
-        return CodeBlock.of("$L[$L]", array, flat);
+        return flat;
     }
 
     /** Whether an index provably lies in [0, dim - 1] (a clamped read may still have such indices: h of bias[h, kv - q]). */

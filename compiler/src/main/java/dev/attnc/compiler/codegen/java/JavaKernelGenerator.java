@@ -67,16 +67,16 @@ public final class JavaKernelGenerator {
     }
 
     /** Whether the mask can drop a pair (it is not the constant true). */
-    private static boolean masks(Attention a) {
+    static boolean masks(Attention a) {
         return !(a.mask() instanceof Expr.BoolConst c && c.value());
     }
 
     /** Whether there is a score function (the score is not the incoming one). */
-    private static boolean scores(Attention a) {
+    static boolean scores(Attention a) {
         return !(a.score() instanceof Expr.Score);
     }
 
-    private static FieldSpec constant(String name, CodeBlock value) {
+    static FieldSpec constant(String name, CodeBlock value) {
         return FieldSpec.builder(TypeName.INT, name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL).initializer(value).build();
     }
 
@@ -99,11 +99,11 @@ public final class JavaKernelGenerator {
         // printing the loops declares the per-task values they need in `task`, so print them first
         CodeBlock.Builder perTile = CodeBlock.builder();
         if (masks) {
-            perTile.beginControlFlow("if (partial)").add(pairs(a, printer, task, true));
-            if (scores) perTile.nextControlFlow("else").add(pairs(a, printer, task, false));
+            perTile.beginControlFlow("if (partial)").add(pairs(a, printer, task, true, Skeleton.SCORES));
+            if (scores) perTile.nextControlFlow("else").add(pairs(a, printer, task, false, Skeleton.SCORES));
             perTile.endControlFlow();
         } else if (scores) {
-            perTile.add(pairs(a, printer, task, false));
+            perTile.add(pairs(a, printer, task, false, Skeleton.SCORES));
         }
         CodeBlock normalization = normalization(a, printer, task);
         String kvLen = printer.size(SizeName.KV_LEN, task);
@@ -165,8 +165,11 @@ public final class JavaKernelGenerator {
      * The loop over the (row, key) pairs of a tile that applies the score function, and the mask
      * when {@code masked} (a PARTIAL tile). A masked-out pair's score becomes -inf. When every operation
      * has a vector form the keys go a vector at a time, the last few (a ragged tile) one at a time.
+     * The scores are read from {@link Skeleton#SCORES} and the results stored into {@code target}
+     * (the same array in the forward; a backward kernel keeps the incoming scores for the derivatives).
+     * Without a score function a masked-out pair's -inf is stored and the rest left as they are.
      */
-    private static CodeBlock pairs(Attention a, JavaExprPrinter printer, Scope task, boolean masked) {
+    static CodeBlock pairs(Attention a, JavaExprPrinter printer, Scope task, boolean masked, String target) {
         Scope row = task.inner(Level.ROW);
         boolean scores = scores(a);
         JavaVectorPrinter vectors = new JavaVectorPrinter(printer);
@@ -175,18 +178,18 @@ public final class JavaKernelGenerator {
                 ? Stream.concat(placement.partialMask().stream(), placement.partialScore().stream()).toList()
                 : placement.full();
         boolean vectorize = vectors.supports(pairNodes);
-        CodeBlock vectorLoop = vectorize ? vectorPairs(a, vectors, row, masked, scores) : null;
+        CodeBlock vectorLoop = vectorize ? vectorPairs(a, vectors, row, masked, scores, target) : null;
         Scope pair = row.inner(Level.ELEMENT);
         CodeBlock store;
         if (masked && scores) {
             CodeBlock keep = printer.value(a.mask(), pair);
             store = CodeBlock.of("$L[$L] = $L ? $L : Float.NEGATIVE_INFINITY;\n",
-                    Skeleton.SCORES, Skeleton.AT, keep, printer.value(a.score(), pair));
+                    target, Skeleton.AT, keep, printer.value(a.score(), pair));
         } else if (masked) {
             store = CodeBlock.of("if (!$L) $L[$L] = Float.NEGATIVE_INFINITY;\n",
-                    printer.value(a.mask(), pair), Skeleton.SCORES, Skeleton.AT);
+                    printer.value(a.mask(), pair), target, Skeleton.AT);
         } else {
-            store = CodeBlock.of("$L[$L] = $L;\n", Skeleton.SCORES, Skeleton.AT, printer.value(a.score(), pair));
+            store = CodeBlock.of("$L[$L] = $L;\n", target, Skeleton.AT, printer.value(a.score(), pair));
         }
         CodeBlock.Builder loop = CodeBlock.builder()
                 .beginControlFlow("for (int $L = 0; $L < rows; $L++)", Skeleton.ROW, Skeleton.ROW, Skeleton.ROW)
@@ -208,18 +211,19 @@ public final class JavaKernelGenerator {
     }
 
     /** The vector loop over whole vectors of keys. */
-    private static CodeBlock vectorPairs(Attention a, JavaVectorPrinter vectors, Scope row, boolean masked, boolean scores) {
+    private static CodeBlock vectorPairs(Attention a, JavaVectorPrinter vectors, Scope row, boolean masked, boolean scores,
+            String target) {
         JavaVectorPrinter.Body body = vectors.new Body(row);
         CodeBlock store;
         if (masked && scores) {
             CodeBlock keep = vectors.value(a.mask(), body);
             store = CodeBlock.of("$L.blend($T.MINUS_INFINITY, $L.not()).intoArray($L, $L);\n",
-                    vectors.value(a.score(), body), ElementVectors.class, keep, Skeleton.SCORES, Skeleton.AT);
+                    vectors.value(a.score(), body), ElementVectors.class, keep, target, Skeleton.AT);
         } else if (masked) {
             store = CodeBlock.of("$T.MINUS_INFINITY.intoArray($L, $L, $L.not());\n",
-                    ElementVectors.class, Skeleton.SCORES, Skeleton.AT, vectors.value(a.mask(), body));
+                    ElementVectors.class, target, Skeleton.AT, vectors.value(a.mask(), body));
         } else {
-            store = CodeBlock.of("$L.intoArray($L, $L);\n", vectors.value(a.score(), body), Skeleton.SCORES, Skeleton.AT);
+            store = CodeBlock.of("$L.intoArray($L, $L);\n", vectors.value(a.score(), body), target, Skeleton.AT);
         }
         return CodeBlock.builder()
                 .beginControlFlow("for (; $L <= cols - $T.LANES; $L += $T.LANES)",

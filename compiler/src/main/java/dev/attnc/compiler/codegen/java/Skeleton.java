@@ -17,4 +17,6 @@ final class Skeleton {
     static final String Q = "q", KV = "kv", SCORES = "s", AT = "at";
     /** The incoming score of the current (i, j). */
     static final String SCORE = "score";
+    /** A backward kernel's final scores then P, dP then dS then dS·∂s/∂s0 (beside SCORES, the incoming scores), and the pair's dS. */
+    static final String PROBS = "p", GRADS = "dp", DS = "ds";
 }

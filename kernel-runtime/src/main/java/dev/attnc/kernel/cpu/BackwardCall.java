@@ -1,0 +1,182 @@
+package dev.attnc.kernel.cpu;
+
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
+
+/**
+ * One call of a generated backward kernel (FlashAttention-2's backward), before and after its
+ * tasks: checks the arguments, computes Δ = rowsum(dO∘O) − dLSE per query row, scales Q once and
+ * packs every operand the tiles' products read (Kᵀ and Vᵀ for S and dP, K for dQ, Q and dO per
+ * query tile for dK and dV), in parallel, once. Then one task per (b, h) walks its key tiles
+ * ({@link KeyTile}); {@link #finish} sums what the tasks left beside each other in a fixed order.
+ * <p>
+ * Why tasks over (b, h) and not (b, hk): a task owns the dQ rows of its head (no race and no
+ * atomics on dQ), and with grouped-query attention the heads of a group run in parallel, each
+ * into dK/dV rows of its own; {@link #finish} adds a group's heads in ascending h, so the result
+ * does not depend on scheduling. Without groups a head's rows are dK and dV themselves. A long
+ * head is split further into chunks of {@link #KEYS_PER_TASK} keys (B·H tasks alone leave cores
+ * idle at small batches): each chunk owns its key tiles' dK and dV and leaves a dQ of its own,
+ * which {@link #finish} adds chunk by chunk. The chunks depend on the sizes only, never on the
+ * number of threads, so the sums are the same bits on any machine.
+ */
+public final class BackwardCall {
+    final JavaBackwardArgs args;
+    final Sizes sizes;
+    final int d, blockM, blockN, dPad, nPad, qTiles, kvTiles;
+    /** Q·scale [B,H,Q_LEN,D] and Δ per query row. */
+    final float[] scaledQ, delta;
+    /** Per key/value head and key tile: Kᵀ, Vᵀ ([D][nPad] panels) and K ([blockN][dPad] panels). */
+    final float[] keysT, valuesT, keys;
+    /** Per (b, h) and query tile: Q·scale and dO ([blockM][dPad] panels). */
+    final float[] queries, outGrads;
+    /** dK and dV per query head [B,H,KV_LEN,D]: dK and dV themselves without groups. */
+    final float[] headDk, headDv;
+    /** Per task, per parameter position: the task's partial gradient (null: atomics, or no gradient). */
+    final float[][][] partials;
+    /** All ones: the row scale of a product that only accumulates. */
+    final float[] ones;
+    /** The keys of one task at most (a whole number of key tiles), and the chunks of a head. */
+    static final int KEYS_PER_TASK = 512;
+    final int tilesPerTask, chunks;
+    /** dQ·(1/scale) of each chunk but the first [chunk - 1][B·H·Q_LEN·D] (the first writes into dQ): none with one chunk. */
+    final float[][] chunkDq;
+
+    private BackwardCall(JavaBackwardArgs args, int d, int blockM, int blockN) {
+        this.args = args;
+        this.sizes = args.sizes();
+        this.d = d;
+        this.blockM = blockM;
+        this.blockN = blockN;
+        this.dPad = Gemm.padded(d);
+        this.nPad = Gemm.padded(blockN);
+        this.qTiles = BlockPlan.tiles(sizes.Q_LEN(), blockM);
+        this.kvTiles = BlockPlan.tiles(sizes.KV_LEN(), blockN);
+        int kvHeads = sizes.B() * sizes.H_KV();
+        int heads = sizes.B() * sizes.H();
+        this.scaledQ = new float[args.q().length];
+        this.delta = new float[args.lse().length];
+        this.keysT = new float[KernelCall.arrayLength((long) kvHeads * kvTiles * Packing.tileSize(d, nPad))];
+        this.valuesT = new float[keysT.length];
+        this.keys = new float[KernelCall.arrayLength((long) kvHeads * kvTiles * Packing.tileSize(blockN, dPad))];
+        this.queries = new float[KernelCall.arrayLength((long) heads * qTiles * Packing.tileSize(blockM, dPad))];
+        this.outGrads = new float[queries.length];
+        boolean grouped = sizes.H() != sizes.H_KV();
+        this.headDk = grouped ? new float[KernelCall.arrayLength((long) heads * sizes.KV_LEN() * d)] : args.dk();
+        this.headDv = grouped ? new float[headDk.length] : args.dv();
+        this.tilesPerTask = Math.max(1, KEYS_PER_TASK / blockN);
+        this.chunks = (kvTiles + tilesPerTask - 1) / tilesPerTask;
+        this.chunkDq = new float[Math.max(0, chunks - 1)][args.dq().length];
+        this.partials = new float[taskCount()][][];
+        this.ones = new float[Math.max(blockM, blockN)];
+        java.util.Arrays.fill(ones, 1f);
+    }
+
+    /** Checks {@code args} against a kernel of head dimension d and blockM × blockN (forward) tiles, and prepares the call. */
+    public static BackwardCall prepare(JavaBackwardArgs args, int d, int blockM, int blockN) {
+        check(args, d, blockM, blockN);
+        BackwardCall c = new BackwardCall(args, d, blockM, blockN);
+        Sizes s = c.sizes;
+        Tasks.forEach(args.pool(), s.B() * s.H(), head -> c.prepareHead(head));
+        Tasks.forEach(args.pool(), s.B() * s.H_KV() * c.kvTiles, unit -> {
+            int kvHead = unit / c.kvTiles;
+            int tile = unit % c.kvTiles;
+            Packing.keysTransposed(args.k(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.keysT);
+            Packing.keysTransposed(args.v(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.valuesT);
+            Packing.values(args.k(), s.KV_LEN(), d, blockN, c.dPad, c.kvTiles, kvHead, tile, c.keys);
+        });
+        return c;
+    }
+
+    /** Δ, Q·scale and the packed Q and dO tiles of one (b, h). */
+    private void prepareHead(int head) {
+        float[] q = args.q(), o = args.o(), dO = args.dO(), dLse = args.dLse();
+        int qLen = sizes.Q_LEN();
+        for (int row = head * qLen; row < (head + 1) * qLen; row++) {
+            double sum = dLse == null ? 0 : -dLse[row];
+            for (int x = row * d; x < (row + 1) * d; x++) {
+                sum += (double) dO[x] * o[x];
+                scaledQ[x] = q[x] * args.scale();
+            }
+            delta[row] = (float) sum;
+        }
+        for (int tile = 0; tile < qTiles; tile++) {
+            Packing.values(scaledQ, qLen, d, blockM, dPad, qTiles, head, tile, queries);
+            Packing.values(dO, qLen, d, blockM, dPad, qTiles, head, tile, outGrads);
+        }
+    }
+
+    /** One task per (b, h) and chunk of key tiles. */
+    public int taskCount() {
+        return sizes.B() * sizes.H() * chunks;
+    }
+
+    public KeyTile start(int task) {
+        int head = task / chunks;
+        int chunk = task % chunks;
+        int first = chunk * tilesPerTask;
+        return new KeyTile(this, task, head / sizes.H(), head % sizes.H(), first, Math.min(kvTiles, first + tilesPerTask),
+                chunk == 0 ? args.dq() : chunkDq[chunk - 1]);
+    }
+
+    /** dQ of a chunk of one head: into dQ itself for the first chunk, beside it for the others. */
+    private void sumChunks() {
+        int span = sizes.Q_LEN() * d;
+        Tasks.forEach(args.pool(), sizes.B() * sizes.H(), head -> {
+            float[] dq = args.dq();
+            for (float[] other : chunkDq) {
+                for (int e = head * span; e < (head + 1) * span; e++) dq[e] += other[e];
+            }
+        });
+    }
+
+    /** After every task: dQ summed over the chunks, dK and dV over each group's heads, and the parameters' partials over the tasks, in a fixed order. */
+    public void finish() {
+        Sizes s = sizes;
+        if (chunks > 1) sumChunks();
+        if (headDk != args.dk()) {
+            int group = s.H() / s.H_KV();
+            int span = s.KV_LEN() * d;
+            Tasks.forEach(args.pool(), s.B() * s.H_KV(), kvHead -> {
+                int first = kvHead * group; // b·H + hk·group: the group's first query head
+                for (int e = 0; e < span; e++) {
+                    float dk = 0, dv = 0;
+                    for (int h = first; h < first + group; h++) {
+                        dk += headDk[h * span + e];
+                        dv += headDv[h * span + e];
+                    }
+                    args.dk()[kvHead * span + e] = dk;
+                    args.dv()[kvHead * span + e] = dv;
+                }
+            });
+        }
+        if (args.atomicParams()) return;
+        float[][] grads = args.paramGrads();
+        for (int p = 0; p < grads.length; p++) {
+            if (grads[p] == null) continue;
+            float[] out = grads[p];
+            double[] sum = new double[out.length];
+            for (float[][] task : partials) {
+                float[] part = task == null ? null : task[p];
+                if (part != null) for (int e = 0; e < sum.length; e++) sum[e] += part[e];
+            }
+            for (int e = 0; e < sum.length; e++) out[e] = (float) sum[e];
+        }
+    }
+
+    private static void check(JavaBackwardArgs args, int d, int blockM, int blockN) {
+        Sizes s = args.sizes();
+        // the transposed plan: rows are key tiles, runs query tiles
+        KernelCall.checkPlan(s, d, args.plan(), blockN, blockM, s.KV_LEN(), s.Q_LEN());
+        long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
+        long rowsKv = (long) s.B() * s.H_KV() * s.KV_LEN();
+        if (args.q().length != rowsQ * d || args.o().length != rowsQ * d || args.dO().length != rowsQ * d
+                || args.dq().length != rowsQ * d || args.lse().length != rowsQ || args.dLse() != null && args.dLse().length != rowsQ
+                || args.k().length != rowsKv * d || args.v().length != rowsKv * d
+                || args.dk().length != rowsKv * d || args.dv().length != rowsKv * d) {
+            throw new IllegalArgumentException("array lengths do not match " + s);
+        }
+        if (args.paramGrads().length != args.params().length) {
+            throw new IllegalArgumentException(args.paramGrads().length + " parameter gradients for " + args.params().length + " parameters");
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package dev.attnc.kernel.cpu;
+
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * One call of a {@link JavaBackwardKernel}, in float32 whatever the storage type, row-major:
+ * the forward's inputs (as {@link JavaKernelArgs}), its O and LSE (natural log), dO of O's shape
+ * and dLSE of LSE's shape or null; dQ [B,H,Q_LEN,D], dK and dV [B,H_KV,KV_LEN,D] to fill (zeroed);
+ * {@code paramGrads[i]} the gradient of parameter i (declaration order) to fill, of its shape, zeroed, or null
+ * where it has none. {@code plan} is the forward plan transposed ({@link BlockPlan#transposed()}).
+ * With {@code atomicParams} the parameter gradients are summed with atomic adds instead of per-task
+ * partials reduced in a fixed order.
+ */
+public record JavaBackwardArgs(Sizes sizes, float scale, float[] q, float[] k, float[] v, float[] o, float[] lse,
+        float[] dO, float[] dLse, Object[] params, BlockPlan plan, boolean atomicParams, ForkJoinPool pool,
+        float[] dq, float[] dk, float[] dv, float[][] paramGrads) {}
