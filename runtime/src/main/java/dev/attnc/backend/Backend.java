@@ -13,6 +13,16 @@ import java.util.function.Function;
  * the code they generate and how they drive their device, not in what a kernel means.
  */
 public interface Backend extends AutoCloseable {
+    /**
+     * The backward kernels know softmax only: an attention with another normalisation is refused,
+     * rather than given a softmax's gradients. Every backend's {@link #compileBackward} calls it.
+     */
+    static void requireSoftmaxBackward(Attention a) {
+        if (!a.softmax()) {
+            throw new dev.attnc.AttnInputException("the backward of normalize = " + a.normalization().word() + " is not supported yet");
+        }
+    }
+
     /** "java", "opencl" or "cuda". */
     String name();
 

@@ -80,6 +80,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public BackwardKernel compileBackward(KernelRequest request) {
+        Backend.requireSoftmaxBackward(request.attention());
         JavaFile file = JavaStages.backwardSource(request);
         String source = file.toString();
         KernelKey key = KernelKey.backward(source, request.dtype(), request.headDim(), request.tiles());

@@ -57,7 +57,8 @@ class CpuBackwardTest {
      */
     @TestFactory
     Stream<DynamicTest> everySampleMatchesTheReferenceBackward() {
-        return Repo.samples().stream().map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
+        // the backward of sinks and sigmoid is refused (Backend.requireSoftmaxBackward), not yet built
+        return Repo.samples().stream().filter(p -> TestPrograms.sample(p).softmax()).map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
             SampleCases.Sample sm = SampleCases.of(Repo.stem(p));
             for (SampleCases.Case c : sm.cases()) {
                 BackwardCheck f = new BackwardCheck(TestPrograms.sample(p), sm.sizes(), DType.F32, c.scalars(), c.tensors(),
@@ -65,6 +66,16 @@ class CpuBackwardTest {
                 f.check(backend, f.exactPlan(), false, Repo.stem(p) + " " + c.label());
             }
         }));
+    }
+
+    @Test
+    void otherNormalisationsAreRefusedNotGivenSoftmaxGradients() {
+        for (String clause : List.of("softmax(sink = 0.0)", "sigmoid(bias = -1.0)")) {
+            var request = new KernelRequest(parse("attention n { mask = q >= kv\n normalize = " + clause + " }"),
+                    DType.F32, 16, TILES);
+            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.attnc.AttnInputException.class, () -> backend.compileBackward(request));
+            assertTrue(e.getMessage().contains("is not supported yet"), e.getMessage());
+        }
     }
 
     private static BackwardCheck call(String source, Sizes s, Map<String, Object> scalars, Map<String, Tensor> tensors) {

@@ -56,7 +56,8 @@ class OpenClBackwardTest {
     @TestFactory
     Stream<DynamicTest> everySampleMatchesTheReferenceBackward() {
         TestDevice.assumeAvailable();
-        return Repo.samples().stream().map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
+        // the backward of sinks and sigmoid is refused (Backend.requireSoftmaxBackward), not yet built
+        return Repo.samples().stream().filter(p -> TestPrograms.sample(p).softmax()).map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
             SampleCases.Sample sm = SampleCases.of(Repo.stem(p));
             SampleCases.Case c = sm.cases().getLast();
             // the forward test's sizes at D = 16: PoCL compiles a small head dimension faster
