@@ -7,6 +7,7 @@ import dev.attnc.compiler.ir.Attention;
 import dev.attnc.kernel.Sizes;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.DoubleSupplier;
 import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
@@ -83,35 +84,29 @@ class ReferenceBackwardTest {
             for (int i = 0; i < dLse.length; i++) if (o.lse()[i] != Double.NEGATIVE_INFINITY) l += o.lse()[i] * dLse[i];
             return l;
         };
-        for (double[][] pair : new double[][][] {{q, g.dq()}, {k, g.dk()}, {v, g.dv()}}) {
-            double[] x = pair[0];
-            for (int i = 0; i < x.length; i++) {
-                double keep = x[i];
-                x[i] = keep + H;
-                double up = loss.applyAsDouble(bindings);
-                x[i] = keep - H;
-                double down = loss.applyAsDouble(bindings);
-                x[i] = keep;
-                assertEquals((up - down) / (2 * H), pair[1][i], 1e-6, "element " + i);
-            }
-        }
+        DoubleSupplier atBindings = () -> loss.applyAsDouble(bindings);
+        checkInPlace(q, g.dq(), atBindings, "dq");
+        checkInPlace(k, g.dk(), atBindings, "dk");
+        checkInPlace(v, g.dv(), atBindings, "dv");
         for (var e : bindings.scalars().entrySet()) {
             if (!(e.getValue() instanceof Double value)) continue;
             double up = loss.applyAsDouble(with(bindings, e.getKey(), value + H));
             double down = loss.applyAsDouble(with(bindings, e.getKey(), value - H));
             assertEquals((up - down) / (2 * H), g.params().get(e.getKey())[0], 1e-6, e.getKey());
         }
-        for (var e : tensors.entrySet()) {
-            double[] x = e.getValue();
-            for (int i = 0; i < x.length; i++) {
-                double keep = x[i];
-                x[i] = keep + H;
-                double up = loss.applyAsDouble(bindings);
-                x[i] = keep - H;
-                double down = loss.applyAsDouble(bindings);
-                x[i] = keep;
-                assertEquals((up - down) / (2 * H), g.params().get(e.getKey())[i], 1e-6, e.getKey() + "[" + i + "]");
-            }
+        for (var e : tensors.entrySet()) checkInPlace(e.getValue(), g.params().get(e.getKey()), atBindings, e.getKey());
+    }
+
+    /** Each element of {@code x}, moved by ±H in place: the central difference of the loss is {@code grad}'s element. */
+    private static void checkInPlace(double[] x, double[] grad, DoubleSupplier loss, String name) {
+        for (int i = 0; i < x.length; i++) {
+            double keep = x[i];
+            x[i] = keep + H;
+            double up = loss.getAsDouble();
+            x[i] = keep - H;
+            double down = loss.getAsDouble();
+            x[i] = keep;
+            assertEquals((up - down) / (2 * H), grad[i], 1e-6, name + "[" + i + "]");
         }
     }
 
