@@ -40,11 +40,21 @@ class ReferenceBackwardPropertyTest {
 
     @Test
     void randomProgramsMatchFiniteDifferences() {
+        run(false);
+    }
+
+    /** The same with a random normalize clause: sinks and sigmoid, and the gradients of what their argument reads. */
+    @Test
+    void randomNormalisationsMatchFiniteDifferences() {
+        run(true);
+    }
+
+    private void run(boolean normalize) {
         int programs = Integer.getInteger("attnc.grad.programs", DEFAULT_PROGRAMS);
         Random random = new Random(16);
         int run = 0;
         for (int seed = 0; run < programs; seed++) {
-            String text = new RandomPrograms(seed).program();
+            String text = new RandomPrograms(seed).program(normalize);
             Compilation c = Compilation.of(new SourceFile("random" + seed + ".attn", text));
             // a constant index past the table's end, or a division by a constant zero (the generator
             // writes `a / b` of any two ints), is rightly rejected: such programs are skipped

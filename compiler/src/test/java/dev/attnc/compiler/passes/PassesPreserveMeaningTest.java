@@ -24,10 +24,20 @@ import org.junit.jupiter.api.Test;
 class PassesPreserveMeaningTest {
     @Test
     void randomProgramsKeepTheirMeaningThroughThePipeline() {
+        check(false);
+    }
+
+    /** The normalize clause's sink or bias is carried by every pass too. */
+    @Test
+    void randomNormalisationsKeepTheirMeaningThroughThePipeline() {
+        check(true);
+    }
+
+    private static void check(boolean normalize) {
         Random random = new Random(7);
         int checked = 0;
         for (int seed = 0; seed < 400; seed++) {
-            String text = new RandomPrograms(seed).program();
+            String text = new RandomPrograms(seed).program(normalize);
             Compilation c = Compilation.of(new SourceFile("random" + seed + ".attn", text));
             // a constant index past the table's end is rightly rejected: such programs are skipped
             if (c.diagnostics().stream().allMatch(d -> d.key().equals("index.out-of-bounds")) && c.hasErrors()) continue;
@@ -54,6 +64,12 @@ class PassesPreserveMeaningTest {
                 double x = before.evalFloat(lowered.score());
                 double y = after.evalFloat(optimized.score());
                 if (!(Double.isNaN(x) && Double.isNaN(y))) assertEquals(x, y, 1e-9 * Math.max(1, Math.abs(x)), "score" + where);
+                assertEquals(lowered.normalization().getClass(), optimized.normalization().getClass(), "normalisation" + where);
+                for (int i = 0; i < lowered.normalization().exprs().size(); i++) {
+                    double e = before.evalFloat(lowered.normalization().exprs().get(i));
+                    double o = after.evalFloat(optimized.normalization().exprs().get(i));
+                    if (!(Double.isNaN(e) && Double.isNaN(o))) assertEquals(e, o, 1e-9 * Math.max(1, Math.abs(e)), "normalisation" + where);
+                }
                 checked++;
             }
         }

@@ -13,12 +13,19 @@ public final class RandomPrograms {
     private int lets;
     /** Inside a helper definition only its own parameters exist, not the attention's. */
     private boolean inHelper;
+    /** In a normalize clause's argument: q where kv would be, no helper mask (it reads kv). */
+    private boolean perRow;
 
     public RandomPrograms(long seed) {
         this.random = new Random(seed);
     }
 
     public String program() {
+        return program(false);
+    }
+
+    /** With {@code normalize}, the attention ends with a random normalize clause (softmax, a sink or sigmoid). */
+    public String program(boolean normalize) {
         inHelper = true;
         String helpers = "mask helper(w: int = " + (1 + random.nextInt(9)) + ", c: float = 0.5) = " + bool(3, false) + "\n"
                 + "score bump(c: float = 0.5, w: int = 3) = score * c + " + floating(2, true) + "\n";
@@ -26,7 +33,19 @@ public final class RandomPrograms {
         return helpers + "attention t(n: int, f: float, flag: bool, ids: int[KV_LEN], table: float[H, 8]) {\n"
                 + "  score = " + scoreExpr() + "\n"
                 + "  mask = " + bool(3, true) + "\n"
+                + (normalize ? "  normalize = " + normalization() + "\n" : "")
                 + "}\n";
+    }
+
+    private String normalization() {
+        perRow = true;
+        String e = floating(2, false);
+        perRow = false;
+        return switch (random.nextInt(3)) {
+            case 0 -> "softmax";
+            case 1 -> "softmax(sink = " + e + ")";
+            default -> "sigmoid(bias = " + e + ")";
+        };
     }
 
     private String scoreExpr() {
@@ -44,12 +63,12 @@ public final class RandomPrograms {
         if (depth == 0 || random.nextInt(4) == 0) {
             return switch (random.nextInt(9)) {
                 case 0 -> "q";
-                case 1 -> "kv";
+                case 1 -> perRow ? "q" : "kv";
                 case 2 -> "h";
                 case 3 -> "b";
                 case 4 -> "Q_LEN";
                 case 5 -> inHelper ? "w" : "n";
-                case 6 -> inHelper ? "(kv - w)" : "ids[kv]";
+                case 6 -> inHelper ? "(kv - w)" : perRow ? "ids[q]" : "ids[kv]";
                 case 7 -> inHelper ? "w" : "ids[q]";
                 default -> Integer.toString(random.nextInt(21) - 10);
             };
@@ -110,7 +129,7 @@ public final class RandomPrograms {
             return switch (random.nextInt(4)) {
                 case 0 -> inHelper ? "(q < kv)" : "flag";
                 case 1 -> "true";
-                case 2 -> allowHelper ? "helper(" + (1 + random.nextInt(5)) + ")" : "(q >= kv)";
+                case 2 -> allowHelper ? "helper(" + (1 + random.nextInt(5)) + ")" : perRow ? "(q >= 2)" : "(q >= kv)";
                 default -> "(" + integer(1) + " <= " + integer(1) + ")";
             };
         }
