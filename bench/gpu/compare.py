@@ -29,6 +29,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import recipes  # noqa: E402  samples/recipes.json: the per-sample arguments, shared with the Java tests
 
 ALL_VARIANTS = ["full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm", "neighborhood_2d"]
+# Normalisations (issue 19), only when CMP_VARIANTS names them: where each comes from (file#attention,
+# for CudaBench), against attnc's softmax of the same mask (full, causal) and FlexAttention with the
+# sink applied outside its kernel from its LSE (FlexAttention cannot express sigmoid normalisation).
+NORMALISED = {
+    "sigmoid": "samples/sigmoid.attn",
+    "sigmoid_full": "bench/gpu/variants/sigmoid_full.attn",
+    "sinks": "samples/gpt_oss.attn#gpt_oss_global",
+    "sinks_local": "samples/gpt_oss.attn#gpt_oss_local",
+}
+SINK_WINDOW = 128  # gpt_oss_local: q - kv < 128
 
 
 def parse_shape(text):
@@ -64,9 +74,9 @@ def neighborhood_fits():
 
 def select_variants():
     asked = [v.strip() for v in os.environ.get("CMP_VARIANTS", ",".join(ALL_VARIANTS)).split(",") if v.strip()]
-    unknown = [v for v in asked if v not in ALL_VARIANTS]
+    unknown = [v for v in asked if v not in ALL_VARIANTS and v not in NORMALISED]
     if unknown:
-        sys.exit(f"CMP_VARIANTS: unknown {unknown}; known {ALL_VARIANTS}")
+        sys.exit(f"CMP_VARIANTS: unknown {unknown}; known {ALL_VARIANTS + list(NORMALISED)}")
     if "neighborhood_2d" in asked and not neighborhood_fits():
         print(f"note: neighborhood_2d left out: S={S} is not a multiple of {NB_W} with S/{NB_W} >= {2 * NB_R + 1}",
               file=sys.stderr)
@@ -79,6 +89,12 @@ VARIANTS = select_variants()
 
 def slopes():
     return recipes.alibi_slopes(H)
+
+
+def sinks(seed=11):
+    """gpt_oss's learned per-head sink logits: the recipe's range, uniform."""
+    g = recipes.generator(RECIPES["gpt_oss"]["tensors"]["sinks"])[1]
+    return np.random.default_rng(seed).uniform(g["min"], g["max"], H).astype(np.float32)
 
 
 def documents(seed=7):
@@ -105,10 +121,12 @@ def neighborhood_pairs(s, w, r):
 def kept_pairs(name, doc):
     """Kept (q, kv) pairs of one (b, h), exactly."""
     q = np.arange(S, dtype=np.int64)
-    if name in ("full", "softcap"):
+    if name in ("full", "softcap", "sigmoid_full"):
         return S * S
-    if name in ("causal", "alibi"):
+    if name in ("causal", "alibi", "sigmoid", "sinks"):
         return S * (S + 1) // 2
+    if name == "sinks_local":
+        return int(np.sum(np.minimum(q, SINK_WINDOW - 1) + 1))
     if name == "sliding_window":
         return int(np.sum(np.minimum(q, WINDOW) + 1))
     if name == "prefix_lm":
@@ -144,6 +162,9 @@ def run_torch(out_dir):
     doc.tofile(os.path.join(out_dir, "doc.i32"))
     sl = slopes()
     sl.tofile(os.path.join(out_dir, "slopes.f32"))
+    sk = sinks()
+    sk.tofile(os.path.join(out_dir, "sinks.f32"))
+    sinks_t = torch.from_numpy(sk).to(dev)
     doc_t = torch.from_numpy(doc).to(dev)
     slopes_t = torch.from_numpy(sl).to(dev)
 
@@ -191,8 +212,17 @@ def run_torch(out_dir):
         f.write(f"nb_w={NB_W}\nnb_r={NB_R}\nvariants={','.join(VARIANTS)}\n")
         for name in VARIANTS:
             f.write(f"pairs.{name}={results['pairs'][name]}\n")
+            if name in NORMALISED:
+                f.write(f"source.{name}={NORMALISED[name]}\n")
 
-    for name in VARIANTS:
+    def local(b, h, qi, ki):
+        return (qi >= ki) & (qi - ki < SINK_WINDOW)
+
+    spec["sinks"], spec["sinks_local"] = (causal, None), (local, None)
+    for name in [n for n in VARIANTS if n in ("sigmoid", "sigmoid_full")]:
+        sigmoid_reference(q, k, v, name == "sigmoid", out_dir, name)
+        results["flex"][name] = {"error": "FlexAttention cannot express sigmoid normalisation"}
+    for name in [n for n in VARIANTS if n not in ("sigmoid", "sigmoid_full")]:
         torch._dynamo.reset()
         flex = torch.compile(flex_attention, dynamic=False)
         mask_mod, score_mod = spec[name]
@@ -203,11 +233,19 @@ def run_torch(out_dir):
             bm = create_block_mask(mask_mod, None, None, S, S, device=dev)
             torch.cuda.synchronize()
             results["block_mask_ms"][name] = (time.perf_counter() - t0) * 1e3
+        def call():
+            o, lse = flex(q, k, v, score_mod=score_mod, block_mask=bm, return_lse=True)
+            if name.startswith("sinks"):  # the sink outside the kernel, from the LSE (what FlexAttention users do)
+                sink = sinks_t.view(1, H, 1)
+                o, lse = o * torch.sigmoid(lse - sink).unsqueeze(-1).to(o.dtype), torch.logaddexp(lse, sink)
+            return o, lse
+
         t0 = time.perf_counter()
-        o, lse = flex(q, k, v, score_mod=score_mod, block_mask=bm, return_lse=True)
+        o, lse = call()
         torch.cuda.synchronize()
         results["compile_s"][name] = time.perf_counter() - t0
-        ms = do_bench(lambda: flex(q, k, v, score_mod=score_mod, block_mask=bm), warmup=50, rep=300, return_mode="median")
+        plain = not name.startswith("sinks")
+        ms = do_bench((lambda: flex(q, k, v, score_mod=score_mod, block_mask=bm)) if plain else call, warmup=50, rep=300, return_mode="median")
         results["flex"][name] = {"ms": ms, "tflops": tflops(results["pairs"][name], ms)}
         o[0, :CHECK_HEADS].float().cpu().numpy().tofile(os.path.join(out_dir, f"ref_{name}.o.f32"))
         lse[0, :CHECK_HEADS].float().cpu().numpy().tofile(os.path.join(out_dir, f"ref_{name}.lse.f32"))
@@ -232,6 +270,22 @@ def run_torch(out_dir):
 
     with open(os.path.join(out_dir, "torch.json"), "w") as f:
         json.dump(results, f, indent=1)
+
+
+def sigmoid_reference(q, k, v, causal, out_dir, name):
+    """Sigmoid attention's O and log Σ P on the check heads, densely in float32 (bias -log(S), scale 1/sqrt(D))."""
+    import torch
+    os_, ls_ = [], []
+    for h in range(CHECK_HEADS):
+        s = (q[0, h].float() @ k[0, h].float().T) / math.sqrt(D) - math.log(S)
+        p = torch.sigmoid(s)
+        if causal:
+            p = torch.tril(p)
+        os_.append((p @ v[0, h].float()).cpu().numpy())
+        ls_.append(torch.log(p.double().sum(-1)).float().cpu().numpy())
+        del s, p
+    np.stack(os_).astype(np.float32).tofile(os.path.join(out_dir, f"ref_{name}.o.f32"))
+    np.stack(ls_).astype(np.float32).tofile(os.path.join(out_dir, f"ref_{name}.lse.f32"))
 
 
 def table(out_dir):

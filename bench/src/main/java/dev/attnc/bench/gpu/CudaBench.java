@@ -98,7 +98,7 @@ public final class CudaBench {
             Map<String, Attention> attentions = new HashMap<>();
             List<KernelRequest> all = new ArrayList<>();
             for (String name : variants) {
-                Attention a = Compilation.of(SourceFile.read(samples.resolve(name + ".attn"))).orThrow().optimized(null);
+                Attention a = attention(meta, samples, name);
                 attentions.put(name, a);
                 for (String t : tiles) if (!t.equals(AUTO)) all.add(new KernelRequest(a, DType.BF16, d, tilePlan(t)));
             }
@@ -122,6 +122,7 @@ public final class CudaBench {
                     case "softcap" -> scalars.put("cap", Double.parseDouble(meta.getProperty("cap")));
                     case "alibi" -> tensors.put("slopes", slopes);
                     case "document" -> tensors.put("doc", doc);
+                    case "sinks", "sinks_local" -> tensors.put("sinks", raw(dir.resolve("sinks.f32"), DType.F32, h));
                     case "neighborhood_2d" -> {
                         scalars.put("W", num(meta, "nb_w"));
                         scalars.put("R", num(meta, "nb_r"));
@@ -180,6 +181,18 @@ public final class CudaBench {
                 }
             }
         }
+    }
+
+    /**
+     * A variant's attention: samples/NAME.attn, or where meta's {@code source.NAME} says
+     * ({@code path[#attention]}, relative to the samples' parent: compare.py's normalised variants).
+     */
+    private static Attention attention(Properties meta, Path samples, String name) throws IOException {
+        String source = meta.getProperty("source." + name);
+        if (source == null) return Compilation.of(SourceFile.read(samples.resolve(name + ".attn"))).orThrow().optimized(null);
+        String[] parts = source.split("#", 2);
+        Path file = samples.toAbsolutePath().getParent().resolve(parts[0]);
+        return Compilation.of(SourceFile.read(file)).orThrow().optimized(parts.length > 1 ? parts[1] : null);
     }
 
     /**
