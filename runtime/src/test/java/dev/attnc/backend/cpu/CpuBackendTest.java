@@ -18,10 +18,16 @@ import dev.attnc.kernel.SizeName;
 import dev.attnc.compiler.ir.TensorParam;
 import dev.attnc.compiler.ir.Type;
 import dev.attnc.kernel.BlockPlan;
+import dev.attnc.backend.opencl.SampleCases;
+import dev.attnc.compiler.TestPrograms;
+import dev.attnc.testkit.Repo;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 
 /** Generated kernels against the reference interpreter: variants, shapes, dtypes and block plans. */
 class CpuBackendTest {
@@ -64,6 +70,23 @@ class CpuBackendTest {
     private static void assertAllKinds(BlockPlan p) {
         long[] c = p.counts();
         assertTrue(c[0] > 0 && c[1] > 0 && c[2] > 0, "plan has empty, full and partial tiles: " + java.util.Arrays.toString(c));
+    }
+
+    /**
+     * Every sample (its first attention) with each of its cases' arguments (SampleCases: ragged
+     * lengths, grouped-query heads), float32, with the exact plan and with every tile PARTIAL.
+     */
+    @TestFactory
+    Stream<DynamicTest> everySampleMatchesTheReference() {
+        return Repo.samples().stream().map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
+            SampleCases.Sample sm = SampleCases.of(Repo.stem(p));
+            for (SampleCases.Case c : sm.cases()) {
+                Fixture f = new Fixture(TestPrograms.sample(p), sm.sizes(), DType.F32);
+                c.scalars().forEach(f::scalar);
+                c.tensors().forEach(f::tensor);
+                bothPlans(f);
+            }
+        }));
     }
 
     @Test
