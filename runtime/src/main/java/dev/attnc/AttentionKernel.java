@@ -89,6 +89,10 @@ public final class AttentionKernel implements AutoCloseable {
         Prepared p = prepare(q, k, v, args, scale);
         Sizes sizes = p.inputs().sizes();
         Inputs.checkBackward(sizes, q, o, lse, dO, dLse);
+        long paramFloats = p.inputs().scalars().values().stream().filter(x -> x instanceof Float).count()
+                + p.inputs().tensors().values().stream().filter(t -> t.dtype().isFloat()).mapToLong(Tensor::elementCount).sum();
+        String why = backend.unsupportedBackward(sizes, q.dtype(), p.kernel().request().tiles(), paramFloats);
+        if (why != null) throw new AttnInputException(why);
         BackwardKernel kernel = backwardCompiled.computeIfAbsent(p.kernel().request().dtype() + "/" + sizes.D() + "/"
                 + p.kernel().request().tiles().describe(), key -> backend.compileBackward(p.kernel().request()));
         return kernel.run(new BackwardInputs(p.inputs(), o, lse, dO, dLse, p.inputs().plan().transposed(), atomicParams));

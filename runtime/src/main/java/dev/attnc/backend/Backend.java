@@ -64,6 +64,17 @@ public interface Backend extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Why this backend cannot run the backward pass of a call that {@link #unsupported} accepts, or
+     * null: the backward's own buffers (gradients, packed copies, partial sums) beyond its memory, or
+     * its kernels beyond the device's limits under the forward's {@code tiles}. {@code paramFloats}:
+     * the elements of the float parameters (the most that can get a gradient). Asked before the
+     * backward allocates or compiles.
+     */
+    default String unsupportedBackward(Sizes sizes, DType storage, dev.attnc.compiler.plan.TilePlan tiles, long paramFloats) {
+        return null;
+    }
+
     /** Compiles (or takes from the cache) a kernel. */
     CompiledKernel compile(KernelRequest request);
 

@@ -71,6 +71,35 @@ public final class BackwardCall {
         java.util.Arrays.fill(ones, 1f);
     }
 
+    /**
+     * The bytes of the float arrays a call allocates beside its arguments (Q·scale, Δ, the packed
+     * operands, dK and dV per query head with groups, the chunks' dQ, each task's parameter partials,
+     * as the constructor allocates them), or Long.MAX_VALUE past 2^63: what a backend must refuse
+     * up front where it exceeds the heap. {@code paramFloats}: the elements of the parameters that
+     * may get a gradient (each task may hold a partial of each).
+     */
+    public static long extraBytes(Sizes s, int blockM, int blockN, long paramFloats) {
+        try {
+            int d = s.D(), dPad = Gemm.padded(d), nPad = Gemm.padded(blockN);
+            long heads = (long) s.B() * s.H(), kvHeads = (long) s.B() * s.H_KV();
+            long qTiles = BlockPlan.tiles(s.Q_LEN(), blockM), kvTiles = BlockPlan.tiles(s.KV_LEN(), blockN);
+            long rows = Math.multiplyExact(heads, (long) s.Q_LEN());
+            long qFloats = Math.multiplyExact(rows, (long) d);
+            long packedKv = Math.multiplyExact(kvHeads * kvTiles,
+                    2L * Packing.tileSize(d, nPad) + Packing.tileSize(blockN, dPad));
+            long packedQ = Math.multiplyExact(2 * heads * qTiles, (long) Packing.tileSize(blockM, dPad));
+            long headGrads = s.H() == s.H_KV() ? 0 : Math.multiplyExact(2 * heads * s.KV_LEN(), (long) d);
+            long tilesPerTask = Math.max(1, KEYS_PER_TASK / blockN);
+            long chunks = (kvTiles + tilesPerTask - 1) / tilesPerTask;
+            long partials = Math.multiplyExact(heads * chunks, paramFloats);
+            long floats = Math.addExact(Math.addExact(Math.addExact(qFloats + rows, packedKv), Math.addExact(packedQ, headGrads)),
+                    Math.addExact(Math.multiplyExact(chunks - 1, qFloats), partials));
+            return Math.multiplyExact(floats, (long) Float.BYTES);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
     /** Checks {@code args} against a kernel of head dimension d and blockM × blockN (forward) tiles, and prepares the call. */
     public static BackwardCall prepare(JavaBackwardArgs args, int d, int blockM, int blockN) {
         check(args, d, blockM, blockN);

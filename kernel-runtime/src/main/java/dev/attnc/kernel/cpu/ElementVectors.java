@@ -16,4 +16,15 @@ public final class ElementVectors {
     public static final FloatVector MINUS_INFINITY = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
 
     private ElementVectors() {}
+
+    /**
+     * The sum of the lanes, first to last: a fixed order, so a sum is the same bits on every run
+     * (FloatVector's ADD reduction leaves the order to the implementation, which may differ between
+     * the interpreter and C2).
+     */
+    public static float sumLanes(FloatVector v) {
+        float sum = 0;
+        for (int lane = 0; lane < LANES; lane++) sum += v.lane(lane);
+        return sum;
+    }
 }

@@ -14,7 +14,7 @@ import jdk.incubator.vector.FloatVector;
  * code calls {@link #begin}; for each of its query tiles {@link #scores} (S = Q·Kᵀ·scale and
  * dP = dO·Vᵀ), then applies the score function (into {@link #p}) and, on PARTIAL tiles, the mask,
  * calls {@link #gradients} (P = exp(s − LSE), dS = P·(dP − Δ) into {@link #dp}), multiplies dS by
- * ∂s/∂s0 and adds the parameters' contributions ({@link #addParam}), and calls {@link #accumulate}
+ * ∂s/∂s0 and adds the parameters' contributions ({@link #add}), and calls {@link #accumulate}
  * (dV += Pᵀ·dO, dK += gᵀ·Q·scale, dQ += g·K); then {@link #end}, and after the last key tile
  * {@link #finish}. Everything here is the same for every variant, so the JIT compiles it once.
  * The buffers are the worker thread's, reused from task to task (a task never yields its thread).
@@ -110,20 +110,29 @@ public final class KeyTile {
         }
     }
 
-    /** Adds {@code value} to element {@code index} of parameter {@code param}'s gradient: the task's partial, or atomically the result. */
-    public void addParam(int param, int index, float value) {
-        if (call.args.atomicParams()) {
-            float[] out = call.args.paramGrads()[param];
-            float old;
-            do {
-                old = (float) FLOATS.getVolatile(out, index);
-            } while (!FLOATS.weakCompareAndSet(out, index, old, old + value));
-            return;
-        }
+    /**
+     * This task's partial gradient of parameter {@code param}, to add into ({@link #add}); null with
+     * atomics. Generated code fetches it once per task rather than once per pair.
+     */
+    public float[] partial(int param) {
+        if (call.args.atomicParams()) return null;
         float[][] mine = call.partials[task];
         if (mine == null) mine = call.partials[task] = new float[call.args.paramGrads().length][];
         if (mine[param] == null) mine[param] = new float[call.args.paramGrads()[param].length];
-        mine[param][index] += value;
+        return mine[param];
+    }
+
+    /** Adds {@code value} to element {@code index} of parameter {@code param}'s gradient: into {@code partial} ({@link #partial}), or atomically into the result. */
+    public void add(float[] partial, int param, int index, float value) {
+        if (partial != null) {
+            partial[index] += value;
+            return;
+        }
+        float[] out = call.args.paramGrads()[param];
+        float old;
+        do {
+            old = (float) FLOATS.getVolatile(out, index);
+        } while (!FLOATS.weakCompareAndSet(out, index, old, old + value));
     }
 
     /** dV += Pᵀ·dO, dK += gᵀ·(Q·scale) for the key tile, dQ += g·K for the query tile's rows (scaled in {@link #finish}). */

@@ -9,6 +9,7 @@ import dev.attnc.backend.BackendPolicy;
 import dev.attnc.backend.BackwardKernel;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
+import dev.attnc.kernel.cpu.BackwardCall;
 import dev.attnc.kernel.cpu.Gemm;
 import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.DeviceCaps;
@@ -68,6 +69,27 @@ public final class CpuBackend implements Backend {
         if (why != null) return why;
         long largest = Math.max((long) sizes.B() * sizes.H() * sizes.Q_LEN(), (long) sizes.B() * sizes.H_KV() * sizes.KV_LEN()) * sizes.D();
         return Capacity.tooLarge("Q, K, V and O", 4 * largest, "one Java float array", 4L * (Integer.MAX_VALUE - 8));
+    }
+
+    /**
+     * The backward's arrays beside the forward's: dQ, dK, dV and dO as floats, and what
+     * {@link BackwardCall#extraBytes} adds; dK and dV per query head in one Java array each.
+     */
+    @Override
+    public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
+        long extra = BackwardCall.extraBytes(sizes, tiles.blockM(), tiles.blockN(), paramFloats);
+        long heap = Capacity.callBytes(sizes, DType.F32, 4);
+        long total;
+        try {
+            total = Math.addExact(Math.multiplyExact(2, heap), extra);
+        } catch (ArithmeticException e) {
+            total = Long.MAX_VALUE;
+        }
+        String why = Capacity.tooLarge("the backward pass's float arrays (gradients, packed copies, partial sums)", total,
+                "the Java heap (-Xmx)", Runtime.getRuntime().maxMemory());
+        if (why != null) return why;
+        long perHead = 4L * sizes.B() * sizes.H() * sizes.KV_LEN() * sizes.D();
+        return Capacity.tooLarge("dK and dV per query head", perHead, "one Java float array", 4L * (Integer.MAX_VALUE - 8));
     }
 
     @Override

@@ -16,6 +16,7 @@ import dev.attnc.compiler.codegen.opencl.OpenClBackwardKernel;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.Decision;
+import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClDevice;
@@ -112,6 +113,36 @@ public final class OpenClBackend implements Backend {
         if (why != null) return why;
         return Capacity.tooLarge("Q, K, V, O and LSE", Capacity.callBytes(sizes, storage, 2), "the device's global memory",
                 d.globalMemBytes());
+    }
+
+    /**
+     * The backward's buffers (Q, K, V, O, dO, dQ, dK, dV, LSE, dLSE and Δ) in the global memory less
+     * the eighth its parameters' partial sums may take ({@link OpenClCompiledBackward} turns to atomics
+     * past that), and its two tile kernels within the device's limits: the dK/dV kernel holds Q and dO
+     * of a query tile (2·BLOCK_M·D floats, and LSE and Δ) in local memory and runs BLOCK_N work-items,
+     * the dQ kernel K and V of a key tile (2·BLOCK_N·D floats) with BLOCK_M.
+     */
+    @Override
+    public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
+        ClDevice d = context.device();
+        long buffers = Capacity.callBytes(sizes, storage, 4);
+        long rows = 4L * sizes.B() * sizes.H() * sizes.Q_LEN();
+        long total = buffers == Long.MAX_VALUE ? buffers : buffers + Capacity.callBytes(sizes, storage, 0) + rows;
+        String why = Capacity.tooLarge("the backward pass's buffers (inputs, O, dO, dQ, dK, dV, LSE, dLSE, Δ)", total,
+                "seven eighths of the device's global memory", d.globalMemBytes() / 8 * 7);
+        if (why != null) return why;
+        int m = tiles.blockM(), n = tiles.blockN(), dim = sizes.D();
+        long dkdvLocal = 4L * (2L * m * dim + 2L * m), dqLocal = 4L * 2L * n * dim;
+        for (long need : new long[] {dkdvLocal, dqLocal}) {
+            why = Capacity.tooLarge("the backward kernels' tiles (" + m + "x" + n + ", D = " + dim + ") in local memory", need,
+                    "the local memory of " + d.name(), d.localMemBytes());
+            if (why != null) return why;
+        }
+        if (Math.max(m, n) > d.maxWorkGroupSize()) {
+            return "too large: the backward kernels' tiles (" + m + "x" + n + ") need work-groups of " + Math.max(m, n)
+                    + ", more than " + d.name() + " runs (" + d.maxWorkGroupSize() + ")";
+        }
+        return null;
     }
 
     @Override

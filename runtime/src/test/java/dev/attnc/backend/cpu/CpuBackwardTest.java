@@ -218,4 +218,18 @@ class CpuBackwardTest {
         assertNotEquals(forward, backward);
         assertNotEquals(KernelKey.of(forward, DType.F32, 16, TILES), KernelKey.backward(forward, DType.F32, 16, TILES));
     }
+
+    @Test
+    void refusesABackwardBeyondTheHeapThatTheForwardFits() {
+        // Q and K as long as makes the forward's float arrays (Q, O, K, V and two copies) take about half the heap:
+        // the backward's gradients and packed copies take more than the rest
+        int d = 64;
+        int len = (int) Math.min(1 << 30, Runtime.getRuntime().maxMemory() / 2 / (6L * Float.BYTES * d));
+        Sizes s = new Sizes(1, 1, 1, len, len, d);
+        assertEquals(null, backend.unsupported(s, DType.F32));
+        String why = backend.unsupportedBackward(s, DType.F32, new TilePlan(64, 64, 1), 0);
+        assertTrue(why != null && why.startsWith("too large: the backward pass's float arrays"), why);
+        // small sizes pass, even with a parameter table in every task's partials
+        assertEquals(null, backend.unsupportedBackward(new Sizes(2, 4, 2, 300, 300, d), DType.F32, new TilePlan(64, 64, 1), 4 * 599));
+    }
 }

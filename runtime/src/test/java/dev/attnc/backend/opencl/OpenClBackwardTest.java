@@ -3,6 +3,7 @@ package dev.attnc.backend.opencl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.attnc.AttentionKernel;
@@ -219,5 +220,22 @@ class OpenClBackwardTest {
         float[] x = new float[n];
         for (int i = 0; i < n; i++) x[i] = (float) r.nextDouble(0.5, 1.5);
         return Tensor.ofFloats(x, shape);
+    }
+
+    @Test
+    void refusesBackwardTilesBeyondTheLocalMemoryAndTheGlobalMemory() {
+        TestDevice.assumeAvailable();
+        OpenClBackend backend = TestDevice.backend();
+        var device = backend.context().device();
+        // a query tile whose Q and dO (2·BLOCK_M·D floats) overflow the local memory by one row
+        int d = 64;
+        int blockM = (int) Math.min(1 << 24, device.localMemBytes() / (2L * Float.BYTES * d) + 1);
+        String why = backend.unsupportedBackward(new Sizes(1, 1, 1, 37, 53, d), DType.F32, new TilePlan(blockM, 16, 1), 0);
+        assertTrue(why != null && why.startsWith("too large: the backward kernels' tiles (" + blockM + "x16, D = 64) in local memory"), why);
+        // sizes whose backward buffers pass seven eighths of the global memory
+        int len = (int) Math.min(1 << 30, device.globalMemBytes() / (8L * Float.BYTES * d) + 1);
+        why = backend.unsupportedBackward(new Sizes(1, 1, 1, len, len, d), DType.F32, new TilePlan(16, 16, 1), 0);
+        assertTrue(why != null && why.startsWith("too large: the backward pass's buffers"), why);
+        assertEquals(null, backend.unsupportedBackward(SMALL, DType.F32, new TilePlan(16, 16, 1), 100));
     }
 }

@@ -12,14 +12,20 @@ import dev.attnc.compiler.codegen.java.JavaExprPrinter.Scope;
 import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.passes.Exprs;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.cpu.BackwardCall;
+import dev.attnc.kernel.cpu.ElementVectors;
 import dev.attnc.kernel.cpu.Gemm;
 import dev.attnc.kernel.cpu.JavaBackwardArgs;
 import dev.attnc.kernel.cpu.JavaBackwardKernel;
 import dev.attnc.kernel.cpu.KeyTile;
 import dev.attnc.kernel.cpu.Tasks;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
 import javax.lang.model.element.Modifier;
 
 /**
@@ -89,7 +95,15 @@ public final class JavaBackwardGenerator {
             perTile.add(JavaKernelGenerator.pairs(a, printer, task, false, target(true)));
         }
         perTile.addStatement("tile.gradients($L)", scores);
-        if (carriesDerivatives(g)) perTile.add(derivatives(g, printer, task));
+        CodeBlock.Builder partials = CodeBlock.builder();
+        if (carriesDerivatives(g)) {
+            perTile.add(derivatives(g, printer, task));
+            JavaNames names = new JavaNames(a);
+            for (String param : g.parameters()) {
+                int position = names.position(param);
+                partials.addStatement("final float[] $L$L = tile.partial($L)", Skeleton.GRADIENT, position, position);
+            }
+        }
 
         CodeBlock.Builder body = CodeBlock.builder()
                 .addStatement("final int $L = tile.b", Skeleton.B)
@@ -97,6 +111,7 @@ public final class JavaBackwardGenerator {
                 .addStatement("final $T $L = tile.s, $L = tile.p, $L = tile.dp", ArrayTypeName.of(TypeName.FLOAT),
                         Skeleton.SCORES, Skeleton.PROBS, Skeleton.GRADS)
                 .add(task.code())
+                .add(partials.build())
                 .addStatement("final $T plan = $L.plan()", BlockPlan.class, Skeleton.ARGS)
                 .addStatement("final int slot = plan.slot($L, $L)", Skeleton.B, Skeleton.H)
                 .beginControlFlow("for (int kvTile = tile.firstKeyTile; kvTile < tile.endKeyTile; kvTile++)")
@@ -142,23 +157,72 @@ public final class JavaBackwardGenerator {
     }
 
     /**
-     * The loop over the pairs of a tile with a nonzero dS (masked, dropped and underflowed pairs
-     * have none, and their derivatives need not be finite): g = dS·∂s/∂s0 in place of dS, and
-     * dS·∂s/∂p into each parameter's gradient. No mask code: a masked pair's dS is already 0.
+     * What a tile does with dS beyond the softmax: g = dS·∂s/∂s0 in place of dS, and dS·∂s/∂p into
+     * each parameter's gradient, at the element a tensor read reads. Where every per-pair node of
+     * ∂s/∂s0 and of the derivatives summed per row (scalars, and tensor reads whose element is fixed
+     * for the row) has a vector form, those go a vector of keys at a time, summed per row before
+     * they reach the gradient; reads whose element changes from key to key are scattered one pair
+     * at a time first (they read dS, which the vector loop then overwrites with g). Otherwise one
+     * scalar loop does everything. Scalar loops skip the pairs whose dS is 0 (masked, dropped and
+     * underflowed pairs: their derivatives need not be finite); vector loops keep dS there.
      */
     private static CodeBlock derivatives(Gradient g, JavaExprPrinter printer, Scope task) {
+        JavaNames names = new JavaNames(g.forward());
+        boolean multiplies = !isOne(g.dScore());
+        List<Summed> summed = new ArrayList<>();
+        List<Gradient.TensorGrad> scattered = new ArrayList<>();
+        for (Gradient.ScalarGrad s : g.scalars()) summed.add(new Summed(names.position(s.param()), null, s.derivative()));
+        for (Gradient.TensorGrad t : g.tensors()) {
+            if (t.load().indices().stream().anyMatch(x -> printer.level(x) == Level.ELEMENT)) scattered.add(t);
+            else summed.add(new Summed(names.position(t.param()), t.load(), t.derivative()));
+        }
+        List<Expr> vectorRoots = new ArrayList<>();
+        if (multiplies) vectorRoots.add(g.dScore());
+        summed.forEach(r -> vectorRoots.add(r.derivative()));
+        JavaVectorPrinter vectors = new JavaVectorPrinter(printer);
+        if (vectorRoots.isEmpty() || !vectors.supports(perPairNodes(vectorRoots, printer))) {
+            return scalarPairs(g, printer, task, multiplies, summed, scattered);
+        }
+        CodeBlock.Builder code = CodeBlock.builder();
+        if (!scattered.isEmpty()) code.add(scalarPairs(g, printer, task, false, List.of(), scattered));
+        return code.add(vectorPairs(g.dScore(), multiplies, summed, printer, vectors, task)).build();
+    }
+
+    /** A derivative summed over a row's keys before it is added: a scalar parameter's ({@code load} null) or a tensor read's. */
+    private record Summed(int position, Expr.Load load, Expr derivative) {}
+
+    /** The per-pair interior nodes that {@code roots} need (what must have a vector form). */
+    private static List<Expr> perPairNodes(List<Expr> roots, JavaExprPrinter printer) {
+        Set<Expr> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        List<Expr> nodes = new ArrayList<>();
+        java.util.ArrayDeque<Expr> work = new java.util.ArrayDeque<>(roots);
+        while (!work.isEmpty()) {
+            Expr e = work.pop();
+            if (Exprs.isLeaf(e) || printer.level(e) != Level.ELEMENT || !seen.add(e)) continue;
+            nodes.add(e);
+            work.addAll(e.children());
+        }
+        return nodes;
+    }
+
+    /** The pair loop in scalar code over the pairs with a nonzero dS: the multiply by ∂s/∂s0 when {@code multiplies}, then each derivative added at once. */
+    private static CodeBlock scalarPairs(Gradient g, JavaExprPrinter printer, Scope task, boolean multiplies, List<Summed> summed,
+            List<Gradient.TensorGrad> tensors) {
         JavaNames names = new JavaNames(g.forward());
         Scope row = task.inner(Level.ROW);
         Scope pair = row.inner(Level.ELEMENT);
         CodeBlock.Builder work = CodeBlock.builder();
-        if (!isOne(g.dScore())) {
+        if (multiplies) {
             work.addStatement("$L[$L] = $L * $L", Skeleton.GRADS, Skeleton.AT, Skeleton.DS, printer.value(g.dScore(), pair));
         }
-        for (Gradient.ScalarGrad s : g.scalars()) {
-            work.addStatement("tile.addParam($L, 0, $L * $L)", names.position(s.param()), Skeleton.DS, printer.value(s.derivative(), pair));
+        for (Summed s : summed) {
+            CodeBlock index = s.load() == null ? CodeBlock.of("0") : printer.index(s.load(), pair);
+            work.addStatement("tile.add($L$L, $L, $L, $L * $L)", Skeleton.GRADIENT, s.position(), s.position(), index, Skeleton.DS,
+                    printer.value(s.derivative(), pair));
         }
-        for (Gradient.TensorGrad t : g.tensors()) {
-            work.addStatement("tile.addParam($L, $L, $L * $L)", names.position(t.param()), printer.index(t.load(), pair),
+        for (Gradient.TensorGrad t : tensors) {
+            int position = names.position(t.param());
+            work.addStatement("tile.add($L$L, $L, $L, $L * $L)", Skeleton.GRADIENT, position, position, printer.index(t.load(), pair),
                     Skeleton.DS, printer.value(t.derivative(), pair));
         }
         CodeBlock perPair = work.build();
@@ -166,12 +230,72 @@ public final class JavaBackwardGenerator {
                 .beginControlFlow("for (int $L = 0; $L < rows; $L++)", Skeleton.ROW, Skeleton.ROW, Skeleton.ROW)
                 .add(row.code())
                 .beginControlFlow("for (int $L = 0; $L < cols; $L++)", Skeleton.COL, Skeleton.COL, Skeleton.COL)
-                .addStatement("final int $L = $L * N_PAD + $L", Skeleton.AT, Skeleton.ROW, Skeleton.COL)
-                .addStatement("final float $L = $L[$L]", Skeleton.DS, Skeleton.GRADS, Skeleton.AT)
-                .addStatement("if ($L == 0f) continue", Skeleton.DS)
+                .add(pairHead())
                 .add(pair.code())
                 .add(perPair)
                 .endControlFlow()
+                .endControlFlow()
+                .build();
+    }
+
+    /** A scalar pair's position and dS; pairs without a gradient are skipped. */
+    private static CodeBlock pairHead() {
+        return CodeBlock.builder()
+                .addStatement("final int $L = $L * N_PAD + $L", Skeleton.AT, Skeleton.ROW, Skeleton.COL)
+                .addStatement("final float $L = $L[$L]", Skeleton.DS, Skeleton.GRADS, Skeleton.AT)
+                .addStatement("if ($L == 0f) continue", Skeleton.DS)
+                .build();
+    }
+
+    /**
+     * The pair loop a vector of keys at a time (the last few keys one at a time): g = dS·∂s/∂s0 where
+     * dS is not 0, and each summed derivative accumulated in a vector and a scalar per row, then added
+     * once per row. The lanes are summed in a fixed order, so the bits do not depend on the run.
+     */
+    private static CodeBlock vectorPairs(Expr dScore, boolean multiplies, List<Summed> summed, JavaExprPrinter printer,
+            JavaVectorPrinter vectors, Scope task) {
+        Scope row = task.inner(Level.ROW);
+        Scope pair = row.inner(Level.ELEMENT);
+        JavaVectorPrinter.Body body = vectors.new Body(row);
+        CodeBlock.Builder vectorWork = CodeBlock.builder(), scalarWork = CodeBlock.builder();
+        CodeBlock.Builder starts = CodeBlock.builder(), adds = CodeBlock.builder();
+        if (multiplies) {
+            vectorWork.addStatement("$L.mul($L).blend($L, $L).intoArray($L, $L)", Skeleton.DS, vectors.value(dScore, body),
+                    Skeleton.DS, Skeleton.NO_GRADIENT, Skeleton.GRADS, Skeleton.AT);
+            scalarWork.addStatement("$L[$L] = $L * $L", Skeleton.GRADS, Skeleton.AT, Skeleton.DS, printer.value(dScore, pair));
+        }
+        for (int k = 0; k < summed.size(); k++) {
+            Summed s = summed.get(k);
+            starts.addStatement("$T $L$L = $T.zero($T.FLOATS)", JavaVectorPrinter.FLOAT_VECTOR, Skeleton.ROW_VECTOR_SUM, k,
+                    JavaVectorPrinter.FLOAT_VECTOR, ElementVectors.class)
+                    .addStatement("float $L$L = 0f", Skeleton.ROW_SUM, k);
+            vectorWork.addStatement("$L$L = $L$L.add($L.mul($L).blend($L, $L))", Skeleton.ROW_VECTOR_SUM, k, Skeleton.ROW_VECTOR_SUM, k,
+                    Skeleton.DS, vectors.value(s.derivative(), body), Skeleton.DS, Skeleton.NO_GRADIENT);
+            scalarWork.addStatement("$L$L += $L * $L", Skeleton.ROW_SUM, k, Skeleton.DS, printer.value(s.derivative(), pair));
+            CodeBlock index = s.load() == null ? CodeBlock.of("0") : printer.index(s.load(), row);
+            adds.addStatement("tile.add($L$L, $L, $L, $T.sumLanes($L$L) + $L$L)", Skeleton.GRADIENT, s.position(), s.position(), index,
+                    ElementVectors.class, Skeleton.ROW_VECTOR_SUM, k, Skeleton.ROW_SUM, k);
+        }
+        return CodeBlock.builder()
+                .beginControlFlow("for (int $L = 0; $L < rows; $L++)", Skeleton.ROW, Skeleton.ROW, Skeleton.ROW)
+                .add(row.code())
+                .add(starts.build())
+                .addStatement("int $L = 0", Skeleton.COL)
+                .beginControlFlow("for (; $L <= cols - $T.LANES; $L += $T.LANES)",
+                        Skeleton.COL, ElementVectors.class, Skeleton.COL, ElementVectors.class)
+                .addStatement("final int $L = $L * N_PAD + $L", Skeleton.AT, Skeleton.ROW, Skeleton.COL)
+                .addStatement("final $T $L = $T.fromArray($T.FLOATS, $L, $L)", JavaVectorPrinter.FLOAT_VECTOR, Skeleton.DS,
+                        JavaVectorPrinter.FLOAT_VECTOR, ElementVectors.class, Skeleton.GRADS, Skeleton.AT)
+                .addStatement("final $T $L = $L.eq(0f)", JavaVectorPrinter.FLOAT_MASK, Skeleton.NO_GRADIENT, Skeleton.DS)
+                .add(body.code())
+                .add(vectorWork.build())
+                .endControlFlow()
+                .beginControlFlow("for (; $L < cols; $L++)", Skeleton.COL, Skeleton.COL)
+                .add(pairHead())
+                .add(pair.code())
+                .add(scalarWork.build())
+                .endControlFlow()
+                .add(adds.build())
                 .endControlFlow()
                 .build();
     }

@@ -29,9 +29,9 @@ import java.util.Map;
 final class JavaVectorPrinter {
     // by name: generating code must not need the incubator module, only running it does
     private static final String VECTOR = "jdk.incubator.vector";
-    private static final ClassName FLOAT_VECTOR = ClassName.get(VECTOR, "FloatVector");
+    static final ClassName FLOAT_VECTOR = ClassName.get(VECTOR, "FloatVector");
     private static final ClassName INT_VECTOR = ClassName.get(VECTOR, "IntVector");
-    private static final TypeName FLOAT_MASK = ParameterizedTypeName.get(ClassName.get(VECTOR, "VectorMask"), ClassName.get(Float.class));
+    static final TypeName FLOAT_MASK = ParameterizedTypeName.get(ClassName.get(VECTOR, "VectorMask"), ClassName.get(Float.class));
     private static final ClassName OPS = ClassName.get(VECTOR, "VectorOperators");
     private static final ClassName LANES = ClassName.get(ElementVectors.class);
 

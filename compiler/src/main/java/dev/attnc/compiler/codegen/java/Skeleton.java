@@ -19,4 +19,9 @@ final class Skeleton {
     static final String SCORE = "score";
     /** A backward kernel's final scores then P, dP then dS then dS·∂s/∂s0 (beside SCORES, the incoming scores), and the pair's dS. */
     static final String PROBS = "p", GRADS = "dp", DS = "ds";
+    /**
+     * A backward kernel's per-task partial gradient of parameter N ({@code g} and N), the pairs of a vector
+     * without a gradient (dS = 0), and a derivative's sums over a row (vector and scalar, {@code rowSums}/{@code rowSum} and k).
+     */
+    static final String GRADIENT = "g", NO_GRADIENT = "none", ROW_VECTOR_SUM = "rowSums", ROW_SUM = "rowSum";
 }
