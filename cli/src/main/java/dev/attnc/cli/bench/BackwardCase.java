@@ -28,7 +28,7 @@ final class BackwardCase {
     static List<Measurement> run(BenchConfig cfg, Progress progress, Variant v, AttentionKernel kernel, Sizes s,
             AttentionKernel.Prepared timed, AttentionKernel.Prepared checkedOn, boolean reduced, long pairs) {
         List<Measurement> rows = new ArrayList<>();
-        CheckResult check = checkResult(kernel, checkedOn, reduced, cfg);
+        CheckResult check = checkResult(kernel, checkedOn, reduced, cfg, false);
         progress.part("| backward " + (check.report() == null ? "check skipped" : check.report().passed() ? "check ok" : "check FAILED"));
         RunInputs in = timed.inputs();
         RunOutputs forward = timed.kernel().run(in);
@@ -52,19 +52,20 @@ final class BackwardCase {
         progress.part(String.format(Locale.ROOT, "| backward %s ms", BenchTable.ms(t.get(0).stats().medianMs())));
         rows.add(row(cfg, v, s, "attnc backward", "backward", t.get(0).stats(), pairs, check, null));
         rows.add(row(cfg, v, s, "attnc fwd+bwd", "forward+backward", t.get(1).stats(), pairs, check, null));
-        if (params) rows.add(row(cfg, v, s, "attnc backward, atomic", "backward", t.get(2).stats(), pairs, CheckResult.skipped("not checked: atomics"),
-                "parameter gradients summed with atomics (--atomic-grads), not in a fixed order"));
+        if (params) rows.add(row(cfg, v, s, "attnc backward, atomic", "backward", t.get(2).stats(), pairs,
+                checkResult(kernel, checkedOn, reduced, cfg, true), "parameter gradients summed with atomics (--atomic-grads), not in a fixed order"));
         return rows;
     }
 
     /** The gradients on the checked inputs against the reference backward, as one report (errors over all gradients). */
-    private static CheckResult checkResult(AttentionKernel kernel, AttentionKernel.Prepared p, boolean reduced, BenchConfig cfg) {
+    private static CheckResult checkResult(AttentionKernel kernel, AttentionKernel.Prepared p, boolean reduced, BenchConfig cfg,
+            boolean atomic) {
         if (p == null) return CheckResult.skipped("no inputs to check on");
         try {
             RunInputs in = p.inputs();
             RunOutputs fwd = p.kernel().run(in);
             Tensor dO = Tensor.random(in.q().dtype(), cfg.seed() + 6, in.q().shape());
-            Gradients g = kernel.backward(in.q(), in.k(), in.v(), arguments(in), in.scale(), fwd.o(), fwd.lse(), dO, null, false);
+            Gradients g = kernel.backward(in.q(), in.k(), in.v(), arguments(in), in.scale(), fwd.o(), fwd.lse(), dO, null, atomic);
             double maxError = 0;
             long nonFinite = 0, outside = 0;
             for (Check.GradientReport r : Check.gradients(kernel.attention(), in, dO, null, g, p.kernel().effectiveStorage(cfg.dtype()))) {
