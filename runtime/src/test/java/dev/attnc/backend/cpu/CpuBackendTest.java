@@ -3,8 +3,12 @@ package dev.attnc.backend.cpu;
 import static dev.attnc.backend.cpu.Fixture.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnc.AttentionKernel;
+import dev.attnc.AttnInputException;
+import dev.attnc.Attnc;
 import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.RunOutputs;
@@ -21,13 +25,17 @@ import dev.attnc.kernel.BlockPlan;
 import dev.attnc.backend.opencl.SampleCases;
 import dev.attnc.compiler.TestPrograms;
 import dev.attnc.testkit.Repo;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Generated kernels against the reference interpreter: variants, shapes, dtypes and block plans. */
 class CpuBackendTest {
@@ -78,15 +86,48 @@ class CpuBackendTest {
      */
     @TestFactory
     Stream<DynamicTest> everySampleMatchesTheReference() {
-        return Repo.samples().stream().map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
-            SampleCases.Sample sm = SampleCases.of(Repo.stem(p));
-            for (SampleCases.Case c : sm.cases()) {
-                Fixture f = new Fixture(TestPrograms.sample(p), sm.sizes(), DType.F32);
-                c.scalars().forEach(f::scalar);
-                c.tensors().forEach(f::tensor);
+        return Repo.samples().stream().map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> checkSample(p, SampleCases.of(Repo.stem(p)), DType.F32)));
+    }
+
+    /**
+     * The head dimensions models use (SampleCases.MODEL_HEAD_DIMS: 16 to 256, most neither a power of
+     * two nor a multiple of this machine's Gemm panel): every sample at D = 40, two at each other D.
+     */
+    @TestFactory
+    Stream<DynamicTest> samplesAtEveryModelHeadDimension() {
+        return SampleCases.headDimCases(Repo.samples()).stream().map(c -> DynamicTest.dynamicTest(c.label(),
+                () -> checkSample(c.sample(), SampleCases.of(Repo.stem(c.sample()), c.d()), c.dtype())));
+    }
+
+    private static void checkSample(Path p, SampleCases.Sample sm, DType dtype) {
+        for (SampleCases.Case c : sm.cases()) {
+            Fixture f = new Fixture(TestPrograms.sample(p), sm.sizes(), dtype);
+            c.scalars().forEach(f::scalar);
+            c.tensors().forEach(f::tensor);
+            if (dtype == DType.F32) {
                 bothPlans(f);
+            } else { // O rounded to 16 bits: the plans agree only to that rounding, which check allows against the reference
+                f.check(backend, f.bruteForcePlan(backend));
+                f.check(backend, f.densePlan(backend));
             }
-        }));
+        }
+    }
+
+    /**
+     * A head dimension past the Java backend's limit is refused through the API with a message
+     * naming the limit, before anything is compiled (the kernel cache's folder is never created).
+     */
+    @Test
+    void aHeadDimensionPastTheLimitIsRefusedBeforeAnyWork(@TempDir Path dir) {
+        Path cache = dir.resolve("kernels");
+        int d = CpuBackend.MAX_HEAD_DIM + 1;
+        Tensor q = Tensor.random(DType.F32, 1, 1, 1, 4, d);
+        try (CpuBackend own = new CpuBackend(new KernelCache(cache), 1);
+                AttentionKernel kernel = Attnc.compile("t.attn", CAUSAL).kernel("causal", own)) {
+            var e = assertThrows(AttnInputException.class, () -> kernel.run(q, q, q, Map.of()));
+            assertEquals("head dimension D = 1025 is not supported: the java backend supports D from 1 to 1024", e.getMessage());
+        }
+        assertFalse(Files.exists(cache), "nothing compiled for the refused call");
     }
 
     @Test

@@ -68,6 +68,19 @@ class CpuBackwardTest {
         }));
     }
 
+    /** A few samples at head dimensions that are no power of two (SampleCases.BACKWARD_HEAD_DIMS), the backend's own tiles. */
+    @TestFactory
+    Stream<DynamicTest> samplesAtOtherHeadDimensionsMatchTheReferenceBackward() {
+        return SampleCases.BACKWARD_HEAD_DIMS.stream().flatMap(d -> SampleCases.BACKWARD_SAMPLES.stream().map(stem ->
+                DynamicTest.dynamicTest("D = " + d + " " + stem, () -> {
+                    SampleCases.Sample sm = SampleCases.of(stem, d);
+                    SampleCases.Case c = sm.cases().getLast();
+                    BackwardCheck f = new BackwardCheck(TestPrograms.sample(Repo.sample(stem)), sm.sizes(), DType.F32, c.scalars(),
+                            c.tensors(), backend.tilePlan(d));
+                    f.check(backend, f.exactPlan(), false, "D = " + d + " " + stem + " " + c.label());
+                })));
+    }
+
     @Test
     void otherNormalisationsAreRefusedNotGivenSoftmaxGradients() {
         for (String clause : List.of("softmax(sink = 0.0)", "sigmoid(bias = -1.0)")) {

@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import dev.attnc.AttentionKernel;
 import dev.attnc.AttnInputException;
+import dev.attnc.Attnc;
 import dev.attnc.DType;
 import dev.attnc.DeviceException;
 import dev.attnc.DeviceUnavailableException;
@@ -115,6 +117,24 @@ class OpenClBackendTest {
                 Tensor.random(DType.F32, 3, 1, 1, 7, 16), Map.of(), Map.of(), 0.25, null));
         assertTrue(out.kernelNanos() > 0);
         assertFalse(Double.isNaN(out.o().getDouble(0)));
+    }
+
+    /**
+     * A head dimension past this device's limit (1024, or one key of K and V in half the local
+     * memory) is refused through the API with a message naming the limit, before anything is built.
+     */
+    @Test
+    void aHeadDimensionPastTheLimitIsRefusedBeforeAnyWork() {
+        TestDevice.assumeAvailable();
+        try (OpenClBackend b = new OpenClBackend(TestDevice.index(), cache);
+                AttentionKernel kernel = Attnc.compile("t.attn", "attention causal { mask = q >= kv }").kernel("causal", b)) {
+            int max = (int) Math.min(1024, b.context().device().localMemBytes() / 16);
+            Tensor q = Tensor.random(DType.F32, 1, 1, 1, 2, max + 1);
+            var e = assertThrows(AttnInputException.class, () -> kernel.run(q, q, q, Map.of()));
+            assertEquals("head dimension D = " + (max + 1) + " is not supported: the opencl backend supports D from 1 to " + max,
+                    e.getMessage());
+            assertEquals(0, b.builds(), "nothing built for the refused call");
+        }
     }
 
     @Test

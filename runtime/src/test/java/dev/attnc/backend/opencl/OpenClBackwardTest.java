@@ -68,6 +68,19 @@ class OpenClBackwardTest {
         }));
     }
 
+    /** A few samples at head dimensions that are no power of two (SampleCases.BACKWARD_HEAD_DIMS), with dLSE. */
+    @TestFactory
+    Stream<DynamicTest> samplesAtOtherHeadDimensionsMatchTheReferenceBackward() {
+        TestDevice.assumeAvailable();
+        return SampleCases.BACKWARD_HEAD_DIMS.stream().flatMap(d -> SampleCases.BACKWARD_SAMPLES.stream().map(stem ->
+                DynamicTest.dynamicTest("D = " + d + " " + stem, () -> {
+                    SampleCases.Sample sm = SampleCases.of(stem, d);
+                    SampleCases.Case c = sm.cases().getLast();
+                    check("D = " + d + " " + stem, TestPrograms.sample(Repo.sample(stem)), sm.sizes(), DType.F32,
+                            c.scalars(), c.tensors(), true);
+                })));
+    }
+
     @Test
     void rowsThatKeepNothingContributeNothingAndNoNaN() {
         Attention a = TestPrograms.optimized("""

@@ -51,12 +51,22 @@ class OpenClSamplesTest {
         TestDevice.assumeAvailable();
         return samples().stream().flatMap(p -> Stream.of(DType.F32, DType.F16, DType.BF16)
                 .filter(t -> t != DType.BF16 || BF16_TOO.contains(stem(p)))
-                .map(t -> DynamicTest.dynamicTest(stem(p) + " " + t, () -> check(p, t))));
+                .map(t -> DynamicTest.dynamicTest(stem(p) + " " + t, () -> check(p, t, SampleCases.of(stem(p))))));
     }
 
-    private static void check(Path sample, DType dtype) throws IOException {
+    /**
+     * The head dimensions models use (SampleCases.MODEL_HEAD_DIMS: 16 to 256, most no power of two):
+     * every sample at D = 40, two at each other D (SampleCases.headDimCases).
+     */
+    @TestFactory
+    Stream<DynamicTest> samplesAtEveryModelHeadDimension() {
+        TestDevice.assumeAvailable();
+        return SampleCases.headDimCases(samples()).stream().map(c -> DynamicTest.dynamicTest(c.label(),
+                () -> check(c.sample(), c.dtype(), SampleCases.of(stem(c.sample()), c.d()))));
+    }
+
+    private static void check(Path sample, DType dtype, SampleCases.Sample sm) throws IOException {
         Attention a = optimized(sample);
-        SampleCases.Sample sm = SampleCases.of(stem(sample));
         Sizes s = sm.sizes();
         OpenClBackend backend = TestDevice.backend();
         TilePlan tiles = backend.tilePlan(s.D());

@@ -1,8 +1,11 @@
 package dev.attnc.backend.opencl;
 
+import dev.attnc.DType;
 import dev.attnc.backend.Recipes;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.Tensor;
+import dev.attnc.testkit.Repo;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,11 +34,63 @@ public final class SampleCases {
 
     private SampleCases() {}
 
+    /**
+     * The head dimensions models use besides 64 and 128 (test models, Phi-2, Phi-3-mini, Gemma, ...),
+     * every one a multiple of 8 but most no power of two; issue 20.
+     */
+    public static final List<Integer> MODEL_HEAD_DIMS = List.of(16, 40, 80, 96, 112, 160, 256);
+    /** The odd head dimension at which every sample runs; the others run two samples each. */
+    public static final int SWEPT_HEAD_DIM = 40;
+
+    /** Head dimensions the backward runs at besides the backward tests' 16 and 32, with {@link #BACKWARD_SAMPLES}. */
+    public static final List<Integer> BACKWARD_HEAD_DIMS = List.of(40, 80);
+    /** A soft-capped sliding window, documents (tensor-read mask), a learnable bias table (its gradient too). */
+    public static final List<String> BACKWARD_SAMPLES = List.of("gemma2", "document_causal", "t5_bias");
+
     public static Sample of(String stem) {
         Sizes sizes = switch (stem) {
             case "document", "document_causal", "transfusion", "neighborhood_2d", "neighborhood_3d" -> SQUARE;
             default -> RAGGED;
         };
+        return of(stem, sizes);
+    }
+
+    /**
+     * {@link #of(String)} at head dimension {@code d}, with 2 query heads over 1 KV head to keep it
+     * fast (the lengths stay: the grids and documents need them).
+     */
+    public static Sample of(String stem, int d) {
+        Sizes s = of(stem).sizes();
+        return of(stem, new Sizes(s.B(), 2, 1, s.Q_LEN(), s.KV_LEN(), d));
+    }
+
+    /** One sample at one head dimension in one storage type. */
+    public record HeadDimCase(int d, Path sample, DType dtype) {
+        public String label() {
+            return "D = " + d + " " + Repo.stem(sample) + " " + dtype;
+        }
+    }
+
+    /**
+     * What to test at the head dimensions of {@link #MODEL_HEAD_DIMS}: every sample at
+     * {@link #SWEPT_HEAD_DIM} in float32, and two other samples at each other head dimension, one
+     * in float32 and one in float16 (each is a kernel to compile; PoCL takes about a second).
+     */
+    public static List<HeadDimCase> headDimCases(List<Path> samples) {
+        List<HeadDimCase> out = new ArrayList<>();
+        for (int i = 0; i < MODEL_HEAD_DIMS.size(); i++) {
+            int d = MODEL_HEAD_DIMS.get(i);
+            if (d == SWEPT_HEAD_DIM) {
+                samples.forEach(p -> out.add(new HeadDimCase(d, p, DType.F32)));
+            } else {
+                out.add(new HeadDimCase(d, samples.get(2 * i % samples.size()), DType.F32));
+                out.add(new HeadDimCase(d, samples.get((2 * i + 1) % samples.size()), DType.F16));
+            }
+        }
+        return out;
+    }
+
+    private static Sample of(String stem, Sizes sizes) {
         Recipes.Args recipe = Recipes.args(stem, sizes, SEED);
         List<Case> cases = new ArrayList<>();
         switch (stem) {
