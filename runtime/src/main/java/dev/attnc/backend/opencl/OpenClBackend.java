@@ -182,7 +182,7 @@ public final class OpenClBackend implements Backend {
      */
     @Override
     public BackwardKernel compileBackward(KernelRequest request) {
-        Backend.requireSoftmaxBackward(request.attention());
+        requireBackward(request.attention());
         Decision.OpenCl decision = (Decision.OpenCl) policy.decisions(request).getFirst();
         OpenClBackwardKernel generated = OpenClStages.backwardSource(request);
         synchronized (lock) {
