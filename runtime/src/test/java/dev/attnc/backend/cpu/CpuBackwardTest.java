@@ -77,6 +77,7 @@ class CpuBackwardTest {
                 + " normalize = softmax(sink = sinks[h] * 2.0 - 1.0) }";
         BackwardCheck c = call(source, RAGGED, Map.of(), Map.of("sinks", Tensor.random(DType.F32, 11, RAGGED.H())));
         bothPlans(c.withDLse(), "sink with empty rows");
+        c.check(backend, c.exactPlan(), true, "sink with empty rows, atomic");
         bothPlans(call("attention one(s: float = 0.5) { mask = q >= kv\n normalize = softmax(sink = s * float(q % 3)) }", RAGGED,
                 Map.of("s", 0.75), Map.of()), "sink from a scalar");
     }
