@@ -161,6 +161,8 @@ class CommandLineTest {
         assertTrue(r.out().startsWith("attention softcap("), r.out());
         assertTrue(r.out().contains("\ngradient\n") && r.out().contains("  d score = %"), r.out());
         assertEquals(Main.USAGE, attnc("ir", sample("softcap.attn"), "--grad", "--after", "fold").code());
+        Outcome sinks = attnc("ir", sample("gpt_oss.attn"), "--attention", "gpt_oss_local", "--grad");
+        assertTrue(sinks.out().contains("  d E: sinks[h] = 1.0"), sinks.out());
     }
 
     @Test
