@@ -89,7 +89,8 @@ public final class KeyTile {
     /**
      * P = exp(score − LSE) into {@link #p} (from {@link #p} when {@code scored}, the score function
      * having written it there, else from {@link #s}) and dS = P·(dP − Δ) into {@link #dp}, a vector
-     * of keys at a time. A masked pair's score is -inf, so its P and dS are 0; a row that keeps
+     * of keys at a time; with sigmoid weights P = sigmoid(score + E) (E from {@link #sigmoid}) and
+     * dS = P·(1 − P)·(dP − Δ). A masked pair's score is -inf, so its P and dS are 0; a row that keeps
      * nothing (LSE = -inf) gets zeros without computing, since -inf − -inf would be NaN.
      */
     public void gradients(boolean scored) {

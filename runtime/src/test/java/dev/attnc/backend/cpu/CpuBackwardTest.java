@@ -93,6 +93,9 @@ class CpuBackwardTest {
         Gradients g = bothPlans(call(empty, RAGGED, Map.of(), Map.of("beta", Tensor.random(DType.F32, 13, RAGGED.H()))).withDLse(),
                 "sigmoid with empty rows");
         for (long i = 4 * RAGGED.D(); i < RAGGED.Q_LEN() * RAGGED.D(); i++) assertEquals(0.0, g.dq().getDouble(i), "dQ of an empty row");
+        // a bias that changes from row to row (a per-row value, computed once per row of a tile)
+        String perRow = "attention sig(beta: float[H]) { mask = q >= kv\n normalize = sigmoid(bias = beta[h] * float(q % 4) - 2.0) }";
+        bothPlans(call(perRow, RAGGED, Map.of(), Map.of("beta", Tensor.random(DType.F32, 14, RAGGED.H()))).withDLse(), "per-row bias");
     }
 
     private static BackwardCheck call(String source, Sizes s, Map<String, Object> scalars, Map<String, Tensor> tensors) {

@@ -97,6 +97,13 @@ class OpenClBackwardTest {
                 """);
         Gradients g = check("sigmoid", a, SMALL, DType.F32, Map.of("c", 0.75), Map.of("beta", random(12, 4)), true);
         for (int d = 0; d < SMALL.D(); d++) assertEquals(0.0, g.dq().getDouble(15L * SMALL.D() + d));
+        Attention perRow = TestPrograms.optimized("""
+                attention sig(beta: float[H]) {
+                    mask = q >= kv
+                    normalize = sigmoid(bias = beta[h] * float(q % 4) - 2.0)
+                }
+                """);
+        check("per-row bias", perRow, SMALL, DType.F32, Map.of(), Map.of("beta", random(14, 4)), true);
     }
 
     @Test
