@@ -87,6 +87,7 @@ __kernel void attnc_bwd_delta(
         __global const float* restrict O,
         __global const float* restrict dO,
         __global const float* restrict dLSE,
+        __global const float* restrict LSE,
         __global float* restrict Delta,
         const int B,
         const int H,
@@ -183,7 +184,8 @@ void attnc_bwd_dkdv(
                             const float t4 = score + t3;
                             const float x = t4;
                             const float attn_p = exp(x - lse);
-                            const float attn_ds = attn_p * (attn_dot(v_row, do_tile + i * HEAD_DIM) - delta_tile[i]);
+                            const float attn_w = attn_p;
+                            const float attn_ds = attn_w * (attn_dot(v_row, do_tile + i * HEAD_DIM) - delta_tile[i]);
                             const float attn_g = attn_ds * (1.0f);
                             for (int d = 0; d < HEAD_DIM; d++) {
                                 dv[d] += attn_p * do_tile[i * HEAD_DIM + d];
@@ -200,7 +202,8 @@ void attnc_bwd_dkdv(
                             const float t4 = score + t3;
                             const float x = t4;
                             const float attn_p = exp(x - lse);
-                            const float attn_ds = attn_p * (attn_dot(v_row, do_tile + i * HEAD_DIM) - delta_tile[i]);
+                            const float attn_w = attn_p;
+                            const float attn_ds = attn_w * (attn_dot(v_row, do_tile + i * HEAD_DIM) - delta_tile[i]);
                             const float attn_g = attn_ds * (1.0f);
                             for (int d = 0; d < HEAD_DIM; d++) {
                                 dv[d] += attn_p * do_tile[i * HEAD_DIM + d];
@@ -300,7 +303,8 @@ void attnc_bwd_dq(
                         const float t4 = score + t3;
                         const float x = t4;
                         const float attn_p = exp(x - lse);
-                        const float attn_ds = attn_p * (attn_dot(do_row, v_tile + j * HEAD_DIM) - delta);
+                        const float attn_w = attn_p;
+                        const float attn_ds = attn_w * (attn_dot(do_row, v_tile + j * HEAD_DIM) - delta);
                         const float attn_g = attn_ds * (1.0f);
                         for (int d = 0; d < HEAD_DIM; d++) dq[d] += attn_g * k_tile[j * HEAD_DIM + d];
                         attn_grad_add(grad_p0_bias, (atomic_params ? 0 : row_index * ((long)H * (long)((2 * KV_LEN) - 1))) + ((clamp(h, 0, H - 1)) * ((2 * KV_LEN) - 1) + clamp(t2, 0, ((2 * KV_LEN) - 1) - 1)), attn_ds * (1.0f), atomic_params);
@@ -315,7 +319,8 @@ void attnc_bwd_dq(
                         const float t4 = score + t3;
                         const float x = t4;
                         const float attn_p = exp(x - lse);
-                        const float attn_ds = attn_p * (attn_dot(do_row, v_tile + j * HEAD_DIM) - delta);
+                        const float attn_w = attn_p;
+                        const float attn_ds = attn_w * (attn_dot(do_row, v_tile + j * HEAD_DIM) - delta);
                         const float attn_g = attn_ds * (1.0f);
                         for (int d = 0; d < HEAD_DIM; d++) dq[d] += attn_g * k_tile[j * HEAD_DIM + d];
                         attn_grad_add(grad_p0_bias, (atomic_params ? 0 : row_index * ((long)H * (long)((2 * KV_LEN) - 1))) + ((clamp(h, 0, H - 1)) * ((2 * KV_LEN) - 1) + clamp(t2, 0, ((2 * KV_LEN) - 1) - 1)), attn_ds * (1.0f), atomic_params);
@@ -324,7 +329,6 @@ void attnc_bwd_dq(
             }
         }
     }
-
     if (q_row < Q_LEN) {
         for (int d = 0; d < HEAD_DIM; d++) {
             dQ[q_base + d] = dq[d] * scale;

@@ -85,7 +85,7 @@ public final class AttentionKernel implements AutoCloseable {
      */
     public Gradients backward(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale, Tensor o, Tensor lse, Tensor dO,
             Tensor dLse, boolean atomicParams) {
-        Backend.requireSoftmaxBackward(attention); // before the forward work that prepare does
+        backend.requireBackward(attention); // before the forward work that prepare does
         Prepared p = prepare(q, k, v, args, scale);
         Sizes sizes = p.inputs().sizes();
         Inputs.checkBackward(sizes, q, o, lse, dO, dLse);

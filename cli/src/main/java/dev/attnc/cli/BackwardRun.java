@@ -55,7 +55,7 @@ final class BackwardRun {
     /** The file stems, in order: dq, dk, dv, then d_<param> for each parameter with a gradient. */
     private static List<String> names(Attention a) {
         List<String> names = new java.util.ArrayList<>(List.of("dq", "dk", "dv"));
-        Gradient.of(a).parameters().forEach(p -> names.add("d_" + p));
+        Gradient.ofBackward(a).parameters().forEach(p -> names.add("d_" + p));
         return names;
     }
 

@@ -2,7 +2,6 @@ package dev.attnc.cli;
 
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
-import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.grad.GradientPrinter;
 import dev.attnc.compiler.ir.IrPrinter;
 import dev.attnc.compiler.passes.Pipeline;
@@ -29,7 +28,7 @@ final class IrCommand implements Callable<Integer> {
             description = "print after this pass: lower, fold, cse, ranges, refold, recse, or all (default: after the last)")
     String after;
 
-    @Option(names = "--grad", description = "print the optimized IR and then the derivatives of the score (the backward pass's)")
+    @Option(names = "--grad", description = "print the optimized IR and then the derivatives of the score and of a sink or sigmoid bias (the backward pass's)")
     boolean grad;
 
     @Spec
@@ -45,7 +44,7 @@ final class IrCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("error: --grad prints the IR after all passes; leave out --after");
                 return Main.USAGE;
             }
-            out.print(GradientPrinter.print(Gradient.of(c.optimized(name))));
+            out.print(GradientPrinter.print(c.optimized(name)));
         } else if (after.equals("all")) {
             for (String pass : Pipeline.passNames()) {
                 out.println("# after " + pass);

@@ -71,6 +71,18 @@ class CommandLineTest {
         assertEquals(DType.F32, Npy.read(grads.resolve("d_slopes.npy")).dtype());
     }
 
+    /** A sink's parameter gets a gradient file too (the normalisation's parameters, not only the score's). */
+    @Test
+    void runWithDoutWritesTheSinksGradient() {
+        Path grads = dir.resolve("grads");
+        Outcome r = attnc("run", sample("gpt_oss.attn"), "--attention", "gpt_oss_global", "--shape", "1,4,2,37,53,16", "--random-args",
+                "--check", "--dout", "random",
+                "--grads", grads.toString());
+        assertEquals(Main.OK, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("check d_sinks"), r.out());
+        assertEquals("[4]", Npy.read(grads.resolve("d_sinks.npy")).shapeString());
+    }
+
     @Test
     void backwardOptionsWithoutDoutAndAWrongDoutAreOneLineErrors() {
         Outcome r = attnc("run", sample("causal.attn"), "--shape", "1,1,1,8,8,8", "--grads", dir.toString());
@@ -149,6 +161,8 @@ class CommandLineTest {
         assertTrue(r.out().startsWith("attention softcap("), r.out());
         assertTrue(r.out().contains("\ngradient\n") && r.out().contains("  d score = %"), r.out());
         assertEquals(Main.USAGE, attnc("ir", sample("softcap.attn"), "--grad", "--after", "fold").code());
+        Outcome sinks = attnc("ir", sample("gpt_oss.attn"), "--attention", "gpt_oss_local", "--grad");
+        assertTrue(sinks.out().contains("  d E: sinks[h] = 1.0"), sinks.out());
     }
 
     @Test

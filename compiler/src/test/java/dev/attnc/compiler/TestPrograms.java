@@ -34,6 +34,16 @@ public final class TestPrograms {
         return sample(Repo.sample(name));
     }
 
+    /** The optimized IR of every attention of a sample file, in the file's order. */
+    public static java.util.List<Attention> sampleAttentions(Path file) {
+        try {
+            Compilation c = Compilation.of(SourceFile.read(file)).orThrow();
+            return c.attentionNames().stream().map(c::optimized).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The optimized IR of the (only or first) attention of a sample file. */
     public static Attention sample(Path file) {
         try {

@@ -13,12 +13,18 @@ import java.util.function.Function;
  * the code they generate and how they drive their device, not in what a kernel means.
  */
 public interface Backend extends AutoCloseable {
+    /** Whether this backend's backward kernels know every normalisation (sinks and sigmoid), not softmax alone. */
+    default boolean backwardNormalizes() {
+        return false;
+    }
+
     /**
-     * The backward kernels know softmax only: an attention with another normalisation is refused,
-     * rather than given a softmax's gradients. Every backend's {@link #compileBackward} calls it.
+     * Refuses an attention whose normalisation this backend's backward does not know
+     * ({@link #backwardNormalizes}), rather than give it a softmax's gradients. Asked before any
+     * work ({@code AttentionKernel.backward}) and by {@link #compileBackward}.
      */
-    static void requireSoftmaxBackward(Attention a) {
-        if (!a.softmax()) {
+    default void requireBackward(Attention a) {
+        if (!a.softmax() && !backwardNormalizes()) {
             throw new dev.attnc.AttnInputException("the backward of normalize = " + a.normalization().word() + " is not supported yet");
         }
     }

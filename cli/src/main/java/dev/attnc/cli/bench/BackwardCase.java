@@ -36,7 +36,7 @@ final class BackwardCase {
         java.util.function.Function<Boolean, Gradients> backward = atomic -> kernel.backward(in.q(), in.k(), in.v(), arguments(in), in.scale(),
                 forward.o(), forward.lse(), dO, null, atomic);
         // parameter gradients summed in a fixed order (the default) and, where there are any, with atomics
-        boolean params = !dev.attnc.compiler.grad.Gradient.of(kernel.attention()).parameters().isEmpty();
+        boolean params = !dev.attnc.compiler.grad.Gradient.ofBackward(kernel.attention()).parameters().isEmpty();
         List<Supplier<RunOutputs>> contenders = new ArrayList<>(List.of(
                 () -> new RunOutputs(null, null, backward.apply(false).kernelNanos()),
                 () -> new RunOutputs(null, null, timed.kernel().run(in).kernelNanos() + backward.apply(false).kernelNanos())));

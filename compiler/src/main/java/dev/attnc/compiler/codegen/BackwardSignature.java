@@ -53,9 +53,9 @@ public final class BackwardSignature {
         return "grad_" + identifier;
     }
 
-    /** Δ per row: O, dO, dLSE in; Δ out. */
+    /** Δ per row: O, dO, dLSE and LSE (a sigmoid's Δ reads it) in; Δ out. */
     public static KernelSignature delta() {
-        return new KernelSignature(List.of(O_IN, DO, DLSE, DELTA_OUT, KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN));
+        return new KernelSignature(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT, KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN));
     }
 
     /** dK and dV by (b, KV head, key tile), over the transposed plan ({@code q_tiles}: its count of key tiles). */

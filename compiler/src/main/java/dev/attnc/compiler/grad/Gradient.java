@@ -2,8 +2,11 @@ package dev.attnc.compiler.grad;
 
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.passes.Cse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The derivatives of an attention's score clause, as IR over the same nodes as the forward
@@ -50,6 +53,26 @@ public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars,
     public static Gradient ofNormalization(Attention a) {
         List<Expr> e = a.normalization().exprs();
         return e.isEmpty() ? null : Differentiate.run(new Attention(a.name(), a.params(), e.getFirst(), a.mask()));
+    }
+
+    /**
+     * Every derivative a backward kernel needs: the score's ({@link #of}) followed by those of the
+     * normalisation's E ({@link #ofNormalization}), interned with the score's nodes so that a value
+     * both read is one node (one local in generated code). {@link #dScore} is the score's. A kernel
+     * places and names its nodes from this one, and gives a gradient to its {@link #parameters()}.
+     */
+    public static Gradient ofBackward(Attention a) {
+        Gradient score = of(a);
+        Gradient norm = ofNormalization(a);
+        if (norm == null) return score;
+        Map<Expr, Expr> canonical = new HashMap<>();
+        score.roots().forEach(r -> Cse.intern(r, canonical));
+        List<ScalarGrad> scalars = new ArrayList<>(score.scalars);
+        List<TensorGrad> tensors = new ArrayList<>(score.tensors);
+        norm.scalars.forEach(g -> scalars.add(new ScalarGrad(g.param(), Cse.intern(g.derivative(), canonical))));
+        norm.tensors.forEach(g -> tensors.add(
+                new TensorGrad((Expr.Load) Cse.intern(g.load(), canonical), Cse.intern(g.derivative(), canonical))));
+        return new Gradient(a, score.dScore, scalars, tensors);
     }
 
     /** The names of the parameters that get a gradient, in declaration order, each once. */

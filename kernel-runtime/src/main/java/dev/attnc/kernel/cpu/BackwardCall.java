@@ -20,7 +20,11 @@ import dev.attnc.kernel.Sizes;
  * number of threads, so the sums are the same bits on any machine.
  */
 public final class BackwardCall {
+    /** How a row's scores become weights: a softmax (with or without a sink), or a sigmoid per pair. */
+    public enum Weights { SOFTMAX, SIGMOID }
+
     final JavaBackwardArgs args;
+    final Weights weights;
     final Sizes sizes;
     final int d, blockM, blockN, dPad, nPad, qTiles, kvTiles;
     /** Q·scale [B,H,Q_LEN,D] and Δ per query row. */
@@ -41,8 +45,9 @@ public final class BackwardCall {
     /** dQ·(1/scale) of each chunk but the first [chunk - 1][B·H·Q_LEN·D] (the first writes into dQ): none with one chunk. */
     final float[][] chunkDq;
 
-    private BackwardCall(JavaBackwardArgs args, int d, int blockM, int blockN) {
+    private BackwardCall(JavaBackwardArgs args, Weights weights, int d, int blockM, int blockN) {
         this.args = args;
+        this.weights = weights;
         this.sizes = args.sizes();
         this.d = d;
         this.blockM = blockM;
@@ -101,9 +106,9 @@ public final class BackwardCall {
     }
 
     /** Checks {@code args} against a kernel of head dimension d and blockM × blockN (forward) tiles, and prepares the call. */
-    public static BackwardCall prepare(JavaBackwardArgs args, int d, int blockM, int blockN) {
+    public static BackwardCall prepare(JavaBackwardArgs args, Weights weights, int d, int blockM, int blockN) {
         check(args, d, blockM, blockN);
-        BackwardCall c = new BackwardCall(args, d, blockM, blockN);
+        BackwardCall c = new BackwardCall(args, weights, d, blockM, blockN);
         Sizes s = c.sizes;
         Tasks.forEach(args.pool(), s.B() * s.H(), head -> c.prepareHead(head));
         Tasks.forEach(args.pool(), s.B() * s.H_KV() * c.kvTiles, unit -> {
@@ -116,15 +121,21 @@ public final class BackwardCall {
         return c;
     }
 
-    /** Δ, Q·scale and the packed Q and dO tiles of one (b, h). */
+    /**
+     * Δ, Q·scale and the packed Q and dO tiles of one (b, h). With sigmoid weights dS = P·(1 − P)·(dP − Δ)
+     * where Δ = −dLSE·e^(−LSE) (LSE = log Σ P; O passes nothing back to P's row), 0 in a row that keeps nothing.
+     */
     private void prepareHead(int head) {
-        float[] q = args.q(), o = args.o(), dO = args.dO(), dLse = args.dLse();
+        float[] q = args.q(), o = args.o(), dO = args.dO(), dLse = args.dLse(), lse = args.lse();
         int qLen = sizes.Q_LEN();
         for (int row = head * qLen; row < (head + 1) * qLen; row++) {
             double sum = dLse == null ? 0 : -dLse[row];
             for (int x = row * d; x < (row + 1) * d; x++) {
                 sum += (double) dO[x] * o[x];
                 scaledQ[x] = q[x] * args.scale();
+            }
+            if (weights == Weights.SIGMOID) {
+                sum = dLse == null || lse[row] == Float.NEGATIVE_INFINITY ? 0 : -dLse[row] * Math.exp(-(double) lse[row]);
             }
             delta[row] = (float) sum;
         }

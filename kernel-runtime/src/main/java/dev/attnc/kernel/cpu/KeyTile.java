@@ -34,6 +34,8 @@ public final class KeyTile {
     /** dP = dO·Vᵀ, then dS, then g = dS·∂s/∂s0 (what the dQ and dK products read). */
     public final float[] dp;
 
+    /** With sigmoid weights, each row's bias E of the current query tile ({@link #sigmoid}). */
+    private final float[] bias;
     private final BackwardCall call;
     private final int task, head, kvHead;
     private final float[] transposed, dkAcc, dvAcc, dqAcc;
@@ -59,6 +61,7 @@ public final class KeyTile {
         this.dkAcc = scratch.dkAcc;
         this.dvAcc = scratch.dvAcc;
         this.dqAcc = scratch.dqAcc;
+        this.bias = new float[call.weights == BackwardCall.Weights.SIGMOID ? call.blockM : 0];
         Arrays.fill(dqAcc, 0, call.sizes.Q_LEN() * call.dPad, 0f);
     }
 
@@ -86,13 +89,15 @@ public final class KeyTile {
     /**
      * P = exp(score − LSE) into {@link #p} (from {@link #p} when {@code scored}, the score function
      * having written it there, else from {@link #s}) and dS = P·(dP − Δ) into {@link #dp}, a vector
-     * of keys at a time. A masked pair's score is -inf, so its P and dS are 0; a row that keeps
+     * of keys at a time; with sigmoid weights P = sigmoid(score + E) (E from {@link #sigmoid}) and
+     * dS = P·(1 − P)·(dP − Δ). A masked pair's score is -inf, so its P and dS are 0; a row that keeps
      * nothing (LSE = -inf) gets zeros without computing, since -inf − -inf would be NaN.
      */
     public void gradients(boolean scored) {
         BackwardCall c = call;
         float[] from = scored ? p : s;
         int firstRow = head * c.sizes.Q_LEN() + q0;
+        boolean sigmoid = c.weights == BackwardCall.Weights.SIGMOID;
         for (int i = 0, row = 0; i < rows; i++, row += c.nPad) {
             float lse = c.args.lse()[firstRow + i];
             if (lse == Float.NEGATIVE_INFINITY) {
@@ -100,14 +105,41 @@ public final class KeyTile {
                 Arrays.fill(dp, row, row + c.nPad, 0f);
                 continue;
             }
-            FloatVector shift = FloatVector.broadcast(F, lse);
             FloatVector delta = FloatVector.broadcast(F, c.delta[firstRow + i]);
+            if (sigmoid) {
+                // P = sigmoid(s + E), dS = P·(1 − P)·(dP − Δ): a masked pair (s = -inf) gets 0
+                FloatVector b = FloatVector.broadcast(F, bias[i]);
+                for (int j = 0; j < c.nPad; j += LANES) {
+                    FloatVector prob = VectorMath.sigmoid(FloatVector.fromArray(F, from, row + j).add(b));
+                    prob.intoArray(p, row + j);
+                    prob.mul(prob.neg().add(1f)).mul(FloatVector.fromArray(F, dp, row + j).sub(delta)).intoArray(dp, row + j);
+                }
+                continue;
+            }
+            FloatVector shift = FloatVector.broadcast(F, lse);
             for (int j = 0; j < c.nPad; j += LANES) {
                 FloatVector prob = VectorMath.exp2Guarded(FloatVector.fromArray(F, from, row + j).sub(shift).mul(QueryTile.LOG2E));
                 prob.intoArray(p, row + j);
                 prob.mul(FloatVector.fromArray(F, dp, row + j).sub(delta)).intoArray(dp, row + j);
             }
         }
+    }
+
+    /** Row {@code row} of the current query tile is weighed by sigmoid(s + bias) ({@code normalize = sigmoid(bias = E)}). */
+    public void sigmoid(int row, float bias) {
+        this.bias[row] = bias;
+    }
+
+    /**
+     * The gradient of the sink logit E of query row {@code q} (of the whole head, not a tile):
+     * −P_sink·Δ with P_sink = e^(E − LSE). A row that keeps nothing has LSE = E, O = 0 and so gets
+     * dLSE; 0 where LSE = -inf (E = -inf: the sink weighs nothing).
+     */
+    public float sinkGradient(int q, float logit) {
+        int row = head * call.sizes.Q_LEN() + q;
+        float lse = call.args.lse()[row];
+        if (lse == Float.NEGATIVE_INFINITY) return 0f;
+        return (float) (-Math.exp((double) logit - lse) * call.delta[row]);
     }
 
     /**

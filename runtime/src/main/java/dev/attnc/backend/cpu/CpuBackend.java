@@ -101,8 +101,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean backwardNormalizes() {
+        return true;
+    }
+
+    @Override
     public BackwardKernel compileBackward(KernelRequest request) {
-        Backend.requireSoftmaxBackward(request.attention());
         JavaFile file = JavaStages.backwardSource(request);
         String source = file.toString();
         KernelKey key = KernelKey.backward(source, request.dtype(), request.headDim(), request.tiles());

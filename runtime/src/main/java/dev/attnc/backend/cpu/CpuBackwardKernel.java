@@ -37,7 +37,7 @@ final class CpuBackwardKernel implements BackwardKernel {
         this.source = source;
         this.kernel = kernel;
         this.pool = pool;
-        this.withGradient = Gradient.of(request.attention()).parameters();
+        this.withGradient = Gradient.ofBackward(request.attention()).parameters();
     }
 
     @Override

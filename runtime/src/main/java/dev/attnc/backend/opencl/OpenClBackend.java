@@ -181,8 +181,12 @@ public final class OpenClBackend implements Backend {
      * program cache (keyed by the source, which differs from every forward's), its four kernels.
      */
     @Override
+    public boolean backwardNormalizes() {
+        return true;
+    }
+
+    @Override
     public BackwardKernel compileBackward(KernelRequest request) {
-        Backend.requireSoftmaxBackward(request.attention());
         Decision.OpenCl decision = (Decision.OpenCl) policy.decisions(request).getFirst();
         OpenClBackwardKernel generated = OpenClStages.backwardSource(request);
         synchronized (lock) {

@@ -57,15 +57,13 @@ class CpuBackwardTest {
      */
     @TestFactory
     Stream<DynamicTest> everySampleMatchesTheReferenceBackward() {
-        // the backward of sinks and sigmoid is refused (Backend.requireSoftmaxBackward), not yet built
-        return Repo.samples().stream().filter(p -> TestPrograms.sample(p).softmax()).map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
+        return Repo.samples().stream().flatMap(p -> TestPrograms.sampleAttentions(p).stream().map(a -> DynamicTest.dynamicTest(a.name(), () -> {
             SampleCases.Sample sm = SampleCases.of(Repo.stem(p));
             for (SampleCases.Case c : sm.cases()) {
-                BackwardCheck f = new BackwardCheck(TestPrograms.sample(p), sm.sizes(), DType.F32, c.scalars(), c.tensors(),
-                        backend.tilePlan(sm.sizes().D()));
-                f.check(backend, f.exactPlan(), false, Repo.stem(p) + " " + c.label());
+                BackwardCheck f = new BackwardCheck(a, sm.sizes(), DType.F32, c.scalars(), c.tensors(), backend.tilePlan(sm.sizes().D()));
+                f.check(backend, f.exactPlan(), false, a.name() + " " + c.label());
             }
-        }));
+        })));
     }
 
     /** A few samples at head dimensions that are no power of two (SampleCases.BACKWARD_HEAD_DIMS), the backend's own tiles. */
@@ -81,14 +79,36 @@ class CpuBackwardTest {
                 })));
     }
 
+    /**
+     * A learned sink per head (gpt-oss), with grouped-query heads, dLSE, and rows 4.. that keep
+     * nothing: their O is 0 and LSE the sink's logit, so dLSE still reaches the sink; the score
+     * reads the same table, so both paths add into one gradient.
+     */
     @Test
-    void otherNormalisationsAreRefusedNotGivenSoftmaxGradients() {
-        for (String clause : List.of("softmax(sink = 0.0)", "sigmoid(bias = -1.0)")) {
-            var request = new KernelRequest(parse("attention n { mask = q >= kv\n normalize = " + clause + " }"),
-                    DType.F32, 16, TILES);
-            var e = org.junit.jupiter.api.Assertions.assertThrows(dev.attnc.AttnInputException.class, () -> backend.compileBackward(request));
-            assertTrue(e.getMessage().contains("is not supported yet"), e.getMessage());
-        }
+    void sinkFromAParameter() {
+        String source = "attention sinks(sinks: float[H]) { score = score + sinks[h] * 0.5\n mask = kv >= 0 && q <= 3\n"
+                + " normalize = softmax(sink = sinks[h] * 2.0 - 1.0) }";
+        BackwardCheck c = call(source, RAGGED, Map.of(), Map.of("sinks", Tensor.random(DType.F32, 11, RAGGED.H())));
+        bothPlans(c.withDLse(), "sink with empty rows");
+        c.check(backend, c.exactPlan(), true, "sink with empty rows, atomic");
+        bothPlans(call("attention one(s: float = 0.5) { mask = q >= kv\n normalize = softmax(sink = s * float(q % 3)) }", RAGGED,
+                Map.of("s", 0.75), Map.of()), "sink from a scalar");
+    }
+
+    /** A learned sigmoid bias per head with dLSE, grouped-query heads and rows that keep nothing (LSE = -inf: no gradient). */
+    @Test
+    void sigmoidBiasFromAParameter() {
+        String source = "attention sig(beta: float[H], c: float = 0.5) { score = score * c\n mask = q <= 3 || q - kv <= 10\n"
+                + " normalize = sigmoid(bias = beta[h] * c - log(float(KV_LEN))) }";
+        BackwardCheck c = call(source, RAGGED, Map.of("c", 0.75), Map.of("beta", Tensor.random(DType.F32, 12, RAGGED.H())));
+        bothPlans(c.withDLse(), "sigmoid bias");
+        String empty = "attention sig(beta: float[H]) { mask = kv >= 0 && q <= 3\n normalize = sigmoid(bias = beta[h]) }";
+        Gradients g = bothPlans(call(empty, RAGGED, Map.of(), Map.of("beta", Tensor.random(DType.F32, 13, RAGGED.H()))).withDLse(),
+                "sigmoid with empty rows");
+        for (long i = 4 * RAGGED.D(); i < RAGGED.Q_LEN() * RAGGED.D(); i++) assertEquals(0.0, g.dq().getDouble(i), "dQ of an empty row");
+        // a bias that changes from row to row (a per-row value, computed once per row of a tile)
+        String perRow = "attention sig(beta: float[H]) { mask = q >= kv\n normalize = sigmoid(bias = beta[h] * float(q % 4) - 2.0) }";
+        bothPlans(call(perRow, RAGGED, Map.of(), Map.of("beta", Tensor.random(DType.F32, 14, RAGGED.H()))).withDLse(), "per-row bias");
     }
 
     private static BackwardCheck call(String source, Sizes s, Map<String, Object> scalars, Map<String, Tensor> tensors) {

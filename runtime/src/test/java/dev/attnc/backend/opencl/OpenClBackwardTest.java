@@ -57,15 +57,53 @@ class OpenClBackwardTest {
     @TestFactory
     Stream<DynamicTest> everySampleMatchesTheReferenceBackward() {
         TestDevice.assumeAvailable();
-        // the backward of sinks and sigmoid is refused (Backend.requireSoftmaxBackward), not yet built
-        return Repo.samples().stream().filter(p -> TestPrograms.sample(p).softmax()).map(p -> DynamicTest.dynamicTest(Repo.stem(p), () -> {
+        return Repo.samples().stream().flatMap(p -> TestPrograms.sampleAttentions(p).stream().map(a -> DynamicTest.dynamicTest(a.name(), () -> {
             SampleCases.Sample sm = SampleCases.of(Repo.stem(p));
             SampleCases.Case c = sm.cases().getLast();
             // the forward test's sizes at D = 16: PoCL compiles a small head dimension faster
             Sizes s = sm.sizes();
-            check(Repo.stem(p), TestPrograms.sample(p), new Sizes(s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), 16), DType.F32,
-                    c.scalars(), c.tensors(), true);
-        }));
+            check(a.name(), a, new Sizes(s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), 16), DType.F32, c.scalars(), c.tensors(), true);
+        })));
+    }
+
+    /**
+     * A sink read from a parameter that the score reads too, with dLSE and rows that keep nothing
+     * (their O is 0 and LSE the sink's logit: dLSE still reaches the sink); atomics too.
+     */
+    @Test
+    void aSinkFromAParameterWithEmptyRows() {
+        Attention a = TestPrograms.optimized("""
+                attention sinks(sinks: float[H]) {
+                    score = score + sinks[h] * 0.5
+                    mask = kv >= 0 && (q < 9 || q >= 30)
+                    normalize = softmax(sink = sinks[h] * 2.0 - 1.0)
+                }
+                """);
+        check("sinks", a, SMALL, DType.F32, Map.of(), Map.of("sinks", random(11, 4)), true);
+        Run r = Run.prepare(a, SMALL, DType.F32, Map.of(), Map.of("sinks", random(11, 4)), true);
+        assertClose("atomic d sinks", r.backward(false).params().get("sinks").toDoubleArray(),
+                r.backward(true).params().get("sinks").toDoubleArray(), 1e-4);
+    }
+
+    /** A sigmoid whose bias reads a per-head parameter and a scalar, with dLSE and rows that keep nothing. */
+    @Test
+    void aSigmoidBiasFromAParameterWithEmptyRows() {
+        Attention a = TestPrograms.optimized("""
+                attention sig(beta: float[H], c: float = 0.5) {
+                    score = score * c
+                    mask = (q < 9 || q >= 30) && kv <= q + 12
+                    normalize = sigmoid(bias = beta[h] * c - log(float(KV_LEN)))
+                }
+                """);
+        Gradients g = check("sigmoid", a, SMALL, DType.F32, Map.of("c", 0.75), Map.of("beta", random(12, 4)), true);
+        for (int d = 0; d < SMALL.D(); d++) assertEquals(0.0, g.dq().getDouble(15L * SMALL.D() + d));
+        Attention perRow = TestPrograms.optimized("""
+                attention sig(beta: float[H]) {
+                    mask = q >= kv
+                    normalize = sigmoid(bias = beta[h] * float(q % 4) - 2.0)
+                }
+                """);
+        check("per-row bias", perRow, SMALL, DType.F32, Map.of(), Map.of("beta", random(14, 4)), true);
     }
 
     /** A few samples at head dimensions that are no power of two (SampleCases.BACKWARD_HEAD_DIMS), with dLSE. */

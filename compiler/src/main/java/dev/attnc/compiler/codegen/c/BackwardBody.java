@@ -2,7 +2,9 @@ package dev.attnc.compiler.codegen.c;
 
 import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.grad.Gradient;
+import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Normalization;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,11 +19,16 @@ import java.util.function.Function;
  * <li>FULL tiles: {@code full}'s score lines, then {@link #fullGradient};
  * <li>PARTIAL tiles: {@code partial}'s mask lines and mask, and for a kept pair its score lines,
  *     then {@link #partialGradient} (the derivatives' nodes less those the mask computed);
- * <li>{@link #dScore} (∂s/∂s0) and, per parameter with a gradient, its {@link ParamGrad#terms}.
+ * <li>{@link #dScore} (∂s/∂s0) and, per parameter with a gradient, its {@link ParamGrad#terms};
+ * <li>with a sink, once per row (after the row code), the sink's logit {@link #sink} and each
+ *     parameter's {@link ParamGrad#sinkTerms}; with a sigmoid, the row's {@link #sigmoidBias}.
  * </ul>
+ * A sigmoid's bias E reads no key, so its derivatives join the pair terms (∂E/∂p gets the same dS
+ * as ∂s/∂p); a sink's are taken once per row, scaled by the sink's own gradient.
  */
 public record BackwardBody(List<String> prologue, List<String> row, KernelBody.Element full, KernelBody.Element partial,
-        List<String> fullGradient, List<String> partialGradient, String dScore, List<ParamGrad> params) {
+        List<String> fullGradient, List<String> partialGradient, String dScore, List<ParamGrad> params, String sink,
+        String sigmoidBias) {
     public BackwardBody {
         prologue = List.copyOf(prologue);
         row = List.copyOf(row);
@@ -37,37 +44,47 @@ public record BackwardBody(List<String> prologue, List<String> row, KernelBody.E
      * @param identifier the parameter's mangled C name (a tensor's argument; a scalar's value)
      * @param elements the element count as a C expression of the sizes ({@code "1"} for a scalar)
      */
-    public record ParamGrad(String identifier, String elements, List<Term> terms) {
+    public record ParamGrad(String identifier, String elements, List<Term> terms, List<Term> sinkTerms) {
         public ParamGrad {
             terms = List.copyOf(terms);
+            sinkTerms = List.copyOf(sinkTerms);
         }
     }
 
     /** One derivative of a parameter: {@code index} is the flat element it adds to, {@code derivative} the float to scale by dS. */
     public record Term(String index, String derivative) {}
 
-    public static BackwardBody of(Gradient g, Dialect d) {
+    public static BackwardBody of(Attention a, Dialect d) {
+        Gradient g = Gradient.ofBackward(a);
+        Gradient score = Gradient.of(a);
+        boolean sinkRows = a.normalization() instanceof Normalization.SoftmaxSink;
         Placement placement = Placement.of(g);
-        Names names = new Names(g.forward());
-        CPrinter printer = new CPrinter(d, names, RangeAnalysis.analyze(g.forward()), false);
-        KernelBody forward = KernelBody.of(g.forward(), placement, printer);
+        Names names = new Names(a);
+        CPrinter printer = new CPrinter(d, names, RangeAnalysis.analyze(a), false);
+        KernelBody forward = KernelBody.of(a, placement, printer);
         Function<Expr, String> value = e -> KernelBody.value(e, placement, printer);
         List<ParamGrad> params = new ArrayList<>();
         for (String p : g.parameters()) {
-            List<Term> terms = new ArrayList<>();
+            List<Term> terms = new ArrayList<>(), sinkTerms = new ArrayList<>();
             String elements = "1";
-            for (Gradient.ScalarGrad s : g.scalars()) {
-                if (s.param().equals(p)) terms.add(new Term("0", value.apply(s.derivative())));
+            // ofBackward lists the score's derivatives first, then E's
+            for (int i = 0; i < g.scalars().size(); i++) {
+                Gradient.ScalarGrad s = g.scalars().get(i);
+                if (!s.param().equals(p)) continue;
+                (sinkRows && i >= score.scalars().size() ? sinkTerms : terms).add(new Term("0", value.apply(s.derivative())));
             }
-            for (Gradient.TensorGrad t : g.tensors()) {
+            for (int i = 0; i < g.tensors().size(); i++) {
+                Gradient.TensorGrad t = g.tensors().get(i);
                 if (!t.param().equals(p)) continue;
-                terms.add(new Term(printer.flatIndex(t.load(), placement::local), value.apply(t.derivative())));
+                Term term = new Term(printer.flatIndex(t.load(), placement::local), value.apply(t.derivative()));
+                (sinkRows && i >= score.tensors().size() ? sinkTerms : terms).add(term);
                 elements = String.join(" * ", t.load().tensor().dims().stream().map(e -> "(long)" + printer.inline(e)).toList());
             }
-            params.add(new ParamGrad(names.param(p), elements, terms));
+            params.add(new ParamGrad(names.param(p), elements, terms, sinkTerms));
         }
         return new BackwardBody(forward.prologue(), forward.row(), forward.full(), forward.partial(),
                 KernelBody.statements(placement.gradient(), placement, printer),
-                KernelBody.statements(placement.gradientAfterMask(), placement, printer), value.apply(g.dScore()), params);
+                KernelBody.statements(placement.gradientAfterMask(), placement, printer), value.apply(g.dScore()), params,
+                forward.sink(), forward.sigmoidBias());
     }
 }

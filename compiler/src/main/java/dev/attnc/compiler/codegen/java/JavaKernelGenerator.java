@@ -150,9 +150,13 @@ public final class JavaKernelGenerator {
             case Normalization.SoftmaxSink s -> "sink";
             case Normalization.Sigmoid s -> "sigmoid";
         };
-        if (method == null) return CodeBlock.of("");
+        return method == null ? CodeBlock.of("") : perRow(printer, task, a.normalization().exprs().getFirst(), method);
+    }
+
+    /** For each row of the tile, {@code tile.method(row, e)} (a per-row value such as a sink logit or a sigmoid bias). */
+    static CodeBlock perRow(JavaExprPrinter printer, Scope task, Expr e, String method) {
         Scope row = task.inner(Level.ROW);
-        CodeBlock value = printer.value(a.normalization().exprs().getFirst(), row);
+        CodeBlock value = printer.value(e, row);
         return CodeBlock.builder()
                 .beginControlFlow("for (int $L = 0; $L < rows; $L++)", Skeleton.ROW, Skeleton.ROW, Skeleton.ROW)
                 .add(row.code())

@@ -29,8 +29,8 @@ public final class OpenClBackwardCodegen {
     /** The backward of the forward kernel {@link OpenClCodegen#generate} makes with the same arguments. */
     public static OpenClBackwardKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
         if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
-        Gradient g = Gradient.of(a);
-        BackwardBody body = BackwardBody.of(g, D);
+        Gradient g = Gradient.ofBackward(a);
+        BackwardBody body = BackwardBody.of(a, D);
         List<ParamArg> params = ParamArg.of(a);
         List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
         KernelSignature delta = BackwardSignature.delta();
@@ -77,7 +77,14 @@ public final class OpenClBackwardCodegen {
         st.add("dScore", body.dScore());
         // StringTemplate reads maps, not records' accessors
         st.add("params", body.params().stream().map(p -> Map.of("gradient", BackwardSignature.gradientName(p.identifier()), "elements", p.elements(),
-                "terms", p.terms().stream().map(t -> Map.of("index", t.index(), "derivative", t.derivative())).toList())).toList());
+                "terms", terms(p.terms()), "sinkTerms", terms(p.sinkTerms()))).toList());
+        st.add("sink", body.sink());
+        st.add("sigmoid", body.sigmoidBias());
+        st.add("sinkGradient", body.params().stream().anyMatch(p -> !p.sinkTerms().isEmpty()) ? true : null);
         return new OpenClBackwardKernel(a.name(), st.render(), storage, headDim, tiles, delta, dkdv, dq, reduce, withGradient);
+    }
+
+    private static List<Map<String, String>> terms(List<BackwardBody.Term> terms) {
+        return terms.stream().map(t -> Map.of("index", t.index(), "derivative", t.derivative())).toList();
     }
 }
