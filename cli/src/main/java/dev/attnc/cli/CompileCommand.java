@@ -102,6 +102,9 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "0", paramLabel = "N", description = "the device at hand to take limits from (as run's)")
     int device;
 
+    @Option(names = "--backward", description = "the backward pass's source instead of the forward's (java, opencl)")
+    boolean backward;
+
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "write the file here (default: print it)")
     Path outputDir;
 
@@ -118,6 +121,9 @@ final class CompileCommand implements Callable<Integer> {
             throw new AttnInputException("--emit " + emit + " is not available for --target " + t.word() + "; use source"
                     + (t == Target.CUDA ? ", ptx or cubin" : ""));
         }
+        if (backward && (t == Target.CUDA || !emit.equals("source"))) {
+            throw new AttnInputException("--backward prints the backward pass's source on java and opencl; the cuda backend has none yet");
+        }
         Sizes sizes = shape == null ? null : RandomInputs.parseShape(shape);
         int dim = sizes != null ? sizes.D() : headDim;
         if (dim < 1) throw new AttnInputException("--head-dim must be at least 1");
@@ -128,14 +134,14 @@ final class CompileCommand implements Callable<Integer> {
         String decided;
         switch (t) {
             case JAVA -> {
-                var javaFile = JavaStages.source(request);
+                var javaFile = backward ? JavaStages.backwardSource(request) : JavaStages.source(request);
                 name = JavaStages.fileName(javaFile);
                 text = bytes(javaFile.toString());
                 decided = "java";
             }
             case OPENCL -> {
-                name = a.name() + ".cl";
-                text = bytes(OpenClStages.source(request).source());
+                name = a.name() + (backward ? "_backward.cl" : ".cl");
+                text = bytes(backward ? OpenClStages.backwardSource(request).source() : OpenClStages.source(request).source());
                 decided = "opencl " + ((Decision.OpenCl) policy.decisions(request).getFirst()).buildOptions();
             }
             case CUDA -> {

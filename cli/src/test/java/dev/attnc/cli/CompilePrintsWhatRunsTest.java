@@ -149,6 +149,22 @@ class CompilePrintsWhatRunsTest {
     }
 
     @Test
+    void backwardIsWhatEachBackendBuilds() throws IOException {
+        Path first = samples().getFirst();
+        Attention a = Attnc.compile(first).ir(null);
+        try (CpuBackend cpu = new CpuBackend(new KernelCache(null), 1)) {
+            assertEquals(cpu.compileBackward(request(cpu.policy(), a, DType.F32, 64)).source(),
+                    compile("compile", first.toString(), "--target", "java", "--head-dim", "64", "--dtype", "f32", "--backward"));
+        }
+        if (OpenCl.isAvailable() && !OpenCl.devices().isEmpty()) {
+            try (OpenClBackend backend = new OpenClBackend(0, null)) {
+                assertEquals(backend.compileBackward(request(backend.policy(), a, DType.F32, 64)).source(),
+                        compile("compile", first.toString(), "--target", "opencl", "--head-dim", "64", "--dtype", "f32", "--backward"));
+            }
+        }
+    }
+
+    @Test
     void ptxWithoutNvrtcIsAOneLineError() throws IOException {
         assumeTrue(!Nvrtc.isAvailable(), "NVRTC is here");
         StringWriter out = new StringWriter();
