@@ -89,7 +89,7 @@ public final class AttentionKernel implements AutoCloseable {
         Prepared p = prepare(q, k, v, args, scale);
         Sizes sizes = p.inputs().sizes();
         Inputs.checkBackward(sizes, q, o, lse, dO, dLse);
-        long paramFloats = p.inputs().scalars().values().stream().filter(x -> x instanceof Float).count()
+        long paramFloats = p.inputs().scalars().values().stream().filter(x -> x instanceof Double).count()
                 + p.inputs().tensors().values().stream().filter(t -> t.dtype().isFloat()).mapToLong(Tensor::elementCount).sum();
         String why = backend.unsupportedBackward(sizes, q.dtype(), p.kernel().request().tiles(), paramFloats);
         if (why != null) throw new AttnInputException(why);

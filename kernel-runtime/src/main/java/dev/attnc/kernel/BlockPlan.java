@@ -234,6 +234,15 @@ public final class BlockPlan {
      * {@code kvTiles}; slots are the same. Building it costs O(query tiles × key tiles) per slot.
      */
     public BlockPlan transposed() {
+        BlockPlan t = transposed;
+        if (t == null) transposed = t = transpose();
+        return t;
+    }
+
+    /** Built once per plan: a training loop or a bench calls the backward many times on one (cached) plan. */
+    private volatile BlockPlan transposed;
+
+    private BlockPlan transpose() {
         Builder t = new Builder(blockN, blockM, kvTiles * blockN, qTiles * blockM, perBatch, perHead, heads, method + ", transposed");
         byte[] kinds = new byte[qTiles * kvTiles]; // [kvTile][qTile]: 0 empty, 1 full, 2 partial
         for (int slot = 0; slot < slots(); slot++) {

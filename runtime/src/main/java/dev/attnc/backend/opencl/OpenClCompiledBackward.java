@@ -20,6 +20,7 @@ import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClKernel;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.Sizes;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -114,12 +115,16 @@ final class OpenClCompiledBackward implements BackwardKernel {
                 }
                 shared.put(BackwardSignature.ATOMIC_PARAMS.name(), atomic ? 1 : 0);
 
+                // a parameter tensor is uploaded once for the three kernels that read it
+                Map<MemorySegment, ClBuffer> uploads = new HashMap<>();
+                java.util.function.Function<MemorySegment, Object> upload = host -> uploads.computeIfAbsent(host,
+                        h -> keep(buffers, ctx.upload(h)));
                 long nanos = 0;
-                nanos += launch(ctx, buffers, OpenClBackwardKernel.DELTA, generated.delta(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                nanos += launch(ctx, upload, OpenClBackwardKernel.DELTA, generated.delta(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, new long[] {rows}, null);
-                nanos += launch(ctx, buffers, OpenClBackwardKernel.DKDV, generated.dkdv(), with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
+                nanos += launch(ctx, upload, OpenClBackwardKernel.DKDV, generated.dkdv(), with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
                         fwd, new long[] {(long) transposed.qTiles * n, (long) s.B() * s.H_KV()}, new long[] {n, 1});
-                nanos += launch(ctx, buffers, OpenClBackwardKernel.DQ, generated.dq(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                nanos += launch(ctx, upload, OpenClBackwardKernel.DQ, generated.dq(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
                 Map<String, Tensor> grads = new LinkedHashMap<>();
                 for (var e : outputs.entrySet()) {
@@ -127,7 +132,7 @@ final class OpenClCompiledBackward implements BackwardKernel {
                     if (!atomic) {
                         Map<String, Object> args = Map.of(BackwardSignature.PARTIALS.name(), o.partials(), BackwardSignature.SUMS.name(), o.sums(),
                                 BackwardSignature.ROWS.name(), Math.toIntExact(rows), BackwardSignature.ELEMENTS.name(), Math.toIntExact(o.elements()));
-                        nanos += launch(ctx, buffers, OpenClBackwardKernel.REDUCE, generated.reduce(), args, fwd, new long[] {o.elements()}, null);
+                        nanos += launch(ctx, upload, OpenClBackwardKernel.REDUCE, generated.reduce(), args, fwd, new long[] {o.elements()}, null);
                     }
                     ctx.download(o.sums(), o.out().segment());
                     grads.put(e.getKey(), o.out());
@@ -161,12 +166,11 @@ final class OpenClCompiledBackward implements BackwardKernel {
     }
 
     /** Binds {@code signature}'s arguments by name (the fixed ones it takes from {@code available}) and runs the kernel. */
-    private long launch(ClContext ctx, List<ClBuffer> buffers, String entry, KernelSignature signature, Map<String, Object> available,
-            RunInputs fwd, long[] global, long[] local) {
+    private long launch(ClContext ctx, java.util.function.Function<MemorySegment, Object> upload, String entry, KernelSignature signature,
+            Map<String, Object> available, RunInputs fwd, long[] global, long[] local) {
         Map<String, Object> fixed = new HashMap<>();
         for (String name : signature.fixedNames()) if (available.containsKey(name)) fixed.put(name, available.get(name));
-        List<Object> args = SignatureBinder.bind(entry, signature, fixed, fwd, host -> keep(buffers, ctx.upload(host)),
-                OpenClCompiledKernel::fits);
+        List<Object> args = SignatureBinder.bind(entry, signature, fixed, fwd, upload, OpenClCompiledKernel::fits);
         ClKernel kernel = kernels.get(entry);
         OpenClCompiledKernel.setArgs(kernel, args);
         return ctx.launch(kernel, global, local);
