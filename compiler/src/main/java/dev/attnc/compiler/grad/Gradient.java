@@ -29,11 +29,25 @@ public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars,
         tensors = List.copyOf(tensors);
     }
 
-    /** ∂score/∂p for the float scalar parameter {@code param}. */
-    public record ScalarGrad(String param, Expr derivative) {}
+    /**
+     * ∂score/∂p for the float scalar parameter {@code param}; with {@code ofNormalization}, ∂E/∂p of
+     * the normalisation's E instead ({@link #ofBackward}).
+     */
+    public record ScalarGrad(String param, Expr derivative, boolean ofNormalization) {
+        public ScalarGrad(String param, Expr derivative) {
+            this(param, derivative, false);
+        }
+    }
 
-    /** ∂score/∂(the element {@code load} reads) for one read of a float tensor parameter. */
-    public record TensorGrad(Expr.Load load, Expr derivative) {
+    /**
+     * ∂score/∂(the element {@code load} reads) for one read of a float tensor parameter; with
+     * {@code ofNormalization}, ∂E/∂(that element) ({@link #ofBackward}).
+     */
+    public record TensorGrad(Expr.Load load, Expr derivative, boolean ofNormalization) {
+        public TensorGrad(Expr.Load load, Expr derivative) {
+            this(load, derivative, false);
+        }
+
         public String param() {
             return load.tensor().name();
         }
@@ -69,10 +83,26 @@ public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars,
         score.roots().forEach(r -> Cse.intern(r, canonical));
         List<ScalarGrad> scalars = new ArrayList<>(score.scalars);
         List<TensorGrad> tensors = new ArrayList<>(score.tensors);
-        norm.scalars.forEach(g -> scalars.add(new ScalarGrad(g.param(), Cse.intern(g.derivative(), canonical))));
+        norm.scalars.forEach(g -> scalars.add(new ScalarGrad(g.param(), Cse.intern(g.derivative(), canonical), true)));
         norm.tensors.forEach(g -> tensors.add(
-                new TensorGrad((Expr.Load) Cse.intern(g.load(), canonical), Cse.intern(g.derivative(), canonical))));
+                new TensorGrad((Expr.Load) Cse.intern(g.load(), canonical), Cse.intern(g.derivative(), canonical), true)));
         return new Gradient(a, score.dScore, scalars, tensors);
+    }
+
+    /** The score's derivatives alone ({@link #ofBackward} less those of the normalisation's E). */
+    public Gradient scoreOnly() {
+        return new Gradient(forward, dScore, scalars.stream().filter(g -> !g.ofNormalization()).toList(),
+                tensors.stream().filter(g -> !g.ofNormalization()).toList());
+    }
+
+    /** The derivatives of the normalisation's E that {@link #ofBackward} lists after the score's. */
+    public List<ScalarGrad> normalizationScalars() {
+        return scalars.stream().filter(ScalarGrad::ofNormalization).toList();
+    }
+
+    /** The derivatives of the normalisation's E with respect to tensor elements ({@link #ofBackward}). */
+    public List<TensorGrad> normalizationTensors() {
+        return tensors.stream().filter(TensorGrad::ofNormalization).toList();
     }
 
     /** The names of the parameters that get a gradient, in declaration order, each once. */

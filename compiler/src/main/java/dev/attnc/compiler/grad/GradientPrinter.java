@@ -27,30 +27,23 @@ public final class GradientPrinter {
 
     /** Every derivative a backward kernel computes: the score's, then the normalisation's E ({@link Gradient#ofBackward}). */
     public static String print(dev.attnc.compiler.ir.Attention a) {
-        Gradient score = Gradient.of(a);
-        return print(Gradient.ofBackward(a), score.scalars().size(), score.tensors().size());
+        return print(Gradient.ofBackward(a));
     }
 
+    /** The forward, then each derivative; E's (the normalisation's) marked {@code E:}. */
     public static String print(Gradient g) {
-        return print(g, g.scalars().size(), g.tensors().size());
-    }
-
-    /** The scalars from {@code scoreScalars} on and the tensors from {@code scoreTensors} on are E's. */
-    private static String print(Gradient g, int scoreScalars, int scoreTensors) {
         IrPrinter p = IrPrinter.over(g.forward(), g.roots());
         p.attention(g.forward());
         p.line("gradient");
         List<String> results = new ArrayList<>();
         results.add("d score = " + p.name(g.dScore()));
-        for (int i = 0; i < g.scalars().size(); i++) {
-            ScalarGrad s = g.scalars().get(i);
-            results.add("d " + (i >= scoreScalars ? "E: " : "") + "$" + s.param() + " = " + p.name(s.derivative()));
+        for (ScalarGrad s : g.scalars()) {
+            results.add("d " + (s.ofNormalization() ? "E: " : "") + "$" + s.param() + " = " + p.name(s.derivative()));
         }
-        for (int i = 0; i < g.tensors().size(); i++) {
-            TensorGrad t = g.tensors().get(i);
+        for (TensorGrad t : g.tensors()) {
             String derivative = p.name(t.derivative());
             String indices = t.load().indices().stream().map(p::name).collect(Collectors.joining(", "));
-            results.add("d " + (i >= scoreTensors ? "E: " : "") + t.param() + "[" + indices + "]" + (t.load().clamped() ? " clamped" : "")
+            results.add("d " + (t.ofNormalization() ? "E: " : "") + t.param() + "[" + indices + "]" + (t.load().clamped() ? " clamped" : "")
                     + " = " + derivative);
         }
         results.forEach(r -> p.line("  " + r));

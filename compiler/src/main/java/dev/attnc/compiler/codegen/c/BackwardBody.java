@@ -56,7 +56,6 @@ public record BackwardBody(List<String> prologue, List<String> row, KernelBody.E
 
     public static BackwardBody of(Attention a, Dialect d) {
         Gradient g = Gradient.ofBackward(a);
-        Gradient score = Gradient.of(a);
         boolean sinkRows = a.normalization() instanceof Normalization.SoftmaxSink;
         Placement placement = Placement.of(g);
         Names names = new Names(a);
@@ -67,17 +66,15 @@ public record BackwardBody(List<String> prologue, List<String> row, KernelBody.E
         for (String p : g.parameters()) {
             List<Term> terms = new ArrayList<>(), sinkTerms = new ArrayList<>();
             String elements = "1";
-            // ofBackward lists the score's derivatives first, then E's
-            for (int i = 0; i < g.scalars().size(); i++) {
-                Gradient.ScalarGrad s = g.scalars().get(i);
+            // with a sink, E's derivatives are added once per row (sinkTerms), the score's per pair
+            for (Gradient.ScalarGrad s : g.scalars()) {
                 if (!s.param().equals(p)) continue;
-                (sinkRows && i >= score.scalars().size() ? sinkTerms : terms).add(new Term("0", value.apply(s.derivative())));
+                (sinkRows && s.ofNormalization() ? sinkTerms : terms).add(new Term("0", value.apply(s.derivative())));
             }
-            for (int i = 0; i < g.tensors().size(); i++) {
-                Gradient.TensorGrad t = g.tensors().get(i);
+            for (Gradient.TensorGrad t : g.tensors()) {
                 if (!t.param().equals(p)) continue;
                 Term term = new Term(printer.flatIndex(t.load(), placement::local), value.apply(t.derivative()));
-                (sinkRows && i >= score.tensors().size() ? sinkTerms : terms).add(term);
+                (sinkRows && t.ofNormalization() ? sinkTerms : terms).add(term);
                 elements = String.join(" * ", t.load().tensor().dims().stream().map(e -> "(long)" + printer.inline(e)).toList());
             }
             params.add(new ParamGrad(names.param(p), elements, terms, sinkTerms));

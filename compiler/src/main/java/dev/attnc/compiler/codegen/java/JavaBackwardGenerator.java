@@ -93,7 +93,7 @@ public final class JavaBackwardGenerator {
     private static MethodSpec head(Attention a) {
         Gradient all = Gradient.ofBackward(a);
         boolean sigmoid = a.normalization() instanceof Normalization.Sigmoid;
-        Gradient g = sigmoid ? all : Gradient.of(a);
+        Gradient g = sigmoid ? all : all.scoreOnly();
         JavaExprPrinter printer = new JavaExprPrinter(a, Placement.of(all), new JavaNames(a));
         Scope task = printer.taskScope();
         boolean masks = JavaKernelGenerator.masks(a);
@@ -162,21 +162,18 @@ public final class JavaBackwardGenerator {
      * those that keep no key too (their LSE is E, so they pass dLSE on to the sink).
      */
     private static CodeBlock sinkRows(Attention a, Gradient all, JavaExprPrinter printer, Scope task) {
-        Gradient norm = Gradient.ofNormalization(a);
-        if (norm.scalars().isEmpty() && norm.tensors().isEmpty()) return CodeBlock.of("");
+        if (all.normalizationScalars().isEmpty() && all.normalizationTensors().isEmpty()) return CodeBlock.of("");
         JavaNames names = new JavaNames(a);
         Scope row = task.inner(Level.ROW);
         CodeBlock logit = printer.value(a.normalization().exprs().getFirst(), row);
         // E's derivatives as ofBackward interned them, so that they are the nodes the placement numbers
-        int first = all.scalars().size() - norm.scalars().size();
         CodeBlock.Builder adds = CodeBlock.builder();
-        for (Gradient.ScalarGrad sg : all.scalars().subList(first, all.scalars().size())) {
+        for (Gradient.ScalarGrad sg : all.normalizationScalars()) {
             int position = names.position(sg.param());
             adds.addStatement("tile.add($L$L, $L, 0, $L * $L)", Skeleton.GRADIENT, position, position, Skeleton.DS,
                     printer.value(sg.derivative(), row));
         }
-        first = all.tensors().size() - norm.tensors().size();
-        for (Gradient.TensorGrad tg : all.tensors().subList(first, all.tensors().size())) {
+        for (Gradient.TensorGrad tg : all.normalizationTensors()) {
             int position = names.position(tg.param());
             adds.addStatement("tile.add($L$L, $L, $L, $L * $L)", Skeleton.GRADIENT, position, position, printer.index(tg.load(), row),
                     Skeleton.DS, printer.value(tg.derivative(), row));
