@@ -272,3 +272,5 @@ template <int N> static inline void emu_wgmma_rs_tb(float* d, const unsigned (&a
         }
     emu::warp_sync();
 }
+// fibers switch only at collectives, so a plain add is atomic here
+static inline float atomicAdd(float* p, float v) { float o = *p; *p = o + v; return o; }

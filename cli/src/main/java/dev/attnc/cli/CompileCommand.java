@@ -12,7 +12,9 @@ import dev.attnc.backend.cpu.JavaStages;
 import dev.attnc.backend.cuda.CubinCache;
 import dev.attnc.backend.cuda.CudaStages;
 import dev.attnc.backend.opencl.OpenClStages;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
+import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
@@ -102,7 +104,7 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "0", paramLabel = "N", description = "the device at hand to take limits from (as run's)")
     int device;
 
-    @Option(names = "--backward", description = "the backward pass's source instead of the forward's (java, opencl)")
+    @Option(names = "--backward", description = "the backward pass's source instead of the forward's")
     boolean backward;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "write the file here (default: print it)")
@@ -121,9 +123,7 @@ final class CompileCommand implements Callable<Integer> {
             throw new AttnInputException("--emit " + emit + " is not available for --target " + t.word() + "; use source"
                     + (t == Target.CUDA ? ", ptx or cubin" : ""));
         }
-        if (backward && (t == Target.CUDA || !emit.equals("source"))) {
-            throw new AttnInputException("--backward prints the backward pass's source on java and opencl; the cuda backend has none yet");
-        }
+        if (backward && !emit.equals("source")) throw new AttnInputException("--backward prints the backward pass's source; use --emit source");
         Sizes sizes = shape == null ? null : RandomInputs.parseShape(shape);
         int dim = sizes != null ? sizes.D() : headDim;
         if (dim < 1) throw new AttnInputException("--head-dim must be at least 1");
@@ -145,6 +145,15 @@ final class CompileCommand implements Callable<Integer> {
                 decided = "opencl " + ((Decision.OpenCl) policy.decisions(request).getFirst()).buildOptions();
             }
             case CUDA -> {
+                if (backward) {
+                    String unsupported = CudaBackwardCodegen.unsupported(dim);
+                    if (unsupported != null) throw new AttnInputException(unsupported);
+                    Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps());
+                    name = a.name() + "_backward.cu";
+                    text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d)).text());
+                    decided = "cuda " + decision.arch() + " backward";
+                    break;
+                }
                 String unsupported = CudaCodegen.unsupported(dim, request.tiles());
                 if (unsupported != null) throw new AttnInputException(unsupported);
                 CudaStages.Built first = CudaStages.sources(policy, request, CudaStages.storage(d)).getFirst();

@@ -1,5 +1,6 @@
 package dev.attnc.compiler.target;
 
+import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
@@ -81,6 +82,15 @@ public final class TargetPolicy {
      * the only target with wgmma; with fast math, approximate division (2 ulp) and denormals
      * flushed to zero (-inf is untouched).
      */
+    /**
+     * The CUDA backward's build: mma.sync on the GPU's own architecture (sm_80 and later, Hopper
+     * included), its fixed 64 x 64 tiles, and exact math (no --prec-div=false, no flush to zero): the
+     * derivatives of a variant are as accurate as the reference's, the kernels' time is in the products.
+     */
+    public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device) {
+        return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, Engine.MMA_SYNC, 2, CudaCodegen.Schedule.ALL));
+    }
+
     public static Decision.Cuda cuda(DeviceCaps.Cuda device, TilePlan tiles, Options options) {
         String arch = options.wgmma() ? "sm_90a" : device.smArch();
         List<String> flags = new ArrayList<>(List.of("--gpu-architecture=" + arch, "--std=c++17", "--diag-suppress=177"));

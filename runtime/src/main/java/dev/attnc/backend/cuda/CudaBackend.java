@@ -7,12 +7,16 @@ import dev.attnc.DType;
 import dev.attnc.DeviceException;
 import dev.attnc.DeviceUnavailableException;
 import dev.attnc.backend.Backend;
+import dev.attnc.backend.BackwardKernel;
 import dev.attnc.backend.BackendPolicy;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.TuningTable;
 import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
+import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.Decision;
@@ -171,8 +175,9 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private String cacheKey(CudaKernelSource src, Decision.Cuda decision) {
-        return CubinCache.key(src.text(), String.join(" ", decision.nvrtcFlags()), device.name(), device.major() + "." + device.minor(), nvrtcVersion);
+    /** A program's key in the cubin cache: its text, NVRTC's flags and version, the GPU. */
+    private String cacheKey(String text, Decision.Cuda decision) {
+        return CubinCache.key(text, String.join(" ", decision.nvrtcFlags()), device.name(), device.major() + "." + device.minor(), nvrtcVersion);
     }
 
     /**
@@ -192,18 +197,30 @@ public final class CudaBackend implements Backend {
     }
 
     private void compileAll(List<KernelRequest> requests, java.util.function.Function<KernelRequest, Decision.Cuda> decisionOf, int threads) {
+        compileInParallel(requests.stream().map(r -> (Runnable) () -> {
+            Decision.Cuda d = decisionOf.apply(r);
+            CudaKernelSource src = CudaStages.source(r, CudaStages.storage(r.dtype()), d);
+            String key = cacheKey(src.text(), d);
+            if (cache.get(key) == null) cache.put(key, CudaStages.binary(src, d).cubin());
+        }).toList(), threads);
+    }
+
+    /** {@link #precompile(List, int)} for the backward passes of these requests. */
+    public void precompileBackward(List<KernelRequest> requests, int threads) {
+        Decision.Cuda d = TargetPolicy.cudaBackward(CudaStages.caps(device));
+        compileInParallel(requests.stream().map(r -> (Runnable) () -> {
+            String text = CudaStages.backwardSource(r, CudaStages.storage(r.dtype())).text();
+            String key = cacheKey(text, d);
+            if (cache.get(key) == null) cache.put(key, CudaStages.binary(text, "attnc_backward.cu", d).cubin());
+        }).toList(), threads);
+    }
+
+    private static void compileInParallel(List<Runnable> jobs, int threads) {
         var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
         try {
-            List<java.util.concurrent.Future<?>> jobs = new java.util.ArrayList<>();
-            for (KernelRequest r : requests) {
-                jobs.add(pool.submit(() -> {
-                    Decision.Cuda d = decisionOf.apply(r);
-                    CudaKernelSource src = CudaStages.source(r, CudaStages.storage(r.dtype()), d);
-                    String key = cacheKey(src, d);
-                    if (cache.get(key) == null) cache.put(key, CudaStages.binary(src, d).cubin());
-                }));
-            }
-            for (var j : jobs) {
+            List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+            for (Runnable j : jobs) running.add(pool.submit(j));
+            for (var j : running) {
                 try {
                     j.get();
                 } catch (java.util.concurrent.ExecutionException e) {
@@ -221,17 +238,27 @@ public final class CudaBackend implements Backend {
 
     /** Stage 4 (see {@link CudaStages}): the cubin from the cache or NVRTC, loaded into this GPU's context. */
     private CudaKernel.Variant load(CudaKernelSource src, Decision.Cuda decision) {
-        String key = cacheKey(src, decision);
+        Loaded m = module(src.text(), src.entry() + ".cu", decision, "the kernel of attention '" + src.attention() + "'");
+        CudaFunction f = function(m.module(), src.entry(), src.sharedBytes());
+        return new CudaKernel.Variant(src, m.module(), f, m.log(), m.compileNanos());
+    }
+
+    /** A loaded module with NVRTC's log and time (empty and 0 when the cubin came from the cache). */
+    private record Loaded(CudaModule module, String log, long compileNanos) {}
+
+    /** A program's cubin from the cache or NVRTC, loaded; {@code what} names it in NVRTC's errors. */
+    private Loaded module(String text, String fileName, Decision.Cuda decision, String what) {
+        String key = cacheKey(text, decision);
         byte[] cubin = cache.get(key);
         String log = "";
         long compileNanos = 0;
         if (cubin == null) {
             dev.attnc.ffm.cuda.CompiledKernel out;
             try {
-                out = CudaStages.binary(src, decision);
+                out = CudaStages.binary(text, fileName, decision);
             } catch (DeviceException e) {
-                throw new DeviceException("NVRTC could not compile the kernel of attention '" + src.attention() + "' for "
-                        + device.name() + " (a bug in attnc's CUDA code generator): " + e.getMessage(), e);
+                throw new DeviceException("NVRTC could not compile " + what + " for " + device.name()
+                        + " (a bug in attnc's CUDA code generator): " + e.getMessage(), e);
             }
             cubin = out.cubin();
             log = out.log();
@@ -244,21 +271,82 @@ public final class CudaBackend implements Backend {
             module = context.module(cubin);
         } catch (DeviceException e) {
             if (compileNanos == 0) { // a cached cubin the driver rejects: compile afresh
-                cache.put(key, CudaStages.binary(src, decision).cubin());
+                cache.put(key, CudaStages.binary(text, fileName, decision).cubin());
                 module = context.module(cache.get(key));
             } else {
                 throw e;
             }
         }
-        CudaFunction f = context.function(module, src.entry());
-        if (src.sharedBytes() > 48 * 1024) {
-            if (src.sharedBytes() > device.maxSharedPerBlockOptin()) {
-                throw new AttnInputException("the kernel needs " + src.sharedBytes() + " bytes of shared memory but "
+        return new Loaded(module, log, compileNanos);
+    }
+
+    /** A kernel of a loaded module, allowed the dynamic shared memory it asks for. */
+    private CudaFunction function(CudaModule module, String entry, int sharedBytes) {
+        CudaFunction f = context.function(module, entry);
+        if (sharedBytes > 48 * 1024) {
+            if (sharedBytes > device.maxSharedPerBlockOptin()) {
+                throw new AttnInputException("the kernel needs " + sharedBytes + " bytes of shared memory but "
                         + device.name() + " gives a block at most " + device.maxSharedPerBlockOptin() + "; use smaller tiles");
             }
-            f.maxDynamicSharedBytes(src.sharedBytes());
+            f.maxDynamicSharedBytes(sharedBytes);
         }
-        return new CudaKernel.Variant(src, module, f, log, compileNanos);
+        return f;
+    }
+
+    /** The backward knows softmax, sinks and sigmoid (cuda_backward.stg). */
+    @Override
+    public boolean backwardNormalizes() {
+        return true;
+    }
+
+    /**
+     * The backward's head dimensions ({@link CudaBackwardCodegen#unsupported}) and its buffers in the
+     * GPU's memory less the eighth its parameters' partials may take ({@link CudaCompiledBackward}
+     * turns to atomics past that): the inputs, O and dO (and their 16-bit copies for fp32), dQ, dK,
+     * dV, LSE, dLSE and Δ.
+     */
+    @Override
+    public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
+        String why = CudaBackwardCodegen.unsupported(sizes.D());
+        if (why != null) return why;
+        long buffers = Capacity.callBytes(sizes, storage, 4);
+        long rows = 4L * sizes.B() * sizes.H() * sizes.Q_LEN();
+        long total = buffers == Long.MAX_VALUE ? buffers : buffers + Capacity.callBytes(sizes, storage, 0) + rows;
+        return Capacity.tooLarge("the backward pass's buffers (inputs, O, dO, dQ, dK, dV, LSE, dLSE, Δ)", total,
+                "seven eighths of the GPU's memory", device.totalMemoryBytes() / 8 * 7);
+    }
+
+    private final java.util.Map<String, CudaCompiledBackward> backwards = new java.util.HashMap<>();
+
+    /**
+     * The backward pass of the forward kernel of {@code request}, through the same stages: the
+     * policy's decision ({@link TargetPolicy#cudaBackward}), the source
+     * ({@link CudaStages#backwardSource}), NVRTC and the cubin cache, its four kernels.
+     */
+    @Override
+    public BackwardKernel compileBackward(KernelRequest request) {
+        requireBackward(request.attention());
+        String why = CudaBackwardCodegen.unsupported(request.headDim());
+        if (why != null) throw new AttnInputException(why);
+        Storage storage = CudaStages.storage(request.dtype());
+        synchronized (lock) {
+            CudaCompiledBackward.Program program = backwardProgram(request, storage);
+            return backwards.computeIfAbsent(program.source().text(), t -> new CudaCompiledBackward(this, request, program));
+        }
+    }
+
+    /** The backward's program for one storage type, compiled and loaded (fp32 requests may need a bf16 one too). */
+    CudaCompiledBackward.Program backwardProgram(KernelRequest request, Storage storage) {
+        synchronized (lock) {
+            CudaBackwardSource src = CudaStages.backwardSource(request, storage);
+            Loaded m = module(src.text(), "attnc_backward.cu", TargetPolicy.cudaBackward(CudaStages.caps(device)),
+                    "the backward pass of attention '" + request.attention().name() + "'");
+            java.util.Map<String, CudaFunction> functions = new java.util.HashMap<>();
+            functions.put(CudaBackwardSource.DELTA, function(m.module(), CudaBackwardSource.DELTA, 0));
+            functions.put(CudaBackwardSource.REDUCE, function(m.module(), CudaBackwardSource.REDUCE, 0));
+            for (String e : List.of(CudaBackwardSource.DKDV, CudaBackwardSource.DQ)) functions.put(e, function(m.module(), e, src.sharedBytes()));
+            return new CudaCompiledBackward.Program(src, m.module(), functions);
+        }
     }
 
     /** NVRTC compilations so far (cache misses); for tests. */

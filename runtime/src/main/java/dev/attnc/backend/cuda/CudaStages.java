@@ -6,6 +6,8 @@ import dev.attnc.backend.BackendPolicy;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.TuningTable;
 import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.target.BackendOptions;
@@ -59,6 +61,11 @@ public final class CudaStages {
         return CudaCodegen.generate(request.attention(), storage, request.headDim(), decision.tiles(), decision.options());
     }
 
+    /** Stage 2 of the backward: its program of four kernels (CudaBackwardCodegen), built as {@link TargetPolicy#cudaBackward} decides. */
+    public static CudaBackwardSource backwardSource(KernelRequest request, Storage storage) {
+        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim());
+    }
+
     /** A decision with its source. */
     public record Built(Decision.Cuda decision, CudaKernelSource source) {}
 
@@ -73,7 +80,12 @@ public final class CudaStages {
 
     /** Stage 3: NVRTC's PTX and cubin, compiled with the decision's flags. */
     public static CompiledKernel binary(CudaKernelSource source, Decision.Cuda decision) {
-        return Nvrtc.get().compile(source.text(), source.entry() + ".cu", decision.nvrtcFlags());
+        return binary(source.text(), source.entry() + ".cu", decision);
+    }
+
+    /** Stage 3 for any program text (the backward's too). */
+    public static CompiledKernel binary(String text, String fileName, Decision.Cuda decision) {
+        return Nvrtc.get().compile(text, fileName, decision.nvrtcFlags());
     }
 
     /**

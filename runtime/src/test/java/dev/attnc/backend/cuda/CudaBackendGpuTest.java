@@ -219,7 +219,7 @@ class CudaBackendGpuTest {
                 bad, emptyRows);
     }
 
-    private static TensorData view(Tensor t) {
+    static TensorData view(Tensor t) {
         return new TensorData() {
             public long[] shape() {
                 return t.shape();

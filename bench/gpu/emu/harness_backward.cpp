@@ -1,0 +1,200 @@
+// Runs one generated backward program (KERNEL_FILE, primitives swapped for emu.h's) on the CPU
+// emulator: Δ, dK/dV over the transposed plan, dQ over the forward plan, the parameters' reduce,
+// over random ragged GQA inputs with a random dLSE, and compares dQ, dK, dV and the parameters'
+// gradients with a double-precision reference backward of the same variant (VARIANT below).
+// Prints the errors relative to each gradient's norm; exit 1 on a mismatch.
+#include "emu.h"
+#include KERNEL_FILE
+#include ARGS_FILE
+#include <random>
+#include <string>
+#define STR2(x) #x
+#define STR(x) STR2(x)
+
+static const int B = 2, H = 4, H_KV = 2, Q_LEN = 77, KV_LEN = 131, T = 64;
+static float cap = 30.0f;
+static std::vector<float> slopes, sinks;
+static float* partials_p; static float* sums_p; static int rows_n, elements_n;
+static const int atomic_params = ATOMIC;
+
+static bool mask_of(int q, int kv) {
+    switch (VARIANT) {
+        case 1: case 2: case 8: return q >= kv;
+        case 7: return q >= kv && q - kv < 128;
+        case 9: return q >= kv && q - kv < 40 && kv >= 3; // a sliding window that leaves row 0..2 empty
+        default: return true;
+    }
+}
+static double score_of(int h, int q, int kv, double s) {
+    switch (VARIANT) {
+        case 2: return s + slopes[h] * (double)(kv - q);
+        case 4: return cap * std::tanh(s / cap);
+        default: return s;
+    }
+}
+static uint16_t to16(float f) { return emu_from_f(f); }
+static float from16(uint16_t h) { return emu_to_f(h); }
+
+// a brute-force block plan over tiles of T x T: rows = `rows` tiles of the first axis, runs of the second
+static void plan(bool transposed, std::vector<int>& off, std::vector<int>& st, std::vector<int>& en, std::vector<unsigned char>& part) {
+    const int nq = (Q_LEN + T - 1) / T, nk = (KV_LEN + T - 1) / T;
+    const int rows = transposed ? nk : nq, cols = transposed ? nq : nk;
+    off = {0};
+    for (int i = 0; i < rows; i++) {
+        int prev = 0;
+        for (int j = 0; j < cols; j++) {
+            const int qi = transposed ? j : i, ki = transposed ? i : j;
+            int kept = 0, total = 0;
+            for (int q = qi * T; q < std::min(Q_LEN, (qi + 1) * T); q++)
+                for (int kv = ki * T; kv < std::min(KV_LEN, (ki + 1) * T); kv++) { total++; kept += mask_of(q, kv); }
+            int kind = kept == 0 ? 0 : kept == total ? 1 : 2;
+            if (kind != 0) {
+                if (prev == kind && (int)st.size() > off.back() && en.back() == j) en.back() = j + 1;
+                else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
+            }
+            prev = kind;
+        }
+        off.push_back((int)st.size());
+    }
+    if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); }
+}
+
+struct Check {
+    const char* name; double err = 0, ref = 0, maxe = 0; int nan = 0;
+    void add(double got, double want) {
+        if (std::isnan(got)) nan++;
+        double e = got - want; err += e * e; ref += want * want; maxe = std::max(maxe, std::fabs(e));
+    }
+    bool ok(double tol) {
+        double rel = std::sqrt(err / std::max(ref, 1e-30));
+        printf("  %-7s rel %.3g  max %.3g  %s\n", name, rel, maxe, nan ? "NaN!" : "");
+        return !nan && (rel <= tol || ref < 1e-20 && maxe < 1e-6);
+    }
+};
+
+int main() {
+    std::mt19937 rng(99);
+    std::uniform_real_distribution<float> U(-1, 1);
+    const int D = HEAD_DIM;
+    const size_t nq = (size_t)B * H * Q_LEN, nk = (size_t)B * H_KV * KV_LEN;
+    std::vector<uint16_t> Q(nq * D), K(nk * D), V(nk * D), O(nq * D), dO(nq * D), dQ(nq * D, 0x7fc0), dK(nk * D, 0x7fc0), dV(nk * D, 0x7fc0);
+    std::vector<float> LSE(nq), dLSE(nq), Delta(nq, NAN);
+    for (auto& x : Q) x = to16(U(rng) * 2);
+    for (auto& x : K) x = to16(U(rng) * 2);
+    for (auto& x : V) x = to16(U(rng));
+    for (auto& x : dO) x = to16(U(rng));
+    for (auto& x : dLSE) x = U(rng) * 0.5f;
+    for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h + 1)));
+    sinks = {0.5f, -1.0f, 2.0f, 0.0f};
+    const float scale = 1.0f / std::sqrt((float)D);
+    const bool sigmoid = VARIANT == 8, sinky = VARIANT == 7;
+    auto q_at = [&](int b, int h, int q, int d) { return (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]); };
+    auto k_at = [&](int b, int hk, int kv, int d) { return (double)from16(K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]); };
+    auto v_at = [&](int b, int hk, int kv, int d) { return (double)from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]); };
+
+    // the forward in double: O (rounded to 16 bits, as the kernel reads it) and the LSE
+    std::vector<double> S((size_t)B * H * Q_LEN * KV_LEN, -INFINITY), S0(S.size(), 0), lse_ref(nq);
+    for (int b = 0; b < B; b++) for (int h = 0; h < H; h++) {
+        const int hk = h / (H / H_KV);
+        for (int q = 0; q < Q_LEN; q++) {
+            const size_t row = (size_t)(b * H + h) * Q_LEN + q;
+            double mx = sinky ? sinks[h] : -INFINITY;
+            for (int kv = 0; kv < KV_LEN; kv++) {
+                double dot = 0;
+                for (int d = 0; d < D; d++) dot += q_at(b, h, q, d) * k_at(b, hk, kv, d);
+                S0[row * KV_LEN + kv] = dot * scale;
+                if (!mask_of(q, kv)) continue;
+                double s = score_of(h, q, kv, dot * scale);
+                S[row * KV_LEN + kv] = s;
+                mx = std::max(mx, s);
+            }
+            double sum = sinky ? std::exp(sinks[h] - mx) : 0;
+            std::vector<double> o(D, 0);
+            for (int kv = 0; kv < KV_LEN; kv++) {
+                double s = S[row * KV_LEN + kv];
+                if (s == -INFINITY) continue;
+                double p = sigmoid ? 1 / (1 + std::exp(-(s - std::log((double)KV_LEN)))) : std::exp(s - mx);
+                sum += p;
+                for (int d = 0; d < D; d++) o[d] += p * v_at(b, hk, kv, d);
+            }
+            double lse = sigmoid ? std::log(sum) : mx == -INFINITY ? -INFINITY : mx + std::log(sum);
+            lse_ref[row] = lse;
+            LSE[row] = (float)lse;
+            for (int d = 0; d < D; d++) O[row * D + d] = to16(sigmoid ? o[d] : sum > 0 ? o[d] / sum : 0);
+        }
+    }
+    // the reference backward
+    std::vector<double> rdQ(nq * D, 0), rdK(nk * D, 0), rdV(nk * D, 0), rslopes(H, 0), rsinks(H, 0);
+    double rcap = 0;
+    for (int b = 0; b < B; b++) for (int h = 0; h < H; h++) {
+        const int hk = h / (H / H_KV);
+        for (int q = 0; q < Q_LEN; q++) {
+            const size_t row = (size_t)(b * H + h) * Q_LEN + q;
+            double delta = 0;
+            if (sigmoid) delta = -dLSE[row] * std::exp(-lse_ref[row]);
+            else {
+                for (int d = 0; d < D; d++) delta += (double)from16(dO[row * D + d]) * from16(O[row * D + d]);
+                delta -= dLSE[row];
+            }
+            if (sinky && lse_ref[row] != -INFINITY) rsinks[h] += -std::exp(sinks[h] - lse_ref[row]) * delta;
+            for (int kv = 0; kv < KV_LEN; kv++) {
+                double s = S[row * KV_LEN + kv];
+                if (s == -INFINITY) continue;
+                double p, w;
+                if (sigmoid) { p = 1 / (1 + std::exp(-(s - std::log((double)KV_LEN)))); w = p * (1 - p); }
+                else { p = std::exp(s - lse_ref[row]); w = p; }
+                double dp = 0;
+                for (int d = 0; d < D; d++) dp += (double)from16(dO[row * D + d]) * v_at(b, hk, kv, d);
+                double ds = w * (dp - delta);
+                double s0 = S0[row * KV_LEN + kv], g = ds;
+                if (VARIANT == 4) { double t = std::tanh(s0 / cap); g = ds * (1 - t * t); rcap += ds * (t - s0 / cap * (1 - t * t)); }
+                if (VARIANT == 2) rslopes[h] += ds * (kv - q);
+                for (int d = 0; d < D; d++) {
+                    rdQ[row * D + d] += g * scale * k_at(b, hk, kv, d);
+                    rdK[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d] += g * scale * q_at(b, h, q, d);
+                    rdV[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d] += p * from16(dO[row * D + d]);
+                }
+            }
+        }
+    }
+
+    std::vector<int> off, st, en, toff, tst, ten;
+    std::vector<unsigned char> part, tpart;
+    plan(false, off, st, en, part);
+    plan(true, toff, tst, ten, tpart);
+    const int qtn = (Q_LEN + T - 1) / T, ktn = (KV_LEN + T - 1) / T;
+    const bool per_b = false;
+    rows_n = B * H * Q_LEN * 4;
+    std::vector<float> pslopes(atomic_params ? H : (size_t)rows_n * H, 0), psinks(pslopes.size(), 0), pcap(atomic_params ? 1 : rows_n, 0);
+    // the parameters' gradient buffers, as GenBackward names them: grad_<name>_p
+    float* grad_slopes_p = pslopes.data(); float* grad_sinks_p = psinks.data(); float* grad_cap_p = pcap.data();
+    (void)grad_slopes_p; (void)grad_sinks_p; (void)grad_cap_p;
+
+    gridDim.x = (unsigned)((nq + 7) / 8); gridDim.y = 1;
+    for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(256, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_bwd_delta(DELTA_ARGS); });
+    gridDim.x = ktn; gridDim.y = B * H_KV;
+    for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++)
+        emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dkdv(DKDV_ARGS); });
+    gridDim.x = qtn; gridDim.y = B * H;
+    for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++)
+        emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dq(DQ_ARGS); });
+    auto reduce = [&](std::vector<float>& partials, int elements) -> std::vector<float> {
+        if (atomic_params) return partials;
+        std::vector<float> sums(elements, NAN);
+        partials_p = partials.data(); sums_p = sums.data(); elements_n = elements;
+        gridDim.x = 1; gridDim.y = 1; blockDim.x = 32 * ((elements + 31) / 32);
+        emu::run_block((int)blockDim.x, [&] { blockIdx.x = 0; blockIdx.y = 0; attnc_bwd_reduce(REDUCE_ARGS); });
+        return sums;
+    };
+
+    printf("%s D=%d %s\n", STR(VARIANT_NAME), D, atomic_params ? "atomic" : "deterministic");
+    bool ok = true;
+    Check cq{"dQ"}, ck{"dK"}, cv{"dV"};
+    for (size_t i = 0; i < nq * D; i++) cq.add(from16(dQ[i]), rdQ[i]);
+    for (size_t i = 0; i < nk * D; i++) { ck.add(from16(dK[i]), rdK[i]); cv.add(from16(dV[i]), rdV[i]); }
+    ok &= cq.ok(2e-2); ok &= ck.ok(2e-2); ok &= cv.ok(2e-2);
+    if (VARIANT == 2) { auto g = reduce(pslopes, H); Check c{"dslopes"}; for (int h = 0; h < H; h++) c.add(g[h], rslopes[h]); ok &= c.ok(2e-2); }
+    if (VARIANT == 7) { auto g = reduce(psinks, H); Check c{"dsinks"}; for (int h = 0; h < H; h++) c.add(g[h], rsinks[h]); ok &= c.ok(2e-2); }
+    if (VARIANT == 4) { auto g = reduce(pcap, 1); Check c{"dcap"}; c.add(g[0], rcap); ok &= c.ok(2e-2); }
+    return ok ? 0 : 1;
+}

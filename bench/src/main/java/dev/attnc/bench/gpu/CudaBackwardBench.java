@@ -1,0 +1,136 @@
+package dev.attnc.bench.gpu;
+
+import dev.attnc.DType;
+import dev.attnc.Gradients;
+import dev.attnc.Tensor;
+import dev.attnc.backend.BackwardInputs;
+import dev.attnc.backend.BackwardKernel;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.RunOutputs;
+import dev.attnc.backend.cuda.CudaBackend;
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.interp.Bindings;
+import dev.attnc.compiler.interp.TensorData;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlanner;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * attnc's CUDA backward on the inputs that bench/gpu/backward.py wrote (the same bits PyTorch timed):
+ * per variant the forward (for O and LSE), then the backward alone (Δ, dK/dV, dQ and the parameters'
+ * reduce), warm-up, the median of many runs timed with CUDA events around the four kernels, and
+ * dQ, dK, dV checked against FlexAttention's on batch 0, heads 0..1. One JSON line per variant in
+ * DIR/attnc_bwd.json.
+ *
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp ... dev.attnc.bench.gpu.CudaBackwardBench DIR</pre>
+ */
+public final class CudaBackwardBench {
+    private CudaBackwardBench() {}
+
+    public static void main(String[] argv) throws IOException {
+        Path dir = Path.of(argv[0]);
+        int warmup = Integer.getInteger("attnc.bench.warmup", 2), reps = Integer.getInteger("attnc.bench.reps", 10);
+        Properties meta = new Properties();
+        try (Reader r = Files.newBufferedReader(dir.resolve("meta_bwd.properties"))) {
+            meta.load(r);
+        }
+        int b = num(meta, "B"), h = num(meta, "H"), s = num(meta, "S"), d = num(meta, "D"), checkHeads = num(meta, "check_heads");
+        Sizes sizes = new Sizes(b, h, h, s, s, d);
+        Tensor q = CudaBench.raw(dir.resolve("q.bf16"), DType.BF16, b, h, s, d);
+        Tensor k = CudaBench.raw(dir.resolve("k.bf16"), DType.BF16, b, h, s, d);
+        Tensor v = CudaBench.raw(dir.resolve("v.bf16"), DType.BF16, b, h, s, d);
+        Tensor dO = CudaBench.raw(dir.resolve("do.bf16"), DType.BF16, b, h, s, d);
+        Map<String, Tensor> params = Map.of("slopes", Tensor.ofFloats(CudaBench.floats(dir.resolve("slopes.f32")), h),
+                "bias", Tensor.ofFloats(CudaBench.floats(dir.resolve("rel.f32")), h, 2L * s - 1));
+        try (CudaBackend backend = new CudaBackend(0); PrintWriter json = new PrintWriter(Files.newBufferedWriter(dir.resolve("attnc_bwd.json")))) {
+            System.out.println("[attnc] " + backend.device());
+            for (String name : meta.getProperty("variants").split(",")) {
+                Attention a = attention(name);
+                Map<String, Object> scalars = new HashMap<>();
+                if (name.equals("softcap")) scalars.put("cap", Double.parseDouble(meta.getProperty("cap")));
+                Map<String, Tensor> tensors = new HashMap<>();
+                a.params().forEach(p -> {
+                    if (params.containsKey(p.name())) tensors.put(p.name(), params.get(p.name()));
+                });
+                Map<String, TensorData> data = new HashMap<>();
+                tensors.forEach((n, t) -> data.put(n, view(t)));
+                Bindings bindings = new Bindings(scalars, data).complete(a);
+                TilePlan tiles = backend.tilePlan(d);
+                KernelRequest request = new KernelRequest(a, DType.BF16, d, tiles);
+                BlockPlan plan = BlockPlanner.plan(a, sizes, bindings, tiles.blockM(), tiles.blockN());
+                double scale = 1.0 / Math.sqrt(d);
+                RunInputs in = new RunInputs(sizes, q, k, v, bindings.scalars(), tensors, scale, plan);
+                RunOutputs out = backend.compile(request).run(in);
+                BackwardKernel bwd = backend.compileBackward(request);
+                BackwardInputs bin = new BackwardInputs(in, out.o(), out.lse(), dO, null, null, false);
+                Gradients g = null;
+                for (int i = 0; i < warmup; i++) g = bwd.run(bin);
+                double[] ms = new double[reps];
+                for (int i = 0; i < reps; i++) {
+                    g = bwd.run(bin);
+                    ms[i] = g.kernelNanos() / 1e6;
+                }
+                Arrays.sort(ms);
+                double median = ms[reps / 2];
+                double pairs = (double) b * h * (name.equals("causal") || name.equals("alibi") ? (double) s * (s + 1) / 2 : (double) s * s);
+                double tflops = 2.5 * 4.0 * d * pairs / (median * 1e-3) / 1e12;
+                String check = check(dir, name, g, checkHeads, s, d);
+                System.out.printf(Locale.ROOT, "attnc %-14s %8.3f ms %7.1f TFLOP/s  %s%n", name, median, tflops, check);
+                json.printf(Locale.ROOT, "{\"variant\": \"%s\", \"ms\": %.4f, \"tflops\": %.2f, \"check\": \"%s\"}%n", name, median, tflops, check);
+                json.flush();
+            }
+        }
+    }
+
+    /** The largest error of dQ, dK, dV on the checked heads relative to FlexAttention's largest magnitude, or why there is none. */
+    static String check(Path dir, String name, Gradients g, int heads, int s, int d) throws IOException {
+        if (!Files.exists(dir.resolve("ref_" + name + ".dq.f32"))) return "no FlexAttention reference";
+        StringBuilder out = new StringBuilder();
+        for (var e : Map.of("dq", g.dq(), "dk", g.dk(), "dv", g.dv()).entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
+            float[] ref = CudaBench.floats(dir.resolve("ref_" + name + "." + e.getKey() + ".f32"));
+            double max = 0, err = 0;
+            for (int i = 0; i < ref.length; i++) {
+                max = Math.max(max, Math.abs(ref[i]));
+                double x = e.getValue().getDouble(i); // batch 0, heads 0..heads-1: the first elements
+                err = Math.max(err, Double.isNaN(x) ? Double.POSITIVE_INFINITY : Math.abs(x - ref[i]));
+            }
+            out.append(String.format(Locale.ROOT, "%s %.1e ", e.getKey(), err / Math.max(max, 1e-30)));
+        }
+        return out.toString().strip();
+    }
+
+    static Attention attention(String name) throws IOException {
+        Compilation c = Compilation.of(SourceFile.read(Path.of("samples", name + ".attn"))).orThrow();
+        return c.optimized(c.attentionNames().getFirst());
+    }
+
+    private static int num(Properties p, String key) {
+        return Integer.parseInt(p.getProperty(key).trim());
+    }
+
+    private static TensorData view(Tensor t) {
+        return new TensorData() {
+            public long[] shape() {
+                return t.shape();
+            }
+
+            public double get(long i) {
+                return t.getDouble(i);
+            }
+        };
+    }
+}

@@ -1,0 +1,195 @@
+package dev.attnc.compiler.codegen.cuda;
+
+import dev.attnc.compiler.codegen.BackwardSignature;
+import dev.attnc.compiler.codegen.Placement;
+import dev.attnc.compiler.codegen.Placement.Level;
+import dev.attnc.compiler.codegen.c.CPrinter;
+import dev.attnc.compiler.codegen.c.Dialect;
+import dev.attnc.compiler.codegen.c.Names;
+import dev.attnc.compiler.grad.Gradient;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.ir.Expr;
+import dev.attnc.compiler.ir.Normalization;
+import dev.attnc.compiler.passes.Exprs;
+import dev.attnc.compiler.passes.RangeAnalysis;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The variant's code and its derivatives for one kernel of the CUDA backward, from
+ * {@link Placement#of(Gradient)}: each value computed once, at the level Placement gave it, printed
+ * by the shared C printer (CUDA dialect). A warp's fragment rows are query rows in the dQ kernel
+ * ({@link Rows#QUERIES}: per-query values once before the loop, per-key values per tile) and keys
+ * in the dK/dV kernel ({@link Rows#KEYS}: the other way round). Values that cross from a row or
+ * column loop into the element code are kept in per-thread arrays {@code r_tN[ri]} and
+ * {@code c_tN[ci]}, as {@link CudaBody} keeps the forward's.
+ * <p>
+ * Element code computes the score and the mask on every pair of a tile and selects afterwards
+ * (loads the range analysis did not prove in bounds are clamped by the printer), then the
+ * derivatives' nodes, ∂s/∂s0 ({@link #dScore}) and, in the dQ kernel, each parameter's gradient terms.
+ */
+public final class CudaBackwardBody {
+    /** What a warp's fragment rows are. */
+    public enum Rows {
+        /** Query rows: the dQ kernel (and the parameters' gradients). */
+        QUERIES,
+        /** Keys: the dK/dV kernel. */
+        KEYS
+    }
+
+    /** Code for one kind of tile (FULL or PARTIAL): the column loop's, then the element lines and the values they end in. */
+    public record Tile(List<String> colDecls, List<String> colCode, List<String> colStores, List<String> lines, String scoreValue,
+            String maskValue) {}
+
+    public final List<String> prologue = new ArrayList<>();
+    public final List<String> rowDecls = new ArrayList<>();
+    public final List<String> rowCode = new ArrayList<>();
+    public final List<String> rowStores = new ArrayList<>();
+    public final Tile full;
+    public final Tile partial;
+    /** ∂s/∂s0 in element code. */
+    public final String dScore;
+    /** The sigmoid's bias E in element code, or null. */
+    public final String sigmoidBias;
+    /** The sink's logit per fragment row (after the row code), or null; only with {@link Rows#QUERIES}. */
+    public final String sink;
+    /** Per pair, the parameters' gradient statements (reading {@code attn_ds}); only with {@link Rows#QUERIES}. */
+    public final List<String> paramTerms = new ArrayList<>();
+    /** Per query row, the sink's gradient statements (reading {@code attn_dsink}); only with {@link Rows#QUERIES}. */
+    public final List<String> sinkTerms = new ArrayList<>();
+    public final boolean identityScore;
+
+    private final Placement placement;
+    private final CPrinter printer;
+    private final Level rowLevel, colLevel;
+
+    public CudaBackwardBody(Attention a, Rows rows) {
+        Gradient g = Gradient.ofBackward(a);
+        this.placement = Placement.of(g);
+        Names names = new Names(a);
+        this.printer = new CPrinter(Dialect.CUDA, names, RangeAnalysis.analyze(a), false);
+        this.rowLevel = rows == Rows.QUERIES ? Level.ROW : Level.COLUMN;
+        this.colLevel = rows == Rows.QUERIES ? Level.COLUMN : Level.ROW;
+        identityScore = a.score() instanceof Expr.Score;
+        boolean hasMask = !(a.mask() instanceof Expr.BoolConst c && c.value());
+        boolean sinkRows = a.normalization() instanceof Normalization.SoftmaxSink;
+
+        // what every pair reads (the score, ∂s/∂s0, a sigmoid's bias, the dQ kernel's parameter terms)
+        List<Expr> pairRoots = new ArrayList<>();
+        if (!identityScore) pairRoots.add(a.score());
+        pairRoots.add(g.dScore());
+        Expr bias = a.normalization() instanceof Normalization.Sigmoid s ? s.bias() : null;
+        if (bias != null) pairRoots.add(bias);
+        List<Expr> rowRoots = new ArrayList<>(); // what the dQ kernel reads per row after its loop: the sink's terms
+        Expr logit = a.normalization() instanceof Normalization.SoftmaxSink s ? s.logit() : null;
+        Function<Expr, String> element = this::inElement;
+        if (rows == Rows.QUERIES) {
+            if (logit != null) rowRoots.add(logit);
+            for (String p : g.parameters()) {
+                String gradient = BackwardSignature.gradientName(names.param(p));
+                String elements = "1";
+                for (Gradient.TensorGrad t : g.tensors()) {
+                    if (!t.param().equals(p)) continue;
+                    elements = String.join(" * ", t.load().tensor().dims().stream().map(e -> "(long long)" + printer.inline(e)).toList());
+                }
+                for (Gradient.ScalarGrad s : g.scalars()) {
+                    if (!s.param().equals(p)) continue;
+                    boolean ofSink = sinkRows && s.ofNormalization();
+                    (ofSink ? rowRoots : pairRoots).add(s.derivative());
+                    (ofSink ? sinkTerms : paramTerms).add(gradAdd(gradient, elements, "0", valueIn(s.derivative()), ofSink));
+                }
+                for (Gradient.TensorGrad t : g.tensors()) {
+                    if (!t.param().equals(p)) continue;
+                    boolean ofSink = sinkRows && t.ofNormalization();
+                    (ofSink ? rowRoots : pairRoots).add(t.derivative());
+                    (ofSink ? rowRoots : pairRoots).addAll(t.load().indices());
+                    String index = printer.flatIndex(t.load(), element);
+                    (ofSink ? sinkTerms : paramTerms).add(gradAdd(gradient, elements, index, valueIn(t.derivative()), ofSink));
+                }
+            }
+        }
+        List<Expr> partialRoots = new ArrayList<>(pairRoots);
+        if (hasMask) partialRoots.add(a.mask());
+
+        for (Expr e : placement.prologue()) prologue.add(statement(e, this::plain));
+        Set<Expr> all = closure(partialRoots);
+        all.addAll(closure(rowRoots));
+        List<Expr> rowNodes = inOrder(all, rowLevel);
+        for (Expr e : rowNodes) rowCode.add(statement(e, this::plain));
+        List<Expr> readers = new ArrayList<>(inOrder(all, Level.PAIR));
+        List<Expr> roots = new ArrayList<>(partialRoots);
+        roots.addAll(rowRoots);
+        for (Expr e : placement.readFrom(rowLevel, readers, roots)) {
+            rowDecls.add(printer.type(e.type()) + " " + CudaBody.ROW_PREFIX + placement.local(e) + "[ROWS];");
+            rowStores.add(CudaBody.ROW_PREFIX + placement.local(e) + "[ri] = " + placement.local(e) + ";");
+        }
+        full = tile(pairRoots, a, false);
+        partial = tile(partialRoots, a, hasMask);
+        dScore = valueIn(g.dScore());
+        sigmoidBias = bias == null ? null : valueIn(bias);
+        sink = logit == null || rows != Rows.QUERIES ? null : valueIn(logit);
+    }
+
+    /** One kind of tile: the column-level nodes in the column loop, the pair-level ones as element lines. */
+    private Tile tile(List<Expr> roots, Attention a, boolean masked) {
+        Set<Expr> need = closure(roots);
+        List<Expr> cols = inOrder(need, colLevel);
+        List<Expr> pairs = inOrder(need, Level.PAIR);
+        List<String> colDecls = new ArrayList<>(), colCode = new ArrayList<>(), colStores = new ArrayList<>();
+        for (Expr e : cols) colCode.add(statement(e, this::plain));
+        for (Expr e : placement.readFrom(colLevel, pairs, roots)) {
+            colDecls.add(printer.type(e.type()) + " " + CudaBody.COL_PREFIX + placement.local(e) + "[COLS];");
+            colStores.add(CudaBody.COL_PREFIX + placement.local(e) + "[ci] = " + placement.local(e) + ";");
+        }
+        List<String> lines = pairs.stream().map(e -> statement(e, this::inElement)).toList();
+        return new Tile(colDecls, colCode, colStores, lines, identityScore ? "x" : valueIn(a.score()), masked ? valueIn(a.mask()) : null);
+    }
+
+    private static String gradAdd(String gradient, String elements, String index, String derivative, boolean ofSink) {
+        String slot = "(atomic_params ? 0 : row_slot[ri] * (" + elements + "))";
+        return "attn_grad_add(" + gradient + ", " + slot + " + (" + index + "), " + (ofSink ? "attn_dsink" : "attn_ds") + " * (" + derivative
+                + "), atomic_params);";
+    }
+
+    /** The interior nodes {@code roots} read, directly or not. */
+    private static Set<Expr> closure(Collection<Expr> roots) {
+        Set<Expr> out = new LinkedHashSet<>();
+        List<Expr> stack = new ArrayList<>(roots);
+        while (!stack.isEmpty()) {
+            Expr e = stack.removeLast();
+            if (Exprs.isLeaf(e) || !out.add(e)) continue;
+            stack.addAll(e.children());
+        }
+        return out;
+    }
+
+    /** The nodes of {@code among} at {@code level}, in IR-dump order (operands first). */
+    private List<Expr> inOrder(Set<Expr> among, Level level) {
+        return placement.nodes().stream().filter(e -> among.contains(e) && placement.level(e) == level).toList();
+    }
+
+    private String statement(Expr e, Function<Expr, String> operand) {
+        return "const " + printer.type(e.type()) + " " + placement.local(e) + " = " + printer.rhs(e, operand) + ";";
+    }
+
+    private String plain(Expr e) {
+        return Exprs.isLeaf(e) ? printer.leaf(e) : placement.local(e);
+    }
+
+    /** Operands of element code: row and column values from their arrays. */
+    private String inElement(Expr e) {
+        if (Exprs.isLeaf(e)) return printer.leaf(e);
+        Level l = placement.level(e);
+        if (l == rowLevel) return CudaBody.ROW_PREFIX + placement.local(e) + "[ri]";
+        if (l == colLevel) return CudaBody.COL_PREFIX + placement.local(e) + "[ci]";
+        return placement.local(e);
+    }
+
+    private String valueIn(Expr root) {
+        return inElement(root);
+    }
+}

@@ -1,0 +1,125 @@
+package dev.attnc.compiler.codegen.cuda;
+
+import dev.attnc.compiler.codegen.BackwardSignature;
+import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.c.CHelpers;
+import dev.attnc.compiler.codegen.c.Dialect;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.c.Templates;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardBody.Rows;
+import dev.attnc.compiler.grad.Gradient;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import java.util.List;
+import java.util.Map;
+import org.stringtemplate.v4.ST;
+import org.stringtemplate.v4.STGroup;
+
+/**
+ * Gradient IR → CUDA C++ for NVRTC: the backward pass on mma.sync tensor cores (sm_80 and later),
+ * its per-pair code printed by {@link CudaBackwardBody} into {@code dev/attnc/templates/cuda_backward.stg}
+ * (the program, FlashAttention-2's structure) and {@code cuda_backward_pairs.stg} (the variant's code
+ * on the fragments). The source holds no user text but mangled parameter names.
+ */
+public final class CudaBackwardCodegen {
+    private static final String TEMPLATE = "dev/attnc/templates/cuda_backward.stg";
+    /** Both kernels' tiles: 64 query rows by 64 keys, four warps of 16 rows. */
+    public static final TilePlan TILES = new TilePlan(64, 64, 4);
+
+    private CudaBackwardCodegen() {}
+
+    /** Why the backward cannot be compiled at this head dimension, or null when it can. */
+    public static String unsupported(int headDim) {
+        // dK and dV of 16 keys stay in registers: 2 x D / 4 floats a thread, which D = 192 and 256 exceed
+        if (headDim != 32 && headDim != 64 && headDim != 128) {
+            return "the CUDA backward supports head dimensions 32, 64 and 128, not " + headDim;
+        }
+        return null;
+    }
+
+    /**
+     * Dynamic shared memory of the dK/dV and dQ kernels: six tiles of 64 rows (two fixed, two stages
+     * of two), then the dK/dV kernel's two stages of LSE and Δ (64 floats each).
+     */
+    public static int sharedBytes(int headDim) {
+        return 6 * TILES.blockM() * headDim * 2 + 4 * TILES.blockM() * Float.BYTES;
+    }
+
+    public static CudaBackwardSource generate(Attention a, Storage storage, int headDim) {
+        if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
+        String why = unsupported(headDim);
+        if (why != null) throw new IllegalArgumentException(why);
+        Gradient g = Gradient.ofBackward(a);
+        List<ParamArg> params = ParamArg.of(a);
+        List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
+        KernelSignature delta = BackwardSignature.delta();
+        KernelSignature dkdv = BackwardSignature.dkdv(params);
+        KernelSignature dq = BackwardSignature.dq(params, withGradient);
+        KernelSignature reduce = BackwardSignature.reduce();
+        CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS);
+        CudaBackwardBody queries = new CudaBackwardBody(a, Rows.QUERIES);
+
+        STGroup group = Templates.load(TEMPLATE);
+        ST st = group.getInstanceOf("backward");
+        st.add("storage", storage.word);
+        st.add("headDim", headDim);
+        st.add("isBf16", storage == Storage.BF16);
+        st.add("identityScore", keys.identityScore ? "true" : "false");
+        st.add("helpers", CHelpers.text(Dialect.CUDA));
+        // attn_elem: the template's typedef of the storage type
+        st.add("deltaParams", delta.declarations(Dialect.CUDA, "attn_elem"));
+        st.add("dkdvParams", dkdv.declarations(Dialect.CUDA, "attn_elem"));
+        st.add("dqParams", dq.declarations(Dialect.CUDA, "attn_elem"));
+        st.add("reduceParams", reduce.declarations(Dialect.CUDA, "attn_elem"));
+        st.add("keys", kernel(group, keys, "const int kv = min(k0 + row0 + (ri & 1) * 8 + lane_row, KV_LEN - 1);",
+                "const int q = min(q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), Q_LEN - 1);",
+                "const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;", "const int q_raw = q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);",
+                "col_lse[ci]", "col_delta[ci]", "true"));
+        st.add("queries", kernel(group, queries, "const int q = min(q0 + row0 + (ri & 1) * 8 + lane_row, Q_LEN - 1);",
+                "const int kv = min(kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), KV_LEN - 1);",
+                "const int q_raw = q0 + row0 + (ri & 1) * 8 + lane_row;", "const int kv_raw = kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);",
+                "row_lse[ri]", "row_delta[ri]", "row_live[ri]"));
+        st.add("sink", queries.sink);
+        st.add("sigmoid", queries.sigmoidBias);
+        st.add("sinkTerms", queries.sinkTerms.isEmpty() ? null : queries.sinkTerms);
+        return new CudaBackwardSource(a.name(), st.render(), storage, headDim, TILES, delta, dkdv, dq, reduce, withGradient,
+                sharedBytes(headDim));
+    }
+
+    /** One kernel's variant code: its head (per (b, h) and per fragment row), its PARTIAL and FULL tiles' pairs. */
+    private static Map<String, String> kernel(STGroup group, CudaBackwardBody body, String rowAxis, String colAxis, String rowIndex,
+            String colIndex, String lse, String delta, String live) {
+        ST head = group.getInstanceOf("head");
+        head.add("prologue", body.prologue);
+        head.add("rowAxis", rowAxis);
+        head.add("decls", body.rowDecls);
+        head.add("code", body.rowCode);
+        head.add("stores", body.rowStores);
+        return Map.of("head", head.render().strip(),
+                "partial", pairs(group, body, body.partial, true, colAxis, rowIndex, colIndex, lse, delta, live),
+                "full", pairs(group, body, body.full, false, colAxis, rowIndex, colIndex, lse, delta, live));
+    }
+
+    private static String pairs(STGroup group, CudaBackwardBody body, CudaBackwardBody.Tile tile, boolean partial, String colAxis,
+            String rowIndex, String colIndex, String lse, String delta, String live) {
+        ST st = group.getInstanceOf("pairs");
+        st.add("colAxis", colAxis);
+        st.add("colDecls", tile.colDecls());
+        st.add("colCode", tile.colCode());
+        st.add("colStores", tile.colStores());
+        st.add("rowIndex", rowIndex);
+        st.add("colIndex", colIndex);
+        st.add("lines", tile.lines());
+        st.add("scoreValue", tile.scoreValue());
+        st.add("guard", partial);
+        st.add("maskValue", tile.maskValue());
+        st.add("lse", lse);
+        st.add("delta", delta);
+        st.add("sigmoid", body.sigmoidBias);
+        st.add("dScore", body.dScore);
+        st.add("paramTerms", body.paramTerms.isEmpty() ? null : body.paramTerms);
+        st.add("live", live);
+        return st.render().strip();
+    }
+}

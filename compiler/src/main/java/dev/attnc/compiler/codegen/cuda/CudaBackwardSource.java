@@ -1,0 +1,35 @@
+package dev.attnc.compiler.codegen.cuda;
+
+import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.plan.TilePlan;
+import java.util.List;
+
+/**
+ * The generated CUDA C++ of one attention's backward pass ({@link CudaBackwardCodegen}): one program
+ * of four kernels, each with its signature (bound by name), launched in this order:
+ * <ul>
+ * <li>{@link #DELTA}: blocks of 256 threads, one warp per query row: grid ⌈B·H·Q_LEN / 8⌉;
+ * <li>{@link #DKDV}: grid (key tiles, B·H_KV), {@link #THREADS} threads, {@link #sharedBytes} dynamic
+ *     shared memory, over the transposed plan of {@link #tiles};
+ * <li>{@link #DQ}: grid (query tiles, B·H), the same block, over the forward plan of {@link #tiles};
+ * <li>{@link #REDUCE}: once per parameter in {@code withGradient} (unless atomic), one thread per element.
+ * </ul>
+ *
+ * @param tiles the block plan's tiles (64 x 64: both kernels' tiles are 64 rows)
+ * @param withGradient the parameters that get a gradient, in declaration order
+ */
+public record CudaBackwardSource(String attention, String text, Storage storage, int headDim, TilePlan tiles, KernelSignature delta,
+        KernelSignature dkdv, KernelSignature dq, KernelSignature reduce, List<ParamArg> withGradient, int sharedBytes) {
+    public static final String DELTA = "attnc_bwd_delta";
+    public static final String DKDV = "attnc_bwd_dkdv";
+    public static final String DQ = "attnc_bwd_dq";
+    public static final String REDUCE = "attnc_bwd_reduce";
+    /** Threads of a dK/dV or dQ block: four warps of 16 rows. */
+    public static final int THREADS = 128;
+
+    public CudaBackwardSource {
+        withGradient = List.copyOf(withGradient);
+    }
+}

@@ -1,0 +1,208 @@
+package dev.attnc.backend.cuda;
+
+import dev.attnc.AttnInputException;
+import dev.attnc.DType;
+import dev.attnc.Gradients;
+import dev.attnc.Tensor;
+import dev.attnc.backend.BackwardInputs;
+import dev.attnc.backend.BackwardKernel;
+import dev.attnc.backend.KernelInputs;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.SignatureBinder;
+import dev.attnc.compiler.codegen.BackwardSignature;
+import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.c.CPrinter;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
+import dev.attnc.ffm.cuda.CudaContext;
+import dev.attnc.ffm.cuda.CudaFunction;
+import dev.attnc.ffm.cuda.CudaModule;
+import dev.attnc.ffm.cuda.DeviceBuffer;
+import dev.attnc.ffm.cuda.Dim3;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One attention's backward pass on the GPU ({@link CudaBackwardSource}): a run uploads the inputs
+ * (fp32 ones as fp16, or bf16 where a value overflows fp16, as the forward does), launches Δ, dK/dV
+ * over the transposed block plan, dQ over the forward plan (both under the backward's own 64 x 64
+ * tiles), reduces each parameter's partials in order, and downloads the gradients. Every kernel's
+ * arguments are bound by name from its signature. Device buffers live for the run only.
+ */
+final class CudaCompiledBackward implements BackwardKernel {
+    /**
+     * The most bytes of partials (four slots per query row, times the parameter's elements) one
+     * parameter may take; beyond it (or an eighth of the GPU's memory) the parameters' gradients are
+     * added with atomics, as with {@code atomicParams}, and are then not reproducible bit for bit.
+     */
+    static final long PARTIALS_LIMIT = 256L << 20;
+
+    /** A loaded program: its source and its four kernels by entry name. */
+    record Program(CudaBackwardSource source, CudaModule module, Map<String, CudaFunction> functions) {}
+
+    private final CudaBackend backend;
+    private final KernelRequest request;
+    private final Program main;
+    private Program bf16; // fp32 requests whose values overflow fp16
+
+    CudaCompiledBackward(CudaBackend backend, KernelRequest request, Program main) {
+        this.backend = backend;
+        this.request = request;
+        this.main = main;
+    }
+
+    @Override
+    public String source() {
+        return main.source().text();
+    }
+
+    @Override
+    public KernelRequest request() {
+        return request;
+    }
+
+    @Override
+    public Gradients run(BackwardInputs in) {
+        RunInputs fwd = in.forward();
+        Sizes s = fwd.sizes();
+        KernelInputs.check(request, fwd, "CUDA", CPrinter.SIZE_LIMIT);
+        if ((long) s.B() * s.H() > 65535) {
+            throw new AttnInputException("the CUDA backward takes B·H up to 65535 (one grid row each), but B·H = " + (long) s.B() * s.H());
+        }
+        // the backward's own tiles: its plans are built for them, not taken from the forward's
+        BlockPlan plan = KernelInputs.plan(request, fwd, CudaBackwardCodegen.TILES);
+        BlockPlan transposed = plan.transposed();
+        Program p = main;
+        List<Tensor> dense = new ArrayList<>(List.of(fwd.q(), fwd.k(), fwd.v(), in.o(), in.dO()));
+        if (request.dtype() == DType.F32) {
+            if (!dense.stream().allMatch(CudaBackend::fitsF16)) {
+                synchronized (backend.lock) {
+                    if (bf16 == null) bf16 = backend.backwardProgram(request, Storage.BF16);
+                }
+                p = bf16;
+            }
+            DType to = CudaBackend.storageDType(p.source().storage());
+            dense.replaceAll(t -> t.convert(to));
+        }
+        DType stored = CudaBackend.storageDType(p.source().storage());
+        long rows = (long) s.B() * s.H() * s.Q_LEN();
+        Tensor dq = Tensor.allocate(stored, s.B(), s.H(), s.Q_LEN(), s.D());
+        Tensor dk = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor dv = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        synchronized (backend.lock) {
+            CudaContext ctx = backend.context();
+            List<DeviceBuffer> buffers = new ArrayList<>();
+            try {
+                Map<String, Object> shared = new HashMap<>();
+                List<String> names = List.of(KernelSignature.Q.name(), KernelSignature.K.name(), KernelSignature.V.name(),
+                        BackwardSignature.O_IN.name(), BackwardSignature.DO.name());
+                for (int i = 0; i < names.size(); i++) shared.put(names.get(i), keep(buffers, ctx.upload(dense.get(i).segment())));
+                shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().segment())));
+                DeviceBuffer dLse = keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().segment()) : ctx.alloc(rows * Float.BYTES));
+                if (in.dLse() == null) ctx.memset32(dLse, 0);
+                shared.put(BackwardSignature.DLSE.name(), dLse);
+                shared.put(BackwardSignature.DELTA.name(), keep(buffers, ctx.alloc(rows * Float.BYTES)));
+                DeviceBuffer dqBuf = keep(buffers, ctx.alloc(dq.byteSize()));
+                DeviceBuffer dkBuf = keep(buffers, ctx.alloc(dk.byteSize()));
+                DeviceBuffer dvBuf = keep(buffers, ctx.alloc(dv.byteSize()));
+                shared.put(BackwardSignature.DQ.name(), dqBuf);
+                shared.put(BackwardSignature.DK.name(), dkBuf);
+                shared.put(BackwardSignature.DV.name(), dvBuf);
+
+                // each parameter's gradient: partials per (query row, lane of its quad) reduced in order, or
+                // atomic adds into the output; one parameter past the partials' limit makes them all atomic
+                long slots = 4 * rows;
+                long memoryLimit = Math.min(PARTIALS_LIMIT, backend.cudaDevice().totalMemoryBytes() / 8);
+                boolean atomic = in.atomicParams() || p.source().withGradient().stream()
+                        .anyMatch(pa -> slots * elements(pa, fwd) * Float.BYTES > memoryLimit);
+                Map<String, ParamOutput> outputs = new LinkedHashMap<>();
+                for (ParamArg pa : p.source().withGradient()) {
+                    long elements = elements(pa, fwd);
+                    DeviceBuffer sums = keep(buffers, ctx.alloc(elements * Float.BYTES));
+                    DeviceBuffer partials = atomic ? sums : keep(buffers, ctx.alloc(slots * elements * Float.BYTES));
+                    ctx.memset32(partials, 0);
+                    shared.put(BackwardSignature.gradientName(pa), partials);
+                    long[] shape = pa.kind().isTensor() ? fwd.tensors().get(pa.name()).shape() : new long[] {1};
+                    outputs.put(pa.name(), new ParamOutput(Tensor.allocate(DType.F32, shape), partials, sums, elements));
+                }
+                shared.put(BackwardSignature.ATOMIC_PARAMS.name(), atomic ? 1 : 0);
+
+                // a parameter tensor or plan array is uploaded once for every kernel that reads it
+                Map<MemorySegment, DeviceBuffer> uploads = new HashMap<>();
+                java.util.function.Function<MemorySegment, Object> upload = host -> uploads.computeIfAbsent(host,
+                        h -> keep(buffers, ctx.upload(h)));
+                CudaBackwardSource src = p.source();
+                int threads = CudaBackwardSource.THREADS;
+                List<Runnable> launches = new ArrayList<>();
+                launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                        fwd, upload, Dim3.of((int) ((rows + 7) / 8)), 256, 0));
+                launches.add(launch(ctx, p, CudaBackwardSource.DKDV, src.dkdv(), with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
+                        fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), threads, src.sharedBytes()));
+                launches.add(launch(ctx, p, CudaBackwardSource.DQ, src.dq(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                        fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.sharedBytes()));
+                if (!atomic) {
+                    for (ParamOutput o : outputs.values()) {
+                        Map<String, Object> args = Map.of(BackwardSignature.PARTIALS.name(), o.partials(), BackwardSignature.SUMS.name(), o.sums(),
+                                BackwardSignature.ROWS.name(), Math.toIntExact(slots), BackwardSignature.ELEMENTS.name(), Math.toIntExact(o.elements()));
+                        launches.add(launch(ctx, p, CudaBackwardSource.REDUCE, src.reduce(), args, fwd, upload,
+                                Dim3.of((int) ((o.elements() + 255) / 256)), 256, 0));
+                    }
+                }
+                float ms = ctx.timeMs(() -> launches.forEach(Runnable::run));
+                Map<String, Tensor> grads = new LinkedHashMap<>();
+                for (var e : outputs.entrySet()) {
+                    ctx.download(e.getValue().sums(), e.getValue().out().segment());
+                    grads.put(e.getKey(), e.getValue().out());
+                }
+                ctx.download(dqBuf, dq.segment());
+                ctx.download(dkBuf, dk.segment());
+                ctx.download(dvBuf, dv.segment());
+                return new Gradients(back(dq), back(dk), back(dv), grads, (long) (ms * 1e6));
+            } finally {
+                for (DeviceBuffer b : buffers.reversed()) b.close();
+            }
+        }
+    }
+
+    /** A gradient in the request's dtype (fp32 requests ran in 16 bits). */
+    private Tensor back(Tensor t) {
+        return t.dtype() == request.dtype() ? t : t.convert(request.dtype());
+    }
+
+    /** One parameter's gradient on the device: the buffer the dQ kernel adds into, and the [elements] sums downloaded into {@code out}. */
+    private record ParamOutput(Tensor out, DeviceBuffer partials, DeviceBuffer sums, long elements) {}
+
+    private static long elements(ParamArg p, RunInputs fwd) {
+        return p.kind().isTensor() ? fwd.tensors().get(p.name()).elementCount() : 1;
+    }
+
+    private static Map<String, Object> with(Map<String, Object> shared, Map<String, Object> more) {
+        Map<String, Object> all = new HashMap<>(shared);
+        all.putAll(more);
+        return all;
+    }
+
+    /** Binds {@code signature}'s arguments by name (the fixed ones from {@code available}); the launch, to run in order. */
+    private static Runnable launch(CudaContext ctx, Program p, String entry, KernelSignature signature, Map<String, Object> available,
+            RunInputs fwd, java.util.function.Function<MemorySegment, Object> upload, Dim3 grid, int threads, int sharedBytes) {
+        Map<String, Object> fixed = new HashMap<>();
+        for (String name : signature.fixedNames()) if (available.containsKey(name)) fixed.put(name, available.get(name));
+        Object[] args = SignatureBinder.bind(entry, signature, fixed, fwd, upload, CudaArgs::fits).toArray();
+        CudaFunction f = p.functions().get(entry);
+        return () -> ctx.launch(f, grid, Dim3.of(threads), sharedBytes, args);
+    }
+
+    private static DeviceBuffer keep(List<DeviceBuffer> buffers, DeviceBuffer b) {
+        buffers.add(b);
+        return b;
+    }
+}

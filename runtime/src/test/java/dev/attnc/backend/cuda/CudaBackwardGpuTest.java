@@ -1,0 +1,229 @@
+package dev.attnc.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.attnc.AttnInputException;
+import dev.attnc.DType;
+import dev.attnc.Gradients;
+import dev.attnc.Tensor;
+import dev.attnc.backend.BackwardInputs;
+import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.Recipes;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.RunOutputs;
+import dev.attnc.compiler.TestPrograms;
+import dev.attnc.compiler.interp.Bindings;
+import dev.attnc.compiler.interp.Reference;
+import dev.attnc.compiler.interp.ReferenceBackward;
+import dev.attnc.compiler.interp.TensorData;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlanner;
+import dev.attnc.ffm.cuda.Cuda;
+import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.Sizes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The CUDA backward against the reference backward (double precision): every sample with its
+ * recipe's arguments at ragged grouped-query sizes (Q_LEN ≠ KV_LEN, neither a multiple of the 64-row
+ * tiles), bf16 and fp16 at D = 64, D = 32 and 128 for a few, fp32 through 16-bit copies, a dLSE,
+ * rows that keep nothing, sinks and sigmoid with parameters, reproducibility, atomics, refusals.
+ */
+@Tag("gpu")
+class CudaBackwardGpuTest {
+    private static CudaBackend backend;
+    private static final List<String> REPORT = new ArrayList<>();
+    static final List<String> FEW = List.of("causal", "alibi", "softcap", "relative_bias", "gpt_oss", "sigmoid", "document");
+
+    @BeforeAll
+    static void open() throws IOException {
+        assumeTrue(!Cuda.devices().isEmpty(), "no CUDA GPU here");
+        Path cacheDir = Files.createTempDirectory("attnc-cuda-bwd-test");
+        backend = new CudaBackend(0, cacheDir);
+        List<KernelRequest> all = new ArrayList<>();
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            for (DType t : List.of(DType.BF16, DType.F16)) all.add(request(s.attention(), t, 64));
+            if (FEW.contains(s.stem())) for (int d : List.of(32, 128)) all.add(request(s.attention(), DType.BF16, d));
+        }
+        long t0 = System.nanoTime();
+        backend.precompileBackward(all, Runtime.getRuntime().availableProcessors());
+        System.out.printf("[cuda backward] precompiled %d programs in %.1f s%n", all.size(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    @AfterAll
+    static void close() {
+        REPORT.forEach(System.out::println);
+        if (backend != null) backend.close();
+    }
+
+    static KernelRequest request(Attention a, DType t, int d) {
+        return new KernelRequest(a, t, d, backend.tilePlan(d));
+    }
+
+    static Sizes shape(CudaCases.Sample s, int d) {
+        return s.square() ? new Sizes(2, 4, 2, 100, 100, d) : new Sizes(2, 4, 2, 77, 131, d);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> everySampleMatchesTheReferenceBackward() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            for (DType t : List.of(DType.BF16, DType.F16)) {
+                tests.add(DynamicTest.dynamicTest(s.stem() + " " + t, () -> check(s, shape(s, 64), t, true)));
+            }
+            if (FEW.contains(s.stem())) {
+                for (int d : List.of(32, 128)) tests.add(DynamicTest.dynamicTest(s.stem() + " D = " + d, () -> check(s, shape(s, d), DType.BF16, false)));
+                tests.add(DynamicTest.dynamicTest(s.stem() + " f32", () -> check(s, shape(s, 64), DType.F32, true)));
+            }
+        }
+        return tests.stream();
+    }
+
+    @Test
+    void longerSequencesWithManyTiles() {
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            if (List.of("causal", "sliding_window", "alibi").contains(s.stem())) check(s, new Sizes(1, 4, 1, 700, 900, 64), DType.BF16, true);
+        }
+    }
+
+    @Test
+    void rowsThatKeepNothingGetZeroGradients() {
+        Attention a = TestPrograms.optimized("""
+                attention holes(w: float[H]) {
+                    score = score * w[h]
+                    mask = (q < 9 || q >= 30) && kv >= q - 12 && q % 7 != 3
+                }
+                """);
+        CudaCases.Sample s = new CudaCases.Sample("holes", a, false);
+        Gradients g = check(s, new Sizes(2, 4, 2, 77, 131, 64), DType.BF16, Map.of(), Map.of("w", positive(5, 4)), true, false);
+        for (int d = 0; d < 64; d++) assertEquals(0.0, g.dq().getDouble(15L * 64 + d), "dQ of a row that keeps nothing");
+    }
+
+    @Test
+    void sinksAndSigmoidWithParameters() {
+        Attention sinks = TestPrograms.optimized("""
+                attention sinks(sinks: float[H]) {
+                    score = score + sinks[h] * 0.5
+                    mask = kv >= 0 && (q < 9 || q >= 30)
+                    normalize = softmax(sink = sinks[h] * 2.0 - 1.0)
+                }
+                """);
+        check(new CudaCases.Sample("sinks", sinks, false), new Sizes(2, 4, 2, 77, 131, 64), DType.BF16, Map.of(),
+                Map.of("sinks", positive(11, 4)), true, false);
+        Attention sigmoid = TestPrograms.optimized("""
+                attention sig(beta: float[H], c: float = 0.5) {
+                    score = score * c
+                    mask = (q < 9 || q >= 30) && kv <= q + 12
+                    normalize = sigmoid(bias = beta[h] * c - log(float(KV_LEN)))
+                }
+                """);
+        check(new CudaCases.Sample("sigmoid", sigmoid, false), new Sizes(2, 4, 2, 77, 131, 64), DType.F16, Map.of("c", 0.75),
+                Map.of("beta", positive(12, 4)), true, false);
+    }
+
+    /** Two runs give the same bits; atomic parameter sums agree with the deterministic ones to rounding. */
+    @Test
+    void deterministicByDefaultAndAtomicsClose() {
+        CudaCases.Sample s = CudaCases.samples().stream().filter(x -> x.stem().equals("relative_bias")).findFirst().orElseThrow();
+        Sizes sz = shape(s, 64);
+        Gradients one = check(s, sz, DType.BF16, true), two = check(s, sz, DType.BF16, true);
+        assertArrayEquals(one.dq().toFloatArray(), two.dq().toFloatArray());
+        assertArrayEquals(one.dk().toFloatArray(), two.dk().toFloatArray());
+        one.params().forEach((n, t) -> assertArrayEquals(t.toFloatArray(), two.params().get(n).toFloatArray(), n));
+        Recipes.Args args = CudaCases.args(s.stem(), sz, seed(s, sz, DType.BF16));
+        Gradients atomic = check(s, sz, DType.BF16, args.scalars(), args.tensors(), true, true);
+        one.params().forEach((n, t) -> assertClose(n + " atomic", t.toDoubleArray(), atomic.params().get(n).toDoubleArray(), 1e-3));
+    }
+
+    @Test
+    void headDimensionsBeyond128AreRefusedWithTheLimit() {
+        Attention a = CudaCases.samples().getFirst().attention();
+        AttnInputException e = assertThrows(AttnInputException.class, () -> backend.compileBackward(request(a, DType.BF16, 256)));
+        assertEquals("the CUDA backward supports head dimensions 32, 64 and 128, not 256", e.getMessage());
+        assertEquals(e.getMessage(), backend.unsupportedBackward(new Sizes(1, 1, 1, 8, 8, 256), DType.BF16, backend.tilePlan(256), 0));
+    }
+
+    static long seed(CudaCases.Sample s, Sizes sz, DType t) {
+        return 31L * s.stem().hashCode() + sz.hashCode() + t.ordinal();
+    }
+
+    static Gradients check(CudaCases.Sample s, Sizes sz, DType t, boolean dLse) {
+        Recipes.Args args = CudaCases.args(s.stem(), sz, seed(s, sz, t));
+        return check(s, sz, t, args.scalars(), args.tensors(), dLse, false);
+    }
+
+    /** Forward on the GPU, backward on the GPU, both against the reference backward on the same (16-bit) inputs. */
+    static Gradients check(CudaCases.Sample sample, Sizes s, DType dtype, Map<String, Object> scalars, Map<String, Tensor> tensors,
+            boolean dLse, boolean atomic) {
+        Attention a = sample.attention();
+        long seed = seed(sample, s, dtype);
+        // fp32 runs from 16-bit copies: give it inputs that are fp16 values, so the reference sees what the kernel does
+        DType inputs = dtype == DType.F32 ? DType.F16 : dtype;
+        Tensor q = Tensor.random(inputs, seed + 1, s.B(), s.H(), s.Q_LEN(), s.D()).convert(dtype);
+        Tensor k = Tensor.random(inputs, seed + 2, s.B(), s.H_KV(), s.KV_LEN(), s.D()).convert(dtype);
+        Tensor v = Tensor.random(inputs, seed + 3, s.B(), s.H_KV(), s.KV_LEN(), s.D()).convert(dtype);
+        Tensor dO = Tensor.random(inputs, seed + 4, s.B(), s.H(), s.Q_LEN(), s.D()).convert(dtype);
+        Tensor dl = dLse ? Tensor.random(DType.F32, seed + 5, s.B(), s.H(), s.Q_LEN()) : null;
+        Map<String, TensorData> data = new HashMap<>();
+        tensors.forEach((n, x) -> data.put(n, CudaBackendGpuTest.view(x)));
+        Bindings bindings = new Bindings(scalars, data).complete(a);
+        KernelRequest request = request(a, dtype, s.D());
+        TilePlan tiles = request.tiles();
+        double scale = Reference.defaultScale(s);
+        BlockPlan plan = BlockPlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN());
+        RunInputs in = new RunInputs(s, q, k, v, bindings.scalars(), tensors, scale, plan);
+        RunOutputs out = backend.compile(request).run(in);
+        Gradients got = backend.compileBackward(request).run(new BackwardInputs(in, out.o(), out.lse(), dO, dl, null, atomic));
+        ReferenceBackward.Grads want = ReferenceBackward.run(a, s, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), bindings, scale,
+                dO.toDoubleArray(), dl == null ? null : dl.toDoubleArray());
+        double tol = dtype == DType.BF16 ? 4e-2 : 1e-2;
+        String what = sample.stem() + " " + dtype + " " + s;
+        assertClose(what + " dQ", want.dq(), got.dq().toDoubleArray(), tol);
+        assertClose(what + " dK", want.dk(), got.dk().toDoubleArray(), tol);
+        assertClose(what + " dV", want.dv(), got.dv().toDoubleArray(), tol);
+        assertEquals(want.params().keySet(), got.params().keySet(), what + ": the parameters with a gradient");
+        want.params().forEach((n, ref) -> assertClose(what + " d" + n, ref, got.params().get(n).toDoubleArray(), tol));
+        synchronized (REPORT) {
+            REPORT.add(String.format("[cuda backward] %-34s ok in %.3f ms", what, got.kernelNanos() / 1e6));
+        }
+        return got;
+    }
+
+    /** Every element within {@code tol} of the largest reference magnitude; no NaN. */
+    static void assertClose(String what, double[] want, double[] got, double tol) {
+        assertEquals(want.length, got.length, what + ": element count");
+        double max = 0;
+        for (double x : want) max = Math.max(max, Math.abs(x));
+        double bound = tol * Math.max(max, 1e-6);
+        for (int i = 0; i < want.length; i++) {
+            if (!(Math.abs(got[i] - want[i]) <= bound)) fail(what + "[" + i + "] = " + got[i] + " but the reference is " + want[i]);
+        }
+    }
+
+    static Tensor positive(long seed, long... shape) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        int n = 1;
+        for (long d : shape) n *= (int) d;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextDouble(0.5, 1.5);
+        return Tensor.ofFloats(x, shape);
+    }
+}
