@@ -114,9 +114,10 @@ public final class BackwardCall {
         Tasks.forEach(args.pool(), s.B() * s.H_KV() * c.kvTiles, unit -> {
             int kvHead = unit / c.kvTiles;
             int tile = unit % c.kvTiles;
-            Packing.keysTransposed(args.k(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.keysT);
-            Packing.keysTransposed(args.v(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.valuesT);
-            Packing.values(args.k(), s.KV_LEN(), d, blockN, c.dPad, c.kvTiles, kvHead, tile, c.keys);
+            int head0 = kvHead * s.KV_LEN() * d;
+            Packing.keysTransposed(args.k(), head0, d, s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.keysT);
+            Packing.keysTransposed(args.v(), head0, d, s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.valuesT);
+            Packing.values(args.k(), head0, d, s.KV_LEN(), d, blockN, c.dPad, c.kvTiles, kvHead, tile, c.keys);
         });
         return c;
     }
@@ -140,8 +141,8 @@ public final class BackwardCall {
             delta[row] = (float) sum;
         }
         for (int tile = 0; tile < qTiles; tile++) {
-            Packing.values(scaledQ, qLen, d, blockM, dPad, qTiles, head, tile, queries);
-            Packing.values(dO, qLen, d, blockM, dPad, qTiles, head, tile, outGrads);
+            Packing.values(scaledQ, head * qLen * d, d, qLen, d, blockM, dPad, qTiles, head, tile, queries);
+            Packing.values(dO, head * qLen * d, d, qLen, d, blockM, dPad, qTiles, head, tile, outGrads);
         }
     }
 

@@ -82,13 +82,13 @@ final class OpenClCompiledBackward implements BackwardKernel {
             List<ClBuffer> buffers = new ArrayList<>();
             try {
                 Map<String, Object> shared = new HashMap<>();
-                shared.put(KernelSignature.Q.name(), keep(buffers, ctx.upload(fwd.q().segment())));
-                shared.put(KernelSignature.K.name(), keep(buffers, ctx.upload(fwd.k().segment())));
-                shared.put(KernelSignature.V.name(), keep(buffers, ctx.upload(fwd.v().segment())));
-                shared.put(BackwardSignature.O_IN.name(), keep(buffers, ctx.upload(in.o().segment())));
-                shared.put(BackwardSignature.DO.name(), keep(buffers, ctx.upload(in.dO().segment())));
-                shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().segment())));
-                shared.put(BackwardSignature.DLSE.name(), keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().segment())
+                shared.put(KernelSignature.Q.name(), keep(buffers, ctx.upload(fwd.q().contiguous().segment())));
+                shared.put(KernelSignature.K.name(), keep(buffers, ctx.upload(fwd.k().contiguous().segment())));
+                shared.put(KernelSignature.V.name(), keep(buffers, ctx.upload(fwd.v().contiguous().segment())));
+                shared.put(BackwardSignature.O_IN.name(), keep(buffers, ctx.upload(in.o().contiguous().segment())));
+                shared.put(BackwardSignature.DO.name(), keep(buffers, ctx.upload(in.dO().contiguous().segment())));
+                shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().contiguous().segment())));
+                shared.put(BackwardSignature.DLSE.name(), keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment())
                         : ctx.allocate(rows * Float.BYTES)));
                 shared.put(BackwardSignature.DELTA.name(), keep(buffers, ctx.allocate(rows * Float.BYTES)));
                 ClBuffer dqBuf = keep(buffers, ctx.allocate(dq.byteSize()));

@@ -31,7 +31,8 @@ public final class OpenClCodegen {
     public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
         if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
         KernelBody body = KernelBody.of(a, D, false);
-        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), ParamArg.of(a));
+        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), KernelSignature.STRIDED_QKVO,
+                ParamArg.of(a));
         String entry = "attnc_" + Names.sanitize(a.name());
         ST st = group().getInstanceOf("kernel");
         st.add("name", Names.sanitize(a.name()));
@@ -46,8 +47,9 @@ public final class OpenClCodegen {
         st.add("entry", entry);
         st.add("params", signature.declarations(D, storage.elementType(D)));
         st.add("loadQ", storage.load(D, "Q", "q_base + d"));
-        st.add("loadK", storage.load(D, "K", "kv_base + (long)kv0 * HEAD_DIM + i"));
-        st.add("loadV", storage.load(D, "V", "kv_base + (long)kv0 * HEAD_DIM + i"));
+        // element i of the tile: key kv0 + i / HEAD_DIM, dimension i % HEAD_DIM (HEAD_DIM is a constant: shifts when a power of 2)
+        st.add("loadK", storage.load(D, "K", "k_base + (kv0 + i / HEAD_DIM) * K_stride_s + i % HEAD_DIM"));
+        st.add("loadV", storage.load(D, "V", "v_base + (kv0 + i / HEAD_DIM) * V_stride_s + i % HEAD_DIM"));
         st.add("storeO", storage.store(D, "O", "o_base + d", "acc[d] * inv"));
         st.add("prologue", body.prologue());
         st.add("row", body.row());
