@@ -55,6 +55,12 @@ class StridedLayoutsTest {
         return targets().flatMap(t -> Repo.samples().stream().map(p -> DynamicTest.dynamicTest(Repo.stem(p) + " " + t, () -> check(p, t))));
     }
 
+    @TestFactory
+    Stream<DynamicTest> theBackwardThroughViews() {
+        return targets().flatMap(t -> SampleCases.BACKWARD_SAMPLES.stream()
+                .map(stem -> DynamicTest.dynamicTest(stem + " " + t, () -> checkBackward(Repo.path("samples/" + stem + ".attn"), t))));
+    }
+
     /** The same values in one of the layouts models use. */
     record Layout(String name, Tensor q, Tensor k, Tensor v) {}
 
@@ -81,6 +87,36 @@ class StridedLayoutsTest {
             for (long i = 0; i < pair.get(0).elementCount(); i++) pair.get(1).setFloat(i, pair.get(0).getFloat(i));
         }
         return new Layout("packed QKV", pq, pk, pv);
+    }
+
+    /**
+     * The backward with Q, K, V, O and dO as views (O as the forward laid it out: like Q) gives bit for
+     * bit the gradients of dense inputs, which the backward tests check against the reference.
+     */
+    private static void checkBackward(Path sample, Target target) throws IOException {
+        String stem = Repo.stem(sample);
+        SampleCases.Sample sm = SampleCases.of(stem, D);
+        Sizes s = sm.sizes();
+        Tensor q = Tensor.random(DType.F32, 1, s.B(), s.H(), s.Q_LEN(), s.D());
+        Tensor k = Tensor.random(DType.F32, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor dO = Tensor.random(DType.F32, 4, s.B(), s.H(), s.Q_LEN(), s.D());
+        var program = Attnc.compile(sample);
+        AttentionKernel kernel = program.kernel(program.attentions().get(0), backend(target));
+        SampleCases.Case c = sm.cases().get(0);
+        Map<String, Object> args = new HashMap<>(c.scalars());
+        args.putAll(c.tensors());
+        Result dense = kernel.run(q, k, v, args);
+        dev.attnc.Gradients want = kernel.backward(q, k, v, args, dense.o(), dense.lse(), dO);
+        for (Layout layout : List.of(bshd(q, k, v), packed(q, k, v))) {
+            String what = stem + " " + target + " " + layout.name() + " backward";
+            Result r = kernel.run(layout.q(), layout.k(), layout.v(), args);
+            dev.attnc.Gradients got = kernel.backward(layout.q(), layout.k(), layout.v(), args, r.o(), r.lse(), asBshd(dO));
+            assertArrayEquals(want.dq().toFloatArray(), got.dq().toFloatArray(), what + ": dQ");
+            assertArrayEquals(want.dk().toFloatArray(), got.dk().toFloatArray(), what + ": dK");
+            assertArrayEquals(want.dv().toFloatArray(), got.dv().toFloatArray(), what + ": dV");
+            want.params().forEach((name, g) -> assertArrayEquals(g.toFloatArray(), got.params().get(name).toFloatArray(), what + ": d" + name));
+        }
     }
 
     private static void check(Path sample, Target target) throws IOException {
