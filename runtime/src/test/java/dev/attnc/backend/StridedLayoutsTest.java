@@ -57,8 +57,23 @@ class StridedLayoutsTest {
 
     @TestFactory
     Stream<DynamicTest> theBackwardThroughViews() {
-        return targets().flatMap(t -> SampleCases.BACKWARD_SAMPLES.stream()
-                .map(stem -> DynamicTest.dynamicTest(stem + " " + t, () -> checkBackward(Repo.path("samples/" + stem + ".attn"), t))));
+        return targets().flatMap(t -> SampleCases.BACKWARD_SAMPLES.stream().map(stem -> DynamicTest.dynamicTest(stem + " " + t, () -> {
+            SampleCases.Sample sm = SampleCases.of(stem, D);
+            checkBackward(Repo.path("samples/" + stem + ".attn"), t, sm.sizes(), args(sm.cases().get(0)));
+        })));
+    }
+
+    /** Without groups (dK and dV written by each head's task) and with keys enough for several tasks per head (dQ summed over them). */
+    @TestFactory
+    Stream<DynamicTest> theBackwardThroughViewsWithoutGroupsOverLongKeys() {
+        return targets().map(t -> DynamicTest.dynamicTest("causal " + t,
+                () -> checkBackward(Repo.path("samples/causal.attn"), t, new Sizes(2, 2, 2, 45, 1100, D), Map.of())));
+    }
+
+    private static Map<String, Object> args(SampleCases.Case c) {
+        Map<String, Object> args = new HashMap<>(c.scalars());
+        args.putAll(c.tensors());
+        return args;
     }
 
     /** The same values in one of the layouts models use. */
@@ -93,19 +108,14 @@ class StridedLayoutsTest {
      * The backward with Q, K, V, O and dO as views (O as the forward laid it out: like Q) gives bit for
      * bit the gradients of dense inputs, which the backward tests check against the reference.
      */
-    private static void checkBackward(Path sample, Target target) throws IOException {
+    private static void checkBackward(Path sample, Target target, Sizes s, Map<String, Object> args) throws IOException {
         String stem = Repo.stem(sample);
-        SampleCases.Sample sm = SampleCases.of(stem, D);
-        Sizes s = sm.sizes();
         Tensor q = Tensor.random(DType.F32, 1, s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor k = Tensor.random(DType.F32, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
         Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
         Tensor dO = Tensor.random(DType.F32, 4, s.B(), s.H(), s.Q_LEN(), s.D());
         var program = Attnc.compile(sample);
         AttentionKernel kernel = program.kernel(program.attentions().get(0), backend(target));
-        SampleCases.Case c = sm.cases().get(0);
-        Map<String, Object> args = new HashMap<>(c.scalars());
-        args.putAll(c.tensors());
         Result dense = kernel.run(q, k, v, args);
         dev.attnc.Gradients want = kernel.backward(q, k, v, args, dense.o(), dense.lse(), dO);
         for (Layout layout : List.of(bshd(q, k, v), packed(q, k, v))) {
@@ -115,6 +125,8 @@ class StridedLayoutsTest {
             assertArrayEquals(want.dq().toFloatArray(), got.dq().toFloatArray(), what + ": dQ");
             assertArrayEquals(want.dk().toFloatArray(), got.dk().toFloatArray(), what + ": dK");
             assertArrayEquals(want.dv().toFloatArray(), got.dv().toFloatArray(), what + ": dV");
+            assertTrue(got.dq().permute(0, 2, 1, 3).isContiguous(), what + ": dQ is laid out [B, S, H, D] in memory, as Q");
+            assertTrue(got.dk().permute(0, 2, 1, 3).isContiguous(), what + ": dK is laid out [B, S, H_KV, D] in memory, as K");
             want.params().forEach((name, g) -> assertArrayEquals(g.toFloatArray(), got.params().get(name).toFloatArray(), what + ": d" + name));
         }
     }
@@ -128,9 +140,7 @@ class StridedLayoutsTest {
         Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
         var program = Attnc.compile(sample);
         AttentionKernel kernel = program.kernel(program.attentions().get(0), backend(target));
-        SampleCases.Case c = sm.cases().get(0);
-        Map<String, Object> args = new HashMap<>(c.scalars());
-        args.putAll(c.tensors());
+        Map<String, Object> args = args(sm.cases().get(0));
         Result dense = kernel.run(q, k, v, args);
         for (Layout layout : List.of(bshd(q, k, v), packed(q, k, v))) {
             String what = stem + " " + target + " " + layout.name();

@@ -53,15 +53,27 @@ public final class BackwardSignature {
         return "grad_" + identifier;
     }
 
-    /** Δ per row: O, dO, dLSE and LSE (a sigmoid's Δ reads it) in; Δ out. */
+    /** Δ per row: O, dO, dLSE and LSE (a sigmoid's Δ reads it) in; Δ out; O's and dO's layouts. */
     public static KernelSignature delta() {
-        return new KernelSignature(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT, KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN));
+        return new KernelSignature(with(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT, KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN),
+                layouts(O_IN, DO)));
+    }
+
+    private static List<KernelArg> layouts(KernelArg... tensors) {
+        return java.util.Arrays.stream(tensors).flatMap(t -> KernelSignature.layout(t).stream()).toList();
+    }
+
+    private static List<KernelArg> with(List<KernelArg> args, List<KernelArg> more) {
+        List<KernelArg> out = new ArrayList<>(args);
+        out.addAll(more);
+        return out;
     }
 
     /** dK and dV by (b, KV head, key tile), over the transposed plan ({@code q_tiles}: its count of key tiles). */
     public static KernelSignature dkdv(List<ParamArg> params) {
         List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, LSE_IN, DELTA, DK, DV));
         out.addAll(PLAN);
+        out.addAll(layouts(KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, DK, DV));
         out.addAll(SIZES_AND_PLAN_ROWS);
         for (ParamArg p : params) out.add(KernelArg.of(p));
         return new KernelSignature(out);
@@ -74,6 +86,7 @@ public final class BackwardSignature {
     public static KernelSignature dq(List<ParamArg> params, List<ParamArg> withGradient) {
         List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, LSE_IN, DELTA, DQ));
         out.addAll(PLAN);
+        out.addAll(layouts(KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, DQ));
         out.addAll(SIZES_AND_PLAN_ROWS);
         out.add(ATOMIC_PARAMS);
         for (ParamArg p : params) out.add(KernelArg.of(p));

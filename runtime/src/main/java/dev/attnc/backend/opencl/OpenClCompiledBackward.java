@@ -74,19 +74,17 @@ final class OpenClCompiledBackward implements BackwardKernel {
         int m = generated.tiles().blockM(), n = generated.tiles().blockN();
         transposed.checkFits(n, m, new Sizes(s.B(), s.H(), s.H_KV(), s.KV_LEN(), s.Q_LEN(), s.D()));
         long rows = (long) s.B() * s.H() * s.Q_LEN();
-        Tensor dq = Tensor.allocate(request.dtype(), s.B(), s.H(), s.Q_LEN(), s.D());
-        Tensor dk = Tensor.allocate(request.dtype(), s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        Tensor dv = Tensor.allocate(request.dtype(), s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        // laid out in memory as Q, K and V are, written through their layouts
+        Tensor dq = fwd.q().allocateLike(request.dtype());
+        Tensor dk = fwd.k().allocateLike(request.dtype());
+        Tensor dv = fwd.v().allocateLike(request.dtype());
         synchronized (backend.lock) {
             ClContext ctx = backend.context();
             List<ClBuffer> buffers = new ArrayList<>();
             try {
                 Map<String, Object> shared = new HashMap<>();
-                shared.put(KernelSignature.Q.name(), keep(buffers, ctx.upload(fwd.q().contiguous().segment())));
-                shared.put(KernelSignature.K.name(), keep(buffers, ctx.upload(fwd.k().contiguous().segment())));
-                shared.put(KernelSignature.V.name(), keep(buffers, ctx.upload(fwd.v().contiguous().segment())));
-                shared.put(BackwardSignature.O_IN.name(), keep(buffers, ctx.upload(in.o().contiguous().segment())));
-                shared.put(BackwardSignature.DO.name(), keep(buffers, ctx.upload(in.dO().contiguous().segment())));
+                SignatureBinder.putStrided(shared, List.of(KernelSignature.Q, KernelSignature.K, KernelSignature.V, BackwardSignature.O_IN,
+                        BackwardSignature.DO), List.of(fwd.q(), fwd.k(), fwd.v(), in.o(), in.dO()), host -> keep(buffers, ctx.upload(host)));
                 shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().contiguous().segment())));
                 shared.put(BackwardSignature.DLSE.name(), keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment())
                         : ctx.allocate(rows * Float.BYTES)));
@@ -97,6 +95,9 @@ final class OpenClCompiledBackward implements BackwardKernel {
                 shared.put(BackwardSignature.DQ.name(), dqBuf);
                 shared.put(BackwardSignature.DK.name(), dkBuf);
                 shared.put(BackwardSignature.DV.name(), dvBuf);
+                SignatureBinder.putLayout(shared, BackwardSignature.DQ, dq.offset(), dq.strides());
+                SignatureBinder.putLayout(shared, BackwardSignature.DK, dk.offset(), dk.strides());
+                SignatureBinder.putLayout(shared, BackwardSignature.DV, dv.offset(), dv.strides());
 
                 // each parameter's gradient: per-row partials reduced in row order, or atomic adds into the
                 // output; the dQ kernel adds atomically for all parameters or none, so one parameter past
@@ -137,9 +138,9 @@ final class OpenClCompiledBackward implements BackwardKernel {
                     ctx.download(o.sums(), o.out().segment());
                     grads.put(e.getKey(), o.out());
                 }
-                ctx.download(dqBuf, dq.segment());
-                ctx.download(dkBuf, dk.segment());
-                ctx.download(dvBuf, dv.segment());
+                ctx.download(dqBuf, dq.storage());
+                ctx.download(dkBuf, dk.storage());
+                ctx.download(dvBuf, dv.storage());
                 return new Gradients(dq, dk, dv, grads, nanos);
             } finally {
                 buffers.forEach(ClBuffer::close);

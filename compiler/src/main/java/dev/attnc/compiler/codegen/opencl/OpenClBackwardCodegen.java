@@ -50,19 +50,21 @@ public final class OpenClBackwardCodegen {
         st.add("dkdvParams", dkdv.declarations(D, element));
         st.add("dqParams", dq.declarations(D, element));
         st.add("reduceParams", reduce.declarations(D, element));
-        st.add("loadDeltaO", storage.load(D, "O", "row * HEAD_DIM + d"));
-        st.add("loadDeltaDO", storage.load(D, "dO", "row * HEAD_DIM + d"));
-        st.add("loadKRow", storage.load(D, "K", "kv_base + d"));
-        st.add("loadVRow", storage.load(D, "V", "kv_base + d"));
-        st.add("loadQTile", storage.load(D, "Q", "row0 * HEAD_DIM + i"));
-        st.add("loadDOTile", storage.load(D, "dO", "row0 * HEAD_DIM + i"));
-        st.add("storeDK", storage.store(D, "dK", "kv_base + d", "dk[d]"));
-        st.add("storeDV", storage.store(D, "dV", "kv_base + d", "dv[d]"));
+        // every [B, heads, len, D] operand through its layout (KernelSignature.layout); element i of a
+        // staged tile is row i / HEAD_DIM, dimension i % HEAD_DIM (shifts when HEAD_DIM is a power of 2)
+        st.add("loadDeltaO", storage.load(D, "O", "o_base + d"));
+        st.add("loadDeltaDO", storage.load(D, "dO", "do_base + d"));
+        st.add("loadKRow", storage.load(D, "K", "k_base + d"));
+        st.add("loadVRow", storage.load(D, "V", "v_base + d"));
+        st.add("loadQTile", storage.load(D, "Q", "q_head + (q0 + i / HEAD_DIM) * Q_stride_s + i % HEAD_DIM"));
+        st.add("loadDOTile", storage.load(D, "dO", "do_head + (q0 + i / HEAD_DIM) * dO_stride_s + i % HEAD_DIM"));
+        st.add("storeDK", storage.store(D, "dK", "dk_base + d", "dk[d]"));
+        st.add("storeDV", storage.store(D, "dV", "dv_base + d", "dv[d]"));
         st.add("loadQRow", storage.load(D, "Q", "q_base + d"));
-        st.add("loadDORow", storage.load(D, "dO", "q_base + d"));
-        st.add("loadKTile", storage.load(D, "K", "kv_base + (long)kv0 * HEAD_DIM + i"));
-        st.add("loadVTile", storage.load(D, "V", "kv_base + (long)kv0 * HEAD_DIM + i"));
-        st.add("storeDQ", storage.store(D, "dQ", "q_base + d", "dq[d] * scale"));
+        st.add("loadDORow", storage.load(D, "dO", "do_base + d"));
+        st.add("loadKTile", storage.load(D, "K", "k_head + (kv0 + i / HEAD_DIM) * K_stride_s + i % HEAD_DIM"));
+        st.add("loadVTile", storage.load(D, "V", "v_head + (kv0 + i / HEAD_DIM) * V_stride_s + i % HEAD_DIM"));
+        st.add("storeDQ", storage.store(D, "dQ", "dq_base + d", "dq[d] * scale"));
         st.add("prologue", body.prologue());
         st.add("row", body.row());
         st.add("fullScoreLines", body.full().scoreLines());
