@@ -159,6 +159,14 @@ public final class Tensor {
         return strides.clone();
     }
 
+    /** One past the last element of {@link #storage()} this tensor reaches ({@link #offset} when it is empty). */
+    public long storageEnd() {
+        if (elementCount == 0) return offset;
+        long end = offset + 1;
+        for (int d = 0; d < shape.length; d++) end += (shape[d] - 1) * strides[d];
+        return end;
+    }
+
     /** Where element (0, 0, ...) lives in {@link #storage()}, in elements. */
     public long offset() {
         return offset;

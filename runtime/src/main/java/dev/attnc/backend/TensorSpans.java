@@ -28,8 +28,7 @@ public record TensorSpans(List<Tensor> spans, List<Placed> placed) {
         for (int i = 0; i < tensors.size(); i++) {
             Tensor t = tensors.get(i);
             long first = t.offset();
-            long end = first + 1;
-            for (int d = 0; d < t.rank(); d++) end += (t.dim(d) - 1) * t.strides()[d];
+            long end = t.storageEnd();
             long[] b = bounds.get(t.storage());
             if (b == null) {
                 bounds.put(t.storage(), new long[] {first, end, i, order.size()});

@@ -114,8 +114,7 @@ class StridedLayoutsTest {
         Tensor k = Tensor.random(DType.F32, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
         Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
         Tensor dO = Tensor.random(DType.F32, 4, s.B(), s.H(), s.Q_LEN(), s.D());
-        var program = Attnc.compile(sample);
-        AttentionKernel kernel = program.kernel(program.attentions().get(0), backend(target));
+        AttentionKernel kernel = kernel(sample, target);
         Result dense = kernel.run(q, k, v, args);
         dev.attnc.Gradients want = kernel.backward(q, k, v, args, dense.o(), dense.lse(), dO);
         for (Layout layout : List.of(bshd(q, k, v), packed(q, k, v))) {
@@ -131,6 +130,12 @@ class StridedLayoutsTest {
         }
     }
 
+    /** The sample's one attention on the target's shared backend. */
+    private static AttentionKernel kernel(Path sample, Target target) throws IOException {
+        var program = Attnc.compile(sample);
+        return program.kernel(program.attentions().get(0), backend(target));
+    }
+
     private static void check(Path sample, Target target) throws IOException {
         String stem = Repo.stem(sample);
         SampleCases.Sample sm = SampleCases.of(stem, D);
@@ -138,8 +143,7 @@ class StridedLayoutsTest {
         Tensor q = Tensor.random(DType.F32, 1, s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor k = Tensor.random(DType.F32, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
         Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        var program = Attnc.compile(sample);
-        AttentionKernel kernel = program.kernel(program.attentions().get(0), backend(target));
+        AttentionKernel kernel = kernel(sample, target);
         Map<String, Object> args = args(sm.cases().get(0));
         Result dense = kernel.run(q, k, v, args);
         for (Layout layout : List.of(bshd(q, k, v), packed(q, k, v))) {
