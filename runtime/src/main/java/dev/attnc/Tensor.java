@@ -148,10 +148,16 @@ public final class Tensor {
         return allocate(dtype, inMemory).permute(back);
     }
 
-    /** The dimensions from the largest stride to the smallest, ties in their order here. */
+    /**
+     * The dimensions from the largest stride to the smallest, ties in their order here; the last
+     * dimension stays last whatever the others' strides (a broadcast one's 0), so that an output
+     * allocated in this order keeps a unit last stride.
+     */
     private int[] memoryOrder() {
-        return java.util.stream.IntStream.range(0, shape.length).boxed()
-                .sorted((a, b) -> Long.compare(strides[b], strides[a])).mapToInt(Integer::intValue).toArray();
+        if (shape.length == 0) return new int[0];
+        return java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, shape.length - 1).boxed()
+                .sorted((a, b) -> Long.compare(strides[b], strides[a])).mapToInt(Integer::intValue),
+                java.util.stream.IntStream.of(shape.length - 1)).toArray();
     }
 
     /** A copy of the strides, in elements. */

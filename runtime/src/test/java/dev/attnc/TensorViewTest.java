@@ -82,6 +82,11 @@ class TensorViewTest {
         assertTrue(o.permute(0, 2, 1, 3).isContiguous());
         Tensor dense = Tensor.allocate(DType.F32, B, H, S, D);
         assertArrayEquals(dense.strides(), dense.allocateLike(DType.F32).strides());
+        // a head broadcast by stride 0 (one K for every head): the output is dense, the last dimension last
+        Tensor broadcast = Tensor.view(Tensor.allocate(DType.F32, B, S, D), 0, new long[] {B, H, S, D}, new long[] {S * D, 0, D, 1});
+        Tensor out = broadcast.allocateLike(DType.F32);
+        assertEquals(1, out.strides()[3]);
+        assertEquals(out.byteSize(), out.storage().byteSize());
     }
 
     @Test
