@@ -48,8 +48,10 @@ public final class OpenClCodegen {
         st.add("params", signature.declarations(D, storage.elementType(D)));
         st.add("loadQ", storage.load(D, "Q", "q_base + d"));
         // element i of the tile: key kv0 + i / HEAD_DIM, dimension i % HEAD_DIM (HEAD_DIM is a constant: shifts when a power of 2)
-        st.add("loadK", storage.load(D, "K", "k_base + (kv0 + i / HEAD_DIM) * K_stride_s + i % HEAD_DIM"));
-        st.add("loadV", storage.load(D, "V", "v_base + (kv0 + i / HEAD_DIM) * V_stride_s + i % HEAD_DIM"));
+        st.add("loadK", storage.load(D, "K", "k_tile0 + i / HEAD_DIM * K_stride_s + i % HEAD_DIM"));
+        st.add("loadV", storage.load(D, "V", "v_tile0 + i / HEAD_DIM * V_stride_s + i % HEAD_DIM"));
+        st.add("loadKRun", storage.load(D, "K", "k_tile0 + i"));
+        st.add("loadVRun", storage.load(D, "V", "v_tile0 + i"));
         st.add("storeO", storage.store(D, "O", "o_base + d", "acc[d] * inv"));
         st.add("prologue", body.prologue());
         st.add("row", body.row());
