@@ -203,9 +203,18 @@ void attnc_bwd_dkdv(
                 const int m = min(BLOCK_M, Q_LEN - q0); // the last query tile may be ragged
                 const long row0 = ((long)b * H + h) * Q_LEN + q0;
                 barrier(CLK_LOCAL_MEM_FENCE);          // the previous tile is consumed
-                for (int i = lid; i < m * HEAD_DIM; i += BLOCK_N) {
-                    q_tile[i] = Q[q_head + (q0 + i / HEAD_DIM) * Q_stride_s + i % HEAD_DIM] * scale;
-                    do_tile[i] = dO[do_head + (q0 + i / HEAD_DIM) * dO_stride_s + i % HEAD_DIM];
+                const long q_tile0 = q_head + q0 * Q_stride_s; // where the tile's first rows of Q and dO start
+                const long do_tile0 = do_head + q0 * dO_stride_s;
+                if (Q_stride_s == HEAD_DIM && dO_stride_s == HEAD_DIM) {
+                    for (int i = lid; i < m * HEAD_DIM; i += BLOCK_N) {
+                        q_tile[i] = Q[q_tile0 + i] * scale;
+                        do_tile[i] = dO[do_tile0 + i];
+                    }
+                } else {
+                    for (int i = lid; i < m * HEAD_DIM; i += BLOCK_N) {
+                        q_tile[i] = Q[q_tile0 + i / HEAD_DIM * Q_stride_s + i % HEAD_DIM] * scale;
+                        do_tile[i] = dO[do_tile0 + i / HEAD_DIM * dO_stride_s + i % HEAD_DIM];
+                    }
                 }
                 for (int i = lid; i < m; i += BLOCK_N) {
                     lse_tile[i] = LSE[row0 + i];
@@ -350,9 +359,18 @@ void attnc_bwd_dq(
             const int kv0 = kt * BLOCK_N;
             const int n = min(BLOCK_N, KV_LEN - kv0); // the last key tile may be ragged
             barrier(CLK_LOCAL_MEM_FENCE);             // the previous tile is consumed
-            for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
-                k_tile[i] = K[k_head + (kv0 + i / HEAD_DIM) * K_stride_s + i % HEAD_DIM];
-                v_tile[i] = V[v_head + (kv0 + i / HEAD_DIM) * V_stride_s + i % HEAD_DIM];
+            const long k_tile0 = k_head + kv0 * K_stride_s; // where the tile's first key and value start
+            const long v_tile0 = v_head + kv0 * V_stride_s;
+            if (K_stride_s == HEAD_DIM && V_stride_s == HEAD_DIM) {
+                for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
+                    k_tile[i] = K[k_tile0 + i];
+                    v_tile[i] = V[v_tile0 + i];
+                }
+            } else {
+                for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
+                    k_tile[i] = K[k_tile0 + i / HEAD_DIM * K_stride_s + i % HEAD_DIM];
+                    v_tile[i] = V[v_tile0 + i / HEAD_DIM * V_stride_s + i % HEAD_DIM];
+                }
             }
             barrier(CLK_LOCAL_MEM_FENCE);
             if (!live) continue;

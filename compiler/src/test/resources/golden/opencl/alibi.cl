@@ -158,7 +158,6 @@ void attnc_alibi(
             const long k_tile0 = k_base + kv0 * K_stride_s; // where the tile's first key and value start
             const long v_tile0 = v_base + kv0 * V_stride_s;
             if (K_stride_s == HEAD_DIM && V_stride_s == HEAD_DIM) {
-                // adjacent rows (dense [B,H,S,D]): the tile is one run, which the compiler loads in vectors
                 for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
                     k_tile[i] = K[k_tile0 + i];
                     v_tile[i] = V[v_tile0 + i];
