@@ -182,8 +182,8 @@ int main() {
         if (atomic_params) return partials;
         std::vector<float> sums(elements, NAN);
         partials_p = partials.data(); sums_p = sums.data(); elements_n = elements;
-        gridDim.x = 1; gridDim.y = 1; blockDim.x = 32 * ((elements + 31) / 32);
-        emu::run_block((int)blockDim.x, [&] { blockIdx.x = 0; blockIdx.y = 0; attnc_bwd_reduce(REDUCE_ARGS); });
+        gridDim.x = elements; gridDim.y = 1; blockDim.x = 256;
+        for (int e = 0; e < elements; e++) emu::run_block(256, [&] { blockIdx.x = e; blockIdx.y = 0; attnc_bwd_reduce(REDUCE_ARGS); });
         return sums;
     };
 

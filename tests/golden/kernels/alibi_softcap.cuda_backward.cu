@@ -557,6 +557,9 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq(
 
     float acc_dq[DT][4];
     zero(acc_dq);
+    // parameter terms fixed per (b, h) or per row: summed here over the loop, added once after it
+    float attn_acc0 = 0.0f;
+    float attn_acc1 = 0.0f;
     const int plan_row = (b * plan_b_stride + h * plan_h_stride) * q_tiles + q_tile;
     const int run_lo = run_offsets[plan_row], run_hi = run_offsets[plan_row + 1];
     if (run_lo < run_hi) {
@@ -628,8 +631,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq(
                             const float attn_w = attn_p;
                             const float attn_ds = attn_w * (y - row_delta[ri]);
                             if (attn_p != 0.0f && row_live[ri]) {
-                                attn_grad_add(grad_p0_slopes, (atomic_params ? 0 : row_slot[ri] * ((long long)H)) + (h), attn_ds * (t17), atomic_params);
-                                attn_grad_add(grad_p1_cap, (atomic_params ? 0 : row_slot[ri] * (1)) + (0), attn_ds * (t16), atomic_params);
+                                attn_acc0 += attn_ds * (t17);
+                                attn_acc1 += attn_ds * (t16);
                             }
                             x = attn_p;
                             y = attn_ds * (t12);
@@ -676,8 +679,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq(
                             const float attn_w = attn_p;
                             const float attn_ds = attn_w * (y - row_delta[ri]);
                             if (attn_p != 0.0f && row_live[ri]) {
-                                attn_grad_add(grad_p0_slopes, (atomic_params ? 0 : row_slot[ri] * ((long long)H)) + (h), attn_ds * (t17), atomic_params);
-                                attn_grad_add(grad_p1_cap, (atomic_params ? 0 : row_slot[ri] * (1)) + (0), attn_ds * (t16), atomic_params);
+                                attn_acc0 += attn_ds * (t17);
+                                attn_acc1 += attn_ds * (t16);
                             }
                             x = attn_p;
                             y = attn_ds * (t12);
@@ -691,19 +694,30 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq(
         }
     }
     cp_async_wait<0>();
+    if (row_live[0]) attn_grad_add(grad_p0_slopes, (atomic_params ? 0 : row_slot[0] * ((long long)H)) + (h), attn_acc0 * (1.0f), atomic_params);
+    if (row_live[0]) attn_grad_add(grad_p1_cap, (atomic_params ? 0 : row_slot[0] * (1)) + (0), attn_acc1 * (1.0f), atomic_params);
     store_rows(dQ + q_base, acc_dq, q0 + row0, Q_LEN, scale, lane_row, lane_col);
 }
 
-// sums[e] = the sum over r of partials[r * elements + e], r in increasing order: the same bits every run.
-extern "C" __global__ void attnc_bwd_reduce(
+// sums[e] = the sum over r of partials[r * elements + e], one block of 256 threads per element: thread
+// t sums rows t, t + 256, ... in order, then a fixed tree over the threads: the same bits every run.
+extern "C" __global__ void __launch_bounds__(256, 1) attnc_bwd_reduce(
         const float* __restrict__ partials,
         float* __restrict__ sums,
         const int rows,
         const int elements)
 {
-    const long long e = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (e >= elements) return;
+    extern __shared__ __align__(128) unsigned char attn_smem[];
+    float* const part = reinterpret_cast<float*>(attn_smem);
+    const long long e = blockIdx.x;
+    const int tid = threadIdx.x;
     float sum = 0.0f;
-    for (long long r = 0; r < rows; r++) sum += partials[r * elements + e];
-    sums[e] = sum;
+    for (long long r = tid; r < rows; r += 256) sum += partials[r * elements + e];
+    part[tid] = sum;
+    __syncthreads();
+    for (int half = 128; half > 0; half /= 2) {
+        if (tid < half) part[tid] += part[tid + half];
+        __syncthreads();
+    }
+    if (tid == 0) sums[e] = part[0];
 }

@@ -91,12 +91,25 @@ __kernel void attnc_bwd_delta(
         __global float* restrict Delta,
         const int B,
         const int H,
-        const int Q_LEN)
+        const int Q_LEN,
+        const long O_offset,
+        const long O_stride_b,
+        const long O_stride_h,
+        const long O_stride_s,
+        const long dO_offset,
+        const long dO_stride_b,
+        const long dO_stride_h,
+        const long dO_stride_s)
 {
     const long row = get_global_id(0);
     if (row >= (long)B * H * Q_LEN) return;
+    const int q = row % Q_LEN;
+    const int b = row / Q_LEN / H;
+    const int h = row / Q_LEN % H;
+    const long o_base = O_offset + b * O_stride_b + h * O_stride_h + q * O_stride_s;
+    const long do_base = dO_offset + b * dO_stride_b + h * dO_stride_h + q * dO_stride_s;
     float sum = 0.0f;
-    for (int d = 0; d < HEAD_DIM; d++) sum += dO[row * HEAD_DIM + d] * O[row * HEAD_DIM + d];
+    for (int d = 0; d < HEAD_DIM; d++) sum += dO[do_base + d] * O[o_base + d];
     Delta[row] = sum - dLSE[row];
 }
 
@@ -118,6 +131,30 @@ void attnc_bwd_dkdv(
         __global const int* restrict run_start,
         __global const int* restrict run_end,
         __global const uchar* restrict run_partial,
+        const long Q_offset,
+        const long Q_stride_b,
+        const long Q_stride_h,
+        const long Q_stride_s,
+        const long K_offset,
+        const long K_stride_b,
+        const long K_stride_h,
+        const long K_stride_s,
+        const long V_offset,
+        const long V_stride_b,
+        const long V_stride_h,
+        const long V_stride_s,
+        const long dO_offset,
+        const long dO_stride_b,
+        const long dO_stride_h,
+        const long dO_stride_s,
+        const long dK_offset,
+        const long dK_stride_b,
+        const long dK_stride_h,
+        const long dK_stride_s,
+        const long dV_offset,
+        const long dV_stride_b,
+        const long dV_stride_h,
+        const long dV_stride_s,
         const int B,
         const int H,
         const int H_KV,
@@ -141,18 +178,23 @@ void attnc_bwd_dkdv(
     const int kv_row = kt * BLOCK_N + lid;
     // Keys past KV_LEN compute key KV_LEN - 1, so that every index stays in bounds, and write nothing.
     const int kv = min(kv_row, KV_LEN - 1);
-    const long kv_base = (((long)b * H_KV + hk) * KV_LEN + kv) * HEAD_DIM;
+    const long k_base = K_offset + b * K_stride_b + hk * K_stride_h + kv * K_stride_s;
+    const long v_base = V_offset + b * V_stride_b + hk * V_stride_h + kv * V_stride_s;
+    const long dk_base = dK_offset + b * dK_stride_b + hk * dK_stride_h + kv * dK_stride_s;
+    const long dv_base = dV_offset + b * dV_stride_b + hk * dV_stride_h + kv * dV_stride_s;
     float k_row[HEAD_DIM];
     float v_row[HEAD_DIM];
     float dk[HEAD_DIM];
     float dv[HEAD_DIM];
     for (int d = 0; d < HEAD_DIM; d++) {
-        k_row[d] = K[kv_base + d];
-        v_row[d] = V[kv_base + d];
+        k_row[d] = K[k_base + d];
+        v_row[d] = V[v_base + d];
         dk[d] = 0.0f;
         dv[d] = 0.0f;
     }
     for (int h = hk * group; h < (hk + 1) * group; h++) {
+        const long q_head = Q_offset + b * Q_stride_b + h * Q_stride_h;
+        const long do_head = dO_offset + b * dO_stride_b + h * dO_stride_h;
         const int plan_row = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
         for (int r = run_offsets[plan_row]; r < run_offsets[plan_row + 1]; r++) {
             const bool partial = run_partial[r] != 0;
@@ -161,9 +203,18 @@ void attnc_bwd_dkdv(
                 const int m = min(BLOCK_M, Q_LEN - q0); // the last query tile may be ragged
                 const long row0 = ((long)b * H + h) * Q_LEN + q0;
                 barrier(CLK_LOCAL_MEM_FENCE);          // the previous tile is consumed
-                for (int i = lid; i < m * HEAD_DIM; i += BLOCK_N) {
-                    q_tile[i] = Q[row0 * HEAD_DIM + i] * scale;
-                    do_tile[i] = dO[row0 * HEAD_DIM + i];
+                const long q_tile0 = q_head + q0 * Q_stride_s; // where the tile's first rows of Q and dO start
+                const long do_tile0 = do_head + q0 * dO_stride_s;
+                if (Q_stride_s == HEAD_DIM && dO_stride_s == HEAD_DIM) {
+                    for (int i = lid; i < m * HEAD_DIM; i += BLOCK_N) {
+                        q_tile[i] = Q[q_tile0 + i] * scale;
+                        do_tile[i] = dO[do_tile0 + i];
+                    }
+                } else {
+                    for (int i = lid; i < m * HEAD_DIM; i += BLOCK_N) {
+                        q_tile[i] = Q[q_tile0 + i / HEAD_DIM * Q_stride_s + i % HEAD_DIM] * scale;
+                        do_tile[i] = dO[do_tile0 + i / HEAD_DIM * dO_stride_s + i % HEAD_DIM];
+                    }
                 }
                 for (int i = lid; i < m; i += BLOCK_N) {
                     lse_tile[i] = LSE[row0 + i];
@@ -217,8 +268,8 @@ void attnc_bwd_dkdv(
     }
     if (kv_row < KV_LEN) {
         for (int d = 0; d < HEAD_DIM; d++) {
-            dK[kv_base + d] = dk[d];
-            dV[kv_base + d] = dv[d];
+            dK[dk_base + d] = dk[d];
+            dV[dv_base + d] = dv[d];
         }
     }
 }
@@ -238,6 +289,26 @@ void attnc_bwd_dq(
         __global const int* restrict run_start,
         __global const int* restrict run_end,
         __global const uchar* restrict run_partial,
+        const long Q_offset,
+        const long Q_stride_b,
+        const long Q_stride_h,
+        const long Q_stride_s,
+        const long K_offset,
+        const long K_stride_b,
+        const long K_stride_h,
+        const long K_stride_s,
+        const long V_offset,
+        const long V_stride_b,
+        const long V_stride_h,
+        const long V_stride_s,
+        const long dO_offset,
+        const long dO_stride_b,
+        const long dO_stride_h,
+        const long dO_stride_s,
+        const long dQ_offset,
+        const long dQ_stride_b,
+        const long dQ_stride_h,
+        const long dQ_stride_s,
         const int B,
         const int H,
         const int H_KV,
@@ -263,14 +334,17 @@ void attnc_bwd_dq(
     const int q = min(q_row, Q_LEN - 1);
 
     const long row_index = ((long)b * H + h) * Q_LEN + q;
-    const long q_base = row_index * HEAD_DIM;
-    const long kv_base = ((long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
+    const long q_base = Q_offset + b * Q_stride_b + h * Q_stride_h + q * Q_stride_s;
+    const long do_base = dO_offset + b * dO_stride_b + h * dO_stride_h + q * dO_stride_s;
+    const long dq_base = dQ_offset + b * dQ_stride_b + h * dQ_stride_h + q * dQ_stride_s;
+    const long k_head = K_offset + b * K_stride_b + hk * K_stride_h;
+    const long v_head = V_offset + b * V_stride_b + hk * V_stride_h;
     float q_scaled[HEAD_DIM];
     float do_row[HEAD_DIM];
     float dq[HEAD_DIM];
     for (int d = 0; d < HEAD_DIM; d++) {
         q_scaled[d] = Q[q_base + d] * scale;
-        do_row[d] = dO[q_base + d];
+        do_row[d] = dO[do_base + d];
         dq[d] = 0.0f;
     }
     const float lse = LSE[row_index];
@@ -285,9 +359,18 @@ void attnc_bwd_dq(
             const int kv0 = kt * BLOCK_N;
             const int n = min(BLOCK_N, KV_LEN - kv0); // the last key tile may be ragged
             barrier(CLK_LOCAL_MEM_FENCE);             // the previous tile is consumed
-            for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
-                k_tile[i] = K[kv_base + (long)kv0 * HEAD_DIM + i];
-                v_tile[i] = V[kv_base + (long)kv0 * HEAD_DIM + i];
+            const long k_tile0 = k_head + kv0 * K_stride_s; // where the tile's first key and value start
+            const long v_tile0 = v_head + kv0 * V_stride_s;
+            if (K_stride_s == HEAD_DIM && V_stride_s == HEAD_DIM) {
+                for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
+                    k_tile[i] = K[k_tile0 + i];
+                    v_tile[i] = V[v_tile0 + i];
+                }
+            } else {
+                for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
+                    k_tile[i] = K[k_tile0 + i / HEAD_DIM * K_stride_s + i % HEAD_DIM];
+                    v_tile[i] = V[v_tile0 + i / HEAD_DIM * V_stride_s + i % HEAD_DIM];
+                }
             }
             barrier(CLK_LOCAL_MEM_FENCE);
             if (!live) continue;
@@ -331,7 +414,7 @@ void attnc_bwd_dq(
     }
     if (q_row < Q_LEN) {
         for (int d = 0; d < HEAD_DIM; d++) {
-            dQ[q_base + d] = dq[d] * scale;
+            dQ[dq_base + d] = dq[d] * scale;
         }
     }
 }

@@ -79,6 +79,8 @@ static inline void attn_axpy(float p, __local const float* v, float* acc) {
 }
 
 // Arguments: Q [B,H,Q_LEN,D]; K, V [B,H_KV,KV_LEN,D]; O like Q; LSE [B,H,Q_LEN] (natural log).
+// Q, K, V and O lie in their buffers as T_offset, T_stride_b/h/s say (in elements; a row's D
+// elements adjacent): dense [B,H,S,D], [B,S,H,D] and slices of a packed QKV tensor alike.
 // The block plan: runs run_offsets[row] .. run_offsets[row + 1] - 1 of key tiles
 // [run_start, run_end), PARTIAL when run_partial != 0, of plan row
 // (b * plan_b_stride + h * plan_h_stride) * q_tiles + query tile.
@@ -93,6 +95,22 @@ void attnc_document_causal(
         __global const int* restrict run_start,
         __global const int* restrict run_end,
         __global const uchar* restrict run_partial,
+        const long Q_offset,
+        const long Q_stride_b,
+        const long Q_stride_h,
+        const long Q_stride_s,
+        const long K_offset,
+        const long K_stride_b,
+        const long K_stride_h,
+        const long K_stride_s,
+        const long V_offset,
+        const long V_stride_b,
+        const long V_stride_h,
+        const long V_stride_s,
+        const long O_offset,
+        const long O_stride_b,
+        const long O_stride_h,
+        const long O_stride_s,
         const int B,
         const int H,
         const int H_KV,
@@ -118,8 +136,9 @@ void attnc_document_causal(
     // per query row
     const int t1 = p0_doc[clamp(q, 0, KV_LEN - 1)];
 
-    const long q_base = (((long)b * H + h) * Q_LEN + q) * HEAD_DIM;
-    const long kv_base = ((long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
+    const long q_base = Q_offset + b * Q_stride_b + h * Q_stride_h + q * Q_stride_s;
+    const long k_base = K_offset + b * K_stride_b + hk * K_stride_h;
+    const long v_base = V_offset + b * V_stride_b + hk * V_stride_h;
     float q_scaled[HEAD_DIM];
     float acc[HEAD_DIM];
     for (int d = 0; d < HEAD_DIM; d++) {
@@ -137,9 +156,18 @@ void attnc_document_causal(
             const int kv0 = kt * BLOCK_N;
             const int n = min(BLOCK_N, KV_LEN - kv0); // the last key tile may be ragged
             barrier(CLK_LOCAL_MEM_FENCE);             // the previous tile is consumed
-            for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
-                k_tile[i] = K[kv_base + (long)kv0 * HEAD_DIM + i];
-                v_tile[i] = V[kv_base + (long)kv0 * HEAD_DIM + i];
+            const long k_tile0 = k_base + kv0 * K_stride_s; // where the tile's first key and value start
+            const long v_tile0 = v_base + kv0 * V_stride_s;
+            if (K_stride_s == HEAD_DIM && V_stride_s == HEAD_DIM) {
+                for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
+                    k_tile[i] = K[k_tile0 + i];
+                    v_tile[i] = V[v_tile0 + i];
+                }
+            } else {
+                for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
+                    k_tile[i] = K[k_tile0 + i / HEAD_DIM * K_stride_s + i % HEAD_DIM];
+                    v_tile[i] = V[v_tile0 + i / HEAD_DIM * V_stride_s + i % HEAD_DIM];
+                }
             }
             barrier(CLK_LOCAL_MEM_FENCE);
 
@@ -191,7 +219,7 @@ void attnc_document_causal(
     if (q_row < Q_LEN) {
         // A row that kept nothing has row_sum 0: O = 0 and LSE = -inf. A NaN score makes row_sum,
         // O and LSE NaN; a +inf one (without NaN) makes O NaN and LSE +inf (PyTorch's meaning).
-        const long o_base = (((long)b * H + h) * Q_LEN + q_row) * HEAD_DIM;
+        const long o_base = O_offset + b * O_stride_b + h * O_stride_h + q_row * O_stride_s;
         const float inv = row_sum != 0.0f ? 1.0f / row_sum : 0.0f;
         for (int d = 0; d < HEAD_DIM; d++) {
             O[o_base + d] = acc[d] * inv;

@@ -8,9 +8,15 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * A dense tensor in host memory: contiguous, row-major, little-endian, in a {@link MemorySegment}
- * so that kernels and device copies use it without a Java array in between. The shape is fixed;
- * the contents are mutable.
+ * A tensor in host memory, little-endian, in a {@link MemorySegment} so that kernels and device
+ * copies use it without a Java array in between. The shape is fixed; the contents are mutable.
+ *
+ * <p>Layout: element (i0, i1, ...) lives at element {@code offset + Σ ik·strides[k]} of the storage
+ * segment. A tensor made by {@link #allocate}, {@link #wrap} or the {@code of...} factories is dense
+ * and row-major; {@link #view} and {@link #permute} give other layouts over the same memory (a
+ * [B, S, H, D] array seen as [B, H, S, D], one third of a packed QKV tensor), always with a unit
+ * stride on the last dimension, which is what kernels read in vectors. Every accessor that takes a
+ * flat index means the logical row-major index, whatever the layout.
  *
  * <p>Storage: F16 is IEEE binary16; BF16 is the top 16 bits of the float32 pattern, rounded to
  * nearest even from float; BOOL is one byte holding 0 or 1. The accessors convert between the
@@ -30,26 +36,161 @@ public final class Tensor {
 
     private final DType dtype;
     private final long[] shape;
+    /** In elements of the storage; the last is 1 (for rank 1 and up). */
+    private final long[] strides;
+    /** Where element (0, 0, ...) lives in the storage, in elements. */
+    private final long offset;
     private final long elementCount;
+    /** Whether the elements are row-major and adjacent, from {@link #offset}: flat index i is storage element offset + i. */
+    private final boolean contiguous;
+    /** The whole memory this tensor (and any other view of it) lives in. */
     private final MemorySegment segment;
     /** The element type its source gave, when it was converted on the way in (an .npy of int8 read as int32); else null. */
     private final String givenType;
 
     private Tensor(DType dtype, long[] shape, MemorySegment segment) {
-        this(dtype, shape, segment, null);
+        this(dtype, shape, rowMajorStrides(shape), 0, segment, null);
     }
 
-    private Tensor(DType dtype, long[] shape, MemorySegment segment, String givenType) {
+    private Tensor(DType dtype, long[] shape, long[] strides, long offset, MemorySegment segment, String givenType) {
         this.dtype = dtype;
         this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
         this.elementCount = elementCount(shape);
+        this.contiguous = isRowMajor(shape, strides);
         this.segment = segment;
         this.givenType = givenType;
     }
 
     /** This tensor (same memory) remembering that its source called its element type {@code typeName}, for messages. */
     public Tensor givenAs(String typeName) {
-        return new Tensor(dtype, shape, segment, typeName);
+        return new Tensor(dtype, shape, strides, offset, segment, typeName);
+    }
+
+    /**
+     * A view of {@code base}'s memory (not copied): element (i0, i1, ...) of the view is element
+     * {@code offset + Σ ik·strides[k]} of base's memory counted from base's element (0, 0, ...); for
+     * a dense base, that is base read as one flat row-major array. The last stride
+     * must be 1 and the others non-negative; every element of the view must lie in base's memory.
+     * E.g. a [B, S, H, D] array seen as [B, H, S, D] has strides [S·H·D, D, H·D, 1]; the K of a
+     * packed [B, S, 3, H, D] tensor is offset H·D, shape [B, H, S, D], strides [S·3·H·D, D, 3·H·D, 1].
+     * Anything else is an {@link AttnInputException} saying which rule it breaks.
+     */
+    public static Tensor view(Tensor base, long offset, long[] shape, long[] strides) {
+        if (shape.length != strides.length) {
+            throw new AttnInputException("a view of shape " + shapeString(shape) + " needs " + shape.length + " strides, but got "
+                    + strides.length + " " + shapeString(strides));
+        }
+        elementCount(shape);
+        if (shape.length > 0 && strides[strides.length - 1] != 1) {
+            throw new AttnInputException("a view must have stride 1 on its last dimension (kernels read a row's elements "
+                    + "side by side), but has strides " + shapeString(strides) + " for shape " + shapeString(shape));
+        }
+        if (offset < 0) throw new AttnInputException("a view's offset must be non-negative, but is " + offset);
+        long last = offset;
+        for (int d = 0; d < shape.length; d++) {
+            if (strides[d] < 0) {
+                throw new AttnInputException("a view's strides must be non-negative, but are " + shapeString(strides));
+            }
+            if (shape[d] == 0) last = -1;
+            if (last >= 0) {
+                try {
+                    last = Math.addExact(last, Math.multiplyExact(shape[d] - 1, strides[d]));
+                } catch (ArithmeticException e) {
+                    last = Long.MAX_VALUE;
+                }
+            }
+        }
+        long start = base.offset + offset;
+        long available = base.segment.byteSize() / base.dtype.byteSize() - base.offset;
+        if (last >= available) {
+            throw new AttnInputException("a view of shape " + shapeString(shape) + ", offset " + offset + " and strides "
+                    + shapeString(strides) + " reaches element " + last + ", outside the " + available + " elements of its base "
+                    + base.shapeString());
+        }
+        return new Tensor(base.dtype, shape.clone(), strides.clone(), last < 0 ? base.offset : start, base.segment, base.givenType);
+    }
+
+    /**
+     * The same elements with the dimensions reordered (no copy): dimension i of the result is
+     * dimension {@code order[i]} of this one. {@code permute(0, 2, 1, 3)} turns [B, S, H, D] into
+     * [B, H, S, D] and back. The last dimension must stay last (its stride must stay 1).
+     */
+    public Tensor permute(int... order) {
+        if (order.length != shape.length || !Arrays.equals(Arrays.stream(order).sorted().toArray(),
+                java.util.stream.IntStream.range(0, shape.length).toArray())) {
+            throw new IllegalArgumentException(Arrays.toString(order) + " is not an order of the " + shape.length + " dimensions");
+        }
+        long[] s = new long[order.length];
+        long[] st = new long[order.length];
+        for (int i = 0; i < order.length; i++) {
+            s[i] = shape[order[i]];
+            st[i] = strides[order[i]];
+        }
+        if (shape.length > 0 && st[st.length - 1] != 1) {
+            throw new AttnInputException("permuting " + shapeString() + " by " + Arrays.toString(order)
+                    + " would leave a stride other than 1 on the last dimension");
+        }
+        return new Tensor(dtype, s, st, offset, segment, givenType);
+    }
+
+    /**
+     * A zero-filled dense tensor of this shape and {@code dtype} whose dimensions lie in memory in
+     * the order of this tensor's strides (largest first): an output laid out as its input was
+     * (O of a [B, S, H, D] Q is [B, S, H, D] in memory, seen as [B, H, S, D]).
+     */
+    public Tensor allocateLike(DType dtype) {
+        int[] order = memoryOrder();
+        long[] inMemory = Arrays.stream(order).mapToLong(d -> shape[d]).toArray();
+        int[] back = new int[order.length];
+        for (int i = 0; i < order.length; i++) back[order[i]] = i;
+        return allocate(dtype, inMemory).permute(back);
+    }
+
+    /**
+     * The dimensions from the largest stride to the smallest, ties in their order here; the last
+     * dimension stays last whatever the others' strides (a broadcast one's 0), so that an output
+     * allocated in this order keeps a unit last stride.
+     */
+    private int[] memoryOrder() {
+        if (shape.length == 0) return new int[0];
+        return java.util.stream.IntStream.concat(java.util.stream.IntStream.range(0, shape.length - 1).boxed()
+                .sorted((a, b) -> Long.compare(strides[b], strides[a])).mapToInt(Integer::intValue),
+                java.util.stream.IntStream.of(shape.length - 1)).toArray();
+    }
+
+    /** A copy of the strides, in elements. */
+    public long[] strides() {
+        return strides.clone();
+    }
+
+    /** One past the last element of {@link #storage()} this tensor reaches ({@link #offset} when it is empty). */
+    public long storageEnd() {
+        if (elementCount == 0) return offset;
+        long end = offset + 1;
+        for (int d = 0; d < shape.length; d++) end += (shape[d] - 1) * strides[d];
+        return end;
+    }
+
+    /** Where element (0, 0, ...) lives in {@link #storage()}, in elements. */
+    public long offset() {
+        return offset;
+    }
+
+    /** The whole memory this tensor lives in (a view's base's), which kernels index with {@link #offset} and {@link #strides}. */
+    public MemorySegment storage() {
+        return segment;
+    }
+
+    /** Whether the elements are adjacent in row-major order: whether {@link #segment()} is the tensor's own memory. */
+    public boolean isContiguous() {
+        return contiguous;
+    }
+
+    /** This tensor if it is contiguous, else a dense row-major copy of it. */
+    public Tensor contiguous() {
+        return contiguous ? this : copy();
     }
 
     /** The element type in the user's terms: as its source gave it (e.g. "int8"), else the dtype's name. */
@@ -181,12 +322,33 @@ public final class Tensor {
         return elementCount;
     }
 
+    /** The bytes of the elements (of a view: of its own elements, not of its base). */
     public long byteSize() {
-        return segment.byteSize();
+        return elementCount * dtype.byteSize();
     }
 
+    /**
+     * The elements in row-major order: this tensor's own memory. Only a contiguous tensor has
+     * that; for any other, call {@link #contiguous()} first (reading) or use {@link #storage()} with
+     * the strides.
+     */
     public MemorySegment segment() {
-        return segment;
+        if (!contiguous) {
+            throw new IllegalStateException("a " + shapeString() + " view with strides " + shapeString(strides)
+                    + " is not contiguous: use contiguous() or storage()");
+        }
+        return segment.asSlice(offset * dtype.byteSize(), byteSize());
+    }
+
+    /** The storage element of flat (logical row-major) index {@code flat}. */
+    private long at(long flat) {
+        if (contiguous) return offset + flat;
+        long at = offset;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            at += flat % shape[d] * strides[d];
+            flat /= shape[d];
+        }
+        return at;
     }
 
     public double getDouble(long flatIndex) {
@@ -200,27 +362,27 @@ public final class Tensor {
      */
     public void setDouble(long flatIndex, double v) {
         switch (dtype) {
-            case F32 -> segment.setAtIndex(FLOAT_LE, flatIndex, (float) v);
+            case F32 -> segment.setAtIndex(FLOAT_LE, at(flatIndex), (float) v);
             case F16, BF16 -> setFloat(flatIndex, roundToOddFloat(v));
             case I32, I64 -> setLong(flatIndex, (long) v);
-            case BOOL -> segment.set(ValueLayout.JAVA_BYTE, flatIndex, v != 0 ? (byte) 1 : 0);
+            case BOOL -> segment.set(ValueLayout.JAVA_BYTE, at(flatIndex), v != 0 ? (byte) 1 : 0);
         }
     }
 
     public float getFloat(long flatIndex) {
         return switch (dtype) {
-            case F32 -> segment.getAtIndex(FLOAT_LE, flatIndex);
-            case F16 -> Float.float16ToFloat(segment.getAtIndex(SHORT_LE, flatIndex));
-            case BF16 -> Float.intBitsToFloat(segment.getAtIndex(SHORT_LE, flatIndex) << 16);
+            case F32 -> segment.getAtIndex(FLOAT_LE, at(flatIndex));
+            case F16 -> Float.float16ToFloat(segment.getAtIndex(SHORT_LE, at(flatIndex)));
+            case BF16 -> Float.intBitsToFloat(segment.getAtIndex(SHORT_LE, at(flatIndex)) << 16);
             case I32, I64, BOOL -> getLong(flatIndex);
         };
     }
 
     public void setFloat(long flatIndex, float v) {
         switch (dtype) {
-            case F32 -> segment.setAtIndex(FLOAT_LE, flatIndex, v);
-            case F16 -> segment.setAtIndex(SHORT_LE, flatIndex, Float.floatToFloat16(v));
-            case BF16 -> segment.setAtIndex(SHORT_LE, flatIndex, floatToBf16(v));
+            case F32 -> segment.setAtIndex(FLOAT_LE, at(flatIndex), v);
+            case F16 -> segment.setAtIndex(SHORT_LE, at(flatIndex), Float.floatToFloat16(v));
+            case BF16 -> segment.setAtIndex(SHORT_LE, at(flatIndex), floatToBf16(v));
             case I32, I64, BOOL -> setDouble(flatIndex, v);
         }
     }
@@ -228,9 +390,9 @@ public final class Tensor {
     /** Integers as stored, bools as 0/1, floats truncated toward zero (NaN gives 0). */
     public long getLong(long flatIndex) {
         return switch (dtype) {
-            case I32 -> segment.getAtIndex(INT_LE, flatIndex);
-            case I64 -> segment.getAtIndex(LONG_LE, flatIndex);
-            case BOOL -> segment.get(ValueLayout.JAVA_BYTE, flatIndex) != 0 ? 1 : 0;
+            case I32 -> segment.getAtIndex(INT_LE, at(flatIndex));
+            case I64 -> segment.getAtIndex(LONG_LE, at(flatIndex));
+            case BOOL -> segment.get(ValueLayout.JAVA_BYTE, at(flatIndex)) != 0 ? 1 : 0;
             case F32, F16, BF16 -> (long) getFloat(flatIndex);
         };
     }
@@ -238,9 +400,9 @@ public final class Tensor {
     /** Integer stores wrap like numpy's astype; bools store whether {@code v} is nonzero. */
     private void setLong(long flatIndex, long v) {
         switch (dtype) {
-            case I32 -> segment.setAtIndex(INT_LE, flatIndex, (int) v);
-            case I64 -> segment.setAtIndex(LONG_LE, flatIndex, v);
-            case BOOL -> segment.set(ValueLayout.JAVA_BYTE, flatIndex, v != 0 ? (byte) 1 : 0);
+            case I32 -> segment.setAtIndex(INT_LE, at(flatIndex), (int) v);
+            case I64 -> segment.setAtIndex(LONG_LE, at(flatIndex), v);
+            case BOOL -> segment.set(ValueLayout.JAVA_BYTE, at(flatIndex), v != 0 ? (byte) 1 : 0);
             case F32, F16, BF16 -> setDouble(flatIndex, v);
         }
     }
@@ -281,8 +443,8 @@ public final class Tensor {
 
     public float[] toFloatArray() {
         float[] out = new float[arrayLength()];
-        if (dtype == DType.F32) {
-            MemorySegment.copy(segment, FLOAT_LE, 0, out, 0, out.length);
+        if (dtype == DType.F32 && contiguous) {
+            MemorySegment.copy(segment, FLOAT_LE, offset * Float.BYTES, out, 0, out.length);
         } else {
             for (int i = 0; i < out.length; i++) {
                 out[i] = getFloat(i);
@@ -299,10 +461,20 @@ public final class Tensor {
         return out;
     }
 
-    /** A tensor with the same dtype, shape and values in new memory. */
+    /** Element {@code flat} of {@code from} (of this dtype) into element {@code flat} of this tensor, bit for bit. */
+    private void copyElement(long flat, Tensor from) {
+        long size = dtype.byteSize();
+        MemorySegment.copy(from.segment, from.at(flat) * size, segment, at(flat) * size, size);
+    }
+
+    /** A tensor with the same dtype, shape and values in new, dense row-major memory. */
     public Tensor copy() {
         Tensor out = allocate(dtype, shape);
-        MemorySegment.copy(segment, 0, out.segment, 0, segment.byteSize());
+        if (contiguous) {
+            MemorySegment.copy(segment, offset * dtype.byteSize(), out.segment, 0, byteSize());
+        } else {
+            for (long i = 0; i < elementCount; i++) out.copyElement(i, this);
+        }
         return out;
     }
 
@@ -343,6 +515,27 @@ public final class Tensor {
             return f;
         }
         return Math.nextAfter(f, v);
+    }
+
+    private static long[] rowMajorStrides(long[] shape) {
+        long[] out = new long[shape.length];
+        long stride = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            out[d] = stride;
+            stride *= Math.max(1, shape[d]);
+        }
+        return out;
+    }
+
+    /** Whether these strides are row-major for this shape (a dimension of size 1 may have any stride: it is never stepped). */
+    private static boolean isRowMajor(long[] shape, long[] strides) {
+        long stride = 1;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] == 0) return true;
+            if (shape[d] != 1 && strides[d] != stride) return false;
+            stride *= shape[d];
+        }
+        return true;
     }
 
     private static long byteSize(DType dtype, long[] shape) {

@@ -26,7 +26,8 @@ final class TensorContents {
     }
 
     static TensorContents of(Tensor t) {
-        return new TensorContents(t.dtype(), t.shape(), t.segment(), hash(t.segment()));
+        MemorySegment bytes = t.contiguous().segment();
+        return new TensorContents(t.dtype(), t.shape(), bytes, hash(bytes));
     }
 
     /** The same contents in a private copy on the heap. */

@@ -135,7 +135,7 @@ final class CudaBaseline implements BaselineKernel {
     private void bind(RunInputs in) {
         releaseBuffers();
         for (Tensor t : List.of(in.q(), in.k(), in.v())) {
-            buffers.add(context.upload((t.dtype() == storage ? t : t.convert(storage)).segment()));
+            buffers.add(context.upload((t.dtype() == storage ? t.contiguous() : t.convert(storage)).segment()));
         }
         Sizes s = in.sizes();
         long rows = (long) s.B() * s.H() * s.Q_LEN();

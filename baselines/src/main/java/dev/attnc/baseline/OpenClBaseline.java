@@ -117,9 +117,9 @@ final class OpenClBaseline implements BaselineKernel {
     private void bind(ClContext ctx, RunInputs in) {
         releaseBuffers();
         Sizes s = in.sizes();
-        buffers.add(ctx.upload(in.q().segment()));
-        buffers.add(ctx.upload(in.k().segment()));
-        buffers.add(ctx.upload(in.v().segment()));
+        buffers.add(ctx.upload(in.q().contiguous().segment()));
+        buffers.add(ctx.upload(in.k().contiguous().segment()));
+        buffers.add(ctx.upload(in.v().contiguous().segment()));
         buffers.add(ctx.allocate(in.q().byteSize()));
         buffers.add(ctx.allocate(4L * s.B() * s.H() * s.Q_LEN()));
         for (int i = 0; i < 5; i++) kernel.setArg(i, buffers.get(i));

@@ -64,16 +64,16 @@ final class BackwardRun {
      * by file stem and, with {@code check}, compares them with the reference; false if that fails.
      */
     boolean run(AttentionKernel kernel, AttentionKernel.Prepared prepared, Tensor[] qkv, Map<String, Object> args, double scale,
-            Result forward, long seed, boolean check, PrintWriter o, Map<String, Tensor> written) throws IOException {
+            Result forward, long seed, boolean check, PrintWriter o, Map<String, Tensor> written, Layout layout) throws IOException {
         if (dout == null) return true;
-        Tensor dO = dout.equals("random") ? Tensor.random(qkv[0].dtype(), seed + 4, qkv[0].shape()) : Npy.read(Path.of(dout));
+        Tensor dO = dout.equals("random") ? Tensor.random(qkv[0].dtype(), seed + 4, qkv[0].shape()) : layout.read(Npy.read(Path.of(dout)));
         Tensor dLse = dlse == null ? null : Npy.read(dlse);
         Gradients g = kernel.backward(qkv[0], qkv[1], qkv[2], args, scale, forward.o(), forward.lse(), dO, dLse, atomic);
         o.printf(Locale.ROOT, "backward: %.3f ms (one cold run), dQ dK dV%s%n", g.kernelNanos() / 1e6,
                 g.params().isEmpty() ? "" : " and d " + String.join(", d ", g.params().keySet()));
-        written.put("dq", g.dq());
-        written.put("dk", g.dk());
-        written.put("dv", g.dv());
+        written.put("dq", layout.written(g.dq()));
+        written.put("dk", layout.written(g.dk()));
+        written.put("dv", layout.written(g.dv()));
         g.params().forEach((name, t) -> written.put("d_" + name, t));
         if (!check) return true;
         boolean passed = true;

@@ -61,6 +61,17 @@ final class RunCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Data data;
 
+    @Option(names = "--layout", paramLabel = "bhsd|bshd", defaultValue = "bhsd", converter = LayoutConverter.class,
+            description = "how Q, K, V (and --dout) files and the outputs O (and dq, dk, dv) lay out their dimensions: "
+                    + "[B, H, S, D] (default) or [B, S, H, D], read as strided views, not copied")
+    Layout layout;
+
+    static final class LayoutConverter implements picocli.CommandLine.ITypeConverter<Layout> {
+        public Layout convert(String value) {
+            return Layout.parse(value);
+        }
+    }
+
     @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "f32", description = "storage type of random inputs: f32, f16, bf16")
     String dtype;
 
@@ -119,9 +130,9 @@ final class RunCommand implements Callable<Integer> {
             if (data.shape != null) {
                 Sizes shape = RandomInputs.parseShape(data.shape);
                 kernel.checkSupported(shape, DType.parse(dtype)); // before allocating what the backend cannot take
-                qkv = RandomInputs.qkv(shape, DType.parse(dtype), seed);
+                qkv = java.util.Arrays.stream(RandomInputs.qkv(shape, DType.parse(dtype), seed)).map(layout::stored).toArray(Tensor[]::new);
             } else {
-                qkv = new Tensor[] {Npy.read(data.files.q), Npy.read(data.files.k), Npy.read(data.files.v)};
+                qkv = new Tensor[] {layout.read(Npy.read(data.files.q)), layout.read(Npy.read(data.files.k)), layout.read(Npy.read(data.files.v))};
             }
             Sizes sizes = dev.attnc.Inputs.sizes(qkv[0], qkv[1], qkv[2]);
             if (randomArgs) RandomInputs.fillTensors(kernel.attention(), sizes, arguments, seed);
@@ -138,8 +149,9 @@ final class RunCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "kernel: %.3f ms%s, %d kept pairs (%.1f%%), %s%n", nanos / 1e6,
                     repeat > 1 ? " (median of " + repeat + " runs after a warm-up)" : " (one cold run; --repeat N for a steady-state time)", kept,
                     100.0 * kept / ((double) sizes.B() * sizes.H() * sizes.Q_LEN() * sizes.KV_LEN()), rate(flops, nanos));
-            Map<String, Tensor> written = new LinkedHashMap<>(Map.of("--out", r.o(), "--lse", r.lse()));
-            boolean gradientsPassed = backward.run(kernel, prepared, qkv, arguments, scale == null ? Double.NaN : scale, r, seed, check, o, written);
+            Map<String, Tensor> written = new LinkedHashMap<>(Map.of("--out", layout.written(r.o()), "--lse", r.lse()));
+            boolean gradientsPassed = backward.run(kernel, prepared, qkv, arguments, scale == null ? Double.NaN : scale, r, seed, check, o,
+                    written, layout);
             outputs.write(written);
             if (check) {
                 Check.Report report = Check.against(kernel.attention(), prepared.inputs(), r,

@@ -73,7 +73,7 @@ public final class KernelInputs {
             case FLOAT_TENSOR -> DType.F32;
             default -> DType.BOOL;
         };
-        return t.dtype() == want ? t : t.convert(want);
+        return t.dtype() == want ? t.contiguous() : t.convert(want);
     }
 
     /** A scalar argument as device kernels take it: an Integer (ints, and bools as 0 or 1) or a Float. */

@@ -51,6 +51,31 @@ public final class SignatureBinder {
     }
 
     /**
+     * The {@link KernelSignature#layout} arguments of {@code tensor} (a [B, heads, len, D] tensor at
+     * {@code offset} in its buffer, with these strides in elements) into {@code fixed}, as Longs.
+     */
+    public static void putLayout(Map<String, Object> fixed, KernelArg tensor, long offset, long[] strides) {
+        List<KernelArg> names = KernelSignature.layout(tensor);
+        fixed.put(names.get(0).name(), offset);
+        for (int i = 0; i < 3; i++) fixed.put(names.get(i + 1).name(), strides[i]);
+    }
+
+    /**
+     * Binds tensors that kernels read through their layouts ({@link TensorSpans}): uploads each span
+     * once and puts, for the tensor of each argument, the buffer of its span and its layout into {@code fixed}.
+     */
+    public static void putStrided(Map<String, Object> fixed, List<KernelArg> args, List<dev.attnc.Tensor> tensors,
+            Function<MemorySegment, Object> upload) {
+        TensorSpans spans = TensorSpans.of(tensors);
+        List<Object> buffers = spans.spans().stream().map(t -> upload.apply(t.segment())).toList();
+        for (int i = 0; i < args.size(); i++) {
+            TensorSpans.Placed p = spans.placed().get(i);
+            fixed.put(args.get(i).name(), buffers.get(p.span()));
+            putLayout(fixed, args.get(i), p.offset(), p.strides());
+        }
+    }
+
+    /**
      * The values of {@code signature}'s arguments, in order.
      *
      * @param kernel the kernel's name, for messages

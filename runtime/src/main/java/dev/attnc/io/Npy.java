@@ -106,7 +106,7 @@ public final class Npy {
      * (several outputs all-or-nothing: stage each, then commit each). BF16 is stored as {@code <f4}.
      */
     public static AtomicFile stage(Path path, Tensor t) {
-        Tensor data = t.dtype() == DType.BF16 ? t.convert(DType.F32) : t;
+        Tensor data = t.dtype() == DType.BF16 ? t.convert(DType.F32) : t.contiguous();
         try {
             return AtomicFile.stage(path, ch -> {
                 ch.write(ByteBuffer.wrap(header(data)));

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** Backend.requireBackward: a backend whose backward knows softmax alone refuses sinks and sigmoid; the CPU's takes them. */
 class BackwardNormalizationTest {
-    /** A backend with no backward of its own beyond the interface's defaults (as the CUDA backend today). */
+    /** A backend with no backward of its own beyond the interface's defaults. */
     private static final Backend SOFTMAX_ONLY = new Backend() {
         public String name() {
             return "test";

@@ -53,15 +53,32 @@ public final class BackwardSignature {
         return "grad_" + identifier;
     }
 
-    /** Δ per row: O, dO, dLSE and LSE (a sigmoid's Δ reads it) in; Δ out. */
-    public static KernelSignature delta() {
-        return new KernelSignature(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT, KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN));
+    /**
+     * Δ per row: O, dO, dLSE and LSE (a sigmoid's Δ reads it) in; Δ out; with {@code strided}, O's
+     * and dO's layouts (a target that reads views through strides; CUDA gathers views into dense
+     * uploads and takes none).
+     */
+    public static KernelSignature delta(boolean strided) {
+        return new KernelSignature(with(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT, KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN),
+                layouts(strided, O_IN, DO)));
+    }
+
+    private static List<KernelArg> layouts(boolean strided, KernelArg... tensors) {
+        if (!strided) return List.of();
+        return java.util.Arrays.stream(tensors).flatMap(t -> KernelSignature.layout(t).stream()).toList();
+    }
+
+    private static List<KernelArg> with(List<KernelArg> args, List<KernelArg> more) {
+        List<KernelArg> out = new ArrayList<>(args);
+        out.addAll(more);
+        return out;
     }
 
     /** dK and dV by (b, KV head, key tile), over the transposed plan ({@code q_tiles}: its count of key tiles). */
-    public static KernelSignature dkdv(List<ParamArg> params) {
+    public static KernelSignature dkdv(List<ParamArg> params, boolean strided) {
         List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, LSE_IN, DELTA, DK, DV));
         out.addAll(PLAN);
+        out.addAll(layouts(strided, KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, DK, DV));
         out.addAll(SIZES_AND_PLAN_ROWS);
         for (ParamArg p : params) out.add(KernelArg.of(p));
         return new KernelSignature(out);
@@ -71,9 +88,10 @@ public final class BackwardSignature {
      * dQ by (b, h, query tile) over the forward plan, and the gradient of each parameter in
      * {@code withGradient} (float32 buffers: [rows, elements] partials, or [elements] with atomics).
      */
-    public static KernelSignature dq(List<ParamArg> params, List<ParamArg> withGradient) {
+    public static KernelSignature dq(List<ParamArg> params, List<ParamArg> withGradient, boolean strided) {
         List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, LSE_IN, DELTA, DQ));
         out.addAll(PLAN);
+        out.addAll(layouts(strided, KernelSignature.Q, KernelSignature.K, KernelSignature.V, DO, DQ));
         out.addAll(SIZES_AND_PLAN_ROWS);
         out.add(ATOMIC_PARAMS);
         for (ParamArg p : params) out.add(KernelArg.of(p));

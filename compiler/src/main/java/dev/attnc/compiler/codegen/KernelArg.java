@@ -22,6 +22,9 @@ public record KernelArg(String name, Kind kind, Role role) {
         /** A 32-bit int by value (bool parameters too, as 0 or 1: OpenCL C has no bool arguments). */
         record Int() implements Kind {}
 
+        /** A 64-bit int by value (a tensor's offset or stride, in elements). */
+        record Long() implements Kind {}
+
         /** A 32-bit float by value. */
         record Float() implements Kind {}
 
@@ -68,6 +71,7 @@ public record KernelArg(String name, Kind kind, Role role) {
             case Kind.Buffer(Element e, boolean output) -> (q.global().isEmpty() ? "" : q.global() + " ")
                     + (output ? "" : "const ") + elementType(e, d, storageType) + "* " + q.restrict() + " " + name;
             case Kind.Int() -> "const int " + name;
+            case Kind.Long() -> "const long " + name;
             case Kind.Float() -> "const float " + name;
             case Kind.TensorMap() -> {
                 if (q.byValueStruct().isEmpty()) throw new IllegalArgumentException("this dialect's kernels take no tensor maps");

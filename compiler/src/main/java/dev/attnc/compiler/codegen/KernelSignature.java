@@ -46,6 +46,23 @@ public record KernelSignature(List<KernelArg> args) {
     /** The softmax scale (positive). */
     public static final KernelArg SCALE = KernelArg.fixed("scale", new Kind.Float());
 
+    /**
+     * Where the rows of a [B, heads, len, D] tensor lie in its buffer, in elements: element (b, h, s, 0)
+     * is at {@code T_offset + b·T_stride_b + h·T_stride_h + s·T_stride_s} and a row's D elements are
+     * adjacent. A dense tensor, a [B, S, H, D] one seen as [B, H, S, D] and a slice of a packed QKV
+     * tensor differ only in these values.
+     */
+    public static List<KernelArg> layout(KernelArg tensor) {
+        return List.of(KernelArg.fixed(tensor.name() + "_offset", new Kind.Long()),
+                KernelArg.fixed(tensor.name() + "_stride_b", new Kind.Long()),
+                KernelArg.fixed(tensor.name() + "_stride_h", new Kind.Long()),
+                KernelArg.fixed(tensor.name() + "_stride_s", new Kind.Long()));
+    }
+
+    /** The layouts of Q, K, V and O, for a kernel that reads and writes them through strides. */
+    public static final List<KernelArg> STRIDED_QKVO = java.util.stream.Stream.of(Q, K, V, O)
+            .flatMap(t -> layout(t).stream()).toList();
+
     /** Q, K and V read through pointers. */
     public static final List<KernelArg> POINTER_INPUTS = List.of(Q, K, V);
     /** Q, K and V read through TMA descriptors. */
@@ -70,9 +87,19 @@ public record KernelSignature(List<KernelArg> args) {
      * @param schedule nothing for one block per (query tile, b·H + h), or {@link #PERSISTENT_SCHEDULE}
      */
     public static KernelSignature forward(List<KernelArg> inputs, List<KernelArg> schedule, List<ParamArg> params) {
+        return forward(inputs, schedule, List.of(), params);
+    }
+
+    /**
+     * {@link #forward(List, List, List)} with tensor layouts after the schedule's arguments: nothing for
+     * dense Q, K, V and O, or {@link #STRIDED_QKVO}.
+     */
+    public static KernelSignature forward(List<KernelArg> inputs, List<KernelArg> schedule, List<KernelArg> layouts,
+            List<ParamArg> params) {
         List<KernelArg> out = new ArrayList<>(inputs);
         out.addAll(List.of(O, LSE, RUN_OFFSETS, RUN_START, RUN_END, RUN_PARTIAL));
         out.addAll(schedule);
+        out.addAll(layouts);
         out.addAll(List.of(B, H, H_KV, Q_LEN, KV_LEN, PLAN_B_STRIDE, PLAN_H_STRIDE, Q_TILES, SCALE));
         for (ParamArg p : params) out.add(KernelArg.of(p));
         return new KernelSignature(out);

@@ -33,8 +33,9 @@ public final class BackwardCall {
     final float[] keysT, valuesT, keys;
     /** Per (b, h) and query tile: Q·scale and dO ([blockM][dPad] panels). */
     final float[] queries, outGrads;
-    /** dK and dV per query head [B,H,KV_LEN,D]: dK and dV themselves without groups. */
+    /** dK and dV per query head [B,H,KV_LEN,D]: dK and dV themselves (in their layouts) without groups. */
     final float[] headDk, headDv;
+    final RowLayout headDkLayout, headDvLayout;
     /** Per task, per parameter position: the task's partial gradient (null: atomics, or no gradient). */
     final float[][][] partials;
     /** All ones: the row scale of a product that only accumulates. */
@@ -58,7 +59,7 @@ public final class BackwardCall {
         this.kvTiles = BlockPlan.tiles(sizes.KV_LEN(), blockN);
         int kvHeads = sizes.B() * sizes.H_KV();
         int heads = sizes.B() * sizes.H();
-        this.scaledQ = new float[args.q().length];
+        this.scaledQ = new float[KernelCall.arrayLength((long) heads * sizes.Q_LEN() * d)];
         this.delta = new float[args.lse().length];
         this.keysT = new float[KernelCall.arrayLength((long) kvHeads * kvTiles * Packing.tileSize(d, nPad))];
         this.valuesT = new float[keysT.length];
@@ -68,9 +69,12 @@ public final class BackwardCall {
         boolean grouped = sizes.H() != sizes.H_KV();
         this.headDk = grouped ? new float[KernelCall.arrayLength((long) heads * sizes.KV_LEN() * d)] : args.dk();
         this.headDv = grouped ? new float[headDk.length] : args.dv();
+        RowLayout perHead = RowLayout.dense(sizes.H(), sizes.KV_LEN(), d);
+        this.headDkLayout = grouped ? perHead : args.layouts().dk();
+        this.headDvLayout = grouped ? perHead : args.layouts().dv();
         this.tilesPerTask = Math.max(1, KEYS_PER_TASK / blockN);
         this.chunks = (kvTiles + tilesPerTask - 1) / tilesPerTask;
-        this.chunkDq = new float[Math.max(0, chunks - 1)][args.dq().length];
+        this.chunkDq = new float[Math.max(0, chunks - 1)][scaledQ.length];
         this.partials = new float[taskCount()][][];
         this.ones = new float[Math.max(blockM, blockN)];
         java.util.Arrays.fill(ones, 1f);
@@ -114,9 +118,12 @@ public final class BackwardCall {
         Tasks.forEach(args.pool(), s.B() * s.H_KV() * c.kvTiles, unit -> {
             int kvHead = unit / c.kvTiles;
             int tile = unit % c.kvTiles;
-            Packing.keysTransposed(args.k(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.keysT);
-            Packing.keysTransposed(args.v(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.valuesT);
-            Packing.values(args.k(), s.KV_LEN(), d, blockN, c.dPad, c.kvTiles, kvHead, tile, c.keys);
+            int b = kvHead / s.H_KV(), hk = kvHead % s.H_KV();
+            RowLayout k = args.layouts().k(), v = args.layouts().v();
+            Packing.keysTransposed(args.k(), k.start(b, hk, 0), k.rowStride(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.keysT);
+            Packing.keysTransposed(args.v(), v.start(b, hk, 0), v.rowStride(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile,
+                    c.valuesT);
+            Packing.values(args.k(), k.start(b, hk, 0), k.rowStride(), s.KV_LEN(), d, blockN, c.dPad, c.kvTiles, kvHead, tile, c.keys);
         });
         return c;
     }
@@ -128,11 +135,14 @@ public final class BackwardCall {
     private void prepareHead(int head) {
         float[] q = args.q(), o = args.o(), dO = args.dO(), dLse = args.dLse(), lse = args.lse();
         int qLen = sizes.Q_LEN();
+        int b = head / sizes.H(), h = head % sizes.H();
+        JavaBackwardArgs.Layouts at = args.layouts();
         for (int row = head * qLen; row < (head + 1) * qLen; row++) {
             double sum = dLse == null ? 0 : -dLse[row];
-            for (int x = row * d; x < (row + 1) * d; x++) {
-                sum += (double) dO[x] * o[x];
-                scaledQ[x] = q[x] * args.scale();
+            int r = row - head * qLen, qRow = at.q().start(b, h, r), oRow = at.o().start(b, h, r), dORow = at.dO().start(b, h, r);
+            for (int x = 0; x < d; x++) {
+                sum += (double) dO[dORow + x] * o[oRow + x];
+                scaledQ[row * d + x] = q[qRow + x] * args.scale();
             }
             if (weights == Weights.SIGMOID) {
                 sum = dLse == null || lse[row] == Float.NEGATIVE_INFINITY ? 0 : -dLse[row] * Math.exp(-(double) lse[row]);
@@ -140,8 +150,8 @@ public final class BackwardCall {
             delta[row] = (float) sum;
         }
         for (int tile = 0; tile < qTiles; tile++) {
-            Packing.values(scaledQ, qLen, d, blockM, dPad, qTiles, head, tile, queries);
-            Packing.values(dO, qLen, d, blockM, dPad, qTiles, head, tile, outGrads);
+            Packing.values(scaledQ, head * qLen * d, d, qLen, d, blockM, dPad, qTiles, head, tile, queries);
+            Packing.values(dO, at.dO().start(b, h, 0), at.dO().rowStride(), qLen, d, blockM, dPad, qTiles, head, tile, outGrads);
         }
     }
 
@@ -155,16 +165,20 @@ public final class BackwardCall {
         int chunk = task % chunks;
         int first = chunk * tilesPerTask;
         return new KeyTile(this, task, head / sizes.H(), head % sizes.H(), first, Math.min(kvTiles, first + tilesPerTask),
-                chunk == 0 ? args.dq() : chunkDq[chunk - 1]);
+                chunk == 0 ? args.dq() : chunkDq[chunk - 1], chunk == 0 ? args.layouts().dq() : RowLayout.dense(sizes.H(), sizes.Q_LEN(), d));
     }
 
     /** dQ of a chunk of one head: into dQ itself for the first chunk, beside it for the others. */
     private void sumChunks() {
-        int span = sizes.Q_LEN() * d;
+        int qLen = sizes.Q_LEN();
+        RowLayout at = args.layouts().dq();
         Tasks.forEach(args.pool(), sizes.B() * sizes.H(), head -> {
             float[] dq = args.dq();
             for (float[] other : chunkDq) {
-                for (int e = head * span; e < (head + 1) * span; e++) dq[e] += other[e];
+                for (int r = 0; r < qLen; r++) {
+                    int dst = at.start(head / sizes.H(), head % sizes.H(), r), src = (head * qLen + r) * d;
+                    for (int x = 0; x < d; x++) dq[dst + x] += other[src + x];
+                }
             }
         });
     }
@@ -176,16 +190,18 @@ public final class BackwardCall {
         if (headDk != args.dk()) {
             int group = s.H() / s.H_KV();
             int span = s.KV_LEN() * d;
+            RowLayout dkAt = args.layouts().dk(), dvAt = args.layouts().dv();
             Tasks.forEach(args.pool(), s.B() * s.H_KV(), kvHead -> {
                 int first = kvHead * group; // b·H + hk·group: the group's first query head
+                int b = kvHead / s.H_KV(), hk = kvHead % s.H_KV();
                 for (int e = 0; e < span; e++) {
                     float dk = 0, dv = 0;
                     for (int h = first; h < first + group; h++) {
                         dk += headDk[h * span + e];
                         dv += headDv[h * span + e];
                     }
-                    args.dk()[kvHead * span + e] = dk;
-                    args.dv()[kvHead * span + e] = dv;
+                    args.dk()[dkAt.start(b, hk, e / d) + e % d] = dk;
+                    args.dv()[dvAt.start(b, hk, e / d) + e % d] = dv;
                 }
             });
         }
@@ -208,12 +224,15 @@ public final class BackwardCall {
         // the transposed plan: rows are key tiles, runs query tiles
         KernelCall.checkPlan(s, d, args.plan(), blockN, blockM, s.KV_LEN(), s.Q_LEN());
         long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
-        long rowsKv = (long) s.B() * s.H_KV() * s.KV_LEN();
-        if (args.q().length != rowsQ * d || args.o().length != rowsQ * d || args.dO().length != rowsQ * d
-                || args.dq().length != rowsQ * d || args.lse().length != rowsQ || args.dLse() != null && args.dLse().length != rowsQ
-                || args.k().length != rowsKv * d || args.v().length != rowsKv * d
-                || args.dk().length != rowsKv * d || args.dv().length != rowsKv * d) {
-            throw new IllegalArgumentException("array lengths do not match " + s);
+        JavaBackwardArgs.Layouts at = args.layouts();
+        boolean rowsFit = KernelCall.fits(args.q(), at.q(), s.B(), s.H(), s.Q_LEN(), d) && KernelCall.fits(args.o(), at.o(), s.B(), s.H(), s.Q_LEN(), d)
+                && KernelCall.fits(args.dO(), at.dO(), s.B(), s.H(), s.Q_LEN(), d) && KernelCall.fits(args.dq(), at.dq(), s.B(), s.H(), s.Q_LEN(), d);
+        boolean keysFit = KernelCall.fits(args.k(), at.k(), s.B(), s.H_KV(), s.KV_LEN(), d)
+                && KernelCall.fits(args.v(), at.v(), s.B(), s.H_KV(), s.KV_LEN(), d)
+                && KernelCall.fits(args.dk(), at.dk(), s.B(), s.H_KV(), s.KV_LEN(), d)
+                && KernelCall.fits(args.dv(), at.dv(), s.B(), s.H_KV(), s.KV_LEN(), d);
+        if (!rowsFit || !keysFit || args.lse().length != rowsQ || args.dLse() != null && args.dLse().length != rowsQ) {
+            throw new IllegalArgumentException("array lengths do not match " + s + " in their layouts");
         }
         if (args.paramGrads().length != args.params().length) {
             throw new IllegalArgumentException(args.paramGrads().length + " parameter gradients for " + args.params().length + " parameters");

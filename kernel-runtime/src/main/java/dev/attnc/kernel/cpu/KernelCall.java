@@ -37,8 +37,12 @@ public final class KernelCall {
         Tasks.forEach(args.pool(), s.B() * s.H_KV() * call.kvTiles, unit -> {
             int kvHead = unit / call.kvTiles;
             int tile = unit % call.kvTiles;
-            Packing.keysTransposed(args.k(), s.KV_LEN(), d, blockN, call.nPad, call.kvTiles, kvHead, tile, call.keysT);
-            Packing.values(args.v(), s.KV_LEN(), d, blockN, call.dPad, call.kvTiles, kvHead, tile, call.values);
+            int b = kvHead / s.H_KV(), hk = kvHead % s.H_KV();
+            RowLayout k = args.kLayout(), v = args.vLayout();
+            Packing.keysTransposed(args.k(), k.start(b, hk, 0), k.rowStride(), s.KV_LEN(), d, blockN, call.nPad, call.kvTiles,
+                    kvHead, tile, call.keysT);
+            Packing.values(args.v(), v.start(b, hk, 0), v.rowStride(), s.KV_LEN(), d, blockN, call.dPad, call.kvTiles,
+                    kvHead, tile, call.values);
         });
         return call;
     }
@@ -57,12 +61,17 @@ public final class KernelCall {
     private static void check(JavaKernelArgs args, int d, int blockM, int blockN) {
         Sizes s = args.sizes();
         checkPlan(s, d, args.plan(), blockM, blockN, s.Q_LEN(), s.KV_LEN());
-        long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
-        long rowsKv = (long) s.B() * s.H_KV() * s.KV_LEN();
-        if (args.q().length != rowsQ * d || args.o().length != rowsQ * d || args.lse().length != rowsQ
-                || args.k().length != rowsKv * d || args.v().length != rowsKv * d) {
-            throw new IllegalArgumentException("array lengths do not match " + s);
+        if (args.lse().length != (long) s.B() * s.H() * s.Q_LEN() || !fits(args.q(), args.qLayout(), s.B(), s.H(), s.Q_LEN(), d)
+                || !fits(args.o(), args.oLayout(), s.B(), s.H(), s.Q_LEN(), d)
+                || !fits(args.k(), args.kLayout(), s.B(), s.H_KV(), s.KV_LEN(), d)
+                || !fits(args.v(), args.vLayout(), s.B(), s.H_KV(), s.KV_LEN(), d)) {
+            throw new IllegalArgumentException("array lengths do not match " + s + " in their layouts");
         }
+    }
+
+    /** Whether a [b, heads, len, d] operand in {@code layout} lies inside {@code a}. */
+    static boolean fits(float[] a, RowLayout layout, int b, int heads, int len, int d) {
+        return layout.end(b, heads, len, d) <= a.length;
     }
 
     /**

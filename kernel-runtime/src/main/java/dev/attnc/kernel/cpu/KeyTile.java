@@ -41,9 +41,11 @@ public final class KeyTile {
     private final float[] transposed, dkAcc, dvAcc, dqAcc;
     /** Where {@link #finish} writes this task's dQ: dQ itself, or its chunk's ({@link BackwardCall#finish} adds them). */
     private final float[] dqOut;
+    /** Where dqOut's rows lie: dQ's layout for the first chunk, dense for the others. */
+    private final RowLayout dqLayout;
     private int kvTile, qTile;
 
-    KeyTile(BackwardCall call, int task, int b, int h, int firstKeyTile, int endKeyTile, float[] dqOut) {
+    KeyTile(BackwardCall call, int task, int b, int h, int firstKeyTile, int endKeyTile, float[] dqOut, RowLayout dqLayout) {
         this.call = call;
         this.task = task;
         this.b = b;
@@ -51,6 +53,7 @@ public final class KeyTile {
         this.firstKeyTile = firstKeyTile;
         this.endKeyTile = endKeyTile;
         this.dqOut = dqOut;
+        this.dqLayout = dqLayout;
         this.head = b * call.sizes.H() + h;
         this.kvHead = b * call.sizes.H_KV() + call.sizes.kvHead(h);
         Scratch scratch = Scratch.PER_THREAD.get().fit(call);
@@ -83,7 +86,8 @@ public final class KeyTile {
         int a = (head * c.sizes.Q_LEN() + q0) * c.d;
         int kt = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.d, c.nPad));
         Gemm.multiply(c.scaledQ, a, c.d, c.keysT, kt, Packing.panelStride(c.d), s, 0, c.nPad, rows, c.nPad, c.d);
-        Gemm.multiply(c.args.dO(), a, c.d, c.valuesT, kt, Packing.panelStride(c.d), dp, 0, c.nPad, rows, c.nPad, c.d);
+        RowLayout dO = c.args.layouts().dO();
+        Gemm.multiply(c.args.dO(), dO.start(b, h, q0), dO.rowStride(), c.valuesT, kt, Packing.panelStride(c.d), dp, 0, c.nPad, rows, c.nPad, c.d);
     }
 
     /**
@@ -183,10 +187,10 @@ public final class KeyTile {
     /** The key tile's rows of dK and dV (of this query head; {@link BackwardCall#finish} sums a group's). */
     public void end() {
         BackwardCall c = call;
-        int dst = (head * c.sizes.KV_LEN() + kv0) * c.d;
-        for (int j = 0; j < cols; j++, dst += c.d) {
-            System.arraycopy(dkAcc, j * c.dPad, c.headDk, dst, c.d);
-            System.arraycopy(dvAcc, j * c.dPad, c.headDv, dst, c.d);
+        // (b, h) indexes both layouts: per query head with groups, and without them the key/value head itself
+        for (int j = 0; j < cols; j++) {
+            System.arraycopy(dkAcc, j * c.dPad, c.headDk, c.headDkLayout.start(b, h, kv0 + j), c.d);
+            System.arraycopy(dvAcc, j * c.dPad, c.headDv, c.headDvLayout.start(b, h, kv0 + j), c.d);
         }
     }
 
@@ -195,8 +199,8 @@ public final class KeyTile {
         BackwardCall c = call;
         float scale = c.args.scale();
         float[] dq = dqOut;
-        int dst = head * c.sizes.Q_LEN() * c.d;
-        for (int i = 0; i < c.sizes.Q_LEN(); i++, dst += c.d) {
+        for (int i = 0; i < c.sizes.Q_LEN(); i++) {
+            int dst = dqLayout.start(b, h, i);
             for (int x = 0; x < c.d; x++) dq[dst + x] = dqAcc[i * c.dPad + x] * scale;
         }
     }

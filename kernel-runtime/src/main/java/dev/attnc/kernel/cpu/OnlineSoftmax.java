@@ -140,11 +140,11 @@ public final class OnlineSoftmax {
      * O = acc / l and LSE = m + ln(l) (natural log) for {@code rows} rows of {@code d} values; a
      * row that kept nothing (l = 0: every kept score -inf) gets O = 0 and LSE = -inf, a row with a
      * NaN score NaN, and one with a +inf score O = NaN and LSE = +inf. With {@link #sigmoid}: O = acc
-     * and LSE = ln(l).
+     * and LSE = ln(l). Row i of O starts at {@code o[oOff + i·oRowStride]}.
      */
-    public void finish(float[] acc, int ldAcc, int rows, int d, float[] o, int oOff, float[] lse, int lseOff) {
+    public void finish(float[] acc, int ldAcc, int rows, int d, float[] o, int oOff, int oRowStride, float[] lse, int lseOff) {
         for (int i = 0; i < rows; i++) {
-            int dst = oOff + i * d;
+            int dst = oOff + i * oRowStride;
             float l = FloatVector.fromArray(F, sum, i * LANES).reduceLanes(VectorOperators.ADD);
             if (l == 0f) {
                 Arrays.fill(o, dst, dst + d, 0f);

@@ -28,10 +28,11 @@ public final class Packing {
     }
 
     /**
-     * One key tile of K [heads][kvLen][d], transposed: {@code Kᵀ[x][j] = K[kvHead][tile·blockN + j][x]}
-     * for j < nPad, zero past the last key.
+     * One key tile of one head's K, transposed: {@code Kᵀ[x][j] = K[tile·blockN + j][x]} for j < nPad,
+     * zero past the last key; the head's key r starts at {@code k[first + r·rowStride]} ({@link RowLayout}).
+     * {@code kvHead} (= b·H_KV + hk) places the tile in {@code out}.
      */
-    public static void keysTransposed(float[] k, int kvLen, int d, int blockN, int nPad, int kvTiles,
+    public static void keysTransposed(float[] k, int head0, int rowStride, int kvLen, int d, int blockN, int nPad, int kvTiles,
             int kvHead, int tile, float[] out) {
         int base = tileOffset(kvHead, kvTiles, tile, tileSize(d, nPad));
         int first = tile * blockN;
@@ -40,19 +41,22 @@ public final class Packing {
             int panel = j - j % PANEL;
             int width = Math.min(PANEL, nPad - panel);
             int dst = base + Gemm.panelRow(0, panel, nPad, panelStride(d)) + j - panel;
-            int src = (kvHead * kvLen + first + j) * d;
+            int src = head0 + (first + j) * rowStride;
             for (int x = 0; x < d; x++, dst += width) out[dst] = k[src + x];
         }
     }
 
-    /** One key tile of V [heads][kvLen][d], rows padded to {@code dPad}: {@code V'[j][x] = V[kvHead][tile·blockN + j][x]}. */
-    public static void values(float[] v, int kvLen, int d, int blockN, int dPad, int kvTiles,
+    /**
+     * One key tile of one head's V, rows padded to {@code dPad}: {@code V'[j][x] = V[tile·blockN + j][x]}, the
+     * head's row r starting at {@code v[head0 + r·rowStride]}; {@code kvHead} places the tile in {@code out}.
+     */
+    public static void values(float[] v, int head0, int rowStride, int kvLen, int d, int blockN, int dPad, int kvTiles,
             int kvHead, int tile, float[] out) {
         int base = tileOffset(kvHead, kvTiles, tile, tileSize(blockN, dPad));
         int first = tile * blockN;
         int count = Math.min(blockN, kvLen - first);
         for (int j = 0; j < count; j++) {
-            int src = (kvHead * kvLen + first + j) * d;
+            int src = head0 + (first + j) * rowStride;
             for (int panel = 0; panel < d; panel += PANEL) {
                 int dst = base + Gemm.panelRow(j, panel, dPad, panelStride(blockN));
                 System.arraycopy(v, src + panel, out, dst, Math.min(PANEL, d - panel));

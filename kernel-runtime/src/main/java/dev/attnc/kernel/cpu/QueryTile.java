@@ -44,7 +44,11 @@ public final class QueryTile {
         softmax.reset();
         float[] q = call.args.q();
         float scale = call.args.scale();
-        for (int i = 0, src = firstRow() * call.d; i < rows * call.d; i++) query[i] = q[src + i] * scale;
+        RowLayout layout = call.args.qLayout();
+        for (int r = 0; r < rows; r++) {
+            int src = layout.start(b, h, q0 + r), dst = r * call.d;
+            for (int x = 0; x < call.d; x++) query[dst + x] = q[src + x] * scale;
+        }
     }
 
     /** S = scale · Q·Kᵀ for key tile {@code kvTile}, into {@link #scores}. */
@@ -82,13 +86,9 @@ public final class QueryTile {
     public void finish() {
         // no key tile visited: acc holds an earlier task's values, and a row with a sink still has l = 1
         if (!started) Arrays.fill(acc, 0, rows * call.dPad, 0f);
-        int first = firstRow();
-        softmax.finish(acc, call.dPad, rows, call.d, call.args.o(), first * call.d, call.args.lse(), first);
-    }
-
-    /** The flat row index of q0 in Q, O and LSE. */
-    private int firstRow() {
-        return (b * call.sizes.H() + h) * call.sizes.Q_LEN() + q0;
+        RowLayout o = call.args.oLayout();
+        softmax.finish(acc, call.dPad, rows, call.d, call.args.o(), o.start(b, h, q0), o.rowStride(), call.args.lse(),
+                (b * call.sizes.H() + h) * call.sizes.Q_LEN() + q0);
     }
 
     /** A worker thread's buffers, grown to the largest tile it has run. */

@@ -34,7 +34,7 @@ class OnlineSoftmaxTest {
             }
         }
         float[] o = new float[rows], lse = new float[rows];
-        softmax.finish(acc, ldAcc, rows, 1, o, 0, lse, 0);
+        softmax.finish(acc, ldAcc, rows, 1, o, 0, 1, lse, 0);
         for (int i = 0; i < 2; i++) {
             double total = 0;
             for (int t = 0; t < 2; t++) {
@@ -62,7 +62,7 @@ class OnlineSoftmaxTest {
         softmax.update(s, ld, rows, ld);
         float[] acc = new float[rows], o = new float[rows], lse = new float[rows];
         for (int i = 0; i < rows; i++) for (int j = 0; j < ld; j++) acc[i] += s[i * ld + j];
-        softmax.finish(acc, 1, rows, 1, o, 0, lse, 0);
+        softmax.finish(acc, 1, rows, 1, o, 0, 1, lse, 0);
         assertEquals(1f, o[0], 1e-6, "a uniform softmax");
         assertEquals(3e38f, lse[0], 1e32);
         assertEquals(1f, o[1], 1e-6, "-3e38 weighs exp(-6e38) = 0 beside 3e38");

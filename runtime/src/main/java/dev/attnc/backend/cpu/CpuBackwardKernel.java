@@ -1,6 +1,5 @@
 package dev.attnc.backend.cpu;
 
-import dev.attnc.DType;
 import dev.attnc.Gradients;
 import dev.attnc.Tensor;
 import dev.attnc.backend.BackwardInputs;
@@ -18,9 +17,10 @@ import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * A generated Java backward kernel ready to run: converts Q, K, V, O and dO to float32 once (LSE
- * and dLSE are float32), binds the parameters as the forward does, runs the kernel on the
- * backend's pool and returns dQ, dK and dV in Q's dtype and each parameter's gradient in float32
+ * A generated Java backward kernel ready to run: converts the memory of Q, K, V, O and dO to float32
+ * once (LSE and dLSE are float32), keeping their layouts ({@link FloatOperands}), binds the
+ * parameters as the forward does, runs the kernel on the backend's pool and returns dQ, dK and dV
+ * in Q's dtype, laid out in memory as Q, K and V are, and each parameter's gradient in float32
  * and the parameter's shape (a scalar's as shape [1]). {@link Gradients#kernelNanos} is the
  * kernel's own time, conversions excluded.
  */
@@ -62,17 +62,23 @@ final class CpuBackwardKernel implements BackwardKernel {
             if (!withGradient.contains(name)) continue;
             paramGrads[i] = new float[params[i] instanceof float[] t ? t.length : 1];
         }
-        float[] k = f.k().toFloatArray();
-        float[] dq = new float[Math.toIntExact((long) s.B() * s.H() * s.Q_LEN() * s.D())];
-        float[] dk = new float[k.length];
-        float[] dv = new float[k.length];
-        JavaBackwardArgs args = new JavaBackwardArgs(s, (float) f.scale(), f.q().toFloatArray(), k, f.v().toFloatArray(),
-                in.o().toFloatArray(), in.lse().toFloatArray(), in.dO().toFloatArray(),
-                in.dLse() == null ? null : in.dLse().toFloatArray(), params, in.transposed(), in.atomicParams(), pool,
-                dq, dk, dv, paramGrads);
+        FloatOperands in5 = FloatOperands.of(f.q(), f.k(), f.v(), in.o(), in.dO());
+        // dQ, dK and dV laid out in memory as Q, K and V are, written through their layouts
+        Tensor dq = f.q().allocateLike(request.dtype()), dk = f.k().allocateLike(request.dtype()), dv = f.v().allocateLike(request.dtype());
+        float[] dqFloats = new float[Math.toIntExact(dq.elementCount())];
+        float[] dkFloats = new float[Math.toIntExact(dk.elementCount())];
+        float[] dvFloats = new float[dkFloats.length];
+        var layouts = new JavaBackwardArgs.Layouts(in5.layout(0), in5.layout(1), in5.layout(2), in5.layout(3), in5.layout(4),
+                FloatOperands.layout(dq), FloatOperands.layout(dk), FloatOperands.layout(dv));
+        JavaBackwardArgs args = new JavaBackwardArgs(s, (float) f.scale(), in5.array(0), in5.array(1), in5.array(2), in5.array(3),
+                in.lse().toFloatArray(), in5.array(4), in.dLse() == null ? null : in.dLse().toFloatArray(), params, in.transposed(),
+                in.atomicParams(), pool, dqFloats, dkFloats, dvFloats, paramGrads, layouts);
         long start = System.nanoTime();
         kernel.run(args);
         long nanos = System.nanoTime() - start;
+        FloatOperands.store(dqFloats, dq);
+        FloatOperands.store(dkFloats, dk);
+        FloatOperands.store(dvFloats, dv);
         Map<String, Tensor> grads = new LinkedHashMap<>();
         for (int i = 0; i < decls.size(); i++) {
             if (paramGrads[i] == null) continue;
@@ -80,12 +86,7 @@ final class CpuBackwardKernel implements BackwardKernel {
             long[] shape = decls.get(i) instanceof ParamDecl.Tensor ? f.tensors().get(name).shape() : new long[] {1};
             grads.put(name, Tensor.ofFloats(paramGrads[i], shape));
         }
-        return new Gradients(inDtype(Tensor.ofFloats(dq, s.B(), s.H(), s.Q_LEN(), s.D())),
-                inDtype(Tensor.ofFloats(dk, s.B(), s.H_KV(), s.KV_LEN(), s.D())),
-                inDtype(Tensor.ofFloats(dv, s.B(), s.H_KV(), s.KV_LEN(), s.D())), grads, nanos);
+        return new Gradients(dq, dk, dv, grads, nanos);
     }
 
-    private Tensor inDtype(Tensor t) {
-        return request.dtype() == DType.F32 ? t : t.convert(request.dtype());
-    }
 }

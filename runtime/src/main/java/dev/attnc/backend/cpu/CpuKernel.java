@@ -1,6 +1,5 @@
 package dev.attnc.backend.cpu;
 
-import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelInputs;
@@ -14,8 +13,8 @@ import dev.attnc.kernel.BlockPlan;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * A generated Java kernel ready to run: converts Q, K and V from their storage type to float32
- * once, binds the parameters, runs the kernel on the backend's pool and returns O in Q's dtype and
+ * A generated Java kernel ready to run: converts the memory of Q, K and V from its storage type to
+ * float32 once (once for views of one packed tensor), keeps their layouts, binds the parameters, runs the kernel on the backend's pool and returns O in Q's dtype and
  * LSE in float32. {@link RunOutputs#kernelNanos} is the kernel's own time, conversions excluded.
  */
 final class CpuKernel implements CompiledKernel {
@@ -46,15 +45,18 @@ final class CpuKernel implements CompiledKernel {
         Sizes s = in.sizes();
         KernelInputs.check(request, in, "Java", Integer.MAX_VALUE);
         BlockPlan plan = KernelInputs.plan(request, in, request.tiles());
-        float[] o = new float[Math.toIntExact((long) s.B() * s.H() * s.Q_LEN() * s.D())];
+        FloatOperands qkv = FloatOperands.of(in.q(), in.k(), in.v());
+        // O laid out in memory as Q is (a [B, S, H, D] Q gets a [B, S, H, D] O), written through its strides
+        Tensor o = in.q().allocateLike(request.dtype());
+        float[] oFloats = new float[Math.toIntExact(o.elementCount())];
         float[] lse = new float[s.B() * s.H() * s.Q_LEN()];
-        JavaKernelArgs args = new JavaKernelArgs(s, (float) in.scale(), in.q().toFloatArray(), in.k().toFloatArray(),
-                in.v().toFloatArray(), o, lse, KernelParams.of(request.attention(), s, in.scalars(), in.tensors()), plan, pool);
+        JavaKernelArgs args = new JavaKernelArgs(s, (float) in.scale(), qkv.array(0), qkv.layout(0), qkv.array(1), qkv.layout(1),
+                qkv.array(2), qkv.layout(2), oFloats, FloatOperands.layout(o), lse,
+                KernelParams.of(request.attention(), s, in.scalars(), in.tensors()), plan, pool);
         long start = System.nanoTime();
         kernel.run(args);
         long nanos = System.nanoTime() - start;
-        Tensor out = Tensor.ofFloats(o, s.B(), s.H(), s.Q_LEN(), s.D());
-        return new RunOutputs(request.dtype() == DType.F32 ? out : out.convert(request.dtype()),
-                Tensor.ofFloats(lse, s.B(), s.H(), s.Q_LEN()), nanos);
+        FloatOperands.store(oFloats, o);
+        return new RunOutputs(o, Tensor.ofFloats(lse, s.B(), s.H(), s.Q_LEN()), nanos);
     }
 }

@@ -27,6 +27,7 @@ final class CudaArgs {
         return switch (kind) {
             case KernelArg.Kind.Buffer b -> value instanceof DeviceBuffer || value instanceof Long;
             case KernelArg.Kind.Int i -> value instanceof Integer;
+            case KernelArg.Kind.Long l -> value instanceof Long;
             case KernelArg.Kind.Float f -> value instanceof Float;
             case KernelArg.Kind.TensorMap t -> value instanceof TensorMap;
         };

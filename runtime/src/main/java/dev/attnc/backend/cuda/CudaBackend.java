@@ -331,7 +331,8 @@ public final class CudaBackend implements Backend {
         Storage storage = CudaStages.storage(request.dtype());
         synchronized (lock) {
             CudaCompiledBackward.Program program = backwardProgram(request, storage);
-            return backwards.computeIfAbsent(program.source().text(), t -> new CudaCompiledBackward(this, request, program));
+            // keyed by the request's dtype too: fp32 and fp16 requests share a program (fp32 runs as fp16)
+            return backwards.computeIfAbsent(request.dtype() + "\n" + program.source().text(), t -> new CudaCompiledBackward(this, request, program));
         }
     }
 

@@ -3,11 +3,13 @@ package dev.attnc.backend.cuda;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
 import dev.attnc.Gradients;
+import dev.attnc.Inputs;
 import dev.attnc.Tensor;
 import dev.attnc.backend.BackwardInputs;
 import dev.attnc.backend.BackwardKernel;
 import dev.attnc.backend.KernelInputs;
 import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.ParamGradients;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.SignatureBinder;
 import dev.attnc.compiler.codegen.BackwardSignature;
@@ -17,6 +19,9 @@ import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
+import dev.attnc.compiler.interp.Bindings;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.sparsity.BlockPlanner;
 import dev.attnc.ffm.cuda.CudaContext;
 import dev.attnc.ffm.cuda.CudaFunction;
 import dev.attnc.ffm.cuda.CudaModule;
@@ -35,17 +40,11 @@ import java.util.Map;
  * One attention's backward pass on the GPU ({@link CudaBackwardSource}): a run uploads the inputs
  * (fp32 ones as fp16, or bf16 where a value overflows fp16, as the forward does), launches Δ, dK/dV
  * over the transposed block plan, dQ over the forward plan (both under the backward's own 64 x 64
- * tiles), reduces each parameter's partials in order, and downloads the gradients. Every kernel's
+ * tiles), reduces each parameter's partials in order, and downloads the gradients (dense: a view
+ * given as input is gathered into its upload, as the forward does). Every kernel's
  * arguments are bound by name from its signature. Device buffers live for the run only.
  */
 final class CudaCompiledBackward implements BackwardKernel {
-    /**
-     * The most bytes of partials (four slots per query row, times the parameter's elements) one
-     * parameter may take; beyond it (or an eighth of the GPU's memory) the parameters' gradients are
-     * added with atomics, as with {@code atomicParams}, and are then not reproducible bit for bit.
-     */
-    static final long PARTIALS_LIMIT = 256L << 20;
-
     /** A loaded program: its source and its four kernels by entry name. */
     record Program(CudaBackwardSource source, CudaModule module, Map<String, CudaFunction> functions) {}
 
@@ -79,7 +78,7 @@ final class CudaCompiledBackward implements BackwardKernel {
             throw new AttnInputException("the CUDA backward takes B·H up to 65535 (one grid row each), but B·H = " + (long) s.B() * s.H());
         }
         // the backward's own tiles: its plans are built for them, not taken from the forward's
-        BlockPlan plan = KernelInputs.plan(request, fwd, CudaBackwardCodegen.TILES);
+        BlockPlan plan = plan(fwd);
         BlockPlan transposed = plan.transposed();
         Program p = main;
         List<Tensor> dense = new ArrayList<>(List.of(fwd.q(), fwd.k(), fwd.v(), in.o(), in.dO()));
@@ -105,9 +104,9 @@ final class CudaCompiledBackward implements BackwardKernel {
                 Map<String, Object> shared = new HashMap<>();
                 List<String> names = List.of(KernelSignature.Q.name(), KernelSignature.K.name(), KernelSignature.V.name(),
                         BackwardSignature.O_IN.name(), BackwardSignature.DO.name());
-                for (int i = 0; i < names.size(); i++) shared.put(names.get(i), keep(buffers, ctx.upload(dense.get(i).segment())));
-                shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().segment())));
-                DeviceBuffer dLse = keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().segment()) : ctx.alloc(rows * Float.BYTES));
+                for (int i = 0; i < names.size(); i++) shared.put(names.get(i), keep(buffers, ctx.upload(dense.get(i).contiguous().segment())));
+                shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().contiguous().segment())));
+                DeviceBuffer dLse = keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment()) : ctx.alloc(rows * Float.BYTES));
                 if (in.dLse() == null) ctx.memset32(dLse, 0);
                 shared.put(BackwardSignature.DLSE.name(), dLse);
                 shared.put(BackwardSignature.DELTA.name(), keep(buffers, ctx.alloc(rows * Float.BYTES)));
@@ -121,12 +120,11 @@ final class CudaCompiledBackward implements BackwardKernel {
                 // each parameter's gradient: partials per (query row, lane of its quad) reduced in order, or
                 // atomic adds into the output; one parameter past the partials' limit makes them all atomic
                 long slots = 4 * rows;
-                long memoryLimit = Math.min(PARTIALS_LIMIT, backend.cudaDevice().totalMemoryBytes() / 8);
-                boolean atomic = in.atomicParams() || p.source().withGradient().stream()
-                        .anyMatch(pa -> slots * elements(pa, fwd) * Float.BYTES > memoryLimit);
+                boolean atomic = ParamGradients.atomic(in.atomicParams(), p.source().withGradient(), slots, fwd,
+                        backend.cudaDevice().totalMemoryBytes());
                 Map<String, ParamOutput> outputs = new LinkedHashMap<>();
                 for (ParamArg pa : p.source().withGradient()) {
-                    long elements = elements(pa, fwd);
+                    long elements = ParamGradients.elements(pa, fwd);
                     DeviceBuffer sums = keep(buffers, ctx.alloc(elements * Float.BYTES));
                     DeviceBuffer partials = atomic ? sums : keep(buffers, ctx.alloc(slots * elements * Float.BYTES));
                     ctx.memset32(partials, 0);
@@ -143,18 +141,18 @@ final class CudaCompiledBackward implements BackwardKernel {
                 CudaBackwardSource src = p.source();
                 int threads = CudaBackwardSource.THREADS;
                 List<Runnable> launches = new ArrayList<>();
-                launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, upload, Dim3.of((int) ((rows + 7) / 8)), 256, 0));
-                launches.add(launch(ctx, p, CudaBackwardSource.DKDV, src.dkdv(), with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
+                launches.add(launch(ctx, p, CudaBackwardSource.DKDV, src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
                         fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), threads, src.sharedBytes()));
-                launches.add(launch(ctx, p, CudaBackwardSource.DQ, src.dq(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                launches.add(launch(ctx, p, CudaBackwardSource.DQ, src.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.sharedBytes()));
                 if (!atomic) {
                     for (ParamOutput o : outputs.values()) {
                         Map<String, Object> args = Map.of(BackwardSignature.PARTIALS.name(), o.partials(), BackwardSignature.SUMS.name(), o.sums(),
                                 BackwardSignature.ROWS.name(), Math.toIntExact(slots), BackwardSignature.ELEMENTS.name(), Math.toIntExact(o.elements()));
                         launches.add(launch(ctx, p, CudaBackwardSource.REDUCE, src.reduce(), args, fwd, upload,
-                                Dim3.of((int) ((o.elements() + 255) / 256)), 256, 0));
+                                Dim3.of(Math.toIntExact(o.elements())), 256, 256 * Float.BYTES));
                     }
                 }
                 float ms = ctx.timeMs(() -> launches.forEach(Runnable::run));
@@ -173,6 +171,19 @@ final class CudaCompiledBackward implements BackwardKernel {
         }
     }
 
+    /**
+     * The block plan under the backward's 64 x 64 tiles: the call's own when it was made for them,
+     * else planned here from the attention and the call's arguments (the forward's tiles differ).
+     */
+    private BlockPlan plan(RunInputs fwd) {
+        TilePlan t = CudaBackwardCodegen.TILES;
+        if (fwd.plan() == null || fwd.plan().blockM == t.blockM() && fwd.plan().blockN == t.blockN()) {
+            return KernelInputs.plan(request, fwd, t);
+        }
+        Bindings bindings = new Inputs.Bound(fwd.scalars(), fwd.tensors()).bindings().complete(request.attention());
+        return BlockPlanner.plan(request.attention(), fwd.sizes(), bindings, t.blockM(), t.blockN());
+    }
+
     /** A gradient in the request's dtype (fp32 requests ran in 16 bits). */
     private Tensor back(Tensor t) {
         return t.dtype() == request.dtype() ? t : t.convert(request.dtype());
@@ -181,15 +192,7 @@ final class CudaCompiledBackward implements BackwardKernel {
     /** One parameter's gradient on the device: the buffer the dQ kernel adds into, and the [elements] sums downloaded into {@code out}. */
     private record ParamOutput(Tensor out, DeviceBuffer partials, DeviceBuffer sums, long elements) {}
 
-    private static long elements(ParamArg p, RunInputs fwd) {
-        return p.kind().isTensor() ? fwd.tensors().get(p.name()).elementCount() : 1;
-    }
 
-    private static Map<String, Object> with(Map<String, Object> shared, Map<String, Object> more) {
-        Map<String, Object> all = new HashMap<>(shared);
-        all.putAll(more);
-        return all;
-    }
 
     /** Binds {@code signature}'s arguments by name (the fixed ones from {@code available}); the launch, to run in order. */
     private static Runnable launch(CudaContext ctx, Program p, String entry, KernelSignature signature, Map<String, Object> available,

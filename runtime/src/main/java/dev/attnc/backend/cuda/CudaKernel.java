@@ -186,7 +186,8 @@ public final class CudaKernel implements CompiledKernel {
                 try {
                     Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
                     List<DeviceBuffer> qkv = new ArrayList<>();
-                    for (Tensor t : List.of(q, k, vt)) qkv.add(keep(ctx.upload(t.segment())));
+                    // a strided view is gathered into the dense upload (the copy the upload makes anyway)
+                    for (Tensor t : List.of(q, k, vt)) qkv.add(keep(ctx.upload(t.contiguous().segment())));
                     List<KernelArg> inputs = hopper ? KernelSignature.TENSOR_MAP_INPUTS : KernelSignature.POINTER_INPUTS;
                     List<?> inputValues = hopper ? HopperMaps.of(v.source(), s, qkv) : qkv;
                     for (int i = 0; i < 3; i++) fixed.put(inputs.get(i).name(), inputValues.get(i));

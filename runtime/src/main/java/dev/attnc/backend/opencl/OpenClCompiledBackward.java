@@ -7,6 +7,7 @@ import dev.attnc.backend.BackwardInputs;
 import dev.attnc.backend.BackwardKernel;
 import dev.attnc.backend.KernelInputs;
 import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.ParamGradients;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.SignatureBinder;
 import dev.attnc.compiler.codegen.BackwardSignature;
@@ -34,14 +35,6 @@ import java.util.Map;
  * from its signature. Device buffers live for the run only.
  */
 final class OpenClCompiledBackward implements BackwardKernel {
-    /**
-     * The most bytes of per-row partials (rows × elements floats) one parameter may take; beyond it
-     * (or beyond an eighth of the device's memory) the parameters' gradients are summed with atomics,
-     * as with {@code atomicParams}, and are then not reproducible bit for bit. A table of 1024
-     * elements read by 64K rows stays under it.
-     */
-    static final long PARTIALS_LIMIT = 256L << 20;
-
     private final OpenClBackend backend;
     private final KernelRequest request;
     private final OpenClBackwardKernel generated;
@@ -74,21 +67,19 @@ final class OpenClCompiledBackward implements BackwardKernel {
         int m = generated.tiles().blockM(), n = generated.tiles().blockN();
         transposed.checkFits(n, m, new Sizes(s.B(), s.H(), s.H_KV(), s.KV_LEN(), s.Q_LEN(), s.D()));
         long rows = (long) s.B() * s.H() * s.Q_LEN();
-        Tensor dq = Tensor.allocate(request.dtype(), s.B(), s.H(), s.Q_LEN(), s.D());
-        Tensor dk = Tensor.allocate(request.dtype(), s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        Tensor dv = Tensor.allocate(request.dtype(), s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        // laid out in memory as Q, K and V are, written through their layouts
+        Tensor dq = fwd.q().allocateLike(request.dtype());
+        Tensor dk = fwd.k().allocateLike(request.dtype());
+        Tensor dv = fwd.v().allocateLike(request.dtype());
         synchronized (backend.lock) {
             ClContext ctx = backend.context();
             List<ClBuffer> buffers = new ArrayList<>();
             try {
                 Map<String, Object> shared = new HashMap<>();
-                shared.put(KernelSignature.Q.name(), keep(buffers, ctx.upload(fwd.q().segment())));
-                shared.put(KernelSignature.K.name(), keep(buffers, ctx.upload(fwd.k().segment())));
-                shared.put(KernelSignature.V.name(), keep(buffers, ctx.upload(fwd.v().segment())));
-                shared.put(BackwardSignature.O_IN.name(), keep(buffers, ctx.upload(in.o().segment())));
-                shared.put(BackwardSignature.DO.name(), keep(buffers, ctx.upload(in.dO().segment())));
-                shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().segment())));
-                shared.put(BackwardSignature.DLSE.name(), keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().segment())
+                SignatureBinder.putStrided(shared, List.of(KernelSignature.Q, KernelSignature.K, KernelSignature.V, BackwardSignature.O_IN,
+                        BackwardSignature.DO), List.of(fwd.q(), fwd.k(), fwd.v(), in.o(), in.dO()), host -> keep(buffers, ctx.upload(host)));
+                shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().contiguous().segment())));
+                shared.put(BackwardSignature.DLSE.name(), keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment())
                         : ctx.allocate(rows * Float.BYTES)));
                 shared.put(BackwardSignature.DELTA.name(), keep(buffers, ctx.allocate(rows * Float.BYTES)));
                 ClBuffer dqBuf = keep(buffers, ctx.allocate(dq.byteSize()));
@@ -97,16 +88,17 @@ final class OpenClCompiledBackward implements BackwardKernel {
                 shared.put(BackwardSignature.DQ.name(), dqBuf);
                 shared.put(BackwardSignature.DK.name(), dkBuf);
                 shared.put(BackwardSignature.DV.name(), dvBuf);
+                SignatureBinder.putLayout(shared, BackwardSignature.DQ, dq.offset(), dq.strides());
+                SignatureBinder.putLayout(shared, BackwardSignature.DK, dk.offset(), dk.strides());
+                SignatureBinder.putLayout(shared, BackwardSignature.DV, dv.offset(), dv.strides());
 
                 // each parameter's gradient: per-row partials reduced in row order, or atomic adds into the
                 // output; the dQ kernel adds atomically for all parameters or none, so one parameter past
                 // the partials' limit makes them all atomic
-                long memoryLimit = Math.min(PARTIALS_LIMIT, ctx.device().globalMemBytes() / 8);
-                boolean atomic = in.atomicParams() || generated.withGradient().stream()
-                        .anyMatch(p -> rows * elements(p, fwd) * Float.BYTES > memoryLimit);
+                boolean atomic = ParamGradients.atomic(in.atomicParams(), generated.withGradient(), rows, fwd, ctx.device().globalMemBytes());
                 Map<String, ParamOutput> outputs = new LinkedHashMap<>();
                 for (ParamArg p : generated.withGradient()) {
-                    long elements = elements(p, fwd);
+                    long elements = ParamGradients.elements(p, fwd);
                     ClBuffer sums = keep(buffers, ctx.allocate(elements * Float.BYTES));
                     ClBuffer partials = atomic ? sums : keep(buffers, ctx.allocate(rows * elements * Float.BYTES));
                     shared.put(BackwardSignature.gradientName(p), partials);
@@ -120,11 +112,11 @@ final class OpenClCompiledBackward implements BackwardKernel {
                 java.util.function.Function<MemorySegment, Object> upload = host -> uploads.computeIfAbsent(host,
                         h -> keep(buffers, ctx.upload(h)));
                 long nanos = 0;
-                nanos += launch(ctx, upload, OpenClBackwardKernel.DELTA, generated.delta(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                nanos += launch(ctx, upload, OpenClBackwardKernel.DELTA, generated.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, new long[] {rows}, null);
-                nanos += launch(ctx, upload, OpenClBackwardKernel.DKDV, generated.dkdv(), with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
+                nanos += launch(ctx, upload, OpenClBackwardKernel.DKDV, generated.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
                         fwd, new long[] {(long) transposed.qTiles * n, (long) s.B() * s.H_KV()}, new long[] {n, 1});
-                nanos += launch(ctx, upload, OpenClBackwardKernel.DQ, generated.dq(), with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                nanos += launch(ctx, upload, OpenClBackwardKernel.DQ, generated.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
                 Map<String, Tensor> grads = new LinkedHashMap<>();
                 for (var e : outputs.entrySet()) {
@@ -137,9 +129,9 @@ final class OpenClCompiledBackward implements BackwardKernel {
                     ctx.download(o.sums(), o.out().segment());
                     grads.put(e.getKey(), o.out());
                 }
-                ctx.download(dqBuf, dq.segment());
-                ctx.download(dkBuf, dk.segment());
-                ctx.download(dvBuf, dv.segment());
+                ctx.download(dqBuf, dq.storage());
+                ctx.download(dkBuf, dk.storage());
+                ctx.download(dvBuf, dv.storage());
                 return new Gradients(dq, dk, dv, grads, nanos);
             } finally {
                 buffers.forEach(ClBuffer::close);
@@ -153,17 +145,7 @@ final class OpenClCompiledBackward implements BackwardKernel {
      */
     private record ParamOutput(Tensor out, ClBuffer partials, ClBuffer sums, long elements) {}
 
-    /** How many elements parameter {@code p}'s gradient has: its tensor's, or 1 for a scalar. */
-    private static long elements(ParamArg p, RunInputs fwd) {
-        return p.kind().isTensor() ? fwd.tensors().get(p.name()).elementCount() : 1;
-    }
 
-    /** {@code shared}, then {@code more}: one map that holds every fixed argument a kernel may ask for by name. */
-    private static Map<String, Object> with(Map<String, Object> shared, Map<String, Object> more) {
-        Map<String, Object> all = new HashMap<>(shared);
-        all.putAll(more);
-        return all;
-    }
 
     /** Binds {@code signature}'s arguments by name (the fixed ones it takes from {@code available}) and runs the kernel. */
     private long launch(ClContext ctx, java.util.function.Function<MemorySegment, Object> upload, String entry, KernelSignature signature,

@@ -53,7 +53,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
         Sizes s = in.sizes();
         KernelInputs.check(request, in, "OpenCL", CPrinter.SIZE_LIMIT);
         BlockPlan plan = KernelInputs.plan(request, in, generated.tiles());
-        Tensor o = Tensor.allocate(request.dtype(), s.B(), s.H(), s.Q_LEN(), s.D());
+        Tensor o = in.q().allocateLike(request.dtype()); // laid out in memory as Q is, written through its strides
         Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
         synchronized (backend.lock) {
             ClContext ctx = backend.context();
@@ -62,17 +62,17 @@ final class OpenClCompiledKernel implements CompiledKernel {
                 ClBuffer oBuf = keep(buffers, ctx.allocate(o.byteSize()));
                 ClBuffer lseBuf = keep(buffers, ctx.allocate(lse.byteSize()));
                 Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
-                fixed.put(KernelSignature.Q.name(), in.q().segment());
-                fixed.put(KernelSignature.K.name(), in.k().segment());
-                fixed.put(KernelSignature.V.name(), in.v().segment());
+                SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
+                        host -> keep(buffers, ctx.upload(host)));
                 fixed.put(KernelSignature.O.name(), oBuf);
+                SignatureBinder.putLayout(fixed, KernelSignature.O, o.offset(), o.strides());
                 fixed.put(KernelSignature.LSE.name(), lseBuf);
                 List<Object> args = SignatureBinder.bind(generated.entry(), generated.signature(), fixed, in,
                         host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits);
                 setArgs(kernel, args);
                 int m = generated.tiles().blockM();
                 long nanos = ctx.launch(kernel, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
-                ctx.download(oBuf, o.segment());
+                ctx.download(oBuf, o.storage());
                 ctx.download(lseBuf, lse.segment());
                 return new RunOutputs(o, lse, nanos);
             } finally {
@@ -92,6 +92,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
             switch (args.get(i)) {
                 case ClBuffer b -> kernel.setArg(i, b);
                 case Integer v -> kernel.setArg(i, v);
+                case Long v -> kernel.setArg(i, v);
                 case Float v -> kernel.setArg(i, v);
                 default -> throw new AssertionError(args.get(i));
             }
@@ -103,6 +104,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
         return switch (kind) {
             case KernelArg.Kind.Buffer b -> value instanceof ClBuffer;
             case KernelArg.Kind.Int i -> value instanceof Integer;
+            case KernelArg.Kind.Long l -> value instanceof Long;
             case KernelArg.Kind.Float f -> value instanceof Float;
             case KernelArg.Kind.TensorMap t -> false;
         };

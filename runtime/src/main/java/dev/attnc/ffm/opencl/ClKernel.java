@@ -8,6 +8,7 @@ import static java.lang.foreign.MemorySegment.NULL;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -47,6 +48,15 @@ public final class ClKernel extends ClResource {
             set(index, value.byteSize(), value);
         }
         buffers.put(index, buffer);
+        return this;
+    }
+
+    /** Sets a {@code long} (64-bit) argument. */
+    public ClKernel setArg(int index, long value) {
+        try (Arena arena = Arena.ofConfined()) {
+            set(index, JAVA_LONG.byteSize(), arena.allocateFrom(JAVA_LONG, value));
+        }
+        buffers.remove(index);
         return this;
     }
 

@@ -59,6 +59,8 @@ public final class CudaBackwardBody {
     public final String sink;
     /** Per pair, the parameters' gradient statements (reading {@code attn_ds}); only with {@link Rows#QUERIES}. */
     public final List<String> paramTerms = new ArrayList<>();
+    /** The dQ kernel's registers that sum parameter terms over its loop, and the statements that add them to the gradients after it. */
+    public final List<String> accDecls = new ArrayList<>(), accFlush = new ArrayList<>();
     /** Per query row, the sink's gradient statements (reading {@code attn_dsink}); only with {@link Rows#QUERIES}. */
     public final List<String> sinkTerms = new ArrayList<>();
     public final boolean identityScore;
@@ -100,7 +102,8 @@ public final class CudaBackwardBody {
                     if (!s.param().equals(p)) continue;
                     boolean ofSink = sinkRows && s.ofNormalization();
                     (ofSink ? rowRoots : pairRoots).add(s.derivative());
-                    (ofSink ? sinkTerms : paramTerms).add(gradAdd(gradient, elements, "0", valueIn(s.derivative()), ofSink));
+                    if (ofSink) sinkTerms.add(gradAdd(gradient, elements, "0", valueIn(s.derivative()), "attn_dsink", "ri"));
+                    else term(gradient, elements, "0", Level.HEAD, valueIn(s.derivative()));
                 }
                 for (Gradient.TensorGrad t : g.tensors()) {
                     if (!t.param().equals(p)) continue;
@@ -108,7 +111,8 @@ public final class CudaBackwardBody {
                     (ofSink ? rowRoots : pairRoots).add(t.derivative());
                     (ofSink ? rowRoots : pairRoots).addAll(t.load().indices());
                     String index = printer.flatIndex(t.load(), element);
-                    (ofSink ? sinkTerms : paramTerms).add(gradAdd(gradient, elements, index, valueIn(t.derivative()), ofSink));
+                    if (ofSink) sinkTerms.add(gradAdd(gradient, elements, index, valueIn(t.derivative()), "attn_dsink", "ri"));
+                    else term(gradient, elements, index, levelOf(t.load().indices()), valueIn(t.derivative()));
                 }
             }
         }
@@ -149,10 +153,46 @@ public final class CudaBackwardBody {
         return new Tile(colDecls, colCode, colStores, lines, identityScore ? "x" : valueIn(a.score()), masked ? valueIn(a.mask()) : null);
     }
 
-    private static String gradAdd(String gradient, String elements, String index, String derivative, boolean ofSink) {
-        String slot = "(atomic_params ? 0 : row_slot[ri] * (" + elements + "))";
-        return "attn_grad_add(" + gradient + ", " + slot + " + (" + index + "), " + (ofSink ? "attn_dsink" : "attn_ds") + " * (" + derivative
-                + "), atomic_params);";
+    /**
+     * One parameter term of the dQ kernel's pairs. An element fixed per (b, h) (a scalar, slopes[h])
+     * or per query row is summed in a register over the whole loop and added once at the end
+     * ({@link #accDecls}, {@link #accFlush}: the same order every run); any other goes to its element
+     * for each pair.
+     */
+    private void term(String gradient, String elements, String index, Level level, String derivative) {
+        String acc = "attn_acc" + accDecls.size();
+        switch (level) {
+            case HEAD -> {
+                accDecls.add("float " + acc + " = 0.0f;");
+                paramTerms.add(acc + " += attn_ds * (" + derivative + ");");
+                // rows past Q_LEN add nothing, and a thread whose first row is past it has no live row
+                accFlush.add("if (row_live[0]) " + gradAdd(gradient, elements, index, "1.0f", acc, "0"));
+            }
+            case ROW -> {
+                accDecls.add("float " + acc + "[ROWS] = {0.0f, 0.0f};");
+                paramTerms.add(acc + "[ri] += attn_ds * (" + derivative + ");");
+                accFlush.add("for (int ri = 0; ri < ROWS; ri++) if (row_live[ri]) " + gradAdd(gradient, elements, index, "1.0f", acc + "[ri]", "ri"));
+            }
+            default -> paramTerms.add(gradAdd(gradient, elements, index, derivative, "attn_ds", "ri"));
+        }
+    }
+
+    /** Where an element index varies: per (b, h), per query row, or otherwise (per key or pair). */
+    private Level levelOf(List<Expr> indices) {
+        boolean row = false, other = false;
+        for (Expr e : indices) {
+            Level l = e instanceof Expr.Index i ? (i.axis() == dev.attnc.compiler.ir.Axis.Q ? Level.ROW
+                    : i.axis() == dev.attnc.compiler.ir.Axis.KV ? Level.COLUMN : Level.HEAD) : placement.level(e);
+            row |= l == Level.ROW;
+            other |= l == Level.COLUMN || l == Level.PAIR;
+        }
+        return other ? Level.PAIR : row ? Level.ROW : Level.HEAD;
+    }
+
+    /** {@code value * (derivative)} added at element {@code index} of this thread's slot of row {@code ri}. */
+    private static String gradAdd(String gradient, String elements, String index, String derivative, String value, String ri) {
+        String slot = "(atomic_params ? 0 : row_slot[" + ri + "] * (" + elements + "))";
+        return "attn_grad_add(" + gradient + ", " + slot + " + (" + index + "), " + value + " * (" + derivative + "), atomic_params);";
     }
 
     /** The interior nodes {@code roots} read, directly or not. */

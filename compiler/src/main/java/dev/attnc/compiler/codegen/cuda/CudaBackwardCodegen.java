@@ -53,9 +53,9 @@ public final class CudaBackwardCodegen {
         Gradient g = Gradient.ofBackward(a);
         List<ParamArg> params = ParamArg.of(a);
         List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
-        KernelSignature delta = BackwardSignature.delta();
-        KernelSignature dkdv = BackwardSignature.dkdv(params);
-        KernelSignature dq = BackwardSignature.dq(params, withGradient);
+        KernelSignature delta = BackwardSignature.delta(false);
+        KernelSignature dkdv = BackwardSignature.dkdv(params, false);
+        KernelSignature dq = BackwardSignature.dq(params, withGradient, false);
         KernelSignature reduce = BackwardSignature.reduce();
         CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS);
         CudaBackwardBody queries = new CudaBackwardBody(a, Rows.QUERIES);
@@ -83,6 +83,8 @@ public final class CudaBackwardCodegen {
         st.add("sink", queries.sink);
         st.add("sigmoid", queries.sigmoidBias);
         st.add("sinkTerms", queries.sinkTerms.isEmpty() ? null : queries.sinkTerms);
+        st.add("accDecls", queries.accDecls);
+        st.add("accFlush", queries.accFlush);
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, TILES, delta, dkdv, dq, reduce, withGradient,
                 sharedBytes(headDim));
     }

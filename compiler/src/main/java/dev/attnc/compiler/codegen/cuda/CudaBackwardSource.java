@@ -14,7 +14,8 @@ import java.util.List;
  * <li>{@link #DKDV}: grid (key tiles, B·H_KV), {@link #THREADS} threads, {@link #sharedBytes} dynamic
  *     shared memory, over the transposed plan of {@link #tiles};
  * <li>{@link #DQ}: grid (query tiles, B·H), the same block, over the forward plan of {@link #tiles};
- * <li>{@link #REDUCE}: once per parameter in {@code withGradient} (unless atomic), one thread per element.
+ * <li>{@link #REDUCE}: once per parameter in {@code withGradient} (unless atomic), one block of 256 threads
+ *     per element, 1 KiB of dynamic shared memory.
  * </ul>
  *
  * @param tiles the block plan's tiles (64 x 64: both kernels' tiles are 64 rows)

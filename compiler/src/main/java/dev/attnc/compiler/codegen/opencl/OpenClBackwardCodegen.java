@@ -33,9 +33,9 @@ public final class OpenClBackwardCodegen {
         BackwardBody body = BackwardBody.of(a, D);
         List<ParamArg> params = ParamArg.of(a);
         List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
-        KernelSignature delta = BackwardSignature.delta();
-        KernelSignature dkdv = BackwardSignature.dkdv(params);
-        KernelSignature dq = BackwardSignature.dq(params, withGradient);
+        KernelSignature delta = BackwardSignature.delta(true);
+        KernelSignature dkdv = BackwardSignature.dkdv(params, true);
+        KernelSignature dq = BackwardSignature.dq(params, withGradient, true);
         KernelSignature reduce = BackwardSignature.reduce();
         String element = storage.elementType(D);
 
@@ -50,19 +50,21 @@ public final class OpenClBackwardCodegen {
         st.add("dkdvParams", dkdv.declarations(D, element));
         st.add("dqParams", dq.declarations(D, element));
         st.add("reduceParams", reduce.declarations(D, element));
-        st.add("loadDeltaO", storage.load(D, "O", "row * HEAD_DIM + d"));
-        st.add("loadDeltaDO", storage.load(D, "dO", "row * HEAD_DIM + d"));
-        st.add("loadKRow", storage.load(D, "K", "kv_base + d"));
-        st.add("loadVRow", storage.load(D, "V", "kv_base + d"));
-        st.add("loadQTile", storage.load(D, "Q", "row0 * HEAD_DIM + i"));
-        st.add("loadDOTile", storage.load(D, "dO", "row0 * HEAD_DIM + i"));
-        st.add("storeDK", storage.store(D, "dK", "kv_base + d", "dk[d]"));
-        st.add("storeDV", storage.store(D, "dV", "kv_base + d", "dv[d]"));
+        // every [B, heads, len, D] operand through its layout (KernelSignature.layout); element i of a
+        // staged tile is row i / HEAD_DIM, dimension i % HEAD_DIM (shifts when HEAD_DIM is a power of 2)
+        st.add("loadDeltaO", storage.load(D, "O", "o_base + d"));
+        st.add("loadDeltaDO", storage.load(D, "dO", "do_base + d"));
+        st.add("loadKRow", storage.load(D, "K", "k_base + d"));
+        st.add("loadVRow", storage.load(D, "V", "v_base + d"));
+        OpenClCodegen.addTileLoads(st, storage, "loadQTile", "Q", "q_tile0");
+        OpenClCodegen.addTileLoads(st, storage, "loadDOTile", "dO", "do_tile0");
+        st.add("storeDK", storage.store(D, "dK", "dk_base + d", "dk[d]"));
+        st.add("storeDV", storage.store(D, "dV", "dv_base + d", "dv[d]"));
         st.add("loadQRow", storage.load(D, "Q", "q_base + d"));
-        st.add("loadDORow", storage.load(D, "dO", "q_base + d"));
-        st.add("loadKTile", storage.load(D, "K", "kv_base + (long)kv0 * HEAD_DIM + i"));
-        st.add("loadVTile", storage.load(D, "V", "kv_base + (long)kv0 * HEAD_DIM + i"));
-        st.add("storeDQ", storage.store(D, "dQ", "q_base + d", "dq[d] * scale"));
+        st.add("loadDORow", storage.load(D, "dO", "do_base + d"));
+        OpenClCodegen.addTileLoads(st, storage, "loadKTile", "K", "k_tile0");
+        OpenClCodegen.addTileLoads(st, storage, "loadVTile", "V", "v_tile0");
+        st.add("storeDQ", storage.store(D, "dQ", "dq_base + d", "dq[d] * scale"));
         st.add("prologue", body.prologue());
         st.add("row", body.row());
         st.add("fullScoreLines", body.full().scoreLines());

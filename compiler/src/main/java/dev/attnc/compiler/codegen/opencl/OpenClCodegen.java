@@ -31,7 +31,8 @@ public final class OpenClCodegen {
     public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
         if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
         KernelBody body = KernelBody.of(a, D, false);
-        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), ParamArg.of(a));
+        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), KernelSignature.STRIDED_QKVO,
+                ParamArg.of(a));
         String entry = "attnc_" + Names.sanitize(a.name());
         ST st = group().getInstanceOf("kernel");
         st.add("name", Names.sanitize(a.name()));
@@ -46,8 +47,8 @@ public final class OpenClCodegen {
         st.add("entry", entry);
         st.add("params", signature.declarations(D, storage.elementType(D)));
         st.add("loadQ", storage.load(D, "Q", "q_base + d"));
-        st.add("loadK", storage.load(D, "K", "kv_base + (long)kv0 * HEAD_DIM + i"));
-        st.add("loadV", storage.load(D, "V", "kv_base + (long)kv0 * HEAD_DIM + i"));
+        addTileLoads(st, storage, "loadK", "K", "k_tile0");
+        addTileLoads(st, storage, "loadV", "V", "v_tile0");
         st.add("storeO", storage.store(D, "O", "o_base + d", "acc[d] * inv"));
         st.add("prologue", body.prologue());
         st.add("row", body.row());
@@ -61,6 +62,17 @@ public final class OpenClCodegen {
         st.add("sink", body.sink());
         st.add("sigmoid", body.sigmoidBias());
         return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, signature);
+    }
+
+    /**
+     * The two loads of element i of a tile of {@code tensor} staged in local memory (opencl_tiles.stg's
+     * stage), whose first row starts at {@code tile0}: {@code attribute}, row i / HEAD_DIM through the
+     * tensor's row stride and dimension i % HEAD_DIM (HEAD_DIM is a constant: shifts when a power of 2),
+     * and {@code attribute}Run, the tile as one run where rows are adjacent.
+     */
+    static void addTileLoads(ST st, Storage storage, String attribute, String tensor, String tile0) {
+        st.add(attribute, storage.load(D, tensor, tile0 + " + i / HEAD_DIM * " + tensor + "_stride_s + i % HEAD_DIM"));
+        st.add(attribute + "Run", storage.load(D, tensor, tile0 + " + i"));
     }
 
     /** The attributes of attn_dot (q . k in vectors: dotWidth, dotType, dotQ, dotK, dotSum); returns the width. */
