@@ -77,6 +77,19 @@ public final class AttentionKernel implements AutoCloseable {
     }
 
     /**
+     * Throws, with the backend's reason, when it cannot run the backward pass of this prepared call
+     * (its head dimension, its memory, its normalisation): for a caller that runs the forward first
+     * and wants to know before it does ({@code attnc run --dout}).
+     */
+    public void checkBackwardSupported(Prepared p) {
+        backend.requireBackward(attention);
+        long paramFloats = p.inputs().scalars().values().stream().filter(x -> x instanceof Double).count()
+                + p.inputs().tensors().values().stream().filter(t -> t.dtype().isFloat()).mapToLong(Tensor::elementCount).sum();
+        String why = backend.unsupportedBackward(p.inputs().sizes(), p.inputs().q().dtype(), p.kernel().request().tiles(), paramFloats);
+        if (why != null) throw new AttnInputException(why);
+    }
+
+    /**
      * The backward pass of {@link #run}: given the call's inputs, the forward's O and LSE, and dO (the
      * gradient of the loss with respect to O; O's shape), returns dQ, dK, dV and the gradient of every
      * float parameter the score reads ({@link Gradients}). {@code dLse} (LSE's shape, float32) is the
@@ -89,10 +102,7 @@ public final class AttentionKernel implements AutoCloseable {
         Prepared p = prepare(q, k, v, args, scale);
         Sizes sizes = p.inputs().sizes();
         Inputs.checkBackward(sizes, q, o, lse, dO, dLse);
-        long paramFloats = p.inputs().scalars().values().stream().filter(x -> x instanceof Double).count()
-                + p.inputs().tensors().values().stream().filter(t -> t.dtype().isFloat()).mapToLong(Tensor::elementCount).sum();
-        String why = backend.unsupportedBackward(sizes, q.dtype(), p.kernel().request().tiles(), paramFloats);
-        if (why != null) throw new AttnInputException(why);
+        checkBackwardSupported(p);
         BackwardKernel kernel = backwardCompiled.computeIfAbsent(p.kernel().request().dtype() + "/" + sizes.D() + "/"
                 + p.kernel().request().tiles().describe(), key -> backend.compileBackward(p.kernel().request()));
         return kernel.run(new BackwardInputs(p.inputs(), o, lse, dO, dLse, p.inputs().plan().transposed(), atomicParams));

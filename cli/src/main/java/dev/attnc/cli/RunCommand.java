@@ -137,6 +137,7 @@ final class RunCommand implements Callable<Integer> {
             Sizes sizes = dev.attnc.Inputs.sizes(qkv[0], qkv[1], qkv[2]);
             if (randomArgs) RandomInputs.fillTensors(kernel.attention(), sizes, arguments, seed);
             AttentionKernel.Prepared prepared = kernel.prepare(qkv[0], qkv[1], qkv[2], arguments, scale == null ? Double.NaN : scale);
+            if (dout != null) kernel.checkBackwardSupported(prepared); // before the forward runs
             Result r = kernel.run(prepared);
             long nanos = repeat > 1 ? median(kernel, prepared, repeat) : r.kernelNanos();
             long[] counts = r.plan().counts();
