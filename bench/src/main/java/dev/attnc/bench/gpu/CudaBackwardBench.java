@@ -2,6 +2,7 @@ package dev.attnc.bench.gpu;
 
 import dev.attnc.DType;
 import dev.attnc.Gradients;
+import dev.attnc.Inputs;
 import dev.attnc.Tensor;
 import dev.attnc.backend.BackwardInputs;
 import dev.attnc.backend.BackwardKernel;
@@ -67,7 +68,7 @@ public final class CudaBackwardBench {
                     if (params.containsKey(p.name())) tensors.put(p.name(), params.get(p.name()));
                 });
                 Map<String, TensorData> data = new HashMap<>();
-                tensors.forEach((n, t) -> data.put(n, view(t)));
+                tensors.forEach((n, t) -> data.put(n, Inputs.view(t)));
                 Bindings bindings = new Bindings(scalars, data).complete(a);
                 TilePlan tiles = backend.tilePlan(d);
                 KernelRequest request = new KernelRequest(a, DType.BF16, d, tiles);
@@ -122,15 +123,4 @@ public final class CudaBackwardBench {
         return Integer.parseInt(p.getProperty(key).trim());
     }
 
-    private static TensorData view(Tensor t) {
-        return new TensorData() {
-            public long[] shape() {
-                return t.shape();
-            }
-
-            public double get(long i) {
-                return t.getDouble(i);
-            }
-        };
-    }
 }

@@ -219,7 +219,7 @@ class CudaBackendGpuTest {
                 bad, emptyRows);
     }
 
-    static TensorData view(Tensor t) {
+    private static TensorData view(Tensor t) {
         return new TensorData() {
             public long[] shape() {
                 return t.shape();

@@ -183,7 +183,7 @@ class CudaBackwardGpuTest {
         Tensor dO = Tensor.random(inputs, seed + 4, s.B(), s.H(), s.Q_LEN(), s.D()).convert(dtype);
         Tensor dl = dLse ? Tensor.random(DType.F32, seed + 5, s.B(), s.H(), s.Q_LEN()) : null;
         Map<String, TensorData> data = new HashMap<>();
-        tensors.forEach((n, x) -> data.put(n, CudaBackendGpuTest.view(x)));
+        tensors.forEach((n, x) -> data.put(n, dev.attnc.Inputs.view(x)));
         Bindings bindings = new Bindings(scalars, data).complete(a);
         KernelRequest request = request(a, dtype, s.D());
         TilePlan tiles = request.tiles();

@@ -102,8 +102,8 @@ public final class CudaBackwardBody {
                     if (!s.param().equals(p)) continue;
                     boolean ofSink = sinkRows && s.ofNormalization();
                     (ofSink ? rowRoots : pairRoots).add(s.derivative());
-                    if (ofSink) sinkTerms.add(gradAdd(gradient, elements, "0", valueIn(s.derivative()), "attn_dsink", "ri"));
-                    else term(gradient, elements, "0", Level.HEAD, valueIn(s.derivative()));
+                    if (ofSink) sinkTerms.add(gradAdd(gradient, elements, "0", inElement(s.derivative()), "attn_dsink", "ri"));
+                    else term(gradient, elements, "0", Level.HEAD, inElement(s.derivative()));
                 }
                 for (Gradient.TensorGrad t : g.tensors()) {
                     if (!t.param().equals(p)) continue;
@@ -111,8 +111,8 @@ public final class CudaBackwardBody {
                     (ofSink ? rowRoots : pairRoots).add(t.derivative());
                     (ofSink ? rowRoots : pairRoots).addAll(t.load().indices());
                     String index = printer.flatIndex(t.load(), element);
-                    if (ofSink) sinkTerms.add(gradAdd(gradient, elements, index, valueIn(t.derivative()), "attn_dsink", "ri"));
-                    else term(gradient, elements, index, levelOf(t.load().indices()), valueIn(t.derivative()));
+                    if (ofSink) sinkTerms.add(gradAdd(gradient, elements, index, inElement(t.derivative()), "attn_dsink", "ri"));
+                    else term(gradient, elements, index, levelOf(t.load().indices()), inElement(t.derivative()));
                 }
             }
         }
@@ -133,9 +133,9 @@ public final class CudaBackwardBody {
         }
         full = tile(pairRoots, a, false);
         partial = tile(partialRoots, a, hasMask);
-        dScore = valueIn(g.dScore());
-        sigmoidBias = bias == null ? null : valueIn(bias);
-        sink = logit == null || rows != Rows.QUERIES ? null : valueIn(logit);
+        dScore = inElement(g.dScore());
+        sigmoidBias = bias == null ? null : inElement(bias);
+        sink = logit == null || rows != Rows.QUERIES ? null : inElement(logit);
     }
 
     /** One kind of tile: the column-level nodes in the column loop, the pair-level ones as element lines. */
@@ -150,7 +150,7 @@ public final class CudaBackwardBody {
             colStores.add(CudaBody.COL_PREFIX + placement.local(e) + "[ci] = " + placement.local(e) + ";");
         }
         List<String> lines = pairs.stream().map(e -> statement(e, this::inElement)).toList();
-        return new Tile(colDecls, colCode, colStores, lines, identityScore ? "x" : valueIn(a.score()), masked ? valueIn(a.mask()) : null);
+        return new Tile(colDecls, colCode, colStores, lines, identityScore ? "x" : inElement(a.score()), masked ? inElement(a.mask()) : null);
     }
 
     /**
@@ -227,9 +227,5 @@ public final class CudaBackwardBody {
         if (l == rowLevel) return CudaBody.ROW_PREFIX + placement.local(e) + "[ri]";
         if (l == colLevel) return CudaBody.COL_PREFIX + placement.local(e) + "[ci]";
         return placement.local(e);
-    }
-
-    private String valueIn(Expr root) {
-        return inElement(root);
     }
 }
