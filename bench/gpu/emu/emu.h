@@ -111,6 +111,7 @@ static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f
 static inline float __uint_as_float(unsigned i) { float f; memcpy(&f, &i, 4); return f; }
 static inline unsigned __float_as_uint(float f) { unsigned i; memcpy(&i, &f, 4); return i; }
 static inline void __syncthreads() { emu::block_bar.wait((int)emu::fibers.size()); }
+static inline void __syncwarp(unsigned = 0xffffffffu) { emu::warp_sync(); }
 static inline float __shfl_xor_sync(unsigned, float v, int m) {
     emu::slot(emu::lane()).f[0] = v;
     emu::warp_sync();

@@ -45,6 +45,14 @@ public record KernelSignature(List<KernelArg> args) {
     public static final KernelArg Q_TILES = KernelArg.fixed("q_tiles", new Kind.Int());
     /** The softmax scale (positive). */
     public static final KernelArg SCALE = KernelArg.fixed("scale", new Kind.Float());
+    /** A decode kernel's fp32 partial O [splits, B, H, Q_LEN, D] and LSE [splits, B, H, Q_LEN] (unused with one split). */
+    public static final KernelArg O_PART = KernelArg.fixed("O_part", new Kind.Buffer(Element.FLOAT, true));
+    public static final KernelArg LSE_PART = KernelArg.fixed("LSE_part", new Kind.Buffer(Element.FLOAT, true));
+    public static final KernelArg O_PART_IN = KernelArg.fixed("O_part", new Kind.Buffer(Element.FLOAT, false));
+    public static final KernelArg LSE_PART_IN = KernelArg.fixed("LSE_part", new Kind.Buffer(Element.FLOAT, false));
+    /** How many query heads of one KV head a decode block takes (its rows), and into how many ranges the kept key tiles are split. */
+    public static final KernelArg HEADS_PACKED = KernelArg.fixed("heads_packed", new Kind.Int());
+    public static final KernelArg SPLITS = KernelArg.fixed("splits", new Kind.Int());
 
     /**
      * Where the rows of a [B, heads, len, D] tensor lie in its buffer, in elements: element (b, h, s, 0)
@@ -104,6 +112,21 @@ public record KernelSignature(List<KernelArg> args) {
         for (ParamArg p : params) out.add(KernelArg.of(p));
         return new KernelSignature(out);
     }
+
+    /**
+     * A decode kernel's arguments (split-KV, query heads packed): the forward's, with the partial
+     * outputs after O and LSE and the packing and split count after the scale.
+     */
+    public static KernelSignature decode(List<ParamArg> params) {
+        List<KernelArg> out = new ArrayList<>(POINTER_INPUTS);
+        out.addAll(List.of(O, LSE, O_PART, LSE_PART, RUN_OFFSETS, RUN_START, RUN_END, RUN_PARTIAL));
+        out.addAll(List.of(B, H, H_KV, Q_LEN, KV_LEN, PLAN_B_STRIDE, PLAN_H_STRIDE, Q_TILES, SCALE, HEADS_PACKED, SPLITS));
+        for (ParamArg p : params) out.add(KernelArg.of(p));
+        return new KernelSignature(out);
+    }
+
+    /** The kernel that merges a decode kernel's splits: partials in, O and LSE out. */
+    public static final KernelSignature DECODE_COMBINE = new KernelSignature(List.of(O_PART_IN, LSE_PART_IN, O, LSE, B, H, Q_LEN, SPLITS));
 
     /** The attention's parameters, in the order the kernel takes them. */
     public List<ParamArg> params() {

@@ -80,7 +80,16 @@ public record Placement(List<Expr> nodes, Map<Expr, Integer> numbers, Map<Expr, 
     }
 
     public static Placement of(Attention a) {
-        return of(a, List.of());
+        return of(a, List.of(), false);
+    }
+
+    /**
+     * A placement for a kernel whose rows belong to several heads of one (b, KV head) (a decode
+     * kernel that packs the query heads of a group into one tile): what is fixed per (b, h) varies
+     * from row to row there, so it is computed per row; only constants stay before the loops.
+     */
+    public static Placement packedHeads(Attention a) {
+        return of(a, List.of(), true);
     }
 
     /**
@@ -89,13 +98,13 @@ public record Placement(List<Expr> nodes, Map<Expr, Integer> numbers, Map<Expr, 
      */
     public static Placement of(Gradient g) {
         List<Expr> roots = g.roots();
-        return of(g.forward(), roots.subList(g.forward().roots().size(), roots.size()));
+        return of(g.forward(), roots.subList(g.forward().roots().size(), roots.size()), false);
     }
 
-    private static Placement of(Attention a, List<Expr> gradientRoots) {
+    private static Placement of(Attention a, List<Expr> gradientRoots, boolean headsPerRow) {
         List<Expr> roots = new ArrayList<>(a.roots());
         roots.addAll(gradientRoots);
-        Map<Expr, Dependence> deps = IndexDependence.analyze(roots);
+        Map<Expr, Dependence> deps = headsPerRow ? IndexDependence.analyzeHeadsPerRow(roots) : IndexDependence.analyze(roots);
         Map<Expr, Level> levels = new HashMap<>();
         deps.forEach((e, d) -> levels.put(e, Level.of(d)));
         List<Expr> nodes = new ArrayList<>();

@@ -13,8 +13,16 @@ import java.util.Map;
  */
 public final class IndexDependence {
     private final Map<Expr, Dependence> facts = new HashMap<>();
+    /** b and h vary per row (a kernel whose rows are of several heads): a value reading them and kv is per element. */
+    private final boolean headsPerRow;
 
-    private IndexDependence() {}
+    private IndexDependence() {
+        this(false);
+    }
+
+    private IndexDependence(boolean headsPerRow) {
+        this.headsPerRow = headsPerRow;
+    }
 
     public static Map<Expr, Dependence> analyze(Attention a) {
         return analyze(a.roots());
@@ -23,6 +31,16 @@ public final class IndexDependence {
     /** The dependence of every node under several roots (a backward kernel's: {@code grad.Gradient#roots()}). */
     public static Map<Expr, Dependence> analyze(java.util.List<Expr> roots) {
         IndexDependence d = new IndexDependence();
+        roots.forEach(d::of);
+        return d.facts;
+    }
+
+    /**
+     * The dependence of every node for a kernel whose rows belong to several heads (a decode kernel
+     * that packs the query heads of a group into one tile): b and h are per row there.
+     */
+    public static Map<Expr, Dependence> analyzeHeadsPerRow(java.util.List<Expr> roots) {
+        IndexDependence d = new IndexDependence(true);
         roots.forEach(d::of);
         return d.facts;
     }
@@ -37,7 +55,7 @@ public final class IndexDependence {
         if (known != null) return known;
         Dependence d = switch (e) {
             case Index i -> switch (i.axis()) {
-                case B, H -> Dependence.HEAD;
+                case B, H -> headsPerRow ? Dependence.ROW : Dependence.HEAD;
                 case Q -> Dependence.ROW;
                 case KV -> Dependence.COLUMN;
             };

@@ -2,6 +2,7 @@ package dev.attnc.compiler.target;
 
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
 import dev.attnc.compiler.plan.TilePlan;
@@ -91,6 +92,14 @@ public final class TargetPolicy {
         return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, Engine.MMA_SYNC, 2, CudaCodegen.Schedule.ALL));
     }
 
+    /**
+     * The decode program's build: mma.sync on the GPU's own architecture with the forward's fast
+     * math (its numbers are the forward kernel's), at the plan's tiles.
+     */
+    public static Decision.Cuda cudaDecodeBuild(DeviceCaps.Cuda device, TilePlan tiles) {
+        return cuda(device, tiles, new Options(true, 1, false, Engine.MMA_SYNC, 2, CudaCodegen.Schedule.ALL));
+    }
+
     public static Decision.Cuda cuda(DeviceCaps.Cuda device, TilePlan tiles, Options options) {
         String arch = options.wgmma() ? "sm_90a" : device.smArch();
         List<String> flags = new ArrayList<>(List.of("--gpu-architecture=" + arch, "--std=c++17", "--diag-suppress=177"));
@@ -120,6 +129,47 @@ public final class TargetPolicy {
             if (fits && CudaCodegen.unsupported(headDim, t) == null && !c.contains(t)) c.add(t);
         }
         return List.copyOf(c);
+    }
+
+    /**
+     * How a call with few query rows runs on CUDA: the decode program (CudaDecodeCodegen) packing
+     * {@code headsPacked} query heads of one KV head into a block's 16 rows, each warp streaming its
+     * chunks through a ring of {@code stages}.
+     */
+    public record CudaDecode(int headsPacked, int stages) {}
+
+    /** The most query rows (query heads of a group times Q_LEN) one decode block holds: one m16 tile. */
+    public static final int DECODE_ROWS = 16;
+
+    /**
+     * The decode program for a call, or null for the forward kernel: when Q_LEN is at most
+     * {@link #DECODE_ROWS} (such a call reads K and V once and computes little: the forward's 64 to 192
+     * rows a tile would be mostly padding, and its B·H blocks too few to read at memory speed) and
+     * the program supports the head dimension and the plan's key tiles. Heads are packed unless the
+     * block plan differs per head; the ring is as deep as lets two blocks share an SM (at least 2).
+     */
+    public static CudaDecode cudaDecode(DeviceCaps.Cuda device, int headDim, int qLen, int group, TilePlan tiles, boolean planPerHead) {
+        if (qLen > DECODE_ROWS || CudaDecodeCodegen.unsupported(headDim, tiles.blockN()) != null) return null;
+        int packed = 1;
+        if (!planPerHead) for (int d = group; d >= 1; d--) if (group % d == 0 && d * qLen <= DECODE_ROWS) { packed = d; break; }
+        int stages = 4;
+        while (stages > 2 && 2 * CudaDecodeCodegen.sharedBytes(headDim, stages) > device.maxSharedPerBlockOptin()) stages--;
+        if (CudaDecodeCodegen.sharedBytes(headDim, stages) > device.maxSharedPerBlockOptin()) return null;
+        return new CudaDecode(packed, stages);
+    }
+
+    /**
+     * Into how many ranges a decode call splits each row's kept key tiles (split-KV): as many as let
+     * every block of the call be resident at once ({@code residentBlocks}: SMs times blocks per SM),
+     * so the whole call is one wave reading K and V at once, but at least one and no more than a
+     * quarter of the most tiles a plan row keeps (each warp then streams a few chunks at least).
+     *
+     * @param units blocks of one split: B · H_KV · (query-head groups per KV head)
+     */
+    public static int decodeSplits(long residentBlocks, long units, long maxKeptTilesPerRow) {
+        long byDevice = residentBlocks / Math.max(1, units);
+        long byWork = Math.max(1, maxKeptTilesPerRow / 4);
+        return (int) Math.max(1, Math.min(Math.min(byDevice, byWork), 1024));
     }
 
     /** Whether CUDA kernels on this device use Hopper's wgmma: an sm_90 GPU, unless mma.sync is forced. */

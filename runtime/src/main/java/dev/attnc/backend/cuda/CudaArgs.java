@@ -19,7 +19,12 @@ final class CudaArgs {
     private CudaArgs() {}
 
     static Object[] bind(CudaKernelSource source, Map<String, ?> fixed, RunInputs in, Function<MemorySegment, Object> upload) {
-        return SignatureBinder.bind(source.entry(), source.signature(), fixed, in, upload, CudaArgs::fits).toArray();
+        return bind(source.entry(), source.signature(), fixed, in, upload);
+    }
+
+    static Object[] bind(String entry, dev.attnc.compiler.codegen.KernelSignature signature, Map<String, ?> fixed, RunInputs in,
+            Function<MemorySegment, Object> upload) {
+        return SignatureBinder.bind(entry, signature, fixed, in, upload, CudaArgs::fits).toArray();
     }
 
     /** Pointers as device buffers (or a raw address: 0 for null), ints, floats, TMA descriptors by value. */

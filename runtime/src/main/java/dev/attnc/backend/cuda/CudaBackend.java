@@ -215,6 +215,19 @@ public final class CudaBackend implements Backend {
         }).toList(), threads);
     }
 
+    /** {@link #precompile(List, int)} for the decode programs of these requests ({@link TargetPolicy#cudaDecode}'s ring depth, heads packed). */
+    public void precompileDecode(List<KernelRequest> requests, int threads) {
+        DeviceCaps.Cuda caps = CudaStages.caps(device);
+        compileInParallel(requests.stream().map(r -> (Runnable) () -> {
+            TargetPolicy.CudaDecode d = TargetPolicy.cudaDecode(caps, r.headDim(), 1, 1, r.tiles(), false);
+            if (d == null) return;
+            Decision.Cuda build = TargetPolicy.cudaDecodeBuild(caps, r.tiles());
+            String text = CudaStages.decodeSource(r, CudaStages.storage(r.dtype()), d, build).text();
+            String key = cacheKey(text, build);
+            if (cache.get(key) == null) cache.put(key, CudaStages.binary(text, "attnc_decode.cu", build).cubin());
+        }).toList(), threads);
+    }
+
     private static void compileInParallel(List<Runnable> jobs, int threads) {
         var pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, threads));
         try {
@@ -347,6 +360,30 @@ public final class CudaBackend implements Backend {
             functions.put(CudaBackwardSource.REDUCE, function(m.module(), CudaBackwardSource.REDUCE, 0));
             for (String e : List.of(CudaBackwardSource.DKDV, CudaBackwardSource.DQ)) functions.put(e, function(m.module(), e, src.sharedBytes()));
             return new CudaCompiledBackward.Program(src, m.module(), functions);
+        }
+    }
+
+    /** A loaded decode program: its source and its two kernels. */
+    record DecodeProgram(dev.attnc.compiler.codegen.cuda.CudaDecodeSource source, CudaFunction decode, CudaFunction combine) {}
+
+    private final java.util.Map<String, DecodeProgram> decodes = new java.util.HashMap<>();
+
+    /**
+     * The decode program of a request's attention for one storage type and ring depth, through the
+     * stages: the policy's build ({@link TargetPolicy#cudaDecodeBuild}), the source
+     * ({@link CudaStages#decodeSource}), NVRTC and the cubin cache.
+     */
+    DecodeProgram decodeProgram(KernelRequest request, Storage storage, TargetPolicy.CudaDecode decode) {
+        synchronized (lock) {
+            Decision.Cuda build = TargetPolicy.cudaDecodeBuild(CudaStages.caps(device), request.tiles());
+            var src = CudaStages.decodeSource(request, storage, decode, build);
+            DecodeProgram known = decodes.get(src.text());
+            if (known != null) return known;
+            Loaded m = module(src.text(), "attnc_decode.cu", build, "the decode kernel of attention '" + request.attention().name() + "'");
+            DecodeProgram p = new DecodeProgram(src, function(m.module(), dev.attnc.compiler.codegen.cuda.CudaDecodeSource.DECODE, src.sharedBytes()),
+                    function(m.module(), dev.attnc.compiler.codegen.cuda.CudaDecodeSource.COMBINE, 0));
+            decodes.put(src.text(), p);
+            return p;
         }
     }
 

@@ -15,6 +15,8 @@ import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
+import dev.attnc.compiler.codegen.cuda.CudaDecodeSource;
+import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
@@ -162,6 +164,9 @@ public final class CudaKernel implements CompiledKernel {
     }
 
 
+    /** One kernel launch of a call: a function, its grid, block, dynamic shared memory and bound arguments. */
+    private record Launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, Object[] args) {}
+
     /** One call's inputs on the GPU. Not thread-safe; close it to free the device memory. */
     public final class Call implements AutoCloseable {
         private final Variant v;
@@ -169,18 +174,17 @@ public final class CudaKernel implements CompiledKernel {
         private final BlockPlan plan;
         private final List<DeviceBuffer> buffers = new ArrayList<>();
         private final DeviceBuffer o, lse;
-        private final Object[] args;
-        private final Dim3 grid, block;
+        private final List<Launch> launches = new ArrayList<>();
         private final int oPoison;
-        private final boolean hopper;
-        private int persistentBlocks;
+        private final String decodeShape;
 
         private Call(Variant v, RunInputs in, BlockPlan plan, Tensor q, Tensor k, Tensor vt) {
             this.v = v;
             this.in = in;
             this.plan = plan;
-            this.hopper = v.source().options().engine() == CudaCodegen.Engine.HOPPER;
             Sizes s = in.sizes();
+            TargetPolicy.CudaDecode decode = TargetPolicy.cudaDecode(CudaStages.caps(backend.cudaDevice()), s.D(), s.Q_LEN(),
+                    s.H() / s.H_KV(), v.source().tiles(), plan.perHead);
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 try {
@@ -188,43 +192,107 @@ public final class CudaKernel implements CompiledKernel {
                     List<DeviceBuffer> qkv = new ArrayList<>();
                     // a strided view is gathered into the dense upload (the copy the upload makes anyway)
                     for (Tensor t : List.of(q, k, vt)) qkv.add(keep(ctx.upload(t.contiguous().segment())));
-                    List<KernelArg> inputs = hopper ? KernelSignature.TENSOR_MAP_INPUTS : KernelSignature.POINTER_INPUTS;
-                    List<?> inputValues = hopper ? HopperMaps.of(v.source(), s, qkv) : qkv;
-                    for (int i = 0; i < 3; i++) fixed.put(inputs.get(i).name(), inputValues.get(i));
                     long rows = (long) s.B() * s.H() * s.Q_LEN();
                     o = keep(ctx.alloc(rows * s.D() * 2));
                     lse = keep(ctx.alloc(rows * 4));
                     fixed.put(KernelSignature.O.name(), o);
                     fixed.put(KernelSignature.LSE.name(), lse);
-                    if (hopper) {
-                        // sections of heads whose K and V fit in 5/8 of L2 (FlashAttention-3 takes 32 of 50 MiB)
-                        long l2 = backend.cudaDevice().l2Bytes() > 0 ? backend.cudaDevice().l2Bytes() : 50L << 20;
-                        long budget = v.source().options().schedule().l2Sections() ? l2 * 5 / 8 : Long.MAX_VALUE;
-                        TileOrder order = TileOrder.of(plan, s.B(), s.H(), s.H_KV(), (long) s.KV_LEN() * s.D() * 2 * 2, budget);
-                        fixed.put(KernelSignature.TILE_ORDER.name(), SignatureBinder.ints(order.codes()));
-                        fixed.put(KernelSignature.N_TILES.name(), order.codes().length);
-                        // persistent: one block per SM, each taking the next item from a counter that the
-                        // kernel leaves at 0 (zeroed once here); else one block per item (a null counter)
-                        int items = Math.max(1, order.codes().length);
-                        if (v.source().options().schedule().persistent()) {
-                            DeviceBuffer counter = keep(ctx.alloc(4));
-                            ctx.memset32(counter, 0);
-                            fixed.put(KernelSignature.ITEM_COUNTER.name(), counter);
-                            persistentBlocks = Math.min(items, backend.cudaDevice().smCount());
-                        } else {
-                            fixed.put(KernelSignature.ITEM_COUNTER.name(), 0L);
-                            persistentBlocks = items;
-                        }
+                    if (decode != null) {
+                        decodeShape = decodeLaunches(ctx, decode, fixed, qkv, s, rows);
+                    } else {
+                        decodeShape = null;
+                        forwardLaunch(ctx, fixed, qkv, s);
                     }
-                    args = CudaArgs.bind(v.source(), fixed, in, host -> keep(ctx.upload(host)));
                 } catch (RuntimeException e) {
                     close();
                     throw e;
                 }
             }
-            grid = hopper ? Dim3.of(persistentBlocks) : Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H());
-            block = Dim3.of(v.source().threads());
             oPoison = v.source().storage() == Storage.BF16 ? 0x7fc07fc0 : 0x7e007e00;
+        }
+
+        /** The forward kernel: one block per (query tile, b·H + h), or the Hopper engine's persistent blocks over a tile order. */
+        private void forwardLaunch(CudaContext ctx, Map<String, Object> fixed, List<DeviceBuffer> qkv, Sizes s) {
+            boolean hopper = v.source().options().engine() == CudaCodegen.Engine.HOPPER;
+            List<KernelArg> inputs = hopper ? KernelSignature.TENSOR_MAP_INPUTS : KernelSignature.POINTER_INPUTS;
+            List<?> inputValues = hopper ? HopperMaps.of(v.source(), s, qkv) : qkv;
+            for (int i = 0; i < 3; i++) fixed.put(inputs.get(i).name(), inputValues.get(i));
+            int persistentBlocks = 0;
+            if (hopper) {
+                // sections of heads whose K and V fit in 5/8 of L2 (FlashAttention-3 takes 32 of 50 MiB)
+                long l2 = backend.cudaDevice().l2Bytes() > 0 ? backend.cudaDevice().l2Bytes() : 50L << 20;
+                long budget = v.source().options().schedule().l2Sections() ? l2 * 5 / 8 : Long.MAX_VALUE;
+                TileOrder order = TileOrder.of(plan, s.B(), s.H(), s.H_KV(), (long) s.KV_LEN() * s.D() * 2 * 2, budget);
+                fixed.put(KernelSignature.TILE_ORDER.name(), SignatureBinder.ints(order.codes()));
+                fixed.put(KernelSignature.N_TILES.name(), order.codes().length);
+                // persistent: one block per SM, each taking the next item from a counter that the
+                // kernel leaves at 0 (zeroed once here); else one block per item (a null counter)
+                int items = Math.max(1, order.codes().length);
+                if (v.source().options().schedule().persistent()) {
+                    DeviceBuffer counter = keep(ctx.alloc(4));
+                    ctx.memset32(counter, 0);
+                    fixed.put(KernelSignature.ITEM_COUNTER.name(), counter);
+                    persistentBlocks = Math.min(items, backend.cudaDevice().smCount());
+                } else {
+                    fixed.put(KernelSignature.ITEM_COUNTER.name(), 0L);
+                    persistentBlocks = items;
+                }
+            }
+            Object[] args = CudaArgs.bind(v.source(), fixed, in, host -> keep(ctx.upload(host)));
+            Dim3 grid = hopper ? Dim3.of(persistentBlocks) : Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H());
+            launches.add(new Launch(v.function(), grid, Dim3.of(v.source().threads()), v.source().sharedBytes(), args));
+        }
+
+        /**
+         * The decode program ({@link TargetPolicy#cudaDecode}): the split-KV kernel over (splits, B·H_KV·groups)
+         * blocks, the split count from the blocks the GPU holds at once ({@link TargetPolicy#decodeSplits}),
+         * then the combine where there is more than one split. Returns the shape, for {@link #describe}.
+         */
+        private String decodeLaunches(CudaContext ctx, TargetPolicy.CudaDecode decode, Map<String, Object> fixed,
+                List<DeviceBuffer> qkv, Sizes s, long rows) {
+            CudaBackend.DecodeProgram p = backend.decodeProgram(request, v.source().storage(), decode);
+            for (int i = 0; i < 3; i++) fixed.put(KernelSignature.POINTER_INPUTS.get(i).name(), qkv.get(i));
+            int sm = backend.cudaDevice().smCount();
+            int shared = p.source().sharedBytes();
+            long bySmem = Math.max(1, (backend.cudaDevice().maxSharedPerBlockOptin() + 1024L) / shared);
+            long byRegs = Math.max(1, 65536L / (CudaDecodeSource.THREADS * (long) Math.max(32, p.decode().registers())));
+            long units = (long) s.B() * s.H_KV() * (s.H() / s.H_KV() / decode.headsPacked());
+            int splits = TargetPolicy.decodeSplits(sm * Math.min(bySmem, byRegs) * Long.getLong("attnc.exp.waves", 1), units, maxKeptPerRow(plan));
+            fixed.put(KernelSignature.HEADS_PACKED.name(), decode.headsPacked());
+            fixed.put(KernelSignature.SPLITS.name(), splits);
+            Object oPart = 0L, lsePart = 0L;
+            if (splits > 1) {
+                oPart = keep(ctx.alloc(splits * rows * s.D() * 4));
+                lsePart = keep(ctx.alloc(splits * rows * 4));
+            }
+            fixed.put(KernelSignature.O_PART.name(), oPart);
+            fixed.put(KernelSignature.LSE_PART.name(), lsePart);
+            Object[] args = CudaArgs.bind(CudaDecodeSource.DECODE, p.source().decode(), fixed, in, host -> keep(ctx.upload(host)));
+            launches.add(new Launch(p.decode(), Dim3.of(splits, (int) units), Dim3.of(CudaDecodeSource.THREADS), shared, args));
+            if (splits > 1) {
+                Map<String, Object> merge = new java.util.HashMap<>();
+                for (String name : p.source().combine().fixedNames()) merge.put(name, fixed.get(name));
+                Object[] margs = CudaArgs.bind(CudaDecodeSource.COMBINE, p.source().combine(), merge, in, host -> keep(ctx.upload(host)));
+                launches.add(new Launch(p.combine(), Dim3.of((int) rows), Dim3.of(128), 4 * splits, margs));
+            }
+            return "decode: " + decode.headsPacked() + " heads a block, " + splits + " splits, " + decode.stages() + " stages, "
+                    + p.decode().registers() + " registers, " + p.decode().localBytes() + " B local";
+        }
+
+        /** The most key tiles one plan row keeps: O(rows + runs). */
+        private static long maxKeptPerRow(BlockPlan plan) {
+            long most = 0;
+            for (int r = 0; r + 1 < plan.runOffsets.length; r++) {
+                long kept = 0;
+                for (int i = plan.runOffsets[r]; i < plan.runOffsets[r + 1]; i++) kept += plan.runEnd[i] - plan.runStart[i];
+                most = Math.max(most, kept);
+            }
+            return most;
+        }
+
+        /** The decode program's shape when this call runs it (heads packed, splits, stages), else null. */
+        public String decodeShape() {
+            return decodeShape;
         }
 
         private DeviceBuffer keep(DeviceBuffer b) {
@@ -238,7 +306,7 @@ public final class CudaKernel implements CompiledKernel {
                 CudaContext ctx = backend.context();
                 ctx.memset32(o, oPoison);
                 ctx.memset32(lse, 0x7fc00000);
-                return ctx.timeEach(1, () -> ctx.launch(v.function(), grid, block, v.source().sharedBytes(), args))[0];
+                return ctx.timeEach(1, this::launchAll)[0];
             }
         }
 
@@ -249,8 +317,13 @@ public final class CudaKernel implements CompiledKernel {
         public float[] time(int n) {
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
-                return ctx.timeEach(n, () -> ctx.launch(v.function(), grid, block, v.source().sharedBytes(), args));
+                return ctx.timeEach(n, this::launchAll);
             }
+        }
+
+        private void launchAll() {
+            CudaContext ctx = backend.context();
+            for (Launch l : launches) ctx.launch(l.function(), l.grid(), l.block(), l.sharedBytes(), l.args());
         }
 
         /** O and LSE of the last launch, O in the request's dtype. */

@@ -66,6 +66,13 @@ public final class CudaStages {
         return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim());
     }
 
+    /** Stage 2 of a decode call: its program of two kernels (CudaDecodeCodegen) at the plan's key tiles, as {@code build} decides. */
+    public static dev.attnc.compiler.codegen.cuda.CudaDecodeSource decodeSource(KernelRequest request, Storage storage,
+            TargetPolicy.CudaDecode decode, Decision.Cuda build) {
+        return dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.generate(request.attention(), storage, request.headDim(),
+                build.tiles().blockN(), decode.stages(), build.options().fastMath());
+    }
+
     /** A decision with its source. */
     public record Built(Decision.Cuda decision, CudaKernelSource source) {}
 

@@ -62,7 +62,12 @@ public final class CudaBody {
     private final Map<Expr, Interval> ranges;
 
     public CudaBody(Attention a, boolean fastMath) {
-        this.placement = Placement.of(a);
+        this(a, Placement.of(a), fastMath);
+    }
+
+    /** With a given placement: {@link Placement#packedHeads} for a kernel whose rows are of several heads. */
+    public CudaBody(Attention a, Placement placement, boolean fastMath) {
+        this.placement = placement;
         this.ranges = RangeAnalysis.analyze(a);
         this.printer = new CPrinter(Dialect.CUDA, new Names(a), ranges, fastMath);
         identityScore = a.score() instanceof Expr.Score;

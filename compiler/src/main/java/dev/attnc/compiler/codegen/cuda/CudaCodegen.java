@@ -228,15 +228,16 @@ public final class CudaCodegen {
         st.add("rowDecls", body.rowDecls);
         st.add("rowCode", body.rowCode);
         st.add("rowStores", body.rowStores);
-        st.add("full", elements(group, body, body.full, false));
-        st.add("partial", elements(group, body, body.partial, true));
+        st.add("full", elements(group, body, body.full, false, null));
+        st.add("partial", elements(group, body, body.partial, true, null));
         st.add("sink", body.sink);
         st.add("sigmoid", body.sigmoidBias);
         skeleton.accept(st);
         return new CudaKernelSource(a.name(), st.render(), entry, storage, headDim, tiles, options, signature, threads, sharedBytes);
     }
 
-    private static String elements(STGroup group, CudaBody body, CudaBody.Tile tile, boolean partial) {
+    /** One kind of tile's element code; {@code rowIndex}: how q and h of row ri are declared (null: the forward's rows). */
+    static String elements(STGroup group, CudaBody body, CudaBody.Tile tile, boolean partial, String rowIndex) {
         if (!partial && body.identityScore) return "// identity score, no mask: nothing to do";
         ST st = group.getInstanceOf("elements");
         st.add("colDecls", tile.colDecls());
@@ -251,6 +252,7 @@ public final class CudaCodegen {
         st.add("maskLines", tile.maskLines());
         st.add("maskValue", tile.maskValue());
         st.add("guard", partial);
+        st.add("rowIndex", rowIndex);
         // indent the block to the kernel's level
         return st.render().strip();
     }

@@ -1,0 +1,43 @@
+import dev.attnc.compiler.*;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.codegen.KernelArg;
+import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.cuda.*;
+import dev.attnc.compiler.codegen.c.Storage;
+import java.nio.file.*;
+import java.util.*;
+public class GenDecode {
+  // the harness's value of each fixed kernel argument, by the argument's name
+  static final Map<String, String> HARNESS = Map.ofEntries(Map.entry("Q", "Q.data()"), Map.entry("K", "K.data()"),
+      Map.entry("V", "V.data()"), Map.entry("O", "O.data()"), Map.entry("LSE", "LSE.data()"),
+      Map.entry("O_part", "Opart.data()"), Map.entry("LSE_part", "Lpart.data()"),
+      Map.entry("run_offsets", "off.data()"), Map.entry("run_start", "st.data()"), Map.entry("run_end", "en.data()"),
+      Map.entry("run_partial", "part.data()"), Map.entry("B", "B"), Map.entry("H", "H"), Map.entry("H_KV", "H_KV"),
+      Map.entry("Q_LEN", "Q_LEN"), Map.entry("KV_LEN", "KV_LEN"), Map.entry("plan_b_stride", "(per_b ? 1 : 0)"),
+      Map.entry("plan_h_stride", "0"), Map.entry("q_tiles", "1"), Map.entry("scale", "scale"),
+      Map.entry("heads_packed", "HP"), Map.entry("splits", "SPLITS"));
+
+  public static void main(String[] a) throws Exception {
+    // args: file D BLOCK_N STAGES storage out; also writes out.args.h with both kernels' calls
+    var src = SourceFile.class.getMethod("read", Path.class);
+    Compilation c = Compilation.of((SourceFile) src.invoke(null, Path.of(a[0]))).orThrow();
+    var att = c.optimized(c.attentionNames().getFirst());
+    var k = CudaDecodeCodegen.generate(att, Storage.valueOf(a[4]), Integer.parseInt(a[1]), Integer.parseInt(a[2]),
+        Integer.parseInt(a[3]), true);
+    Files.writeString(Path.of(a[5]), k.text());
+    Files.writeString(Path.of(a[5] + ".args.h"), "#define KERNEL_ARGS " + call(k.decode()) + "\n#define COMBINE_ARGS "
+        + call(k.combine()) + "\n#define DECODE_SMEM " + k.sharedBytes() + "\n");
+  }
+
+  static String call(KernelSignature s) {
+    List<String> call = new ArrayList<>();
+    for (KernelArg arg : s.args()) {
+      call.add(switch (arg.role()) {
+        case KernelArg.Role.Fixed f -> Optional.ofNullable(HARNESS.get(arg.name()))
+            .orElseThrow(() -> new IllegalStateException("the emulator harness has no value for argument " + arg.name()));
+        case KernelArg.Role.Param(var p) -> p.kind().isTensor() ? p.name() + ".data()" : p.name();
+      });
+    }
+    return String.join(", ", call);
+  }
+}

@@ -1,0 +1,123 @@
+// Runs one generated decode program (KERNEL_FILE, primitives swapped for emu.h's) on the CPU
+// emulator: the split-KV kernel with the query heads of a KV head packed, then the combine, over
+// random ragged GQA inputs, and compares O and LSE with a double-precision reference of the same
+// variant (VARIANT below). Exit 1 on a mismatch.
+#include "emu.h"
+#include KERNEL_FILE
+#include ARGS_FILE
+#include <random>
+#include <string>
+
+static const int B = 2, H = 8, H_KV = 2, Q_LEN = QLEN, KV_LEN = 333, HP = HEADS, SPLITS = NSPLITS;
+static float cap = 30.0f;
+static std::vector<float> slopes, sinks;
+
+static bool mask_of(int q, int kv) {
+    switch (VARIANT) {
+        case 1: case 2: case 8: return q >= kv;
+        case 7: return q >= kv && q - kv < 128;
+        default: return true;
+    }
+}
+static double score_of(int h, int q, int kv, double s) {
+    switch (VARIANT) {
+        case 2: return s + slopes[h] * (double)(kv - q);
+        case 4: return cap * std::tanh(s / cap);
+        default: return s;
+    }
+}
+static uint16_t to16(float f) { return emu_from_f(f); }
+static float from16(uint16_t h) { return emu_to_f(h); }
+
+int main() {
+    std::mt19937 rng(99);
+    std::uniform_real_distribution<float> U(-1, 1);
+    const int D = HEAD_DIM;
+    std::vector<uint16_t> Q((size_t)B * H * Q_LEN * D), K((size_t)B * H_KV * KV_LEN * D), V(K.size());
+    std::vector<uint16_t> O(Q.size(), 0x7fc0);
+    std::vector<float> LSE((size_t)B * H * Q_LEN, NAN);
+    std::vector<float> Opart((size_t)SPLITS * Q.size(), NAN), Lpart((size_t)SPLITS * LSE.size(), NAN);
+    for (auto& x : Q) x = to16(U(rng) * 2);
+    for (auto& x : K) x = to16(U(rng) * 2);
+    for (auto& x : V) x = to16(U(rng));
+    for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h % 4 + 1)));
+    sinks = {0.5f, -1.0f, 2.0f, 0.0f, 1.0f, -3.0f, 0.25f, 4.0f};
+    const float scale = 1.0f / std::sqrt((float)D);
+    const bool per_b = false;
+
+    // brute-force block plan: one query tile, key tiles of BLOCK_N
+    const int kt = (KV_LEN + BLOCK_N - 1) / BLOCK_N;
+    std::vector<int> off{0}, st, en;
+    std::vector<unsigned char> part;
+    int prev = 0;
+    for (int j = 0; j < kt; j++) {
+        int kept = 0, total = 0;
+        for (int q = 0; q < Q_LEN; q++)
+            for (int kv = j * BLOCK_N; kv < std::min(KV_LEN, (j + 1) * BLOCK_N); kv++) { total++; kept += mask_of(q, kv); }
+        int kind = kept == 0 ? 0 : kept == total ? 1 : 2;
+        if (kind != 0) {
+            if (prev == kind && !en.empty() && en.back() == j) en.back() = j + 1;
+            else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
+        }
+        prev = kind;
+    }
+    off.push_back((int)st.size());
+    if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); }
+
+    gridDim.x = SPLITS; gridDim.y = B * H_KV * (H / H_KV / HP);
+    for (unsigned by = 0; by < gridDim.y; by++)
+        for (unsigned bx = 0; bx < gridDim.x; bx++)
+            emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_decode(KERNEL_ARGS); });
+    if (SPLITS > 1) {
+        const int rows = B * H * Q_LEN;
+        gridDim.x = rows; gridDim.y = 1;
+        for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(128, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_decode_combine(COMBINE_ARGS); });
+    }
+
+    double maxErr = 0, maxLse = 0;
+    int bad = 0;
+    for (int b = 0; b < B; b++)
+        for (int h = 0; h < H; h++) {
+            int hk = h / (H / H_KV);
+            for (int q = 0; q < Q_LEN; q++) {
+                std::vector<double> s(KV_LEN, -INFINITY);
+                double mx = -INFINITY;
+                for (int kv = 0; kv < KV_LEN; kv++) {
+                    if (!mask_of(q, kv)) continue;
+                    double dot = 0;
+                    for (int d = 0; d < D; d++)
+                        dot += (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]) * from16(K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
+                    s[kv] = score_of(h, q, kv, dot * scale);
+                    mx = std::max(mx, s[kv]);
+                }
+                const bool sigmoid = VARIANT == 8;
+                const double sink = VARIANT == 7 ? sinks[h] : -INFINITY;
+                mx = std::max(mx, sink);
+                double sum = VARIANT == 7 ? std::exp(sink - mx) : 0;
+                std::vector<double> o(D, 0);
+                if (mx != -INFINITY || sigmoid)
+                    for (int kv = 0; kv < KV_LEN; kv++) {
+                        if (s[kv] == -INFINITY) continue;
+                        double p = sigmoid ? 1 / (1 + std::exp(-(s[kv] - std::log((double)KV_LEN)))) : std::exp(s[kv] - mx);
+                        sum += p;
+                        for (int d = 0; d < D; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
+                    }
+                double lse = sigmoid ? std::log(sum) : mx == -INFINITY ? -INFINITY : mx + std::log(sum);
+                size_t row = (size_t)(b * H + h) * Q_LEN + q;
+                for (int d = 0; d < D; d++) {
+                    double ref = sigmoid ? o[d] : sum > 0 ? o[d] / sum : 0;
+                    double got = from16(O[row * D + d]);
+                    double e = std::fabs(got - ref);
+                    if (!(e <= 2e-2)) { if (bad++ < 5) fprintf(stderr, "O[%d,%d,%d,%d] = %g, want %g\n", b, h, q, d, got, ref); }
+                    maxErr = std::max(maxErr, std::isnan(e) ? INFINITY : e);
+                }
+                double gl = LSE[row];
+                double el = (std::isinf(lse) && std::isinf(gl) && (lse < 0) == (gl < 0)) ? 0 : std::fabs(gl - lse);
+                if (!(el <= 1e-2)) { if (bad++ < 10) fprintf(stderr, "LSE[%d,%d,%d] = %g, want %g\n", b, h, q, gl, lse); }
+                maxLse = std::max(maxLse, std::isnan(el) ? INFINITY : el);
+            }
+        }
+    printf("decode variant %d D=%d Q_LEN=%d heads packed %d splits %d: max |dO| %.3g, max |dLSE| %.3g, %d bad\n", VARIANT, D, Q_LEN, HP,
+           SPLITS, maxErr, maxLse, bad);
+    return bad ? 1 : 0;
+}

@@ -1,0 +1,76 @@
+package dev.attnc.compiler.codegen.cuda;
+
+import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.Placement;
+import dev.attnc.compiler.codegen.c.CHelpers;
+import dev.attnc.compiler.codegen.c.Dialect;
+import dev.attnc.compiler.codegen.c.ParamArg;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.c.Templates;
+import dev.attnc.compiler.ir.Attention;
+import org.stringtemplate.v4.ST;
+import org.stringtemplate.v4.STGroup;
+
+/**
+ * IR → the CUDA decode program ({@code dev/attnc/templates/cuda_decode.stg}): split-KV over the block
+ * plan's kept key tiles with the query heads of one KV head packed into a block's rows, for calls
+ * with a few query rows (the target policy decides when). The variant's code is {@link CudaBody}'s
+ * over {@link Placement#packedHeads}, so values fixed per (b, h) are computed per row.
+ */
+public final class CudaDecodeCodegen {
+    private static final String TEMPLATE = "dev/attnc/templates/cuda_decode.stg";
+    /** The warps of a block (each streams its own chunks of 16 keys) and the keys of a chunk. */
+    static final int WARPS = 4, CHUNK = 16;
+
+    private CudaDecodeCodegen() {}
+
+    /** Why the decode program cannot be built for this head dimension and plan tile, or null. */
+    public static String unsupported(int headDim, int blockN) {
+        if (headDim != 32 && headDim != 64 && headDim != 128 && headDim != 256) {
+            return "the CUDA decode kernel supports head dimensions 32, 64, 128 and 256, not " + headDim;
+        }
+        if (blockN % (WARPS * CHUNK) != 0) return "the CUDA decode kernel walks plan tiles of a multiple of 64 keys, not " + blockN;
+        return null;
+    }
+
+    /** Dynamic shared memory: the Q tile, each warp's ring of K and V chunks, the warps' row maxima and sums. */
+    public static int sharedBytes(int headDim, int stages) {
+        return (CudaDecodeSource.ROWS + WARPS * stages * 2 * CHUNK) * headDim * 2 + 2 * WARPS * CudaDecodeSource.ROWS * Float.BYTES;
+    }
+
+    public static CudaDecodeSource generate(Attention a, Storage storage, int headDim, int blockN, int stages, boolean fastMath) {
+        if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
+        String why = unsupported(headDim, blockN);
+        if (why != null) throw new IllegalArgumentException(why);
+        if (stages < 2) throw new IllegalArgumentException("stages " + stages);
+        CudaBody body = new CudaBody(a, Placement.packedHeads(a), fastMath);
+        KernelSignature decode = KernelSignature.decode(ParamArg.of(a));
+        KernelSignature combine = KernelSignature.DECODE_COMBINE;
+        STGroup group = Templates.load(TEMPLATE);
+        ST st = group.getInstanceOf("decode");
+        String rowIndex = "const int q = row_q[ri], h = row_h[ri];\n(void)q; (void)h;";
+        st.add("name", dev.attnc.compiler.codegen.c.Names.sanitize(a.name()));
+        st.add("storage", storage.word);
+        st.add("headDim", headDim);
+        st.add("blockN", blockN);
+        st.add("stages", stages);
+        st.add("isBf16", storage == Storage.BF16);
+        st.add("identityScore", body.identityScore ? "true" : "false");
+        st.add("fastMath", fastMath);
+        st.add("helpers", CHelpers.text(Dialect.CUDA));
+        st.add("entry", CudaDecodeSource.DECODE);
+        st.add("combineEntry", CudaDecodeSource.COMBINE);
+        st.add("params", decode.declarations(Dialect.CUDA, "attn_elem"));
+        st.add("combineParams", combine.declarations(Dialect.CUDA, "attn_elem"));
+        st.add("prologue", body.prologue);
+        st.add("rowDecls", body.rowDecls);
+        st.add("rowCode", body.rowCode);
+        st.add("rowStores", body.rowStores);
+        st.add("rowIndex", rowIndex);
+        st.add("full", CudaCodegen.elements(group, body, body.full, false, rowIndex));
+        st.add("partial", CudaCodegen.elements(group, body, body.partial, true, rowIndex));
+        st.add("sink", body.sink);
+        st.add("sigmoid", body.sigmoidBias);
+        return new CudaDecodeSource(a.name(), st.render(), storage, headDim, blockN, stages, decode, combine, sharedBytes(headDim, stages));
+    }
+}

@@ -1,0 +1,88 @@
+package dev.attnc.compiler.codegen.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.attnc.compiler.TestPrograms;
+import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.Placement;
+import dev.attnc.compiler.codegen.c.Dialect;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.compiler.target.TargetPolicy;
+import dev.attnc.testkit.Repo;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The generated CUDA decode program (no GPU here: its text; it runs in CudaDecodeGpuTest and on the
+ * CPU emulator, bench/gpu/emu/run-decode.sh), and the policy that chooses it: every sample's program
+ * at every supported head dimension and both storages declares its two signatures as they are bound;
+ * values fixed per (b, h) are per row in it; no user text. One sample's program is a golden of
+ * KernelEngineGoldenTest.
+ */
+class CudaDecodeCodegenTest {
+    @TestFactory
+    Stream<DynamicTest> everySampleDeclaresItsSignatures() {
+        return Repo.samples().stream().flatMap(p -> TestPrograms.sampleAttentions(p).stream()).flatMap(a -> Stream.of(32, 64, 128, 256)
+                .flatMap(d -> Stream.of(Storage.BF16, Storage.F16).map(s -> DynamicTest.dynamicTest(a.name() + " D = " + d + " " + s.word, () -> {
+                    CudaDecodeSource k = CudaDecodeCodegen.generate(a, s, d, 128, 3, true);
+                    assertEquals(k.decode().declarations(Dialect.CUDA, "attn_elem"), KernelSignature.printedParameters(k.text(), CudaDecodeSource.DECODE));
+                    assertEquals(k.combine().declarations(Dialect.CUDA, "attn_elem"), KernelSignature.printedParameters(k.text(), CudaDecodeSource.COMBINE));
+                    assertTrue(k.sharedBytes() <= 227 * 1024, "fits an H100's block: " + k.sharedBytes());
+                }))));
+    }
+
+    /** ALiBi's slope and the padding length are fixed per (b, h): per row where a block holds several heads, and per element with kv. */
+    @Test
+    void valuesOfAHeadArePerRowWhenHeadsArePacked() {
+        Attention a = TestPrograms.sample("padding");
+        Placement packed = Placement.packedHeads(a);
+        assertTrue(Placement.of(a).prologue().size() > packed.prologue().size(), "lengths[b] leaves the prologue");
+        String text = CudaDecodeCodegen.generate(a, Storage.BF16, 64, 64, 3, true).text();
+        assertTrue(text.contains("kv < r_t0[ri]"), text); // the mask kv < lengths[b], per element
+        assertTrue(CudaDecodeCodegen.generate(TestPrograms.sample("alibi"), Storage.BF16, 64, 64, 3, true).text()
+                .contains("p0_slopes[h]"), "the slope read per row, with the row's h");
+    }
+
+    @Test
+    void noUserTextButMangledNames() {
+        Attention a = TestPrograms.optimized("""
+                attention Zqxname(Wtable: float[H, 9], Wscalar: float = 0.5) {
+                    score = score * Wscalar + Wtable[h, clamp(kv - q + 4, 0, 8)]
+                }
+                """);
+        String text = CudaDecodeCodegen.generate(a, Storage.BF16, 64, 64, 3, true).text();
+        assertFalse(text.contains("Zqxname"), text);
+        assertEquals(text.split("Wtable", -1).length - 1, text.split("p0_Wtable", -1).length - 1, text);
+    }
+
+    @Test
+    void thePolicyDecodesFewQueryRows() {
+        DeviceCaps.Cuda h100 = DeviceCaps.Cuda.parse("sm_90a"), ampere = DeviceCaps.Cuda.parse("sm_86");
+        TilePlan tiles = new TilePlan(128, 128, 8);
+        TargetPolicy.CudaDecode d = TargetPolicy.cudaDecode(h100, 128, 1, 4, tiles, false);
+        assertNotNull(d);
+        assertEquals(4, d.headsPacked(), "the four query heads of a KV head share a block");
+        assertTrue(2 * CudaDecodeCodegen.sharedBytes(128, d.stages()) <= h100.maxSharedPerBlockOptin(), "two blocks an SM");
+        assertEquals(4, TargetPolicy.cudaDecode(h100, 128, 4, 8, tiles, false).headsPacked(), "4 rows x 4 heads = 16 rows");
+        assertEquals(2, TargetPolicy.cudaDecode(h100, 128, 5, 8, tiles, false).headsPacked(), "5 rows x 2 heads <= 16 rows");
+        assertEquals(1, TargetPolicy.cudaDecode(h100, 128, 1, 4, tiles, true).headsPacked(), "a plan per head packs nothing");
+        assertEquals(1, TargetPolicy.cudaDecode(h100, 64, 16, 4, tiles, false).headsPacked());
+        assertNull(TargetPolicy.cudaDecode(h100, 128, 17, 4, tiles, false), "17 query rows run the forward kernel");
+        assertNull(TargetPolicy.cudaDecode(h100, 192, 1, 4, tiles, false), "D = 192: the forward kernel");
+        assertNotNull(TargetPolicy.cudaDecode(ampere, 128, 1, 4, tiles, false), "sm_86: 99 KiB hold a 2-stage ring at D = 128");
+        assertNull(TargetPolicy.cudaDecode(ampere, 256, 1, 4, tiles, false), "but not at D = 256");
+        // one wave: B=1 with 8 KV heads on 132 SMs x 2 blocks fills 264 slots with 33 splits; 512 units need none
+        assertEquals(33, TargetPolicy.decodeSplits(264, 8, 2048));
+        assertEquals(1, TargetPolicy.decodeSplits(264, 512, 64));
+        assertEquals(2, TargetPolicy.decodeSplits(264, 8, 8), "at least 4 tiles a split");
+    }
+}
