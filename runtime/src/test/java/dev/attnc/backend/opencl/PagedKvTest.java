@@ -114,6 +114,56 @@ class PagedKvTest {
         }
     }
 
+    /**
+     * A causal mask aligned to each sequence's end ({@code q + KV_LEN - Q_LEN >= kv}, KV_LEN its own
+     * length): each sequence gives what it gives alone, run with K and V cut to its length.
+     */
+    @Test
+    void eachSequenceIsTheCallOfItsOwnLength() throws Exception {
+        Sizes s = new Sizes(LENGTHS.length, 4, 2, 4, KV_LEN, 16);
+        Tensor q = Tensor.random(DType.F32, 1, s.B(), s.H(), s.Q_LEN(), s.D());
+        Tensor k = Tensor.random(DType.F32, 2, s.B(), s.H_KV(), KV_LEN, s.D());
+        Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), KV_LEN, s.D());
+        var program = Attnc.compile("decode.attn", "attention decode { mask = q + KV_LEN - Q_LEN >= kv }");
+        for (Backend backend : backends()) {
+            try (AttentionKernel kernel = program.kernel(null, backend)) {
+                Result all = kernel.run(q, k, v, Map.of(), Double.NaN, Tensor.ofInts(LENGTHS, LENGTHS.length));
+                for (int b = 0; b < s.B(); b += 2) { // lengths 57 and 112 (0 has nothing to run alone)
+                    long[] kvStrides = {0, (long) KV_LEN * s.D(), s.D(), 1};
+                    long kvAt = (long) b * s.H_KV() * KV_LEN * s.D();
+                    long[] kvShape = {1, s.H_KV(), LENGTHS[b], s.D()};
+                    Tensor qb = Tensor.view(q, (long) b * s.H() * s.Q_LEN() * s.D(), new long[] {1, s.H(), s.Q_LEN(), s.D()},
+                            new long[] {0, (long) s.Q_LEN() * s.D(), s.D(), 1});
+                    Result alone = kernel.run(qb, Tensor.view(k, kvAt, kvShape, kvStrides), Tensor.view(v, kvAt, kvShape, kvStrides), Map.of());
+                    float[] got = all.o().toFloatArray(), want = alone.o().toFloatArray();
+                    float[] mine = java.util.Arrays.copyOfRange(got, b * want.length, (b + 1) * want.length);
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(want, mine, 1e-5f, backend.name() + " sequence " + b);
+                }
+                float[] lse = all.lse().toFloatArray();
+                int perSequence = s.H() * s.Q_LEN();
+                for (int i = perSequence; i < 2 * perSequence; i++) {
+                    org.junit.jupiter.api.Assertions.assertEquals(Float.NEGATIVE_INFINITY, lse[i], "length 0 keeps nothing");
+                }
+            }
+        }
+    }
+
+    /** The plan cache keys on the lengths' contents: a decode loop that rewrites its lengths tensor gets a new plan. */
+    @Test
+    void plansFollowTheLengthsContents() throws Exception {
+        Tensor q = Tensor.random(DType.F32, 1, 3, 2, 4, 16);
+        Tensor k = Tensor.random(DType.F32, 2, 3, 2, KV_LEN, 16);
+        Tensor lens = Tensor.ofInts(LENGTHS, 3);
+        try (AttentionKernel kernel = Attnc.compile(Repo.sample("full")).kernel(null, CPU)) {
+            var first = kernel.prepare(q, k, k, Map.of(), Double.NaN, lens).inputs().plan();
+            org.junit.jupiter.api.Assertions.assertSame(first, kernel.prepare(q, k, k, Map.of(), Double.NaN, lens).inputs().plan());
+            lens.setDouble(2, 20);
+            var second = kernel.prepare(q, k, k, Map.of(), Double.NaN, lens).inputs().plan();
+            org.junit.jupiter.api.Assertions.assertNotSame(first, second);
+            assertTrue(second.counts(2)[0] > first.counts(2)[0], "sequence 2 now has fewer keys, so more EMPTY tiles");
+        }
+    }
+
     @Test
     void aLengthOutsideTheKeysIsRefusedNamingTheSequence() throws Exception {
         Tensor q = Tensor.random(DType.F32, 1, 3, 2, 1, 16);
