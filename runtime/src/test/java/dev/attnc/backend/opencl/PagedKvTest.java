@@ -166,46 +166,41 @@ class PagedKvTest {
 
     @Test
     void aLengthOutsideTheKeysIsRefusedNamingTheSequence() throws Exception {
-        Tensor q = Tensor.random(DType.F32, 1, 3, 2, 1, 16);
-        Tensor k = Tensor.random(DType.F32, 2, 3, 2, KV_LEN, 16);
-        try (AttentionKernel kernel = Attnc.compile(Repo.sample("causal")).kernel(null, CPU)) {
-            var e = assertThrows(AttnInputException.class,
-                    () -> kernel.run(q, k, k, Map.of(), Double.NaN, Tensor.ofInts(new int[] {5, 113, 0}, 3)));
-            assertTrue(e.getMessage().contains("kvLens[1] = 113"), e.getMessage());
-        }
+        String e = refusal(keys(), Tensor.ofInts(new int[] {5, 113, 0}, 3));
+        assertTrue(e.contains("kvLens[1] = 113"), e);
     }
 
     @Test
     void aPageIndexOutsideThePagesIsRefusedBeforeAnyKernelRuns() throws Exception {
-        Tensor q = Tensor.random(DType.F32, 1, 3, 2, 1, 16);
-        Tensor k = Tensor.random(DType.F32, 2, 3, 2, KV_LEN, 16);
         Tensor table = pageTable(16, 4);
-        int pages = Math.toIntExact(pagesOf(k, table, 16).dim(0));
+        Tensor pages = pagesOf(keys(), table, 16);
         Tensor bad = table.copy();
-        bad.setDouble(2 * table.dim(1) + 3, pages); // sequence 2 (full length) reads page index 3
-        try (AttentionKernel kernel = Attnc.compile(Repo.sample("causal")).kernel(null, CPU)) {
-            Tensor kp = Tensor.paged(pagesOf(k, table, 16), bad);
-            var e = assertThrows(AttnInputException.class,
-                    () -> kernel.run(q, kp, kp, Map.of(), Double.NaN, Tensor.ofInts(LENGTHS, 3)));
-            assertTrue(e.getMessage().contains("sequence b = 2, page index 3") && e.getMessage().contains("holds " + pages),
-                    e.getMessage());
-        }
+        bad.setDouble(2 * table.dim(1) + 3, pages.dim(0)); // sequence 2 (full length) reads page index 3
+        String e = refusal(Tensor.paged(pages, bad), Tensor.ofInts(LENGTHS, 3));
+        assertTrue(e.contains("sequence b = 2, page index 3") && e.contains("holds " + pages.dim(0)), e);
     }
 
     @Test
     void wrongShapesAreRefused() throws Exception {
+        String lens = refusal(keys(), Tensor.ofInts(new int[] {1, 2}, 2));
+        assertTrue(lens.contains("kvLens must be an int tensor of shape [3]"), lens);
+        Tensor twoSequences = Tensor.ofInts(new int[14], 2, 7);
+        String batch = refusal(Tensor.paged(Tensor.random(DType.F32, 4, 7, 16, 2, 16), twoSequences), null);
+        assertTrue(batch.contains("same batch size B"), batch);
+        var rank = assertThrows(AttnInputException.class, () -> Tensor.paged(Tensor.random(DType.F32, 4, 7, 16, 32), twoSequences));
+        assertTrue(rank.getMessage().contains("[num_pages, page_size, H_KV, D]"), rank.getMessage());
+    }
+
+    /** K (and V) [3, 2, KV_LEN, 16] for the error tests. */
+    private static Tensor keys() {
+        return Tensor.random(DType.F32, 2, 3, 2, KV_LEN, 16);
+    }
+
+    /** The message with which a causal call of one query row on these K and V (and lengths) is refused. */
+    private static String refusal(Tensor kv, Tensor kvLens) throws Exception {
         Tensor q = Tensor.random(DType.F32, 1, 3, 2, 1, 16);
-        Tensor k = Tensor.random(DType.F32, 2, 3, 2, KV_LEN, 16);
         try (AttentionKernel kernel = Attnc.compile(Repo.sample("causal")).kernel(null, CPU)) {
-            var lens = assertThrows(AttnInputException.class,
-                    () -> kernel.run(q, k, k, Map.of(), Double.NaN, Tensor.ofInts(new int[] {1, 2}, 2)));
-            assertTrue(lens.getMessage().contains("kvLens must be an int tensor of shape [3]"), lens.getMessage());
-            Tensor twoSequences = Tensor.ofInts(new int[14], 2, 7);
-            Tensor kp = Tensor.paged(Tensor.random(DType.F32, 4, 7, 16, 2, 16), twoSequences);
-            var batch = assertThrows(AttnInputException.class, () -> kernel.run(q, kp, kp, Map.of()));
-            assertTrue(batch.getMessage().contains("same batch size B"), batch.getMessage());
-            var rank = assertThrows(AttnInputException.class, () -> Tensor.paged(Tensor.random(DType.F32, 4, 7, 16, 32), twoSequences));
-            assertTrue(rank.getMessage().contains("[num_pages, page_size, H_KV, D]"), rank.getMessage());
+            return assertThrows(AttnInputException.class, () -> kernel.run(q, kv, kv, Map.of(), Double.NaN, kvLens)).getMessage();
         }
     }
 
