@@ -96,6 +96,9 @@ public final class AttentionKernel implements AutoCloseable {
         return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan, lens));
     }
 
+    private static final String RAGGED_BACKWARD =
+            "the backward pass of a call with paged K/V or per-sequence lengths (kvLens) is not supported yet";
+
     /**
      * Throws, with the backend's reason, when it cannot run the backward pass of this prepared call
      * (its head dimension, its memory, its normalisation): for a caller that runs the forward first
@@ -103,9 +106,7 @@ public final class AttentionKernel implements AutoCloseable {
      */
     public void checkBackwardSupported(Prepared p) {
         backend.requireBackward(attention);
-        if (p.inputs().ragged()) {
-            throw new AttnInputException("the backward pass of a call with paged K/V or per-sequence lengths (kvLens) is not supported yet");
-        }
+        if (p.inputs().ragged()) throw new AttnInputException(RAGGED_BACKWARD);
         long paramFloats = p.inputs().scalars().values().stream().filter(x -> x instanceof Double).count()
                 + p.inputs().tensors().values().stream().filter(t -> t.dtype().isFloat()).mapToLong(Tensor::elementCount).sum();
         String why = backend.unsupportedBackward(p.inputs().sizes(), p.inputs().q().dtype(), p.kernel().request().tiles(), paramFloats);
@@ -122,6 +123,7 @@ public final class AttentionKernel implements AutoCloseable {
     public Gradients backward(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale, Tensor o, Tensor lse, Tensor dO,
             Tensor dLse, boolean atomicParams) {
         backend.requireBackward(attention); // before the forward work that prepare does
+        if (k.paging() != null || v.paging() != null) throw new AttnInputException(RAGGED_BACKWARD);
         Prepared p = prepare(q, k, v, args, scale);
         Sizes sizes = p.inputs().sizes();
         Inputs.checkBackward(sizes, q, o, lse, dO, dLse);

@@ -178,7 +178,8 @@ final class RunCommand implements Callable<Integer> {
                     qkv[0].dtype().displayName(), shapeText(sizes));
             o.printf(Locale.ROOT, "plan: %s, %dx%d tiles: %d full, %d partial, %d empty%n", r.plan().method, r.plan().blockM,
                     r.plan().blockN, counts[1], counts[2], counts[0]);
-            long kept = KeptPairs.count(kernel.attention(), sizes, new Inputs.Bound(prepared.inputs().scalars(), prepared.inputs().tensors()).bindings(), r.plan());
+            long kept = KeptPairs.count(kernel.attention(), sizes, new Inputs.Bound(prepared.inputs().scalars(), prepared.inputs().tensors()).bindings(), r.plan(),
+                    prepared.inputs().kvLens());
             double flops = 4.0 * sizes.D() * kept;
             o.printf(Locale.ROOT, "kernel: %.3f ms%s, %d kept pairs (%.1f%%), %s%n", nanos / 1e6,
                     repeat > 1 ? " (median of " + repeat + " runs after a warm-up)" : " (one cold run; --repeat N for a steady-state time)", kept,

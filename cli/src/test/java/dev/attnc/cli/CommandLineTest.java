@@ -136,6 +136,8 @@ class CommandLineTest {
                 "--page-table", dir.resolve("t.npy").toString(), "--kv-lens", lens, "--check", "--out", dir.resolve("paged.npy").toString());
         assertEquals(Main.OK, paged.code(), paged.err() + paged.out());
         assertTrue(paged.out().contains(": ok"), paged.out());
+        // causal over 3 queries and 6 keys: 1 + 2 + 3 pairs in each of 2 heads; the empty sequence none
+        assertTrue(paged.out().contains(", 12 kept pairs"), paged.out());
         Outcome dense = attnc("run", sample("causal.attn"), "--q", q, "--k", dir.resolve("k.npy").toString(), "--v",
                 dir.resolve("v.npy").toString(), "--kv-lens", lens, "--out", dir.resolve("dense.npy").toString());
         assertEquals(Main.OK, dense.code(), dense.err());
