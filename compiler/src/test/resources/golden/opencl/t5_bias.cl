@@ -73,6 +73,14 @@ static inline float attn_max(float a, float b) {
     return isnan(a) || a >= b ? a : b;
 }
 
+// Where row kv of one head of K or V starts (head0: its row 0 unpaged, its offset in a page when
+// paged): kv rows on through the row stride, or row kv % page_size of the page that the sequence's
+// page table (pages) gives for kv / page_size when page_size > 0.
+static inline long attn_row(long head0, long stride_s, __global const int* pages, int page_size, long stride_page, int kv) {
+    if (page_size == 0) return head0 + (long)kv * stride_s;
+    return head0 + (long)pages[kv / page_size] * stride_page + (long)(kv % page_size) * stride_s;
+}
+
 // acc += p * v over HEAD_DIM, in the same vectors.
 static inline void attn_axpy(float p, __local const float* v, float* acc) {
     for (int d = 0; d < HEAD_DIM; d += 16) vstore16(fma((float16)p, vload16(0, v + d), vload16(0, acc + d)), 0, acc + d);
@@ -111,6 +119,15 @@ void attnc_t5_bias(
         const long O_stride_b,
         const long O_stride_h,
         const long O_stride_s,
+        __global const int* restrict kv_lens,
+        __global const int* restrict K_pages,
+        const int K_page_size,
+        const int K_max_pages,
+        const long K_stride_page,
+        __global const int* restrict V_pages,
+        const int V_page_size,
+        const int V_max_pages,
+        const long V_stride_page,
         const int B,
         const int H,
         const int H_KV,
@@ -128,6 +145,11 @@ void attnc_t5_bias(
     const int b = get_group_id(1) / H;
     const int h = get_group_id(1) % H;
     const int hk = h / (H / H_KV);
+    // From here to the end of the kernel KV_LEN means sequence b's own length (kv_lens[b]), in the
+    // variant's code as in the guard; the argument KV_LEN is the tensors' rows (a paged K or V has
+    // K_stride_b 0 and reads its rows through its page table instead).
+    const int kv_len_b = kv_lens[b];
+#define KV_LEN kv_len_b
     const int lid = get_local_id(0);
     const int q_row = q_tile * BLOCK_M + lid;
     // Rows past Q_LEN compute row Q_LEN - 1, so that every index stays in bounds, and write nothing.
@@ -136,6 +158,8 @@ void attnc_t5_bias(
     const long q_base = Q_offset + b * Q_stride_b + h * Q_stride_h + q * Q_stride_s;
     const long k_base = K_offset + b * K_stride_b + hk * K_stride_h;
     const long v_base = V_offset + b * V_stride_b + hk * V_stride_h;
+    __global const int* k_pages = K_pages + (long)b * K_max_pages;
+    __global const int* v_pages = V_pages + (long)b * V_max_pages;
     float q_scaled[HEAD_DIM];
     float acc[HEAD_DIM];
     for (int d = 0; d < HEAD_DIM; d++) {
@@ -155,15 +179,15 @@ void attnc_t5_bias(
             barrier(CLK_LOCAL_MEM_FENCE);             // the previous tile is consumed
             const long k_tile0 = k_base + kv0 * K_stride_s; // where the tile's first key and value start
             const long v_tile0 = v_base + kv0 * V_stride_s;
-            if (K_stride_s == HEAD_DIM && V_stride_s == HEAD_DIM) {
+            if (K_page_size == 0 && V_page_size == 0 && K_stride_s == HEAD_DIM && V_stride_s == HEAD_DIM) {
                 for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
                     k_tile[i] = K[k_tile0 + i];
                     v_tile[i] = V[v_tile0 + i];
                 }
             } else {
                 for (int i = lid; i < n * HEAD_DIM; i += BLOCK_M) {
-                    k_tile[i] = K[k_tile0 + i / HEAD_DIM * K_stride_s + i % HEAD_DIM];
-                    v_tile[i] = V[v_tile0 + i / HEAD_DIM * V_stride_s + i % HEAD_DIM];
+                    k_tile[i] = K[attn_row(k_base, K_stride_s, k_pages, K_page_size, K_stride_page, kv0 + i / HEAD_DIM) + i % HEAD_DIM];
+                    v_tile[i] = V[attn_row(v_base, V_stride_s, v_pages, V_page_size, V_stride_page, kv0 + i / HEAD_DIM) + i % HEAD_DIM];
                 }
             }
             barrier(CLK_LOCAL_MEM_FENCE);
@@ -257,4 +281,5 @@ void attnc_t5_bias(
         }
         LSE[((long)b * H + h) * Q_LEN + q_row] = row_sum == 0.0f ? -INFINITY : row_max == INFINITY ? INFINITY : row_max + log(row_sum);
     }
+#undef KV_LEN
 }

@@ -63,18 +63,41 @@ public final class AttentionKernel implements AutoCloseable {
     public record Prepared(CompiledKernel kernel, RunInputs inputs) {}
 
     public Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale) {
+        return prepare(q, k, v, args, scale, null);
+    }
+
+    /**
+     * {@link #run(Tensor, Tensor, Tensor, Map, double)} where sequence b attends to its first
+     * {@code kvLens[b]} keys only (an int tensor [B], each in [0, KV_LEN]; null: all of them), as
+     * FlashAttention's cache_seqlens: inside the score and the mask KV_LEN is that sequence's length.
+     * K and V may be paged ({@link Tensor#paged}).
+     */
+    public Result run(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale, Tensor kvLens) {
+        return run(prepare(q, k, v, args, scale, kvLens));
+    }
+
+    /** {@link #prepare(Tensor, Tensor, Tensor, Map, double)} with each sequence's KV_LEN (null: none); see {@link #run(Tensor, Tensor, Tensor, Map, double, Tensor)}. */
+    public Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale, Tensor kvLens) {
         if (Double.isInfinite(scale)) throw new AttnInputException("the softmax scale must be finite (NaN for the default), but is " + scale);
         Sizes sizes = Inputs.sizes(q, k, v);
         checkSupported(sizes, q.dtype());
+        int[] lens = Inputs.sequenceLengths(sizes, k, v, kvLens);
+        if (lens != null || k.paging() != null || v.paging() != null) {
+            String why = backend.unsupportedRagged();
+            if (why != null) throw new AttnInputException(why);
+        }
         Inputs.Bound bound = Inputs.bind(attention, sizes, args);
-        Backend.Planned planned = backend.plan(attention, q.dtype(), sizes.D(), t -> Plans.plan(attention, sizes, bound, t));
+        Backend.Planned planned = backend.plan(attention, q.dtype(), sizes.D(), t -> Plans.plan(attention, sizes, bound, t, lens));
         TilePlan tiles = planned.tiles();
         BlockPlan plan = planned.plan();
         CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D() + "/" + tiles.describe(),
                 key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
         double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;
-        return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan));
+        return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan, lens));
     }
+
+    private static final String RAGGED_BACKWARD =
+            "the backward pass of a call with paged K/V or per-sequence lengths (kvLens) is not supported yet";
 
     /**
      * Throws, with the backend's reason, when it cannot run the backward pass of this prepared call
@@ -83,6 +106,7 @@ public final class AttentionKernel implements AutoCloseable {
      */
     public void checkBackwardSupported(Prepared p) {
         backend.requireBackward(attention);
+        if (p.inputs().ragged()) throw new AttnInputException(RAGGED_BACKWARD);
         long paramFloats = p.inputs().scalars().values().stream().filter(x -> x instanceof Double).count()
                 + p.inputs().tensors().values().stream().filter(t -> t.dtype().isFloat()).mapToLong(Tensor::elementCount).sum();
         String why = backend.unsupportedBackward(p.inputs().sizes(), p.inputs().q().dtype(), p.kernel().request().tiles(), paramFloats);
@@ -99,6 +123,7 @@ public final class AttentionKernel implements AutoCloseable {
     public Gradients backward(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale, Tensor o, Tensor lse, Tensor dO,
             Tensor dLse, boolean atomicParams) {
         backend.requireBackward(attention); // before the forward work that prepare does
+        if (k.paging() != null || v.paging() != null) throw new AttnInputException(RAGGED_BACKWARD);
         Prepared p = prepare(q, k, v, args, scale);
         Sizes sizes = p.inputs().sizes();
         Inputs.checkBackward(sizes, q, o, lse, dO, dLse);

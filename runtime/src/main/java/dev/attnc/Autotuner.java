@@ -47,7 +47,7 @@ public final class Autotuner {
             Trial t;
             try {
                 CompiledKernel kernel = backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles));
-                BlockPlan plan = Plans.plan(attention, sizes, bound, tiles);
+                BlockPlan plan = Plans.plan(attention, sizes, bound, tiles, null);
                 try (CompiledKernel.Session s = kernel.session(new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), scale, plan))) {
                     // warm up for WARMUP_NANOS of kernel time, not a fixed count: an idle GPU runs its
                     // first milliseconds at low clocks, which once made the first candidate 50 % slow

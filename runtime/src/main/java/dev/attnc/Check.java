@@ -71,8 +71,26 @@ public final class Check {
 
     /** The reference's O and LSE for these inputs: computed once, it can check several kernels run on them. */
     public static Reference.Output reference(Attention a, RunInputs in) {
-        return Reference.run(a, in.sizes(), in.q().toDoubleArray(), in.k().toDoubleArray(), in.v().toDoubleArray(),
-                new Inputs.Bound(in.scalars(), in.tensors()).bindings(), in.scale());
+        return Reference.run(a, in.sizes(), in.q().toDoubleArray(), keyRows(in.k(), in), keyRows(in.v(), in),
+                new Inputs.Bound(in.scalars(), in.tensors()).bindings(), in.scale(), in.kvLens());
+    }
+
+    /**
+     * K or V [B, H_KV, KV_LEN, D] as doubles, row-major, read through its logical index (a paged
+     * one through its page table); rows past a sequence's length are left 0 and never read, so a
+     * page table need not point anywhere there.
+     */
+    private static double[] keyRows(Tensor t, RunInputs in) {
+        if (in.kvLens() == null) return t.toDoubleArray();
+        var s = in.sizes();
+        double[] out = new double[Math.toIntExact(t.elementCount())];
+        for (int b = 0; b < s.B(); b++) {
+            for (int h = 0; h < s.H_KV(); h++) {
+                long row0 = ((long) b * s.H_KV() + h) * s.KV_LEN();
+                for (long i = row0 * s.D(); i < (row0 + in.kvLen(b)) * s.D(); i++) out[(int) i] = t.getDouble(i);
+            }
+        }
+        return out;
     }
 
     /** A kernel's O and LSE against the reference's. */

@@ -50,6 +50,48 @@ public final class Inputs {
     }
 
     /**
+     * Each sequence's KV_LEN from {@code kvLens} (an int tensor [B]; null: none, every sequence has
+     * the call's), each in [0, KV_LEN]; then the page table entries of a paged K or V that the call
+     * reads (rows below each sequence's length), each in [0, num_pages). Errors name the sequence
+     * b, the page index and the value.
+     */
+    public static int[] sequenceLengths(Sizes s, Tensor k, Tensor v, Tensor kvLens) {
+        int[] lens = null;
+        if (kvLens != null) {
+            if (kvLens.rank() != 1 || kvLens.dim(0) != s.B() || !kvLens.dtype().isInteger()) {
+                throw new AttnInputException("kvLens must be an int tensor of shape [" + s.B() + "] (one length per sequence, B = " + s.B()
+                        + "), but is " + kvLens.typeName() + " " + kvLens.shapeString());
+            }
+            lens = new int[s.B()];
+            for (int b = 0; b < s.B(); b++) {
+                long len = kvLens.getLong(b);
+                if (len < 0 || len > s.KV_LEN()) {
+                    throw new AttnInputException("kvLens[" + b + "] = " + len + " is outside [0, KV_LEN = " + s.KV_LEN() + "]");
+                }
+                lens[b] = (int) len;
+            }
+        }
+        checkPages("K", k, s, lens);
+        checkPages("V", v, s, lens);
+        return lens;
+    }
+
+    private static void checkPages(String name, Tensor t, Sizes s, int[] lens) {
+        Tensor.Paging p = t.paging();
+        if (p == null) return;
+        for (int b = 0; b < s.B(); b++) {
+            int rows = lens == null ? s.KV_LEN() : lens[b];
+            for (int i = 0; i < (rows + p.pageSize() - 1) / p.pageSize(); i++) {
+                int page = p.page(b, (long) i * p.pageSize());
+                if (page < 0 || page >= p.pageCount()) {
+                    throw new AttnInputException(name + "'s page table holds " + page + " for sequence b = " + b + ", page index " + i
+                            + ", outside [0, " + p.pageCount() + ") (the pages it has)");
+                }
+            }
+        }
+    }
+
+    /**
      * Checks the backward pass's extra inputs against the forward call's sizes: O and dO of Q's shape,
      * LSE and dLSE (when given) [B, H, Q_LEN] float32.
      */

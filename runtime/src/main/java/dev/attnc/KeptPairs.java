@@ -19,12 +19,21 @@ public final class KeptPairs {
     private KeptPairs() {}
 
     public static long count(Attention a, Sizes s, Bindings bindings, BlockPlan plan) {
-        boolean perB = reads(a.mask(), Axis.B) || plan.perBatch;
+        return count(a, s, bindings, plan, null);
+    }
+
+    /** With each sequence's own KV_LEN ({@code kvLens}, null: none): sequence b counts its keys below kvLens[b]. */
+    public static long count(Attention a, Sizes s, Bindings bindings, BlockPlan plan, int[] kvLens) {
+        boolean perB = reads(a.mask(), Axis.B) || plan.perBatch || kvLens != null;
         boolean perH = reads(a.mask(), Axis.H) || plan.perHead;
-        Evaluator ev = new Evaluator(s, bindings.complete(a));
+        Bindings complete = bindings.complete(a);
         long total = 0;
         for (int b = 0; b < (perB ? s.B() : 1); b++) {
-            for (int h = 0; h < (perH ? s.H() : 1); h++) total += slot(a, s, plan, ev, b, h);
+            int len = kvLens == null ? s.KV_LEN() : kvLens[b];
+            if (len == 0) continue;
+            Sizes own = len == s.KV_LEN() ? s : new Sizes(s.B(), s.H(), s.H_KV(), s.Q_LEN(), len, s.D());
+            Evaluator ev = new Evaluator(own, own == s ? complete : complete.atSizes(a, own));
+            for (int h = 0; h < (perH ? s.H() : 1); h++) total += slot(a, own, plan, ev, b, h);
         }
         return total * (perB ? 1 : s.B()) * (perH ? 1 : s.H());
     }

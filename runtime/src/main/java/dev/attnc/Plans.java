@@ -6,6 +6,7 @@ import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
+import dev.attnc.compiler.sparsity.SequencePlanner;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Deque;
@@ -32,7 +33,9 @@ final class Plans {
     private static final int CAPACITY = 64;
     static final long BUDGET_BYTES = 64L << 20;
 
-    private record Key(Attention attention, Sizes sizes, Map<String, Object> scalars, Map<String, TensorContents> tensors, TilePlan tiles) {
+    /** {@code kvLens}: each sequence's KV_LEN (their contents: a decode loop's lengths grow each step), empty for none. */
+    private record Key(Attention attention, Sizes sizes, Map<String, Object> scalars, Map<String, TensorContents> tensors, TilePlan tiles,
+            List<Integer> kvLens) {
         long byteSize() {
             return tensors.values().stream().mapToLong(TensorContents::byteSize).sum();
         }
@@ -40,7 +43,7 @@ final class Plans {
         Key snapshot() {
             Map<String, TensorContents> copies = new TreeMap<>();
             tensors.forEach((name, c) -> copies.put(name, c.snapshot()));
-            return new Key(attention, sizes, scalars, copies, tiles);
+            return new Key(attention, sizes, scalars, copies, tiles, kvLens);
         }
     }
 
@@ -49,15 +52,18 @@ final class Plans {
 
     private Plans() {}
 
-    static BlockPlan plan(Attention a, Sizes sizes, Inputs.Bound bound, TilePlan tiles) {
+    /** The plan of a call; {@code kvLens} (null: none) gives each sequence's own KV_LEN ({@link SequencePlanner}). */
+    static BlockPlan plan(Attention a, Sizes sizes, Inputs.Bound bound, TilePlan tiles, int[] kvLens) {
         Map<String, TensorContents> read = new TreeMap<>();
         for (String name : tensorsRead(a.mask())) read.put(name, TensorContents.of(bound.tensors().get(name)));
-        Key key = new Key(a, sizes, bound.scalars(), read, tiles);
+        Key key = new Key(a, sizes, bound.scalars(), read, tiles,
+                kvLens == null ? List.of() : java.util.Arrays.stream(kvLens).boxed().toList());
         synchronized (CACHE) {
             BlockPlan known = CACHE.get(key);
             if (known != null) return known;
         }
-        BlockPlan plan = BlockPlanner.plan(a, sizes, bound.bindings(), tiles.blockM(), tiles.blockN());
+        BlockPlan plan = kvLens == null ? BlockPlanner.plan(a, sizes, bound.bindings(), tiles.blockM(), tiles.blockN())
+                : SequencePlanner.plan(a, sizes, bound.bindings(), tiles.blockM(), tiles.blockN(), kvLens);
         if (key.byteSize() <= BUDGET_BYTES) remember(key.snapshot(), plan);
         return plan;
     }

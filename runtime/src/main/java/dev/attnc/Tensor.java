@@ -47,25 +47,104 @@ public final class Tensor {
     private final MemorySegment segment;
     /** The element type its source gave, when it was converted on the way in (an .npy of int8 read as int32); else null. */
     private final String givenType;
+    /** The pages and page table of a paged K or V ({@link #paged}); null for any other tensor. */
+    private final Paging paging;
+
+    /**
+     * What makes a tensor paged: {@code pages} [num_pages, page_size, H_KV, D] and {@code pageTable}
+     * int32 [B, max_pages]; row (b, h, kv) of the paged tensor is
+     * {@code pages[pageTable[b, kv / page_size], kv % page_size, h, :]}.
+     */
+    public record Paging(Tensor pages, Tensor pageTable) {
+        public int pageSize() {
+            return (int) pages.dim(1);
+        }
+
+        public int pageCount() {
+            return (int) pages.dim(0);
+        }
+
+        public int maxPages() {
+            return (int) pageTable.dim(1);
+        }
+
+        /** Storage elements between the starts of consecutive pages. */
+        public long pageStride() {
+            return pages.strides[0];
+        }
+
+        /** The page that holds row {@code kv} of sequence {@code b}, as the table says (not checked). */
+        public int page(long b, long kv) {
+            return (int) pageTable.getLong(b * maxPages() + kv / pageSize());
+        }
+    }
 
     private Tensor(DType dtype, long[] shape, MemorySegment segment) {
         this(dtype, shape, rowMajorStrides(shape), 0, segment, null);
     }
 
     private Tensor(DType dtype, long[] shape, long[] strides, long offset, MemorySegment segment, String givenType) {
+        this(dtype, shape, strides, offset, segment, givenType, null);
+    }
+
+    private Tensor(DType dtype, long[] shape, long[] strides, long offset, MemorySegment segment, String givenType, Paging paging) {
         this.dtype = dtype;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
         this.elementCount = elementCount(shape);
-        this.contiguous = isRowMajor(shape, strides);
+        // a paged tensor's rows follow its page table, whatever its strides say
+        this.contiguous = paging == null && isRowMajor(shape, strides);
         this.segment = segment;
         this.givenType = givenType;
+        this.paging = paging;
+    }
+
+    /**
+     * A K or V cache in pages (vLLM's and FlashInfer's layout), read where it lies: {@code pages} is
+     * [num_pages, page_size, H_KV, D] (any view with unit last stride), {@code pageTable} an int
+     * tensor [B, max_pages]. The result has the logical shape [B, H_KV, max_pages · page_size, D];
+     * its row (b, h, kv) is {@code pages[pageTable[b, kv / page_size], kv % page_size, h, :]}. The
+     * table is not checked here: a call checks the entries it reads (those of rows below each
+     * sequence's length) before any kernel runs. Reading a row whose entry is outside
+     * [0, num_pages) is an error.
+     */
+    public static Tensor paged(Tensor pages, Tensor pageTable) {
+        if (pages.rank() != 4) {
+            throw new AttnInputException("pages must have 4 dimensions [num_pages, page_size, H_KV, D], but have shape " + pages.shapeString());
+        }
+        if (pages.paging != null) throw new AttnInputException("pages must be an ordinary tensor, not a paged one");
+        if (pageTable.rank() != 2 || !pageTable.dtype().isInteger()) {
+            throw new AttnInputException("a page table must be an int tensor [B, max_pages], but is " + pageTable.typeName() + " "
+                    + pageTable.shapeString());
+        }
+        for (int d = 0; d < 4; d++) {
+            if (pages.dim(d) < 1) throw new AttnInputException("pages must have no empty dimension, but have shape " + pages.shapeString());
+        }
+        if (pageTable.dim(0) < 1 || pageTable.dim(1) < 1) {
+            throw new AttnInputException("a page table must have no empty dimension, but has shape " + pageTable.shapeString());
+        }
+        if (pages.dim(0) > Integer.MAX_VALUE || pages.dim(1) > Integer.MAX_VALUE || pageTable.dim(1) > Integer.MAX_VALUE) {
+            throw new AttnInputException("pages " + pages.shapeString() + " and page table " + pageTable.shapeString() + " are too large");
+        }
+        Tensor table = pageTable.dtype() == DType.I32 ? pageTable.contiguous() : pageTable.convert(DType.I32);
+        long[] shape = {table.dim(0), pages.dim(2), Math.multiplyExact(table.dim(1), pages.dim(1)), pages.dim(3)};
+        long[] strides = {0, pages.strides[2], pages.strides[1], 1};
+        return new Tensor(pages.dtype, shape, strides, pages.offset, pages.segment, pages.givenType, new Paging(pages, table));
+    }
+
+    /** The pages and page table of a tensor made by {@link #paged}; null for any other. */
+    public Paging paging() {
+        return paging;
+    }
+
+    private void requireUnpaged(String what) {
+        if (paging != null) throw new AttnInputException("a paged tensor cannot be " + what + " (its rows follow its page table)");
     }
 
     /** This tensor (same memory) remembering that its source called its element type {@code typeName}, for messages. */
     public Tensor givenAs(String typeName) {
-        return new Tensor(dtype, shape, strides, offset, segment, typeName);
+        return new Tensor(dtype, shape, strides, offset, segment, typeName, paging);
     }
 
     /**
@@ -78,6 +157,7 @@ public final class Tensor {
      * Anything else is an {@link AttnInputException} saying which rule it breaks.
      */
     public static Tensor view(Tensor base, long offset, long[] shape, long[] strides) {
+        base.requireUnpaged("viewed");
         if (shape.length != strides.length) {
             throw new AttnInputException("a view of shape " + shapeString(shape) + " needs " + shape.length + " strides, but got "
                     + strides.length + " " + shapeString(strides));
@@ -118,6 +198,7 @@ public final class Tensor {
      * [B, H, S, D] and back. The last dimension must stay last (its stride must stay 1).
      */
     public Tensor permute(int... order) {
+        requireUnpaged("permuted");
         if (order.length != shape.length || !Arrays.equals(Arrays.stream(order).sorted().toArray(),
                 java.util.stream.IntStream.range(0, shape.length).toArray())) {
             throw new IllegalArgumentException(Arrays.toString(order) + " is not an order of the " + shape.length + " dimensions");
@@ -167,6 +248,7 @@ public final class Tensor {
 
     /** One past the last element of {@link #storage()} this tensor reaches ({@link #offset} when it is empty). */
     public long storageEnd() {
+        if (paging != null) return paging.pages.storageEnd();
         if (elementCount == 0) return offset;
         long end = offset + 1;
         for (int d = 0; d < shape.length; d++) end += (shape[d] - 1) * strides[d];
@@ -343,12 +425,29 @@ public final class Tensor {
     /** The storage element of flat (logical row-major) index {@code flat}. */
     private long at(long flat) {
         if (contiguous) return offset + flat;
+        if (paging != null) return pagedAt(flat);
         long at = offset;
         for (int d = shape.length - 1; d >= 0; d--) {
             at += flat % shape[d] * strides[d];
             flat /= shape[d];
         }
         return at;
+    }
+
+    /** The storage element of flat index {@code flat} of a paged tensor, through its page table. */
+    private long pagedAt(long flat) {
+        long d = flat % shape[3];
+        long rest = flat / shape[3];
+        long kv = rest % shape[2];
+        rest /= shape[2];
+        long h = rest % shape[1];
+        long b = rest / shape[1];
+        int page = paging.page(b, kv);
+        if (page < 0 || page >= paging.pageCount()) {
+            throw new AttnInputException("page table entry [" + b + ", " + kv / paging.pageSize() + "] is " + page
+                    + ", outside the " + paging.pageCount() + " pages");
+        }
+        return offset + page * paging.pageStride() + kv % paging.pageSize() * strides[2] + h * strides[1] + d;
     }
 
     public double getDouble(long flatIndex) {

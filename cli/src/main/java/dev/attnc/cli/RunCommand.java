@@ -54,8 +54,34 @@ final class RunCommand implements Callable<Integer> {
 
     static final class Files {
         @Option(names = "--q", required = true, paramLabel = "Q.npy") Path q;
-        @Option(names = "--k", required = true, paramLabel = "K.npy") Path k;
-        @Option(names = "--v", required = true, paramLabel = "V.npy") Path v;
+        @Option(names = "--k", paramLabel = "K.npy", description = "K [B, H_KV, KV_LEN, D] (or --pages)") Path k;
+        @Option(names = "--v", paramLabel = "V.npy", description = "V [B, H_KV, KV_LEN, D] (or --pages)") Path v;
+
+        @Option(names = "--pages", paramLabel = "K.npy,V.npy", split = ",",
+                description = "K and V as paged caches instead of --k and --v: two files of [num_pages, page_size, H_KV, D], with --page-table")
+        List<Path> pages;
+
+        @Option(names = "--page-table", paramLabel = "T.npy",
+                description = "with --pages: int [B, max_pages]; row kv of sequence b is in page T[b, kv / page_size]")
+        Path pageTable;
+
+        /** K and V from --k and --v, or paged from --pages and --page-table. */
+        Tensor[] keysAndValues(Layout layout) throws java.io.IOException {
+            boolean paged = pages != null || pageTable != null;
+            if (paged == (k != null || v != null)) {
+                throw new AttnInputException("give K and V either as --k and --v or as --pages K.npy,V.npy with --page-table, not "
+                        + (paged ? "both" : "neither"));
+            }
+            if (!paged) {
+                if (k == null || v == null) throw new AttnInputException("--k and --v go together");
+                return new Tensor[] {layout.read(Npy.read(k)), layout.read(Npy.read(v))};
+            }
+            if (pages == null || pages.size() != 2 || pageTable == null) {
+                throw new AttnInputException("--pages takes two files, K.npy,V.npy, and needs --page-table");
+            }
+            Tensor table = Npy.read(pageTable);
+            return new Tensor[] {Tensor.paged(Npy.read(pages.get(0)), table), Tensor.paged(Npy.read(pages.get(1)), table)};
+        }
     }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -71,6 +97,11 @@ final class RunCommand implements Callable<Integer> {
             return Layout.parse(value);
         }
     }
+
+    @Option(names = "--kv-lens", paramLabel = "L.npy",
+            description = "each sequence's KV_LEN: int [B], each in [0, KV_LEN]; sequence b attends to its first L[b] keys "
+                    + "and KV_LEN in its score and mask is L[b]")
+    Path kvLens;
 
     @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "f32", description = "storage type of random inputs: f32, f16, bf16")
     String dtype;
@@ -132,11 +163,13 @@ final class RunCommand implements Callable<Integer> {
                 kernel.checkSupported(shape, DType.parse(dtype)); // before allocating what the backend cannot take
                 qkv = java.util.Arrays.stream(RandomInputs.qkv(shape, DType.parse(dtype), seed)).map(layout::stored).toArray(Tensor[]::new);
             } else {
-                qkv = new Tensor[] {layout.read(Npy.read(data.files.q)), layout.read(Npy.read(data.files.k)), layout.read(Npy.read(data.files.v))};
+                Tensor[] kv = data.files.keysAndValues(layout);
+                qkv = new Tensor[] {layout.read(Npy.read(data.files.q)), kv[0], kv[1]};
             }
             Sizes sizes = dev.attnc.Inputs.sizes(qkv[0], qkv[1], qkv[2]);
             if (randomArgs) RandomInputs.fillTensors(kernel.attention(), sizes, arguments, seed);
-            AttentionKernel.Prepared prepared = kernel.prepare(qkv[0], qkv[1], qkv[2], arguments, scale == null ? Double.NaN : scale);
+            AttentionKernel.Prepared prepared = kernel.prepare(qkv[0], qkv[1], qkv[2], arguments, scale == null ? Double.NaN : scale,
+                    kvLens == null ? null : Npy.read(kvLens));
             if (dout != null) kernel.checkBackwardSupported(prepared); // before the forward runs
             Result r = kernel.run(prepared);
             long nanos = repeat > 1 ? median(kernel, prepared, repeat) : r.kernelNanos();
@@ -145,7 +178,8 @@ final class RunCommand implements Callable<Integer> {
                     qkv[0].dtype().displayName(), shapeText(sizes));
             o.printf(Locale.ROOT, "plan: %s, %dx%d tiles: %d full, %d partial, %d empty%n", r.plan().method, r.plan().blockM,
                     r.plan().blockN, counts[1], counts[2], counts[0]);
-            long kept = KeptPairs.count(kernel.attention(), sizes, new Inputs.Bound(prepared.inputs().scalars(), prepared.inputs().tensors()).bindings(), r.plan());
+            long kept = KeptPairs.count(kernel.attention(), sizes, new Inputs.Bound(prepared.inputs().scalars(), prepared.inputs().tensors()).bindings(), r.plan(),
+                    prepared.inputs().kvLens());
             double flops = 4.0 * sizes.D() * kept;
             o.printf(Locale.ROOT, "kernel: %.3f ms%s, %d kept pairs (%.1f%%), %s%n", nanos / 1e6,
                     repeat > 1 ? " (median of " + repeat + " runs after a warm-up)" : " (one cold run; --repeat N for a steady-state time)", kept,

@@ -105,6 +105,56 @@ class CommandLineTest {
         assertEquals(DType.F16, Npy.read(dir.resolve("o.npy")).dtype());
     }
 
+    /**
+     * --pages, --page-table and --kv-lens: a paged cache of 4-row pages behind a reversed page table,
+     * lengths 6 and 0, checked against the reference; O equals the run on the same rows contiguous.
+     */
+    @Test
+    void runReadsPagedCachesAndSequenceLengths() {
+        Tensor k = Tensor.random(DType.F32, 2, 2, 1, 8, 8);
+        Tensor v = Tensor.random(DType.F32, 3, 2, 1, 8, 8);
+        Tensor table = Tensor.ofInts(new int[] {3, 2, 1, 0}, 2, 2); // sequence 0: pages 3, 2; sequence 1: pages 1, 0
+        Tensor kPages = Tensor.allocate(DType.F32, 4, 4, 1, 8), vPages = Tensor.allocate(DType.F32, 4, 4, 1, 8);
+        for (int b = 0; b < 2; b++) {
+            for (int kv = 0; kv < 8; kv++) {
+                long page = table.getLong(b * 2 + kv / 4);
+                for (int x = 0; x < 8; x++) {
+                    kPages.setFloat((page * 4 + kv % 4) * 8 + x, k.getFloat((b * 8 + kv) * 8 + x));
+                    vPages.setFloat((page * 4 + kv % 4) * 8 + x, v.getFloat((b * 8 + kv) * 8 + x));
+                }
+            }
+        }
+        Npy.write(dir.resolve("q.npy"), Tensor.random(DType.F32, 1, 2, 2, 3, 8));
+        Npy.write(dir.resolve("k.npy"), k);
+        Npy.write(dir.resolve("v.npy"), v);
+        Npy.write(dir.resolve("kp.npy"), kPages);
+        Npy.write(dir.resolve("vp.npy"), vPages);
+        Npy.write(dir.resolve("t.npy"), table);
+        Npy.write(dir.resolve("lens.npy"), Tensor.ofInts(new int[] {6, 0}, 2));
+        String q = dir.resolve("q.npy").toString(), lens = dir.resolve("lens.npy").toString();
+        Outcome paged = attnc("run", sample("causal.attn"), "--q", q, "--pages", dir.resolve("kp.npy") + "," + dir.resolve("vp.npy"),
+                "--page-table", dir.resolve("t.npy").toString(), "--kv-lens", lens, "--check", "--out", dir.resolve("paged.npy").toString());
+        assertEquals(Main.OK, paged.code(), paged.err() + paged.out());
+        assertTrue(paged.out().contains(": ok"), paged.out());
+        // causal over 3 queries and 6 keys: 1 + 2 + 3 pairs in each of 2 heads; the empty sequence none
+        assertTrue(paged.out().contains(", 12 kept pairs"), paged.out());
+        Outcome dense = attnc("run", sample("causal.attn"), "--q", q, "--k", dir.resolve("k.npy").toString(), "--v",
+                dir.resolve("v.npy").toString(), "--kv-lens", lens, "--out", dir.resolve("dense.npy").toString());
+        assertEquals(Main.OK, dense.code(), dense.err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Npy.read(dir.resolve("dense.npy")).toFloatArray(),
+                Npy.read(dir.resolve("paged.npy")).toFloatArray());
+        Outcome both = attnc("run", sample("causal.attn"), "--q", q, "--k", dir.resolve("k.npy").toString(), "--v",
+                dir.resolve("v.npy").toString(), "--pages", dir.resolve("kp.npy") + "," + dir.resolve("vp.npy"), "--page-table",
+                dir.resolve("t.npy").toString());
+        assertEquals(Main.USER_ERROR, both.code());
+        assertTrue(both.err().contains("not both"), both.err());
+        Npy.write(dir.resolve("long.npy"), Tensor.ofInts(new int[] {6, 9}, 2));
+        Outcome tooLong = attnc("run", sample("causal.attn"), "--q", q, "--k", dir.resolve("k.npy").toString(), "--v",
+                dir.resolve("v.npy").toString(), "--kv-lens", dir.resolve("long.npy").toString());
+        assertEquals(Main.USER_ERROR, tooLong.code());
+        assertTrue(tooLong.err().contains("kvLens[1] = 9"), tooLong.err());
+    }
+
     @Test
     void mistakesInInputsAreOneLineAndExitOne() throws IOException {
         Files.write(dir.resolve("bad.npy"), new byte[] {1, 2, 3});

@@ -81,6 +81,14 @@ public interface Backend extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Why this backend cannot run a call with paged K/V ({@code Tensor.paged}) or per-sequence
+     * lengths ({@code kvLens}), or null when it can. Asked before any work.
+     */
+    default String unsupportedRagged() {
+        return "the " + name() + " backend does not run paged K/V or per-sequence lengths (kvLens) yet; use java or opencl";
+    }
+
     /** Compiles (or takes from the cache) a kernel. */
     CompiledKernel compile(KernelRequest request);
 

@@ -76,6 +76,29 @@ public final class SignatureBinder {
     }
 
     /**
+     * The {@link KernelSignature#SEQUENCES} arguments of a call into {@code fixed}: each sequence's
+     * KV_LEN (the call's for every b without kvLens) and, for K and V, the page table, page size,
+     * pages per sequence and page stride of a paged one (page size 0 and a one-entry table for one
+     * that is not), as host segments and numbers.
+     */
+    public static void putSequences(Map<String, Object> fixed, RunInputs in) {
+        int[] lens = new int[in.sizes().B()];
+        for (int b = 0; b < lens.length; b++) lens[b] = in.kvLen(b);
+        fixed.put(KernelSignature.KV_LENS.name(), ints(lens));
+        putPaging(fixed, KernelSignature.K, in.k());
+        putPaging(fixed, KernelSignature.V, in.v());
+    }
+
+    private static void putPaging(Map<String, Object> fixed, KernelArg tensor, dev.attnc.Tensor t) {
+        List<KernelArg> names = KernelSignature.paging(tensor);
+        dev.attnc.Tensor.Paging p = t.paging();
+        fixed.put(names.get(0).name(), p == null ? ints(new int[1]) : p.pageTable().segment());
+        fixed.put(names.get(1).name(), p == null ? 0 : p.pageSize());
+        fixed.put(names.get(2).name(), p == null ? 0 : p.maxPages());
+        fixed.put(names.get(3).name(), p == null ? 0L : p.pageStride());
+    }
+
+    /**
      * The values of {@code signature}'s arguments, in order.
      *
      * @param kernel the kernel's name, for messages

@@ -44,7 +44,10 @@ public record TensorSpans(List<Tensor> spans, List<Placed> placed) {
         List<Tensor> spans = new ArrayList<>();
         for (MemorySegment storage : order) {
             long[] b = bounds.get(storage);
-            spans.add(Tensor.view(tensors.get((int) b[2]), 0, new long[] {b[1] - b[0]}, new long[] {1}));
+            Tensor first = tensors.get((int) b[2]);
+            // a paged tensor's memory is its pages' (its offset is theirs)
+            if (first.paging() != null) first = first.paging().pages();
+            spans.add(Tensor.view(first, 0, new long[] {b[1] - b[0]}, new long[] {1}));
         }
         List<Placed> placed = new ArrayList<>();
         for (Tensor t : tensors) {

@@ -71,6 +71,25 @@ public record KernelSignature(List<KernelArg> args) {
     public static final List<KernelArg> STRIDED_QKVO = java.util.stream.Stream.of(Q, K, V, O)
             .flatMap(t -> layout(t).stream()).toList();
 
+    /** Each sequence's KV_LEN, int [B] (the call's KV_LEN for every b when it gives none). */
+    public static final KernelArg KV_LENS = KernelArg.fixed("kv_lens", new Kind.Buffer(Element.INT, false));
+
+    /**
+     * How a K or V cache in pages is read: row kv of (b, h) lies at {@code T_offset + h·T_stride_h
+     * + T_pages[b·T_max_pages + kv / T_page_size]·T_stride_page + (kv % T_page_size)·T_stride_s};
+     * {@code T_page_size} 0 means not paged (its layout alone places the row).
+     */
+    public static List<KernelArg> paging(KernelArg tensor) {
+        return List.of(KernelArg.fixed(tensor.name() + "_pages", new Kind.Buffer(Element.INT, false)),
+                KernelArg.fixed(tensor.name() + "_page_size", new Kind.Int()),
+                KernelArg.fixed(tensor.name() + "_max_pages", new Kind.Int()),
+                KernelArg.fixed(tensor.name() + "_stride_page", new Kind.Long()));
+    }
+
+    /** Per-sequence lengths and the paging of K and V, for a kernel that reads ragged and paged KV caches. */
+    public static final List<KernelArg> SEQUENCES = java.util.stream.Stream.concat(java.util.stream.Stream.of(KV_LENS),
+            java.util.stream.Stream.of(K, V).flatMap(t -> paging(t).stream())).toList();
+
     /** Q, K and V read through pointers. */
     public static final List<KernelArg> POINTER_INPUTS = List.of(Q, K, V);
     /** Q, K and V read through TMA descriptors. */

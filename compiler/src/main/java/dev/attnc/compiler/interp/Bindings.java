@@ -20,6 +20,28 @@ public record Bindings(Map<String, Object> scalars, Map<String, TensorData> tens
         return new Bindings(Map.of(), Map.of());
     }
 
+    /**
+     * These bindings for a sequence shorter than the call (sizes {@code s} with its own KV_LEN):
+     * each tensor seen with its declared shape at {@code s}, as the row-major prefix of its elements
+     * (a per-key array doc[KV_LEN] keeps its first KV_LEN values). Kernels read tensors so in such a
+     * sequence, which keeps every index proof made over KV_LEN valid there.
+     */
+    public Bindings atSizes(Attention a, dev.attnc.kernel.Sizes s) {
+        Map<String, TensorData> seen = new HashMap<>(tensors);
+        for (ParamDecl p : a.params()) {
+            if (p instanceof ParamDecl.Tensor t && tensors.containsKey(t.name())) {
+                TensorData all = tensors.get(t.name());
+                long[] shape = t.tensor().dims().stream()
+                        .mapToLong(d -> dev.attnc.compiler.passes.RangeAnalysis.dimension(d).eval(s.asMap())).toArray();
+                seen.put(t.name(), new TensorData() {
+                    public long[] shape() { return shape.clone(); }
+                    public double get(long i) { return all.get(i); }
+                });
+            }
+        }
+        return new Bindings(scalars, seen);
+    }
+
     /** These bindings with every defaulted scalar that was not given filled in, ints promoted for float parameters. */
     public Bindings complete(Attention a) {
         Map<String, Object> s = new HashMap<>(scalars);

@@ -14,6 +14,13 @@ import dev.attnc.kernel.Sizes;
  * NaN (inf - inf) and LSE +inf. Finite scores are used as they are, however large: the max is
  * subtracted before exp, so 3e38 is an ordinary score.
  * Layout: Q [B, H, Q_LEN, D], K and V [B, H_KV, KV_LEN, D], O [B, H, Q_LEN, D], LSE [B, H, Q_LEN].
+ * <p>
+ * Per-sequence lengths ({@code kvLens}, each in [0, KV_LEN]): sequence b has keys kv &lt; kvLens[b]
+ * only, and KV_LEN in its score and mask is kvLens[b]; K and V keep their KV_LEN rows (those past a
+ * sequence's length are never read). A sequence of length 0 keeps nothing. A tensor parameter
+ * whose shape names KV_LEN is read, in sequence b, by its shape at kvLens[b]: the row-major prefix
+ * of that size (a per-key array doc[KV_LEN] keeps its meaning for the sequence's keys), which is
+ * what lets kernels keep every index proof made over KV_LEN.
  */
 public final class Reference {
     private Reference() {}
@@ -25,6 +32,11 @@ public final class Reference {
     }
 
     public static Output run(Attention a, Sizes s, double[] q, double[] k, double[] v, Bindings bindings, double scale) {
+        return run(a, s, q, k, v, bindings, scale, null);
+    }
+
+    /** With each sequence's own KV_LEN, {@code kvLens[b]} (null: every sequence has s.KV_LEN()). */
+    public static Output run(Attention a, Sizes s, double[] q, double[] k, double[] v, Bindings bindings, double scale, int[] kvLens) {
         Bindings complete = bindings.complete(a);
         int d = s.D();
         double[] o = new double[s.B() * s.H() * s.Q_LEN() * d];
@@ -32,13 +44,16 @@ public final class Reference {
         double[] scores = new double[s.KV_LEN()];
         boolean[] kept = new boolean[s.KV_LEN()];
         double[] p = new double[s.KV_LEN()];
-        Evaluator ev = new Evaluator(s, complete);
+        java.util.Map<Integer, Evaluator> evaluators = new java.util.HashMap<>();
         for (int b = 0; b < s.B(); b++) {
+            int len = kvLens == null ? s.KV_LEN() : kvLens[b];
+            // a sequence of length 0 evaluates its row values (a sink) as if of length 1: Sizes has no empty length
+            Evaluator ev = evaluators.computeIfAbsent(len, l -> sequence(a, s, complete, l));
             for (int h = 0; h < s.H(); h++) {
                 int hk = s.kvHead(h);
                 for (int i = 0; i < s.Q_LEN(); i++) {
                     int qBase = ((b * s.H() + h) * s.Q_LEN() + i) * d;
-                    scores(a, s, ev, b, h, i, q, k, scale, scores, kept);
+                    scores(a, s, ev, b, h, i, q, k, scale, scores, kept, len);
                     int row = (b * s.H() + h) * s.Q_LEN() + i;
                     lse[row] = weights(a.normalization(), rowValue(a, ev, b, h, i), scores, kept, p);
                     for (int j = 0; j < s.KV_LEN(); j++) {
@@ -52,14 +67,27 @@ public final class Reference {
         return new Output(o, lse);
     }
 
+    /** The evaluator of a sequence of {@code len} keys: its KV_LEN, its tensors by their shapes at it ({@link Bindings#atSizes}). */
+    private static Evaluator sequence(Attention a, Sizes s, Bindings complete, int len) {
+        if (len == s.KV_LEN()) return new Evaluator(s, complete);
+        Sizes own = new Sizes(s.B(), s.H(), s.H_KV(), s.Q_LEN(), Math.max(1, len), s.D());
+        return new Evaluator(own, complete.atSizes(a, own));
+    }
+
     /** One row's final scores, into {@code scores}, where {@code kept} (also filled) is true. */
     static void scores(Attention a, Sizes s, Evaluator ev, int b, int h, int i, double[] q, double[] k, double scale,
             double[] scores, boolean[] kept) {
+        scores(a, s, ev, b, h, i, q, k, scale, scores, kept, s.KV_LEN());
+    }
+
+    /** {@link #scores} for a sequence of {@code len} keys: the rest are not kept. */
+    private static void scores(Attention a, Sizes s, Evaluator ev, int b, int h, int i, double[] q, double[] k, double scale,
+            double[] scores, boolean[] kept, int len) {
         int d = s.D();
         int qBase = ((b * s.H() + h) * s.Q_LEN() + i) * d;
         int hk = s.kvHead(h);
         for (int j = 0; j < s.KV_LEN(); j++) {
-            kept[j] = ev.at(b, h, i, j, 0).evalBool(a.mask());
+            kept[j] = j < len && ev.at(b, h, i, j, 0).evalBool(a.mask());
             if (!kept[j]) continue;
             int kBase = ((b * s.H_KV() + hk) * s.KV_LEN() + j) * d;
             double dot = 0;

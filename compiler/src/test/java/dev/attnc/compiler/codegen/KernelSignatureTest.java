@@ -59,8 +59,10 @@ class KernelSignatureTest {
     void cudaAndOpenClTakeTheSameArgumentsBesidesOpenClsLayoutsTheHopperKernelItsOwnInputsAndSchedule(Path sample) throws IOException {
         Attention a = attention(sample);
         List<String> withLayouts = names(OpenClCodegen.generate(a, Storage.F16, 64, TILES).signature());
-        // OpenCL reads Q, K, V and writes O through their layouts (strided views), just before the sizes; CUDA uploads dense copies
-        List<String> layouts = names(new KernelSignature(KernelSignature.STRIDED_QKVO));
+        // OpenCL reads Q, K, V and writes O through their layouts (strided views), then takes each sequence's length and K's and
+        // V's paging, just before the sizes; CUDA uploads dense copies (and refuses lengths and pages for now)
+        List<String> layouts = names(new KernelSignature(java.util.stream.Stream.concat(KernelSignature.STRIDED_QKVO.stream(),
+                KernelSignature.SEQUENCES.stream()).toList()));
         assertEquals(layouts, withLayouts.subList(withLayouts.indexOf("B") - layouts.size(), withLayouts.indexOf("B")));
         List<String> opencl = new java.util.ArrayList<>(withLayouts);
         opencl.removeAll(layouts);

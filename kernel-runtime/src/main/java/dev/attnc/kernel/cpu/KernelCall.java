@@ -38,11 +38,10 @@ public final class KernelCall {
             int kvHead = unit / call.kvTiles;
             int tile = unit % call.kvTiles;
             int b = kvHead / s.H_KV(), hk = kvHead % s.H_KV();
-            RowLayout k = args.kLayout(), v = args.vLayout();
-            Packing.keysTransposed(args.k(), k.start(b, hk, 0), k.rowStride(), s.KV_LEN(), d, blockN, call.nPad, call.kvTiles,
-                    kvHead, tile, call.keysT);
-            Packing.values(args.v(), v.start(b, hk, 0), v.rowStride(), s.KV_LEN(), d, blockN, call.dPad, call.kvTiles,
-                    kvHead, tile, call.values);
+            // only the sequence's own rows: a paged cache's table is read (and checked) below its length only
+            int kvLen = args.kvLen(b);
+            Packing.keysTransposed(args.k(), args.kLayout(), b, hk, kvLen, d, blockN, call.nPad, call.kvTiles, kvHead, tile, call.keysT);
+            Packing.values(args.v(), args.vLayout(), b, hk, kvLen, d, blockN, call.dPad, call.kvTiles, kvHead, tile, call.values);
         });
         return call;
     }
@@ -61,6 +60,12 @@ public final class KernelCall {
     private static void check(JavaKernelArgs args, int d, int blockM, int blockN) {
         Sizes s = args.sizes();
         checkPlan(s, d, args.plan(), blockM, blockN, s.Q_LEN(), s.KV_LEN());
+        if (args.kvLens() != null) {
+            if (args.kvLens().length != s.B()) throw new IllegalArgumentException(args.kvLens().length + " sequence lengths for B = " + s.B());
+            for (int len : args.kvLens()) {
+                if (len < 0 || len > s.KV_LEN()) throw new IllegalArgumentException("sequence length " + len + " outside [0, " + s.KV_LEN() + "]");
+            }
+        }
         if (args.lse().length != (long) s.B() * s.H() * s.Q_LEN() || !fits(args.q(), args.qLayout(), s.B(), s.H(), s.Q_LEN(), d)
                 || !fits(args.o(), args.oLayout(), s.B(), s.H(), s.Q_LEN(), d)
                 || !fits(args.k(), args.kLayout(), s.B(), s.H_KV(), s.KV_LEN(), d)

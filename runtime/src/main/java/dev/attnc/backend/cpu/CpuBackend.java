@@ -60,6 +60,12 @@ public final class CpuBackend implements Backend {
      * D up to {@value #MAX_HEAD_DIM}; Q, K, V and O as float arrays on the heap, K and V once more
      * packed into tiles, each array within a Java array's length.
      */
+    /** Its kernels read paged K/V through the page table and take each sequence's length. */
+    @Override
+    public String unsupportedRagged() {
+        return null;
+    }
+
     @Override
     public String unsupported(Sizes sizes, DType storage) {
         String why = Capacity.headDim(name(), sizes.D(), MAX_HEAD_DIM);

@@ -50,9 +50,9 @@ final class CpuKernel implements CompiledKernel {
         Tensor o = in.q().allocateLike(request.dtype());
         float[] oFloats = new float[Math.toIntExact(o.elementCount())];
         float[] lse = new float[s.B() * s.H() * s.Q_LEN()];
-        JavaKernelArgs args = new JavaKernelArgs(s, (float) in.scale(), qkv.array(0), qkv.layout(0), qkv.array(1), qkv.layout(1),
-                qkv.array(2), qkv.layout(2), oFloats, FloatOperands.layout(o), lse,
-                KernelParams.of(request.attention(), s, in.scalars(), in.tensors()), plan, pool);
+        JavaKernelArgs args = new JavaKernelArgs(s, (float) in.scale(), qkv.array(0), qkv.layout(0, in.q()), qkv.array(1), qkv.layout(1, in.k()),
+                qkv.array(2), qkv.layout(2, in.v()), oFloats, FloatOperands.layout(o), lse,
+                KernelParams.of(request.attention(), s, in.scalars(), in.tensors()), plan, pool, in.kvLens());
         long start = System.nanoTime();
         kernel.run(args);
         long nanos = System.nanoTime() - start;

@@ -28,10 +28,21 @@ record FloatOperands(float[][] arrays, TensorSpans spans) {
         return arrays[spans.placed().get(i).span()];
     }
 
-    /** Where tensor {@code i}'s rows lie in {@link #array}. */
+    /** Where tensor {@code i}'s rows lie in {@link #array} (an unpaged tensor's). */
     RowLayout layout(int i) {
         TensorSpans.Placed p = spans.placed().get(i);
         return rowLayout(p.offset(), p.strides());
+    }
+
+    /** Where tensor {@code i} (which is {@code t}) has its rows in {@link #array}: through its page table when it is paged. */
+    RowLayout layout(int i, Tensor t) {
+        RowLayout dense = layout(i);
+        Tensor.Paging paging = t.paging();
+        if (paging == null) return dense;
+        int[] table = new int[Math.toIntExact(paging.pageTable().elementCount())];
+        MemorySegment.copy(paging.pageTable().segment(), ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, table, 0, table.length);
+        return new RowLayout(dense.offset(), 0, dense.headStride(), dense.rowStride(), new RowLayout.Pages(table, paging.maxPages(),
+                paging.pageSize(), Math.toIntExact(paging.pageStride()), paging.pageCount()));
     }
 
     /** The layout of an output allocated by {@link Tensor#allocateLike}: its own memory, from element 0. */

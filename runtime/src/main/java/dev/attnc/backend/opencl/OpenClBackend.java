@@ -106,6 +106,12 @@ public final class OpenClBackend implements Backend {
      * D up to 1024 and up to what one key of K and V in half the local memory allows (the tile
      * plan's floor); Q, K, V, O and LSE in the device's global memory.
      */
+    /** Its kernels read paged K/V through the page table and take each sequence's length. */
+    @Override
+    public String unsupportedRagged() {
+        return null;
+    }
+
     @Override
     public String unsupported(Sizes sizes, DType storage) {
         ClDevice d = context.device();

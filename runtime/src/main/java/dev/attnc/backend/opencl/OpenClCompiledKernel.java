@@ -67,6 +67,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
                 fixed.put(KernelSignature.O.name(), oBuf);
                 SignatureBinder.putLayout(fixed, KernelSignature.O, o.offset(), o.strides());
                 fixed.put(KernelSignature.LSE.name(), lseBuf);
+                SignatureBinder.putSequences(fixed, in);
                 List<Object> args = SignatureBinder.bind(generated.entry(), generated.signature(), fixed, in,
                         host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits);
                 setArgs(kernel, args);

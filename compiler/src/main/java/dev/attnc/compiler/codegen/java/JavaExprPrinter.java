@@ -129,6 +129,15 @@ final class JavaExprPrinter {
         return scope.leaf(Level.TASK, s.word(), TypeName.INT, CodeBlock.of("$L.sizes().$L()", Skeleton.ARGS, s.word()));
     }
 
+    /**
+     * Declares KV_LEN in the task scope as the length of the task's sequence b ({@code args.kvLen(b)}:
+     * per-sequence lengths when the call has them), before anything else asks for it: the forward
+     * kernel's guard and variant code see each sequence's own length.
+     */
+    String sequenceKvLen(Scope scope) {
+        return scope.leaf(Level.TASK, SizeName.KV_LEN.word(), TypeName.INT, CodeBlock.of("$L.kvLen($L)", Skeleton.ARGS, Skeleton.B));
+    }
+
     /** The scope of {@link Placement}'s level: the Java kernel has no loop over the keys alone, so per-key values are per pair. */
     Level level(Expr e) {
         return switch (placement.level(e)) {

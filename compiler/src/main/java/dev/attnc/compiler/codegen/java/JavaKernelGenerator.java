@@ -94,6 +94,7 @@ public final class JavaKernelGenerator {
     private static MethodSpec tile(Attention a) {
         JavaExprPrinter printer = new JavaExprPrinter(a, Placement.of(a), new JavaNames(a));
         Scope task = printer.taskScope();
+        printer.sequenceKvLen(task);
         boolean masks = masks(a);
         boolean scores = scores(a);
         // printing the loops declares the per-task values they need in `task`, so print them first

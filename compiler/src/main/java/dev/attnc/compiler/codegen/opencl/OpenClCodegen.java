@@ -31,7 +31,8 @@ public final class OpenClCodegen {
     public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
         if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
         KernelBody body = KernelBody.of(a, D, false);
-        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), KernelSignature.STRIDED_QKVO,
+        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(),
+                java.util.stream.Stream.concat(KernelSignature.STRIDED_QKVO.stream(), KernelSignature.SEQUENCES.stream()).toList(),
                 ParamArg.of(a));
         String entry = "attnc_" + Names.sanitize(a.name());
         ST st = group().getInstanceOf("kernel");
@@ -47,8 +48,8 @@ public final class OpenClCodegen {
         st.add("entry", entry);
         st.add("params", signature.declarations(D, storage.elementType(D)));
         st.add("loadQ", storage.load(D, "Q", "q_base + d"));
-        addTileLoads(st, storage, "loadK", "K", "k_tile0");
-        addTileLoads(st, storage, "loadV", "V", "v_tile0");
+        addPagedLoads(st, storage, "loadK", "K", "k");
+        addPagedLoads(st, storage, "loadV", "V", "v");
         st.add("storeO", storage.store(D, "O", "o_base + d", "acc[d] * inv"));
         st.add("prologue", body.prologue());
         st.add("row", body.row());
@@ -73,6 +74,17 @@ public final class OpenClCodegen {
     static void addTileLoads(ST st, Storage storage, String attribute, String tensor, String tile0) {
         st.add(attribute, storage.load(D, tensor, tile0 + " + i / HEAD_DIM * " + tensor + "_stride_s + i % HEAD_DIM"));
         st.add(attribute + "Run", storage.load(D, tensor, tile0 + " + i"));
+    }
+
+    /**
+     * {@link #addTileLoads} for a K or V that may be paged: the element-wise load finds row
+     * kv0 + i / HEAD_DIM through attn_row (its page table when it has one); the run load is for
+     * adjacent rows of an unpaged tensor, from {@code prefix}_tile0.
+     */
+    static void addPagedLoads(ST st, Storage storage, String attribute, String tensor, String prefix) {
+        st.add(attribute, storage.load(D, tensor, "attn_row(" + prefix + "_base, " + tensor + "_stride_s, " + prefix + "_pages, "
+                + tensor + "_page_size, " + tensor + "_stride_page, kv0 + i / HEAD_DIM) + i % HEAD_DIM"));
+        st.add(attribute + "Run", storage.load(D, tensor, prefix + "_tile0 + i"));
     }
 
     /** The attributes of attn_dot (q . k in vectors: dotWidth, dotType, dotQ, dotK, dotSum); returns the width. */
