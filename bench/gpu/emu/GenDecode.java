@@ -8,14 +8,19 @@ import java.nio.file.*;
 import java.util.*;
 public class GenDecode {
   // the harness's value of each fixed kernel argument, by the argument's name
-  static final Map<String, String> HARNESS = Map.ofEntries(Map.entry("Q", "Q.data()"), Map.entry("K", "K.data()"),
-      Map.entry("V", "V.data()"), Map.entry("O", "O.data()"), Map.entry("LSE", "LSE.data()"),
+  static final Map<String, String> HARNESS = Map.ofEntries(Map.entry("Q", "Q.data()"), Map.entry("K", "Kin.data()"),
+      Map.entry("V", "Vin.data()"), Map.entry("O", "O.data()"), Map.entry("LSE", "LSE.data()"),
       Map.entry("O_part", "Opart.data()"), Map.entry("LSE_part", "Lpart.data()"),
       Map.entry("run_offsets", "off.data()"), Map.entry("run_start", "st.data()"), Map.entry("run_end", "en.data()"),
       Map.entry("run_partial", "part.data()"), Map.entry("B", "B"), Map.entry("H", "H"), Map.entry("H_KV", "H_KV"),
       Map.entry("Q_LEN", "Q_LEN"), Map.entry("KV_LEN", "KV_LEN"), Map.entry("plan_b_stride", "(per_b ? 1 : 0)"),
       Map.entry("plan_h_stride", "0"), Map.entry("q_tiles", "1"), Map.entry("scale", "scale"),
-      Map.entry("heads_packed", "HP"), Map.entry("splits", "SPLITS"));
+      Map.entry("heads_packed", "HP"), Map.entry("splits", "SPLITS"), Map.entry("kv_lens", "lens.data()"),
+      Map.entry("K_offset", "0LL"), Map.entry("K_stride_b", "kst[0]"), Map.entry("K_stride_h", "kst[1]"), Map.entry("K_stride_s", "kst[2]"),
+      Map.entry("V_offset", "0LL"), Map.entry("V_stride_b", "kst[0]"), Map.entry("V_stride_h", "kst[1]"), Map.entry("V_stride_s", "kst[2]"),
+      Map.entry("K_pages", "table.data()"), Map.entry("K_page_size", "PAGE"), Map.entry("K_max_pages", "max_pages"),
+      Map.entry("K_stride_page", "stride_page"), Map.entry("V_pages", "table.data()"), Map.entry("V_page_size", "PAGE"),
+      Map.entry("V_max_pages", "max_pages"), Map.entry("V_stride_page", "stride_page"));
 
   public static void main(String[] a) throws Exception {
     // args: file D BLOCK_N STAGES storage out; also writes out.args.h with both kernels' calls

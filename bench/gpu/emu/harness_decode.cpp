@@ -5,16 +5,27 @@
 #include "emu.h"
 #include KERNEL_FILE
 #include ARGS_FILE
+#include <numeric>
 #include <random>
 #include <string>
 
 static const int B = 2, H = 8, H_KV = 2, Q_LEN = QLEN, KV_LEN = 333, HP = HEADS, SPLITS = NSPLITS;
+#ifndef PAGE
+#define PAGE 0 // rows per page of a paged K and V (0: dense)
+#endif
+// sequence 1 is shorter than the call's KV_LEN unless FULL_LENS
+#ifdef FULL_LENS
+static std::vector<int> lens = {KV_LEN, KV_LEN};
+#else
+static std::vector<int> lens = {KV_LEN, 100};
+#endif
 static float cap = 30.0f;
 static std::vector<float> slopes, sinks;
 
-static bool mask_of(int q, int kv) {
+static bool mask_of(int q, int kv, int kv_len) {
     switch (VARIANT) {
         case 1: case 2: case 8: return q >= kv;
+        case 9: return q + kv_len - Q_LEN >= kv; // decode_causal: aligned to the sequence's end
         case 7: return q >= kv && q - kv < 128;
         default: return true;
     }
@@ -43,25 +54,51 @@ int main() {
     for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h % 4 + 1)));
     sinks = {0.5f, -1.0f, 2.0f, 0.0f, 1.0f, -3.0f, 0.25f, 4.0f};
     const float scale = 1.0f / std::sqrt((float)D);
-    const bool per_b = false;
+    // K and V as the kernel reads them: dense [B,H_KV,KV_LEN,D], or pages [num_pages, PAGE, H_KV, D]
+    // behind a table that deals each sequence's pages out of order
+    long long kst[3] = {(long long)H_KV * KV_LEN * D, (long long)KV_LEN * D, D};
+    int max_pages = PAGE ? (KV_LEN + PAGE - 1) / PAGE : 0;
+    long long stride_page = (long long)PAGE * H_KV * D;
+    std::vector<int> table(PAGE ? B * max_pages : 1, 0);
+    std::vector<uint16_t> Kin = K, Vin = V;
+    if (PAGE) {
+        kst[0] = 0; kst[1] = D; kst[2] = (long long)H_KV * D;
+        const int pages = B * max_pages;
+        int m = 7;
+        while (std::gcd(m, pages) != 1) m += 2;
+        for (int i = 0; i < pages; i++) table[i] = (i * m + 3) % pages; // a permutation: m is prime to pages
+        Kin.assign((size_t)pages * PAGE * H_KV * D, 0x7fc0);
+        Vin.assign(Kin.size(), 0x7fc0);
+        for (int b = 0; b < B; b++)
+            for (int hk = 0; hk < H_KV; hk++)
+                for (int kv = 0; kv < KV_LEN; kv++)
+                    for (int d = 0; d < D; d++) {
+                        size_t dst = (((size_t)table[b * max_pages + kv / PAGE] * PAGE + kv % PAGE) * H_KV + hk) * D + d;
+                        Kin[dst] = K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d];
+                        Vin[dst] = V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d];
+                    }
+    }
+    const bool per_b = true;
 
-    // brute-force block plan: one query tile, key tiles of BLOCK_N
+    // brute-force block plan per sequence: one query tile, key tiles of BLOCK_N below its length
     const int kt = (KV_LEN + BLOCK_N - 1) / BLOCK_N;
     std::vector<int> off{0}, st, en;
     std::vector<unsigned char> part;
-    int prev = 0;
-    for (int j = 0; j < kt; j++) {
-        int kept = 0, total = 0;
-        for (int q = 0; q < Q_LEN; q++)
-            for (int kv = j * BLOCK_N; kv < std::min(KV_LEN, (j + 1) * BLOCK_N); kv++) { total++; kept += mask_of(q, kv); }
-        int kind = kept == 0 ? 0 : kept == total ? 1 : 2;
-        if (kind != 0) {
-            if (prev == kind && !en.empty() && en.back() == j) en.back() = j + 1;
-            else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
+    for (int b = 0; b < B; b++) {
+        int prev = 0;
+        for (int j = 0; j < kt; j++) {
+            int kept = 0, total = 0;
+            for (int q = 0; q < Q_LEN; q++)
+                for (int kv = j * BLOCK_N; kv < std::min(lens[b], (j + 1) * BLOCK_N); kv++) { total++; kept += mask_of(q, kv, lens[b]); }
+            int kind = kept == 0 ? 0 : kept == total ? 1 : 2;
+            if (kind != 0) {
+                if (prev == kind && (int)st.size() > off.back() && en.back() == j) en.back() = j + 1;
+                else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
+            }
+            prev = kind;
         }
-        prev = kind;
+        off.push_back((int)st.size());
     }
-    off.push_back((int)st.size());
     if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); }
 
     gridDim.x = SPLITS; gridDim.y = B * H_KV * (H / H_KV / HP);
@@ -82,8 +119,8 @@ int main() {
             for (int q = 0; q < Q_LEN; q++) {
                 std::vector<double> s(KV_LEN, -INFINITY);
                 double mx = -INFINITY;
-                for (int kv = 0; kv < KV_LEN; kv++) {
-                    if (!mask_of(q, kv)) continue;
+                for (int kv = 0; kv < lens[b]; kv++) {
+                    if (!mask_of(q, kv, lens[b])) continue;
                     double dot = 0;
                     for (int d = 0; d < D; d++)
                         dot += (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]) * from16(K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
@@ -98,7 +135,7 @@ int main() {
                 if (mx != -INFINITY || sigmoid)
                     for (int kv = 0; kv < KV_LEN; kv++) {
                         if (s[kv] == -INFINITY) continue;
-                        double p = sigmoid ? 1 / (1 + std::exp(-(s[kv] - std::log((double)KV_LEN)))) : std::exp(s[kv] - mx);
+                        double p = sigmoid ? 1 / (1 + std::exp(-(s[kv] - std::log((double)lens[b])))) : std::exp(s[kv] - mx);
                         sum += p;
                         for (int d = 0; d < D; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
                     }

@@ -83,7 +83,7 @@ public final class AttentionKernel implements AutoCloseable {
         checkSupported(sizes, q.dtype());
         int[] lens = Inputs.sequenceLengths(sizes, k, v, kvLens);
         if (lens != null || k.paging() != null || v.paging() != null) {
-            String why = backend.unsupportedRagged();
+            String why = backend.unsupportedRagged(sizes);
             if (why != null) throw new AttnInputException(why);
         }
         Inputs.Bound bound = Inputs.bind(attention, sizes, args);

@@ -85,7 +85,7 @@ public interface Backend extends AutoCloseable {
      * Why this backend cannot run a call with paged K/V ({@code Tensor.paged}) or per-sequence
      * lengths ({@code kvLens}), or null when it can. Asked before any work.
      */
-    default String unsupportedRagged() {
+    default String unsupportedRagged(Sizes sizes) {
         return "the " + name() + " backend does not run paged K/V or per-sequence lengths (kvLens) yet; use java or opencl";
     }
 

@@ -134,11 +134,15 @@ public record KernelSignature(List<KernelArg> args) {
 
     /**
      * A decode kernel's arguments (split-KV, query heads packed): the forward's, with the partial
-     * outputs after O and LSE and the packing and split count after the scale.
+     * outputs after O and LSE, the layouts of K and V and {@link #SEQUENCES} (per-sequence lengths,
+     * paged K and V) after the plan, and the packing and split count after the scale.
      */
     public static KernelSignature decode(List<ParamArg> params) {
         List<KernelArg> out = new ArrayList<>(POINTER_INPUTS);
         out.addAll(List.of(O, LSE, O_PART, LSE_PART, RUN_OFFSETS, RUN_START, RUN_END, RUN_PARTIAL));
+        out.addAll(layout(K));
+        out.addAll(layout(V));
+        out.addAll(SEQUENCES);
         out.addAll(List.of(B, H, H_KV, Q_LEN, KV_LEN, PLAN_B_STRIDE, PLAN_H_STRIDE, Q_TILES, SCALE, HEADS_PACKED, SPLITS));
         for (ParamArg p : params) out.add(KernelArg.of(p));
         return new KernelSignature(out);

@@ -62,7 +62,7 @@ public final class CpuBackend implements Backend {
      */
     /** Its kernels read paged K/V through the page table and take each sequence's length. */
     @Override
-    public String unsupportedRagged() {
+    public String unsupportedRagged(Sizes sizes) {
         return null;
     }
 

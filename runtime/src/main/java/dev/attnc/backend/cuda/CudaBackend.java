@@ -306,6 +306,20 @@ public final class CudaBackend implements Backend {
         return f;
     }
 
+    /**
+     * Paged K/V and per-sequence lengths run in the decode program ({@link TargetPolicy#cudaDecode}):
+     * up to {@link TargetPolicy#DECODE_ROWS} query rows, at the head dimensions it supports.
+     */
+    @Override
+    public String unsupportedRagged(Sizes sizes) {
+        String why = dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.unsupported(sizes.D(), tilePlan(sizes.D()).blockN());
+        if (sizes.Q_LEN() > TargetPolicy.DECODE_ROWS || why != null) {
+            return "the CUDA backend runs paged K/V and per-sequence lengths (kvLens) in its decode kernel, for Q_LEN up to "
+                    + TargetPolicy.DECODE_ROWS + (why == null ? "" : " (" + why + ")") + ", not Q_LEN " + sizes.Q_LEN() + "; use java or opencl";
+        }
+        return null;
+    }
+
     /** The backward knows softmax, sinks and sigmoid (cuda_backward.stg). */
     @Override
     public boolean backwardNormalizes() {

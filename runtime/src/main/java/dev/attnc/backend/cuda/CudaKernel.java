@@ -147,10 +147,15 @@ public final class CudaKernel implements CompiledKernel {
             }
             DType to = CudaBackend.storageDType(v.source().storage());
             q = q.convert(to);
-            k = k.convert(to);
-            vv = vv.convert(to);
+            k = convertKv(k, to);
+            vv = convertKv(vv, to);
         }
         return new Call(v, in, plan, q, k, vv);
+    }
+
+    /** A K or V in another dtype; a paged one stays paged (its pages are converted, not the logical cache). */
+    private static Tensor convertKv(Tensor t, DType to) {
+        return t.paging() == null ? t.convert(to) : Tensor.paged(t.paging().pages().convert(to), t.paging().pageTable());
     }
 
     private void checkInputs(RunInputs in, Sizes s) {
@@ -189,18 +194,21 @@ public final class CudaKernel implements CompiledKernel {
                 CudaContext ctx = backend.context();
                 try {
                     Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
-                    List<DeviceBuffer> qkv = new ArrayList<>();
-                    // a strided view is gathered into the dense upload (the copy the upload makes anyway)
-                    for (Tensor t : List.of(q, k, vt)) qkv.add(keep(ctx.upload(t.contiguous().segment())));
                     long rows = (long) s.B() * s.H() * s.Q_LEN();
                     o = keep(ctx.alloc(rows * s.D() * 2));
                     lse = keep(ctx.alloc(rows * 4));
                     fixed.put(KernelSignature.O.name(), o);
                     fixed.put(KernelSignature.LSE.name(), lse);
                     if (decode != null) {
-                        decodeShape = decodeLaunches(ctx, decode, fixed, qkv, s, rows);
+                        decodeShape = decodeLaunches(ctx, decode, fixed, q, k, vt, s, rows);
+                    } else if (in.ragged()) {
+                        throw new AttnInputException("the CUDA backend runs paged K/V and per-sequence lengths in its decode kernel, for Q_LEN up to "
+                                + TargetPolicy.DECODE_ROWS + " (and D 32, 64, 128 or 256), not Q_LEN " + s.Q_LEN() + ", D " + s.D());
                     } else {
                         decodeShape = null;
+                        List<DeviceBuffer> qkv = new ArrayList<>();
+                        // a strided view is gathered into the dense upload (the copy the upload makes anyway)
+                        for (Tensor t : List.of(q, k, vt)) qkv.add(keep(ctx.upload(t.contiguous().segment())));
                         forwardLaunch(ctx, fixed, qkv, s);
                     }
                 } catch (RuntimeException e) {
@@ -249,9 +257,12 @@ public final class CudaKernel implements CompiledKernel {
          * then the combine where there is more than one split. Returns the shape, for {@link #describe}.
          */
         private String decodeLaunches(CudaContext ctx, TargetPolicy.CudaDecode decode, Map<String, Object> fixed,
-                List<DeviceBuffer> qkv, Sizes s, long rows) {
+                Tensor q, Tensor k, Tensor vt, Sizes s, long rows) {
             CudaBackend.DecodeProgram p = backend.decodeProgram(request, v.source().storage(), decode);
-            for (int i = 0; i < 3; i++) fixed.put(KernelSignature.POINTER_INPUTS.get(i).name(), qkv.get(i));
+            fixed.put(KernelSignature.Q.name(), keep(ctx.upload(q.contiguous().segment())));
+            SignatureBinder.putSequences(fixed, in);
+            putKv(ctx, fixed, KernelSignature.K, k, s);
+            putKv(ctx, fixed, KernelSignature.V, vt, s);
             int sm = backend.cudaDevice().smCount();
             int shared = p.source().sharedBytes();
             long bySmem = Math.max(1, (backend.cudaDevice().maxSharedPerBlockOptin() + 1024L) / shared);
@@ -277,6 +288,22 @@ public final class CudaKernel implements CompiledKernel {
             }
             return "decode: " + decode.headsPacked() + " heads a block, " + splits + " splits, " + decode.stages() + " stages, "
                     + p.decode().registers() + " registers, " + p.decode().localBytes() + " B local";
+        }
+
+        /**
+         * K or V of a decode call on the GPU with its layout: a dense [B, H_KV, KV_LEN, D] upload (a view
+         * gathered), or a paged one's pages as they are ([num_pages, page_size, H_KV, D], made dense)
+         * with the sequences' page table, which {@link SignatureBinder#putSequences} put.
+         */
+        private void putKv(CudaContext ctx, Map<String, Object> fixed, KernelArg tensor, Tensor t, Sizes s) {
+            Tensor.Paging paging = t.paging();
+            Tensor data = paging == null ? t.contiguous() : paging.pages().contiguous();
+            fixed.put(tensor.name(), keep(ctx.upload(data.segment())));
+            long d = s.D();
+            long[] strides = paging == null ? new long[] {(long) s.H_KV() * s.KV_LEN() * d, (long) s.KV_LEN() * d, d}
+                    : new long[] {0, d, (long) s.H_KV() * d};
+            SignatureBinder.putLayout(fixed, tensor, 0, strides);
+            if (paging != null) fixed.put(KernelSignature.paging(tensor).get(3).name(), (long) paging.pageSize() * s.H_KV() * d);
         }
 
         /** The most key tiles one plan row keeps: O(rows + runs). */

@@ -1,5 +1,6 @@
 package dev.attnc.backend.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,7 +10,13 @@ import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.PagedCaches;
+import dev.attnc.backend.Recipes;
+import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.TestPrograms;
+import dev.attnc.compiler.interp.Reference;
+import dev.attnc.compiler.interp.TensorData;
+import dev.attnc.compiler.sparsity.SequencePlanner;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
@@ -111,6 +118,61 @@ class CudaDecodeGpuTest {
             }
         }
         return tests.stream();
+    }
+
+    /**
+     * Per-sequence lengths (one empty, one short, one full) and K/V in pages of 16 and 7 rows behind
+     * shuffled tables, NaN in every row past a sequence's length and in unused pages: against the
+     * reference with the lengths, and paged bit for bit equal to the same cache contiguous.
+     */
+    @TestFactory
+    Stream<DynamicTest> pagedCachesAndSequenceLengths() {
+        List<DynamicTest> tests = new ArrayList<>();
+        List<Attention> attentions = new ArrayList<>(List.of(TestPrograms.optimized(DECODE_MASKS), TestPrograms.optimized(WINDOW)));
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            if (List.of("alibi", "gpt_oss", "sigmoid", "softcap", "padding").contains(s.stem())) attentions.add(s.attention());
+        }
+        for (Attention a : attentions) {
+            for (int qLen : new int[] {1, 4}) {
+                for (int d : new int[] {64, 128}) {
+                    tests.add(DynamicTest.dynamicTest(a.name() + " Q_LEN " + qLen + " D " + d, () -> checkPaged(a, new Sizes(3, 8, 2, qLen, 1008, d))));
+                }
+            }
+        }
+        return tests.stream();
+    }
+
+    private static void checkPaged(Attention a, Sizes s) {
+        int[] lens = {1008, 0, 357};
+        Recipes.Args args = CudaCases.args(a.name(), s, 11);
+        Map<String, TensorData> data = new HashMap<>();
+        args.tensors().forEach((n, t) -> data.put(n, dev.attnc.Inputs.view(t)));
+        Bindings bindings = new Bindings(args.scalars(), data).complete(a);
+        CudaKernel kernel = kernel(a, DType.BF16, s.D());
+        TilePlan tiles = kernel.generated().tiles();
+        BlockPlan plan = SequencePlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN(), lens);
+        Tensor q = Tensor.random(DType.BF16, 1, s.B(), s.H(), s.Q_LEN(), s.D());
+        Tensor k = Tensor.random(DType.BF16, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor v = Tensor.random(DType.BF16, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        double scale = 1 / Math.sqrt(s.D());
+        RunOutputs dense = kernel.run(new RunInputs(s, q, k, v, bindings.scalars(), args.tensors(), scale, plan, lens));
+        Reference.Output ref = Reference.run(a, s, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), bindings, scale, lens);
+        for (int i = 0; i < ref.lse().length; i++) {
+            double want = ref.lse()[i], got = dense.lse().getDouble(i);
+            assertTrue(want == got || Math.abs(want - got) <= 2e-3, a.name() + " LSE row " + i + ": " + got + ", want " + want);
+            for (int x = 0; x < s.D(); x++) {
+                double o = dense.o().getDouble((long) i * s.D() + x), w = ref.o()[i * s.D() + x];
+                assertTrue(Math.abs(o - w) <= 2e-2, a.name() + " O row " + i + " column " + x + ": " + o + ", want " + w);
+            }
+        }
+        for (int pageSize : new int[] {16, 7}) {
+            Tensor table = PagedCaches.pageTable(s.KV_LEN(), pageSize, pageSize, lens);
+            Tensor pk = Tensor.paged(PagedCaches.pagesOf(k, table, pageSize, lens), table);
+            Tensor pv = Tensor.paged(PagedCaches.pagesOf(v, table, pageSize, lens), table);
+            RunOutputs paged = kernel.run(new RunInputs(s, q, pk, pv, bindings.scalars(), args.tensors(), scale, plan, lens));
+            assertArrayEquals(dense.o().toFloatArray(), paged.o().toFloatArray(), a.name() + " pages of " + pageSize + ": O");
+            assertArrayEquals(dense.lse().toFloatArray(), paged.lse().toFloatArray(), a.name() + " pages of " + pageSize + ": LSE");
+        }
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.attnc.DType;
 import dev.attnc.Result;
 import dev.attnc.Tensor;
 import dev.attnc.backend.Backend;
+import dev.attnc.backend.PagedCaches;
 import dev.attnc.backend.Recipes;
 import dev.attnc.backend.cpu.CpuBackend;
 import dev.attnc.backend.cpu.KernelCache;
@@ -232,23 +233,8 @@ class PagedKvTest {
         return pageTable(pageSize, seed, LENGTHS);
     }
 
-    /**
-     * [B, KV_LEN / pageSize]: the pages each sequence uses, a shuffled permutation of 0 .. (used - 1)
-     * (plus two spare pages at the end that nobody uses), and -1 past a sequence's length (never read).
-     */
     private static Tensor pageTable(int pageSize, long seed, int[] lengths) {
-        int maxPages = KV_LEN / pageSize;
-        int used = 0;
-        for (int len : lengths) used += (len + pageSize - 1) / pageSize;
-        List<Integer> order = new ArrayList<>();
-        for (int i = 0; i < used; i++) order.add(i);
-        java.util.Collections.shuffle(order, new java.util.Random(seed));
-        int[] table = new int[lengths.length * maxPages];
-        int next = 0;
-        for (int b = 0; b < lengths.length; b++) {
-            for (int i = 0; i < maxPages; i++) table[b * maxPages + i] = i * pageSize < lengths[b] ? order.get(next++) : -1;
-        }
-        return Tensor.ofInts(table, lengths.length, maxPages);
+        return PagedCaches.pageTable(KV_LEN, pageSize, seed, lengths);
     }
 
     private static Tensor paged(Tensor t, Tensor table, int pageSize) {
@@ -263,24 +249,7 @@ class PagedKvTest {
         return pagesOf(t, table, pageSize, LENGTHS);
     }
 
-    /** [num_pages, pageSize, H_KV, D] holding t's rows where {@code table} says (NaN in unused pages and rows). */
     private static Tensor pagesOf(Tensor t, Tensor table, int pageSize, int[] lengths) {
-        int b = (int) t.dim(0), heads = (int) t.dim(1), d = (int) t.dim(3), maxPages = (int) table.dim(1);
-        int count = 2;
-        for (int len : lengths) count += (len + pageSize - 1) / pageSize;
-        Tensor pages = Tensor.allocate(t.dtype(), count, pageSize, heads, d);
-        for (long i = 0; i < pages.elementCount(); i++) pages.setFloat(i, Float.NaN);
-        for (int seq = 0; seq < b; seq++) {
-            for (int kv = 0; kv < lengths[seq]; kv++) {
-                long page = table.getLong((long) seq * maxPages + kv / pageSize);
-                for (int h = 0; h < heads; h++) {
-                    for (int x = 0; x < d; x++) {
-                        pages.setFloat(((page * pageSize + kv % pageSize) * heads + h) * d + x,
-                                t.getFloat((((long) seq * heads + h) * t.dim(2) + kv) * d + x));
-                    }
-                }
-            }
-        }
-        return pages;
+        return PagedCaches.pagesOf(t, table, pageSize, lengths);
     }
 }
