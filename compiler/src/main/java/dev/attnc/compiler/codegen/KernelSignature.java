@@ -43,6 +43,14 @@ public record KernelSignature(List<KernelArg> args) {
     public static final KernelArg PLAN_B_STRIDE = KernelArg.fixed("plan_b_stride", new Kind.Int());
     public static final KernelArg PLAN_H_STRIDE = KernelArg.fixed("plan_h_stride", new Kind.Int());
     public static final KernelArg Q_TILES = KernelArg.fixed("q_tiles", new Kind.Int());
+    /**
+     * Split-KV (a decode step): each split's float32 partial O, [B·H][splits][Q_LEN][D], and the
+     * split count; LSE is then the partials' LSE, [B·H][splits][Q_LEN].
+     */
+    public static final KernelArg O_PARTIAL = KernelArg.fixed("O_partial", new Kind.Buffer(Element.FLOAT, true));
+    public static final KernelArg KEY_SPLITS = KernelArg.fixed("key_splits", new Kind.Int());
+    /** What a split-KV kernel adds, in the schedule's place. */
+    public static final List<KernelArg> SPLIT_KV = List.of(O_PARTIAL, KEY_SPLITS);
     /** The softmax scale (positive). */
     public static final KernelArg SCALE = KernelArg.fixed("scale", new Kind.Float());
 

@@ -50,9 +50,11 @@ public final class KernelCall {
         check(args, d, blockM, blockN);
         KernelCall call = new KernelCall(args, d, blockM, blockN);
         Sizes s = call.sizes;
+        boolean[] visited = visitedKeyTiles(args.plan());
         Tasks.forEach(args.pool(), s.B() * s.H_KV() * call.kvTiles, unit -> {
             int kvHead = unit / call.kvTiles;
             int tile = unit % call.kvTiles;
+            if (!visited[tile]) return; // EMPTY for every query tile: never read, so never packed
             int b = kvHead / s.H_KV(), hk = kvHead % s.H_KV();
             RowLayout k = args.kLayout(), v = args.vLayout();
             Packing.keysTransposed(args.k(), k.start(b, hk, 0), k.rowStride(), s.KV_LEN(), d, blockN, call.nPad, call.kvTiles,
@@ -61,6 +63,21 @@ public final class KernelCall {
                     kvHead, tile, call.values);
         });
         return call;
+    }
+
+    /**
+     * The key tiles some plan row visits (a decode step with a causal offset or a window visits few
+     * of a long cache's tiles): O(runs + key tiles), a difference array over the runs.
+     */
+    static boolean[] visitedKeyTiles(BlockPlan p) {
+        int[] depth = new int[p.kvTiles + 1];
+        for (int r = 0; r < p.runStart.length; r++) {
+            depth[p.runStart[r]]++;
+            depth[p.runEnd[r]]--;
+        }
+        boolean[] visited = new boolean[p.kvTiles];
+        for (int t = 0, open = 0; t < p.kvTiles; t++) visited[t] = (open += depth[t]) > 0;
+        return visited;
     }
 
     /** One task per (b, h, query tile, key split). */

@@ -17,6 +17,10 @@ import dev.attnc.kernel.BlockPlan;
 import dev.attnc.ffm.opencl.ClBuffer;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClKernel;
+import dev.attnc.compiler.ir.Normalization;
+import dev.attnc.compiler.target.SplitKv;
+import dev.attnc.kernel.KeySplits;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +34,8 @@ final class OpenClCompiledKernel implements CompiledKernel {
     private final KernelRequest request;
     private final OpenClKernel generated;
     private final ClKernel kernel;
+    /** The split-KV kernel, built on the first decode step that needs it (under the backend's lock). */
+    private OpenClBackend.OpenClSplitKv split;
 
     OpenClCompiledKernel(OpenClBackend backend, KernelRequest request, OpenClKernel generated, ClKernel kernel) {
         this.backend = backend;
@@ -53,6 +59,8 @@ final class OpenClCompiledKernel implements CompiledKernel {
         Sizes s = in.sizes();
         KernelInputs.check(request, in, "OpenCL", CPrinter.SIZE_LIMIT);
         BlockPlan plan = KernelInputs.plan(request, in, generated.tiles());
+        int splits = SplitKv.splits(SplitKv.opencl(backend.computeUnits()), (long) s.B() * s.H() * plan.qTiles, KeySplits.maxKeptTiles(plan));
+        if (splits > 1) return runSplit(in, KeySplits.of(plan, splits), splits);
         Tensor o = in.q().allocateLike(request.dtype()); // laid out in memory as Q is, written through its strides
         Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
         synchronized (backend.lock) {
@@ -79,6 +87,61 @@ final class OpenClCompiledKernel implements CompiledKernel {
                 buffers.forEach(ClBuffer::close);
             }
         }
+    }
+
+    /**
+     * A decode step whose work-groups cannot fill the device: the split-KV kernel over the split
+     * plan writes each split's float partial O and LSE, and the host combines them by log-sum-exp
+     * (B·H·Q_LEN·splits rows of D: small next to the K and V the kernel reads) into O in Q's
+     * storage and layout, and LSE.
+     */
+    private RunOutputs runSplit(RunInputs in, BlockPlan plan, int splits) {
+        Sizes s = in.sizes();
+        int d = s.D(), qLen = s.Q_LEN();
+        long partialRows = (long) s.B() * s.H() * splits * qLen;
+        float[] partialO = new float[Math.toIntExact(partialRows * d)];
+        float[] partialLse = new float[Math.toIntExact(partialRows)];
+        Tensor o = in.q().allocateLike(request.dtype());
+        long nanos;
+        synchronized (backend.lock) {
+            if (split == null) split = backend.splitKv(request);
+            ClContext ctx = backend.context();
+            List<ClBuffer> buffers = new ArrayList<>();
+            try {
+                ClBuffer partialOBuf = keep(buffers, ctx.allocate(4L * partialO.length));
+                ClBuffer partialLseBuf = keep(buffers, ctx.allocate(4L * partialLse.length));
+                Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
+                SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
+                        host -> keep(buffers, ctx.upload(host)));
+                // O is not written (the combine writes it); the argument still takes a buffer and a layout
+                fixed.put(KernelSignature.O.name(), keep(buffers, ctx.allocate(4)));
+                SignatureBinder.putLayout(fixed, KernelSignature.O, 0, new long[] {0, 0, 0, 1});
+                fixed.put(KernelSignature.LSE.name(), partialLseBuf);
+                fixed.put(KernelSignature.O_PARTIAL.name(), partialOBuf);
+                fixed.put(KernelSignature.KEY_SPLITS.name(), splits);
+                List<Object> args = SignatureBinder.bind(split.generated().entry(), split.generated().signature(), fixed, in,
+                        host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits);
+                setArgs(split.kernel(), args);
+                int m = generated.tiles().blockM();
+                nanos = ctx.launch(split.kernel(), new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
+                ctx.download(partialOBuf, MemorySegment.ofArray(partialO));
+                ctx.download(partialLseBuf, MemorySegment.ofArray(partialLse));
+            } finally {
+                buffers.forEach(ClBuffer::close);
+            }
+        }
+        long start = System.nanoTime();
+        float[] oRow = new float[d], lse = new float[s.B() * s.H() * qLen];
+        boolean sigmoid = request.attention().normalization() instanceof Normalization.Sigmoid;
+        for (int bh = 0; bh < s.B() * s.H(); bh++) {
+            for (int q = 0; q < qLen; q++) {
+                int first = bh * splits * qLen + q, row = bh * qLen + q;
+                KeySplits.combineRow(partialO, first * d, qLen * d, partialLse, first, qLen, splits, d, sigmoid, oRow, 0, lse, row);
+                for (int x = 0; x < d; x++) o.setFloat((long) row * d + x, oRow[x]);
+            }
+        }
+        nanos += System.nanoTime() - start;
+        return new RunOutputs(o, Tensor.ofFloats(lse, s.B(), s.H(), qLen), nanos);
     }
 
     private static <T extends ClBuffer> T keep(List<ClBuffer> buffers, T b) {
