@@ -22,6 +22,7 @@ import dev.attnc.compiler.target.SplitKv;
 import dev.attnc.kernel.KeySplits;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,17 +70,9 @@ final class OpenClCompiledKernel implements CompiledKernel {
             try {
                 ClBuffer oBuf = keep(buffers, ctx.allocate(o.byteSize()));
                 ClBuffer lseBuf = keep(buffers, ctx.allocate(lse.byteSize()));
-                Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
-                SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
-                        host -> keep(buffers, ctx.upload(host)));
-                fixed.put(KernelSignature.O.name(), oBuf);
-                SignatureBinder.putLayout(fixed, KernelSignature.O, o.offset(), o.strides());
-                fixed.put(KernelSignature.LSE.name(), lseBuf);
-                List<Object> args = SignatureBinder.bind(generated.entry(), generated.signature(), fixed, in,
-                        host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits);
-                setArgs(kernel, args);
-                int m = generated.tiles().blockM();
-                long nanos = ctx.launch(kernel, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
+                Map<String, Object> outputs = new HashMap<>(Map.of(KernelSignature.O.name(), oBuf, KernelSignature.LSE.name(), lseBuf));
+                SignatureBinder.putLayout(outputs, KernelSignature.O, o.offset(), o.strides());
+                long nanos = launch(ctx, buffers, generated, kernel, in, plan, outputs);
                 ctx.download(oBuf, o.storage());
                 ctx.download(lseBuf, lse.segment());
                 return new RunOutputs(o, lse, nanos);
@@ -110,20 +103,12 @@ final class OpenClCompiledKernel implements CompiledKernel {
             try {
                 ClBuffer partialOBuf = keep(buffers, ctx.allocate(4L * partialO.length));
                 ClBuffer partialLseBuf = keep(buffers, ctx.allocate(4L * partialLse.length));
-                Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
-                SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
-                        host -> keep(buffers, ctx.upload(host)));
                 // O is not written (the combine writes it); the argument still takes a buffer and a layout
-                fixed.put(KernelSignature.O.name(), keep(buffers, ctx.allocate(4)));
-                SignatureBinder.putLayout(fixed, KernelSignature.O, 0, new long[] {0, 0, 0, 1});
-                fixed.put(KernelSignature.LSE.name(), partialLseBuf);
-                fixed.put(KernelSignature.O_PARTIAL.name(), partialOBuf);
-                fixed.put(KernelSignature.KEY_SPLITS.name(), splits);
-                List<Object> args = SignatureBinder.bind(split.generated().entry(), split.generated().signature(), fixed, in,
-                        host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits);
-                setArgs(split.kernel(), args);
-                int m = generated.tiles().blockM();
-                nanos = ctx.launch(split.kernel(), new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
+                Map<String, Object> outputs = new HashMap<>(Map.of(KernelSignature.O.name(), keep(buffers, ctx.allocate(4)),
+                        KernelSignature.LSE.name(), partialLseBuf, KernelSignature.O_PARTIAL.name(), partialOBuf,
+                        KernelSignature.KEY_SPLITS.name(), splits));
+                SignatureBinder.putLayout(outputs, KernelSignature.O, 0, new long[] {0, 0, 0, 1});
+                nanos = launch(ctx, buffers, split.generated(), split.kernel(), in, plan, outputs);
                 ctx.download(partialOBuf, MemorySegment.ofArray(partialO));
                 ctx.download(partialLseBuf, MemorySegment.ofArray(partialLse));
             } finally {
@@ -142,6 +127,24 @@ final class OpenClCompiledKernel implements CompiledKernel {
         }
         nanos += System.nanoTime() - start;
         return new RunOutputs(o, Tensor.ofFloats(lse, s.B(), s.H(), qLen), nanos);
+    }
+
+    /**
+     * Uploads Q, K, V, the plan and the parameters (each buffer kept in {@code buffers} for the
+     * caller to free), binds them and {@code outputs} to {@code k}'s arguments by name, and runs
+     * one work-group per (plan row, b·H + h); the kernel's own time in nanoseconds.
+     */
+    private static long launch(ClContext ctx, List<ClBuffer> buffers, OpenClKernel gen, ClKernel k, RunInputs in, BlockPlan plan,
+            Map<String, Object> outputs) {
+        Sizes s = in.sizes();
+        Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
+        SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
+                host -> keep(buffers, ctx.upload(host)));
+        fixed.putAll(outputs);
+        setArgs(k, SignatureBinder.bind(gen.entry(), gen.signature(), fixed, in, host -> keep(buffers, ctx.upload(host)),
+                OpenClCompiledKernel::fits));
+        int m = gen.tiles().blockM();
+        return ctx.launch(k, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
     }
 
     private static <T extends ClBuffer> T keep(List<ClBuffer> buffers, T b) {
