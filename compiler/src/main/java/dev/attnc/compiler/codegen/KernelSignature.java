@@ -51,6 +51,17 @@ public record KernelSignature(List<KernelArg> args) {
     public static final KernelArg KEY_SPLITS = KernelArg.fixed("key_splits", new Kind.Int());
     /** What a split-KV kernel adds, in the schedule's place. */
     public static final List<KernelArg> SPLIT_KV = List.of(O_PARTIAL, KEY_SPLITS);
+    /** The partials' LSE, [B·H][splits][Q_LEN], as split-KV's combine reads them. */
+    public static final KernelArg LSE_PARTIAL = KernelArg.fixed("LSE_partial", new Kind.Buffer(Element.FLOAT, false));
+
+    /** Split-KV's combine: the partials in, O (through its layout) and LSE out. */
+    public static KernelSignature splitKvCombine() {
+        List<KernelArg> out = new ArrayList<>(List.of(KernelArg.fixed(O_PARTIAL.name(), new Kind.Buffer(Element.FLOAT, false)),
+                LSE_PARTIAL, O, LSE));
+        out.addAll(layout(O));
+        out.addAll(List.of(B, H, Q_LEN, KEY_SPLITS));
+        return new KernelSignature(out);
+    }
     /** The softmax scale (positive). */
     public static final KernelArg SCALE = KernelArg.fixed("scale", new Kind.Float());
 

@@ -174,11 +174,12 @@ public final class OpenClBackend implements Backend {
         Decision.OpenCl decision = (Decision.OpenCl) policy.decisions(request).getFirst();
         OpenClKernel generated = OpenClStages.splitKvSource(request);
         ClProgram program = build(generated.source(), decision, "the split-KV kernel of attention '" + request.attention().name() + "'");
-        return new OpenClSplitKv(generated, program.kernel(generated.entry()));
+        return new OpenClSplitKv(generated, program.kernel(generated.entry()),
+                program.kernel(dev.attnc.compiler.codegen.opencl.OpenClCodegen.combineEntry(generated.entry())));
     }
 
-    /** A split-KV kernel and what generated it. */
-    record OpenClSplitKv(OpenClKernel generated, ClKernel kernel) {}
+    /** A split-KV kernel and its combine (one program), and what generated them. */
+    record OpenClSplitKv(OpenClKernel generated, ClKernel kernel, ClKernel combine) {}
 
     /** The device's compute units: what split-KV must fill ({@link dev.attnc.compiler.target.SplitKv#opencl}). */
     int computeUnits() {

@@ -11,16 +11,15 @@ import dev.attnc.backend.RunOutputs;
 import dev.attnc.backend.SignatureBinder;
 import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.opencl.OpenClCodegen;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.ffm.opencl.ClBuffer;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClKernel;
-import dev.attnc.compiler.ir.Normalization;
 import dev.attnc.compiler.target.SplitKv;
 import dev.attnc.kernel.KeySplits;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -84,50 +83,51 @@ final class OpenClCompiledKernel implements CompiledKernel {
 
     /**
      * A decode step whose work-groups cannot fill the device: the split-KV kernel over the split
-     * plan writes each split's float partial O and LSE, and the host combines them by log-sum-exp
-     * (B·H·Q_LEN·splits rows of D: small next to the K and V the kernel reads) into O in Q's
-     * storage and layout, and LSE.
+     * plan writes each split's float partial O and LSE, and its combine kernel, one work-item per
+     * query row, merges them by log-sum-exp into O (Q's storage and layout) and LSE.
      */
     private RunOutputs runSplit(RunInputs in, BlockPlan plan, int splits) {
         Sizes s = in.sizes();
-        int d = s.D(), qLen = s.Q_LEN();
-        long partialRows = (long) s.B() * s.H() * splits * qLen;
-        float[] partialO = new float[Math.toIntExact(partialRows * d)];
-        float[] partialLse = new float[Math.toIntExact(partialRows)];
-        Tensor o = in.q().allocateLike(request.dtype());
-        long nanos;
+        long rows = (long) s.B() * s.H() * s.Q_LEN();
+        Tensor o = in.q().allocateLike(request.dtype()); // laid out in memory as Q is, written through its strides
+        Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
         synchronized (backend.lock) {
             if (split == null) split = backend.splitKv(request);
             ClContext ctx = backend.context();
             List<ClBuffer> buffers = new ArrayList<>();
             try {
-                ClBuffer partialOBuf = keep(buffers, ctx.allocate(4L * partialO.length));
-                ClBuffer partialLseBuf = keep(buffers, ctx.allocate(4L * partialLse.length));
-                // O is not written (the combine writes it); the argument still takes a buffer and a layout
+                ClBuffer partialO = keep(buffers, ctx.allocate(4L * rows * splits * s.D()));
+                ClBuffer partialLse = keep(buffers, ctx.allocate(4L * rows * splits));
+                // the split kernel writes the partials only; its O argument still takes a buffer and a layout
                 Map<String, Object> outputs = new HashMap<>(Map.of(KernelSignature.O.name(), keep(buffers, ctx.allocate(4)),
-                        KernelSignature.LSE.name(), partialLseBuf, KernelSignature.O_PARTIAL.name(), partialOBuf,
+                        KernelSignature.LSE.name(), partialLse, KernelSignature.O_PARTIAL.name(), partialO,
                         KernelSignature.KEY_SPLITS.name(), splits));
                 SignatureBinder.putLayout(outputs, KernelSignature.O, 0, new long[] {0, 0, 0, 1});
-                nanos = launch(ctx, buffers, split.generated(), split.kernel(), in, plan, outputs);
-                ctx.download(partialOBuf, MemorySegment.ofArray(partialO));
-                ctx.download(partialLseBuf, MemorySegment.ofArray(partialLse));
+                long nanos = launch(ctx, buffers, split.generated(), split.kernel(), in, plan, outputs);
+
+                ClBuffer oBuf = keep(buffers, ctx.allocate(o.byteSize()));
+                ClBuffer lseBuf = keep(buffers, ctx.allocate(lse.byteSize()));
+                Map<String, Object> combine = new HashMap<>(Map.of(KernelSignature.O_PARTIAL.name(), partialO,
+                        KernelSignature.LSE_PARTIAL.name(), partialLse, KernelSignature.O.name(), oBuf, KernelSignature.LSE.name(), lseBuf,
+                        KernelSignature.B.name(), s.B(), KernelSignature.H.name(), s.H(), KernelSignature.Q_LEN.name(), s.Q_LEN(),
+                        KernelSignature.KEY_SPLITS.name(), splits));
+                SignatureBinder.putLayout(combine, KernelSignature.O, o.offset(), o.strides());
+                String entry = OpenClCodegen.combineEntry(split.generated().entry());
+                setArgs(split.combine(), SignatureBinder.bind(entry, KernelSignature.splitKvCombine(), combine, in,
+                        host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits));
+                long group = COMBINE_GROUP;
+                nanos += ctx.launch(split.combine(), new long[] {(rows + group - 1) / group * group}, new long[] {group});
+                ctx.download(oBuf, o.storage());
+                ctx.download(lseBuf, lse.segment());
+                return new RunOutputs(o, lse, nanos);
             } finally {
                 buffers.forEach(ClBuffer::close);
             }
         }
-        long start = System.nanoTime();
-        float[] oRow = new float[d], lse = new float[s.B() * s.H() * qLen];
-        boolean sigmoid = request.attention().normalization() instanceof Normalization.Sigmoid;
-        for (int bh = 0; bh < s.B() * s.H(); bh++) {
-            for (int q = 0; q < qLen; q++) {
-                int first = bh * splits * qLen + q, row = bh * qLen + q;
-                KeySplits.combineRow(partialO, first * d, qLen * d, partialLse, first, qLen, splits, d, sigmoid, oRow, 0, lse, row);
-                for (int x = 0; x < d; x++) o.setFloat((long) row * d + x, oRow[x]);
-            }
-        }
-        nanos += System.nanoTime() - start;
-        return new RunOutputs(o, Tensor.ofFloats(lse, s.B(), s.H(), qLen), nanos);
     }
+
+    /** Work-items of a combine work-group (one a query row; the rows past the last return at once). */
+    private static final long COMBINE_GROUP = 32;
 
     /**
      * Uploads Q, K, V, the plan and the parameters (each buffer kept in {@code buffers} for the

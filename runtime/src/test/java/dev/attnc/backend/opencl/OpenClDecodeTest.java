@@ -61,5 +61,6 @@ class OpenClDecodeTest {
         String split = OpenClCodegen.generate(a, Storage.F32, 64, tiles, true).source();
         assertFalse(prefill.contains("key_splits") || prefill.contains("O_partial"));
         assertTrue(split.contains("split == 0 && ") && split.contains("O_partial[part * HEAD_DIM + d]"));
+        assertTrue(split.contains(" " + OpenClCodegen.combineEntry("attnc_gpt_oss_local_split_kv") + "("), "the combine kernel beside it");
     }
 }

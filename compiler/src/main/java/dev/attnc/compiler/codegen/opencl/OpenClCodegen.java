@@ -35,7 +35,7 @@ public final class OpenClCodegen {
     /**
      * The kernel, or with {@code keySplits} its split-KV form for decode steps (its own program: the
      * prefill kernel's text is the same either way): one work-group per (query tile, split) of a
-     * KeySplits plan, writing float partials that a combine step merges.
+     * KeySplits plan, writing float partials, and beside it the combine kernel ({@link #combineEntry}) that merges them into O and LSE.
      */
     public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles, boolean keySplits) {
         if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
@@ -71,6 +71,7 @@ public final class OpenClCodegen {
         st.add("sink", body.sink());
         st.add("sigmoid", body.sigmoidBias());
         st.add("keySplits", keySplits ? true : null);
+        if (keySplits) st.add("combineParams", KernelSignature.splitKvCombine().declarations(D, storage.elementType(D)));
         return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, signature);
     }
 
@@ -113,6 +114,11 @@ public final class OpenClCodegen {
             v = next;
         }
         return s.append("return ").append(v).append(";").toString();
+    }
+
+    /** The entry of split-KV's combine kernel, beside the split kernel {@code entry} in its program. */
+    public static String combineEntry(String entry) {
+        return entry + "_combine";
     }
 
     private static STGroup group() {
