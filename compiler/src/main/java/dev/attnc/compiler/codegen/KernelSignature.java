@@ -43,6 +43,25 @@ public record KernelSignature(List<KernelArg> args) {
     public static final KernelArg PLAN_B_STRIDE = KernelArg.fixed("plan_b_stride", new Kind.Int());
     public static final KernelArg PLAN_H_STRIDE = KernelArg.fixed("plan_h_stride", new Kind.Int());
     public static final KernelArg Q_TILES = KernelArg.fixed("q_tiles", new Kind.Int());
+    /**
+     * Split-KV (a decode step): each split's float32 partial O, [B·H][splits][Q_LEN][D], and the
+     * split count; LSE is then the partials' LSE, [B·H][splits][Q_LEN].
+     */
+    public static final KernelArg O_PARTIAL = KernelArg.fixed("O_partial", new Kind.Buffer(Element.FLOAT, true));
+    public static final KernelArg KEY_SPLITS = KernelArg.fixed("key_splits", new Kind.Int());
+    /** What a split-KV kernel adds, in the schedule's place. */
+    public static final List<KernelArg> SPLIT_KV = List.of(O_PARTIAL, KEY_SPLITS);
+    /** The partials' LSE, [B·H][splits][Q_LEN], as split-KV's combine reads them. */
+    public static final KernelArg LSE_PARTIAL = KernelArg.fixed("LSE_partial", new Kind.Buffer(Element.FLOAT, false));
+
+    /** Split-KV's combine: the partials in, O (through its layout) and LSE out. */
+    public static KernelSignature splitKvCombine() {
+        List<KernelArg> out = new ArrayList<>(List.of(KernelArg.fixed(O_PARTIAL.name(), new Kind.Buffer(Element.FLOAT, false)),
+                LSE_PARTIAL, O, LSE));
+        out.addAll(layout(O));
+        out.addAll(List.of(B, H, Q_LEN, KEY_SPLITS));
+        return new KernelSignature(out);
+    }
     /** The softmax scale (positive). */
     public static final KernelArg SCALE = KernelArg.fixed("scale", new Kind.Float());
     /** A decode kernel's fp32 partial O [splits, B, H, Q_LEN, D] and LSE [splits, B, H, Q_LEN] (unused with one split). */

@@ -222,7 +222,7 @@ public final class BackwardCall {
     private static void check(JavaBackwardArgs args, int d, int blockM, int blockN) {
         Sizes s = args.sizes();
         // the transposed plan: rows are key tiles, runs query tiles
-        KernelCall.checkPlan(s, d, args.plan(), blockN, blockM, s.KV_LEN(), s.Q_LEN());
+        KernelCall.checkPlan(s, d, args.plan(), blockN, blockM, s.KV_LEN(), s.Q_LEN(), 1);
         long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
         JavaBackwardArgs.Layouts at = args.layouts();
         boolean rowsFit = KernelCall.fits(args.q(), at.q(), s.B(), s.H(), s.Q_LEN(), d) && KernelCall.fits(args.o(), at.o(), s.B(), s.H(), s.Q_LEN(), d)

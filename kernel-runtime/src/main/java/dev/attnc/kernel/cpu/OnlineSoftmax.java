@@ -69,6 +69,11 @@ public final class OnlineSoftmax {
         this.bias[row] = bias;
     }
 
+    /** Whether the rows are weighed by a sigmoid (partials then add, with no rescaling). */
+    public boolean isSigmoid() {
+        return sigmoid;
+    }
+
     /** Each row's factor for the output accumulator after the last {@link #update}. */
     public float[] alpha() {
         return alpha;

@@ -1,5 +1,6 @@
 package dev.attnc.kernel.cpu;
 
+import dev.attnc.kernel.KeySplits;
 import java.util.Arrays;
 
 /**
@@ -15,24 +16,28 @@ import java.util.Arrays;
 public final class QueryTile {
     public static final float LOG2E = 1.4426950408889634f;
 
-    public final int b, h, qTile;
+    public final int b, h;
+    /** This task's row of the block plan within its slot: the query tile, or with split-KV query tile · splits + split. */
+    public final int qTile;
     /** The first query row and the number of rows (fewer than blockM on the last tile). */
     public final int q0, rows;
     /** S (then P) of the current key tile: [blockM][nPad], row-major. */
     public final float[] scores;
 
     private final KernelCall call;
-    private final int kvHead;
+    private final int kvHead, tileIndex, split;
     private final float[] query, acc;
     private final OnlineSoftmax softmax;
     /** Whether a key tile has been accumulated yet (the first one overwrites acc, whatever it held). */
     private boolean started;
 
-    QueryTile(KernelCall call, int b, int h, int qTile) {
+    QueryTile(KernelCall call, int b, int h, int qTile, int split) {
         this.call = call;
         this.b = b;
         this.h = h;
-        this.qTile = qTile;
+        this.tileIndex = qTile;
+        this.split = split;
+        this.qTile = qTile * call.splits + split;
         this.q0 = qTile * call.blockM;
         this.rows = Math.min(call.blockM, call.sizes.Q_LEN() - q0);
         this.kvHead = b * call.sizes.H_KV() + call.sizes.kvHead(h);
@@ -74,7 +79,8 @@ public final class QueryTile {
 
     /** Row {@code row} of this tile (0-based) gets a sink of logit {@code logit} ({@code normalize = softmax(sink = E)}). */
     public void sink(int row, float logit) {
-        softmax.sink(row, logit);
+        // split-KV: the sink is one key of the row, counted in its first split only
+        if (split == 0) softmax.sink(row, logit);
     }
 
     /** Row {@code row} of this tile is weighed by sigmoid(s + bias) ({@code normalize = sigmoid(bias = E)}). */
@@ -82,13 +88,27 @@ public final class QueryTile {
         softmax.sigmoid(row, bias);
     }
 
-    /** Normalizes and writes this tile's rows of O and LSE. */
+    /**
+     * Normalizes and writes this tile's rows of O and LSE; with split-KV, its split's partial rows,
+     * and when it is the query tile's last split to finish, O and LSE combined from all of them.
+     */
     public void finish() {
         // no key tile visited: acc holds an earlier task's values, and a row with a sink still has l = 1
         if (!started) Arrays.fill(acc, 0, rows * call.dPad, 0f);
         RowLayout o = call.args.oLayout();
-        softmax.finish(acc, call.dPad, rows, call.d, call.args.o(), o.start(b, h, q0), o.rowStride(), call.args.lse(),
-                (b * call.sizes.H() + h) * call.sizes.Q_LEN() + q0);
+        int bh = b * call.sizes.H() + h, qLen = call.sizes.Q_LEN();
+        if (call.splits == 1) {
+            softmax.finish(acc, call.dPad, rows, call.d, call.args.o(), o.start(b, h, q0), o.rowStride(), call.args.lse(), bh * qLen + q0);
+            return;
+        }
+        int partialRow = (bh * call.splits + split) * qLen + q0;
+        softmax.finish(acc, call.dPad, rows, call.d, call.partialO, partialRow * call.d, call.d, call.partialLse, partialRow);
+        if (!call.lastSplit(b, h, tileIndex)) return;
+        int first = bh * call.splits * qLen + q0;
+        for (int r = 0; r < rows; r++) {
+            KeySplits.combineRow(call.partialO, (first + r) * call.d, qLen * call.d, call.partialLse, first + r, qLen, call.splits, call.d,
+                    softmax.isSigmoid(), call.args.o(), o.start(b, h, q0 + r), call.args.lse(), bh * qLen + q0 + r);
+        }
     }
 
     /** A worker thread's buffers, grown to the largest tile it has run. */

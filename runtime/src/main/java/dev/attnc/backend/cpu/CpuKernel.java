@@ -10,12 +10,15 @@ import dev.attnc.kernel.cpu.JavaKernel;
 import dev.attnc.kernel.cpu.JavaKernelArgs;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.KeySplits;
+import dev.attnc.compiler.target.SplitKv;
 import java.util.concurrent.ForkJoinPool;
 
 /**
  * A generated Java kernel ready to run: converts the memory of Q, K and V from its storage type to
  * float32 once (once for views of one packed tensor), keeps their layouts, binds the parameters, runs the kernel on the backend's pool and returns O in Q's dtype and
  * LSE in float32. {@link RunOutputs#kernelNanos} is the kernel's own time, conversions excluded.
+ * A decode step whose tasks cannot fill the pool runs split-KV ({@link SplitKv}, {@link KeySplits}).
  */
 final class CpuKernel implements CompiledKernel {
     private final KernelRequest request;
@@ -44,7 +47,7 @@ final class CpuKernel implements CompiledKernel {
     public RunOutputs run(RunInputs in) {
         Sizes s = in.sizes();
         KernelInputs.check(request, in, "Java", Integer.MAX_VALUE);
-        BlockPlan plan = KernelInputs.plan(request, in, request.tiles());
+        BlockPlan plan = splitKeys(KernelInputs.plan(request, in, request.tiles()), s);
         FloatOperands qkv = FloatOperands.of(in.q(), in.k(), in.v());
         // O laid out in memory as Q is (a [B, S, H, D] Q gets a [B, S, H, D] O), written through its strides
         Tensor o = in.q().allocateLike(request.dtype());
@@ -58,5 +61,11 @@ final class CpuKernel implements CompiledKernel {
         long nanos = System.nanoTime() - start;
         FloatOperands.store(oFloats, o);
         return new RunOutputs(o, Tensor.ofFloats(lse, s.B(), s.H(), s.Q_LEN()), nanos);
+    }
+
+    /** The plan split-KV as the policy says for this pool's threads (itself when the tasks fill the pool: prefill). */
+    private BlockPlan splitKeys(BlockPlan plan, Sizes s) {
+        long tasks = (long) s.B() * s.H() * plan.qTiles;
+        return KeySplits.of(plan, SplitKv.splits(SplitKv.java(pool.getParallelism()), tasks, KeySplits.maxKeptTiles(plan)));
     }
 }

@@ -172,6 +172,36 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /**
+     * The split-KV kernel of {@code request} (a decode step's, built on its first use through the
+     * same policy and program cache), with its generated source. The caller holds {@link #lock}.
+     */
+    OpenClSplitKv splitKv(KernelRequest request) {
+        Decision.OpenCl decision = (Decision.OpenCl) policy.decisions(request).getFirst();
+        OpenClKernel generated = OpenClStages.splitKvSource(request);
+        ClProgram program = build(generated.source(), decision, "the split-KV kernel of attention '" + request.attention().name() + "'");
+        return new OpenClSplitKv(generated, program.kernel(generated.entry()),
+                program.kernel(dev.attnc.compiler.codegen.opencl.OpenClCodegen.combineEntry(generated.entry())));
+    }
+
+    /** A split-KV kernel and its combine (one program), and what generated them. */
+    record OpenClSplitKv(OpenClKernel generated, ClKernel kernel, ClKernel combine) {}
+
+    /** The device's compute units: what split-KV must fill ({@link dev.attnc.compiler.target.SplitKv#opencl}). */
+    int computeUnits() {
+        return assumedComputeUnits > 0 ? assumedComputeUnits : context.device().computeUnits();
+    }
+
+    /**
+     * Decides split-KV as on a device of {@code units} compute units (0: this device's own): tests
+     * run a GPU's decisions on PoCL's two CPU units, as --opencl-limits runs a GPU's tiles.
+     */
+    void assumeComputeUnits(int units) {
+        assumedComputeUnits = units;
+    }
+
+    private volatile int assumedComputeUnits;
+
     /** The program of {@code source} from the cache or the compiler; {@code what} names it in the error. */
     private ClProgram build(String source, Decision.OpenCl decision, String what) {
         try {

@@ -11,13 +11,17 @@ import dev.attnc.backend.RunOutputs;
 import dev.attnc.backend.SignatureBinder;
 import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.opencl.OpenClCodegen;
 import dev.attnc.compiler.codegen.opencl.OpenClKernel;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.ffm.opencl.ClBuffer;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClKernel;
+import dev.attnc.compiler.target.SplitKv;
+import dev.attnc.kernel.KeySplits;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,6 +34,8 @@ final class OpenClCompiledKernel implements CompiledKernel {
     private final KernelRequest request;
     private final OpenClKernel generated;
     private final ClKernel kernel;
+    /** The split-KV kernel, built on the first decode step that needs it (under the backend's lock). */
+    private OpenClBackend.OpenClSplitKv split;
 
     OpenClCompiledKernel(OpenClBackend backend, KernelRequest request, OpenClKernel generated, ClKernel kernel) {
         this.backend = backend;
@@ -53,6 +59,8 @@ final class OpenClCompiledKernel implements CompiledKernel {
         Sizes s = in.sizes();
         KernelInputs.check(request, in, "OpenCL", CPrinter.SIZE_LIMIT);
         BlockPlan plan = KernelInputs.plan(request, in, generated.tiles());
+        int splits = SplitKv.splits(SplitKv.opencl(backend.computeUnits()), (long) s.B() * s.H() * plan.qTiles, KeySplits.maxKeptTiles(plan));
+        if (splits > 1) return runSplit(in, KeySplits.of(plan, splits), splits);
         Tensor o = in.q().allocateLike(request.dtype()); // laid out in memory as Q is, written through its strides
         Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
         synchronized (backend.lock) {
@@ -61,18 +69,9 @@ final class OpenClCompiledKernel implements CompiledKernel {
             try {
                 ClBuffer oBuf = keep(buffers, ctx.allocate(o.byteSize()));
                 ClBuffer lseBuf = keep(buffers, ctx.allocate(lse.byteSize()));
-                Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
-                SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
-                        host -> keep(buffers, ctx.upload(host)));
-                fixed.put(KernelSignature.O.name(), oBuf);
-                SignatureBinder.putLayout(fixed, KernelSignature.O, o.offset(), o.strides());
-                fixed.put(KernelSignature.LSE.name(), lseBuf);
-                SignatureBinder.putSequences(fixed, in);
-                List<Object> args = SignatureBinder.bind(generated.entry(), generated.signature(), fixed, in,
-                        host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits);
-                setArgs(kernel, args);
-                int m = generated.tiles().blockM();
-                long nanos = ctx.launch(kernel, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
+                Map<String, Object> outputs = new HashMap<>(Map.of(KernelSignature.O.name(), oBuf, KernelSignature.LSE.name(), lseBuf));
+                SignatureBinder.putLayout(outputs, KernelSignature.O, o.offset(), o.strides());
+                long nanos = launch(ctx, buffers, generated, kernel, in, plan, outputs);
                 ctx.download(oBuf, o.storage());
                 ctx.download(lseBuf, lse.segment());
                 return new RunOutputs(o, lse, nanos);
@@ -80,6 +79,73 @@ final class OpenClCompiledKernel implements CompiledKernel {
                 buffers.forEach(ClBuffer::close);
             }
         }
+    }
+
+    /**
+     * A decode step whose work-groups cannot fill the device: the split-KV kernel over the split
+     * plan writes each split's float partial O and LSE, and its combine kernel, one work-item per
+     * query row, merges them by log-sum-exp into O (Q's storage and layout) and LSE.
+     */
+    private RunOutputs runSplit(RunInputs in, BlockPlan plan, int splits) {
+        Sizes s = in.sizes();
+        long rows = (long) s.B() * s.H() * s.Q_LEN();
+        Tensor o = in.q().allocateLike(request.dtype()); // laid out in memory as Q is, written through its strides
+        Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
+        synchronized (backend.lock) {
+            if (split == null) split = backend.splitKv(request);
+            ClContext ctx = backend.context();
+            List<ClBuffer> buffers = new ArrayList<>();
+            try {
+                ClBuffer partialO = keep(buffers, ctx.allocate(4L * rows * splits * s.D()));
+                ClBuffer partialLse = keep(buffers, ctx.allocate(4L * rows * splits));
+                // the split kernel writes the partials only; its O argument still takes a buffer and a layout
+                Map<String, Object> outputs = new HashMap<>(Map.of(KernelSignature.O.name(), keep(buffers, ctx.allocate(4)),
+                        KernelSignature.LSE.name(), partialLse, KernelSignature.O_PARTIAL.name(), partialO,
+                        KernelSignature.KEY_SPLITS.name(), splits));
+                SignatureBinder.putLayout(outputs, KernelSignature.O, 0, new long[] {0, 0, 0, 1});
+                long nanos = launch(ctx, buffers, split.generated(), split.kernel(), in, plan, outputs);
+
+                ClBuffer oBuf = keep(buffers, ctx.allocate(o.byteSize()));
+                ClBuffer lseBuf = keep(buffers, ctx.allocate(lse.byteSize()));
+                Map<String, Object> combine = new HashMap<>(Map.of(KernelSignature.O_PARTIAL.name(), partialO,
+                        KernelSignature.LSE_PARTIAL.name(), partialLse, KernelSignature.O.name(), oBuf, KernelSignature.LSE.name(), lseBuf,
+                        KernelSignature.B.name(), s.B(), KernelSignature.H.name(), s.H(), KernelSignature.Q_LEN.name(), s.Q_LEN(),
+                        KernelSignature.KEY_SPLITS.name(), splits));
+                SignatureBinder.putLayout(combine, KernelSignature.O, o.offset(), o.strides());
+                String entry = OpenClCodegen.combineEntry(split.generated().entry());
+                setArgs(split.combine(), SignatureBinder.bind(entry, KernelSignature.splitKvCombine(), combine, in,
+                        host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits));
+                long group = COMBINE_GROUP;
+                nanos += ctx.launch(split.combine(), new long[] {(rows + group - 1) / group * group}, new long[] {group});
+                ctx.download(oBuf, o.storage());
+                ctx.download(lseBuf, lse.segment());
+                return new RunOutputs(o, lse, nanos);
+            } finally {
+                buffers.forEach(ClBuffer::close);
+            }
+        }
+    }
+
+    /** Work-items of a combine work-group (one a query row; the rows past the last return at once). */
+    private static final long COMBINE_GROUP = 32;
+
+    /**
+     * Uploads Q, K, V, the plan and the parameters (each buffer kept in {@code buffers} for the
+     * caller to free), binds them and {@code outputs} to {@code k}'s arguments by name, and runs
+     * one work-group per (plan row, b·H + h); the kernel's own time in nanoseconds.
+     */
+    private static long launch(ClContext ctx, List<ClBuffer> buffers, OpenClKernel gen, ClKernel k, RunInputs in, BlockPlan plan,
+            Map<String, Object> outputs) {
+        Sizes s = in.sizes();
+        Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
+        SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
+                host -> keep(buffers, ctx.upload(host)));
+        fixed.putAll(outputs);
+        SignatureBinder.putSequences(fixed, in);
+        setArgs(k, SignatureBinder.bind(gen.entry(), gen.signature(), fixed, in, host -> keep(buffers, ctx.upload(host)),
+                OpenClCompiledKernel::fits));
+        int m = gen.tiles().blockM();
+        return ctx.launch(k, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
     }
 
     private static <T extends ClBuffer> T keep(List<ClBuffer> buffers, T b) {

@@ -29,12 +29,22 @@ public final class OpenClCodegen {
      * @param tiles BLOCK_M (rows per work-group, one work-item each) and BLOCK_N (keys per tile)
      */
     public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
+        return generate(a, storage, headDim, tiles, false);
+    }
+
+    /**
+     * The kernel, or with {@code keySplits} its split-KV form for decode steps (its own program: the
+     * prefill kernel's text is the same either way): one work-group per (query tile, split) of a
+     * KeySplits plan, writing float partials, and beside it the combine kernel ({@link #combineEntry}) that merges them into O and LSE.
+     */
+    public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles, boolean keySplits) {
         if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
         KernelBody body = KernelBody.of(a, D, false);
-        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(),
+        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS,
+                keySplits ? KernelSignature.SPLIT_KV : List.of(),
                 java.util.stream.Stream.concat(KernelSignature.STRIDED_QKVO.stream(), KernelSignature.SEQUENCES.stream()).toList(),
                 ParamArg.of(a));
-        String entry = "attnc_" + Names.sanitize(a.name());
+        String entry = "attnc_" + Names.sanitize(a.name()) + (keySplits ? "_split_kv" : "");
         ST st = group().getInstanceOf("kernel");
         st.add("name", Names.sanitize(a.name()));
         st.add("storage", storage.word);
@@ -62,6 +72,8 @@ public final class OpenClCodegen {
         st.add("score", body.partial().score());
         st.add("sink", body.sink());
         st.add("sigmoid", body.sigmoidBias());
+        st.add("keySplits", keySplits ? true : null);
+        if (keySplits) st.add("combineParams", KernelSignature.splitKvCombine().declarations(D, storage.elementType(D)));
         return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, signature);
     }
 
@@ -115,6 +127,11 @@ public final class OpenClCodegen {
             v = next;
         }
         return s.append("return ").append(v).append(";").toString();
+    }
+
+    /** The entry of split-KV's combine kernel, beside the split kernel {@code entry} in its program. */
+    public static String combineEntry(String entry) {
+        return entry + "_combine";
     }
 
     private static STGroup group() {
