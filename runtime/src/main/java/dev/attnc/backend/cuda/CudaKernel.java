@@ -268,7 +268,7 @@ public final class CudaKernel implements CompiledKernel {
             long bySmem = Math.max(1, (backend.cudaDevice().maxSharedPerBlockOptin() + 1024L) / shared);
             long byRegs = Math.max(1, 65536L / (CudaDecodeSource.THREADS * (long) Math.max(32, p.decode().registers())));
             long units = (long) s.B() * s.H_KV() * (s.H() / s.H_KV() / decode.headsPacked());
-            int splits = TargetPolicy.decodeSplits(sm * Math.min(bySmem, byRegs) * Long.getLong("attnc.exp.waves", 1), units, maxKeptPerRow(plan));
+            int splits = TargetPolicy.decodeSplits(sm * Math.min(bySmem, byRegs), units, maxKeptPerRow(plan));
             fixed.put(KernelSignature.HEADS_PACKED.name(), decode.headsPacked());
             fixed.put(KernelSignature.SPLITS.name(), splits);
             Object oPart = 0L, lsePart = 0L;
