@@ -3,6 +3,7 @@ package dev.attnc.compiler.target;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen;
+import dev.attnc.compiler.codegen.cuda.TileWidths;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
 import dev.attnc.compiler.plan.TilePlan;
@@ -116,7 +117,7 @@ public final class TargetPolicy {
     public static List<TilePlan> tileCandidates(DeviceCaps device, int headDim, BackendOptions options) {
         TilePlan first = tiles(new TileRequest(device, headDim, null, Double.NaN, options));
         if (!(device instanceof DeviceCaps.Cuda cuda)) return List.of(first);
-        boolean hopper = usesHopper(cuda, options) && headDim % 64 == 0;
+        boolean hopper = usesHopper(cuda, options) && TileWidths.wgmma(headDim);
         List<TilePlan> c = new ArrayList<>(List.of(first));
         List<TilePlan> more = hopper
                 ? List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(192, 64, 12), new TilePlan(128, 64, 8),
@@ -168,6 +169,8 @@ public final class TargetPolicy {
      * it (3 stages for 64-key tiles at D ≤ 64: short work per stage, a third keeps TMA ahead; B=8
      * S=2048 document 192x64: 165 TFLOP/s, docs/benchmarks.md), else the FA2 loop on wgmma where
      * that fits (or where it is forced), else mma.sync as on sm_80 (docs/cuda-notes.md's choices).
+     * Both wgmma engines fit only head dimensions that need no padding ({@link TileWidths#wgmma}):
+     * other D run on mma.sync on Hopper too, padded inside the kernel.
      */
     static Options cudaOptions(DeviceCaps.Cuda device, int headDim, TilePlan tiles, BackendOptions options) {
         boolean hopper = usesHopper(device, options);

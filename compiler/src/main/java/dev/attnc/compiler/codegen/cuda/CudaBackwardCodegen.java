@@ -29,13 +29,14 @@ public final class CudaBackwardCodegen {
 
     private CudaBackwardCodegen() {}
 
-    /** Why the backward cannot be compiled at this head dimension, or null when it can. */
+    /** Why the backward cannot be compiled at this head dimension, or null when it can (padded as the forward's tiles). */
     public static String unsupported(int headDim) {
-        // dK and dV of 16 keys stay in registers: 2 x D / 4 floats a thread, which D = 192 and 256 exceed
-        if (headDim != 32 && headDim != 64 && headDim != 128) {
-            return "the CUDA backward supports head dimensions 32, 64 and 128, not " + headDim;
-        }
-        return null;
+        return TileWidths.BACKWARD.unsupported(headDim);
+    }
+
+    /** The width of the kernels' shared tiles at this head dimension. */
+    static int tileWidth(int headDim) {
+        return TileWidths.BACKWARD.of(headDim, TILES.warps() * 32);
     }
 
     /**
@@ -43,7 +44,7 @@ public final class CudaBackwardCodegen {
      * of two), then the dK/dV kernel's two stages of LSE and Δ (64 floats each).
      */
     public static int sharedBytes(int headDim) {
-        return 6 * TILES.blockM() * headDim * 2 + 4 * TILES.blockM() * Float.BYTES;
+        return 6 * TILES.blockM() * tileWidth(headDim) * 2 + 4 * TILES.blockM() * Float.BYTES;
     }
 
     public static CudaBackwardSource generate(Attention a, Storage storage, int headDim) {
@@ -64,6 +65,8 @@ public final class CudaBackwardCodegen {
         ST st = group.getInstanceOf("backward");
         st.add("storage", storage.word);
         st.add("headDim", headDim);
+        st.add("tileDim", tileWidth(headDim));
+        st.add("padded", tileWidth(headDim) != headDim);
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", keys.identityScore ? "true" : "false");
         st.add("helpers", CHelpers.text(Dialect.CUDA));

@@ -19,8 +19,9 @@ import org.stringtemplate.v4.STGroup;
  * (FlashAttention-2's forward loop on {@code mma.sync.m16n8k16}, sm_80 and later).
  * <p>
  * Storage is bf16 or fp16 (the tensor cores' inputs); fp32 tensors are the runtime's business
- * (the CUDA backend converts them to bf16 on upload). Head dimensions: 32, or a multiple of 64 up
- * to 256. The tile plan's warps each own {@code blockM / warps} query rows, a multiple of 16.
+ * (the CUDA backend converts them to bf16 on upload). Head dimensions: multiples of 8 from 16 to
+ * 256, padded inside the kernel to the tile widths of {@link TileWidths#FORWARD} (the wgmma engines:
+ * unpadded ones only). The tile plan's warps each own {@code blockM / warps} query rows, a multiple of 16.
  */
 public final class CudaCodegen {
     private static final String TEMPLATE = "dev/attnc/templates/cuda.stg";
@@ -30,9 +31,8 @@ public final class CudaCodegen {
 
     /** Why this head dimension / tile plan cannot be compiled, or null when it can. */
     public static String unsupported(int headDim, TilePlan tiles) {
-        if (!(headDim == 32 || headDim % 64 == 0 && headDim <= 256)) {
-            return "the CUDA backend supports head dimensions 32, 64, 128, 192 and 256, not " + headDim;
-        }
+        String why = TileWidths.FORWARD.unsupported(headDim);
+        if (why != null) return why;
         if (tiles.blockN() % 16 != 0 || tiles.blockN() < 16) return "BLOCK_N must be a multiple of 16: " + tiles.describe();
         if (tiles.blockM() % (16 * tiles.warps()) != 0) {
             return "BLOCK_M must be a multiple of 16 rows per warp: " + tiles.describe();
@@ -40,15 +40,15 @@ public final class CudaCodegen {
         return null;
     }
 
-    /** Whether the wgmma variant can run this tile plan: warpgroups of 4 warps, 16 rows a warp, D a multiple of 64. */
+    /** Whether the wgmma variant can run this tile plan: warpgroups of 4 warps, 16 rows a warp, D a multiple of 64, tiles unpadded. */
     public static boolean wgmmaFits(int headDim, TilePlan tiles) {
-        return tiles.blockM() == 16 * tiles.warps() && tiles.warps() % 4 == 0 && headDim % 64 == 0 && tiles.blockN() <= 256
-                && unsupported(headDim, tiles) == null;
+        return tiles.blockM() == 16 * tiles.warps() && tiles.warps() % 4 == 0 && TileWidths.wgmma(headDim) && tiles.blockN() <= 256
+                && unsupported(headDim, tiles) == null && !TileWidths.FORWARD.padded(headDim, tiles.warps() * 32);
     }
 
-    /** Dynamic shared memory of a kernel: a Q tile and two stages of K and V tiles, 16-bit elements. */
+    /** Dynamic shared memory of a kernel: a Q tile and two stages of K and V tiles, 16-bit elements, as wide as the padded D. */
     public static int sharedBytes(int headDim, TilePlan tiles) {
-        return (tiles.blockM() + 4 * tiles.blockN()) * headDim * 2;
+        return (tiles.blockM() + 4 * tiles.blockN()) * TileWidths.FORWARD.of(headDim, tiles.warps() * 32) * 2;
     }
 
     /** Which kernel skeleton carries the variant's code. */
@@ -144,7 +144,7 @@ public final class CudaCodegen {
      */
     public static boolean hopperFits(int headDim, TilePlan tiles) {
         return tiles.blockM() % 64 == 0 && tiles.blockM() <= 192 && tiles.warps() * 16 == tiles.blockM()
-                && headDim % 64 == 0 && tiles.blockN() <= 256 && unsupported(headDim, tiles) == null;
+                && TileWidths.wgmma(headDim) && tiles.blockN() <= 256 && unsupported(headDim, tiles) == null;
     }
 
     /** Dynamic shared memory of a Hopper kernel: Q, the K and V rings, the mbarriers and work-item slots, 1024 bytes of alignment. */
@@ -176,6 +176,8 @@ public final class CudaCodegen {
             st.add("minBlocks", options.minBlocks());
             st.add("qInRegs", options.qInRegs() ? "true" : "false");
             st.add("wgmma", options.wgmma());
+            st.add("tileDim", TileWidths.FORWARD.of(headDim, tiles.warps() * 32));
+            st.add("padded", TileWidths.FORWARD.padded(headDim, tiles.warps() * 32));
         });
     }
 

@@ -26,16 +26,15 @@ public final class CudaDecodeCodegen {
 
     /** Why the decode program cannot be built for this head dimension and plan tile, or null. */
     public static String unsupported(int headDim, int blockN) {
-        if (headDim != 32 && headDim != 64 && headDim != 128 && headDim != 256) {
-            return "the CUDA decode kernel supports head dimensions 32, 64, 128 and 256, not " + headDim;
-        }
+        String why = TileWidths.DECODE.unsupported(headDim);
+        if (why != null) return why;
         if (blockN % (WARPS * CHUNK) != 0) return "the CUDA decode kernel walks plan tiles of a multiple of 64 keys, not " + blockN;
         return null;
     }
 
-    /** Dynamic shared memory: the Q tile, each warp's ring of K and V chunks, the warps' row maxima and sums. */
+    /** Dynamic shared memory: the Q tile, each warp's ring of K and V chunks (as wide as the padded D), the warps' row maxima and sums. */
     public static int sharedBytes(int headDim, int stages) {
-        return (CudaDecodeSource.ROWS + WARPS * stages * 2 * CHUNK) * headDim * 2 + 2 * WARPS * CudaDecodeSource.ROWS * Float.BYTES;
+        return (CudaDecodeSource.ROWS + WARPS * stages * 2 * CHUNK) * TileWidths.DECODE.of(headDim, WARPS * 32) * 2 + 2 * WARPS * CudaDecodeSource.ROWS * Float.BYTES;
     }
 
     public static CudaDecodeSource generate(Attention a, Storage storage, int headDim, int blockN, int stages, boolean fastMath) {
@@ -52,6 +51,8 @@ public final class CudaDecodeCodegen {
         st.add("name", dev.attnc.compiler.codegen.c.Names.sanitize(a.name()));
         st.add("storage", storage.word);
         st.add("headDim", headDim);
+        st.add("tileDim", TileWidths.DECODE.of(headDim, WARPS * 32));
+        st.add("padded", TileWidths.DECODE.padded(headDim, WARPS * 32));
         st.add("blockN", blockN);
         st.add("stages", stages);
         st.add("isBf16", storage == Storage.BF16);

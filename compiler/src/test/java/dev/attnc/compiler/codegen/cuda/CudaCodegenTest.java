@@ -86,7 +86,7 @@ class CudaCodegenTest {
 
     @Test
     void unsupportedShapesAreRefusedWithAReason() {
-        assertNotNull(CudaCodegen.unsupported(96, new TilePlan(128, 64, 4)));
+        assertNotNull(CudaCodegen.unsupported(100, new TilePlan(128, 64, 4)));
         assertNotNull(CudaCodegen.unsupported(64, new TilePlan(128, 40, 4)));
         assertNotNull(CudaCodegen.unsupported(64, new TilePlan(100, 64, 4)));
         assertNull(CudaCodegen.unsupported(128, new TilePlan(128, 64, 4)));

@@ -77,7 +77,8 @@ class CudaDecodeCodegenTest {
         assertEquals(1, TargetPolicy.cudaDecode(h100, 128, 1, 4, tiles, true).headsPacked(), "a plan per head packs nothing");
         assertEquals(1, TargetPolicy.cudaDecode(h100, 64, 16, 4, tiles, false).headsPacked());
         assertNull(TargetPolicy.cudaDecode(h100, 128, 17, 4, tiles, false), "17 query rows run the forward kernel");
-        assertNull(TargetPolicy.cudaDecode(h100, 192, 1, 4, tiles, false), "D = 192: the forward kernel");
+        assertNotNull(TargetPolicy.cudaDecode(h100, 192, 1, 4, tiles, false), "D = 192: padded to 256");
+        assertNull(TargetPolicy.cudaDecode(h100, 100, 1, 4, tiles, false), "D = 100: no multiple of 8");
         assertNotNull(TargetPolicy.cudaDecode(ampere, 128, 1, 4, tiles, false), "sm_86: 99 KiB hold a 2-stage ring at D = 128");
         assertNull(TargetPolicy.cudaDecode(ampere, 256, 1, 4, tiles, false), "but not at D = 256");
         // one wave: B=1 with 8 KV heads on 132 SMs x 2 blocks fills 264 slots with 33 splits; 512 units need none

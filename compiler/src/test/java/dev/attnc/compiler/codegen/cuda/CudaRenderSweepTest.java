@@ -35,7 +35,7 @@ class CudaRenderSweepTest {
     }
 
     private static final List<Engine> ENGINES = List.of(
-            new Engine("mma", List.of(32, 64, 128, 256), CudaRenderSweepTest::mmaFits, Options::defaults),
+            new Engine("mma", List.of(16, 32, 40, 64, 80, 96, 112, 128, 160, 256), CudaRenderSweepTest::mmaFits, Options::defaults),
             new Engine("wgmma", List.of(64, 128), CudaCodegen::wgmmaFits, Options::wgmma),
             new Engine("hopper2", List.of(64, 128), CudaCodegen::hopperFits, (d, t) -> Options.hopper(2)),
             new Engine("hopper3", List.of(64, 128), CudaCodegen::hopperFits, (d, t) -> Options.hopper(3)),
@@ -71,5 +71,36 @@ class CudaRenderSweepTest {
             }
         }
         assertTrue(rendered.size() > samples.size() * 10, "rendered " + rendered.size());
+    }
+
+    /** The decode program and the backward of every sample at every head dimension they take, written beside the forward's. */
+    @Test
+    void everySampleRendersItsDecodeAndBackwardPrograms() throws IOException {
+        String dir = System.getProperty("attnc.cuda.sweep");
+        Path out = dir == null ? null : Files.createDirectories(Path.of(dir));
+        int rendered = 0;
+        for (Path sample : Repo.samples()) {
+            var attention = TestPrograms.sample(Repo.stem(sample));
+            String stem = sample.getFileName().toString().replace(".attn", "");
+            for (int d = 8; d <= 256; d += 8) {
+                for (Storage storage : List.of(Storage.BF16, Storage.F16)) {
+                    if (CudaDecodeCodegen.unsupported(d, 128) == null) {
+                        String text = CudaDecodeCodegen.generate(attention, storage, d, 128, 3, true).text();
+                        rendered += write(out, "%s_decode_%s_d%d.cu".formatted(stem, storage, d), text);
+                    }
+                    if (CudaBackwardCodegen.unsupported(d) == null) {
+                        String text = CudaBackwardCodegen.generate(attention, storage, d).text();
+                        rendered += write(out, "%s_backward_%s_d%d.cu".formatted(stem, storage, d), text);
+                    }
+                }
+            }
+        }
+        assertTrue(rendered > Repo.samples().size() * 8, "rendered " + rendered);
+    }
+
+    private static int write(Path out, String file, String text) throws IOException {
+        assertTrue(text.contains("__global__") && text.strip().endsWith("}"), file);
+        if (out != null) Files.writeString(out.resolve(file), text);
+        return 1;
     }
 }
