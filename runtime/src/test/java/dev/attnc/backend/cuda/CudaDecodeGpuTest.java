@@ -111,7 +111,7 @@ class CudaDecodeGpuTest {
         for (String text : List.of(DECODE_MASKS, WINDOW)) {
             Attention a = TestPrograms.optimized(text);
             CudaCases.Sample s = new CudaCases.Sample(a.name(), a, false);
-            for (int d : List.of(32, 64, 128, 256)) {
+            for (int d : List.of(16, 32, 40, 64, 80, 96, 112, 128, 160, 256)) {
                 for (Sizes sz : List.of(new Sizes(2, 8, 2, 1, 5000, d), new Sizes(2, 6, 2, 5, 333, d), new Sizes(1, 32, 8, 1, 70000, d))) {
                     tests.add(DynamicTest.dynamicTest(a.name() + " bf16 " + sz, () -> CudaBackendGpuTest.check(s, sz, DType.BF16, kernel(a, DType.BF16, d))));
                 }

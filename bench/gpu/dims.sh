@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# attnc's CUDA forward at the head dimensions of issue 20 against FlexAttention, SDPA FlashAttention-2
+# and cuDNN (where they run), full and causal, bf16, B=2 H=16 S=8192, in one device call: compare.sh
+# once a head dimension, then one table over all of them.
+#
+#   here:  bench/gpu/cuda-device.sh pack
+#   there: bash bench/gpu/dims.sh                 (device tool, carry [".cuda-device"]; ~1 minute a D)
+# Env: DIMS (default "64 80 96 128 256"; D = 80 and 96 run padded to 128 on mma.sync, the others on
+# the Hopper engine), DIMS_TILES (attnc's configurations, default auto: what the policy picks, then
+# mma.sync at 128x64/4 and 64x64/4), DIMS_B_H_S (default 2,16,8192).
+# Results: $OUT/table-dD.txt for each D, and $OUT/dims.txt (TFLOP/s on kept pairs, 4 * D flops a pair).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+out=${OUT:-/tmp/attnc-out}
+mkdir -p "$out"
+for d in ${DIMS:-64 80 96 128 256}; do
+  echo "== D = $d"
+  CMP_SHAPE=${DIMS_B_H_S:-2,16,8192},$d CMP_VARIANTS=full,causal CMP_TAG=d$d \
+    CMP_TILES=${DIMS_TILES:-auto,128x64/4,64x64/4} bash bench/gpu/compare.sh
+done
+# one line a (D, variant) from each table's rows: | variant | kept % | attnc default | attnc best | check | flex | fa2 | cudnn | ratio |
+# (the check column may hold "max|dO|": the peers are counted from the end)
+{
+  echo "| D | variant | attnc default | attnc best | FlexAttention | SDPA FA2 | cuDNN | attnc / Flex |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  for d in ${DIMS:-64 80 96 128 256}; do
+    [[ -f $out/table-d$d.txt ]] || { echo "| $d | (no table: see $out/attnc-d$d.log) |"; continue; }
+    grep -E '^\| (full|causal) \|' "$out/table-d$d.txt" | awk -F'|' -v d="$d" \
+      '{ gsub(/^ +| +$/, "", $2); printf "| %s | %s |%s|%s|%s|%s|%s|%s|\n", d, $2, $4, $5, $(NF-4), $(NF-3), $(NF-2), $(NF-1) }'
+  done
+} | tee "$out/dims.txt"
