@@ -124,10 +124,12 @@ public final class TargetPolicy {
                         new TilePlan(64, 128, 4))
                 : List.of(new TilePlan(128, 64, 4), new TilePlan(128, 64, 8), new TilePlan(64, 64, 4), new TilePlan(128, 128, 8));
         for (TilePlan t : more) {
-            boolean fits = !hopper || CudaCodegen.hopperFits(headDim, t)
-                    && CudaCodegen.hopperSharedBytes(headDim, t, 2) <= cuda.maxSharedPerBlockOptin();
+            if (CudaCodegen.unsupported(headDim, t) != null || c.contains(t)) continue;
+            // mma.sync: shared tiles as wide as the padded D (D = 160 and 256 at 128 x 128 do not fit)
+            boolean fits = hopper ? CudaCodegen.hopperFits(headDim, t) && CudaCodegen.hopperSharedBytes(headDim, t, 2) <= cuda.maxSharedPerBlockOptin()
+                    : CudaCodegen.sharedBytes(headDim, t) <= cuda.maxSharedPerBlockOptin();
             if (headDim > 64 && t.blockM() == 192) fits = false; // spills at D = 128 (docs/cuda-notes.md)
-            if (fits && CudaCodegen.unsupported(headDim, t) == null && !c.contains(t)) c.add(t);
+            if (fits) c.add(t);
         }
         return List.copyOf(c);
     }

@@ -53,6 +53,8 @@ class CudaBackwardGpuTest {
     private static CudaBackend backend;
     private static final List<String> REPORT = new ArrayList<>();
     static final List<String> FEW = List.of("causal", "alibi", "softcap", "relative_bias", "gpt_oss", "sigmoid", "document");
+    /** The head dimensions besides 64 that FEW run at: all but 32 and 128 padded inside the kernels (issue 20). */
+    static final List<Integer> FEW_DIMS = List.of(16, 32, 40, 80, 96, 112, 128);
 
     @BeforeAll
     static void open() throws IOException {
@@ -62,7 +64,7 @@ class CudaBackwardGpuTest {
         List<KernelRequest> all = new ArrayList<>();
         for (CudaCases.Sample s : CudaCases.samples()) {
             for (DType t : List.of(DType.BF16, DType.F16)) all.add(request(s.attention(), t, 64));
-            if (FEW.contains(s.stem())) for (int d : List.of(16, 32, 40, 80, 96, 112, 128)) all.add(request(s.attention(), DType.BF16, d));
+            if (FEW.contains(s.stem())) for (int d : FEW_DIMS) all.add(request(s.attention(), DType.BF16, d));
         }
         long t0 = System.nanoTime();
         backend.precompileBackward(all, Runtime.getRuntime().availableProcessors());
@@ -91,7 +93,7 @@ class CudaBackwardGpuTest {
                 tests.add(DynamicTest.dynamicTest(s.stem() + " " + t, () -> check(s, shape(s, 64), t, true)));
             }
             if (FEW.contains(s.stem())) {
-                for (int d : List.of(16, 32, 40, 80, 96, 112, 128)) tests.add(DynamicTest.dynamicTest(s.stem() + " D = " + d, () -> check(s, shape(s, d), DType.BF16, false)));
+                for (int d : FEW_DIMS) tests.add(DynamicTest.dynamicTest(s.stem() + " D = " + d, () -> check(s, shape(s, d), DType.BF16, false)));
                 tests.add(DynamicTest.dynamicTest(s.stem() + " f32", () -> check(s, shape(s, 64), DType.F32, true)));
             }
         }

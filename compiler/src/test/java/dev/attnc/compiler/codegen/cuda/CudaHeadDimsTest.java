@@ -112,7 +112,8 @@ class CudaHeadDimsTest {
             assertEquals(CudaCodegen.Engine.MMA_SYNC, first.options().engine(), "D = " + d);
             assertNull(CudaCodegen.unsupported(d, tiles), "D = " + d);
             assertFalse(CudaCodegen.wgmmaFits(d, new TilePlan(128, 128, 8)) || CudaCodegen.hopperFits(d, new TilePlan(128, 128, 8)));
-            assertTrue(TargetPolicy.tileCandidates(h100, d, BackendOptions.NONE).stream().allMatch(p -> CudaCodegen.unsupported(d, p) == null));
+            assertTrue(TargetPolicy.tileCandidates(h100, d, BackendOptions.NONE).stream().allMatch(p -> CudaCodegen.unsupported(d, p) == null
+                    && CudaCodegen.sharedBytes(d, p) <= h100.maxSharedPerBlockOptin()), "the autotuner's candidates fit, D = " + d);
         }
         TilePlan t128 = TargetPolicy.tiles(new TargetPolicy.TileRequest(h100, 128, null, Double.NaN, BackendOptions.NONE));
         assertEquals(CudaCodegen.Engine.HOPPER, ((Decision.Cuda) TargetPolicy.decisions(h100, 128, t128, BackendOptions.NONE).getFirst())
