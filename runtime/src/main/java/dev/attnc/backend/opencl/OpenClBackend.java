@@ -256,6 +256,14 @@ public final class OpenClBackend implements Backend {
         }
     }
 
+    /** A zero-filled {@code cl_mem} for a device tensor, holding a copy of {@code host} when given. */
+    @Override
+    public dev.attnc.backend.DeviceMemory allocate(long bytes, java.lang.foreign.MemorySegment host) {
+        synchronized (lock) {
+            return new OpenClMemory(this, host != null ? context.upload(host) : context.allocate(bytes));
+        }
+    }
+
     ClContext context() {
         return context;
     }
