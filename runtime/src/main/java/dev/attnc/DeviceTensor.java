@@ -256,6 +256,11 @@ public final class DeviceTensor implements AutoCloseable {
         return layout.isContiguous();
     }
 
+    /** The bytes of the elements (of a paged tensor: of its logical cache, not of its pages). */
+    public long byteSize() {
+        return layout.byteSize();
+    }
+
     public String shapeString() {
         return layout.shapeString();
     }

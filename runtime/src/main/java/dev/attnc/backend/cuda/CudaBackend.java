@@ -113,6 +113,34 @@ public final class CudaBackend implements Backend {
         return device.name() + " (" + device.smArch() + ", " + device.smCount() + " SMs, NVRTC " + nvrtcVersion + ")";
     }
 
+    /** GPU memory for a device tensor: zeroed, or a copy of {@code host} when given. */
+    @Override
+    public dev.attnc.backend.DeviceMemory allocate(long bytes, java.lang.foreign.MemorySegment host) {
+        synchronized (lock) {
+            if (host != null) return new CudaMemory(this, context.upload(host));
+            dev.attnc.ffm.cuda.DeviceBuffer buffer = context.alloc(bytes);
+            context.memset(buffer, (byte) 0);
+            context.synchronize();
+            return new CudaMemory(this, buffer);
+        }
+    }
+
+    /** Another library's device memory of this GPU's primary context (PyTorch's {@code data_ptr()}), never freed here. */
+    @Override
+    public dev.attnc.backend.DeviceMemory wrap(long address, long bytes) {
+        synchronized (lock) {
+            return new CudaMemory(this, context.foreign(address, bytes));
+        }
+    }
+
+    /** Runs on another library's {@code CUstream} of this GPU's primary context from now on (0: the backend's own again). */
+    @Override
+    public void useStream(long stream) {
+        synchronized (lock) {
+            context.useStream(stream);
+        }
+    }
+
     public CudaDevice cudaDevice() {
         return device;
     }
