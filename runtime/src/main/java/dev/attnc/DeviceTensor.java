@@ -38,7 +38,7 @@ public final class DeviceTensor implements AutoCloseable {
 
     /** A zero-filled, dense row-major tensor on {@code backend}'s device. */
     public static DeviceTensor allocate(Backend backend, DType dtype, long... shape) {
-        Tensor dense = Tensor.layoutOnly(dtype, shape, rowMajor(shape), 0);
+        Tensor dense = Tensor.layoutOnly(dtype, shape, Tensor.rowMajorStrides(shape), 0);
         return new DeviceTensor(backend.allocate(Math.max(1, dense.byteSize()), null), true, dense, null);
     }
 
@@ -52,7 +52,7 @@ public final class DeviceTensor implements AutoCloseable {
             throw new AttnInputException("upload a paged tensor's pages and wrap them with DeviceTensor.paged(pages, pageTable)");
         }
         Tensor dense = host.contiguous();
-        Tensor layout = Tensor.layoutOnly(dense.dtype(), dense.shape(), rowMajor(dense.shape()), 0);
+        Tensor layout = Tensor.layoutOnly(dense.dtype(), dense.shape(), Tensor.rowMajorStrides(dense.shape()), 0);
         if (dense.byteSize() == 0) return allocate(backend, dense.dtype(), dense.shape());
         DeviceMemory memory = backend.allocate(dense.byteSize(), dense.segment());
         return new DeviceTensor(memory, true, layout, null);
@@ -64,7 +64,7 @@ public final class DeviceTensor implements AutoCloseable {
      * use. Only the cuda backend has raw device pointers.
      */
     public static DeviceTensor wrap(Backend backend, long address, DType dtype, long... shape) {
-        Tensor dense = Tensor.layoutOnly(dtype, shape, rowMajor(shape), 0);
+        Tensor dense = Tensor.layoutOnly(dtype, shape, Tensor.rowMajorStrides(shape), 0);
         if (address == 0) throw new AttnInputException("cannot wrap a null device pointer");
         return new DeviceTensor(backend.wrap(address, Math.max(1, dense.byteSize())), true, dense, null);
     }
@@ -113,6 +113,7 @@ public final class DeviceTensor implements AutoCloseable {
     public Tensor toHost() {
         requireOpen();
         if (pages != null) return Tensor.paged(pages.toHost(), layout.paging().pageTable()).contiguous();
+        if (memory.hostSegment() != null && layout.isContiguous()) return hostView(); // the device is the host
         long first = layout.offset(), end = layout.storageEnd();
         long size = layout.dtype().byteSize();
         Tensor span = Tensor.allocate(layout.dtype(), Math.max(1, end - first));
@@ -310,15 +311,5 @@ public final class DeviceTensor implements AutoCloseable {
     @Override
     public String toString() {
         return "DeviceTensor(" + layout.dtype() + ", " + layout.shapeString() + ", " + memory.backend().name() + ")";
-    }
-
-    private static long[] rowMajor(long[] shape) {
-        long[] out = new long[shape.length];
-        long stride = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            out[d] = stride;
-            stride *= Math.max(1, shape[d]);
-        }
-        return out;
     }
 }

@@ -629,7 +629,7 @@ public final class Tensor {
         return Math.nextAfter(f, v);
     }
 
-    private static long[] rowMajorStrides(long[] shape) {
+    static long[] rowMajorStrides(long[] shape) {
         long[] out = new long[shape.length];
         long stride = 1;
         for (int d = shape.length - 1; d >= 0; d--) {

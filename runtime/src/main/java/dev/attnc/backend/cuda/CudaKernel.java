@@ -347,7 +347,7 @@ public final class CudaKernel implements CompiledKernel {
                 throw new AttnInputException("the CUDA backend reads device tensors dense, but " + t + " is a strided view "
                         + java.util.Arrays.toString(t.strides()) + "; views of device tensors run on java and opencl");
             }
-            DeviceBuffer base = ((CudaMemory) t.memory()).buffer();
+            DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
             long start = t.offset() * t.dtype().byteSize();
             if (start == 0 && base.bytes() == t.byteSize()) return base;
             return keep(ctx.foreign(base.address() + start, t.byteSize()));

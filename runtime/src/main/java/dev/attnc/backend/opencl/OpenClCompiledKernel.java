@@ -184,7 +184,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
 
     /** The {@code cl_mem} of a device tensor of this backend (the caller checked the backend). */
     private static ClBuffer buffer(dev.attnc.backend.DeviceMemory memory) {
-        return ((OpenClMemory) memory).buffer();
+        return (ClBuffer) ((dev.attnc.backend.BufferMemory<?>) memory).buffer();
     }
 
     private static <T extends ClBuffer> T keep(List<ClBuffer> buffers, T b) {

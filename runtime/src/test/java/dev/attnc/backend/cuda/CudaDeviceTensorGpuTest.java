@@ -15,6 +15,8 @@ import dev.attnc.Program;
 import dev.attnc.Result;
 import dev.attnc.Tensor;
 import dev.attnc.backend.PagedCaches;
+import static dev.attnc.backend.DeviceTensors.assertSame;
+import static dev.attnc.backend.DeviceTensors.rows;
 import dev.attnc.ffm.cuda.Cuda;
 import dev.attnc.ffm.cuda.CudaDriver;
 import java.io.IOException;
@@ -170,15 +172,5 @@ class CudaDeviceTensorGpuTest {
             var e = assertThrows(AttnInputException.class, () -> kernel.run(dq, dq, dq, Map.of(), Double.NaN, null));
             assertTrue(e.getMessage().contains("float16 or bfloat16"), e.getMessage());
         }
-    }
-
-    private static Tensor rows(Tensor t, int s, int from, int n) {
-        long[] st = t.strides();
-        return Tensor.view(t, s * st[0] + from * st[2], new long[] {1, t.dim(1), n, t.dim(3)}, st);
-    }
-
-    private static void assertSame(Result want, DeviceResult got, String what) {
-        assertArrayEquals(want.o().toFloatArray(), got.o().toHost().toFloatArray(), what + ": O");
-        assertArrayEquals(want.lse().toFloatArray(), got.lse().toHost().toFloatArray(), what + ": LSE");
     }
 }

@@ -15,9 +15,10 @@ import dev.attnc.Result;
 import dev.attnc.Tensor;
 import dev.attnc.backend.Backend;
 import dev.attnc.backend.PagedCaches;
+import static dev.attnc.backend.DeviceTensors.assertSame;
+import static dev.attnc.backend.DeviceTensors.rows;
 import dev.attnc.backend.cpu.CpuBackend;
 import dev.attnc.backend.cpu.KernelCache;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -41,9 +42,7 @@ class DeviceTensorTest {
     }
 
     private static List<Backend> backends() {
-        List<Backend> out = new ArrayList<>(List.of(CPU));
-        if (dev.attnc.ffm.opencl.OpenCl.isAvailable() && !dev.attnc.ffm.opencl.OpenCl.devices().isEmpty()) out.add(TestDevice.backend());
-        return out;
+        return TestDevice.withCpu(CPU);
     }
 
     @Test
@@ -170,16 +169,5 @@ class DeviceTensorTest {
                 assertThrows(IllegalStateException.class, view::toHost, "a view dies with its base");
             }
         }
-    }
-
-    /** Rows [from, from + n) of sequence s of a [B, H_KV, capacity, D] tensor, as a [1, H_KV, n, D] view. */
-    private static Tensor rows(Tensor t, int s, int from, int n) {
-        long[] st = t.strides();
-        return Tensor.view(t, s * st[0] + from * st[2], new long[] {1, t.dim(1), n, t.dim(3)}, st);
-    }
-
-    private static void assertSame(Result want, DeviceResult got, String what) {
-        assertArrayEquals(want.o().toFloatArray(), got.o().toHost().toFloatArray(), what + ": O");
-        assertArrayEquals(want.lse().toFloatArray(), got.lse().toHost().toFloatArray(), what + ": LSE");
     }
 }
