@@ -112,6 +112,7 @@ def table(out_dir):
     for shape in SHAPES:
         row = t["shapes"].get(tag(shape), {})
         r = a.get(tag(shape), {})
+        paged = [x for k2, x in a.items() if k2.startswith(tag(shape) + "p")]
 
         def cell(ms):
             return "fails" if ms is None else f"{ms * 1000:,.0f} ({kv_bytes(shape) / (ms * 1e-3) / 1e12:.2f})"
@@ -119,6 +120,9 @@ def table(out_dir):
         ratio = f"{row['cudnn'] / am:.2f}x" if am and row.get("cudnn") else "-"
         print(f"| {shape[0]}, {shape[1]}, {shape[2]} | {cell(row.get('cudnn'))} | {cell(row.get('sdpa_fa2'))} | "
               f"{cell(row.get('flex'))} | {cell(am)} | {ratio} | {r.get('check', '-')} |")
+        for p in paged:
+            pr = f"{row['cudnn'] / p['ms']:.2f}x" if row.get("cudnn") else "-"
+            print(f"| {shape[0]}, {shape[1]}, {shape[2]}, attnc {p['kernel']} | | | | {cell(p['ms'])} | {pr} | {p['check']} |")
 
 
 if __name__ == "__main__":

@@ -257,19 +257,32 @@ __device__ __forceinline__ void ldm_addresses(unsigned (&a)[KA], const attn_elem
     for (int k = 0; k < KA; k++) a[k] = base + (unsigned)(((2 * k) ^ (hi ^ m)) * 16);
 }
 __device__ __forceinline__ attn_elem pack1(float x) { return (attn_elem)(pack2(x, 0.0f) & 0xffffu); }
-// CHUNK rows of a [.., HEAD_DIM] matrix from row row0 on into a swizzled chunk tile, by one warp;
-// rows at or past len are zeros (a cp.async of 0 source bytes reads nothing).
-__device__ __forceinline__ void load_chunk(attn_elem* s, const attn_elem* g, int row0, int len, int lane) {
+// Where the rows of this block's K (or V) lie: from head0 on every stride_s elements, or, paged
+// (page_size > 0), row kv % page_size of the page the sequence's table gives for kv / page_size.
+struct KvRows {
+    const attn_elem* head0;
+    long long stride_s;
+    const int* pages;
+    int page_size;
+    long long stride_page;
+};
+__device__ __forceinline__ const attn_elem* kv_row(const KvRows& t, int kv) {
+    return t.page_size == 0 ? t.head0 + (long long)kv * t.stride_s
+                            : t.head0 + (long long)t.pages[kv / t.page_size] * t.stride_page + (long long)(kv % t.page_size) * t.stride_s;
+}
+// CHUNK rows of K or V from row row0 on into a swizzled chunk tile, by one warp; rows at or past
+// len are zeros (a cp.async of 0 source bytes reads nothing; their address is row len - 1's).
+__device__ __forceinline__ void load_chunk(attn_elem* s, const KvRows& t, int row0, int len, int lane) {
     constexpr int STEP = 32 / CPR > 0 ? 32 / CPR : 1; // rows per step
     constexpr int LANES_PER_ROW = CPR < 32 ? CPR : 32;
     const int r = lane / LANES_PER_ROW, c0 = lane % LANES_PER_ROW;
     #pragma unroll
     for (int i = 0; i < CHUNK / STEP; i++) {
+        const int row = r + i * STEP;
+        const attn_elem* const g = kv_row(t, min(row0 + row, len - 1));
         #pragma unroll
         for (int c = c0; c < CPR; c += LANES_PER_ROW) {
-            const int row = r + i * STEP;
-            cp_async16(smem_u32(s + tile_offset<CHUNK>(row, c)), g + (long long)(row0 + row) * HEAD_DIM + c * 8,
-                       row0 + row < len ? 16 : 0);
+            cp_async16(smem_u32(s + tile_offset<CHUNK>(row, c)), g + c * 8, row0 + row < len ? 16 : 0);
         }
     }
 }
@@ -291,7 +304,9 @@ __device__ __forceinline__ int kept_tile(int i, int run_lo, int run_hi, const in
 // fast math: the variant's tanh on the special-function unit (tanh(+-inf) is still +-1)
 #define tanhf(x) attn_tanh_approx(x)
 
-// Q [B,H,Q_LEN,D]; K, V [B,H_KV,KV_LEN,D]; O like Q; LSE [B,H,Q_LEN] float (natural log); with
+// Q [B,H,Q_LEN,D]; K, V [B,H_KV,KV_LEN,D] through their layouts (T_offset, T_stride_b/h/s) or, paged,
+// through the sequence's page table (T_pages, T_page_size > 0, T_max_pages, T_stride_page); each
+// sequence b has its own KV_LEN, kv_lens[b]; O like Q; LSE [B,H,Q_LEN] float (natural log); with
 // splits > 1, O_part [splits,B,H,Q_LEN,D] and LSE_part [splits,B,H,Q_LEN] float instead.
 // Grid (splits, B * H_KV * (H / H_KV / heads_packed)), NTHREADS threads. Dynamic shared memory: the
 // Q tile (16 rows), WARPS * STAGES stages of a K and a V chunk, then 2 * WARPS * 16 floats.
@@ -307,6 +322,23 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
         const int* __restrict__ run_start,
         const int* __restrict__ run_end,
         const unsigned char* __restrict__ run_partial,
+        const long K_offset,
+        const long K_stride_b,
+        const long K_stride_h,
+        const long K_stride_s,
+        const long V_offset,
+        const long V_stride_b,
+        const long V_stride_h,
+        const long V_stride_s,
+        const int* __restrict__ kv_lens,
+        const int* __restrict__ K_pages,
+        const int K_page_size,
+        const int K_max_pages,
+        const long K_stride_page,
+        const int* __restrict__ V_pages,
+        const int V_page_size,
+        const int V_max_pages,
+        const long V_stride_page,
         const int B,
         const int H,
         const int H_KV,
@@ -335,8 +367,13 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
     const int h = h0; (void)h; // the plan's head (a plan that varies per head packs one head a block)
     const int R = heads_packed * Q_LEN; // rows of this block
     const long long row_base = ((long long)b * H + h0) * Q_LEN; // the block's rows are consecutive rows of Q and O
-    const attn_elem* const Kb = K + ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
-    const attn_elem* const Vb = V + ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
+    const KvRows Kr = {K + K_offset + (K_page_size == 0 ? b * K_stride_b : 0) + hk * K_stride_h, K_stride_s,
+                       K_pages + (long long)b * K_max_pages, K_page_size, K_stride_page};
+    const KvRows Vr = {V + V_offset + (V_page_size == 0 ? b * V_stride_b : 0) + hk * V_stride_h, V_stride_s,
+                       V_pages + (long long)b * V_max_pages, V_page_size, V_stride_page};
+    // From here to the end of the kernel KV_LEN is sequence b's own length
+    const int kv_len_b = kv_lens[b];
+#define KV_LEN kv_len_b
     const float sc = IDENTITY_SCORE ? scale * 1.44269504f : 1.44269504f;
     const int q0 = 0, row0 = 0; (void)q0; (void)row0;
 
@@ -394,8 +431,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
             bool p;
             const int kt = kept_tile(k_lo + c / CPW, run_lo, run_hi, run_start, run_end, run_partial, p);
             const int kv0 = kt * BLOCK_N + (warp + c % CPW * WARPS) * CHUNK;
-            load_chunk(sKV + c * 2 * TILE_ELEMS, Kb, kv0, KV_LEN, lane);
-            load_chunk(sKV + c * 2 * TILE_ELEMS + TILE_ELEMS, Vb, kv0, KV_LEN, lane);
+            load_chunk(sKV + c * 2 * TILE_ELEMS, Kr, kv0, KV_LEN, lane);
+            load_chunk(sKV + c * 2 * TILE_ELEMS + TILE_ELEMS, Vr, kv0, KV_LEN, lane);
         }
         cp_async_commit();
     }
@@ -418,8 +455,8 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
                 const int kt = kept_tile(k_lo + cn / CPW, run_lo, run_hi, run_start, run_end, run_partial, p);
                 const int kv0 = kt * BLOCK_N + (warp + cn % CPW * WARPS) * CHUNK;
                 attn_elem* const st = sKV + (cn % STAGES) * 2 * TILE_ELEMS;
-                load_chunk(st, Kb, kv0, KV_LEN, lane);
-                load_chunk(st + TILE_ELEMS, Vb, kv0, KV_LEN, lane);
+                load_chunk(st, Kr, kv0, KV_LEN, lane);
+                load_chunk(st + TILE_ELEMS, Vr, kv0, KV_LEN, lane);
             }
             cp_async_commit();
         }
@@ -575,10 +612,12 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
             if (d == 0) LSE_part[prow] = lse;
         }
     }
+#undef KV_LEN
 }
 
-// The splits' partials of each row merged by log-sum-exp: one warp per row, lanes over D.
-// Grid ceil(B * H * Q_LEN / 4), 128 threads.
+// The splits' partials of each row merged by log-sum-exp: one block of 128 threads per row. The first
+// warp turns the splits' LSEs into weights in shared memory (splits floats of dynamic shared memory);
+// then each thread sums its elements of O over the splits, loads independent of each other.
 extern "C" __global__ void __launch_bounds__(128, 1) attnc_decode_combine(
         const float* __restrict__ O_part,
         const float* __restrict__ LSE_part,
@@ -589,25 +628,40 @@ extern "C" __global__ void __launch_bounds__(128, 1) attnc_decode_combine(
         const int Q_LEN,
         const int splits)
 {
-    const long long rows = (long long)B * H * Q_LEN;
-    const long long row = (long long)blockIdx.x * 4 + threadIdx.x / 32;
-    const int lane = threadIdx.x & 31;
-    if (row >= rows) return;
-    float m = -ATTN_INF;
-    for (int s = 0; s < splits; s++) m = fmaxf(m, LSE_part[s * rows + row]);
-    float l = 0.0f;
-    if (m != -ATTN_INF)
-        for (int s = 0; s < splits; s++) l += expf(LSE_part[s * rows + row] - m);
-    const float inv = l == 0.0f ? 0.0f : 1.0f / l;
-    for (int d = lane; d < HEAD_DIM; d += 32) {
-        float x = 0.0f;
-        if (m != -ATTN_INF)
-            for (int s = 0; s < splits; s++) {
-                const float w = expf(LSE_part[s * rows + row] - m);
-                if (w != 0.0f) x += w * O_part[(s * rows + row) * HEAD_DIM + d];
-            }
-        O[row * HEAD_DIM + d] = pack1(x * inv);
+    extern __shared__ __align__(128) unsigned char attn_smem[];
+    float* const w = reinterpret_cast<float*>(attn_smem);
+    const long long rows = (long long)B * H * Q_LEN, row = blockIdx.x;
+    const int tid = threadIdx.x;
+    if (tid < 32) {
+        float m = -ATTN_INF;
+        for (int s = tid; s < splits; s += 32) m = fmaxf(m, LSE_part[s * rows + row]);
+        #pragma unroll
+        for (int o = 16; o > 0; o /= 2) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+        float l = 0.0f;
+        for (int s = tid; s < splits; s += 32) {
+            const float e = m == -ATTN_INF ? 0.0f : expf(LSE_part[s * rows + row] - m);
+            w[s] = e;
+            l += e;
+        }
+        #pragma unroll
+        for (int o = 16; o > 0; o /= 2) l += __shfl_xor_sync(0xffffffffu, l, o);
+        const float inv = l == 0.0f ? 0.0f : 1.0f / l;
+        for (int s = tid; s < splits; s += 32) w[s] *= inv;
+        // a split that kept nothing weighs 0; a row whose splits all did is O = 0, LSE = -inf; NaN stays NaN
+        if (tid == 0) LSE[row] = m == -ATTN_INF ? -ATTN_INF : m + logf(l);
     }
-    // NaN stays NaN; +inf stays +inf (l is NaN there, as the one-split kernel's)
-    if (lane == 0) LSE[row] = m == -ATTN_INF ? -ATTN_INF : m + logf(l);
+    __syncthreads();
+    for (int d = tid; d < HEAD_DIM; d += 128) {
+        const float* p = O_part + row * HEAD_DIM + d;
+        float x0 = 0.0f, x1 = 0.0f, x2 = 0.0f, x3 = 0.0f;
+        int s = 0;
+        for (; s + 4 <= splits; s += 4) {
+            x0 += w[s] == 0.0f ? 0.0f : w[s] * p[(s + 0) * rows * HEAD_DIM];
+            x1 += w[s + 1] == 0.0f ? 0.0f : w[s + 1] * p[(s + 1) * rows * HEAD_DIM];
+            x2 += w[s + 2] == 0.0f ? 0.0f : w[s + 2] * p[(s + 2) * rows * HEAD_DIM];
+            x3 += w[s + 3] == 0.0f ? 0.0f : w[s + 3] * p[(s + 3) * rows * HEAD_DIM];
+        }
+        for (; s < splits; s++) x0 += w[s] == 0.0f ? 0.0f : w[s] * p[s * rows * HEAD_DIM];
+        O[row * HEAD_DIM + d] = pack1((x0 + x1) + (x2 + x3));
+    }
 }

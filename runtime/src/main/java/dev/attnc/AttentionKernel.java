@@ -195,7 +195,14 @@ public final class AttentionKernel implements AutoCloseable {
         checkBackwardSupported(p);
         BackwardKernel kernel = backwardCompiled.computeIfAbsent(p.kernel().request().dtype() + "/" + sizes.D() + "/"
                 + p.kernel().request().tiles().describe(), key -> backend.compileBackward(p.kernel().request()));
-        return kernel.run(new BackwardInputs(p.inputs(), o, lse, dO, dLse, p.inputs().plan().transposed(), atomicParams));
+        RunInputs in = p.inputs();
+        TilePlan tiles = backend.backwardTiles(p.kernel().request().tiles());
+        if (tiles.blockM() != in.plan().blockM || tiles.blockN() != in.plan().blockN) {
+            // the backward's own tiles: their plan through the same content-keyed cache as the forward's
+            BlockPlan plan = Plans.plan(attention, sizes, Inputs.bind(attention, sizes, args), tiles, null);
+            in = new RunInputs(sizes, in.q(), in.k(), in.v(), in.scalars(), in.tensors(), in.scale(), plan);
+        }
+        return kernel.run(new BackwardInputs(in, o, lse, dO, dLse, in.plan().transposed(), atomicParams));
     }
 
     /** {@link #backward(Tensor, Tensor, Tensor, Map, double, Tensor, Tensor, Tensor, Tensor, boolean)} with the default scale, no dLSE, deterministic. */

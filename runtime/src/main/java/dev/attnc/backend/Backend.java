@@ -89,6 +89,14 @@ public interface Backend extends AutoCloseable {
         return "the " + name() + " backend does not run paged K/V or per-sequence lengths (kvLens) yet; use java or opencl";
     }
 
+    /**
+     * The tiles of the backward pass of a forward kernel at {@code forwardTiles}: the block plan the
+     * backward walks is made for them ({@code AttentionKernel.backward} plans it through the plan cache).
+     */
+    default TilePlan backwardTiles(TilePlan forwardTiles) {
+        return forwardTiles;
+    }
+
     /** Compiles (or takes from the cache) a kernel. */
     CompiledKernel compile(KernelRequest request);
 

@@ -58,6 +58,8 @@ public final class CudaDecodeBench {
                     BlockPlan plan = BlockPlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN());
                     double planMs = (System.nanoTime() - t0) / 1e6;
                     RunInputs in = new RunInputs(s, q, k, v, bindings.scalars(), Map.of(), 1.0 / Math.sqrt(D), plan);
+                    float[] denseO = null;
+                    String tag = shapeDir.getFileName().toString();
                     try (CudaKernel.Call call = kernel.prepare(in)) {
                         call.launch();
                         String check = check(call.outputs(0).o(), CudaBench.floats(shapeDir.resolve("o_ref.f32")));
@@ -65,16 +67,63 @@ public final class CudaDecodeBench {
                         Arrays.sort(ms);
                         double median = ms[reps / 2];
                         double tbs = 2.0 * s.B() * H_KV * s.KV_LEN() * D * 2 / (median * 1e-3) / 1e12;
-                        String tag = shapeDir.getFileName().toString();
+                        denseO = call.outputs(0).o().toFloatArray();
                         System.out.printf(Locale.ROOT, "attnc %-14s %8.1f us %5.2f TB/s  plan %.2f ms  %s  %s%n", tag, median * 1000, tbs, planMs,
                                 call.decodeShape(), check);
                         json.printf(Locale.ROOT, "{\"shape\": \"%s\", \"ms\": %.5f, \"tbs\": %.3f, \"plan_ms\": %.3f, \"kernel\": \"%s\", \"check\": \"%s\"}%n",
                                 tag, median, tbs, planMs, call.decodeShape(), check);
                         json.flush();
                     }
+                    int page = Integer.getInteger("attnc.bench.page", 16);
+                    if (page > 0 && s.KV_LEN() % page == 0) {
+                        // the same cache in pages of `page` rows behind a shuffled table, every sequence full length
+                        Tensor table = pageTable(s.B(), s.KV_LEN() / page, 5);
+                        Tensor pk = Tensor.paged(pages(k, table, page), table), pv = Tensor.paged(pages(v, table, page), table);
+                        int[] lens = new int[s.B()];
+                        Arrays.fill(lens, s.KV_LEN());
+                        RunInputs pin = new RunInputs(s, q, pk, pv, bindings.scalars(), Map.of(), 1.0 / Math.sqrt(D), plan, lens);
+                        try (CudaKernel.Call call = kernel.prepare(pin)) {
+                            call.launch();
+                            String same = Arrays.equals(denseO, call.outputs(0).o().toFloatArray()) ? "= contiguous bit for bit" : "DIFFERS from contiguous";
+                            float[] ms = call.time(reps);
+                            Arrays.sort(ms);
+                            double median = ms[reps / 2];
+                            double tbs = 2.0 * s.B() * H_KV * s.KV_LEN() * D * 2 / (median * 1e-3) / 1e12;
+                            System.out.printf(Locale.ROOT, "attnc %-14s %8.1f us %5.2f TB/s  pages of %d  %s%n", tag + "p" + page, median * 1000, tbs, page, same);
+                            json.printf(Locale.ROOT, "{\"shape\": \"%s\", \"ms\": %.5f, \"tbs\": %.3f, \"kernel\": \"paged %d\", \"check\": \"%s\"}%n",
+                                    tag + "p" + page, median, tbs, page, same);
+                            json.flush();
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /** [B, pages]: a permutation of all B·pages pages. */
+    static Tensor pageTable(int b, int perSequence, long seed) {
+        java.util.List<Integer> order = new java.util.ArrayList<>();
+        for (int i = 0; i < b * perSequence; i++) order.add(i);
+        java.util.Collections.shuffle(order, new java.util.Random(seed));
+        return Tensor.ofInts(order.stream().mapToInt(Integer::intValue).toArray(), b, perSequence);
+    }
+
+    /** [num_pages, page, H_KV, D] holding a dense [B, H_KV, KV_LEN, D] cache's rows where the table says: row copies. */
+    static Tensor pages(Tensor t, Tensor table, int page) {
+        int b = (int) t.dim(0), heads = (int) t.dim(1), len = (int) t.dim(2), d = (int) t.dim(3), per = (int) table.dim(1);
+        Tensor out = Tensor.allocate(t.dtype(), (long) b * per, page, heads, d);
+        long rowBytes = (long) d * t.dtype().byteSize();
+        for (int seq = 0; seq < b; seq++) {
+            for (int h = 0; h < heads; h++) {
+                for (int kv = 0; kv < len; kv++) {
+                    long p = table.getLong((long) seq * per + kv / page);
+                    long dst = ((p * page + kv % page) * heads + h) * rowBytes;
+                    long src = (((long) seq * heads + h) * len + kv) * rowBytes;
+                    java.lang.foreign.MemorySegment.copy(t.segment(), src, out.segment(), dst, rowBytes);
+                }
+            }
+        }
+        return out;
     }
 
     /** The largest error of O relative to PyTorch's largest magnitude. */

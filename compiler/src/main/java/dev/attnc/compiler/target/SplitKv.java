@@ -64,4 +64,23 @@ public final class SplitKv {
         long longest = Math.max(1, keptTilesPerRow / u.minTilesPerSplit());
         return (int) Math.max(1, Math.min(Math.min(fill, longest), MAX_SPLITS));
     }
+
+    /**
+     * The split count on a GPU whose blocks stay resident (CUDA's decode program): as many splits as
+     * let every block of the call be resident at once ({@code residentBlocks}: SMs times blocks per
+     * SM), so the call is one wave that reads K and V at once, rounded down (a second, partial wave
+     * measured slower: one wave 156 µs, two 184 µs at B=1 KV_LEN=131072 on the H200,
+     * docs/cuda-notes.md); at least 1, at most a quarter of the most tiles a row keeps (each warp then
+     * streams a few chunks at least) and {@link #MAX_RESIDENT_SPLITS}.
+     *
+     * @param tasks blocks of one split: B · H_KV · (query-head groups per KV head)
+     */
+    public static int residentWave(long residentBlocks, long tasks, long maxKeptTilesPerRow) {
+        long byDevice = residentBlocks / Math.max(1, tasks);
+        long byWork = Math.max(1, maxKeptTilesPerRow / 4);
+        return (int) Math.max(1, Math.min(Math.min(byDevice, byWork), MAX_RESIDENT_SPLITS));
+    }
+
+    /** The most splits of {@link #residentWave}: a GPU's grid of one wave (132 SMs x 2 blocks fit well below). */
+    public static final int MAX_RESIDENT_SPLITS = 1024;
 }

@@ -158,20 +158,6 @@ public final class TargetPolicy {
         return new CudaDecode(packed, stages);
     }
 
-    /**
-     * Into how many ranges a decode call splits each row's kept key tiles (split-KV): as many as let
-     * every block of the call be resident at once ({@code residentBlocks}: SMs times blocks per SM),
-     * so the whole call is one wave reading K and V at once, but at least one and no more than a
-     * quarter of the most tiles a plan row keeps (each warp then streams a few chunks at least).
-     *
-     * @param units blocks of one split: B · H_KV · (query-head groups per KV head)
-     */
-    public static int decodeSplits(long residentBlocks, long units, long maxKeptTilesPerRow) {
-        long byDevice = residentBlocks / Math.max(1, units);
-        long byWork = Math.max(1, maxKeptTilesPerRow / 4);
-        return (int) Math.max(1, Math.min(Math.min(byDevice, byWork), 1024));
-    }
-
     /** Whether CUDA kernels on this device use Hopper's wgmma: an sm_90 GPU, unless mma.sync is forced. */
     public static boolean usesHopper(DeviceCaps.Cuda device, BackendOptions options) {
         return device.major() == 9 && options.cudaEngine() != Engine.MMA_SYNC;

@@ -372,6 +372,12 @@ public final class CudaBackend implements Backend {
         return null;
     }
 
+    /** The backward's own 64 x 64 tiles, whatever the forward's ({@link CudaBackwardCodegen#TILES}). */
+    @Override
+    public TilePlan backwardTiles(TilePlan forwardTiles) {
+        return CudaBackwardCodegen.TILES;
+    }
+
     /** The backward knows softmax, sinks and sigmoid (cuda_backward.stg). */
     @Override
     public boolean backwardNormalizes() {

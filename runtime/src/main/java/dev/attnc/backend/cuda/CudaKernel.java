@@ -259,7 +259,7 @@ public final class CudaKernel implements CompiledKernel {
 
         /**
          * The decode program ({@link TargetPolicy#cudaDecode}): the split-KV kernel over (splits, B·H_KV·groups)
-         * blocks, the split count from the blocks the GPU holds at once ({@link TargetPolicy#decodeSplits}),
+         * blocks, the split count from the blocks the GPU holds at once ({@link dev.attnc.compiler.target.SplitKv#residentWave}),
          * then the combine where there is more than one split. Returns the shape, for {@link #describe}.
          */
         private String decodeLaunches(CudaContext ctx, TargetPolicy.CudaDecode decode, Map<String, Object> fixed,
@@ -274,7 +274,7 @@ public final class CudaKernel implements CompiledKernel {
             long bySmem = Math.max(1, (backend.cudaDevice().maxSharedPerBlockOptin() + 1024L) / shared);
             long byRegs = Math.max(1, 65536L / (CudaDecodeSource.THREADS * (long) Math.max(32, p.decode().registers())));
             long units = (long) s.B() * s.H_KV() * (s.H() / s.H_KV() / decode.headsPacked());
-            int splits = TargetPolicy.decodeSplits(sm * Math.min(bySmem, byRegs) * Long.getLong("attnc.exp.waves", 1), units, maxKeptPerRow(plan));
+            int splits = dev.attnc.compiler.target.SplitKv.residentWave(sm * Math.min(bySmem, byRegs), units, maxKeptPerRow(plan));
             fixed.put(KernelSignature.HEADS_PACKED.name(), decode.headsPacked());
             fixed.put(KernelSignature.SPLITS.name(), splits);
             Object oPart = 0L, lsePart = 0L;

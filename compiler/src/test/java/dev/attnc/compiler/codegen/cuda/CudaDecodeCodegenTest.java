@@ -81,8 +81,8 @@ class CudaDecodeCodegenTest {
         assertNotNull(TargetPolicy.cudaDecode(ampere, 128, 1, 4, tiles, false), "sm_86: 99 KiB hold a 2-stage ring at D = 128");
         assertNull(TargetPolicy.cudaDecode(ampere, 256, 1, 4, tiles, false), "but not at D = 256");
         // one wave: B=1 with 8 KV heads on 132 SMs x 2 blocks fills 264 slots with 33 splits; 512 units need none
-        assertEquals(33, TargetPolicy.decodeSplits(264, 8, 2048));
-        assertEquals(1, TargetPolicy.decodeSplits(264, 512, 64));
-        assertEquals(2, TargetPolicy.decodeSplits(264, 8, 8), "at least 4 tiles a split");
+        assertEquals(33, dev.attnc.compiler.target.SplitKv.residentWave(264, 8, 2048));
+        assertEquals(1, dev.attnc.compiler.target.SplitKv.residentWave(264, 512, 64));
+        assertEquals(2, dev.attnc.compiler.target.SplitKv.residentWave(264, 8, 8), "at least 4 tiles a split");
     }
 }
