@@ -36,6 +36,11 @@ class DecodeLoopTest {
     }
 
     @Test
+    void theStepTimingRunsOnJava() {
+        DecodeStepOverhead.main(new String[] {"java", "1", "2", "1", "64", "16", "3"});
+    }
+
+    @Test
     void mainRunsOnJava() {
         DecodeLoop.main(new String[] {"--target", "java", "--tokens", "4", "--prompt", "4", "--layers", "1", "--vocab", "50"});
     }
