@@ -76,8 +76,73 @@ public final class AttentionKernel implements AutoCloseable {
         return run(prepare(q, k, v, args, scale, kvLens));
     }
 
+    /**
+     * {@link #run(Tensor, Tensor, Tensor, Map, double, Tensor)} on tensors already on this kernel's
+     * device: nothing is copied between host and device, and O and LSE are new device tensors (the
+     * caller closes them). Parameters and {@code kvLens} stay host tensors: the plan reads them.
+     */
+    public DeviceResult run(DeviceTensor q, DeviceTensor k, DeviceTensor v, Map<String, ?> args, double scale, Tensor kvLens) {
+        return run(q, k, v, args, scale, kvLens, null, null);
+    }
+
+    /**
+     * As {@link #run(DeviceTensor, DeviceTensor, DeviceTensor, Map, double, Tensor)}, writing O (Q's dtype,
+     * [B,H,Q_LEN,D]) and LSE (float32, [B,H,Q_LEN]) into device tensors the caller gives (null: new ones),
+     * so that a decode loop allocates nothing per step.
+     */
+    public DeviceResult run(DeviceTensor q, DeviceTensor k, DeviceTensor v, Map<String, ?> args, double scale, Tensor kvLens,
+            DeviceTensor o, DeviceTensor lse) {
+        for (var t : Map.of("Q", q, "K", k, "V", v).entrySet()) onThisDevice(t.getKey(), t.getValue());
+        Sizes sizes = Inputs.sizes(q.layout(), k.layout(), v.layout());
+        long[] oShape = {sizes.B(), sizes.H(), sizes.Q_LEN(), sizes.D()}, lseShape = {sizes.B(), sizes.H(), sizes.Q_LEN()};
+        if (o != null) output("O", o, q.dtype(), oShape);
+        if (lse != null) output("LSE", lse, DType.F32, lseShape);
+        if (q.memory().hostSegment() != null) { // the device is the host: run on the memory where it lies
+            Result r = run(q.hostView(), k.hostView(), v.hostView(), args, scale, kvLens);
+            DeviceTensor oOut = o == null ? DeviceTensor.onHost(backend, r.o()) : o, lseOut = lse == null ? DeviceTensor.onHost(backend, r.lse()) : lse;
+            if (o != null) o.copyFrom(r.o());
+            if (lse != null) lse.copyFrom(r.lse());
+            return new DeviceResult(oOut, lseOut, r.plan(), r.kernelNanos());
+        }
+        DeviceTensor oOut = o != null ? o : DeviceTensor.allocate(backend, q.dtype(), oShape);
+        DeviceTensor lseOut = lse != null ? lse : DeviceTensor.allocate(backend, DType.F32, lseShape);
+        try {
+            Prepared p = prepare(q.layout(), k.layout(), v.layout(), args, scale, kvLens, new RunInputs.Resident(q, k, v, oOut, lseOut));
+            RunOutputs out = p.kernel().run(p.inputs());
+            return new DeviceResult(oOut, lseOut, p.inputs().plan(), out.kernelNanos());
+        } catch (RuntimeException e) {
+            if (o == null) oOut.close();
+            if (lse == null) lseOut.close();
+            throw e;
+        }
+    }
+
+    private void onThisDevice(String name, DeviceTensor t) {
+        t.requireOpen();
+        if (t.backend() != backend) {
+            throw new AttnInputException(name + " lives on the " + t.backend().name() + " backend's device (" + t.backend().device()
+                    + "), but this kernel runs on the " + backend.name() + " backend's (" + backend.device()
+                    + "): run it there, or move it with toHost() and Tensor.to(backend)");
+        }
+    }
+
+    private void output(String name, DeviceTensor t, DType dtype, long[] shape) {
+        onThisDevice(name, t);
+        if (t.dtype() != dtype || !java.util.Arrays.equals(t.shape(), shape)) {
+            throw new AttnInputException(name + " must be " + dtype.displayName() + " " + Tensor.shapeString(shape) + ", but is "
+                    + t.dtype().displayName() + " " + t.shapeString());
+        }
+        if (t.pages() != null || (name.equals("LSE") && (!t.isContiguous() || t.offset() != 0))) {
+            throw new AttnInputException(name + " must be a dense device tensor" + (name.equals("O") ? " or a view, not paged" : ""));
+        }
+    }
+
     /** {@link #prepare(Tensor, Tensor, Tensor, Map, double)} with each sequence's KV_LEN (null: none); see {@link #run(Tensor, Tensor, Tensor, Map, double, Tensor)}. */
     public Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale, Tensor kvLens) {
+        return prepare(q, k, v, args, scale, kvLens, null);
+    }
+
+    private Prepared prepare(Tensor q, Tensor k, Tensor v, Map<String, ?> args, double scale, Tensor kvLens, RunInputs.Resident resident) {
         if (Double.isInfinite(scale)) throw new AttnInputException("the softmax scale must be finite (NaN for the default), but is " + scale);
         Sizes sizes = Inputs.sizes(q, k, v);
         checkSupported(sizes, q.dtype());
@@ -93,7 +158,7 @@ public final class AttentionKernel implements AutoCloseable {
         CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D() + "/" + tiles.describe(),
                 key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
         double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;
-        return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan, lens));
+        return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan, lens, resident));
     }
 
     private static final String RAGGED_BACKWARD =

@@ -133,6 +133,19 @@ public final class Tensor {
         return new Tensor(pages.dtype, shape, strides, pages.offset, pages.segment, pages.givenType, new Paging(pages, table));
     }
 
+    /**
+     * A tensor with this layout and no memory of its own: how a {@link DeviceTensor} takes part in the
+     * checks of shapes, dtypes and page tables that host tensors go through. Reading its elements fails.
+     */
+    static Tensor layoutOnly(DType dtype, long[] shape, long[] strides, long offset) {
+        return new Tensor(dtype, shape.clone(), strides.clone(), offset, MemorySegment.NULL, null);
+    }
+
+    /** A copy of this tensor on {@code backend}'s device ({@link DeviceTensor#upload}), as PyTorch's {@code .to(device)}. */
+    public DeviceTensor to(dev.attnc.backend.Backend backend) {
+        return DeviceTensor.upload(this, backend);
+    }
+
     /** The pages and page table of a tensor made by {@link #paged}; null for any other. */
     public Paging paging() {
         return paging;
@@ -616,7 +629,7 @@ public final class Tensor {
         return Math.nextAfter(f, v);
     }
 
-    private static long[] rowMajorStrides(long[] shape) {
+    static long[] rowMajorStrides(long[] shape) {
         long[] out = new long[shape.length];
         long stride = 1;
         for (int d = shape.length - 1; d >= 0; d--) {

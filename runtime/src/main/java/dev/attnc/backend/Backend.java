@@ -108,6 +108,32 @@ public interface Backend extends AutoCloseable {
         throw new dev.attnc.AttnInputException("the " + name() + " backend has no backward pass yet");
     }
 
+    /**
+     * Zero-filled memory of {@code bytes} on this backend's device, for {@link dev.attnc.DeviceTensor}.
+     * {@code host}, when not null, is a host tensor's memory of that size: a backend whose device memory is
+     * the host's may use it as it is (no copy) instead of allocating; others allocate and copy it.
+     */
+    default DeviceMemory allocate(long bytes, java.lang.foreign.MemorySegment host) {
+        throw new dev.attnc.AttnInputException("the " + name() + " backend keeps no tensors on its device");
+    }
+
+    /**
+     * Device memory that another library owns (a raw device pointer of {@code bytes}), used where it
+     * lies and never freed here. Only the cuda backend has device pointers.
+     */
+    default DeviceMemory wrap(long address, long bytes) {
+        throw new dev.attnc.AttnInputException("the " + name() + " backend cannot wrap a raw device pointer; only the cuda backend can");
+    }
+
+    /**
+     * Runs this backend's launches, memsets and timings on a stream another library owns (a
+     * {@code CUstream} / {@code cudaStream_t} handle; 0 goes back to the backend's own stream).
+     * Only the cuda backend has streams.
+     */
+    default void useStream(long stream) {
+        throw new dev.attnc.AttnInputException("the " + name() + " backend has no streams; only the cuda backend takes one");
+    }
+
     @Override
     default void close() {}
 }

@@ -14,11 +14,25 @@ import java.util.Map;
  * call's KV_LEN.
  */
 public record RunInputs(Sizes sizes, Tensor q, Tensor k, Tensor v, Map<String, Object> scalars,
-        Map<String, Tensor> tensors, double scale, BlockPlan plan, int[] kvLens) {
+        Map<String, Tensor> tensors, double scale, BlockPlan plan, int[] kvLens, Resident resident) {
+    /**
+     * Q, K and V already on the backend's device, and the O and LSE to write there: a call with these
+     * copies no tensor between host and device (its {@link RunOutputs} carry no host O and LSE). Then
+     * q, k and v above describe the device tensors' layouts only ({@link dev.attnc.DeviceTensor#layout}).
+     */
+    public record Resident(dev.attnc.DeviceTensor q, dev.attnc.DeviceTensor k, dev.attnc.DeviceTensor v,
+            dev.attnc.DeviceTensor o, dev.attnc.DeviceTensor lse) {}
+
+    /** Host tensors only. */
+    public RunInputs(Sizes sizes, Tensor q, Tensor k, Tensor v, Map<String, Object> scalars, Map<String, Tensor> tensors, double scale,
+            BlockPlan plan, int[] kvLens) {
+        this(sizes, q, k, v, scalars, tensors, scale, plan, kvLens, null);
+    }
+
     /** Every sequence of the call's KV_LEN. */
     public RunInputs(Sizes sizes, Tensor q, Tensor k, Tensor v, Map<String, Object> scalars, Map<String, Tensor> tensors, double scale,
             BlockPlan plan) {
-        this(sizes, q, k, v, scalars, tensors, scale, plan, null);
+        this(sizes, q, k, v, scalars, tensors, scale, plan, null, null);
     }
 
     /** Sequence b's KV_LEN. */

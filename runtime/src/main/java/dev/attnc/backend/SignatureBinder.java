@@ -76,6 +76,20 @@ public final class SignatureBinder {
     }
 
     /**
+     * Binds tensors already on the device (a resident call, {@link RunInputs.Resident}) as they lie: for
+     * each argument, the memory of its tensor (a paged one's pages') as {@code buffer} gives it, and the
+     * tensor's own layout.
+     */
+    public static void putResident(Map<String, Object> fixed, List<KernelArg> args, List<dev.attnc.DeviceTensor> tensors,
+            Function<DeviceMemory, Object> buffer) {
+        for (int i = 0; i < args.size(); i++) {
+            dev.attnc.DeviceTensor t = tensors.get(i);
+            fixed.put(args.get(i).name(), buffer.apply(t.memory()));
+            putLayout(fixed, args.get(i), t.offset(), t.strides());
+        }
+    }
+
+    /**
      * The {@link KernelSignature#SEQUENCES} arguments of a call into {@code fixed}: each sequence's
      * KV_LEN (the call's for every b without kvLens) and, for K and V, the page table, page size,
      * pages per sequence and page stride of a paged one (page size 0 and a one-entry table for one

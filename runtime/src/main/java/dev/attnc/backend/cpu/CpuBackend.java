@@ -45,6 +45,12 @@ public final class CpuBackend implements Backend {
         return "java";
     }
 
+    /** Host memory: {@code host} itself when given (a device tensor on the CPU is its host tensor), else new zeroed memory. */
+    @Override
+    public dev.attnc.backend.DeviceMemory allocate(long bytes, java.lang.foreign.MemorySegment host) {
+        return new HostMemory(this, bytes, host);
+    }
+
     @Override
     public String device() {
         return "CPU (" + pool.getParallelism() + " cores, Vector API " + Gemm.LANES * Float.SIZE + "-bit)";

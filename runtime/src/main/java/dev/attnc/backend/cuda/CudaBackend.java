@@ -24,6 +24,7 @@ import dev.attnc.compiler.target.DeviceCaps;
 import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.ffm.cuda.Cuda;
 import dev.attnc.ffm.cuda.CudaContext;
+import dev.attnc.ffm.cuda.DeviceBuffer;
 import dev.attnc.ffm.cuda.CudaDevice;
 import dev.attnc.ffm.cuda.CudaFunction;
 import dev.attnc.ffm.cuda.CudaModule;
@@ -111,6 +112,57 @@ public final class CudaBackend implements Backend {
     @Override
     public String device() {
         return device.name() + " (" + device.smArch() + ", " + device.smCount() + " SMs, NVRTC " + nvrtcVersion + ")";
+    }
+
+    /** GPU memory for a device tensor: zeroed, or a copy of {@code host} when given. */
+    @Override
+    public dev.attnc.backend.DeviceMemory allocate(long bytes, java.lang.foreign.MemorySegment host) {
+        synchronized (lock) {
+            if (host != null) return memory(context.upload(host));
+            DeviceBuffer buffer = context.alloc(bytes);
+            context.memset(buffer, (byte) 0);
+            context.synchronize();
+            return memory(buffer);
+        }
+    }
+
+    /** Another library's device memory of this GPU's primary context (PyTorch's {@code data_ptr()}), never freed here. */
+    @Override
+    public dev.attnc.backend.DeviceMemory wrap(long address, long bytes) {
+        synchronized (lock) {
+            return memory(context.foreign(address, bytes));
+        }
+    }
+
+    private dev.attnc.backend.DeviceMemory memory(DeviceBuffer buffer) {
+        return new dev.attnc.backend.BufferMemory<>(this, lock, buffer, buffer.bytes(), BUFFERS);
+    }
+
+    /** A device tensor's buffer, through this backend's context (freed with it at the latest). */
+    private final dev.attnc.backend.BufferMemory.Access<DeviceBuffer> BUFFERS = new dev.attnc.backend.BufferMemory.Access<>() {
+        public void write(DeviceBuffer b, long at, java.lang.foreign.MemorySegment host) {
+            context.upload(host, b, at);
+        }
+
+        public void read(DeviceBuffer b, long at, java.lang.foreign.MemorySegment host) {
+            context.download(b, at, host);
+        }
+
+        public boolean isOpen(DeviceBuffer b) {
+            return b.isOpen();
+        }
+
+        public void close(DeviceBuffer b) {
+            if (b.context().isOpen()) b.close();
+        }
+    };
+
+    /** Runs on another library's {@code CUstream} of this GPU's primary context from now on (0: the backend's own again). */
+    @Override
+    public void useStream(long stream) {
+        synchronized (lock) {
+            context.useStream(stream);
+        }
     }
 
     public CudaDevice cudaDevice() {

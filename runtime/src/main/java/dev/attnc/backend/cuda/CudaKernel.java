@@ -3,6 +3,7 @@ package dev.attnc.backend.cuda;
 import dev.attnc.backend.KernelInputs;
 import dev.attnc.AttnInputException;
 import dev.attnc.DType;
+import dev.attnc.DeviceTensor;
 import dev.attnc.Tensor;
 import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
@@ -137,6 +138,10 @@ public final class CudaKernel implements CompiledKernel {
         BlockPlan plan = KernelInputs.plan(request, in, tiles);
         Variant v = main;
         Tensor q = in.q(), k = in.k(), vv = in.v();
+        if (in.resident() != null && request.dtype() == DType.F32) {
+            throw new AttnInputException("the CUDA backend's kernels read float16 or bfloat16: make the device tensors one of those "
+                    + "(host float32 tensors are converted on upload)");
+        }
         if (request.dtype() == DType.F32) {
             boolean f16 = CudaBackend.fitsF16(q) && CudaBackend.fitsF16(k) && CudaBackend.fitsF16(vv);
             if (!f16) {
@@ -195,8 +200,9 @@ public final class CudaKernel implements CompiledKernel {
                 try {
                     Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
                     long rows = (long) s.B() * s.H() * s.Q_LEN();
-                    o = keep(ctx.alloc(rows * s.D() * 2));
-                    lse = keep(ctx.alloc(rows * 4));
+                    RunInputs.Resident r = in.resident();
+                    o = r != null ? resident(ctx, r.o()) : keep(ctx.alloc(rows * s.D() * 2));
+                    lse = r != null ? resident(ctx, r.lse()) : keep(ctx.alloc(rows * 4));
                     fixed.put(KernelSignature.O.name(), o);
                     fixed.put(KernelSignature.LSE.name(), lse);
                     if (decode != null) {
@@ -208,7 +214,7 @@ public final class CudaKernel implements CompiledKernel {
                         decodeShape = null;
                         List<DeviceBuffer> qkv = new ArrayList<>();
                         // a strided view is gathered into the dense upload (the copy the upload makes anyway)
-                        for (Tensor t : List.of(q, k, vt)) qkv.add(keep(ctx.upload(t.contiguous().segment())));
+                        for (int i = 0; i < 3; i++) qkv.add(input(ctx, i, List.of(q, k, vt).get(i)));
                         forwardLaunch(ctx, fixed, qkv, s);
                     }
                 } catch (RuntimeException e) {
@@ -259,10 +265,10 @@ public final class CudaKernel implements CompiledKernel {
         private String decodeLaunches(CudaContext ctx, TargetPolicy.CudaDecode decode, Map<String, Object> fixed,
                 Tensor q, Tensor k, Tensor vt, Sizes s, long rows) {
             CudaBackend.DecodeProgram p = backend.decodeProgram(request, v.source().storage(), decode);
-            fixed.put(KernelSignature.Q.name(), keep(ctx.upload(q.contiguous().segment())));
+            fixed.put(KernelSignature.Q.name(), input(ctx, 0, q));
             SignatureBinder.putSequences(fixed, in);
-            putKv(ctx, fixed, KernelSignature.K, k, s);
-            putKv(ctx, fixed, KernelSignature.V, vt, s);
+            putKv(ctx, fixed, KernelSignature.K, 1, k, s);
+            putKv(ctx, fixed, KernelSignature.V, 2, vt, s);
             int sm = backend.cudaDevice().smCount();
             int shared = p.source().sharedBytes();
             long bySmem = Math.max(1, (backend.cudaDevice().maxSharedPerBlockOptin() + 1024L) / shared);
@@ -295,10 +301,9 @@ public final class CudaKernel implements CompiledKernel {
          * gathered), or a paged one's pages as they are ([num_pages, page_size, H_KV, D], made dense)
          * with the sequences' page table, which {@link SignatureBinder#putSequences} put.
          */
-        private void putKv(CudaContext ctx, Map<String, Object> fixed, KernelArg tensor, Tensor t, Sizes s) {
+        private void putKv(CudaContext ctx, Map<String, Object> fixed, KernelArg tensor, int index, Tensor t, Sizes s) {
             Tensor.Paging paging = t.paging();
-            Tensor data = paging == null ? t.contiguous() : paging.pages().contiguous();
-            fixed.put(tensor.name(), keep(ctx.upload(data.segment())));
+            fixed.put(tensor.name(), input(ctx, index, paging == null ? t : paging.pages()));
             long d = s.D();
             long[] strides = paging == null ? new long[] {(long) s.H_KV() * s.KV_LEN() * d, (long) s.KV_LEN() * d, d}
                     : new long[] {0, d, (long) s.H_KV() * d};
@@ -320,6 +325,32 @@ public final class CudaKernel implements CompiledKernel {
         /** The decode program's shape when this call runs it (heads packed, splits, stages), else null. */
         public String decodeShape() {
             return decodeShape;
+        }
+
+        /**
+         * Q (0), K (1) or V (2) on the GPU, dense: uploaded (a view gathered on the way, the copy the upload
+         * makes anyway), or, in a resident call, the device tensor where it lies ({@code t} then describes it).
+         */
+        private DeviceBuffer input(CudaContext ctx, int index, Tensor t) {
+            RunInputs.Resident r = in.resident();
+            if (r == null) return keep(ctx.upload(t.contiguous().segment()));
+            DeviceTensor given = List.of(r.q(), r.k(), r.v()).get(index);
+            return resident(ctx, given.pages() != null ? given.pages() : given);
+        }
+
+        /**
+         * A device tensor's own bytes, which CUDA kernels read dense: its memory, or a slice of it where the
+         * tensor starts inside (not owned: closing the call leaves the tensor's memory alone).
+         */
+        private DeviceBuffer resident(CudaContext ctx, DeviceTensor t) {
+            if (!t.isContiguous()) {
+                throw new AttnInputException("the CUDA backend reads device tensors dense, but " + t + " is a strided view "
+                        + java.util.Arrays.toString(t.strides()) + "; views of device tensors run on java and opencl");
+            }
+            DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
+            long start = t.offset() * t.dtype().byteSize();
+            if (start == 0 && base.bytes() == t.byteSize()) return base;
+            return keep(ctx.foreign(base.address() + start, t.byteSize()));
         }
 
         private DeviceBuffer keep(DeviceBuffer b) {
@@ -355,6 +386,7 @@ public final class CudaKernel implements CompiledKernel {
 
         /** O and LSE of the last launch, O in the request's dtype. */
         public RunOutputs outputs(long kernelNanos) {
+            if (in.resident() != null) return new RunOutputs(null, null, kernelNanos); // O and LSE stay in the device tensors
             Sizes s = in.sizes();
             DType stored = CudaBackend.storageDType(v.source().storage());
             Tensor oHost = Tensor.allocate(stored, s.B(), s.H(), s.Q_LEN(), s.D());

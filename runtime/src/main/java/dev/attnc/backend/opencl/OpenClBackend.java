@@ -18,6 +18,7 @@ import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.Decision;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.target.TargetPolicy;
+import dev.attnc.ffm.opencl.ClBuffer;
 import dev.attnc.ffm.opencl.ClContext;
 import dev.attnc.ffm.opencl.ClDevice;
 import dev.attnc.ffm.opencl.ClKernel;
@@ -255,6 +256,34 @@ public final class OpenClBackend implements Backend {
             return programs.builds();
         }
     }
+
+    /** A zero-filled {@code cl_mem} for a device tensor, holding a copy of {@code host} when given. */
+    @Override
+    public dev.attnc.backend.DeviceMemory allocate(long bytes, java.lang.foreign.MemorySegment host) {
+        synchronized (lock) {
+            ClBuffer buffer = host != null ? context.upload(host) : context.allocate(bytes);
+            return new dev.attnc.backend.BufferMemory<>(this, lock, buffer, buffer.byteSize(), BUFFERS);
+        }
+    }
+
+    /** A device tensor's {@code cl_mem}, through this backend's context (freed with it at the latest). */
+    private final dev.attnc.backend.BufferMemory.Access<ClBuffer> BUFFERS = new dev.attnc.backend.BufferMemory.Access<>() {
+        public void write(ClBuffer b, long at, java.lang.foreign.MemorySegment host) {
+            context.write(b, at, host);
+        }
+
+        public void read(ClBuffer b, long at, java.lang.foreign.MemorySegment host) {
+            context.download(b, at, host);
+        }
+
+        public boolean isOpen(ClBuffer b) {
+            return b.isOpen();
+        }
+
+        public void close(ClBuffer b) {
+            b.close();
+        }
+    };
 
     ClContext context() {
         return context;

@@ -61,20 +61,17 @@ final class OpenClCompiledKernel implements CompiledKernel {
         BlockPlan plan = KernelInputs.plan(request, in, generated.tiles());
         int splits = SplitKv.splits(SplitKv.opencl(backend.computeUnits()), (long) s.B() * s.H() * plan.qTiles, KeySplits.maxKeptTiles(plan));
         if (splits > 1) return runSplit(in, KeySplits.of(plan, splits), splits);
-        Tensor o = in.q().allocateLike(request.dtype()); // laid out in memory as Q is, written through its strides
-        Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
+        Outputs out = new Outputs(in, request.dtype());
         synchronized (backend.lock) {
             ClContext ctx = backend.context();
             List<ClBuffer> buffers = new ArrayList<>();
             try {
-                ClBuffer oBuf = keep(buffers, ctx.allocate(o.byteSize()));
-                ClBuffer lseBuf = keep(buffers, ctx.allocate(lse.byteSize()));
+                ClBuffer oBuf = out.o(ctx, buffers);
+                ClBuffer lseBuf = out.lse(ctx, buffers);
                 Map<String, Object> outputs = new HashMap<>(Map.of(KernelSignature.O.name(), oBuf, KernelSignature.LSE.name(), lseBuf));
-                SignatureBinder.putLayout(outputs, KernelSignature.O, o.offset(), o.strides());
+                SignatureBinder.putLayout(outputs, KernelSignature.O, out.oOffset(), out.oStrides());
                 long nanos = launch(ctx, buffers, generated, kernel, in, plan, outputs);
-                ctx.download(oBuf, o.storage());
-                ctx.download(lseBuf, lse.segment());
-                return new RunOutputs(o, lse, nanos);
+                return out.read(ctx, oBuf, lseBuf, nanos);
             } finally {
                 buffers.forEach(ClBuffer::close);
             }
@@ -89,8 +86,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
     private RunOutputs runSplit(RunInputs in, BlockPlan plan, int splits) {
         Sizes s = in.sizes();
         long rows = (long) s.B() * s.H() * s.Q_LEN();
-        Tensor o = in.q().allocateLike(request.dtype()); // laid out in memory as Q is, written through its strides
-        Tensor lse = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
+        Outputs out = new Outputs(in, request.dtype());
         synchronized (backend.lock) {
             if (split == null) split = backend.splitKv(request);
             ClContext ctx = backend.context();
@@ -105,21 +101,19 @@ final class OpenClCompiledKernel implements CompiledKernel {
                 SignatureBinder.putLayout(outputs, KernelSignature.O, 0, new long[] {0, 0, 0, 1});
                 long nanos = launch(ctx, buffers, split.generated(), split.kernel(), in, plan, outputs);
 
-                ClBuffer oBuf = keep(buffers, ctx.allocate(o.byteSize()));
-                ClBuffer lseBuf = keep(buffers, ctx.allocate(lse.byteSize()));
+                ClBuffer oBuf = out.o(ctx, buffers);
+                ClBuffer lseBuf = out.lse(ctx, buffers);
                 Map<String, Object> combine = new HashMap<>(Map.of(KernelSignature.O_PARTIAL.name(), partialO,
                         KernelSignature.LSE_PARTIAL.name(), partialLse, KernelSignature.O.name(), oBuf, KernelSignature.LSE.name(), lseBuf,
                         KernelSignature.B.name(), s.B(), KernelSignature.H.name(), s.H(), KernelSignature.Q_LEN.name(), s.Q_LEN(),
                         KernelSignature.KEY_SPLITS.name(), splits));
-                SignatureBinder.putLayout(combine, KernelSignature.O, o.offset(), o.strides());
+                SignatureBinder.putLayout(combine, KernelSignature.O, out.oOffset(), out.oStrides());
                 String entry = OpenClCodegen.combineEntry(split.generated().entry());
                 setArgs(split.combine(), SignatureBinder.bind(entry, KernelSignature.splitKvCombine(), combine, in,
                         host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits));
                 long group = COMBINE_GROUP;
                 nanos += ctx.launch(split.combine(), new long[] {(rows + group - 1) / group * group}, new long[] {group});
-                ctx.download(oBuf, o.storage());
-                ctx.download(lseBuf, lse.segment());
-                return new RunOutputs(o, lse, nanos);
+                return out.read(ctx, oBuf, lseBuf, nanos);
             } finally {
                 buffers.forEach(ClBuffer::close);
             }
@@ -138,14 +132,59 @@ final class OpenClCompiledKernel implements CompiledKernel {
             Map<String, Object> outputs) {
         Sizes s = in.sizes();
         Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
-        SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
-                host -> keep(buffers, ctx.upload(host)));
+        if (in.resident() == null) {
+            SignatureBinder.putStrided(fixed, KernelSignature.POINTER_INPUTS, List.of(in.q(), in.k(), in.v()),
+                    host -> keep(buffers, ctx.upload(host)));
+        } else {
+            RunInputs.Resident r = in.resident();
+            SignatureBinder.putResident(fixed, KernelSignature.POINTER_INPUTS, List.of(r.q(), r.k(), r.v()), OpenClCompiledKernel::buffer);
+        }
         fixed.putAll(outputs);
         SignatureBinder.putSequences(fixed, in);
         setArgs(k, SignatureBinder.bind(gen.entry(), gen.signature(), fixed, in, host -> keep(buffers, ctx.upload(host)),
                 OpenClCompiledKernel::fits));
         int m = gen.tiles().blockM();
         return ctx.launch(k, new long[] {(long) plan.qTiles * m, (long) s.B() * s.H()}, new long[] {m, 1});
+    }
+
+    /**
+     * Where a call's O and LSE go: host tensors (O laid out in memory as Q is, written through its
+     * strides) read back from buffers that live for the call, or the device tensors of a resident
+     * call, written where they lie and not read back.
+     */
+    private record Outputs(Tensor o, Tensor lse, RunInputs.Resident resident) {
+        Outputs(RunInputs in, DType dtype) {
+            this(in.resident() == null ? in.q().allocateLike(dtype) : null,
+                    in.resident() == null ? Tensor.allocate(DType.F32, in.sizes().B(), in.sizes().H(), in.sizes().Q_LEN()) : null, in.resident());
+        }
+
+        ClBuffer o(ClContext ctx, List<ClBuffer> buffers) {
+            return resident != null ? buffer(resident.o().memory()) : keep(buffers, ctx.allocate(o.byteSize()));
+        }
+
+        ClBuffer lse(ClContext ctx, List<ClBuffer> buffers) {
+            return resident != null ? buffer(resident.lse().memory()) : keep(buffers, ctx.allocate(lse.byteSize()));
+        }
+
+        long oOffset() {
+            return resident != null ? resident.o().offset() : o.offset();
+        }
+
+        long[] oStrides() {
+            return resident != null ? resident.o().strides() : o.strides();
+        }
+
+        RunOutputs read(ClContext ctx, ClBuffer oBuf, ClBuffer lseBuf, long nanos) {
+            if (resident != null) return new RunOutputs(null, null, nanos);
+            ctx.download(oBuf, o.storage());
+            ctx.download(lseBuf, lse.segment());
+            return new RunOutputs(o, lse, nanos);
+        }
+    }
+
+    /** The {@code cl_mem} of a device tensor of this backend (the caller checked the backend). */
+    private static ClBuffer buffer(dev.attnc.backend.DeviceMemory memory) {
+        return (ClBuffer) ((dev.attnc.backend.BufferMemory<?>) memory).buffer();
     }
 
     private static <T extends ClBuffer> T keep(List<ClBuffer> buffers, T b) {

@@ -21,14 +21,19 @@ import java.util.Set;
  *
  * <p>The stream is a blocking one ({@code CU_STREAM_DEFAULT}): the synchronous copies and memsets
  * below run on the legacy default stream, which waits for it, so a download after a launch sees
- * the kernel's results without an explicit synchronize. A non-blocking stream would race there.
+ * the kernel's results without an explicit synchronize. A non-blocking stream would race there:
+ * a stream of another library ({@link #useStream}) may be one, so with it a download first waits for
+ * that stream, and an upload waits for its copy before the next launch.
  */
 public final class CudaContext implements AutoCloseable {
     private final CudaDriver driver;
     private final CudaDevice device;
     private final int handle;
     private final MemorySegment context;
-    private final MemorySegment stream;
+    /** This context's own stream. */
+    private final MemorySegment ownStream;
+    /** Where launches, memsets and timings go: {@link #ownStream}, or another library's ({@link #useStream}). */
+    private MemorySegment stream;
     private final Set<Owned> owned = new LinkedHashSet<>();
     private boolean closed;
     /** Written before each run that {@link #timeEach} times; more than any GPU's L2 cache. */
@@ -41,7 +46,37 @@ public final class CudaContext implements AutoCloseable {
         this.device = device;
         this.handle = handle;
         this.context = context;
+        this.ownStream = stream;
         this.stream = stream;
+    }
+
+    /**
+     * Queues launches, memsets and timings on {@code stream}, a {@code CUstream} of this context that
+     * another library owns (PyTorch's {@code torch.cuda.current_stream().cuda_stream}), or on this
+     * context's own stream again for 0. The stream is never destroyed here.
+     */
+    public void useStream(long stream) {
+        bind();
+        this.stream = stream == 0 ? ownStream : MemorySegment.ofAddress(stream);
+    }
+
+    private boolean foreignStream() {
+        return stream != ownStream;
+    }
+
+    /** Whether this context is still open. */
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    /**
+     * Device memory another library owns, at {@code address} with {@code bytes}: passed to kernels as any
+     * buffer, never freed here (closing it only forgets it).
+     */
+    public DeviceBuffer foreign(long address, long bytes) {
+        bind();
+        if (address == 0 || bytes <= 0) throw new IllegalArgumentException("foreign device memory at " + address + " of " + bytes + " bytes");
+        return new DeviceBuffer(this, address, bytes, false);
     }
 
     /** Retains {@code device}'s primary context and creates a stream on it. */
@@ -107,36 +142,49 @@ public final class CudaContext implements AutoCloseable {
 
     /** Copies all of {@code host} to the start of {@code dst}. */
     public void upload(MemorySegment host, DeviceBuffer dst) {
-        fits(host, dst);
+        upload(host, dst, 0);
+    }
+
+    /** Copies all of {@code host} into {@code dst} at {@code byteOffset}. */
+    public void upload(MemorySegment host, DeviceBuffer dst, long byteOffset) {
+        fits(host, dst, byteOffset);
         CudaDriver d = bind();
         if (host.isNative()) {
-            d.cuMemcpyHtoD(dst.address(), host, host.byteSize());
-            return;
+            d.cuMemcpyHtoD(dst.address() + byteOffset, host, host.byteSize());
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                d.cuMemcpyHtoD(dst.address() + byteOffset, arena.allocate(host.byteSize()).copyFrom(host), host.byteSize());
+            }
         }
-        try (Arena arena = Arena.ofConfined()) {
-            d.cuMemcpyHtoD(dst.address(), arena.allocate(host.byteSize()).copyFrom(host), host.byteSize());
-        }
+        // a copy from pageable memory may still be in flight on the legacy stream, which a non-blocking stream does not wait for
+        if (foreignStream()) d.cuStreamSynchronize(MemorySegment.NULL);
     }
 
     /** Fills all of {@code host} from the start of {@code src}, after the work queued so far. */
     public void download(DeviceBuffer src, MemorySegment host) {
-        fits(host, src);
+        download(src, 0, host);
+    }
+
+    /** Fills all of {@code host} from {@code src} at {@code byteOffset}, after the work queued so far. */
+    public void download(DeviceBuffer src, long byteOffset, MemorySegment host) {
+        fits(host, src, byteOffset);
         CudaDriver d = bind();
+        if (foreignStream()) d.cuStreamSynchronize(stream); // the legacy stream's copy would not wait for a non-blocking one
         if (host.isNative()) {
-            d.cuMemcpyDtoH(host, src.address(), host.byteSize());
+            d.cuMemcpyDtoH(host, src.address() + byteOffset, host.byteSize());
             return;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment staging = arena.allocate(host.byteSize());
-            d.cuMemcpyDtoH(staging, src.address(), host.byteSize());
+            d.cuMemcpyDtoH(staging, src.address() + byteOffset, host.byteSize());
             host.copyFrom(staging);
         }
     }
 
-    private static void fits(MemorySegment host, DeviceBuffer buffer) {
-        if (host.byteSize() > buffer.bytes()) {
+    private static void fits(MemorySegment host, DeviceBuffer buffer, long byteOffset) {
+        if (byteOffset < 0 || host.byteSize() + byteOffset > buffer.bytes()) {
             throw new IllegalArgumentException(
-                    "copy of " + host.byteSize() + " bytes does not fit a device buffer of " + buffer.bytes());
+                    "copy of " + host.byteSize() + " bytes at " + byteOffset + " does not fit a device buffer of " + buffer.bytes());
         }
     }
 
@@ -260,7 +308,7 @@ public final class CudaContext implements AutoCloseable {
             }
         }
         try {
-            bind().cuStreamDestroy(stream);
+            bind().cuStreamDestroy(ownStream);
         } catch (RuntimeException e) {
             failure = first(failure, e);
         }

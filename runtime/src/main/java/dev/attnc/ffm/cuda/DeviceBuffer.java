@@ -9,12 +9,19 @@ public final class DeviceBuffer implements Owned {
     private final CudaContext context;
     private final long address;
     private final long bytes;
+    /** Whether {@link #close} frees the memory: false for memory another library owns ({@link CudaContext#foreign}). */
+    private final boolean owner;
     private boolean closed;
 
     DeviceBuffer(CudaContext context, long address, long bytes) {
+        this(context, address, bytes, true);
+    }
+
+    DeviceBuffer(CudaContext context, long address, long bytes, boolean owner) {
         this.context = context;
         this.address = address;
         this.bytes = bytes;
+        this.owner = owner;
     }
 
     /** The {@code CUdeviceptr}; using it after close is a use-after-free, hence the check. */
@@ -25,6 +32,15 @@ public final class DeviceBuffer implements Owned {
         return address;
     }
 
+    /** Whether the memory is still usable: not closed, nor its context. */
+    public boolean isOpen() {
+        return !closed && context.isOpen();
+    }
+
+    public CudaContext context() {
+        return context;
+    }
+
     public long bytes() {
         return bytes;
     }
@@ -33,7 +49,7 @@ public final class DeviceBuffer implements Owned {
     public void close() {
         if (!closed) {
             closed = true;
-            context.free(this, address);
+            if (owner) context.free(this, address);
         }
     }
 }

@@ -142,9 +142,31 @@ public final class ClContext implements AutoCloseable {
 
     /** Copies the first {@code host.byteSize()} bytes of {@code buffer} into {@code host}. */
     public void download(ClBuffer buffer, MemorySegment host) {
+        download(buffer, 0, host);
+    }
+
+    /** Copies all of {@code host} into {@code buffer} at {@code byteOffset}, in place; done when it returns. */
+    public void write(ClBuffer buffer, long byteOffset, MemorySegment host) {
         requireOwn(buffer);
         long bytes = host.byteSize();
-        if (bytes > buffer.byteSize()) {
+        if (byteOffset < 0 || byteOffset + bytes > buffer.byteSize()) {
+            throw new IllegalArgumentException(bytes + " bytes at " + byteOffset + " do not fit in a buffer of " + buffer.byteSize() + " bytes");
+        }
+        if (bytes == 0) return;
+        MemorySegment q = queue();
+        MemorySegment mem = buffer.handle();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = host.isNative() ? host : arena.allocate(bytes).copyFrom(host);
+            check("clEnqueueWriteBuffer", () -> (int)
+                    clEnqueueWriteBuffer.invokeExact(q, mem, CL_TRUE, byteOffset, bytes, src, 0, NULL, NULL));
+        }
+    }
+
+    /** Copies {@code host.byteSize()} bytes of {@code buffer} from {@code byteOffset} into {@code host}. */
+    public void download(ClBuffer buffer, long byteOffset, MemorySegment host) {
+        requireOwn(buffer);
+        long bytes = host.byteSize();
+        if (byteOffset < 0 || byteOffset + bytes > buffer.byteSize()) {
             throw new IllegalArgumentException("the host segment (" + bytes + " bytes) is larger than the buffer ("
                     + buffer.byteSize() + " bytes)");
         }
@@ -159,7 +181,7 @@ public final class ClContext implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment dst = host.isNative() ? host : arena.allocate(bytes);
             check("clEnqueueReadBuffer", () -> (int)
-                    clEnqueueReadBuffer.invokeExact(q, mem, CL_TRUE, 0L, bytes, dst, 0, NULL, NULL));
+                    clEnqueueReadBuffer.invokeExact(q, mem, CL_TRUE, byteOffset, bytes, dst, 0, NULL, NULL));
             if (dst != host) {
                 host.copyFrom(dst);
             }

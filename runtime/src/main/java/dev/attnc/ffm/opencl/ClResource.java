@@ -24,7 +24,7 @@ abstract sealed class ClResource implements AutoCloseable permits ClBuffer, ClKe
         return handle;
     }
 
-    final boolean isOpen() {
+    public final boolean isOpen() {
         return handle != null;
     }
 

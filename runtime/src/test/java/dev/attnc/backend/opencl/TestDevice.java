@@ -22,6 +22,13 @@ final class TestDevice {
         return backend;
     }
 
+    /** {@code cpu}, and this package's OpenCL backend where there is a device. */
+    static java.util.List<dev.attnc.backend.Backend> withCpu(dev.attnc.backend.Backend cpu) {
+        java.util.List<dev.attnc.backend.Backend> out = new java.util.ArrayList<>(java.util.List.of(cpu));
+        if (OpenCl.isAvailable() && !OpenCl.devices().isEmpty()) out.add(backend());
+        return out;
+    }
+
     static void assumeAvailable() {
         assumeTrue(OpenCl.isAvailable(), "libOpenCL is not installed");
         assumeTrue(!OpenCl.devices().isEmpty(), "no OpenCL device");

@@ -1,0 +1,66 @@
+package dev.attnc.examples;
+
+import dev.attnc.AttentionKernel;
+import dev.attnc.Attnc;
+import dev.attnc.Backends;
+import dev.attnc.DType;
+import dev.attnc.DeviceTensor;
+import dev.attnc.Target;
+import dev.attnc.Tensor;
+import dev.attnc.backend.Backend;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * What a decode step costs outside its kernel: the same call (Q_LEN 1, each sequence its own length)
+ * timed back to back with host tensors (every input copied to the device each step) and with device
+ * tensors (Q, K, V, O and LSE resident; only the lengths are the host's), medians of the wall time and
+ * of the kernel's own time. {@code examples/run DecodeStepOverhead TARGET B H H_KV KV_LEN D STEPS}.
+ */
+public final class DecodeStepOverhead {
+    private DecodeStepOverhead() {}
+
+    public static void main(String[] args) {
+        Target target = Target.parse(args[0]);
+        int[] n = Arrays.stream(args, 1, 7).mapToInt(Integer::parseInt).toArray();
+        int b = n[0], h = n[1], hKv = n[2], kvLen = n[3], d = n[4], steps = n[5];
+        DType dtype = target == Target.CUDA ? DType.BF16 : DType.F32;
+        Tensor q = Tensor.random(dtype, 1, b, h, 1, d), k = Tensor.random(dtype, 2, b, hKv, kvLen, d), v = Tensor.random(dtype, 3, b, hKv, kvLen, d);
+        int[] lens = new int[b];
+        Arrays.fill(lens, kvLen - 1);
+        Tensor kvLens = Tensor.ofInts(lens, b);
+        try (Backend backend = Backends.open(target, 0);
+                AttentionKernel kernel = Attnc.compile("decoder.attn", DecodeLoop.ATTENTION).kernel(null, backend);
+                DeviceTensor dq = q.to(backend); DeviceTensor dk = k.to(backend); DeviceTensor dv = v.to(backend);
+                DeviceTensor o = DeviceTensor.allocate(backend, dtype, b, h, 1, d); DeviceTensor lse = DeviceTensor.allocate(backend, DType.F32, b, h, 1)) {
+            long[][] host = new long[2][steps], resident = new long[2][steps];
+            for (int round = 0; round < 2; round++) { // the first round warms up (compiles, JIT)
+                for (int i = 0; i < steps; i++) {
+                    long t0 = System.nanoTime();
+                    host[1][i] = kernel.run(q, k, v, Map.of(), Double.NaN, kvLens).kernelNanos();
+                    host[0][i] = System.nanoTime() - t0;
+                }
+                for (int i = 0; i < steps; i++) {
+                    long t0 = System.nanoTime();
+                    resident[1][i] = kernel.run(dq, dk, dv, Map.of(), Double.NaN, kvLens, o, lse).kernelNanos();
+                    resident[0][i] = System.nanoTime() - t0;
+                }
+            }
+            System.out.printf("%s %s, B=%d H=%d H_KV=%d KV_LEN=%d D=%d, %d steps (medians):%n", target.word(), dtype.displayName(), b, h, hKv, kvLen, d, steps);
+            print("host tensors", host);
+            print("device tensors", resident);
+        }
+    }
+
+    private static void print(String what, long[][] nanos) {
+        long wall = median(nanos[0]), kernel = median(nanos[1]);
+        System.out.printf("  %-15s step %8.1f us, kernel %8.1f us, outside the kernel %8.1f us (%.0f %% of the kernel)%n", what, wall / 1e3,
+                kernel / 1e3, (wall - kernel) / 1e3, 100.0 * (wall - kernel) / kernel);
+    }
+
+    private static long median(long[] a) {
+        long[] s = a.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}

@@ -1,0 +1,9 @@
+package dev.attnc;
+
+import dev.attnc.kernel.BlockPlan;
+
+/**
+ * O [B,H,Q_LEN,D] in Q's dtype and LSE [B,H,Q_LEN] float32 (natural log) of a call on device tensors,
+ * on the same device (read back with {@link DeviceTensor#toHost}); the plan used and the kernel's time.
+ */
+public record DeviceResult(DeviceTensor o, DeviceTensor lse, BlockPlan plan, long kernelNanos) {}

@@ -1,0 +1,176 @@
+package dev.attnc.backend.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.attnc.AttentionKernel;
+import dev.attnc.AttnInputException;
+import dev.attnc.Attnc;
+import dev.attnc.DType;
+import dev.attnc.DeviceResult;
+import dev.attnc.DeviceTensor;
+import dev.attnc.Program;
+import dev.attnc.Result;
+import dev.attnc.Tensor;
+import dev.attnc.backend.PagedCaches;
+import static dev.attnc.backend.DeviceTensors.assertSame;
+import static dev.attnc.backend.DeviceTensors.rows;
+import dev.attnc.ffm.cuda.Cuda;
+import dev.attnc.ffm.cuda.CudaDriver;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Device tensors on the GPU (issue 18): runs on them give O and LSE bit for bit equal to runs on host
+ * tensors (the decode program and the forward kernel, bf16 and fp16); a K/V cache allocated at its
+ * capacity that grows by a row per sequence and step (dense and paged) gives what a fresh upload of
+ * the same rows gives; memory another library allocated (cuMemAlloc here) runs where it lies; and so
+ * does a run on another library's stream (a non-blocking one, made here through the driver).
+ */
+@Tag("gpu")
+class CudaDeviceTensorGpuTest {
+    private static CudaBackend backend;
+    private static final Program DECODE = Attnc.compile("decode.attn", "attention decode { mask = q + KV_LEN - Q_LEN >= kv }");
+
+    @BeforeAll
+    static void open() throws IOException {
+        assumeTrue(!Cuda.devices().isEmpty(), "no CUDA GPU here");
+        backend = new CudaBackend(0, Files.createTempDirectory("attnc-cuda-device-tensors"));
+    }
+
+    @AfterAll
+    static void close() {
+        if (backend != null) backend.close();
+    }
+
+    @Test
+    void deviceTensorsGiveTheHostTensorsResultsBitForBit() {
+        for (DType dtype : new DType[] {DType.BF16, DType.F16}) {
+            for (int[] shape : new int[][] {{4, 8, 2, 1, 1000, 128}, {2, 4, 4, 256, 256, 64}}) { // decode, and the forward kernel
+                Tensor q = Tensor.random(dtype, 1, shape[0], shape[1], shape[3], shape[5]);
+                Tensor k = Tensor.random(dtype, 2, shape[0], shape[2], shape[4], shape[5]);
+                Tensor v = Tensor.random(dtype, 3, shape[0], shape[2], shape[4], shape[5]);
+                try (AttentionKernel kernel = DECODE.kernel(null, backend);
+                        DeviceTensor dq = q.to(backend); DeviceTensor dk = k.to(backend); DeviceTensor dv = v.to(backend)) {
+                    Result want = kernel.run(q, k, v, Map.of());
+                    DeviceResult got = kernel.run(dq, dk, dv, Map.of(), Double.NaN, null);
+                    assertSame(want, got, dtype + " " + java.util.Arrays.toString(shape));
+                    got.o().close();
+                    got.lse().close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aCacheThatGrowsInPlaceGivesWhatAFreshUploadGives() {
+        int b = 4, hKv = 2, d = 128, capacity = 512, pageSize = 16;
+        int[] at = {100, 0, 511 - 8, 37};
+        Tensor hostK = Tensor.random(DType.BF16, 7, b, hKv, capacity, d);
+        Tensor hostV = Tensor.random(DType.BF16, 8, b, hKv, capacity, d);
+        Tensor table = PagedCaches.pageTable(capacity, pageSize, 5, new int[] {capacity, capacity, capacity, capacity});
+        long pageCount = table.dim(0) * table.dim(1);
+        try (AttentionKernel kernel = DECODE.kernel(null, backend);
+                DeviceTensor k = DeviceTensor.allocate(backend, DType.BF16, b, hKv, capacity, d);
+                DeviceTensor v = DeviceTensor.allocate(backend, DType.BF16, b, hKv, capacity, d);
+                DeviceTensor kPages = DeviceTensor.allocate(backend, DType.BF16, pageCount, pageSize, hKv, d);
+                DeviceTensor vPages = DeviceTensor.allocate(backend, DType.BF16, pageCount, pageSize, hKv, d)) {
+            DeviceTensor pagedK = DeviceTensor.paged(kPages, table), pagedV = DeviceTensor.paged(vPages, table);
+            for (int s = 0; s < b; s++) { // the prompts
+                k.write(rows(hostK, s, 0, at[s]), s, 0, 0, 0);
+                v.write(rows(hostV, s, 0, at[s]), s, 0, 0, 0);
+                pagedK.write(rows(hostK, s, 0, at[s]), s, 0, 0, 0);
+                pagedV.write(rows(hostV, s, 0, at[s]), s, 0, 0, 0);
+            }
+            for (int step = 0; step < 8; step++) {
+                Tensor nextK = Tensor.allocate(DType.BF16, b, hKv, 1, d), nextV = Tensor.allocate(DType.BF16, b, hKv, 1, d);
+                for (int s = 0; s < b; s++) {
+                    for (int h = 0; h < hKv; h++) {
+                        for (int x = 0; x < d; x++) {
+                            nextK.setDouble((s * hKv + h) * d + x, hostK.get(s, h, at[s], x));
+                            nextV.setDouble((s * hKv + h) * d + x, hostV.get(s, h, at[s], x));
+                        }
+                    }
+                }
+                k.writeRows(nextK, at);
+                v.writeRows(nextV, at);
+                pagedK.writeRows(nextK, at);
+                pagedV.writeRows(nextV, at);
+                for (int s = 0; s < b; s++) at[s]++;
+                Tensor lens = Tensor.ofInts(at.clone(), b);
+                Tensor q = Tensor.random(DType.BF16, 100 + step, b, 8, 1, d);
+                Result want = kernel.run(q, hostK, hostV, Map.of(), Double.NaN, lens);
+                try (DeviceTensor dq = q.to(backend)) {
+                    assertSame(want, kernel.run(dq, k, v, Map.of(), Double.NaN, lens), "dense, step " + step);
+                    assertSame(want, kernel.run(dq, pagedK, pagedV, Map.of(), Double.NaN, lens), "paged, step " + step);
+                }
+            }
+        }
+    }
+
+    @Test
+    void memoryAnotherLibraryAllocatedRunsWhereItLies() {
+        Tensor q = Tensor.random(DType.F16, 1, 2, 8, 1, 128), k = Tensor.random(DType.F16, 2, 2, 8, 777, 128);
+        try (AttentionKernel kernel = DECODE.kernel(null, backend)) {
+            Result want = kernel.run(q, k, k, Map.of());
+            DeviceTensor.allocate(backend, DType.F32, 1).close(); // the backend's context is current on this thread now
+            CudaDriver driver = CudaDriver.get();
+            long qPtr = driver.cuMemAlloc(q.byteSize()), kPtr = driver.cuMemAlloc(k.byteSize());
+            try {
+                driver.cuMemcpyHtoD(qPtr, q.segment(), q.byteSize());
+                driver.cuMemcpyHtoD(kPtr, k.segment(), k.byteSize());
+                DeviceTensor dq = DeviceTensor.wrap(backend, qPtr, DType.F16, q.shape()), dk = DeviceTensor.wrap(backend, kPtr, DType.F16, k.shape());
+                DeviceResult got = kernel.run(dq, dk, dk, Map.of(), Double.NaN, null);
+                assertSame(want, got, "wrapped pointers");
+                dq.close(); // forgets, never frees: the memory is still ours to free below
+                dk.close();
+                got.o().close();
+                got.lse().close();
+            } finally {
+                driver.cuMemFree(qPtr);
+                driver.cuMemFree(kPtr);
+            }
+        }
+    }
+
+    @Test
+    void aStreamOfAnotherLibraryRunsTheKernels() {
+        Tensor q = Tensor.random(DType.BF16, 1, 8, 32, 1, 128), k = Tensor.random(DType.BF16, 2, 8, 8, 4096, 128);
+        try (AttentionKernel kernel = DECODE.kernel(null, backend); DeviceTensor dq = q.to(backend); DeviceTensor dk = k.to(backend)) {
+            Result want = kernel.run(q, k, k, Map.of());
+            CudaDriver driver = CudaDriver.get();
+            MemorySegment stream = driver.cuStreamCreate(1); // CU_STREAM_NON_BLOCKING, as PyTorch's pool streams
+            try {
+                backend.useStream(stream.address());
+                for (int i = 0; i < 5; i++) {
+                    DeviceResult got = kernel.run(dq, dk, dk, Map.of(), Double.NaN, null);
+                    assertSame(want, got, "on another stream, run " + i);
+                    got.o().close();
+                    got.lse().close();
+                }
+                Result host = kernel.run(q, k, k, Map.of()); // host tensors on that stream too
+                assertArrayEquals(want.o().toFloatArray(), host.o().toFloatArray());
+            } finally {
+                backend.useStream(0);
+                driver.cuStreamDestroy(stream);
+            }
+        }
+    }
+
+    @Test
+    void float32DeviceTensorsAreRefused() {
+        Tensor q = Tensor.random(DType.F32, 1, 1, 2, 1, 64);
+        try (AttentionKernel kernel = DECODE.kernel(null, backend); DeviceTensor dq = q.to(backend)) {
+            var e = assertThrows(AttnInputException.class, () -> kernel.run(dq, dq, dq, Map.of(), Double.NaN, null));
+            assertTrue(e.getMessage().contains("float16 or bfloat16"), e.getMessage());
+        }
+    }
+}
