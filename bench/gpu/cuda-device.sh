@@ -56,8 +56,8 @@ case "${1:-}" in
     "$JAVA_HOME/bin/javac" --release 25 -nowarn -d "$dev/classes" -cp "$cp" \
       $(find compiler/src/main/java -name '*.java' -not -path '*/codegen/java/*') $kr/*.java $kr/cpu/KernelMath.java \
       $r/Tensor.java $r/DType.java $r/AttnInputException.java $r/DeviceException.java $r/DeviceUnavailableException.java \
-      $r/Gradients.java $r/Inputs.java $r/io/AtomicFile.java $r/ffm/cuda/*.java $r/backend/*.java $r/backend/cuda/*.java \
-      runtime/src/test/java/dev/attnc/backend/cuda/*.java runtime/src/test/java/dev/attnc/backend/{Recipes,RecipeJson,SizeExpr,PagedCaches}.java bench/src/main/java/dev/attnc/bench/gpu/*.java \
+      $r/Gradients.java $r/Inputs.java $r/DeviceTensor.java $r/DeviceResult.java $r/io/AtomicFile.java $r/ffm/cuda/*.java $r/backend/*.java $r/backend/cuda/*.java \
+      $(ls runtime/src/test/java/dev/attnc/backend/cuda/*.java | grep -v DeviceTensorGpuTest) runtime/src/test/java/dev/attnc/backend/{Recipes,RecipeJson,SizeExpr,PagedCaches}.java bench/src/main/java/dev/attnc/bench/gpu/*.java \
       testkit/src/main/java/dev/attnc/testkit/*.java compiler/src/test/java/dev/attnc/compiler/TestPrograms.java
     cp -r compiler/src/main/resources/* "$dev/classes/"
     mkdir -p "$dev/classes/dev/attnc/templates" && cp codegen-templates/src/main/resources/dev/attnc/templates/*.stg "$dev/classes/dev/attnc/templates/"
