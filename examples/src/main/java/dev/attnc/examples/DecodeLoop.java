@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  * layer's K and V caches are device tensors allocated at their capacity (prompt + new tokens); a step
  * appends one row per sequence in place ({@link DeviceTensor#writeRows}) and runs attention with each
  * sequence's length as kvLens, so the cache never crosses between host and device again. The prompt
- * goes through in one call per layer (Q_LEN = the prompt) under the same mask.
+ * goes through in chunks of 16 rows per layer (chunked prefill) under the same mask.
  *
  * <p>{@code --target cuda|opencl|java} (default: cuda where there is a GPU, else java); {@code --check}
  * also runs each call on host tensors holding the same rows and stops (exit 3) at the first O that is
@@ -57,6 +57,19 @@ public final class DecodeLoop {
         }
     }
 
+    /**
+     * Prompt rows per prefill call: a decode program's block holds up to 16 query rows, and CUDA runs
+     * per-sequence lengths in it only (the java and opencl backends take any Q_LEN).
+     */
+    static final int PREFILL_CHUNK = 16;
+
+    /** Tokens [from, from + len) of each sequence's prompt, row-major [B, len]. */
+    private static int[] chunk(int[] prompts, int batch, int prompt, int from, int len) {
+        int[] out = new int[batch * len];
+        for (int b = 0; b < batch; b++) System.arraycopy(prompts, b * prompt + from, out, b * len, len);
+        return out;
+    }
+
     /** Prefills random prompts, then generates {@code tokens} tokens per sequence; the decode steps are timed. */
     static Outcome generate(Backend backend, RandomDecoder m, int batch, int prompt, int tokens, boolean check) {
         DType dtype = backend.name().equals("cuda") ? DType.BF16 : DType.F32; // CUDA's kernels read 16-bit values
@@ -79,12 +92,18 @@ public final class DecodeLoop {
                 }
             }
             SplittableRandom rng = new SplittableRandom(7);
-            int[] current = new int[batch * prompt];
-            for (int i = 0; i < current.length; i++) current[i] = rng.nextInt(m.vocab);
+            int[] promptTokens = new int[batch * prompt];
+            for (int i = 0; i < promptTokens.length; i++) promptTokens[i] = rng.nextInt(m.vocab);
+            // the prompt in chunks of at most PREFILL_CHUNK rows (chunked prefill: each chunk attends to the
+            // cache up to its own end under the mask), then one row a step
+            int prefillSteps = (prompt + PREFILL_CHUNK - 1) / PREFILL_CHUNK;
+            int[] current = null;
             long start = 0;
-            for (int step = 0; step <= tokens; step++) {
-                if (step == 1) start = System.nanoTime(); // step 0 is the prompt
-                int len = step == 0 ? prompt : 1;
+            for (int step = 0, done = 0; step < prefillSteps + tokens; step++) {
+                if (step == prefillSteps) start = System.nanoTime(); // the decode steps are timed
+                int len = step < prefillSteps ? Math.min(PREFILL_CHUNK, prompt - done) : 1;
+                if (step < prefillSteps) current = chunk(promptTokens, batch, prompt, done, len);
+                done += step < prefillSteps ? len : 0;
                 float[] x = m.embed(current);
                 Tensor lengths = Tensor.ofInts(plus(lens, len), batch);
                 for (int l = 0; l < m.layers; l++) {
@@ -109,11 +128,12 @@ public final class DecodeLoop {
                     if (check) mismatches += checkAgainstHost(kernel, kHost[l], vHost[l], k, v, q, o, lens, lengths);
                     m.residual(l, x, rows(o, batch, len, m.heads, m.headDim));
                 }
+                int g = step - (prefillSteps - 1); // the token this step produces (from the prompt's last chunk on)
                 current = new int[batch];
                 for (int b = 0; b < batch; b++) {
                     current[b] = m.argmax(x, b * len + len - 1);
                     lens[b] += len;
-                    if (step < tokens) generated[b][step] = current[b];
+                    if (g >= 0 && g < tokens) generated[b][g] = current[b];
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;

@@ -128,23 +128,28 @@ class CudaDecodeGpuTest {
     @TestFactory
     Stream<DynamicTest> pagedCachesAndSequenceLengths() {
         List<DynamicTest> tests = new ArrayList<>();
-        List<Attention> attentions = new ArrayList<>(List.of(TestPrograms.optimized(DECODE_MASKS), TestPrograms.optimized(WINDOW)));
-        for (CudaCases.Sample s : CudaCases.samples()) {
-            if (List.of("alibi", "gpt_oss", "sigmoid", "softcap", "padding").contains(s.stem())) attentions.add(s.attention());
+        List<CudaCases.Sample> samples = new ArrayList<>();
+        for (String text : List.of(DECODE_MASKS, WINDOW)) {
+            Attention a = TestPrograms.optimized(text);
+            samples.add(new CudaCases.Sample(a.name(), a, false));
         }
-        for (Attention a : attentions) {
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            if (List.of("alibi", "gpt_oss", "sigmoid", "softcap", "padding").contains(s.stem())) samples.add(s);
+        }
+        for (CudaCases.Sample s : samples) {
             for (int qLen : new int[] {1, 4}) {
                 for (int d : new int[] {64, 128}) {
-                    tests.add(DynamicTest.dynamicTest(a.name() + " Q_LEN " + qLen + " D " + d, () -> checkPaged(a, new Sizes(3, 8, 2, qLen, 1008, d))));
+                    tests.add(DynamicTest.dynamicTest(s.stem() + " Q_LEN " + qLen + " D " + d, () -> checkPaged(s, new Sizes(3, 8, 2, qLen, 1008, d))));
                 }
             }
         }
         return tests.stream();
     }
 
-    private static void checkPaged(Attention a, Sizes s) {
+    private static void checkPaged(CudaCases.Sample sample, Sizes s) {
+        Attention a = sample.attention();
         int[] lens = {1008, 0, 357};
-        Recipes.Args args = CudaCases.args(a.name(), s, 11);
+        Recipes.Args args = CudaCases.args(sample.stem(), s, 11); // the recipes are keyed by the sample's file
         Map<String, TensorData> data = new HashMap<>();
         args.tensors().forEach((n, t) -> data.put(n, dev.attnc.Inputs.view(t)));
         Bindings bindings = new Bindings(args.scalars(), data).complete(a);
