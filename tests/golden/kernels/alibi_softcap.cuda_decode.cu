@@ -270,16 +270,20 @@ __device__ __forceinline__ const attn_elem* kv_row(const KvRows& t, int kv) {
     return t.page_size == 0 ? t.head0 + (long long)kv * t.stride_s
                             : t.head0 + (long long)t.pages[kv / t.page_size] * t.stride_page + (long long)(kv % t.page_size) * t.stride_s;
 }
-// CHUNK rows of K or V from row row0 on into a swizzled chunk tile, by one warp; rows at or past
-// len are zeros (a cp.async of 0 source bytes reads nothing; their address is row len - 1's).
+// CHUNK rows of K or V from row row0 (a multiple of CHUNK) on into a swizzled chunk tile, by one
+// warp; rows at or past len are zeros (a cp.async of 0 source bytes reads nothing, so their address is
+// never dereferenced). Dense rows, and pages of a multiple of CHUNK rows (which hold the whole chunk),
+// are found from the chunk's first row: one page-table read a chunk; other pages one read a row.
 __device__ __forceinline__ void load_chunk(attn_elem* s, const KvRows& t, int row0, int len, int lane) {
     constexpr int STEP = 32 / CPR > 0 ? 32 / CPR : 1; // rows per step
     constexpr int LANES_PER_ROW = CPR < 32 ? CPR : 32;
     const int r = lane / LANES_PER_ROW, c0 = lane % LANES_PER_ROW;
+    const bool whole = t.page_size % CHUNK == 0; // dense (page_size 0) or whole chunks in a page
+    const attn_elem* const first = whole ? kv_row(t, row0) : t.head0;
     #pragma unroll
     for (int i = 0; i < CHUNK / STEP; i++) {
         const int row = r + i * STEP;
-        const attn_elem* const g = kv_row(t, min(row0 + row, len - 1));
+        const attn_elem* const g = whole ? first + (long long)row * t.stride_s : kv_row(t, min(row0 + row, len - 1));
         #pragma unroll
         for (int c = c0; c < CPR; c += LANES_PER_ROW) {
             cp_async16(smem_u32(s + tile_offset<CHUNK>(row, c)), g + c * 8, row0 + row < len ? 16 : 0);
