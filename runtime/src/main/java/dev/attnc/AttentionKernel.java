@@ -199,7 +199,7 @@ public final class AttentionKernel implements AutoCloseable {
         TilePlan tiles = backend.backwardTiles(p.kernel().request().tiles());
         if (tiles.blockM() != in.plan().blockM || tiles.blockN() != in.plan().blockN) {
             // the backward's own tiles: their plan through the same content-keyed cache as the forward's
-            BlockPlan plan = Plans.plan(attention, sizes, Inputs.bind(attention, sizes, args), tiles, null);
+            BlockPlan plan = Plans.plan(attention, sizes, new Inputs.Bound(in.scalars(), in.tensors()), tiles, null);
             in = new RunInputs(sizes, in.q(), in.k(), in.v(), in.scalars(), in.tensors(), in.scale(), plan);
         }
         return kernel.run(new BackwardInputs(in, o, lse, dO, dLse, in.plan().transposed(), atomicParams));

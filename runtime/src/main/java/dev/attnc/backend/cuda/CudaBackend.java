@@ -252,8 +252,7 @@ public final class CudaBackend implements Backend {
         compileInParallel(requests.stream().map(r -> (Runnable) () -> {
             Decision.Cuda d = decisionOf.apply(r);
             CudaKernelSource src = CudaStages.source(r, CudaStages.storage(r.dtype()), d);
-            String key = cacheKey(src.text(), d);
-            if (cache.get(key) == null) cache.put(key, CudaStages.binary(src, d).cubin());
+            cacheCubin(src.text(), src.entry() + ".cu", d);
         }).toList(), threads);
     }
 
@@ -261,9 +260,7 @@ public final class CudaBackend implements Backend {
     public void precompileBackward(List<KernelRequest> requests, int threads) {
         Decision.Cuda d = TargetPolicy.cudaBackward(CudaStages.caps(device));
         compileInParallel(requests.stream().map(r -> (Runnable) () -> {
-            String text = CudaStages.backwardSource(r, CudaStages.storage(r.dtype())).text();
-            String key = cacheKey(text, d);
-            if (cache.get(key) == null) cache.put(key, CudaStages.binary(text, "attnc_backward.cu", d).cubin());
+            cacheCubin(CudaStages.backwardSource(r, CudaStages.storage(r.dtype())).text(), "attnc_backward.cu", d);
         }).toList(), threads);
     }
 
@@ -274,10 +271,14 @@ public final class CudaBackend implements Backend {
             TargetPolicy.CudaDecode d = TargetPolicy.cudaDecode(caps, r.headDim(), 1, 1, r.tiles(), false);
             if (d == null) return;
             Decision.Cuda build = TargetPolicy.cudaDecodeBuild(caps, r.tiles());
-            String text = CudaStages.decodeSource(r, CudaStages.storage(r.dtype()), d, build).text();
-            String key = cacheKey(text, build);
-            if (cache.get(key) == null) cache.put(key, CudaStages.binary(text, "attnc_decode.cu", build).cubin());
+            cacheCubin(CudaStages.decodeSource(r, CudaStages.storage(r.dtype()), d, build).text(), "attnc_decode.cu", build);
         }).toList(), threads);
+    }
+
+    /** A program's cubin into the cache unless it is there (the precompile methods; loading goes through {@link #module}). */
+    private void cacheCubin(String text, String fileName, Decision.Cuda d) {
+        String key = cacheKey(text, d);
+        if (cache.get(key) == null) cache.put(key, CudaStages.binary(text, fileName, d).cubin());
     }
 
     private static void compileInParallel(List<Runnable> jobs, int threads) {

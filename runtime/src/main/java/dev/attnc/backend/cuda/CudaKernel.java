@@ -21,6 +21,7 @@ import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
+import dev.attnc.kernel.KeySplits;
 import dev.attnc.ffm.cuda.CudaContext;
 import dev.attnc.ffm.cuda.CudaFunction;
 import dev.attnc.ffm.cuda.CudaModule;
@@ -208,8 +209,9 @@ public final class CudaKernel implements CompiledKernel {
                     if (decode != null) {
                         decodeShape = decodeLaunches(ctx, decode, fixed, q, k, vt, s, rows);
                     } else if (in.ragged()) {
-                        throw new AttnInputException("the CUDA backend runs paged K/V and per-sequence lengths in its decode kernel, for Q_LEN up to "
-                                + TargetPolicy.DECODE_ROWS + " (and D 32, 64, 128 or 256), not Q_LEN " + s.Q_LEN() + ", D " + s.D());
+                        // the backend refuses these before any work (unsupportedRagged); a caller of prepare may not have asked
+                        String why = backend.unsupportedRagged(s);
+                        throw new AttnInputException(why != null ? why : "the CUDA decode kernel cannot run this call (its shared memory)");
                     } else {
                         decodeShape = null;
                         List<DeviceBuffer> qkv = new ArrayList<>();
@@ -274,7 +276,7 @@ public final class CudaKernel implements CompiledKernel {
             long bySmem = Math.max(1, (backend.cudaDevice().maxSharedPerBlockOptin() + 1024L) / shared);
             long byRegs = Math.max(1, 65536L / (CudaDecodeSource.THREADS * (long) Math.max(32, p.decode().registers())));
             long units = (long) s.B() * s.H_KV() * (s.H() / s.H_KV() / decode.headsPacked());
-            int splits = dev.attnc.compiler.target.SplitKv.residentWave(sm * Math.min(bySmem, byRegs), units, maxKeptPerRow(plan));
+            int splits = dev.attnc.compiler.target.SplitKv.residentWave(sm * Math.min(bySmem, byRegs), units, KeySplits.maxKeptTiles(plan));
             fixed.put(KernelSignature.HEADS_PACKED.name(), decode.headsPacked());
             fixed.put(KernelSignature.SPLITS.name(), splits);
             Object oPart = 0L, lsePart = 0L;
@@ -309,17 +311,6 @@ public final class CudaKernel implements CompiledKernel {
                     : new long[] {0, d, (long) s.H_KV() * d};
             SignatureBinder.putLayout(fixed, tensor, 0, strides);
             if (paging != null) fixed.put(KernelSignature.paging(tensor).get(3).name(), (long) paging.pageSize() * s.H_KV() * d);
-        }
-
-        /** The most key tiles one plan row keeps: O(rows + runs). */
-        private static long maxKeptPerRow(BlockPlan plan) {
-            long most = 0;
-            for (int r = 0; r + 1 < plan.runOffsets.length; r++) {
-                long kept = 0;
-                for (int i = plan.runOffsets[r]; i < plan.runOffsets[r + 1]; i++) kept += plan.runEnd[i] - plan.runStart[i];
-                most = Math.max(most, kept);
-            }
-            return most;
         }
 
         /** The decode program's shape when this call runs it (heads packed, splits, stages), else null. */
