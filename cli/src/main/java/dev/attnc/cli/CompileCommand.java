@@ -154,6 +154,17 @@ final class CompileCommand implements Callable<Integer> {
                     decided = "cuda " + decision.arch() + " backward";
                     break;
                 }
+                DeviceCaps.Cuda caps = (DeviceCaps.Cuda) policy.caps();
+                TargetPolicy.CudaDecode decode = sizes == null ? null
+                        : TargetPolicy.cudaDecode(caps, dim, sizes.Q_LEN(), sizes.H() / sizes.H_KV(), request.tiles(), false);
+                if (decode != null) { // few query rows: run launches the decode program (its source does not depend on the packing)
+                    Decision.Cuda build = TargetPolicy.cudaDecodeBuild(caps, request.tiles());
+                    String source = CudaStages.decodeSource(request, CudaStages.storage(d), decode, build).text();
+                    decided = "cuda " + build.arch() + " decode";
+                    name = a.name() + "_decode." + (emit.equals("source") ? "cu" : emit);
+                    text = emit.equals("source") ? bytes(source) : binary(source, "attnc_decode.cu", build);
+                    break;
+                }
                 String unsupported = CudaCodegen.unsupported(dim, request.tiles());
                 if (unsupported != null) throw new AttnInputException(unsupported);
                 CudaStages.Built first = CudaStages.sources(policy, request, CudaStages.storage(d)).getFirst();
@@ -164,13 +175,8 @@ final class CompileCommand implements Callable<Integer> {
                     name = a.name() + ".cu";
                     text = bytes(src.text());
                 } else {
-                    if (!Nvrtc.isAvailable()) {
-                        throw new AttnInputException("--emit " + emit + " needs NVRTC, which was not found ("
-                                + Nvrtc.unavailableReason().orElse("no libnvrtc") + "); --emit source needs none");
-                    }
-                    var binary = CudaStages.binary(src, decision);
                     name = a.name() + "." + emit;
-                    text = emit.equals("ptx") ? binary.ptx() : binary.cubin();
+                    text = binary(src.text(), src.entry() + ".cu", decision);
                 }
             }
             default -> throw new IllegalStateException();
@@ -189,6 +195,16 @@ final class CompileCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
         }
         return Main.OK;
+    }
+
+    /** The PTX or cubin (as --emit asks) of a CUDA program, through NVRTC. */
+    private byte[] binary(String source, String fileName, Decision.Cuda decision) {
+        if (!Nvrtc.isAvailable()) {
+            throw new AttnInputException("--emit " + emit + " needs NVRTC, which was not found ("
+                    + Nvrtc.unavailableReason().orElse("no libnvrtc") + "); --emit source needs none");
+        }
+        var binary = CudaStages.binary(source, fileName, decision);
+        return emit.equals("ptx") ? binary.ptx() : binary.cubin();
     }
 
     /** The tiles run would take: --tiles, else the policy's, under the block plan of --shape when given (as Backend.plan). */

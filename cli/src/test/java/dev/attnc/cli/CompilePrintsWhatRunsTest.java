@@ -111,6 +111,25 @@ class CompilePrintsWhatRunsTest {
         assertFalse(dense.equals(windowed), "the dense default is 192x128");
     }
 
+    /** With few query rows run launches the decode program; compile with that --shape prints it. */
+    @Test
+    void fewQueryRowsPrintTheDecodeProgram() throws IOException {
+        Path sample = samples().stream().filter(p -> p.getFileName().toString().equals("alibi.attn")).findFirst().orElseThrow();
+        Attention a = Attnc.compile(sample).ir(null);
+        BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.DEFAULT, BackendOptions.NONE);
+        Sizes sizes = RandomInputs.parseShape("2,8,2,1,4096,128");
+        var bound = Inputs.bind(a, sizes, Map.of("slopes", dev.attnc.Tensor.ofFloats(new float[8], 8)));
+        TilePlan tiles = policy.plan(a, DType.BF16, 128, t -> BlockPlanner.plan(a, sizes, bound.bindings(), t.blockM(), t.blockN())).tiles();
+        var caps = (DeviceCaps.Cuda) policy.caps();
+        var decode = dev.attnc.compiler.target.TargetPolicy.cudaDecode(caps, 128, 1, 4, tiles, false);
+        String expected = CudaStages.decodeSource(new KernelRequest(a, DType.BF16, 128, tiles), Storage.BF16, decode,
+                dev.attnc.compiler.target.TargetPolicy.cudaDecodeBuild(caps, tiles)).text();
+        assertEquals(expected, compile("compile", sample.toString(), "--target", "cuda", "--arch", "sm_90a", "--dtype", "bf16",
+                "--shape", "2,8,2,1,4096,128", "--random-args"));
+        assertFalse(expected.equals(compile("compile", sample.toString(), "--target", "cuda", "--arch", "sm_90a", "--dtype", "bf16",
+                "--shape", "2,8,2,64,4096,128", "--random-args")), "64 query rows: the forward kernel");
+    }
+
     @Test
     void javaForEverySampleAndTheCpuBackendBuildsTheSame() throws IOException {
         BackendPolicy policy = BackendPolicy.untuned(new DeviceCaps.Cpu(), BackendOptions.NONE);
