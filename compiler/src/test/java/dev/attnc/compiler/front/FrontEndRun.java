@@ -27,6 +27,19 @@ final class FrontEndRun {
         });
     }
 
+    /** The CPU time of the thread that compiles {@code text} as {@link #compile} does. */
+    static long compileCpuNanos(String name, String text) throws Throwable {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return onSmallStack(() -> {
+            long start = threads.getCurrentThreadCpuTime();
+            Compilation c = Compilation.of(new SourceFile(name, text));
+            for (String attention : c.hasErrors() ? java.util.List.<String>of() : c.attentionNames()) {
+                MaskClass.of(c.optimized(attention).mask());
+            }
+            return threads.getCurrentThreadCpuTime() - start;
+        });
+    }
+
     interface Work<T> {
         T run() throws Throwable;
     }
