@@ -87,14 +87,14 @@ public final class AttentionKernel implements AutoCloseable {
 
     /**
      * As {@link #run(DeviceTensor, DeviceTensor, DeviceTensor, Map, double, Tensor)}, writing O (Q's dtype,
-     * [B,H,Q_LEN,D]) and LSE (float32, [B,H,Q_LEN]) into device tensors the caller gives (null: new ones),
+     * [B,H,Q_LEN,DV]) and LSE (float32, [B,H,Q_LEN]) into device tensors the caller gives (null: new ones),
      * so that a decode loop allocates nothing per step.
      */
     public DeviceResult run(DeviceTensor q, DeviceTensor k, DeviceTensor v, Map<String, ?> args, double scale, Tensor kvLens,
             DeviceTensor o, DeviceTensor lse) {
         for (var t : Map.of("Q", q, "K", k, "V", v).entrySet()) onThisDevice(t.getKey(), t.getValue());
         Sizes sizes = Inputs.sizes(q.layout(), k.layout(), v.layout());
-        long[] oShape = {sizes.B(), sizes.H(), sizes.Q_LEN(), sizes.D()}, lseShape = {sizes.B(), sizes.H(), sizes.Q_LEN()};
+        long[] oShape = Inputs.outputShape(sizes), lseShape = {sizes.B(), sizes.H(), sizes.Q_LEN()};
         if (o != null) output("O", o, q.dtype(), oShape);
         if (lse != null) output("LSE", lse, DType.F32, lseShape);
         if (q.memory().hostSegment() != null) { // the device is the host: run on the memory where it lies
@@ -155,8 +155,8 @@ public final class AttentionKernel implements AutoCloseable {
         Backend.Planned planned = backend.plan(attention, q.dtype(), sizes.D(), t -> Plans.plan(attention, sizes, bound, t, lens));
         TilePlan tiles = planned.tiles();
         BlockPlan plan = planned.plan();
-        CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D() + "/" + tiles.describe(),
-                key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles)));
+        CompiledKernel kernel = compiled.computeIfAbsent(q.dtype() + "/" + sizes.D() + "/" + sizes.DV() + "/" + tiles.describe(),
+                key -> backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), sizes.DV(), tiles)));
         double s = Double.isNaN(scale) ? Reference.defaultScale(sizes) : scale;
         return new Prepared(kernel, new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), s, plan, lens, resident));
     }
@@ -193,7 +193,7 @@ public final class AttentionKernel implements AutoCloseable {
         Sizes sizes = p.inputs().sizes();
         Inputs.checkBackward(sizes, q, o, lse, dO, dLse);
         checkBackwardSupported(p);
-        BackwardKernel kernel = backwardCompiled.computeIfAbsent(p.kernel().request().dtype() + "/" + sizes.D() + "/"
+        BackwardKernel kernel = backwardCompiled.computeIfAbsent(p.kernel().request().dtype() + "/" + sizes.D() + "/" + sizes.DV() + "/"
                 + p.kernel().request().tiles().describe(), key -> backend.compileBackward(p.kernel().request()));
         RunInputs in = p.inputs();
         TilePlan tiles = backend.backwardTiles(p.kernel().request().tiles());

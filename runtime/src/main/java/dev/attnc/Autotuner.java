@@ -46,7 +46,7 @@ public final class Autotuner {
         for (TilePlan tiles : backend.tileCandidates(sizes.D())) {
             Trial t;
             try {
-                CompiledKernel kernel = backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), tiles));
+                CompiledKernel kernel = backend.compile(new KernelRequest(attention, q.dtype(), sizes.D(), sizes.DV(), tiles));
                 BlockPlan plan = Plans.plan(attention, sizes, bound, tiles, null);
                 try (CompiledKernel.Session s = kernel.session(new RunInputs(sizes, q, k, v, bound.scalars(), bound.tensors(), scale, plan))) {
                     // warm up for WARMUP_NANOS of kernel time, not a fixed count: an idle GPU runs its

@@ -76,7 +76,7 @@ public final class Check {
     }
 
     /**
-     * K or V [B, H_KV, KV_LEN, D] as doubles, row-major, read through its logical index (a paged
+     * K [B, H_KV, KV_LEN, D] or V [.., DV] as doubles, row-major, read through its logical index (a paged
      * one through its page table); rows past a sequence's length are left 0 and never read, so a
      * page table need not point anywhere there.
      */
@@ -87,7 +87,8 @@ public final class Check {
         for (int b = 0; b < s.B(); b++) {
             for (int h = 0; h < s.H_KV(); h++) {
                 long row0 = ((long) b * s.H_KV() + h) * s.KV_LEN();
-                for (long i = row0 * s.D(); i < (row0 + in.kvLen(b)) * s.D(); i++) out[(int) i] = t.getDouble(i);
+                long width = t.dim(3); // D for K, DV for V
+                for (long i = row0 * width; i < (row0 + in.kvLen(b)) * width; i++) out[(int) i] = t.getDouble(i);
             }
         }
         return out;

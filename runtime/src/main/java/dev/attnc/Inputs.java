@@ -24,11 +24,14 @@ import java.util.stream.Collectors;
 public final class Inputs {
     private Inputs() {}
 
-    /** The sizes that Q [B,H,Q_LEN,D], K and V [B,H_KV,KV_LEN,D] agree on. */
+    /**
+     * The sizes that Q [B,H,Q_LEN,D], K [B,H_KV,KV_LEN,D] and V [B,H_KV,KV_LEN,DV] agree on: D is
+     * the key dimension (Q's and K's last), DV the value dimension (V's last, O's too).
+     */
     public static Sizes sizes(Tensor q, Tensor k, Tensor v) {
         rank4("Q", q, "[B, H, Q_LEN, D]");
         rank4("K", k, "[B, H_KV, KV_LEN, D]");
-        rank4("V", v, "[B, H_KV, KV_LEN, D]");
+        rank4("V", v, "[B, H_KV, KV_LEN, DV]");
         for (var t : List.of(Map.entry("Q", q), Map.entry("K", k), Map.entry("V", v))) {
             if (!t.getValue().dtype().isFloat()) {
                 throw new AttnInputException(t.getKey() + " must be float32, float16 or bfloat16, but is " + t.getValue().typeName());
@@ -38,15 +41,22 @@ public final class Inputs {
             throw new AttnInputException("Q, K and V must share one dtype, but are " + q.typeName() + ", "
                     + k.typeName() + " and " + v.typeName());
         }
-        if (!Arrays.equals(k.shape(), v.shape())) {
-            throw new AttnInputException("K and V must have the same shape, but K is " + k.shapeString() + " and V is " + v.shapeString());
+        if (!Arrays.equals(Arrays.copyOf(k.shape(), 3), Arrays.copyOf(v.shape(), 3))) {
+            throw new AttnInputException("K and V must agree on B, H_KV and KV_LEN (only their last dimensions, D and DV, may differ), but K is "
+                    + k.shapeString() + " and V is " + v.shapeString());
         }
         if (k.dim(0) != q.dim(0)) throw new AttnInputException("Q and K must have the same batch size B, but Q is " + q.shapeString() + " and K is " + k.shapeString());
         if (k.dim(3) != q.dim(3)) throw new AttnInputException("Q and K must have the same head dimension D, but Q is " + q.shapeString() + " and K is " + k.shapeString());
         if (q.dim(1) % k.dim(1) != 0) {
             throw new AttnInputException("the number of query heads H (" + q.dim(1) + ") must be a multiple of the key/value heads H_KV (" + k.dim(1) + ")");
         }
-        return new Sizes(toInt("B", q.dim(0)), toInt("H", q.dim(1)), toInt("H_KV", k.dim(1)), toInt("Q_LEN", q.dim(2)), toInt("KV_LEN", k.dim(2)), toInt("D", q.dim(3)));
+        return new Sizes(toInt("B", q.dim(0)), toInt("H", q.dim(1)), toInt("H_KV", k.dim(1)), toInt("Q_LEN", q.dim(2)), toInt("KV_LEN", k.dim(2)),
+                toInt("D", q.dim(3)), toInt("DV", v.dim(3)));
+    }
+
+    /** O's shape [B, H, Q_LEN, DV] (dO's too). */
+    public static long[] outputShape(Sizes s) {
+        return new long[] {s.B(), s.H(), s.Q_LEN(), s.DV()};
     }
 
     /**
@@ -92,21 +102,23 @@ public final class Inputs {
     }
 
     /**
-     * Checks the backward pass's extra inputs against the forward call's sizes: O and dO of Q's shape,
-     * LSE and dLSE (when given) [B, H, Q_LEN] float32.
+     * Checks the backward pass's extra inputs against the forward call's sizes: O and dO
+     * [B, H, Q_LEN, DV] of Q's dtype, LSE and dLSE (when given) [B, H, Q_LEN] float32.
      */
     public static void checkBackward(Sizes s, Tensor q, Tensor o, Tensor lse, Tensor dO, Tensor dLse) {
-        sameShape("O", o, q);
-        sameShape("dO", dO, q);
+        outputTensor("O", o, q, s);
+        outputTensor("dO", dO, q, s);
         long[] rows = {s.B(), s.H(), s.Q_LEN()};
         rowTensor("LSE", lse, rows);
         if (dLse != null) rowTensor("dLSE", dLse, rows);
     }
 
-    private static void sameShape(String name, Tensor t, Tensor q) {
+    private static void outputTensor(String name, Tensor t, Tensor q, Sizes s) {
         if (t == null) throw new AttnInputException(name + " is missing");
-        if (!java.util.Arrays.equals(t.shape(), q.shape())) {
-            throw new AttnInputException(name + " must have Q's shape " + q.shapeString() + ", but has shape " + t.shapeString());
+        long[] want = outputShape(s);
+        if (!java.util.Arrays.equals(t.shape(), want)) {
+            throw new AttnInputException(name + " must have shape " + Tensor.shapeString(want) + " [B, H, Q_LEN, DV] (DV: V's last dimension), but has shape "
+                    + t.shapeString());
         }
         if (t.dtype() != q.dtype()) throw new AttnInputException(name + " must have Q's dtype " + q.typeName() + ", but is " + t.typeName());
     }
@@ -134,6 +146,7 @@ public final class Inputs {
     /** The sizes, if each is within what the compiler's range facts assume ({@link SizeBounds}); else refused by name. */
     public static Sizes withinBounds(Sizes s) {
         for (SizeName n : SizeName.values()) checkSize(n.word(), s.get(n));
+        checkSize("DV", s.DV());
         return s;
     }
 
@@ -268,6 +281,7 @@ public final class Inputs {
     }
 
     private static String sizesText(Sizes s) {
-        return "B=" + s.B() + " H=" + s.H() + " H_KV=" + s.H_KV() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D();
+        return "B=" + s.B() + " H=" + s.H() + " H_KV=" + s.H_KV() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D()
+                + (s.DV() == s.D() ? "" : " DV=" + s.DV());
     }
 }

@@ -31,7 +31,7 @@ public final class KeptPairs {
         for (int b = 0; b < (perB ? s.B() : 1); b++) {
             int len = kvLens == null ? s.KV_LEN() : kvLens[b];
             if (len == 0) continue;
-            Sizes own = len == s.KV_LEN() ? s : new Sizes(s.B(), s.H(), s.H_KV(), s.Q_LEN(), len, s.D());
+            Sizes own = len == s.KV_LEN() ? s : s.withKvLen(len);
             Evaluator ev = new Evaluator(own, own == s ? complete : complete.atSizes(a, own));
             for (int h = 0; h < (perH ? s.H() : 1); h++) total += slot(a, own, plan, ev, b, h);
         }

@@ -235,8 +235,16 @@ public final class Tensor {
      * (O of a [B, S, H, D] Q is [B, S, H, D] in memory, seen as [B, H, S, D]).
      */
     public Tensor allocateLike(DType dtype) {
+        return allocateLike(dtype, shape.length == 0 ? 0 : shape[shape.length - 1]);
+    }
+
+    /**
+     * {@link #allocateLike(DType)} with another last dimension: O [B, H, Q_LEN, DV] laid out as Q
+     * [B, H, Q_LEN, D] is, when V's last dimension DV differs from D.
+     */
+    public Tensor allocateLike(DType dtype, long lastDim) {
         int[] order = memoryOrder();
-        long[] inMemory = Arrays.stream(order).mapToLong(d -> shape[d]).toArray();
+        long[] inMemory = Arrays.stream(order).mapToLong(d -> d == shape.length - 1 ? lastDim : shape[d]).toArray();
         int[] back = new int[order.length];
         for (int i = 0; i < order.length; i++) back[order[i]] = i;
         return allocate(dtype, inMemory).permute(back);

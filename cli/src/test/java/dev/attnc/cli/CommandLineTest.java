@@ -91,7 +91,7 @@ class CommandLineTest {
         Npy.write(dir.resolve("wrong.npy"), Tensor.random(DType.F32, 1, 1, 1, 7, 8));
         r = attnc("run", sample("causal.attn"), "--shape", "1,1,1,8,8,8", "--dout", dir.resolve("wrong.npy").toString());
         assertEquals(Main.USER_ERROR, r.code());
-        assertTrue(r.err().contains("dO must have Q's shape"), r.err());
+        assertTrue(r.err().contains("dO must have shape [1, 1, 8, 8] [B, H, Q_LEN, DV]"), r.err());
     }
 
     @Test

@@ -21,8 +21,10 @@ public final class Capacity {
     /** Bytes of Q and O [B,H,Q_LEN,D], {@code kvCopies} tensors [B,H_KV,KV_LEN,D] and LSE [B,H,Q_LEN] float32, or Long.MAX_VALUE past 2^63. */
     public static long callBytes(Sizes s, DType storage, int kvCopies) {
         try {
-            long q = Math.multiplyExact(Math.multiplyExact((long) s.B() * s.H(), (long) s.Q_LEN()), (long) s.D());
-            long kv = Math.multiplyExact(Math.multiplyExact((long) s.B() * s.H_KV(), (long) s.KV_LEN()), (long) s.D());
+            // D or DV, whichever is larger, bounds Q and O, K and V alike
+            long d = Math.max(s.D(), s.DV());
+            long q = Math.multiplyExact(Math.multiplyExact((long) s.B() * s.H(), (long) s.Q_LEN()), d);
+            long kv = Math.multiplyExact(Math.multiplyExact((long) s.B() * s.H_KV(), (long) s.KV_LEN()), d);
             long elements = Math.addExact(Math.multiplyExact(2, q), Math.multiplyExact(kvCopies, kv));
             return Math.addExact(Math.multiplyExact(elements, storage.byteSize()), 4L * s.B() * s.H() * s.Q_LEN());
         } catch (ArithmeticException e) {

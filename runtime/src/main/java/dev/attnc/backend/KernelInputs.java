@@ -33,14 +33,18 @@ public final class KernelInputs {
         if (s.D() != request.headDim()) {
             throw new AttnInputException("this kernel was compiled for head dimension D = " + request.headDim() + ", but D is " + s.D());
         }
-        long largest = Math.max(Math.max((long) s.B() * s.H(), s.Q_LEN()), Math.max(s.KV_LEN(), s.D()));
+        if (s.DV() != request.valueDim()) {
+            throw new AttnInputException("this kernel was compiled for value dimension DV = " + request.valueDim()
+                    + " (V's and O's last dimension), but V's is " + s.DV());
+        }
+        long largest = Math.max(Math.max((long) s.B() * s.H(), s.Q_LEN()), Math.max(s.KV_LEN(), Math.max(s.D(), s.DV())));
         if (largest > sizeLimit) {
             throw new AttnInputException("the " + backend + " backend takes sizes (and B·H) up to " + sizeLimit + ", but got B=" + s.B()
-                    + " H=" + s.H() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D());
+                    + " H=" + s.H() + " Q_LEN=" + s.Q_LEN() + " KV_LEN=" + s.KV_LEN() + " D=" + s.D() + " DV=" + s.DV());
         }
         shape("Q", in.q(), s.B(), s.H(), s.Q_LEN(), s.D());
         shape("K", in.k(), s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        shape("V", in.v(), s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        shape("V", in.v(), s.B(), s.H_KV(), s.KV_LEN(), s.DV());
         for (ParamDecl p : request.attention().params()) {
             if (p instanceof ParamDecl.Tensor t && in.tensors().get(t.name()) != null) {
                 long[] want = t.tensor().dims().stream().mapToLong(d -> dim(d, s)).toArray();

@@ -140,7 +140,7 @@ final class CaseRunner {
         if ((long) s.B() * s.H() * s.Q_LEN() * s.KV_LEN() * s.D() <= cfg.checkLimit()) {
             return new CheckSetup(p, Check.reference(a, p.inputs()), false, null);
         }
-        Sizes r = new Sizes(s.B(), s.H(), s.H_KV(), Math.min(s.Q_LEN(), cfg.checkLength()), Math.min(s.KV_LEN(), cfg.checkLength()), s.D());
+        Sizes r = new Sizes(s.B(), s.H(), s.H_KV(), Math.min(s.Q_LEN(), cfg.checkLength()), Math.min(s.KV_LEN(), cfg.checkLength()), s.D(), s.DV());
         try {
             Tensor[] qkv = BenchRunner.randomQkv(r, cfg.dtype(), cfg.seed() + 100);
             AttentionKernel.Prepared small = kernel.prepare(qkv[0], qkv[1], qkv[2], argsFor(a, r, cfg.seed() + 100), Double.NaN);

@@ -13,7 +13,8 @@ import dev.attnc.kernel.Sizes;
  * logsumexp: a NaN kept score makes its row's O and LSE NaN; otherwise a +inf kept score makes O
  * NaN (inf - inf) and LSE +inf. Finite scores are used as they are, however large: the max is
  * subtracted before exp, so 3e38 is an ordinary score.
- * Layout: Q [B, H, Q_LEN, D], K and V [B, H_KV, KV_LEN, D], O [B, H, Q_LEN, D], LSE [B, H, Q_LEN].
+ * Layout: Q [B, H, Q_LEN, D], K [B, H_KV, KV_LEN, D], V [B, H_KV, KV_LEN, DV], O [B, H, Q_LEN, DV],
+ * LSE [B, H, Q_LEN] (D is the key dimension, the language's {@code D}; DV the value dimension).
  * <p>
  * Per-sequence lengths ({@code kvLens}, each in [0, KV_LEN]): sequence b has keys kv &lt; kvLens[b]
  * only, and KV_LEN in its score and mask is kvLens[b]; K and V keep their KV_LEN rows (those past a
@@ -38,8 +39,8 @@ public final class Reference {
     /** With each sequence's own KV_LEN, {@code kvLens[b]} (null: every sequence has s.KV_LEN()). */
     public static Output run(Attention a, Sizes s, double[] q, double[] k, double[] v, Bindings bindings, double scale, int[] kvLens) {
         Bindings complete = bindings.complete(a);
-        int d = s.D();
-        double[] o = new double[s.B() * s.H() * s.Q_LEN() * d];
+        int dv = s.DV();
+        double[] o = new double[s.B() * s.H() * s.Q_LEN() * dv];
         double[] lse = new double[s.B() * s.H() * s.Q_LEN()];
         double[] scores = new double[s.KV_LEN()];
         boolean[] kept = new boolean[s.KV_LEN()];
@@ -52,14 +53,14 @@ public final class Reference {
             for (int h = 0; h < s.H(); h++) {
                 int hk = s.kvHead(h);
                 for (int i = 0; i < s.Q_LEN(); i++) {
-                    int qBase = ((b * s.H() + h) * s.Q_LEN() + i) * d;
                     scores(a, s, ev, b, h, i, q, k, scale, scores, kept, len);
                     int row = (b * s.H() + h) * s.Q_LEN() + i;
+                    int oBase = row * dv;
                     lse[row] = weights(a.normalization(), rowValue(a, ev, b, h, i), scores, kept, p);
                     for (int j = 0; j < s.KV_LEN(); j++) {
                         if (!kept[j]) continue;
-                        int vBase = ((b * s.H_KV() + hk) * s.KV_LEN() + j) * d;
-                        for (int x = 0; x < d; x++) o[qBase + x] += p[j] * v[vBase + x];
+                        int vBase = ((b * s.H_KV() + hk) * s.KV_LEN() + j) * dv;
+                        for (int x = 0; x < dv; x++) o[oBase + x] += p[j] * v[vBase + x];
                     }
                 }
             }
@@ -70,7 +71,7 @@ public final class Reference {
     /** The evaluator of a sequence of {@code len} keys: its KV_LEN, its tensors by their shapes at it ({@link Bindings#atSizes}). */
     private static Evaluator sequence(Attention a, Sizes s, Bindings complete, int len) {
         if (len == s.KV_LEN()) return new Evaluator(s, complete);
-        Sizes own = new Sizes(s.B(), s.H(), s.H_KV(), s.Q_LEN(), Math.max(1, len), s.D());
+        Sizes own = s.withKvLen(Math.max(1, len));
         return new Evaluator(own, complete.atSizes(a, own));
     }
 

@@ -21,7 +21,7 @@ import java.util.Map;
  * Then with g = dS · ∂s/∂s0: dQ += scale·g·K, dK += scale·g·Q; each float parameter the score reads
  * gets dS · ∂s/∂p, and each one E reads gets dE · ∂E/∂p. A row whose second output is -inf
  * contributes nothing. K, V, dK, dV are per KV head, so with grouped-query attention dK and dV sum
- * over the heads of a group. Layouts as {@link Reference}.
+ * over the heads of a group. Layouts as {@link Reference}: dO and O [B, H, Q_LEN, DV], dV as V.
  */
 public final class ReferenceBackward {
     private ReferenceBackward() {}
@@ -36,10 +36,10 @@ public final class ReferenceBackward {
         Gradient normGrad = Gradient.ofNormalization(a);
         Bindings complete = bindings.complete(a);
         Reference.Output fwd = Reference.run(a, s, q, k, v, bindings, scale);
-        int d = s.D();
+        int d = s.D(), dv = s.DV();
         double[] dq = new double[q.length];
         double[] dk = new double[k.length];
-        double[] dv = new double[v.length];
+        double[] dV = new double[v.length];
         Map<String, double[]> params = new LinkedHashMap<>();
         for (Gradient gr : normGrad == null ? new Gradient[] {grad} : new Gradient[] {grad, normGrad}) {
             for (ScalarGrad g : gr.scalars()) params.computeIfAbsent(g.param(), n -> new double[1]);
@@ -59,24 +59,25 @@ public final class ReferenceBackward {
                     int row = (b * s.H() + h) * s.Q_LEN() + i;
                     double lse = fwd.lse()[row];
                     if (lse == Double.NEGATIVE_INFINITY) continue;
-                    int qBase = row * d;
+                    int qBase = row * d, oBase = row * dv;
                     double dLseRow = dLse == null ? 0 : dLse[row];
                     double e = Reference.rowValue(a, ev, b, h, i);
                     Reference.scores(a, s, ev, b, h, i, q, k, scale, scores, kept);
                     Reference.weights(a.normalization(), e, scores, kept, p);
                     double delta = -dLseRow;
-                    for (int x = 0; x < d; x++) delta += dO[qBase + x] * fwd.o()[qBase + x];
+                    for (int x = 0; x < dv; x++) delta += dO[oBase + x] * fwd.o()[oBase + x];
                     double dE = sigmoid ? 0 : -Math.exp(e - lse) * delta; // NaN (no sink) is not used
                     for (int j = 0; j < s.KV_LEN(); j++) {
                         if (!kept[j]) continue;
                         int kBase = ((b * s.H_KV() + hk) * s.KV_LEN() + j) * d;
+                        int vBase = ((b * s.H_KV() + hk) * s.KV_LEN() + j) * dv;
                         double dot = 0;
                         for (int x = 0; x < d; x++) dot += q[qBase + x] * k[kBase + x];
                         ev.at(b, h, i, j, scale * dot);
                         double dp = 0;
-                        for (int x = 0; x < d; x++) {
-                            dv[kBase + x] += p[j] * dO[qBase + x];
-                            dp += dO[qBase + x] * v[kBase + x];
+                        for (int x = 0; x < dv; x++) {
+                            dV[vBase + x] += p[j] * dO[oBase + x];
+                            dp += dO[oBase + x] * v[vBase + x];
                         }
                         double ds = sigmoid ? (dp + dLseRow * Math.exp(-lse)) * p[j] * (1 - p[j]) : p[j] * (dp - delta);
                         if (sigmoid) dE += ds;
@@ -91,7 +92,7 @@ public final class ReferenceBackward {
                 }
             }
         }
-        return new Grads(dq, dk, dv, params);
+        return new Grads(dq, dk, dV, params);
     }
 
     /** Adds {@code upstream} times each parameter derivative of {@code grad}, evaluated at the evaluator's position. */

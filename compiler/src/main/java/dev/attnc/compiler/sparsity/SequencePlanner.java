@@ -29,7 +29,7 @@ public final class SequencePlanner {
             if (len < 0 || len > sizes.KV_LEN()) throw new IllegalArgumentException("sequence length " + len + " outside [0, " + sizes.KV_LEN() + "]");
             if (len == 0) continue;
             BlockPlan p = byLength.computeIfAbsent(len, l -> {
-                Sizes own = new Sizes(sizes.B(), sizes.H(), sizes.H_KV(), sizes.Q_LEN(), l, sizes.D());
+                Sizes own = sizes.withKvLen(l);
                 return BlockPlanner.plan(a, own, l == sizes.KV_LEN() ? bindings : bindings.atSizes(a, own), blockM, blockN);
             });
             perHead |= p.perHead;

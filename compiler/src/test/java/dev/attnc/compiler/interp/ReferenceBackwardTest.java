@@ -56,6 +56,20 @@ class ReferenceBackwardTest {
     }
 
     @Test
+    void valueDimensionBelowTheKeyDimension() {
+        // DeepSeek's MLA shape in small: D = 24 for Q and K, DV = 16 for V, O and dO
+        check(new Sizes(1, 2, 1, 5, 6, 24, 16), "attention g(cap: float) { score = cap * tanh(score / cap)\n mask = q >= kv }",
+                new Bindings(Map.of("cap", 0.7), Map.of()), Map.of());
+    }
+
+    @Test
+    void valueDimensionAboveTheKeyDimensionWithASink() {
+        double[] sinks = {0.3, -1.2};
+        check(new Sizes(1, 2, 2, 4, 5, 4, 10), "attention s(sinks: float[H]) { mask = q >= kv\n normalize = softmax(sink = sinks[h]) }",
+                new Bindings(Map.of(), Map.of("sinks", TensorData.of(sinks, 2))), Map.of("sinks", sinks));
+    }
+
+    @Test
     void sigmoidWithAScalarBiasAndEmptyRows() {
         check("attention g(beta: float) { mask = kv < q\n normalize = sigmoid(bias = beta * beta) }",
                 new Bindings(Map.of("beta", -0.8), Map.of()));
@@ -65,19 +79,23 @@ class ReferenceBackwardTest {
         check(program, bindings, Map.of());
     }
 
-    /** {@code tensors}: the arrays behind float tensor arguments, perturbed in place to check their gradients. */
     private static void check(String program, Bindings bindings, Map<String, double[]> tensors) {
+        check(S, program, bindings, tensors);
+    }
+
+    /** {@code tensors}: the arrays behind float tensor arguments, perturbed in place to check their gradients. */
+    private static void check(Sizes s, String program, Bindings bindings, Map<String, double[]> tensors) {
         Attention a = TestPrograms.optimized(program);
         Random r = new Random(7);
-        double[] q = random(r, S.B() * S.H() * S.Q_LEN() * S.D());
-        double[] k = random(r, S.B() * S.H_KV() * S.KV_LEN() * S.D());
-        double[] v = random(r, k.length);
-        double[] dO = random(r, q.length);
-        double[] dLse = random(r, S.B() * S.H() * S.Q_LEN());
+        double[] q = random(r, s.B() * s.H() * s.Q_LEN() * s.D());
+        double[] k = random(r, s.B() * s.H_KV() * s.KV_LEN() * s.D());
+        double[] v = random(r, s.B() * s.H_KV() * s.KV_LEN() * s.DV());
+        double[] dO = random(r, s.B() * s.H() * s.Q_LEN() * s.DV());
+        double[] dLse = random(r, s.B() * s.H() * s.Q_LEN());
         double scale = 0.6;
-        ReferenceBackward.Grads g = ReferenceBackward.run(a, S, q, k, v, bindings, scale, dO, dLse);
+        ReferenceBackward.Grads g = ReferenceBackward.run(a, s, q, k, v, bindings, scale, dO, dLse);
         ToDoubleFunction<Bindings> loss = bb -> {
-            Reference.Output o = Reference.run(a, S, q, k, v, bb, scale);
+            Reference.Output o = Reference.run(a, s, q, k, v, bb, scale);
             double l = 0;
             for (int i = 0; i < dO.length; i++) l += o.o()[i] * dO[i];
             // an empty row's LSE is -inf whatever the inputs: a constant, left out of the loss

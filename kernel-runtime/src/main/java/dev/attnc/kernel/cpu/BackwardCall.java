@@ -26,14 +26,15 @@ public final class BackwardCall {
     final JavaBackwardArgs args;
     final Weights weights;
     final Sizes sizes;
-    final int d, blockM, blockN, dPad, nPad, qTiles, kvTiles;
+    /** d: the key dimension D (compiled in), dv: the value dimension DV (V's, O's and dO's last), each with its padded width. */
+    final int d, dv, blockM, blockN, dPad, dvPad, nPad, qTiles, kvTiles;
     /** Q·scale [B,H,Q_LEN,D] and Δ per query row. */
     final float[] scaledQ, delta;
-    /** Per key/value head and key tile: Kᵀ, Vᵀ ([D][nPad] panels) and K ([blockN][dPad] panels). */
+    /** Per key/value head and key tile: Kᵀ ([D][nPad] panels), Vᵀ ([DV][nPad]) and K ([blockN][dPad] panels). */
     final float[] keysT, valuesT, keys;
-    /** Per (b, h) and query tile: Q·scale and dO ([blockM][dPad] panels). */
+    /** Per (b, h) and query tile: Q·scale ([blockM][dPad] panels) and dO ([blockM][dvPad]). */
     final float[] queries, outGrads;
-    /** dK and dV per query head [B,H,KV_LEN,D]: dK and dV themselves (in their layouts) without groups. */
+    /** dK and dV per query head [B,H,KV_LEN,D or DV]: dK and dV themselves (in their layouts) without groups. */
     final float[] headDk, headDv;
     final RowLayout headDkLayout, headDvLayout;
     /** Per task, per parameter position: the task's partial gradient (null: atomics, or no gradient). */
@@ -53,7 +54,9 @@ public final class BackwardCall {
         this.d = d;
         this.blockM = blockM;
         this.blockN = blockN;
+        this.dv = sizes.DV();
         this.dPad = Gemm.padded(d);
+        this.dvPad = Gemm.padded(dv);
         this.nPad = Gemm.padded(blockN);
         this.qTiles = BlockPlan.tiles(sizes.Q_LEN(), blockM);
         this.kvTiles = BlockPlan.tiles(sizes.KV_LEN(), blockN);
@@ -62,16 +65,15 @@ public final class BackwardCall {
         this.scaledQ = new float[KernelCall.arrayLength((long) heads * sizes.Q_LEN() * d)];
         this.delta = new float[args.lse().length];
         this.keysT = new float[KernelCall.arrayLength((long) kvHeads * kvTiles * Packing.tileSize(d, nPad))];
-        this.valuesT = new float[keysT.length];
+        this.valuesT = new float[KernelCall.arrayLength((long) kvHeads * kvTiles * Packing.tileSize(dv, nPad))];
         this.keys = new float[KernelCall.arrayLength((long) kvHeads * kvTiles * Packing.tileSize(blockN, dPad))];
         this.queries = new float[KernelCall.arrayLength((long) heads * qTiles * Packing.tileSize(blockM, dPad))];
-        this.outGrads = new float[queries.length];
+        this.outGrads = new float[KernelCall.arrayLength((long) heads * qTiles * Packing.tileSize(blockM, dvPad))];
         boolean grouped = sizes.H() != sizes.H_KV();
         this.headDk = grouped ? new float[KernelCall.arrayLength((long) heads * sizes.KV_LEN() * d)] : args.dk();
-        this.headDv = grouped ? new float[headDk.length] : args.dv();
-        RowLayout perHead = RowLayout.dense(sizes.H(), sizes.KV_LEN(), d);
-        this.headDkLayout = grouped ? perHead : args.layouts().dk();
-        this.headDvLayout = grouped ? perHead : args.layouts().dv();
+        this.headDv = grouped ? new float[KernelCall.arrayLength((long) heads * sizes.KV_LEN() * dv)] : args.dv();
+        this.headDkLayout = grouped ? RowLayout.dense(sizes.H(), sizes.KV_LEN(), d) : args.layouts().dk();
+        this.headDvLayout = grouped ? RowLayout.dense(sizes.H(), sizes.KV_LEN(), dv) : args.layouts().dv();
         this.tilesPerTask = Math.max(1, KEYS_PER_TASK / blockN);
         this.chunks = (kvTiles + tilesPerTask - 1) / tilesPerTask;
         this.chunkDq = new float[Math.max(0, chunks - 1)][scaledQ.length];
@@ -89,15 +91,15 @@ public final class BackwardCall {
      */
     public static long extraBytes(Sizes s, int blockM, int blockN, long paramFloats) {
         try {
-            int d = s.D(), dPad = Gemm.padded(d), nPad = Gemm.padded(blockN);
+            int d = s.D(), dPad = Gemm.padded(d), dv = s.DV(), dvPad = Gemm.padded(dv), nPad = Gemm.padded(blockN);
             long heads = (long) s.B() * s.H(), kvHeads = (long) s.B() * s.H_KV();
             long qTiles = BlockPlan.tiles(s.Q_LEN(), blockM), kvTiles = BlockPlan.tiles(s.KV_LEN(), blockN);
             long rows = Math.multiplyExact(heads, (long) s.Q_LEN());
             long qFloats = Math.multiplyExact(rows, (long) d);
             long packedKv = Math.multiplyExact(kvHeads * kvTiles,
-                    2L * Packing.tileSize(d, nPad) + Packing.tileSize(blockN, dPad));
-            long packedQ = Math.multiplyExact(2 * heads * qTiles, (long) Packing.tileSize(blockM, dPad));
-            long headGrads = s.H() == s.H_KV() ? 0 : Math.multiplyExact(2 * heads * s.KV_LEN(), (long) d);
+                    (long) Packing.tileSize(d, nPad) + Packing.tileSize(dv, nPad) + Packing.tileSize(blockN, dPad));
+            long packedQ = Math.multiplyExact(heads * qTiles, (long) Packing.tileSize(blockM, dPad) + Packing.tileSize(blockM, dvPad));
+            long headGrads = s.H() == s.H_KV() ? 0 : Math.multiplyExact(heads * s.KV_LEN(), (long) d + dv);
             long tilesPerTask = Math.max(1, KEYS_PER_TASK / blockN);
             long chunks = (kvTiles + tilesPerTask - 1) / tilesPerTask;
             long partials = Math.multiplyExact(heads * chunks, paramFloats);
@@ -121,7 +123,7 @@ public final class BackwardCall {
             int b = kvHead / s.H_KV(), hk = kvHead % s.H_KV();
             RowLayout k = args.layouts().k(), v = args.layouts().v();
             Packing.keysTransposed(args.k(), k.start(b, hk, 0), k.rowStride(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile, c.keysT);
-            Packing.keysTransposed(args.v(), v.start(b, hk, 0), v.rowStride(), s.KV_LEN(), d, blockN, c.nPad, c.kvTiles, kvHead, tile,
+            Packing.keysTransposed(args.v(), v.start(b, hk, 0), v.rowStride(), s.KV_LEN(), c.dv, blockN, c.nPad, c.kvTiles, kvHead, tile,
                     c.valuesT);
             Packing.values(args.k(), k.start(b, hk, 0), k.rowStride(), s.KV_LEN(), d, blockN, c.dPad, c.kvTiles, kvHead, tile, c.keys);
         });
@@ -140,10 +142,8 @@ public final class BackwardCall {
         for (int row = head * qLen; row < (head + 1) * qLen; row++) {
             double sum = dLse == null ? 0 : -dLse[row];
             int r = row - head * qLen, qRow = at.q().start(b, h, r), oRow = at.o().start(b, h, r), dORow = at.dO().start(b, h, r);
-            for (int x = 0; x < d; x++) {
-                sum += (double) dO[dORow + x] * o[oRow + x];
-                scaledQ[row * d + x] = q[qRow + x] * args.scale();
-            }
+            for (int x = 0; x < dv; x++) sum += (double) dO[dORow + x] * o[oRow + x];
+            for (int x = 0; x < d; x++) scaledQ[row * d + x] = q[qRow + x] * args.scale();
             if (weights == Weights.SIGMOID) {
                 sum = dLse == null || lse[row] == Float.NEGATIVE_INFINITY ? 0 : -dLse[row] * Math.exp(-(double) lse[row]);
             }
@@ -151,7 +151,7 @@ public final class BackwardCall {
         }
         for (int tile = 0; tile < qTiles; tile++) {
             Packing.values(scaledQ, head * qLen * d, d, qLen, d, blockM, dPad, qTiles, head, tile, queries);
-            Packing.values(dO, at.dO().start(b, h, 0), at.dO().rowStride(), qLen, d, blockM, dPad, qTiles, head, tile, outGrads);
+            Packing.values(dO, at.dO().start(b, h, 0), at.dO().rowStride(), qLen, dv, blockM, dvPad, qTiles, head, tile, outGrads);
         }
     }
 
@@ -188,22 +188,8 @@ public final class BackwardCall {
         Sizes s = sizes;
         if (chunks > 1) sumChunks();
         if (headDk != args.dk()) {
-            int group = s.H() / s.H_KV();
-            int span = s.KV_LEN() * d;
-            RowLayout dkAt = args.layouts().dk(), dvAt = args.layouts().dv();
-            Tasks.forEach(args.pool(), s.B() * s.H_KV(), kvHead -> {
-                int first = kvHead * group; // b·H + hk·group: the group's first query head
-                int b = kvHead / s.H_KV(), hk = kvHead % s.H_KV();
-                for (int e = 0; e < span; e++) {
-                    float dk = 0, dv = 0;
-                    for (int h = first; h < first + group; h++) {
-                        dk += headDk[h * span + e];
-                        dv += headDv[h * span + e];
-                    }
-                    args.dk()[dkAt.start(b, hk, e / d) + e % d] = dk;
-                    args.dv()[dvAt.start(b, hk, e / d) + e % d] = dv;
-                }
-            });
+            sumGroups(headDk, d, args.dk(), args.layouts().dk());
+            sumGroups(headDv, dv, args.dv(), args.layouts().dv());
         }
         if (args.atomicParams()) return;
         float[][] grads = args.paramGrads();
@@ -219,18 +205,35 @@ public final class BackwardCall {
         }
     }
 
+    /** dK or dV (rows of {@code width}) of each key/value head: the sum of its group's query heads' rows in {@code perHead}, in ascending h. */
+    private void sumGroups(float[] perHead, int width, float[] out, RowLayout at) {
+        Sizes s = sizes;
+        int group = s.H() / s.H_KV();
+        int span = s.KV_LEN() * width;
+        Tasks.forEach(args.pool(), s.B() * s.H_KV(), kvHead -> {
+            int first = kvHead * group; // b·H + hk·group: the group's first query head
+            int b = kvHead / s.H_KV(), hk = kvHead % s.H_KV();
+            for (int e = 0; e < span; e++) {
+                float sum = 0;
+                for (int h = first; h < first + group; h++) sum += perHead[h * span + e];
+                out[at.start(b, hk, e / width) + e % width] = sum;
+            }
+        });
+    }
+
     private static void check(JavaBackwardArgs args, int d, int blockM, int blockN) {
         Sizes s = args.sizes();
         // the transposed plan: rows are key tiles, runs query tiles
         KernelCall.checkPlan(s, d, args.plan(), blockN, blockM, s.KV_LEN(), s.Q_LEN(), 1);
         long rowsQ = (long) s.B() * s.H() * s.Q_LEN();
         JavaBackwardArgs.Layouts at = args.layouts();
-        boolean rowsFit = KernelCall.fits(args.q(), at.q(), s.B(), s.H(), s.Q_LEN(), d) && KernelCall.fits(args.o(), at.o(), s.B(), s.H(), s.Q_LEN(), d)
-                && KernelCall.fits(args.dO(), at.dO(), s.B(), s.H(), s.Q_LEN(), d) && KernelCall.fits(args.dq(), at.dq(), s.B(), s.H(), s.Q_LEN(), d);
+        int dv = s.DV();
+        boolean rowsFit = KernelCall.fits(args.q(), at.q(), s.B(), s.H(), s.Q_LEN(), d) && KernelCall.fits(args.o(), at.o(), s.B(), s.H(), s.Q_LEN(), dv)
+                && KernelCall.fits(args.dO(), at.dO(), s.B(), s.H(), s.Q_LEN(), dv) && KernelCall.fits(args.dq(), at.dq(), s.B(), s.H(), s.Q_LEN(), d);
         boolean keysFit = KernelCall.fits(args.k(), at.k(), s.B(), s.H_KV(), s.KV_LEN(), d)
-                && KernelCall.fits(args.v(), at.v(), s.B(), s.H_KV(), s.KV_LEN(), d)
+                && KernelCall.fits(args.v(), at.v(), s.B(), s.H_KV(), s.KV_LEN(), dv)
                 && KernelCall.fits(args.dk(), at.dk(), s.B(), s.H_KV(), s.KV_LEN(), d)
-                && KernelCall.fits(args.dv(), at.dv(), s.B(), s.H_KV(), s.KV_LEN(), d);
+                && KernelCall.fits(args.dv(), at.dv(), s.B(), s.H_KV(), s.KV_LEN(), dv);
         if (!rowsFit || !keysFit || args.lse().length != rowsQ || args.dLse() != null && args.dLse().length != rowsQ) {
             throw new IllegalArgumentException("array lengths do not match " + s + " in their layouts");
         }

@@ -6,7 +6,7 @@ import java.util.concurrent.ForkJoinPool;
 
 /**
  * One call of a {@link JavaKernel}, in float32 whatever the storage type (the runtime converts):
- * Q [B,H,Q_LEN,D], K and V [B,H_KV,KV_LEN,D] and O [B,H,Q_LEN,D] to fill, each in its array as its
+ * Q [B,H,Q_LEN,D], K [B,H_KV,KV_LEN,D], V [B,H_KV,KV_LEN,DV] and O [B,H,Q_LEN,DV] to fill, each in its array as its
  * {@link RowLayout} says (Q, K and V may share one array, as slices of a packed QKV tensor; K and V
  * may be paged), and
  * LSE [B,H,Q_LEN] to fill, row-major. {@code params} holds the attention's parameters in declaration order: Integer, Float
@@ -27,7 +27,7 @@ public record JavaKernelArgs(Sizes sizes, float scale, float[] q, RowLayout qLay
     public JavaKernelArgs(Sizes s, float scale, float[] q, float[] k, float[] v, float[] o, float[] lse, Object[] params,
             BlockPlan plan, ForkJoinPool pool) {
         this(s, scale, q, RowLayout.dense(s.H(), s.Q_LEN(), s.D()), k, RowLayout.dense(s.H_KV(), s.KV_LEN(), s.D()),
-                v, RowLayout.dense(s.H_KV(), s.KV_LEN(), s.D()), o, RowLayout.dense(s.H(), s.Q_LEN(), s.D()), lse, params, plan, pool);
+                v, RowLayout.dense(s.H_KV(), s.KV_LEN(), s.DV()), o, RowLayout.dense(s.H(), s.Q_LEN(), s.DV()), lse, params, plan, pool);
     }
 
     /** Sequence b's KV_LEN: keys kv below it exist for its queries. */

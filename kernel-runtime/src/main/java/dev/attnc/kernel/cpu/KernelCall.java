@@ -17,9 +17,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 public final class KernelCall {
     final JavaKernelArgs args;
     final Sizes sizes;
-    final int d, blockM, blockN, dPad, nPad, qTiles, kvTiles;
+    /** d: the key dimension D (compiled in); dv: the value dimension DV (the call's: V's and O's last), dvPad its padded width. */
+    final int d, dv, blockM, blockN, dvPad, nPad, qTiles, kvTiles;
     final float[] keysT, values;
-    /** Key splits per query tile (1: none); with more, the partials [B·H][splits][Q_LEN] (O: × D) and the splits still running per query tile. */
+    /** Key splits per query tile (1: none); with more, the partials [B·H][splits][Q_LEN] (O: × DV) and the splits still running per query tile. */
     final int splits;
     final float[] partialO, partialLse;
     private final AtomicIntegerArray running;
@@ -30,16 +31,17 @@ public final class KernelCall {
         this.d = d;
         this.blockM = blockM;
         this.blockN = blockN;
-        this.dPad = Gemm.padded(d);
+        this.dv = sizes.DV();
+        this.dvPad = Gemm.padded(dv);
         this.nPad = Gemm.padded(blockN);
         this.qTiles = BlockPlan.tiles(sizes.Q_LEN(), blockM);
         this.kvTiles = BlockPlan.tiles(sizes.KV_LEN(), blockN);
         int kvHeads = sizes.B() * sizes.H_KV();
         this.keysT = new float[arrayLength((long) kvHeads * kvTiles * Packing.tileSize(d, nPad))];
-        this.values = new float[arrayLength((long) kvHeads * kvTiles * Packing.tileSize(blockN, dPad))];
+        this.values = new float[arrayLength((long) kvHeads * kvTiles * Packing.tileSize(blockN, dvPad))];
         this.splits = args.plan().qTiles / Math.max(1, qTiles);
         long rows = (long) sizes.B() * sizes.H() * sizes.Q_LEN();
-        this.partialO = splits == 1 ? null : new float[arrayLength(rows * splits * d)];
+        this.partialO = splits == 1 ? null : new float[arrayLength(rows * splits * dv)];
         this.partialLse = splits == 1 ? null : new float[arrayLength(rows * splits)];
         this.running = splits == 1 ? null : new AtomicIntegerArray(sizes.B() * sizes.H() * qTiles);
         if (running != null) for (int i = 0; i < running.length(); i++) running.set(i, splits);
@@ -59,7 +61,7 @@ public final class KernelCall {
             // only the sequence's own rows: a paged cache's table is read (and checked) below its length only
             int kvLen = args.kvLen(b);
             Packing.keysTransposed(args.k(), args.kLayout(), b, hk, kvLen, d, blockN, call.nPad, call.kvTiles, kvHead, tile, call.keysT);
-            Packing.values(args.v(), args.vLayout(), b, hk, kvLen, d, blockN, call.dPad, call.kvTiles, kvHead, tile, call.values);
+            Packing.values(args.v(), args.vLayout(), b, hk, kvLen, call.dv, blockN, call.dvPad, call.kvTiles, kvHead, tile, call.values);
         });
         return call;
     }
@@ -110,9 +112,9 @@ public final class KernelCall {
             }
         }
         if (args.lse().length != (long) s.B() * s.H() * s.Q_LEN() || !fits(args.q(), args.qLayout(), s.B(), s.H(), s.Q_LEN(), d)
-                || !fits(args.o(), args.oLayout(), s.B(), s.H(), s.Q_LEN(), d)
+                || !fits(args.o(), args.oLayout(), s.B(), s.H(), s.Q_LEN(), s.DV())
                 || !fits(args.k(), args.kLayout(), s.B(), s.H_KV(), s.KV_LEN(), d)
-                || !fits(args.v(), args.vLayout(), s.B(), s.H_KV(), s.KV_LEN(), d)) {
+                || !fits(args.v(), args.vLayout(), s.B(), s.H_KV(), s.KV_LEN(), s.DV())) {
             throw new IllegalArgumentException("array lengths do not match " + s + " in their layouts");
         }
     }

@@ -74,7 +74,7 @@ public final class KeyTile {
         kv0 = tile * call.blockN;
         cols = Math.min(call.blockN, call.sizes.KV_LEN() - kv0);
         Arrays.fill(dkAcc, 0, cols * call.dPad, 0f);
-        Arrays.fill(dvAcc, 0, cols * call.dPad, 0f);
+        Arrays.fill(dvAcc, 0, cols * call.dvPad, 0f);
     }
 
     /** Query tile {@code tile} against the current key tile: S0 = Q·scale·Kᵀ into {@link #s} and dP = dO·Vᵀ into {@link #dp}. */
@@ -87,7 +87,8 @@ public final class KeyTile {
         int kt = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.d, c.nPad));
         Gemm.multiply(c.scaledQ, a, c.d, c.keysT, kt, Packing.panelStride(c.d), s, 0, c.nPad, rows, c.nPad, c.d);
         RowLayout dO = c.args.layouts().dO();
-        Gemm.multiply(c.args.dO(), dO.start(b, h, q0), dO.rowStride(), c.valuesT, kt, Packing.panelStride(c.d), dp, 0, c.nPad, rows, c.nPad, c.d);
+        int vt = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.dv, c.nPad));
+        Gemm.multiply(c.args.dO(), dO.start(b, h, q0), dO.rowStride(), c.valuesT, vt, Packing.panelStride(c.dv), dp, 0, c.nPad, rows, c.nPad, c.dv);
     }
 
     /**
@@ -177,7 +178,8 @@ public final class KeyTile {
         int qt = Packing.tileOffset(head, c.qTiles, qTile, Packing.tileSize(c.blockM, c.dPad));
         int qStride = Packing.panelStride(c.blockM);
         transpose(p);
-        Gemm.multiplyAdd(transposed, 0, c.blockM, c.outGrads, qt, qStride, dvAcc, 0, c.dPad, cols, c.dPad, rows, c.ones);
+        int dOt = Packing.tileOffset(head, c.qTiles, qTile, Packing.tileSize(c.blockM, c.dvPad));
+        Gemm.multiplyAdd(transposed, 0, c.blockM, c.outGrads, dOt, qStride, dvAcc, 0, c.dvPad, cols, c.dvPad, rows, c.ones);
         transpose(dp);
         Gemm.multiplyAdd(transposed, 0, c.blockM, c.queries, qt, qStride, dkAcc, 0, c.dPad, cols, c.dPad, rows, c.ones);
         int kt = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.blockN, c.dPad));
@@ -190,7 +192,7 @@ public final class KeyTile {
         // (b, h) indexes both layouts: per query head with groups, and without them the key/value head itself
         for (int j = 0; j < cols; j++) {
             System.arraycopy(dkAcc, j * c.dPad, c.headDk, c.headDkLayout.start(b, h, kv0 + j), c.d);
-            System.arraycopy(dvAcc, j * c.dPad, c.headDv, c.headDvLayout.start(b, h, kv0 + j), c.d);
+            System.arraycopy(dvAcc, j * c.dvPad, c.headDv, c.headDvLayout.start(b, h, kv0 + j), c.dv);
         }
     }
 
@@ -228,10 +230,8 @@ public final class KeyTile {
                 dp = new float[tile];
             }
             if (transposed.length < c.blockN * c.blockM) transposed = new float[c.blockN * c.blockM];
-            if (dkAcc.length < c.blockN * c.dPad) {
-                dkAcc = new float[c.blockN * c.dPad];
-                dvAcc = new float[c.blockN * c.dPad];
-            }
+            if (dkAcc.length < c.blockN * c.dPad) dkAcc = new float[c.blockN * c.dPad];
+            if (dvAcc.length < c.blockN * c.dvPad) dvAcc = new float[c.blockN * c.dvPad];
             if (dqAcc.length < c.sizes.Q_LEN() * c.dPad) dqAcc = new float[c.sizes.Q_LEN() * c.dPad];
             return this;
         }

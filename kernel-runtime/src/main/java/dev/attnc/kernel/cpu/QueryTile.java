@@ -67,12 +67,12 @@ public final class QueryTile {
     public void accumulate(int kvTile, int cols) {
         KernelCall c = call;
         softmax.update(scores, c.nPad, rows, cols);
-        int v = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.blockN, c.dPad));
+        int v = Packing.tileOffset(kvHead, c.kvTiles, kvTile, Packing.tileSize(c.blockN, c.dvPad));
         int stride = Packing.panelStride(c.blockN);
         if (started) {
-            Gemm.multiplyAdd(scores, 0, c.nPad, c.values, v, stride, acc, 0, c.dPad, rows, c.dPad, cols, softmax.alpha());
+            Gemm.multiplyAdd(scores, 0, c.nPad, c.values, v, stride, acc, 0, c.dvPad, rows, c.dvPad, cols, softmax.alpha());
         } else {
-            Gemm.multiply(scores, 0, c.nPad, c.values, v, stride, acc, 0, c.dPad, rows, c.dPad, cols);
+            Gemm.multiply(scores, 0, c.nPad, c.values, v, stride, acc, 0, c.dvPad, rows, c.dvPad, cols);
             started = true;
         }
     }
@@ -94,19 +94,19 @@ public final class QueryTile {
      */
     public void finish() {
         // no key tile visited: acc holds an earlier task's values, and a row with a sink still has l = 1
-        if (!started) Arrays.fill(acc, 0, rows * call.dPad, 0f);
+        if (!started) Arrays.fill(acc, 0, rows * call.dvPad, 0f);
         RowLayout o = call.args.oLayout();
         int bh = b * call.sizes.H() + h, qLen = call.sizes.Q_LEN();
         if (call.splits == 1) {
-            softmax.finish(acc, call.dPad, rows, call.d, call.args.o(), o.start(b, h, q0), o.rowStride(), call.args.lse(), bh * qLen + q0);
+            softmax.finish(acc, call.dvPad, rows, call.dv, call.args.o(), o.start(b, h, q0), o.rowStride(), call.args.lse(), bh * qLen + q0);
             return;
         }
         int partialRow = (bh * call.splits + split) * qLen + q0;
-        softmax.finish(acc, call.dPad, rows, call.d, call.partialO, partialRow * call.d, call.d, call.partialLse, partialRow);
+        softmax.finish(acc, call.dvPad, rows, call.dv, call.partialO, partialRow * call.dv, call.dv, call.partialLse, partialRow);
         if (!call.lastSplit(b, h, tileIndex)) return;
         int first = bh * call.splits * qLen + q0;
         for (int r = 0; r < rows; r++) {
-            KeySplits.combineRow(call.partialO, (first + r) * call.d, qLen * call.d, call.partialLse, first + r, qLen, call.splits, call.d,
+            KeySplits.combineRow(call.partialO, (first + r) * call.dv, qLen * call.dv, call.partialLse, first + r, qLen, call.splits, call.dv,
                     softmax.isSigmoid(), call.args.o(), o.start(b, h, q0 + r), call.args.lse(), bh * qLen + q0 + r);
         }
     }
@@ -121,7 +121,7 @@ public final class QueryTile {
         Scratch fit(KernelCall c) {
             if (scores.length < c.blockM * c.nPad) scores = new float[c.blockM * c.nPad];
             if (query.length < c.blockM * c.d) query = new float[c.blockM * c.d];
-            if (acc.length < c.blockM * c.dPad) acc = new float[c.blockM * c.dPad];
+            if (acc.length < c.blockM * c.dvPad) acc = new float[c.blockM * c.dvPad];
             if (softmax.rows() < c.blockM) softmax = new OnlineSoftmax(c.blockM);
             return this;
         }

@@ -67,7 +67,7 @@ final class CpuBackwardKernel implements BackwardKernel {
         Tensor dq = f.q().allocateLike(request.dtype()), dk = f.k().allocateLike(request.dtype()), dv = f.v().allocateLike(request.dtype());
         float[] dqFloats = new float[Math.toIntExact(dq.elementCount())];
         float[] dkFloats = new float[Math.toIntExact(dk.elementCount())];
-        float[] dvFloats = new float[dkFloats.length];
+        float[] dvFloats = new float[Math.toIntExact(dv.elementCount())];
         var layouts = new JavaBackwardArgs.Layouts(in5.layout(0), in5.layout(1), in5.layout(2), in5.layout(3), in5.layout(4),
                 FloatOperands.layout(dq), FloatOperands.layout(dk), FloatOperands.layout(dv));
         JavaBackwardArgs args = new JavaBackwardArgs(s, (float) f.scale(), in5.array(0), in5.array(1), in5.array(2), in5.array(3),

@@ -65,7 +65,7 @@ final class OpenClCompiledBackward implements BackwardKernel {
         BlockPlan plan = KernelInputs.plan(request, fwd, generated.tiles());
         BlockPlan transposed = in.transposed() != null ? in.transposed() : plan.transposed();
         int m = generated.tiles().blockM(), n = generated.tiles().blockN();
-        transposed.checkFits(n, m, new Sizes(s.B(), s.H(), s.H_KV(), s.KV_LEN(), s.Q_LEN(), s.D()));
+        transposed.checkFits(n, m, s.transposed());
         long rows = (long) s.B() * s.H() * s.Q_LEN();
         // laid out in memory as Q, K and V are, written through their layouts
         Tensor dq = fwd.q().allocateLike(request.dtype());

@@ -46,8 +46,8 @@ final class BackwardCheck {
         this.tiles = tiles;
         q = Tensor.random(dtype, 1, s.B(), s.H(), s.Q_LEN(), s.D());
         k = Tensor.random(dtype, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        dO = Tensor.random(dtype, 4, s.B(), s.H(), s.Q_LEN(), s.D());
+        v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
+        dO = Tensor.random(dtype, 4, s.B(), s.H(), s.Q_LEN(), s.DV());
     }
 
     BackwardCheck withDLse() {
@@ -71,7 +71,7 @@ final class BackwardCheck {
 
     /** The forward on the CPU backend, then the backward, with {@code plan} (the forward plan). */
     Gradients run(CpuBackend backend, BlockPlan plan, boolean atomicParams) {
-        KernelRequest request = new KernelRequest(attention, dtype, sizes.D(), tiles);
+        KernelRequest request = new KernelRequest(attention, dtype, sizes.D(), sizes.DV(), tiles);
         double scale = Reference.defaultScale(sizes);
         RunInputs in = new RunInputs(sizes, q, k, v, bindings().scalars(), tensors, scale, plan);
         RunOutputs fwd = backend.compile(request).run(in);

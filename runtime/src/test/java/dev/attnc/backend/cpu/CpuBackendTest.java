@@ -99,6 +99,16 @@ class CpuBackendTest {
                 () -> checkSample(c.sample(), SampleCases.of(Repo.stem(c.sample()), c.d()), c.dtype())));
     }
 
+    /**
+     * A value dimension DV other than D (V and O [.., DV], Q and K [.., D]; issue 20): every sample
+     * at (D, DV) = (48, 32) and (32, 48), ragged lengths, grouped-query heads, both plans.
+     */
+    @TestFactory
+    Stream<DynamicTest> samplesWithAValueDimensionOtherThanD() {
+        return SampleCases.valueDimCases(Repo.samples(), true).stream().map(c -> DynamicTest.dynamicTest(c.label(),
+                () -> checkSample(c.sample(), SampleCases.of(Repo.stem(c.sample()), c.d(), c.dv()), DType.F32)));
+    }
+
     private static void checkSample(Path p, SampleCases.Sample sm, DType dtype) {
         for (SampleCases.Case c : sm.cases()) {
             Fixture f = new Fixture(TestPrograms.sample(p), sm.sizes(), dtype);

@@ -79,6 +79,19 @@ class CpuBackwardTest {
                 })));
     }
 
+    /** The backward samples at value dimensions DV other than D (SampleCases.VALUE_DIM_PAIRS): dV and dO [.., DV]. */
+    @TestFactory
+    Stream<DynamicTest> samplesWithAValueDimensionOtherThanDMatchTheReferenceBackward() {
+        return SampleCases.VALUE_DIM_PAIRS.stream().flatMap(pair -> SampleCases.BACKWARD_SAMPLES.stream().map(stem ->
+                DynamicTest.dynamicTest("D = " + pair[0] + " DV = " + pair[1] + " " + stem, () -> {
+                    SampleCases.Sample sm = SampleCases.of(stem, pair[0], pair[1]);
+                    SampleCases.Case c = sm.cases().getLast();
+                    BackwardCheck f = new BackwardCheck(TestPrograms.sample(Repo.sample(stem)), sm.sizes(), DType.F32, c.scalars(),
+                            c.tensors(), backend.tilePlan(pair[0]));
+                    f.check(backend, f.exactPlan(), false, "D = " + pair[0] + " DV = " + pair[1] + " " + stem + " " + c.label());
+                })));
+    }
+
     /**
      * A learned sink per head (gpt-oss), with grouped-query heads, dLSE, and rows 4.. that keep
      * nothing: their O is 0 and LSE the sink's logit, so dLSE still reaches the sink; the score

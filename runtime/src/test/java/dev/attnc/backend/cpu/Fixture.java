@@ -36,7 +36,7 @@ final class Fixture {
         this.dtype = dtype;
         q = Tensor.random(dtype, 1, s.B(), s.H(), s.Q_LEN(), s.D());
         k = Tensor.random(dtype, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
     }
 
     static Attention parse(String source) {
@@ -78,7 +78,7 @@ final class Fixture {
     }
 
     RunOutputs run(CpuBackend backend, BlockPlan plan) {
-        CompiledKernel kernel = backend.compile(new KernelRequest(attention, dtype, sizes.D(), backend.tilePlan(sizes.D())));
+        CompiledKernel kernel = backend.compile(new KernelRequest(attention, dtype, sizes.D(), sizes.DV(), backend.tilePlan(sizes.D())));
         return kernel.run(new RunInputs(sizes, q, k, v, scalars, tensors, Reference.defaultScale(sizes), plan));
     }
 

@@ -64,6 +64,37 @@ public final class SampleCases {
         return of(stem, new Sizes(s.B(), 2, 1, s.Q_LEN(), s.KV_LEN(), d));
     }
 
+    /**
+     * {@link #of(String, int)} with value dimension {@code dv} (V's and O's last) beside key
+     * dimension {@code d} (Q's and K's): DeepSeek's MLA prefill in small (issue 20).
+     */
+    public static Sample of(String stem, int d, int dv) {
+        Sizes s = of(stem, d).sizes();
+        return of(stem, new Sizes(s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), d, dv));
+    }
+
+    /** (D, DV) pairs with DV below and above D, neither a multiple of the other's tiles' widths alone. */
+    public static final List<int[]> VALUE_DIM_PAIRS = List.of(new int[] {48, 32}, new int[] {32, 48});
+
+    /** One sample at one (D, DV) pair. */
+    public record ValueDimCase(int d, int dv, Path sample) {
+        public String label() {
+            return "D = " + d + " DV = " + dv + " " + Repo.stem(sample);
+        }
+    }
+
+    /** Every sample at every pair of {@link #VALUE_DIM_PAIRS} ({@code all}), or each sample at one pair, in turn (a kernel each to compile). */
+    public static List<ValueDimCase> valueDimCases(List<Path> samples, boolean all) {
+        List<ValueDimCase> out = new ArrayList<>();
+        for (int i = 0; i < samples.size(); i++) {
+            for (int j = 0; j < VALUE_DIM_PAIRS.size(); j++) {
+                int[] pair = VALUE_DIM_PAIRS.get(j);
+                if (all || i % VALUE_DIM_PAIRS.size() == j) out.add(new ValueDimCase(pair[0], pair[1], samples.get(i)));
+            }
+        }
+        return out;
+    }
+
     /** One sample at one head dimension in one storage type. */
     public record HeadDimCase(int d, Path sample, DType dtype) {
         public String label() {
