@@ -75,6 +75,17 @@ public final class DecodeCases {
         return out;
     }
 
+    /** A decode step whose value dimension DV (V's and O's last) is not D (issue 20): Q_LEN = 1, grouped heads, split-KV. */
+    public static final Sizes VALUE_DIM_SHAPE = new Sizes(1, 8, 2, 1, 4099, 48, 32);
+
+    /** The windowed decode step with a sink per head at {@link #VALUE_DIM_SHAPE}: its split partials and their combine hold DV values a row. */
+    public static void checkValueDimension(TilePlan tiles, Function<KernelRequest, CompiledKernel> compile) {
+        var programs = TestPrograms.compile(DECODE_PROGRAMS);
+        Sizes s = VALUE_DIM_SHAPE;
+        check(new Case("decode_sink " + s, programs.optimized("decode_sink"), s, Map.of(), Map.of("sinks", Tensor.random(DType.F32, 5, s.H()))),
+                tiles, compile);
+    }
+
     /** One dynamic test a case: {@code compile} makes the backend's kernel for an attention at these tiles. */
     public static Stream<DynamicTest> tests(TilePlan tiles, Function<KernelRequest, CompiledKernel> compile) {
         return cases().stream().map(c -> DynamicTest.dynamicTest(c.label(), () -> check(c, tiles, compile)));
@@ -83,10 +94,10 @@ public final class DecodeCases {
     static void check(Case c, TilePlan tiles, Function<KernelRequest, CompiledKernel> compile) {
         Sizes s = c.sizes();
         Attention a = c.attention();
-        CompiledKernel kernel = compile.apply(new KernelRequest(a, DType.F32, s.D(), tiles));
+        CompiledKernel kernel = compile.apply(new KernelRequest(a, DType.F32, s.D(), s.DV(), tiles));
         Tensor q = Tensor.random(DType.F32, 1, s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor k = Tensor.random(DType.F32, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor v = Tensor.random(DType.F32, 3, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
         double scale = Reference.defaultScale(s);
         Map<String, TensorData> data = new HashMap<>();
         c.tensors().forEach((name, t) -> data.put(name, view(t)));

@@ -126,8 +126,8 @@ public final class OpenClBackend implements Backend {
      * The backward's buffers (Q, K, V, O, dO, dQ, dK, dV, LSE, dLSE and Δ) in the global memory less
      * the eighth its parameters' partial sums may take ({@link OpenClCompiledBackward} turns to atomics
      * past that), and its two tile kernels within the device's limits: the dK/dV kernel holds Q and dO
-     * of a query tile (2·BLOCK_M·D floats, and LSE and Δ) in local memory and runs BLOCK_N work-items,
-     * the dQ kernel K and V of a key tile (2·BLOCK_N·D floats) with BLOCK_M.
+     * of a query tile (BLOCK_M·(D + DV) floats, and LSE and Δ) in local memory and runs BLOCK_N work-items,
+     * the dQ kernel K and V of a key tile (BLOCK_N·(D + DV) floats) with BLOCK_M.
      */
     @Override
     public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
@@ -139,7 +139,8 @@ public final class OpenClBackend implements Backend {
                 "seven eighths of the device's global memory", d.globalMemBytes() / 8 * 7);
         if (why != null) return why;
         int m = tiles.blockM(), n = tiles.blockN(), dim = sizes.D();
-        long dkdvLocal = 4L * (2L * m * dim + 2L * m), dqLocal = 4L * 2L * n * dim;
+        // Q's and K's rows are D long, dO's and V's DV
+        long dkdvLocal = 4L * ((long) m * dim + (long) m * sizes.DV() + 2L * m), dqLocal = 4L * n * ((long) dim + sizes.DV());
         for (long need : new long[] {dkdvLocal, dqLocal}) {
             why = Capacity.tooLarge("the backward kernels' tiles (" + m + "x" + n + ", D = " + dim + ") in local memory", need,
                     "the local memory of " + d.name(), d.localMemBytes());

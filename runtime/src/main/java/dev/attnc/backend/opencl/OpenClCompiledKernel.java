@@ -92,7 +92,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
             ClContext ctx = backend.context();
             List<ClBuffer> buffers = new ArrayList<>();
             try {
-                ClBuffer partialO = keep(buffers, ctx.allocate(4L * rows * splits * s.D()));
+                ClBuffer partialO = keep(buffers, ctx.allocate(4L * rows * splits * s.DV()));
                 ClBuffer partialLse = keep(buffers, ctx.allocate(4L * rows * splits));
                 // the split kernel writes the partials only; its O argument still takes a buffer and a layout
                 Map<String, Object> outputs = new HashMap<>(Map.of(KernelSignature.O.name(), keep(buffers, ctx.allocate(4)),
@@ -154,7 +154,7 @@ final class OpenClCompiledKernel implements CompiledKernel {
      */
     private record Outputs(Tensor o, Tensor lse, RunInputs.Resident resident) {
         Outputs(RunInputs in, DType dtype) {
-            this(in.resident() == null ? in.q().allocateLike(dtype) : null,
+            this(in.resident() == null ? in.q().allocateLike(dtype, in.sizes().DV()) : null,
                     in.resident() == null ? Tensor.allocate(DType.F32, in.sizes().B(), in.sizes().H(), in.sizes().Q_LEN()) : null, in.resident());
         }
 

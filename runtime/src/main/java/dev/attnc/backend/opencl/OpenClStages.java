@@ -28,17 +28,17 @@ public final class OpenClStages {
 
     /** The kernel's OpenCL C. */
     public static OpenClKernel source(KernelRequest request) {
-        return OpenClCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.tiles());
+        return OpenClCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.valueDim(), request.tiles());
     }
 
     /** The kernel's split-KV form for decode steps (its own program; the kernel's own text is unchanged). */
     public static OpenClKernel splitKvSource(KernelRequest request) {
-        return OpenClCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.tiles(), true);
+        return OpenClCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.valueDim(), request.tiles(), true);
     }
 
     /** The backward pass's OpenCL C (one program of four kernels) for the forward kernel of {@code request}. */
     public static OpenClBackwardKernel backwardSource(KernelRequest request) {
-        return OpenClBackwardCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.tiles());
+        return OpenClBackwardCodegen.generate(request.attention(), storage(request.dtype()), request.headDim(), request.valueDim(), request.tiles());
     }
 
     static Storage storage(DType dtype) {

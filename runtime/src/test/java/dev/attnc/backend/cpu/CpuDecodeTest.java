@@ -5,6 +5,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -28,5 +29,11 @@ class CpuDecodeTest {
     @TestFactory
     Stream<DynamicTest> decodeShapesMatchTheReference() {
         return DecodeCases.tests(backend.tilePlan(DecodeCases.SHAPES.getFirst().D()), backend::compile);
+    }
+
+    /** A decode step with V and O of DV = 32 beside Q and K of D = 48, split over the key range. */
+    @Test
+    void aValueDimensionOtherThanDMatchesTheReference() {
+        DecodeCases.checkValueDimension(backend.tilePlan(DecodeCases.VALUE_DIM_SHAPE.D()), backend::compile);
     }
 }

@@ -30,6 +30,7 @@ import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.testkit.Repo;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -117,6 +118,26 @@ class OpenClBackwardTest {
                     check("D = " + d + " " + stem, TestPrograms.sample(Repo.sample(stem)), sm.sizes(), DType.F32,
                             c.scalars(), c.tensors(), true);
                 })));
+    }
+
+    /**
+     * Value dimensions DV other than D (dO, dV and V [.., DV]): the soft-capped window at (D, DV) = (48, 32),
+     * the learnable bias table (its gradient too) at (32, 48); the Java backend runs every backward sample at both.
+     */
+    @TestFactory
+    Stream<DynamicTest> samplesWithAValueDimensionOtherThanDMatchTheReferenceBackward() {
+        TestDevice.assumeAvailable();
+        List<String> stems = List.of("gemma2", "t5_bias");
+        return java.util.stream.IntStream.range(0, stems.size()).mapToObj(i -> {
+            int[] pair = SampleCases.VALUE_DIM_PAIRS.get(i);
+            String stem = stems.get(i);
+            return DynamicTest.dynamicTest("D = " + pair[0] + " DV = " + pair[1] + " " + stem, () -> {
+                SampleCases.Sample sm = SampleCases.of(stem, pair[0], pair[1]);
+                SampleCases.Case c = sm.cases().getLast();
+                check("D = " + pair[0] + " DV = " + pair[1] + " " + stem, TestPrograms.sample(Repo.sample(stem)), sm.sizes(), DType.F32,
+                        c.scalars(), c.tensors(), true);
+            });
+        });
     }
 
     @Test
@@ -209,17 +230,17 @@ class OpenClBackwardTest {
         static Run prepare(Attention a, Sizes s, DType dtype, Map<String, Object> scalars, Map<String, Tensor> tensors, boolean dLse) {
             OpenClBackend backend = TestDevice.backend();
             TilePlan tiles = backend.tilePlan(s.D());
-            KernelRequest request = new KernelRequest(a, dtype, s.D(), tiles);
+            KernelRequest request = new KernelRequest(a, dtype, s.D(), s.DV(), tiles);
             CompiledKernel forward = backend.compile(request);
             Map<String, TensorData> data = new HashMap<>();
             tensors.forEach((name, t) -> data.put(name, Outputs.view(t)));
             Bindings bindings = new Bindings(scalars, data).complete(a);
             Tensor q = Tensor.random(dtype, 1, s.B(), s.H(), s.Q_LEN(), s.D());
             Tensor k = Tensor.random(dtype, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-            Tensor v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+            Tensor v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
             BlockPlan plan = ExactTiles.plan(a, s, bindings, tiles.blockM(), tiles.blockN(), false);
             RunInputs in = new RunInputs(s, q, k, v, bindings.scalars(), tensors, Reference.defaultScale(s), plan);
-            Tensor dO = Tensor.random(dtype, 4, s.B(), s.H(), s.Q_LEN(), s.D());
+            Tensor dO = Tensor.random(dtype, 4, s.B(), s.H(), s.Q_LEN(), s.DV());
             Tensor dl = dLse ? Tensor.random(DType.F32, 9, s.B(), s.H(), s.Q_LEN()) : null;
             return new Run(backend.compileBackward(request), in, forward.run(in), dO, dl, plan, bindings);
         }

@@ -46,6 +46,12 @@ class OpenClDecodeTest {
         return DecodeCases.tests(tiles, backend::compile);
     }
 
+    /** A decode step with V and O of DV = 32 beside Q and K of D = 48, split over the key range. */
+    @Test
+    void aValueDimensionOtherThanDMatchesTheReference() {
+        DecodeCases.checkValueDimension(backend.tilePlan(DecodeCases.VALUE_DIM_SHAPE.D()), backend::compile);
+    }
+
     @Test
     void theDecodeShapesAreSplit() {
         // Q_LEN = 1 over 4099 keys in 64-key tiles: 65 kept tiles, 8 (b, h) work-groups

@@ -65,15 +65,27 @@ class OpenClSamplesTest {
                 () -> check(c.sample(), c.dtype(), SampleCases.of(stem(c.sample()), c.d()))));
     }
 
+    /**
+     * A value dimension DV other than D (V and O [.., DV]; issue 20): every third sample, at
+     * (D, DV) = (48, 32) and (32, 48) in turn (PoCL takes a second or two a kernel; the Java backend
+     * runs every sample at both), ragged lengths, grouped-query heads.
+     */
+    @TestFactory
+    Stream<DynamicTest> samplesWithAValueDimensionOtherThanD() {
+        TestDevice.assumeAvailable();
+        return SampleCases.valueDimCases(samples(), 3).stream().map(c -> DynamicTest.dynamicTest(c.label(),
+                () -> check(c.sample(), DType.F32, SampleCases.of(stem(c.sample()), c.d(), c.dv()))));
+    }
+
     private static void check(Path sample, DType dtype, SampleCases.Sample sm) throws IOException {
         Attention a = optimized(sample);
         Sizes s = sm.sizes();
         OpenClBackend backend = TestDevice.backend();
         TilePlan tiles = backend.tilePlan(s.D());
-        CompiledKernel kernel = backend.compile(new KernelRequest(a, dtype, s.D(), tiles));
+        CompiledKernel kernel = backend.compile(new KernelRequest(a, dtype, s.D(), s.DV(), tiles));
         Tensor q = Tensor.random(dtype, 1, s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor k = Tensor.random(dtype, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        Tensor v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
         double scale = Reference.defaultScale(s);
         for (SampleCases.Case c : sm.cases()) {
             Map<String, TensorData> data = new HashMap<>();

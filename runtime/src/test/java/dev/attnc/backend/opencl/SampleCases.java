@@ -83,13 +83,16 @@ public final class SampleCases {
         }
     }
 
-    /** Every sample at every pair of {@link #VALUE_DIM_PAIRS} ({@code all}), or each sample at one pair, in turn (a kernel each to compile). */
-    public static List<ValueDimCase> valueDimCases(List<Path> samples, boolean all) {
+    /**
+     * Every {@code stride}-th sample at the pairs of {@link #VALUE_DIM_PAIRS}: with stride 1 every
+     * sample at every pair; with more (where each case is a slow kernel compile) one pair a sample, in turn.
+     */
+    public static List<ValueDimCase> valueDimCases(List<Path> samples, int stride) {
         List<ValueDimCase> out = new ArrayList<>();
-        for (int i = 0; i < samples.size(); i++) {
+        for (int i = 0; i < samples.size(); i += stride) {
             for (int j = 0; j < VALUE_DIM_PAIRS.size(); j++) {
                 int[] pair = VALUE_DIM_PAIRS.get(j);
-                if (all || i % VALUE_DIM_PAIRS.size() == j) out.add(new ValueDimCase(pair[0], pair[1], samples.get(i)));
+                if (stride == 1 || i / stride % VALUE_DIM_PAIRS.size() == j) out.add(new ValueDimCase(pair[0], pair[1], samples.get(i)));
             }
         }
         return out;

@@ -28,7 +28,12 @@ public final class OpenClBackwardCodegen {
 
     /** The backward of the forward kernel {@link OpenClCodegen#generate} makes with the same arguments. */
     public static OpenClBackwardKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
-        if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
+        return generate(a, storage, headDim, headDim, tiles);
+    }
+
+    /** With value dimension {@code valueDim} (V's, O's, dO's and dV's last) beside D; the text for DV = D is the one of D alone. */
+    public static OpenClBackwardKernel generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles) {
+        if (headDim < 1 || valueDim < 1) throw new IllegalArgumentException("head dimension " + headDim + ", value dimension " + valueDim);
         Gradient g = Gradient.ofBackward(a);
         BackwardBody body = BackwardBody.of(a, D);
         List<ParamArg> params = ParamArg.of(a);
@@ -42,9 +47,12 @@ public final class OpenClBackwardCodegen {
         ST st = Templates.load(TEMPLATE).getInstanceOf("backward");
         st.add("storage", storage.word);
         st.add("headDim", headDim);
+        String vdim = OpenClCodegen.addValueDim(st, headDim, valueDim);
+        st.add("vdot", valueDim == headDim ? "attn_dot" : "attn_vdot");
         st.add("blockM", tiles.blockM());
         st.add("blockN", tiles.blockN());
-        OpenClCodegen.addDot(st, headDim);
+        OpenClCodegen.addDot(st, "dot", headDim);
+        OpenClCodegen.addDot(st, "vdot", valueDim);
         st.add("helpers", CHelpers.text(D));
         st.add("deltaParams", delta.declarations(D, element));
         st.add("dkdvParams", dkdv.declarations(D, element));
@@ -56,14 +64,14 @@ public final class OpenClBackwardCodegen {
         st.add("loadDeltaDO", storage.load(D, "dO", "do_base + d"));
         st.add("loadKRow", storage.load(D, "K", "k_base + d"));
         st.add("loadVRow", storage.load(D, "V", "v_base + d"));
-        OpenClCodegen.addTileLoads(st, storage, "loadQTile", "Q", "q_tile0");
-        OpenClCodegen.addTileLoads(st, storage, "loadDOTile", "dO", "do_tile0");
+        OpenClCodegen.addTileLoads(st, storage, "loadQTile", "Q", "q_tile0", "HEAD_DIM");
+        OpenClCodegen.addTileLoads(st, storage, "loadDOTile", "dO", "do_tile0", vdim);
         st.add("storeDK", storage.store(D, "dK", "dk_base + d", "dk[d]"));
         st.add("storeDV", storage.store(D, "dV", "dv_base + d", "dv[d]"));
         st.add("loadQRow", storage.load(D, "Q", "q_base + d"));
         st.add("loadDORow", storage.load(D, "dO", "do_base + d"));
-        OpenClCodegen.addTileLoads(st, storage, "loadKTile", "K", "k_tile0");
-        OpenClCodegen.addTileLoads(st, storage, "loadVTile", "V", "v_tile0");
+        OpenClCodegen.addTileLoads(st, storage, "loadKTile", "K", "k_tile0", "HEAD_DIM");
+        OpenClCodegen.addTileLoads(st, storage, "loadVTile", "V", "v_tile0", vdim);
         st.add("storeDQ", storage.store(D, "dQ", "dq_base + d", "dq[d] * scale"));
         st.add("prologue", body.prologue());
         st.add("row", body.row());

@@ -29,7 +29,17 @@ public final class OpenClCodegen {
      * @param tiles BLOCK_M (rows per work-group, one work-item each) and BLOCK_N (keys per tile)
      */
     public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles) {
-        return generate(a, storage, headDim, tiles, false);
+        return generate(a, storage, headDim, headDim, tiles, false);
+    }
+
+    /** The kernel of D = DV, or its split-KV form ({@link #generate(Attention, Storage, int, int, TilePlan, boolean)}). */
+    public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles, boolean keySplits) {
+        return generate(a, storage, headDim, headDim, tiles, keySplits);
+    }
+
+    /** @param valueDim DV, V's and O's last dimension, compiled in beside D (the text for DV = D is the kernel's of D alone) */
+    public static OpenClKernel generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles) {
+        return generate(a, storage, headDim, valueDim, tiles, false);
     }
 
     /**
@@ -37,8 +47,8 @@ public final class OpenClCodegen {
      * prefill kernel's text is the same either way): one work-group per (query tile, split) of a
      * KeySplits plan, writing float partials, and beside it the combine kernel ({@link #combineEntry}) that merges them into O and LSE.
      */
-    public static OpenClKernel generate(Attention a, Storage storage, int headDim, TilePlan tiles, boolean keySplits) {
-        if (headDim < 1) throw new IllegalArgumentException("head dimension " + headDim);
+    public static OpenClKernel generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles, boolean keySplits) {
+        if (headDim < 1 || valueDim < 1) throw new IllegalArgumentException("head dimension " + headDim + ", value dimension " + valueDim);
         KernelBody body = KernelBody.of(a, D, false);
         KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS,
                 keySplits ? KernelSignature.SPLIT_KV : List.of(),
@@ -49,17 +59,20 @@ public final class OpenClCodegen {
         st.add("name", Names.sanitize(a.name()));
         st.add("storage", storage.word);
         st.add("headDim", headDim);
+        String vdim = addValueDim(st, headDim, valueDim);
         st.add("blockM", tiles.blockM());
         st.add("blockN", tiles.blockN());
-        int width = addDot(st, headDim);
+        addDot(st, "dot", headDim);
+        int width = dotWidth(valueDim);
+        st.add("axpyWidth", width);
         st.add("axpy", width == 1 ? "acc[d] += p * v[d]"
                 : "vstore" + width + "(fma((float" + width + ")p, vload" + width + "(0, v + d), vload" + width + "(0, acc + d)), 0, acc + d)");
         st.add("helpers", CHelpers.text(D));
         st.add("entry", entry);
         st.add("params", signature.declarations(D, storage.elementType(D)));
         st.add("loadQ", storage.load(D, "Q", "q_base + d"));
-        addPagedLoads(st, storage, "loadK", "K", "k");
-        addPagedLoads(st, storage, "loadV", "V", "v");
+        addPagedLoads(st, storage, "loadK", "K", "k", "HEAD_DIM");
+        addPagedLoads(st, storage, "loadV", "V", "v", vdim);
         st.add("storeO", storage.store(D, "O", "o_base + d", "acc[d] * inv"));
         st.add("prologue", body.prologue());
         st.add("row", body.row());
@@ -79,35 +92,50 @@ public final class OpenClCodegen {
 
     /**
      * The two loads of element i of a tile of {@code tensor} staged in local memory (opencl_tiles.stg's
-     * stage), whose first row starts at {@code tile0}: {@code attribute}, row i / HEAD_DIM through the
-     * tensor's row stride and dimension i % HEAD_DIM (HEAD_DIM is a constant: shifts when a power of 2),
-     * and {@code attribute}Run, the tile as one run where rows are adjacent.
+     * stage), whose first row starts at {@code tile0}: {@code attribute}, row i / width through the
+     * tensor's row stride and dimension i % width ({@code width} names a constant, HEAD_DIM or
+     * VALUE_DIM: shifts when a power of 2), and {@code attribute}Run, the tile as one run where rows are adjacent.
      */
-    static void addTileLoads(ST st, Storage storage, String attribute, String tensor, String tile0) {
-        st.add(attribute, storage.load(D, tensor, tile0 + " + i / HEAD_DIM * " + tensor + "_stride_s + i % HEAD_DIM"));
+    static void addTileLoads(ST st, Storage storage, String attribute, String tensor, String tile0, String width) {
+        st.add(attribute, storage.load(D, tensor, tile0 + " + i / " + width + " * " + tensor + "_stride_s + i % " + width));
         st.add(attribute + "Run", storage.load(D, tensor, tile0 + " + i"));
     }
 
     /**
      * {@link #addTileLoads} for a K or V that may be paged: the element-wise load finds row
-     * kv0 + i / HEAD_DIM through attn_row (its page table when it has one); the run load is for
-     * adjacent rows of an unpaged tensor, from {@code prefix}_tile0.
+     * kv0 + i / {@code width} through attn_row (its page table when it has one); the run load is for
+     * adjacent rows of an unpaged tensor, from {@code prefix}_tile0. {@code width}: the row's
+     * length as the kernel names it (HEAD_DIM, or VALUE_DIM for V when DV differs).
      */
-    static void addPagedLoads(ST st, Storage storage, String attribute, String tensor, String prefix) {
+    static void addPagedLoads(ST st, Storage storage, String attribute, String tensor, String prefix, String width) {
         st.add(attribute, storage.load(D, tensor, "attn_row(" + prefix + "_base, " + tensor + "_stride_s, " + prefix + "_pages, "
-                + tensor + "_page_size, " + tensor + "_stride_page, kv0 + i / HEAD_DIM) + i % HEAD_DIM"));
+                + tensor + "_page_size, " + tensor + "_stride_page, kv0 + i / " + width + ") + i % " + width));
         st.add(attribute + "Run", storage.load(D, tensor, prefix + "_tile0 + i"));
     }
 
-    /** The attributes of attn_dot (q . k in vectors: dotWidth, dotType, dotQ, dotK, dotSum); returns the width. */
-    static int addDot(ST st, int headDim) {
-        int width = dotWidth(headDim);
-        st.add("dotWidth", width);
-        st.add("dotType", width == 1 ? "float" : "float" + width);
-        st.add("dotQ", width == 1 ? "q[d]" : "vload" + width + "(0, q + d)");
-        st.add("dotK", width == 1 ? "k[d]" : "vload" + width + "(0, k + d)");
-        st.add("dotSum", horizontalSum(width));
-        return width;
+    /**
+     * The value dimension's attributes: {@code valueDim} (null when DV = D, so that the kernel's text
+     * is the one of D alone) and {@code vdim}, the name V's and O's loops and tiles are sized by
+     * (HEAD_DIM, or VALUE_DIM defined beside it); returns that name.
+     */
+    static String addValueDim(ST st, int headDim, int valueDim) {
+        String vdim = valueDim == headDim ? "HEAD_DIM" : "VALUE_DIM";
+        st.add("valueDim", valueDim == headDim ? null : valueDim);
+        st.add("vdim", vdim);
+        return vdim;
+    }
+
+    /**
+     * The attributes of a dot product over {@code length} floats in vectors ({@code prefix} "dot":
+     * attn_dot's dotWidth, dotType, dotQ, dotK, dotSum; "vdot": the backward's attn_vdot over DV).
+     */
+    static void addDot(ST st, String prefix, int length) {
+        int width = dotWidth(length);
+        st.add(prefix + "Width", width);
+        st.add(prefix + "Type", width == 1 ? "float" : "float" + width);
+        st.add(prefix + "Q", width == 1 ? "q[d]" : "vload" + width + "(0, q + d)");
+        st.add(prefix + "K", width == 1 ? "k[d]" : "vload" + width + "(0, k + d)");
+        st.add(prefix + "Sum", horizontalSum(width));
     }
 
     /** The widest OpenCL vector (up to 16 floats) that divides the head dimension. */
