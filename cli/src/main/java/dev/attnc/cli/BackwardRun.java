@@ -66,7 +66,7 @@ final class BackwardRun {
     boolean run(AttentionKernel kernel, AttentionKernel.Prepared prepared, Tensor[] qkv, Map<String, Object> args, double scale,
             Result forward, long seed, boolean check, PrintWriter o, Map<String, Tensor> written, Layout layout) throws IOException {
         if (dout == null) return true;
-        Tensor dO = dout.equals("random") ? Tensor.random(qkv[0].dtype(), seed + 4, qkv[0].shape()) : layout.read(Npy.read(Path.of(dout)));
+        Tensor dO = dout.equals("random") ? Tensor.random(qkv[0].dtype(), seed + 4, forward.o().shape()) : layout.read(Npy.read(Path.of(dout)));
         Tensor dLse = dlse == null ? null : Npy.read(dlse);
         Gradients g = kernel.backward(qkv[0], qkv[1], qkv[2], args, scale, forward.o(), forward.lse(), dO, dLse, atomic);
         o.printf(Locale.ROOT, "backward: %.3f ms (one cold run), dQ dK dV%s%n", g.kernelNanos() / 1e6,

@@ -77,7 +77,7 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--head-dim", defaultValue = "128", paramLabel = "D", description = "head dimension (default 128; --shape's D wins)")
     int headDim;
 
-    @Option(names = "--shape", paramLabel = "B,H,H_KV,Q_LEN,KV_LEN,D",
+    @Option(names = "--shape", paramLabel = RandomInputs.SHAPE,
             description = "the call's shape, as run takes it: the block plan under it tells the policy how sparse the mask is")
     String shape;
 
@@ -128,7 +128,7 @@ final class CompileCommand implements Callable<Integer> {
         int dim = sizes != null ? sizes.D() : headDim;
         if (dim < 1) throw new AttnInputException("--head-dim must be at least 1");
         BackendPolicy policy = policy(t);
-        KernelRequest request = new KernelRequest(a, d, dim, tiles(a, d, dim, sizes, policy));
+        KernelRequest request = new KernelRequest(a, d, dim, sizes != null ? sizes.DV() : dim, tiles(a, d, dim, sizes, policy));
         String name;
         byte[] text;
         String decided;

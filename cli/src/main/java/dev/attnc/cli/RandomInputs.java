@@ -12,21 +12,26 @@ import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.Arrays;
 import java.util.Map;
 
-/** Random Q, K, V for {@code --shape}, and random tensor arguments for {@code --random-args}. */
+/** Random Q, K, V (V of the shape's DV) for {@code --shape}, and random tensor arguments for {@code --random-args}. */
 final class RandomInputs {
     private RandomInputs() {}
 
+    /** The option's words for the shape: a seventh number, DV, gives V (and O) another last dimension than D's. */
+    static final String SHAPE = "B,H,H_KV,Q_LEN,KV_LEN,D[,DV]";
+
     static Sizes parseShape(String shape) {
         String[] parts = shape.split(",");
-        if (parts.length != 6) throw new AttnInputException("--shape needs B,H,H_KV,Q_LEN,KV_LEN,D (six numbers), but got '" + shape + "'");
-        int[] v = new int[6];
+        if (parts.length != 6 && parts.length != 7) {
+            throw new AttnInputException("--shape needs " + SHAPE + " (six numbers, or seven with V's last dimension DV), but got '" + shape + "'");
+        }
+        int[] v = new int[parts.length];
         try {
-            for (int i = 0; i < 6; i++) v[i] = Integer.parseInt(parts[i].trim());
+            for (int i = 0; i < v.length; i++) v[i] = Integer.parseInt(parts[i].trim());
         } catch (NumberFormatException e) {
-            throw new AttnInputException("--shape needs six integers B,H,H_KV,Q_LEN,KV_LEN,D, but got '" + shape + "'");
+            throw new AttnInputException("--shape needs integers " + SHAPE + ", but got '" + shape + "'");
         }
         try {
-            return Inputs.withinBounds(new Sizes(v[0], v[1], v[2], v[3], v[4], v[5]));
+            return Inputs.withinBounds(new Sizes(v[0], v[1], v[2], v[3], v[4], v[5], v.length == 7 ? v[6] : v[5]));
         } catch (AttnInputException e) {
             throw e;
         } catch (IllegalArgumentException e) {
@@ -38,7 +43,7 @@ final class RandomInputs {
         return new Tensor[] {
             Tensor.random(dtype, seed, s.B(), s.H(), s.Q_LEN(), s.D()),
             Tensor.random(dtype, seed + 1, s.B(), s.H_KV(), s.KV_LEN(), s.D()),
-            Tensor.random(dtype, seed + 2, s.B(), s.H_KV(), s.KV_LEN(), s.D())};
+            Tensor.random(dtype, seed + 2, s.B(), s.H_KV(), s.KV_LEN(), s.DV())};
     }
 
     /**

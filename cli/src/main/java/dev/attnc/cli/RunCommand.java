@@ -48,7 +48,8 @@ final class RunCommand implements Callable<Integer> {
         @ArgGroup(exclusive = false)
         Files files;
 
-        @Option(names = "--shape", paramLabel = "B,H,H_KV,Q_LEN,KV_LEN,D", description = "random inputs of this shape")
+        @Option(names = "--shape", paramLabel = RandomInputs.SHAPE,
+                description = "random inputs of this shape; DV, when given, is V's (and O's) last dimension, else D")
         String shape;
     }
 
@@ -180,7 +181,7 @@ final class RunCommand implements Callable<Integer> {
                     r.plan().blockN, counts[1], counts[2], counts[0]);
             long kept = KeptPairs.count(kernel.attention(), sizes, new Inputs.Bound(prepared.inputs().scalars(), prepared.inputs().tensors()).bindings(), r.plan(),
                     prepared.inputs().kvLens());
-            double flops = 4.0 * sizes.D() * kept;
+            double flops = 2.0 * (sizes.D() + sizes.DV()) * kept;
             o.printf(Locale.ROOT, "kernel: %.3f ms%s, %d kept pairs (%.1f%%), %s%n", nanos / 1e6,
                     repeat > 1 ? " (median of " + repeat + " runs after a warm-up)" : " (one cold run; --repeat N for a steady-state time)", kept,
                     100.0 * kept / ((double) sizes.B() * sizes.H() * sizes.Q_LEN() * sizes.KV_LEN()), rate(flops, nanos));
@@ -208,13 +209,14 @@ final class RunCommand implements Callable<Integer> {
         return t[runs / 2];
     }
 
-    /** GFLOP/s, or TFLOP/s past a thousand of them (4·D flops per kept pair). */
+    /** GFLOP/s, or TFLOP/s past a thousand of them (2·(D + DV) flops per kept pair: Q·K and P·V). */
     static String rate(double flops, long nanos) {
         double gflops = flops / Math.max(1, nanos);
         return gflops >= 1000 ? String.format(Locale.ROOT, "%.1f TFLOP/s", gflops / 1000) : String.format(Locale.ROOT, "%.1f GFLOP/s", gflops);
     }
 
     static String shapeText(Sizes s) {
-        return String.format(Locale.ROOT, "B=%d H=%d H_KV=%d Q_LEN=%d KV_LEN=%d D=%d", s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), s.D());
+        return String.format(Locale.ROOT, "B=%d H=%d H_KV=%d Q_LEN=%d KV_LEN=%d D=%d", s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), s.D())
+                + (s.DV() == s.D() ? "" : " DV=" + s.DV());
     }
 }

@@ -45,7 +45,7 @@ final class TuneCommand implements Callable<Integer> {
     @Option(names = "--device", paramLabel = "N", defaultValue = "0")
     int device;
 
-    @Option(names = "--shape", required = true, paramLabel = "B,H,H_KV,Q_LEN,KV_LEN,D", description = "random inputs of this shape")
+    @Option(names = "--shape", required = true, paramLabel = RandomInputs.SHAPE, description = "random inputs of this shape")
     String shape;
 
     @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "bf16", description = "f32, f16, bf16 (default bf16)")
@@ -87,7 +87,7 @@ final class TuneCommand implements Callable<Integer> {
                     o.printf(Locale.ROOT, "%-14s %10s %14s %12s  failed: %s%n", t.tiles().describe(), "-", "-", "-", t.error());
                 } else {
                     o.printf(Locale.ROOT, "%-14s %10.3f %14s %12.2e  %s%n", t.tiles().describe(), t.medianNanos() / 1e6,
-                            RunCommand.rate(4.0 * sizes.D() * kept, t.medianNanos()), t.maxDiff(),
+                            RunCommand.rate(2.0 * (sizes.D() + sizes.DV()) * kept, t.medianNanos()), t.maxDiff(),
                             t.ok() ? (t.tiles().equals(out.winner()) ? "<- fastest" : "") : "WRONG: " + t.error());
                 }
             }

@@ -71,6 +71,23 @@ class CommandLineTest {
         assertEquals(DType.F32, Npy.read(grads.resolve("d_slopes.npy")).dtype());
     }
 
+    /** --shape's seventh number is V's last dimension DV (O's too): DeepSeek's MLA shape in small, forward and backward checked. */
+    @Test
+    void runTakesAValueDimensionOtherThanD() {
+        Path grads = dir.resolve("grads");
+        Path o = dir.resolve("o.npy");
+        Outcome r = attnc("run", sample("alibi.attn"), "--shape", "1,4,2,37,53,24,16", "--random-args", "--check",
+                "--dout", "random", "--grads", grads.toString(), "--out", o.toString());
+        assertEquals(Main.OK, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("D=24 DV=16") && r.out().contains(": ok") && !r.out().contains("FAILED"), r.out());
+        assertEquals("[1, 4, 37, 16]", Npy.read(o).shapeString());
+        assertEquals("[1, 4, 37, 24]", Npy.read(grads.resolve("dq.npy")).shapeString());
+        assertEquals("[1, 2, 53, 16]", Npy.read(grads.resolve("dv.npy")).shapeString());
+        r = attnc("run", sample("causal.attn"), "--shape", "1,1,1,8,8,8,8,8");
+        assertEquals(Main.USER_ERROR, r.code());
+        assertTrue(r.err().contains("B,H,H_KV,Q_LEN,KV_LEN,D[,DV]"), r.err());
+    }
+
     /** A sink's parameter gets a gradient file too (the normalisation's parameters, not only the score's). */
     @Test
     void runWithDoutWritesTheSinksGradient() {

@@ -178,7 +178,8 @@ public final class CudaBackend implements Backend {
     /** The head dimensions the CUDA kernels support (CudaCodegen), and Q, K, V, O and LSE in the GPU's memory. */
     @Override
     public String unsupported(Sizes sizes, DType storage) {
-        String why = CudaCodegen.unsupported(sizes.D(), tilePlan(sizes.D()));
+        String why = unsupportedValueDim(sizes.D(), sizes.DV());
+        if (why == null) why = CudaCodegen.unsupported(sizes.D(), tilePlan(sizes.D()));
         if (why != null) return why;
         return Capacity.tooLarge("Q, K, V, O and LSE", Capacity.callBytes(sizes, storage, 2), "the GPU's memory", device.totalMemoryBytes());
     }
@@ -193,9 +194,20 @@ public final class CudaBackend implements Backend {
         return TargetPolicy.usesHopper(CudaStages.caps(device), policy.options());
     }
 
+    /**
+     * Why the CUDA kernels cannot take value dimension {@code dv} beside key dimension {@code d}, or
+     * null: each of them (forward engines, decode, backward) sizes V's and O's rows by D so far.
+     */
+    static String unsupportedValueDim(int d, int dv) {
+        if (dv == d) return null;
+        return "a value dimension DV = " + dv + " other than D = " + d + " (V's last dimension differs from Q's and K's) is not supported"
+                + " by the CUDA backend's kernels yet, which take DV = D only; use java or opencl";
+    }
+
     @Override
     public CompiledKernel compile(KernelRequest request) {
-        String why = CudaCodegen.unsupported(request.headDim(), request.tiles());
+        String why = unsupportedValueDim(request.headDim(), request.valueDim());
+        if (why == null) why = CudaCodegen.unsupported(request.headDim(), request.tiles());
         if (why != null) throw new AttnInputException(why);
         return new CudaKernel(this, request, variant(request, CudaStages.storage(request.dtype())));
     }
@@ -205,7 +217,8 @@ public final class CudaBackend implements Backend {
      * {@code options.minBlocks()} exactly as given, spills or not.
      */
     public CudaKernel compile(KernelRequest request, CudaCodegen.Options options) {
-        String why = CudaCodegen.unsupported(request.headDim(), request.tiles());
+        String why = unsupportedValueDim(request.headDim(), request.valueDim());
+        if (why == null) why = CudaCodegen.unsupported(request.headDim(), request.tiles());
         if (why != null) throw new AttnInputException(why);
         if (request.dtype() != DType.BF16 && request.dtype() != DType.F16) {
             throw new AttnInputException("explicit options take bf16 or fp16 kernels, not " + request.dtype().displayName());
@@ -365,7 +378,8 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public String unsupportedRagged(Sizes sizes) {
-        String why = dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.unsupported(sizes.D(), tilePlan(sizes.D()).blockN());
+        String why = unsupportedValueDim(sizes.D(), sizes.DV());
+        if (why == null) why = dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.unsupported(sizes.D(), tilePlan(sizes.D()).blockN());
         if (sizes.Q_LEN() > TargetPolicy.DECODE_ROWS || why != null) {
             return "the CUDA backend runs paged K/V and per-sequence lengths (kvLens) in its decode kernel, for Q_LEN up to "
                     + TargetPolicy.DECODE_ROWS + (why == null ? "" : " (" + why + ")") + ", not Q_LEN " + sizes.Q_LEN() + "; use java or opencl";
@@ -393,7 +407,8 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
-        String why = CudaBackwardCodegen.unsupported(sizes.D());
+        String why = unsupportedValueDim(sizes.D(), sizes.DV());
+        if (why == null) why = CudaBackwardCodegen.unsupported(sizes.D());
         if (why != null) return why;
         long buffers = Capacity.callBytes(sizes, storage, 4);
         long rows = 4L * sizes.B() * sizes.H() * sizes.Q_LEN();
@@ -412,7 +427,8 @@ public final class CudaBackend implements Backend {
     @Override
     public BackwardKernel compileBackward(KernelRequest request) {
         requireBackward(request.attention());
-        String why = CudaBackwardCodegen.unsupported(request.headDim());
+        String why = unsupportedValueDim(request.headDim(), request.valueDim());
+        if (why == null) why = CudaBackwardCodegen.unsupported(request.headDim());
         if (why != null) throw new AttnInputException(why);
         Storage storage = CudaStages.storage(request.dtype());
         synchronized (lock) {
