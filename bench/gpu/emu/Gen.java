@@ -22,9 +22,10 @@ public class Gen {
     Compilation c = Compilation.of((SourceFile) sf).orThrow();
     var att = c.optimized(c.attentionNames().getFirst()); // gpt_oss.attn: its first attention
     int d = Integer.parseInt(a[1]);
+    int dv = Integer.getInteger("dv", d); // -Ddv=N: V's and O's rows of N (the mma.sync forward only)
     TilePlan t = new TilePlan(Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
     var o = Boolean.getBoolean("wgmma") ? CudaCodegen.Options.wgmma(d, t) : CudaCodegen.Options.defaults(d, t);
-    var k = CudaCodegen.generate(att, Storage.valueOf(a[5]), d, t, o);
+    var k = CudaCodegen.generate(att, Storage.valueOf(a[5]), d, dv, t, o);
     Files.writeString(Path.of(a[6]), k.text());
     List<String> call = new ArrayList<>();
     for (KernelArg arg : k.signature().args()) {

@@ -49,8 +49,13 @@ int main() {
     std::mt19937 rng(1234);
     std::uniform_real_distribution<float> U(-1, 1);
     const int D = HEAD_DIM;
-    std::vector<uint16_t> Q((size_t)B * H * Q_LEN * D), K((size_t)B * H_KV * KV_LEN * D), V(K.size());
-    std::vector<uint16_t> O(Q.size(), 0x7fc0);
+#ifdef VALUE_DIM
+    const int DV = VALUE_DIM; // V's and O's rows (a kernel generated with -Ddv)
+#else
+    const int DV = HEAD_DIM;
+#endif
+    std::vector<uint16_t> Q((size_t)B * H * Q_LEN * D), K((size_t)B * H_KV * KV_LEN * D), V((size_t)B * H_KV * KV_LEN * DV);
+    std::vector<uint16_t> O((size_t)B * H * Q_LEN * DV, 0x7fc0);
     std::vector<float> LSE((size_t)B * H * Q_LEN, NAN);
     for (auto& x : Q) x = to16(U(rng) * 2);
     for (auto& x : K) x = to16(U(rng) * 2);
@@ -120,7 +125,7 @@ int main() {
                     s[kv] = score_of(b, h, q, kv, dot * scale);
                     mx = std::max(mx, s[kv]);
                 }
-                std::vector<double> o(D, 0);
+                std::vector<double> o(DV, 0);
                 // gpt_oss: a sink of logit sinks[h] and value 0 joins the softmax; sigmoid: P = sigmoid(s - log KV_LEN), no division
                 const bool sigmoid = VARIANT == 8;
                 const double sink = VARIANT == 7 ? sinks[h] : -INFINITY;
@@ -131,14 +136,14 @@ int main() {
                         if (s[kv] == -INFINITY) continue;
                         double p = sigmoid ? 1 / (1 + std::exp(-(s[kv] - std::log((double)KV_LEN)))) : std::exp(s[kv] - mx);
                         sum += p;
-                        for (int d = 0; d < D; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
+                        for (int d = 0; d < DV; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * DV + d]);
                     }
                 double lse = sigmoid ? std::log(sum) : mx == -INFINITY ? -INFINITY : mx + std::log(sum);
-                if (sigmoid && sum > 0) for (int d = 0; d < D; d++) o[d] *= sum; // divided by sum below
+                if (sigmoid && sum > 0) for (int d = 0; d < DV; d++) o[d] *= sum; // divided by sum below
                 size_t row = (size_t)(b * H + h) * Q_LEN + q;
-                for (int d = 0; d < D; d++) {
+                for (int d = 0; d < DV; d++) {
                     double ref = sum > 0 ? o[d] / sum : 0;
-                    double got = from16(O[row * D + d]);
+                    double got = from16(O[row * DV + d]);
                     double e = std::fabs(got - ref);
                     if (!(e <= 2e-2)) { if (bad++ < 5) fprintf(stderr, "O[%d,%d,%d,%d] = %g, want %g\n", b, h, q, d, got, ref); }
                     maxErr = std::max(maxErr, std::isnan(e) ? INFINITY : e);
@@ -150,7 +155,7 @@ int main() {
                 maxLse = std::max(maxLse, std::isnan(el) ? INFINITY : el);
             }
         }
-    printf("%s D=%d tiles %dx%d/%dw: max |dO| %.3g, rel %.3g, max |dLSE| %.3g, %d bad\n", STR(ENTRY), D, BLOCK_M, BLOCK_N,
+    printf("%s D=%d DV=%d tiles %dx%d/%dw: max |dO| %.3g, rel %.3g, max |dLSE| %.3g, %d bad\n", STR(ENTRY), D, DV, BLOCK_M, BLOCK_N,
            WARPS, maxErr, std::sqrt(errNorm / std::max(refNorm, 1e-30)), maxLse, bad);
     return bad ? 1 : 0;
 }

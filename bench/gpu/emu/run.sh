@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks generated CUDA kernels on the CPU emulator (no GPU needed):
 #   bench/gpu/emu/run.sh [D BM BN WARPS [BF16|F16]]
+#   GEN_FLAGS=-Ddv=DV bench/gpu/emu/run.sh ...    V and O with rows of DV beside Q and K of D
 # Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

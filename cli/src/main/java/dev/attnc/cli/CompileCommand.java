@@ -156,7 +156,7 @@ final class CompileCommand implements Callable<Integer> {
                 }
                 DeviceCaps.Cuda caps = (DeviceCaps.Cuda) policy.caps();
                 TargetPolicy.CudaDecode decode = sizes == null ? null
-                        : TargetPolicy.cudaDecode(caps, dim, sizes.Q_LEN(), sizes.H() / sizes.H_KV(), request.tiles(), false);
+                        : TargetPolicy.cudaDecode(caps, dim, sizes.DV(), sizes.Q_LEN(), sizes.H() / sizes.H_KV(), request.tiles(), false);
                 if (decode != null) { // few query rows: run launches the decode program (its source does not depend on the packing)
                     Decision.Cuda build = TargetPolicy.cudaDecodeBuild(caps, request.tiles());
                     String source = CudaStages.decodeSource(request, CudaStages.storage(d), decode, build).text();

@@ -130,6 +130,27 @@ class CompilePrintsWhatRunsTest {
                 "--shape", "2,8,2,64,4096,128", "--random-args")), "64 query rows: the forward kernel");
     }
 
+    /**
+     * A value dimension other than D (--shape's seventh number): on Hopper the mma.sync forward (the
+     * wgmma engines take DV = D only), even with one query row (the decode program takes DV = D only).
+     */
+    @Test
+    void aValueDimensionPrintsTheMmaSyncForwardOnHopper() throws IOException {
+        Path sample = samples().stream().filter(p -> p.getFileName().toString().equals("causal.attn")).findFirst().orElseThrow();
+        Attention a = Attnc.compile(sample).ir(null);
+        BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.parse("sm_90a"), BackendOptions.NONE);
+        for (String shape : List.of("2,8,2,1,4096,192,128", "1,4,4,512,512,192,128")) {
+            Sizes sizes = RandomInputs.parseShape(shape);
+            var bound = Inputs.bind(a, sizes, Map.of());
+            TilePlan tiles = policy.plan(a, DType.BF16, 192, t -> BlockPlanner.plan(a, sizes, bound.bindings(), t.blockM(), t.blockN())).tiles();
+            var built = CudaStages.sources(policy, new KernelRequest(a, DType.BF16, 192, 128, tiles), Storage.BF16).getFirst();
+            assertEquals(Engine.MMA_SYNC, built.decision().options().engine(), shape);
+            String printed = compile("compile", sample.toString(), "--target", "cuda", "--arch", "sm_90a", "--shape", shape);
+            assertEquals(built.source().text(), printed, shape);
+            assertTrue(printed.contains("#define VALUE_DIM 128"), shape);
+        }
+    }
+
     @Test
     void javaForEverySampleAndTheCpuBackendBuildsTheSame() throws IOException {
         BackendPolicy policy = BackendPolicy.untuned(new DeviceCaps.Cpu(), BackendOptions.NONE);

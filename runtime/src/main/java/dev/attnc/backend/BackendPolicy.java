@@ -53,7 +53,7 @@ public record BackendPolicy(DeviceCaps caps, BackendOptions options, TuningTable
 
     /** How to build a request's kernel, best first; the later entries are the spill fallbacks. */
     public List<Decision> decisions(KernelRequest request) {
-        return TargetPolicy.decisions(caps, request.headDim(), request.tiles(), options);
+        return TargetPolicy.decisions(caps, request.headDim(), request.valueDim(), request.tiles(), options);
     }
 
     /** The autotuner's candidates, the default first. */

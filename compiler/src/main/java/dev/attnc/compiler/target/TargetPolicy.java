@@ -61,11 +61,16 @@ public final class TargetPolicy {
      * A forced min-blocks has no fallback.
      */
     public static List<Decision> decisions(DeviceCaps device, int headDim, TilePlan tiles, BackendOptions options) {
+        return decisions(device, headDim, headDim, tiles, options);
+    }
+
+    /** {@link #decisions(DeviceCaps, int, TilePlan, BackendOptions)} for value dimension {@code valueDim} (V's and O's rows). */
+    public static List<Decision> decisions(DeviceCaps device, int headDim, int valueDim, TilePlan tiles, BackendOptions options) {
         return switch (device) {
             case DeviceCaps.Cpu c -> List.of(new Decision.Java(tiles));
             case DeviceCaps.OpenCl cl -> List.of(new Decision.OpenCl(tiles, OPENCL_BUILD_OPTIONS));
             case DeviceCaps.Cuda cuda -> {
-                Options first = cudaOptions(cuda, headDim, tiles, options);
+                Options first = cudaOptions(cuda, headDim, valueDim, tiles, options);
                 List<Decision> out = new ArrayList<>();
                 out.add(cuda(cuda, tiles, first));
                 if (first.engine() == Engine.HOPPER && first.schedule().overlap()) {
@@ -152,6 +157,13 @@ public final class TargetPolicy {
      * block plan differs per head; the ring is as deep as lets two blocks share an SM (at least 2).
      */
     public static CudaDecode cudaDecode(DeviceCaps.Cuda device, int headDim, int qLen, int group, TilePlan tiles, boolean planPerHead) {
+        return cudaDecode(device, headDim, headDim, qLen, group, tiles, planPerHead);
+    }
+
+    /** {@link #cudaDecode(DeviceCaps.Cuda, int, int, int, TilePlan, boolean)}: none for a value dimension other than D (the program takes DV = D only). */
+    public static CudaDecode cudaDecode(DeviceCaps.Cuda device, int headDim, int valueDim, int qLen, int group, TilePlan tiles,
+            boolean planPerHead) {
+        if (valueDim != headDim) return null;
         if (qLen > DECODE_ROWS || CudaDecodeCodegen.unsupported(headDim, tiles.blockN()) != null) return null;
         int packed = 1;
         if (!planPerHead) for (int d = group; d >= 1; d--) if (group % d == 0 && d * qLen <= DECODE_ROWS) { packed = d; break; }
@@ -172,10 +184,11 @@ public final class TargetPolicy {
      * S=2048 document 192x64: 165 TFLOP/s, docs/benchmarks.md), else the FA2 loop on wgmma where
      * that fits (or where it is forced), else mma.sync as on sm_80 (docs/cuda-notes.md's choices).
      * Both wgmma engines fit only head dimensions that need no padding ({@link TileWidths#wgmma}):
-     * other D run on mma.sync on Hopper too, padded inside the kernel.
+     * other D run on mma.sync on Hopper too, padded inside the kernel, and so does a value dimension
+     * DV other than D (the wgmma engines size V's and O's tiles by D).
      */
-    static Options cudaOptions(DeviceCaps.Cuda device, int headDim, TilePlan tiles, BackendOptions options) {
-        boolean hopper = usesHopper(device, options);
+    static Options cudaOptions(DeviceCaps.Cuda device, int headDim, int valueDim, TilePlan tiles, BackendOptions options) {
+        boolean hopper = usesHopper(device, options) && valueDim == headDim;
         Options o;
         if (hopper && options.cudaEngine() == Engine.WGMMA && CudaCodegen.wgmmaFits(headDim, tiles)) {
             o = Options.wgmma(headDim, tiles);

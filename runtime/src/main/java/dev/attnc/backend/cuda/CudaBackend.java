@@ -178,7 +178,7 @@ public final class CudaBackend implements Backend {
     /** The head dimensions the CUDA kernels support (CudaCodegen), and Q, K, V, O and LSE in the GPU's memory. */
     @Override
     public String unsupported(Sizes sizes, DType storage) {
-        String why = unsupportedValueDim(sizes.D(), sizes.DV());
+        String why = CudaCodegen.unsupportedValueDim(sizes.D(), sizes.DV());
         if (why == null) why = CudaCodegen.unsupported(sizes.D(), tilePlan(sizes.D()));
         if (why != null) return why;
         return Capacity.tooLarge("Q, K, V, O and LSE", Capacity.callBytes(sizes, storage, 2), "the GPU's memory", device.totalMemoryBytes());
@@ -195,18 +195,19 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Why the CUDA kernels cannot take value dimension {@code dv} beside key dimension {@code d}, or
-     * null: each of them (forward engines, decode, backward) sizes V's and O's rows by D so far.
+     * Why {@code kernel} cannot take value dimension {@code dv} beside key dimension {@code d}, or
+     * null: the decode program and the backward size V's and O's rows by D (the forward on mma.sync
+     * takes any DV, {@link CudaCodegen#unsupportedValueDim}).
      */
-    static String unsupportedValueDim(int d, int dv) {
+    static String valueDimOnlyD(String kernel, int d, int dv) {
         if (dv == d) return null;
         return "a value dimension DV = " + dv + " other than D = " + d + " (V's last dimension differs from Q's and K's) is not supported"
-                + " by the CUDA backend's kernels yet, which take DV = D only; use java or opencl";
+                + " by " + kernel + ", which takes DV = D only; use java or opencl";
     }
 
     @Override
     public CompiledKernel compile(KernelRequest request) {
-        String why = unsupportedValueDim(request.headDim(), request.valueDim());
+        String why = CudaCodegen.unsupportedValueDim(request.headDim(), request.valueDim());
         if (why == null) why = CudaCodegen.unsupported(request.headDim(), request.tiles());
         if (why != null) throw new AttnInputException(why);
         return new CudaKernel(this, request, variant(request, CudaStages.storage(request.dtype())));
@@ -217,7 +218,8 @@ public final class CudaBackend implements Backend {
      * {@code options.minBlocks()} exactly as given, spills or not.
      */
     public CudaKernel compile(KernelRequest request, CudaCodegen.Options options) {
-        String why = unsupportedValueDim(request.headDim(), request.valueDim());
+        String why = options.wgmma() ? valueDimOnlyD("the wgmma engines", request.headDim(), request.valueDim())
+                : CudaCodegen.unsupportedValueDim(request.headDim(), request.valueDim());
         if (why == null) why = CudaCodegen.unsupported(request.headDim(), request.tiles());
         if (why != null) throw new AttnInputException(why);
         if (request.dtype() != DType.BF16 && request.dtype() != DType.F16) {
@@ -378,7 +380,7 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public String unsupportedRagged(Sizes sizes) {
-        String why = unsupportedValueDim(sizes.D(), sizes.DV());
+        String why = valueDimOnlyD("the CUDA decode kernel", sizes.D(), sizes.DV());
         if (why == null) why = dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.unsupported(sizes.D(), tilePlan(sizes.D()).blockN());
         if (sizes.Q_LEN() > TargetPolicy.DECODE_ROWS || why != null) {
             return "the CUDA backend runs paged K/V and per-sequence lengths (kvLens) in its decode kernel, for Q_LEN up to "
@@ -407,7 +409,7 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
-        String why = unsupportedValueDim(sizes.D(), sizes.DV());
+        String why = valueDimOnlyD("the CUDA backward", sizes.D(), sizes.DV());
         if (why == null) why = CudaBackwardCodegen.unsupported(sizes.D());
         if (why != null) return why;
         long buffers = Capacity.callBytes(sizes, storage, 4);
@@ -427,7 +429,7 @@ public final class CudaBackend implements Backend {
     @Override
     public BackwardKernel compileBackward(KernelRequest request) {
         requireBackward(request.attention());
-        String why = unsupportedValueDim(request.headDim(), request.valueDim());
+        String why = valueDimOnlyD("the CUDA backward", request.headDim(), request.valueDim());
         if (why == null) why = CudaBackwardCodegen.unsupported(request.headDim());
         if (why != null) throw new AttnInputException(why);
         Storage storage = CudaStages.storage(request.dtype());

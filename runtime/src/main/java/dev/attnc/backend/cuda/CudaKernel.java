@@ -194,7 +194,7 @@ public final class CudaKernel implements CompiledKernel {
             this.in = in;
             this.plan = plan;
             Sizes s = in.sizes();
-            TargetPolicy.CudaDecode decode = TargetPolicy.cudaDecode(CudaStages.caps(backend.cudaDevice()), s.D(), s.Q_LEN(),
+            TargetPolicy.CudaDecode decode = TargetPolicy.cudaDecode(CudaStages.caps(backend.cudaDevice()), s.D(), s.DV(), s.Q_LEN(),
                     s.H() / s.H_KV(), v.source().tiles(), plan.perHead);
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
@@ -202,7 +202,7 @@ public final class CudaKernel implements CompiledKernel {
                     Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
                     long rows = (long) s.B() * s.H() * s.Q_LEN();
                     RunInputs.Resident r = in.resident();
-                    o = r != null ? resident(ctx, r.o()) : keep(ctx.alloc(rows * s.D() * 2));
+                    o = r != null ? resident(ctx, r.o()) : keep(ctx.alloc(rows * s.DV() * 2));
                     lse = r != null ? resident(ctx, r.lse()) : keep(ctx.alloc(rows * 4));
                     fixed.put(KernelSignature.O.name(), o);
                     fixed.put(KernelSignature.LSE.name(), lse);
@@ -380,7 +380,7 @@ public final class CudaKernel implements CompiledKernel {
             if (in.resident() != null) return new RunOutputs(null, null, kernelNanos); // O and LSE stay in the device tensors
             Sizes s = in.sizes();
             DType stored = CudaBackend.storageDType(v.source().storage());
-            Tensor oHost = Tensor.allocate(stored, s.B(), s.H(), s.Q_LEN(), s.D());
+            Tensor oHost = Tensor.allocate(stored, s.B(), s.H(), s.Q_LEN(), s.DV());
             Tensor lseHost = Tensor.allocate(DType.F32, s.B(), s.H(), s.Q_LEN());
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();

@@ -58,7 +58,7 @@ public final class CudaStages {
 
     /** Stage 2: the kernel's CUDA C++. */
     public static CudaKernelSource source(KernelRequest request, Storage storage, Decision.Cuda decision) {
-        return CudaCodegen.generate(request.attention(), storage, request.headDim(), decision.tiles(), decision.options());
+        return CudaCodegen.generate(request.attention(), storage, request.headDim(), request.valueDim(), decision.tiles(), decision.options());
     }
 
     /** Stage 2 of the backward: its program of four kernels (CudaBackwardCodegen), built as {@link TargetPolicy#cudaBackward} decides. */

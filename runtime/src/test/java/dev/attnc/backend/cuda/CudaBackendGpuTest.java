@@ -51,6 +51,8 @@ class CudaBackendGpuTest {
     private static final List<String> REPORT = new ArrayList<>();
     /** Head dimensions besides 64 and 128: tile widths (32, 256) and ones padded inside the kernel (issue 20). */
     static final List<Integer> OTHER_DIMS = List.of(16, 32, 40, 80, 96, 112, 160, 256);
+    /** (D, DV) with a value dimension other than D (issue 20; DeepSeek's MLA prefill is 192 / 128): mma.sync, Hopper too. */
+    static final List<int[]> VALUE_DIMS = List.of(new int[] {192, 128}, new int[] {64, 32}, new int[] {32, 64});
 
     @BeforeAll
     static void open() throws IOException {
@@ -65,6 +67,7 @@ class CudaBackendGpuTest {
                 for (int d : List.of(64, 128)) all.add(new KernelRequest(s.attention(), t, d, backend.tilePlan(d)));
             }
             for (int d : OTHER_DIMS) all.add(new KernelRequest(s.attention(), DType.BF16, d, backend.tilePlan(d)));
+            for (int[] p : VALUE_DIMS) all.add(new KernelRequest(s.attention(), DType.BF16, p[0], p[1], backend.tilePlan(p[0])));
         }
         long t0 = System.nanoTime();
         backend.precompile(all, Runtime.getRuntime().availableProcessors());
@@ -110,16 +113,28 @@ class CudaBackendGpuTest {
     }
 
     @TestFactory
+    Stream<DynamicTest> valueDimensionsOtherThanD() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            for (int[] p : VALUE_DIMS) {
+                Sizes sz = s.square() ? new Sizes(2, 4, 2, 100, 100, p[0], p[1]) : new Sizes(2, 4, 2, 77, 131, p[0], p[1]);
+                tests.add(DynamicTest.dynamicTest(s.stem() + " bf16 " + sz, () -> check(s, sz, DType.BF16)));
+            }
+        }
+        return tests.stream();
+    }
+
+    @TestFactory
     Stream<DynamicTest> float32IsComputedFrom16BitCopies() {
         return CudaCases.samples().stream().filter(s -> List.of("causal", "alibi", "document", "softcap").contains(s.stem()))
                 .map(s -> DynamicTest.dynamicTest(s.stem() + " f32", () -> check(s, s.square()
                         ? new Sizes(2, 4, 2, 100, 100, 64) : new Sizes(2, 4, 2, 77, 131, 64), DType.F32)));
     }
 
-    private static CudaKernel kernel(Attention a, DType t, int d) {
+    private static CudaKernel kernel(Attention a, DType t, int d, int dv) {
         synchronized (KERNELS) {
-            return KERNELS.computeIfAbsent(a.name() + "/" + t + "/" + d,
-                    k -> (CudaKernel) backend.compile(new KernelRequest(a, t, d, backend.tilePlan(d))));
+            return KERNELS.computeIfAbsent(a.name() + "/" + t + "/" + d + "/" + dv,
+                    k -> (CudaKernel) backend.compile(new KernelRequest(a, t, d, dv, backend.tilePlan(d))));
         }
     }
 
@@ -150,7 +165,7 @@ class CudaBackendGpuTest {
     }
 
     static void check(CudaCases.Sample sample, Sizes s, DType dtype) {
-        check(sample, s, dtype, kernel(sample.attention(), dtype, s.D()));
+        check(sample, s, dtype, kernel(sample.attention(), dtype, s.D(), s.DV()));
     }
 
     static void check(CudaCases.Sample sample, Sizes s, DType dtype, CudaKernel kernel) {
@@ -159,7 +174,7 @@ class CudaBackendGpuTest {
         Recipes.Args args = CudaCases.args(sample.stem(), s, seed);
         Tensor q = Tensor.random(dtype, seed + 1, s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor k = Tensor.random(dtype, seed + 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        Tensor v = Tensor.random(dtype, seed + 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor v = Tensor.random(dtype, seed + 3, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
         Map<String, TensorData> data = new HashMap<>();
         args.tensors().forEach((n, t) -> data.put(n, view(t)));
         Bindings bindings = new Bindings(args.scalars(), data).complete(a);
@@ -260,7 +275,7 @@ class CudaBackendGpuTest {
     void aPlanForOtherTilesIsRefused() {
         Attention a = CudaCases.samples().get(0).attention();
         Sizes s = new Sizes(1, 1, 1, 100, 100, 64);
-        CudaKernel k = kernel(a, DType.BF16, 64);
+        CudaKernel k = kernel(a, DType.BF16, 64, 64);
         BlockPlan wrong = BlockPlan.dense(32, 32, 100, 100, false);
         Tensor x = Tensor.random(DType.BF16, 1, 1, 1, 100, 64);
         Map<String, Object> scalars = new Bindings(Map.of(), Map.of()).complete(a).scalars();

@@ -5,12 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The CUDA backend refuses a value dimension DV other than D before any work, naming both (no GPU needed). */
+/**
+ * The CUDA kernels that size V's and O's rows by D (the decode program, the backward, the wgmma
+ * engines) refuse a value dimension DV other than D before any work, naming both (no GPU needed).
+ */
 class CudaValueDimTest {
     @Test
-    void aValueDimensionOtherThanDIsRefusedByName() {
-        String why = CudaBackend.unsupportedValueDim(192, 128);
-        assertTrue(why.contains("DV = 128") && why.contains("D = 192") && why.contains("use java or opencl"), why);
-        assertNull(CudaBackend.unsupportedValueDim(128, 128));
+    void kernelsThatTakeDvEqualToDOnlyRefuseAnotherByName() {
+        String why = CudaBackend.valueDimOnlyD("the CUDA backward", 192, 128);
+        assertTrue(why.contains("DV = 128") && why.contains("D = 192") && why.contains("the CUDA backward") && why.contains("use java or opencl"), why);
+        assertNull(CudaBackend.valueDimOnlyD("the CUDA backward", 128, 128));
     }
 }

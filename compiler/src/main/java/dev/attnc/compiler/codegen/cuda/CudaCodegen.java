@@ -48,7 +48,23 @@ public final class CudaCodegen {
 
     /** Dynamic shared memory of a kernel: a Q tile and two stages of K and V tiles, 16-bit elements, as wide as the padded D. */
     public static int sharedBytes(int headDim, TilePlan tiles) {
-        return (tiles.blockM() + 4 * tiles.blockN()) * TileWidths.FORWARD.of(headDim, tiles.warps() * 32) * 2;
+        return sharedBytes(headDim, headDim, tiles);
+    }
+
+    /** {@link #sharedBytes(int, TilePlan)} with value dimension {@code valueDim}: every tile as wide as the padded larger of D and DV. */
+    public static int sharedBytes(int headDim, int valueDim, TilePlan tiles) {
+        return (tiles.blockM() + 4 * tiles.blockN()) * TileWidths.FORWARD.of(Math.max(headDim, valueDim), tiles.warps() * 32) * 2;
+    }
+
+    /**
+     * Why the mma.sync forward cannot take value dimension {@code valueDim} beside {@code headDim},
+     * or null: DV is a head dimension of its own (a multiple of 8 from 16 to 256). The wgmma engines
+     * take DV = D only; {@code TargetPolicy} sends other calls to mma.sync.
+     */
+    public static String unsupportedValueDim(int headDim, int valueDim) {
+        if (valueDim == headDim) return null;
+        String why = TileWidths.FORWARD.unsupported(valueDim);
+        return why == null ? null : "value dimension DV: " + why;
     }
 
     /** Which kernel skeleton carries the variant's code. */
@@ -157,11 +173,24 @@ public final class CudaCodegen {
      * ({@code dev.attnc.compiler.target.TargetPolicy}): there is deliberately no default here.
      */
     public static CudaKernelSource generate(Attention a, Storage storage, int headDim, TilePlan tiles, Options options) {
+        return generate(a, storage, headDim, headDim, tiles, options);
+    }
+
+    /**
+     * The kernel with value dimension {@code valueDim} (V's and O's rows) beside D: mma.sync only,
+     * every shared tile as wide as the padded larger of the two, Q K^T over D's k16 steps and P V
+     * over DV's n8 tiles. For DV = D the text is the one of D alone.
+     */
+    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles, Options options) {
         if (storage == Storage.F32) {
             throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
         }
         String why = unsupported(headDim, tiles);
+        if (why == null) why = unsupportedValueDim(headDim, valueDim);
         if (why != null) throw new IllegalArgumentException(why);
+        if (valueDim != headDim && options.wgmma()) {
+            throw new IllegalArgumentException("the wgmma engines take DV = D only, not D = " + headDim + ", DV = " + valueDim);
+        }
         int mTiles = tiles.blockM() / (16 * tiles.warps());
         if (options.qInRegs() && mTiles != 1) throw new IllegalArgumentException("Q in registers needs one m16 tile per warp");
         if (options.wgmma() && !wgmmaFits(headDim, tiles)) {
@@ -170,14 +199,20 @@ public final class CudaCodegen {
         }
         if (options.engine() == Engine.HOPPER) return hopper(a, storage, headDim, tiles, options);
         KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), ParamArg.of(a));
-        return render(TEMPLATE, "kernel", a, signature, storage, headDim, tiles, options, tiles.warps() * 32, sharedBytes(headDim, tiles), st -> {
+        int threads = tiles.warps() * 32, widest = Math.max(headDim, valueDim);
+        boolean apart = valueDim != headDim;
+        return render(TEMPLATE, "kernel", a, signature, storage, headDim, tiles, options, threads, sharedBytes(headDim, valueDim, tiles), st -> {
             st.add("warps", tiles.warps());
             st.add("mTiles", mTiles);
             st.add("minBlocks", options.minBlocks());
             st.add("qInRegs", options.qInRegs() ? "true" : "false");
             st.add("wgmma", options.wgmma());
-            st.add("tileDim", TileWidths.FORWARD.of(headDim, tiles.warps() * 32));
-            st.add("padded", TileWidths.FORWARD.padded(headDim, tiles.warps() * 32));
+            st.add("tileDim", TileWidths.FORWARD.of(widest, threads));
+            // with DV != D the tiles are padded for one of them at least (TILE_D, chunk counts per tensor)
+            st.add("padded", apart || TileWidths.FORWARD.padded(headDim, threads));
+            st.add("valueDim", apart ? valueDim : null);
+            st.add("vdim", apart ? "VALUE_DIM" : "HEAD_DIM");
+            st.add("vload", apart ? ", VALUE_DIM, DT" : "");
         });
     }
 
