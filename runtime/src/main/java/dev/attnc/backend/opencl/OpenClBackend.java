@@ -118,6 +118,12 @@ public final class OpenClBackend implements Backend {
         ClDevice d = context.device();
         String why = Capacity.headDim(name(), sizes.D(), (int) Math.min(1024, d.localMemBytes() / (4 * Float.BYTES)));
         if (why != null) return why;
+        if (sizes.DV() != sizes.D()) { // the tiles are chosen for D; a key tile of K and V (rows of D and DV) must still fit
+            int n = tilePlan(sizes.D()).blockN();
+            why = Capacity.tooLarge("a key tile of K and V (" + n + " keys, D = " + sizes.D() + ", DV = " + sizes.DV() + ") in local memory",
+                    4L * n * (sizes.D() + sizes.DV()), "the local memory of " + d.name(), d.localMemBytes());
+            if (why != null) return why;
+        }
         return Capacity.tooLarge("Q, K, V, O and LSE", Capacity.callBytes(sizes, storage, 2), "the device's global memory",
                 d.globalMemBytes());
     }
