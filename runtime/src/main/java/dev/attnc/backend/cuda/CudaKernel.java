@@ -381,27 +381,20 @@ public final class CudaKernel implements CompiledKernel {
          * time in milliseconds from two events (what {@link CudaKernel#run} does).
          */
         public float launchWarm() {
-            synchronized (backend.lock) {
-                CudaContext ctx = backend.context();
-                ctx.memset32(o, oPoison);
-                ctx.memset32(lse, 0x7fc00000);
-                settled = false;
-                float ms = ctx.timeMs(this::launchAll);
-                settled = true;
-                return ms;
-            }
+            return poisonedRun(ctx -> ctx.timeMs(this::launchAll));
         }
 
         /** Fills O and LSE with NaN, then runs the kernel once after emptying L2; its GPU time in milliseconds (as {@link #time}). */
         public float launch() {
+            return poisonedRun(ctx -> ctx.timeEach(1, this::launchAll)[0]);
+        }
+
+        private float poisonedRun(java.util.function.Function<CudaContext, Float> timed) {
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 ctx.memset32(o, oPoison);
                 ctx.memset32(lse, 0x7fc00000);
-                settled = false;
-                float ms = ctx.timeEach(1, this::launchAll)[0];
-                settled = true;
-                return ms;
+                return settling(() -> timed.apply(ctx));
             }
         }
 
@@ -412,11 +405,16 @@ public final class CudaKernel implements CompiledKernel {
         public float[] time(int n) {
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
-                settled = false;
-                float[] ms = ctx.timeEach(n, this::launchAll);
-                settled = true;
-                return ms;
+                return settling(() -> ctx.timeEach(n, this::launchAll));
             }
+        }
+
+        /** Runs timed launches, which wait for their end: until they return, borrowed memory is not settled. */
+        private <T> T settling(java.util.function.Supplier<T> timedLaunches) {
+            settled = false;
+            T result = timedLaunches.get();
+            settled = true;
+            return result;
         }
 
         private void launchAll() {
