@@ -11,6 +11,11 @@
 #                                        FlashAttention-2, cuDNN)
 #   bench/gpu/cuda-device.sh sass        there: spills and SASS counts (HGMMA, UTMALDG, LDL, ...) of the
 #                                        Hopper kernel of every sample (SASS_D, SASS_TILES)
+#   bench/gpu/cuda-device.sh serving     there: serving in one call: the decode and device-tensor GPU
+#                                        tests, the per-step overhead (DecodeStepOverhead, with a stack
+#                                        sample of where the host time goes), the example's CUDA run with
+#                                        --check, then bench/gpu/decode.sh. Needs the full runtime, which
+#                                        pack takes from a build (./run-tests or mvn install first)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -61,7 +66,31 @@ case "${1:-}" in
       testkit/src/main/java/dev/attnc/testkit/*.java compiler/src/test/java/dev/attnc/compiler/TestPrograms.java
     cp -r compiler/src/main/resources/* "$dev/classes/"
     mkdir -p "$dev/classes/dev/attnc/templates" && cp codegen-templates/src/main/resources/dev/attnc/templates/*.stg "$dev/classes/dev/attnc/templates/"
+    # the full runtime and the examples (the public API: device tensors, AttentionKernel), from the last build
+    if [[ -f cli/target/attnc.jar && -d examples/target/classes ]]; then
+      mkdir -p "$dev/full/test-classes"
+      cp cli/target/attnc.jar "$dev/full/" && cp -r examples/target/classes "$dev/full/examples"
+      "$JAVA_HOME/bin/javac" --release 25 -nowarn -d "$dev/full/test-classes" -cp "$dev/full/attnc.jar:$cp" \
+        runtime/src/test/java/dev/attnc/backend/cuda/CudaDeviceTensorGpuTest.java runtime/src/test/java/dev/attnc/backend/{PagedCaches,DeviceTensors}.java \
+        bench/src/main/java/dev/attnc/bench/StackSampler.java
+    fi
     du -sh "$dev"
+    ;;
+  serving)
+    nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader || true
+    [[ -f $dev/full/attnc.jar ]] || { echo "serving: pack after a build (no $dev/full/attnc.jar)" >&2; exit 2; }
+    java_="bash $dev/boot.sh java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss16m"
+    full=$dev/full/attnc.jar:$dev/full/examples:$dev/full/test-classes
+    cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
+    rc=0
+    timeout 240 $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$cp" \
+      --select-class dev.attnc.backend.cuda.CudaDecodeGpuTest 2>&1 | tee "$out/tests-decode.log" | grep -E 'tests (successful|failed)|MethodSource|=>' | head -40 || rc=$?
+    timeout 120 $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$full:$(ls "$dev"/lib/*.jar | grep -v antlr | tr '\n' ':')" \
+      --select-class dev.attnc.backend.cuda.CudaDeviceTensorGpuTest 2>&1 | tee "$out/tests-device-tensor.log" | grep -E 'tests (successful|failed)|=>' | head -20 || rc=$?
+    timeout 180 $java_ -cp "$full" dev.attnc.bench.StackSampler dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 50 2>&1 | tee "$out/step-overhead.txt" | head -60
+    timeout 120 $java_ -cp "$full" dev.attnc.examples.DecodeLoop --target cuda --check 2>&1 | tee "$out/decode-loop.txt" | tail -6
+    timeout 240 bash bench/gpu/decode.sh 2>&1 | tail -30
+    exit $rc
     ;;
   tests)
     nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv,noheader || true
@@ -95,7 +124,7 @@ case "${1:-}" in
     sass
     ;;
   *)
-    echo "usage: $0 pack|tests|bench|sass" >&2
+    echo "usage: $0 pack|tests|bench|sass|serving" >&2
     exit 2
     ;;
 esac

@@ -12,12 +12,16 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * What a decode step costs outside its kernel: the same call (Q_LEN 1, each sequence its own length)
+ * What a decode step costs outside its kernel: the same call (Q_LEN 1, each sequence its own length,
+ * one token longer each step)
  * timed back to back with host tensors (every input copied to the device each step) and with device
  * tensors (Q, K, V, O and LSE resident; only the lengths are the host's), medians of the wall time and
  * of the kernel's own time. {@code examples/run DecodeStepOverhead TARGET B H H_KV KV_LEN D STEPS}.
  */
 public final class DecodeStepOverhead {
+    /** prepare is timed this often a round (it is cheap): enough for the JIT to have compiled it. */
+    private static final int PREPARE_RUNS = 2000;
+
     private DecodeStepOverhead() {}
 
     public static void main(String[] args) {
@@ -26,30 +30,48 @@ public final class DecodeStepOverhead {
         int b = n[0], h = n[1], hKv = n[2], kvLen = n[3], d = n[4], steps = n[5];
         DType dtype = target == Target.CUDA ? DType.BF16 : DType.F32;
         Tensor q = Tensor.random(dtype, 1, b, h, 1, d), k = Tensor.random(dtype, 2, b, hKv, kvLen, d), v = Tensor.random(dtype, 3, b, hKv, kvLen, d);
-        int[] lens = new int[b];
-        Arrays.fill(lens, kvLen - 1);
-        Tensor kvLens = Tensor.ofInts(lens, b);
+        // each step one token longer, as in a generation loop: every step's lengths are new to the plan cache
+        Tensor[] kvLens = new Tensor[steps];
+        for (int i = 0; i < steps; i++) {
+            int[] lens = new int[b];
+            for (int j = 0; j < b; j++) lens[j] = kvLen - steps + i - j % 2; // sequences of two lengths
+            kvLens[i] = Tensor.ofInts(lens, b);
+        }
         try (Backend backend = Backends.open(target, 0);
                 AttentionKernel kernel = Attnc.compile("decoder.attn", DecodeLoop.ATTENTION).kernel(null, backend);
                 DeviceTensor dq = q.to(backend); DeviceTensor dk = k.to(backend); DeviceTensor dv = v.to(backend);
                 DeviceTensor o = DeviceTensor.allocate(backend, dtype, b, h, 1, d); DeviceTensor lse = DeviceTensor.allocate(backend, DType.F32, b, h, 1)) {
             long[][] host = new long[2][steps], resident = new long[2][steps];
+            long[] planning = new long[PREPARE_RUNS];
             for (int round = 0; round < 2; round++) { // the first round warms up (compiles, JIT)
                 for (int i = 0; i < steps; i++) {
                     long t0 = System.nanoTime();
-                    host[1][i] = kernel.run(q, k, v, Map.of(), Double.NaN, kvLens).kernelNanos();
+                    host[1][i] = kernel.run(q, k, v, Map.of(), Double.NaN, kvLens[i]).kernelNanos();
                     host[0][i] = System.nanoTime() - t0;
                 }
                 for (int i = 0; i < steps; i++) {
                     long t0 = System.nanoTime();
-                    resident[1][i] = kernel.run(dq, dk, dv, Map.of(), Double.NaN, kvLens, o, lse).kernelNanos();
+                    resident[1][i] = kernel.run(dq, dk, dv, Map.of(), Double.NaN, kvLens[i], o, lse).kernelNanos();
                     resident[0][i] = System.nanoTime() - t0;
+                }
+                for (int i = 0; i < planning.length; i++) { // the host's part before any device work: checks, block plan, binding
+                    long t0 = System.nanoTime();
+                    kernel.prepare(q, k, v, Map.of(), Double.NaN, lengths(b, kvLen, round * PREPARE_RUNS + i));
+                    planning[i] = System.nanoTime() - t0;
                 }
             }
             System.out.printf("%s %s, B=%d H=%d H_KV=%d KV_LEN=%d D=%d, %d steps (medians):%n", target.word(), dtype.displayName(), b, h, hKv, kvLen, d, steps);
             print("host tensors", host);
             print("device tensors", resident);
+            System.out.printf("  of which prepare (checks, block plan of new lengths, binding): %.1f us%n", median(planning) / 1e3);
         }
+    }
+
+    /** Call {@code n}'s lengths: two per call, new to the plan cache for the first KV_LEN / 2 calls. */
+    private static Tensor lengths(int b, int kvLen, int n) {
+        int[] lens = new int[b];
+        for (int j = 0; j < b; j++) lens[j] = Math.floorMod(kvLen - 1 - 2 * n - j % 2, kvLen) + 1;
+        return Tensor.ofInts(lens, b);
     }
 
     private static void print(String what, long[][] nanos) {

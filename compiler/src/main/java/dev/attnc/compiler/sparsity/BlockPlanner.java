@@ -18,19 +18,44 @@ public final class BlockPlanner {
     private BlockPlanner() {}
 
     public static BlockPlan plan(Attention a, Sizes sizes, Bindings bindings, int blockM, int blockN) {
+        return plan(MaskAnalysis.of(a), sizes, bindings, blockM, blockN);
+    }
+
+    /**
+     * What planning learns of a mask before any size: its DAG, its piecewise-affine form, whether
+     * interval analysis takes it. {@link SequencePlanner} plans one call's many lengths from one.
+     */
+    public static final class MaskAnalysis {
+        private final Attention attention;
+        private final Dag mask;
+        private final Optional<Expr> affine;
+        private final boolean intervals;
+
+        private MaskAnalysis(Attention attention) {
+            this.attention = attention;
+            this.mask = Dag.of(attention.mask());
+            this.affine = PiecewiseAffine.rewrite(mask);
+            this.intervals = IntervalProgram.supports(mask);
+        }
+
+        public static MaskAnalysis of(Attention a) {
+            return new MaskAnalysis(a);
+        }
+    }
+
+    public static BlockPlan plan(MaskAnalysis m, Sizes sizes, Bindings bindings, int blockM, int blockN) {
         checkBlocks(blockM, blockN);
-        Bindings complete = bindings.complete(a);
-        Dag mask = Dag.of(a.mask());
+        Bindings complete = bindings.complete(m.attention);
+        Dag mask = m.mask;
         Slots slots = Slots.of(mask, sizes);
-        Optional<Expr> affine = PiecewiseAffine.rewrite(mask);
-        if (affine.isPresent()) {
+        if (m.affine.isPresent()) {
             try {
-                return AffinePlanner.plan(affine.get(), slots, sizes, complete, blockM, blockN);
+                return AffinePlanner.plan(m.affine.get(), slots, sizes, complete, blockM, blockN);
             } catch (ArithmeticException wraps) {
                 // some term may wrap around the int range: interval analysis models that, exact arithmetic does not
             }
         }
-        if (IntervalProgram.supports(mask)) {
+        if (m.intervals) {
             String method = (mask.readsAll() & Dag.TENSOR) != 0 ? "tensor-summary" : "interval";
             return IntervalPlanner.plan(new IntervalProgram(mask, sizes, complete), slots, sizes.Q_LEN(), sizes.KV_LEN(), blockM, blockN, method);
         }

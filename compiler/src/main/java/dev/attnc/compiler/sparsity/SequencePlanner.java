@@ -23,6 +23,7 @@ public final class SequencePlanner {
     public static BlockPlan plan(Attention a, Sizes sizes, Bindings bindings, int blockM, int blockN, int[] kvLens) {
         if (kvLens.length != sizes.B()) throw new IllegalArgumentException(kvLens.length + " lengths for B = " + sizes.B());
         Map<Integer, BlockPlan> byLength = new HashMap<>();
+        BlockPlanner.MaskAnalysis mask = BlockPlanner.MaskAnalysis.of(a); // once for all the lengths
         boolean perHead = false;
         String method = null;
         for (int len : kvLens) {
@@ -30,7 +31,7 @@ public final class SequencePlanner {
             if (len == 0) continue;
             BlockPlan p = byLength.computeIfAbsent(len, l -> {
                 Sizes own = sizes.withKvLen(l);
-                return BlockPlanner.plan(a, own, l == sizes.KV_LEN() ? bindings : bindings.atSizes(a, own), blockM, blockN);
+                return BlockPlanner.plan(mask, own, l == sizes.KV_LEN() ? bindings : bindings.atSizes(a, own), blockM, blockN);
             });
             perHead |= p.perHead;
             if (method == null) method = p.method;

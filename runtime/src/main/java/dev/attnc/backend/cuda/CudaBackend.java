@@ -53,6 +53,8 @@ public final class CudaBackend implements Backend {
     private final String nvrtcVersion;
     final Object lock = new Object();
     private int compiles;
+    /** Calls' working memory, kept between calls (see {@link DevicePool}); guarded by {@link #lock}. */
+    final DevicePool<DeviceBuffer> pool;
 
     /** GPU {@code ordinal} (as {@code attnc devices} numbers them), with the default disk cache. */
     public CudaBackend(int ordinal) {
@@ -89,6 +91,15 @@ public final class CudaBackend implements Backend {
         this.device = d;
         this.nvrtcVersion = Nvrtc.get().version();
         this.context = CudaContext.open(d);
+        this.pool = new DevicePool<>(new DevicePool.Allocator<>() {
+            public DeviceBuffer allocate(long bytes) {
+                return context.alloc(bytes);
+            }
+
+            public void free(DeviceBuffer b) {
+                if (b.context().isOpen()) b.close();
+            }
+        });
         this.cache = new CubinCache(cacheDir);
         this.policy = CudaStages.policy(d, options, new TuningTable(cacheDir == null ? null : cacheDir.resolve("tuning.properties")));
     }
@@ -508,7 +519,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void close() {
         synchronized (lock) {
-            context.close();
+            context.close(); // frees the pool's idle buffers too: the context owns them
         }
     }
 }

@@ -46,6 +46,13 @@ public final class CudaKernel implements CompiledKernel {
     private final KernelRequest request;
     private final Variant main;
     private Variant bf16; // fp32 requests whose values overflow fp16
+    /**
+     * The decode programs this kernel has launched, by storage and shape: rendering one's source takes
+     * milliseconds (2-4 ms on a 2-core CI machine), which a decode step cannot pay each call.
+     */
+    private final Map<DecodeKey, CudaBackend.DecodeProgram> decodePrograms = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record DecodeKey(Storage storage, TargetPolicy.CudaDecode decode) {}
 
     CudaKernel(CudaBackend backend, KernelRequest request, Variant main) {
         this.backend = backend;
@@ -100,10 +107,11 @@ public final class CudaKernel implements CompiledKernel {
                 + localBytes() + " B local, " + s.sharedBytes() + " B shared";
     }
 
+    /** One call as a caller's step runs it: no L2 flush before the kernel (that is {@link Session#launch}'s, for timing). */
     @Override
     public RunOutputs run(RunInputs in) {
         try (Call call = prepare(in)) {
-            float ms = call.launch();
+            float ms = call.launchWarm();
             return call.outputs((long) (ms * 1e6));
         }
     }
@@ -183,7 +191,11 @@ public final class CudaKernel implements CompiledKernel {
         private final Variant v;
         private final RunInputs in;
         private final BlockPlan plan;
+        /** Device memory this call owns (views of device tensors) or borrowed from the backend's pool. */
         private final List<DeviceBuffer> buffers = new ArrayList<>();
+        private final List<DevicePool.Loan<DeviceBuffer>> loans = new ArrayList<>();
+        /** False from a launch until its end was waited for: borrowed memory that queued work may still use is freed, not pooled. */
+        private boolean settled = true;
         private final DeviceBuffer o, lse;
         private final List<Launch> launches = new ArrayList<>();
         private final int oPoison;
@@ -202,8 +214,8 @@ public final class CudaKernel implements CompiledKernel {
                     Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
                     long rows = (long) s.B() * s.H() * s.Q_LEN();
                     RunInputs.Resident r = in.resident();
-                    o = r != null ? resident(ctx, r.o()) : keep(ctx.alloc(rows * s.DV() * 2));
-                    lse = r != null ? resident(ctx, r.lse()) : keep(ctx.alloc(rows * 4));
+                    o = r != null ? resident(ctx, r.o()) : borrow(ctx, rows * s.DV() * 2);
+                    lse = r != null ? resident(ctx, r.lse()) : borrow(ctx, rows * 4);
                     fixed.put(KernelSignature.O.name(), o);
                     fixed.put(KernelSignature.LSE.name(), lse);
                     if (decode != null) {
@@ -245,7 +257,7 @@ public final class CudaKernel implements CompiledKernel {
                 // kernel leaves at 0 (zeroed once here); else one block per item (a null counter)
                 int items = Math.max(1, order.codes().length);
                 if (v.source().options().schedule().persistent()) {
-                    DeviceBuffer counter = keep(ctx.alloc(4));
+                    DeviceBuffer counter = borrow(ctx, 4);
                     ctx.memset32(counter, 0);
                     fixed.put(KernelSignature.ITEM_COUNTER.name(), counter);
                     persistentBlocks = Math.min(items, backend.cudaDevice().smCount());
@@ -254,7 +266,7 @@ public final class CudaKernel implements CompiledKernel {
                     persistentBlocks = items;
                 }
             }
-            Object[] args = CudaArgs.bind(v.source(), fixed, in, host -> keep(ctx.upload(host)));
+            Object[] args = CudaArgs.bind(v.source(), fixed, in, host -> upload(ctx, host));
             Dim3 grid = hopper ? Dim3.of(persistentBlocks) : Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H());
             launches.add(new Launch(v.function(), grid, Dim3.of(v.source().threads()), v.source().sharedBytes(), args));
         }
@@ -266,7 +278,8 @@ public final class CudaKernel implements CompiledKernel {
          */
         private String decodeLaunches(CudaContext ctx, TargetPolicy.CudaDecode decode, Map<String, Object> fixed,
                 Tensor q, Tensor k, Tensor vt, Sizes s, long rows) {
-            CudaBackend.DecodeProgram p = backend.decodeProgram(request, v.source().storage(), decode);
+            CudaBackend.DecodeProgram p = decodePrograms.computeIfAbsent(new DecodeKey(v.source().storage(), decode),
+                    key -> backend.decodeProgram(request, key.storage(), key.decode()));
             fixed.put(KernelSignature.Q.name(), input(ctx, 0, q));
             SignatureBinder.putSequences(fixed, in);
             putKv(ctx, fixed, KernelSignature.K, 1, k, s);
@@ -281,17 +294,17 @@ public final class CudaKernel implements CompiledKernel {
             fixed.put(KernelSignature.SPLITS.name(), splits);
             Object oPart = 0L, lsePart = 0L;
             if (splits > 1) {
-                oPart = keep(ctx.alloc(splits * rows * s.D() * 4));
-                lsePart = keep(ctx.alloc(splits * rows * 4));
+                oPart = borrow(ctx, splits * rows * s.D() * 4);
+                lsePart = borrow(ctx, splits * rows * 4);
             }
             fixed.put(KernelSignature.O_PART.name(), oPart);
             fixed.put(KernelSignature.LSE_PART.name(), lsePart);
-            Object[] args = CudaArgs.bind(CudaDecodeSource.DECODE, p.source().decode(), fixed, in, host -> keep(ctx.upload(host)));
+            Object[] args = CudaArgs.bind(CudaDecodeSource.DECODE, p.source().decode(), fixed, in, host -> upload(ctx, host));
             launches.add(new Launch(p.decode(), Dim3.of(splits, (int) units), Dim3.of(CudaDecodeSource.THREADS), shared, args));
             if (splits > 1) {
                 Map<String, Object> merge = new java.util.HashMap<>();
                 for (String name : p.source().combine().fixedNames()) merge.put(name, fixed.get(name));
-                Object[] margs = CudaArgs.bind(CudaDecodeSource.COMBINE, p.source().combine(), merge, in, host -> keep(ctx.upload(host)));
+                Object[] margs = CudaArgs.bind(CudaDecodeSource.COMBINE, p.source().combine(), merge, in, host -> upload(ctx, host));
                 launches.add(new Launch(p.combine(), Dim3.of((int) rows), Dim3.of(128), 4 * splits, margs));
             }
             return "decode: " + decode.headsPacked() + " heads a block, " + splits + " splits, " + decode.stages() + " stages, "
@@ -324,7 +337,7 @@ public final class CudaKernel implements CompiledKernel {
          */
         private DeviceBuffer input(CudaContext ctx, int index, Tensor t) {
             RunInputs.Resident r = in.resident();
-            if (r == null) return keep(ctx.upload(t.contiguous().segment()));
+            if (r == null) return upload(ctx, t.contiguous().segment());
             DeviceTensor given = List.of(r.q(), r.k(), r.v()).get(index);
             return resident(ctx, given.pages() != null ? given.pages() : given);
         }
@@ -349,13 +362,39 @@ public final class CudaKernel implements CompiledKernel {
             return b;
         }
 
-        /** Fills O and LSE with NaN, then runs the kernel once; its GPU time in milliseconds (as {@link #time}). */
+        /** {@code bytes} of the backend's pool, uninitialised, until this call closes. */
+        private DeviceBuffer borrow(CudaContext ctx, long bytes) {
+            DevicePool.Loan<DeviceBuffer> loan = backend.pool.take(bytes);
+            loans.add(loan);
+            return keep(ctx.foreign(loan.buffer().address(), bytes)); // the exact size: memsets and copies fill no more
+        }
+
+        /** A copy of {@code host} in borrowed memory. */
+        private DeviceBuffer upload(CudaContext ctx, java.lang.foreign.MemorySegment host) {
+            DeviceBuffer b = borrow(ctx, host.byteSize());
+            ctx.upload(host, b);
+            return b;
+        }
+
+        /**
+         * Fills O and LSE with NaN, then runs the kernel once with L2 as the work before left it; its GPU
+         * time in milliseconds from two events (what {@link CudaKernel#run} does).
+         */
+        public float launchWarm() {
+            return poisonedRun(ctx -> ctx.timeMs(this::launchAll));
+        }
+
+        /** Fills O and LSE with NaN, then runs the kernel once after emptying L2; its GPU time in milliseconds (as {@link #time}). */
         public float launch() {
+            return poisonedRun(ctx -> ctx.timeEach(1, this::launchAll)[0]);
+        }
+
+        private float poisonedRun(java.util.function.Function<CudaContext, Float> timed) {
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 ctx.memset32(o, oPoison);
                 ctx.memset32(lse, 0x7fc00000);
-                return ctx.timeEach(1, this::launchAll)[0];
+                return settling(() -> timed.apply(ctx));
             }
         }
 
@@ -366,8 +405,16 @@ public final class CudaKernel implements CompiledKernel {
         public float[] time(int n) {
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
-                return ctx.timeEach(n, this::launchAll);
+                return settling(() -> ctx.timeEach(n, this::launchAll));
             }
+        }
+
+        /** Runs timed launches, which wait for their end: until they return, borrowed memory is not settled. */
+        private <T> T settling(java.util.function.Supplier<T> timedLaunches) {
+            settled = false;
+            T result = timedLaunches.get();
+            settled = true;
+            return result;
         }
 
         private void launchAll() {
@@ -400,6 +447,8 @@ public final class CudaKernel implements CompiledKernel {
             synchronized (backend.lock) {
                 for (DeviceBuffer b : buffers.reversed()) b.close();
                 buffers.clear();
+                for (DevicePool.Loan<DeviceBuffer> loan : loans) backend.pool.give(loan, settled);
+                loans.clear();
             }
         }
     }
