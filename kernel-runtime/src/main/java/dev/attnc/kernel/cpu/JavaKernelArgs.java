@@ -5,7 +5,8 @@ import dev.attnc.kernel.BlockPlan;
 import java.util.concurrent.ForkJoinPool;
 
 /**
- * One call of a {@link JavaKernel}, in float32 whatever the storage type (the runtime converts):
+ * One call of a {@link JavaKernel}, in float32 whatever the storage type (the runtime converts Q; K and
+ * V are converted as they are packed, from where they lie: {@link RowSource}):
  * Q [B,H,Q_LEN,D], K [B,H_KV,KV_LEN,D], V [B,H_KV,KV_LEN,DV] and O [B,H,Q_LEN,DV] to fill, each in its array as its
  * {@link RowLayout} says (Q, K and V may share one array, as slices of a packed QKV tensor; K and V
  * may be paged), and
@@ -14,13 +15,13 @@ import java.util.concurrent.ForkJoinPool;
  * tensors. The plan's tiles must be the kernel's; the kernel runs on {@code pool}. {@code kvLens}
  * (null: none) gives each sequence's own KV_LEN, at most the call's: sequence b reads keys below it.
  */
-public record JavaKernelArgs(Sizes sizes, float scale, float[] q, RowLayout qLayout, float[] k, RowLayout kLayout,
-        float[] v, RowLayout vLayout, float[] o, RowLayout oLayout, float[] lse, Object[] params, BlockPlan plan, ForkJoinPool pool,
+public record JavaKernelArgs(Sizes sizes, float scale, float[] q, RowLayout qLayout, RowSource k, RowLayout kLayout,
+        RowSource v, RowLayout vLayout, float[] o, RowLayout oLayout, float[] lse, Object[] params, BlockPlan plan, ForkJoinPool pool,
         int[] kvLens) {
     /** Every sequence of the call's full length. */
     public JavaKernelArgs(Sizes sizes, float scale, float[] q, RowLayout qLayout, float[] k, RowLayout kLayout,
             float[] v, RowLayout vLayout, float[] o, RowLayout oLayout, float[] lse, Object[] params, BlockPlan plan, ForkJoinPool pool) {
-        this(sizes, scale, q, qLayout, k, kLayout, v, vLayout, o, oLayout, lse, params, plan, pool, null);
+        this(sizes, scale, q, qLayout, RowSource.of(k), kLayout, RowSource.of(v), vLayout, o, oLayout, lse, params, plan, pool, null);
     }
 
     /** Every operand dense and row-major. */

@@ -121,7 +121,11 @@ public final class KernelCall {
 
     /** Whether a [b, heads, len, d] operand in {@code layout} lies inside {@code a}. */
     static boolean fits(float[] a, RowLayout layout, int b, int heads, int len, int d) {
-        return layout.end(b, heads, len, d) <= a.length;
+        return fits(RowSource.of(a), layout, b, heads, len, d);
+    }
+
+    static boolean fits(RowSource a, RowLayout layout, int b, int heads, int len, int d) {
+        return layout.end(b, heads, len, d) <= a.length();
     }
 
     /**

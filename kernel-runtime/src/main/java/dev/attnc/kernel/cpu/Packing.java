@@ -34,21 +34,22 @@ public final class Packing {
      */
     public static void keysTransposed(float[] k, int head0, int rowStride, int kvLen, int d, int blockN, int nPad, int kvTiles,
             int kvHead, int tile, float[] out) {
-        keysTransposed(k, new RowLayout(head0, 0, 0, rowStride), 0, 0, kvLen, d, blockN, nPad, kvTiles, kvHead, tile, out);
+        keysTransposed(RowSource.of(k), new RowLayout(head0, 0, 0, rowStride), 0, 0, kvLen, d, blockN, nPad, kvTiles, kvHead, tile, out);
     }
 
-    /** {@link #keysTransposed(float[], int, int, int, int, int, int, int, int, int, float[])} with head (b, h)'s rows where {@code layout} puts them (paged or not). */
-    public static void keysTransposed(float[] k, RowLayout layout, int b, int h, int kvLen, int d, int blockN, int nPad, int kvTiles,
+    /** {@link #keysTransposed(float[], int, int, int, int, int, int, int, int, int, float[])} with head (b, h)'s rows where {@code layout} puts them (paged or not) in {@code k}. */
+    public static void keysTransposed(RowSource k, RowLayout layout, int b, int h, int kvLen, int d, int blockN, int nPad, int kvTiles,
             int kvHead, int tile, float[] out) {
         int base = tileOffset(kvHead, kvTiles, tile, tileSize(d, nPad));
         int first = tile * blockN;
         int count = Math.min(blockN, kvLen - first);
+        float[] row = new float[d];
         for (int j = 0; j < count; j++) {
             int panel = j - j % PANEL;
             int width = Math.min(PANEL, nPad - panel);
             int dst = base + Gemm.panelRow(0, panel, nPad, panelStride(d)) + j - panel;
-            int src = layout.start(b, h, first + j);
-            for (int x = 0; x < d; x++, dst += width) out[dst] = k[src + x];
+            k.copy(layout.start(b, h, first + j), row, 0, d);
+            for (int x = 0; x < d; x++, dst += width) out[dst] = row[x];
         }
     }
 
@@ -58,11 +59,11 @@ public final class Packing {
      */
     public static void values(float[] v, int head0, int rowStride, int kvLen, int d, int blockN, int dPad, int kvTiles,
             int kvHead, int tile, float[] out) {
-        values(v, new RowLayout(head0, 0, 0, rowStride), 0, 0, kvLen, d, blockN, dPad, kvTiles, kvHead, tile, out);
+        values(RowSource.of(v), new RowLayout(head0, 0, 0, rowStride), 0, 0, kvLen, d, blockN, dPad, kvTiles, kvHead, tile, out);
     }
 
-    /** {@link #values(float[], int, int, int, int, int, int, int, int, int, float[])} with head (b, h)'s rows where {@code layout} puts them (paged or not). */
-    public static void values(float[] v, RowLayout layout, int b, int h, int kvLen, int d, int blockN, int dPad, int kvTiles,
+    /** {@link #values(float[], int, int, int, int, int, int, int, int, int, float[])} with head (b, h)'s rows where {@code layout} puts them (paged or not) in {@code v}. */
+    public static void values(RowSource v, RowLayout layout, int b, int h, int kvLen, int d, int blockN, int dPad, int kvTiles,
             int kvHead, int tile, float[] out) {
         int base = tileOffset(kvHead, kvTiles, tile, tileSize(blockN, dPad));
         int first = tile * blockN;
@@ -71,7 +72,7 @@ public final class Packing {
             int src = layout.start(b, h, first + j);
             for (int panel = 0; panel < d; panel += PANEL) {
                 int dst = base + Gemm.panelRow(j, panel, dPad, panelStride(blockN));
-                System.arraycopy(v, src + panel, out, dst, Math.min(PANEL, d - panel));
+                v.copy(src + panel, out, dst, Math.min(PANEL, d - panel));
             }
         }
     }

@@ -48,13 +48,13 @@ final class CpuKernel implements CompiledKernel {
         Sizes s = in.sizes();
         KernelInputs.check(request, in, "Java", Integer.MAX_VALUE);
         BlockPlan plan = splitKeys(KernelInputs.plan(request, in, request.tiles()), s);
-        FloatOperands qkv = FloatOperands.of(in.q(), in.k(), in.v());
+        FloatOperands qkv = FloatOperands.forward(in.q(), in.k(), in.v());
         // O laid out in memory as Q is (a [B, S, H, D] Q gets a [B, S, H, D] O), written through its strides
         Tensor o = in.q().allocateLike(request.dtype(), s.DV());
         float[] oFloats = new float[Math.toIntExact(o.elementCount())];
         float[] lse = new float[s.B() * s.H() * s.Q_LEN()];
-        JavaKernelArgs args = new JavaKernelArgs(s, (float) in.scale(), qkv.array(0), qkv.layout(0, in.q()), qkv.array(1), qkv.layout(1, in.k()),
-                qkv.array(2), qkv.layout(2, in.v()), oFloats, FloatOperands.layout(o), lse,
+        JavaKernelArgs args = new JavaKernelArgs(s, (float) in.scale(), qkv.array(0), qkv.layout(0, in.q()), qkv.rows(1), qkv.layout(1, in.k()),
+                qkv.rows(2), qkv.layout(2, in.v()), oFloats, FloatOperands.layout(o), lse,
                 KernelParams.of(request.attention(), s, in.scalars(), in.tensors()), plan, pool, in.kvLens());
         long start = System.nanoTime();
         kernel.run(args);

@@ -4,6 +4,7 @@ import dev.attnc.DType;
 import dev.attnc.Tensor;
 import dev.attnc.backend.TensorSpans;
 import dev.attnc.kernel.cpu.RowLayout;
+import dev.attnc.kernel.cpu.RowSource;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -23,9 +24,38 @@ record FloatOperands(float[][] arrays, TensorSpans spans) {
         return new FloatOperands(spans.spans().stream().map(Tensor::toFloatArray).toArray(float[][]::new), spans);
     }
 
+    /**
+     * Q, K and V of a forward call: only Q's memory converted to a float array (a packed QKV tensor's
+     * whole span, then K and V read from it too); K and V otherwise read where they lie by the tasks that
+     * pack them ({@link #rows}), so a decode step does not first copy its whole cache on one thread.
+     */
+    static FloatOperands forward(Tensor q, Tensor k, Tensor v) {
+        TensorSpans spans = TensorSpans.of(List.of(q, k, v));
+        float[][] arrays = new float[spans.spans().size()][];
+        int qSpan = spans.placed().get(0).span();
+        arrays[qSpan] = spans.spans().get(qSpan).toFloatArray();
+        return new FloatOperands(arrays, spans);
+    }
+
     /** The array that tensor {@code i} lies in. */
     float[] array(int i) {
-        return arrays[spans.placed().get(i).span()];
+        float[] a = arrays[spans.placed().get(i).span()];
+        if (a == null) throw new IllegalStateException("tensor " + i + " is read where it lies (rows), not converted");
+        return a;
+    }
+
+    /** Tensor {@code i}'s memory for packing: its converted array, or the memory it lies in (float32, bfloat16 or float16). */
+    RowSource rows(int i) {
+        int span = spans.placed().get(i).span();
+        if (arrays[span] != null) return RowSource.of(arrays[span]);
+        Tensor t = spans.spans().get(span);
+        RowSource.Format format = switch (t.dtype()) {
+            case F32 -> RowSource.Format.F32;
+            case BF16 -> RowSource.Format.BF16;
+            case F16 -> RowSource.Format.F16;
+            default -> throw new IllegalArgumentException("K and V are float tensors, not " + t.dtype().displayName());
+        };
+        return new RowSource.Memory(t.segment(), format);
     }
 
     /** Where tensor {@code i}'s rows lie in {@link #array} (an unpaged tensor's). */
