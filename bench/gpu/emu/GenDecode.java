@@ -20,7 +20,9 @@ public class GenDecode {
       Map.entry("V_offset", "0LL"), Map.entry("V_stride_b", "kst[0]"), Map.entry("V_stride_h", "kst[1]"), Map.entry("V_stride_s", "kst[2]"),
       Map.entry("K_pages", "table.data()"), Map.entry("K_page_size", "PAGE"), Map.entry("K_max_pages", "max_pages"),
       Map.entry("K_stride_page", "stride_page"), Map.entry("V_pages", "table.data()"), Map.entry("V_page_size", "PAGE"),
-      Map.entry("V_max_pages", "max_pages"), Map.entry("V_stride_page", "stride_page"));
+      Map.entry("V_max_pages", "max_pages"), Map.entry("V_stride_page", "stride_page"),
+      Map.entry("O_offset", "0LL"), Map.entry("O_stride_b", "(long long)H * Q_LEN * D"), Map.entry("O_stride_h", "(long long)Q_LEN * D"),
+      Map.entry("O_stride_s", "(long long)D"));
 
   public static void main(String[] a) throws Exception {
     // args: file D BLOCK_N STAGES storage out; also writes out.args.h with both kernels' calls

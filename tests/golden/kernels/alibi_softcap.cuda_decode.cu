@@ -619,14 +619,19 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
 #undef KV_LEN
 }
 
-// The splits' partials of each row merged by log-sum-exp: one block of 128 threads per row. The first
-// warp turns the splits' LSEs into weights in shared memory (splits floats of dynamic shared memory);
-// then each thread sums its elements of O over the splits, loads independent of each other.
+// The splits' partials of each row merged by log-sum-exp into O (through its layout) and LSE: one
+// block of 128 threads per row. The first warp turns the splits' LSEs into weights in shared memory
+// (splits floats of dynamic shared memory); then each thread sums its elements of O over the splits,
+// loads independent of each other.
 extern "C" __global__ void __launch_bounds__(128, 1) attnc_decode_combine(
         const float* __restrict__ O_part,
         const float* __restrict__ LSE_part,
         attn_elem* __restrict__ O,
         float* __restrict__ LSE,
+        const long O_offset,
+        const long O_stride_b,
+        const long O_stride_h,
+        const long O_stride_s,
         const int B,
         const int H,
         const int Q_LEN,
@@ -636,6 +641,8 @@ extern "C" __global__ void __launch_bounds__(128, 1) attnc_decode_combine(
     float* const w = reinterpret_cast<float*>(attn_smem);
     const long long rows = (long long)B * H * Q_LEN, row = blockIdx.x;
     const int tid = threadIdx.x;
+    const int bh = (int)(row / Q_LEN), q = (int)(row % Q_LEN);
+    const long long o_base = O_offset + (long long)(bh / H) * O_stride_b + (long long)(bh % H) * O_stride_h + (long long)q * O_stride_s;
     if (tid < 32) {
         float m = -ATTN_INF;
         for (int s = tid; s < splits; s += 32) m = fmaxf(m, LSE_part[s * rows + row]);
@@ -666,6 +673,6 @@ extern "C" __global__ void __launch_bounds__(128, 1) attnc_decode_combine(
             x3 += w[s + 3] == 0.0f ? 0.0f : w[s + 3] * p[(s + 3) * rows * HEAD_DIM];
         }
         for (; s < splits; s++) x0 += w[s] == 0.0f ? 0.0f : w[s] * p[s * rows * HEAD_DIM];
-        O[row * HEAD_DIM + d] = pack1((x0 + x1) + (x2 + x3));
+        O[o_base + d] = pack1((x0 + x1) + (x2 + x3));
     }
 }

@@ -43,35 +43,21 @@ public record KernelSignature(List<KernelArg> args) {
     public static final KernelArg PLAN_B_STRIDE = KernelArg.fixed("plan_b_stride", new Kind.Int());
     public static final KernelArg PLAN_H_STRIDE = KernelArg.fixed("plan_h_stride", new Kind.Int());
     public static final KernelArg Q_TILES = KernelArg.fixed("q_tiles", new Kind.Int());
-    /**
-     * Split-KV (a decode step): each split's float32 partial O, [B·H][splits][Q_LEN][D], and the
-     * split count; LSE is then the partials' LSE, [B·H][splits][Q_LEN].
-     */
-    public static final KernelArg O_PARTIAL = KernelArg.fixed("O_partial", new Kind.Buffer(Element.FLOAT, true));
-    public static final KernelArg KEY_SPLITS = KernelArg.fixed("key_splits", new Kind.Int());
-    /** What a split-KV kernel adds, in the schedule's place. */
-    public static final List<KernelArg> SPLIT_KV = List.of(O_PARTIAL, KEY_SPLITS);
-    /** The partials' LSE, [B·H][splits][Q_LEN], as split-KV's combine reads them. */
-    public static final KernelArg LSE_PARTIAL = KernelArg.fixed("LSE_partial", new Kind.Buffer(Element.FLOAT, false));
-
-    /** Split-KV's combine: the partials in, O (through its layout) and LSE out. */
-    public static KernelSignature splitKvCombine() {
-        List<KernelArg> out = new ArrayList<>(List.of(KernelArg.fixed(O_PARTIAL.name(), new Kind.Buffer(Element.FLOAT, false)),
-                LSE_PARTIAL, O, LSE));
-        out.addAll(layout(O));
-        out.addAll(List.of(B, H, Q_LEN, KEY_SPLITS));
-        return new KernelSignature(out);
-    }
     /** The softmax scale (positive). */
     public static final KernelArg SCALE = KernelArg.fixed("scale", new Kind.Float());
-    /** A decode kernel's fp32 partial O [splits, B, H, Q_LEN, D] and LSE [splits, B, H, Q_LEN] (unused with one split). */
+    /**
+     * Split-KV (a decode step), on every backend: each split's float32 partial O [splits][B·H·Q_LEN][DV]
+     * and LSE [splits][B·H·Q_LEN] (row b·H·Q_LEN + h·Q_LEN + q; unused with one split), and the split count.
+     */
     public static final KernelArg O_PART = KernelArg.fixed("O_part", new Kind.Buffer(Element.FLOAT, true));
     public static final KernelArg LSE_PART = KernelArg.fixed("LSE_part", new Kind.Buffer(Element.FLOAT, true));
     public static final KernelArg O_PART_IN = KernelArg.fixed("O_part", new Kind.Buffer(Element.FLOAT, false));
     public static final KernelArg LSE_PART_IN = KernelArg.fixed("LSE_part", new Kind.Buffer(Element.FLOAT, false));
-    /** How many query heads of one KV head a decode block takes (its rows), and into how many ranges the kept key tiles are split. */
-    public static final KernelArg HEADS_PACKED = KernelArg.fixed("heads_packed", new Kind.Int());
     public static final KernelArg SPLITS = KernelArg.fixed("splits", new Kind.Int());
+    /** What a split-KV form of the forward kernel adds, in the schedule's place (OpenCL's). */
+    public static final List<KernelArg> SPLIT_KV = List.of(O_PART, LSE_PART, SPLITS);
+    /** How many query heads of one KV head a decode block takes (its rows). */
+    public static final KernelArg HEADS_PACKED = KernelArg.fixed("heads_packed", new Kind.Int());
 
     /**
      * Where the rows of a [B, heads, len, D] tensor lie in its buffer, in elements: element (b, h, s, 0)
@@ -167,8 +153,15 @@ public record KernelSignature(List<KernelArg> args) {
         return new KernelSignature(out);
     }
 
-    /** The kernel that merges a decode kernel's splits: partials in, O and LSE out. */
-    public static final KernelSignature DECODE_COMBINE = new KernelSignature(List.of(O_PART_IN, LSE_PART_IN, O, LSE, B, H, Q_LEN, SPLITS));
+    /** The kernel that merges split-KV's partials (every backend's): partials in, O (through its layout) and LSE out. */
+    public static final KernelSignature SPLIT_KV_COMBINE = combine();
+
+    private static KernelSignature combine() {
+        List<KernelArg> out = new ArrayList<>(List.of(O_PART_IN, LSE_PART_IN, O, LSE));
+        out.addAll(layout(O));
+        out.addAll(List.of(B, H, Q_LEN, SPLITS));
+        return new KernelSignature(out);
+    }
 
     /** The attention's parameters, in the order the kernel takes them. */
     public List<ParamArg> params() {

@@ -299,6 +299,8 @@ public final class CudaKernel implements CompiledKernel {
             }
             fixed.put(KernelSignature.O_PART.name(), oPart);
             fixed.put(KernelSignature.LSE_PART.name(), lsePart);
+            // O lies dense in its buffer (a device tensor's own slice): the combine writes it through this layout
+            SignatureBinder.putLayout(fixed, KernelSignature.O, 0, new long[] {(long) s.H() * s.Q_LEN() * s.DV(), (long) s.Q_LEN() * s.DV(), s.DV()});
             Object[] args = CudaArgs.bind(CudaDecodeSource.DECODE, p.source().decode(), fixed, in, host -> upload(ctx, host));
             launches.add(new Launch(p.decode(), Dim3.of(splits, (int) units), Dim3.of(CudaDecodeSource.THREADS), shared, args));
             if (splits > 1) {

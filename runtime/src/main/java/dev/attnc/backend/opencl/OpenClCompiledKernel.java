@@ -94,22 +94,22 @@ final class OpenClCompiledKernel implements CompiledKernel {
             try {
                 ClBuffer partialO = keep(buffers, ctx.allocate(4L * rows * splits * s.DV()));
                 ClBuffer partialLse = keep(buffers, ctx.allocate(4L * rows * splits));
-                // the split kernel writes the partials only; its O argument still takes a buffer and a layout
+                // the split kernel writes the partials only; its O and LSE arguments still take a buffer (and O a layout)
                 Map<String, Object> outputs = new HashMap<>(Map.of(KernelSignature.O.name(), keep(buffers, ctx.allocate(4)),
-                        KernelSignature.LSE.name(), partialLse, KernelSignature.O_PARTIAL.name(), partialO,
-                        KernelSignature.KEY_SPLITS.name(), splits));
+                        KernelSignature.LSE.name(), keep(buffers, ctx.allocate(4)), KernelSignature.O_PART.name(), partialO,
+                        KernelSignature.LSE_PART.name(), partialLse, KernelSignature.SPLITS.name(), splits));
                 SignatureBinder.putLayout(outputs, KernelSignature.O, 0, new long[] {0, 0, 0, 1});
                 long nanos = launch(ctx, buffers, split.generated(), split.kernel(), in, plan, outputs);
 
                 ClBuffer oBuf = out.o(ctx, buffers);
                 ClBuffer lseBuf = out.lse(ctx, buffers);
-                Map<String, Object> combine = new HashMap<>(Map.of(KernelSignature.O_PARTIAL.name(), partialO,
-                        KernelSignature.LSE_PARTIAL.name(), partialLse, KernelSignature.O.name(), oBuf, KernelSignature.LSE.name(), lseBuf,
+                Map<String, Object> combine = new HashMap<>(Map.of(KernelSignature.O_PART.name(), partialO,
+                        KernelSignature.LSE_PART.name(), partialLse, KernelSignature.O.name(), oBuf, KernelSignature.LSE.name(), lseBuf,
                         KernelSignature.B.name(), s.B(), KernelSignature.H.name(), s.H(), KernelSignature.Q_LEN.name(), s.Q_LEN(),
-                        KernelSignature.KEY_SPLITS.name(), splits));
+                        KernelSignature.SPLITS.name(), splits));
                 SignatureBinder.putLayout(combine, KernelSignature.O, out.oOffset(), out.oStrides());
                 String entry = OpenClCodegen.combineEntry(split.generated().entry());
-                setArgs(split.combine(), SignatureBinder.bind(entry, KernelSignature.splitKvCombine(), combine, in,
+                setArgs(split.combine(), SignatureBinder.bind(entry, KernelSignature.SPLIT_KV_COMBINE, combine, in,
                         host -> keep(buffers, ctx.upload(host)), OpenClCompiledKernel::fits));
                 long group = COMBINE_GROUP;
                 nanos += ctx.launch(split.combine(), new long[] {(rows + group - 1) / group * group}, new long[] {group});

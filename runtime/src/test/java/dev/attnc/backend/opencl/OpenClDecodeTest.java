@@ -65,8 +65,8 @@ class OpenClDecodeTest {
         TilePlan tiles = new TilePlan(64, 64, 4);
         String prefill = OpenClCodegen.generate(a, Storage.F32, 64, tiles).source();
         String split = OpenClCodegen.generate(a, Storage.F32, 64, tiles, true).source();
-        assertFalse(prefill.contains("key_splits") || prefill.contains("O_partial"));
-        assertTrue(split.contains("split == 0 && ") && split.contains("O_partial[part * HEAD_DIM + d]"));
+        assertFalse(prefill.contains("int splits") || prefill.contains("O_part") || prefill.contains("LSE_part"));
+        assertTrue(split.contains("split == 0 && ") && split.contains("O_part[part * HEAD_DIM + d]"));
         assertTrue(split.contains(" " + OpenClCodegen.combineEntry("attnc_gpt_oss_local_split_kv") + "("), "the combine kernel beside it");
     }
 }

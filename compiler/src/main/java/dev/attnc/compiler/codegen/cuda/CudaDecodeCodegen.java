@@ -44,7 +44,7 @@ public final class CudaDecodeCodegen {
         if (stages < 2) throw new IllegalArgumentException("stages " + stages);
         CudaBody body = new CudaBody(a, Placement.packedHeads(a), fastMath);
         KernelSignature decode = KernelSignature.decode(ParamArg.of(a));
-        KernelSignature combine = KernelSignature.DECODE_COMBINE;
+        KernelSignature combine = KernelSignature.SPLIT_KV_COMBINE;
         STGroup group = Templates.load(TEMPLATE);
         ST st = group.getInstanceOf("decode");
         String rowIndex = "const int q = row_q[ri], h = row_h[ri];\n(void)q; (void)h;";

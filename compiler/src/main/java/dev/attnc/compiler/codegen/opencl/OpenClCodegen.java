@@ -86,7 +86,7 @@ public final class OpenClCodegen {
         st.add("sink", body.sink());
         st.add("sigmoid", body.sigmoidBias());
         st.add("keySplits", keySplits ? true : null);
-        if (keySplits) st.add("combineParams", KernelSignature.splitKvCombine().declarations(D, storage.elementType(D)));
+        if (keySplits) st.add("combineParams", KernelSignature.SPLIT_KV_COMBINE.declarations(D, storage.elementType(D)));
         return new OpenClKernel(a.name(), st.render(), entry, storage, headDim, tiles, signature);
     }
 
