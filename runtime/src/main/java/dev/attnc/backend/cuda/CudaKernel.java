@@ -314,18 +314,35 @@ public final class CudaKernel implements CompiledKernel {
         }
 
         /**
-         * K or V of a decode call on the GPU with its layout: a dense [B, H_KV, KV_LEN, D] upload (a view
-         * gathered), or a paged one's pages as they are ([num_pages, page_size, H_KV, D], made dense)
-         * with the sequences' page table, which {@link SignatureBinder#putSequences} put.
+         * K or V of a decode call on the GPU with its layout: a dense [B, H_KV, KV_LEN, D] upload (a host
+         * view gathered), a device tensor where it lies (a view through its own strides), or a paged one's
+         * pages as they are ([num_pages, page_size, H_KV, D], made dense) with the sequences' page table,
+         * which {@link SignatureBinder#putSequences} put.
          */
         private void putKv(CudaContext ctx, Map<String, Object> fixed, KernelArg tensor, int index, Tensor t, Sizes s) {
             Tensor.Paging paging = t.paging();
-            fixed.put(tensor.name(), input(ctx, index, paging == null ? t : paging.pages()));
             long d = s.D();
+            RunInputs.Resident r = in.resident();
+            DeviceTensor given = r == null ? null : List.of(r.q(), r.k(), r.v()).get(index);
+            if (given != null && paging == null && !given.isContiguous()) {
+                // a view of a device cache ([B, S, H_KV, D] seen as [B, H_KV, S, D]): read where it lies, through its strides
+                fixed.put(tensor.name(), span(ctx, given));
+                long[] st = given.strides();
+                SignatureBinder.putLayout(fixed, tensor, 0, new long[] {st[0], st[1], st[2]});
+                return;
+            }
+            fixed.put(tensor.name(), input(ctx, index, paging == null ? t : paging.pages()));
             long[] strides = paging == null ? new long[] {(long) s.H_KV() * s.KV_LEN() * d, (long) s.KV_LEN() * d, d}
                     : new long[] {0, d, (long) s.H_KV() * d};
             SignatureBinder.putLayout(fixed, tensor, 0, strides);
             if (paging != null) fixed.put(KernelSignature.paging(tensor).get(3).name(), (long) paging.pageSize() * s.H_KV() * d);
+        }
+
+        /** The stretch of a device tensor's memory from its first element to one past its last: a view's own bytes, not owned. */
+        private DeviceBuffer span(CudaContext ctx, DeviceTensor t) {
+            DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
+            long size = t.dtype().byteSize();
+            return keep(ctx.foreign(base.address() + t.offset() * size, (t.layout().storageEnd() - t.offset()) * size));
         }
 
         /** The decode program's shape when this call runs it (heads packed, splits, stages), else null. */
@@ -351,12 +368,12 @@ public final class CudaKernel implements CompiledKernel {
         private DeviceBuffer resident(CudaContext ctx, DeviceTensor t) {
             if (!t.isContiguous()) {
                 throw new AttnInputException("the CUDA backend reads device tensors dense, but " + t + " is a strided view "
-                        + java.util.Arrays.toString(t.strides()) + "; views of device tensors run on java and opencl");
+                        + java.util.Arrays.toString(t.strides()) + "; views run on java and opencl, and as the K and V caches of "
+                        + "a decode step (Q_LEN <= " + TargetPolicy.DECODE_ROWS + ") on cuda");
             }
             DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
-            long start = t.offset() * t.dtype().byteSize();
-            if (start == 0 && base.bytes() == t.byteSize()) return base;
-            return keep(ctx.foreign(base.address() + start, t.byteSize()));
+            if (t.offset() == 0 && base.bytes() == t.byteSize()) return base;
+            return span(ctx, t);
         }
 
         private DeviceBuffer keep(DeviceBuffer b) {

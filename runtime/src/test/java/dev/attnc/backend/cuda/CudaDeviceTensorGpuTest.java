@@ -70,6 +70,22 @@ class CudaDeviceTensorGpuTest {
         }
     }
 
+    /** A [B, S, H_KV, D] cache seen as [B, H_KV, S, D] (permute): the decode program reads it through its strides, no copy. */
+    @Test
+    void aBshdCacheIsReadWhereItLies() {
+        int b = 3, h = 8, hKv = 2, kvLen = 700, d = 128;
+        Tensor q = Tensor.random(DType.BF16, 1, b, h, 1, d);
+        Tensor kBshd = Tensor.random(DType.BF16, 2, b, kvLen, hKv, d), vBshd = Tensor.random(DType.BF16, 3, b, kvLen, hKv, d);
+        try (AttentionKernel kernel = DECODE.kernel(null, backend); DeviceTensor dq = q.to(backend);
+                DeviceTensor dk = kBshd.to(backend); DeviceTensor dv = vBshd.to(backend)) {
+            Result want = kernel.run(q, kBshd.permute(0, 2, 1, 3).contiguous(), vBshd.permute(0, 2, 1, 3).contiguous(), Map.of());
+            DeviceResult got = kernel.run(dq, dk.permute(0, 2, 1, 3), dv.permute(0, 2, 1, 3), Map.of(), Double.NaN, null);
+            assertSame(want, got, "[B, S, H_KV, D] K and V");
+            got.o().close();
+            got.lse().close();
+        }
+    }
+
     @Test
     void aCacheThatGrowsInPlaceGivesWhatAFreshUploadGives() {
         int b = 4, hKv = 2, d = 128, capacity = 512, pageSize = 16;
