@@ -160,17 +160,37 @@ public final class TargetPolicy {
         return cudaDecode(device, headDim, headDim, qLen, group, tiles, planPerHead);
     }
 
-    /** {@link #cudaDecode(DeviceCaps.Cuda, int, int, int, TilePlan, boolean)}: none for a value dimension other than D (the program takes DV = D only). */
+    /** {@link #cudaDecode(DeviceCaps.Cuda, int, int, int, TilePlan, boolean)}: none where {@link #cudaDecodeRefusal} gives a reason. */
     public static CudaDecode cudaDecode(DeviceCaps.Cuda device, int headDim, int valueDim, int qLen, int group, TilePlan tiles,
             boolean planPerHead) {
-        if (valueDim != headDim) return null;
-        if (qLen > DECODE_ROWS || CudaDecodeCodegen.unsupported(headDim, tiles.blockN()) != null) return null;
+        if (cudaDecodeRefusal(device, headDim, valueDim, qLen, tiles) != null) return null;
         int packed = 1;
         if (!planPerHead) for (int d = group; d >= 1; d--) if (group % d == 0 && d * qLen <= DECODE_ROWS) { packed = d; break; }
+        return new CudaDecode(packed, decodeStages(device, headDim));
+    }
+
+    /**
+     * Why the decode program cannot take a call (its query rows, its head dimensions, the device's shared
+     * memory), or null when it can: the one statement of its limits, for the choice above and for the
+     * refusal of calls only it would run (paged K/V, per-sequence lengths).
+     */
+    public static String cudaDecodeRefusal(DeviceCaps.Cuda device, int headDim, int valueDim, int qLen, TilePlan tiles) {
+        if (qLen > DECODE_ROWS) return "it takes Q_LEN up to " + DECODE_ROWS + ", not " + qLen;
+        if (valueDim != headDim) return "it takes a value dimension DV equal to D only, not DV = " + valueDim + " with D = " + headDim;
+        String why = CudaDecodeCodegen.unsupported(headDim, tiles.blockN());
+        if (why != null) return why;
+        if (CudaDecodeCodegen.sharedBytes(headDim, decodeStages(device, headDim)) > device.maxSharedPerBlockOptin()) {
+            return "its two-stage ring at D = " + headDim + " needs " + CudaDecodeCodegen.sharedBytes(headDim, 2) + " bytes of shared memory, more than this GPU's "
+                    + device.maxSharedPerBlockOptin();
+        }
+        return null;
+    }
+
+    /** The decode ring's depth: as deep as lets two blocks share an SM, at least 2. */
+    private static int decodeStages(DeviceCaps.Cuda device, int headDim) {
         int stages = 4;
         while (stages > 2 && 2 * CudaDecodeCodegen.sharedBytes(headDim, stages) > device.maxSharedPerBlockOptin()) stages--;
-        if (CudaDecodeCodegen.sharedBytes(headDim, stages) > device.maxSharedPerBlockOptin()) return null;
-        return new CudaDecode(packed, stages);
+        return stages;
     }
 
     /** Whether CUDA kernels on this device use Hopper's wgmma: an sm_90 GPU, unless mma.sync is forced. */

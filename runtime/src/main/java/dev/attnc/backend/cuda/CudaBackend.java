@@ -391,13 +391,10 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public String unsupportedRagged(Sizes sizes) {
-        String why = valueDimOnlyD("the CUDA decode kernel", sizes.D(), sizes.DV());
-        if (why == null) why = dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.unsupported(sizes.D(), tilePlan(sizes.D()).blockN());
-        if (sizes.Q_LEN() > TargetPolicy.DECODE_ROWS || why != null) {
-            return "the CUDA backend runs paged K/V and per-sequence lengths (kvLens) in its decode kernel, for Q_LEN up to "
-                    + TargetPolicy.DECODE_ROWS + (why == null ? "" : " (" + why + ")") + ", not Q_LEN " + sizes.Q_LEN() + "; use java or opencl";
-        }
-        return null;
+        String why = TargetPolicy.cudaDecodeRefusal(CudaStages.caps(device), sizes.D(), sizes.DV(), sizes.Q_LEN(), tilePlan(sizes.D()));
+        if (why == null) return null;
+        return "the CUDA backend runs paged K/V and per-sequence lengths (kvLens) in its decode kernel, which cannot take this call: "
+                + why + "; use java or opencl";
     }
 
     /** The backward's own 64 x 64 tiles, whatever the forward's ({@link CudaBackwardCodegen#TILES}). */

@@ -86,4 +86,16 @@ class CudaDecodeCodegenTest {
         assertEquals(1, dev.attnc.compiler.target.SplitKv.residentWave(264, 512, 64));
         assertEquals(2, dev.attnc.compiler.target.SplitKv.residentWave(264, 8, 8), "at least 4 tiles a split");
     }
+
+    /** The decode program's limits, stated once: each refusal names its reason (paged and ragged calls quote it). */
+    @Test
+    void eachRefusalSaysWhy() {
+        DeviceCaps.Cuda h100 = DeviceCaps.Cuda.parse("sm_90a"), ampere = DeviceCaps.Cuda.parse("sm_86");
+        TilePlan tiles = new TilePlan(128, 128, 8);
+        assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 16, tiles));
+        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 17, tiles).contains("Q_LEN up to 16, not 17"));
+        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 192, 128, 1, tiles).contains("DV = 128 with D = 192"));
+        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 100, 100, 1, tiles) != null, "D = 100");
+        assertTrue(TargetPolicy.cudaDecodeRefusal(ampere, 256, 256, 1, tiles).contains("shared memory"));
+    }
 }
