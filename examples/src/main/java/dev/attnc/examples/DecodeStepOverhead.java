@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * What a decode step costs outside its kernel: the same call (Q_LEN 1, each sequence its own length,
- * one token longer each step)
+ * new lengths each step)
  * timed back to back with host tensors (every input copied to the device each step) and with device
  * tensors (Q, K, V, O and LSE resident; only the lengths are the host's), medians of the wall time and
  * of the kernel's own time. {@code examples/run DecodeStepOverhead TARGET B H H_KV KV_LEN D STEPS}.
@@ -30,13 +30,9 @@ public final class DecodeStepOverhead {
         int b = n[0], h = n[1], hKv = n[2], kvLen = n[3], d = n[4], steps = n[5];
         DType dtype = target == Target.CUDA ? DType.BF16 : DType.F32;
         Tensor q = Tensor.random(dtype, 1, b, h, 1, d), k = Tensor.random(dtype, 2, b, hKv, kvLen, d), v = Tensor.random(dtype, 3, b, hKv, kvLen, d);
-        // each step one token longer, as in a generation loop: every step's lengths are new to the plan cache
+        // every step's lengths are new to the plan cache, as in a generation loop (lengths(): valid at any KV_LEN)
         Tensor[] kvLens = new Tensor[steps];
-        for (int i = 0; i < steps; i++) {
-            int[] lens = new int[b];
-            for (int j = 0; j < b; j++) lens[j] = kvLen - steps + i - j % 2; // sequences of two lengths
-            kvLens[i] = Tensor.ofInts(lens, b);
-        }
+        for (int i = 0; i < steps; i++) kvLens[i] = lengths(b, kvLen, i);
         try (Backend backend = Backends.open(target, 0);
                 AttentionKernel kernel = Attnc.compile("decoder.attn", DecodeLoop.ATTENTION).kernel(null, backend);
                 DeviceTensor dq = q.to(backend); DeviceTensor dk = k.to(backend); DeviceTensor dv = v.to(backend);
@@ -56,7 +52,7 @@ public final class DecodeStepOverhead {
                 }
                 for (int i = 0; i < planning.length; i++) { // the host's part before any device work: checks, block plan, binding
                     long t0 = System.nanoTime();
-                    kernel.prepare(q, k, v, Map.of(), Double.NaN, lengths(b, kvLen, round * PREPARE_RUNS + i));
+                    kernel.prepare(q, k, v, Map.of(), Double.NaN, lengths(b, kvLen, steps + round * PREPARE_RUNS + i));
                     planning[i] = System.nanoTime() - t0;
                 }
             }

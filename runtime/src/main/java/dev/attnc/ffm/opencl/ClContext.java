@@ -37,6 +37,7 @@ public final class ClContext implements AutoCloseable {
     private static final long CL_CONTEXT_PLATFORM = 0x1084;
     private static final long CL_QUEUE_PROFILING_ENABLE = 1 << 1;
     private static final long CL_MEM_READ_WRITE = 1;
+    private static final long CL_MEM_COPY_HOST_PTR = 1 << 5;
     private static final int CL_TRUE = 1;
     private static final int CL_PROFILING_COMMAND_START = 0x1282;
     private static final int CL_PROFILING_COMMAND_END = 0x1283;
@@ -123,21 +124,21 @@ public final class ClContext implements AutoCloseable {
         return buffer;
     }
 
-    /** A buffer holding a copy of {@code host}; a heap segment is staged through native memory. */
+    /**
+     * A buffer holding a copy of {@code host}; a heap segment is staged through native memory. The copy
+     * is made as the buffer is created (CL_MEM_COPY_HOST_PTR), not by a blocking write on the queue:
+     * a decode step's small arguments (plan arrays, lengths, page tables) then cost no queue round trip each.
+     */
     public ClBuffer upload(MemorySegment host) {
         long bytes = host.byteSize();
-        ClBuffer buffer = newBuffer(bytes);
+        if (bytes <= 0) throw new IllegalArgumentException("an OpenCL buffer needs at least one byte, not " + bytes);
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment q = queue();
-            MemorySegment mem = buffer.handle();
+            MemorySegment ctx = contextHandle();
             MemorySegment src = host.isNative() ? host : arena.allocate(bytes).copyFrom(host);
-            check("clEnqueueWriteBuffer", () -> (int)
-                    clEnqueueWriteBuffer.invokeExact(q, mem, CL_TRUE, 0L, bytes, src, 0, NULL, NULL));
-        } catch (RuntimeException e) {
-            buffer.close();
-            throw e;
+            MemorySegment mem = create("clCreateBuffer",
+                    err -> (MemorySegment) clCreateBuffer.invokeExact(ctx, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, src, err));
+            return own(new ClBuffer(this, mem, bytes));
         }
-        return buffer;
     }
 
     /** Copies the first {@code host.byteSize()} bytes of {@code buffer} into {@code host}. */
