@@ -13,21 +13,22 @@ public class GenBackward {
   static final Map<String, String> COMMON = Map.ofEntries(Map.entry("Q", "Q.data()"), Map.entry("K", "K.data()"),
       Map.entry("V", "V.data()"), Map.entry("O", "O.data()"), Map.entry("LSE", "LSE.data()"), Map.entry("dO", "dO.data()"),
       Map.entry("dLSE", "dLSE.data()"), Map.entry("Delta", "Delta.data()"), Map.entry("dQ", "dQ.data()"),
-      Map.entry("dK", "dK.data()"), Map.entry("dV", "dV.data()"), Map.entry("B", "B"), Map.entry("H", "H"),
+      Map.entry("dK", "dK.data()"), Map.entry("dV", "dV.data()"), Map.entry("dQaccum", "dQaccum.data()"), Map.entry("B", "B"), Map.entry("H", "H"),
       Map.entry("H_KV", "H_KV"), Map.entry("Q_LEN", "Q_LEN"), Map.entry("KV_LEN", "KV_LEN"),
       Map.entry("plan_b_stride", "(per_b ? 1 : 0)"), Map.entry("plan_h_stride", "0"), Map.entry("scale", "scale"),
       Map.entry("atomic_params", "atomic_params"), Map.entry("partials", "partials_p"), Map.entry("sums", "sums_p"),
       Map.entry("rows", "rows_n"), Map.entry("elements", "elements_n"));
 
   public static void main(String[] a) throws Exception {
-    // args: file D storage out
+    // args: file D storage out [ATOMIC|DETERMINISTIC: the form of dQ, atomic by default as the policy's]
     var src = SourceFile.class.getMethod("read", Path.class);
     Object sf = src.invoke(null, Path.of(a[0]));
     Compilation c = Compilation.of((SourceFile) sf).orThrow();
     var att = c.optimized(c.attentionNames().getFirst());
-    var k = CudaBackwardCodegen.generate(att, Storage.valueOf(a[2]), Integer.parseInt(a[1]));
+    var form = DqForm.valueOf(a.length > 4 ? a[4] : "ATOMIC");
+    var k = CudaBackwardCodegen.generate(att, Storage.valueOf(a[2]), Integer.parseInt(a[1]), form);
     Files.writeString(Path.of(a[3]), k.text());
-    StringBuilder h = new StringBuilder();
+    StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
     // a parameter's gradient buffer: the harness's grad_<user's name>_p
     Map<String, String> grads = new HashMap<>();
     for (var p : k.withGradient()) grads.put(BackwardSignature.gradientName(p), "grad_" + p.name() + "_p");

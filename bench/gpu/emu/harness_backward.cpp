@@ -1,5 +1,6 @@
 // Runs one generated backward program (KERNEL_FILE, primitives swapped for emu.h's) on the CPU
-// emulator: Δ, dK/dV over the transposed plan, dQ over the forward plan, the parameters' reduce,
+// emulator: Δ, dK/dV over the transposed plan, dQ over the forward plan (or, with DQ_ATOMIC, the
+// conversion of the dQaccum that dK/dV added into), the parameters' reduce,
 // over random ragged GQA inputs with a random dLSE, and compares dQ, dK, dV and the parameters'
 // gradients with a double-precision reference backward of the same variant (VARIANT below).
 // Prints the errors relative to each gradient's norm; exit 1 on a mismatch.
@@ -164,7 +165,8 @@ int main() {
     plan(true, toff, tst, ten, tpart);
     const int qtn = (Q_LEN + T - 1) / T, ktn = (KV_LEN + T - 1) / T;
     const bool per_b = false;
-    rows_n = B * H * Q_LEN * 4;
+    rows_n = DQ_ATOMIC ? std::max(B * H * Q_LEN, B * H_KV * KV_LEN) * 4 : B * H * Q_LEN * 4;
+    std::vector<float> dQaccum(nq * D, 0.0f);
     std::vector<float> pslopes(atomic_params ? H : (size_t)rows_n * H, 0), psinks(pslopes.size(), 0), pcap(atomic_params ? 1 : rows_n, 0);
     // the parameters' gradient buffers, as GenBackward names them: grad_<name>_p
     float* grad_slopes_p = pslopes.data(); float* grad_sinks_p = psinks.data(); float* grad_cap_p = pcap.data();
@@ -177,7 +179,11 @@ int main() {
         emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dkdv(DKDV_ARGS); });
     gridDim.x = qtn; gridDim.y = B * H;
     for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++)
+#if DQ_ATOMIC
+        emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dq_convert(DQ_ARGS); });
+#else
         emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dq(DQ_ARGS); });
+#endif
     auto reduce = [&](std::vector<float>& partials, int elements) -> std::vector<float> {
         if (atomic_params) return partials;
         std::vector<float> sums(elements, NAN);
@@ -187,7 +193,7 @@ int main() {
         return sums;
     };
 
-    printf("%s D=%d %s\n", STR(VARIANT_NAME), D, atomic_params ? "atomic" : "deterministic");
+    printf("%s D=%d %s, dQ %s\n", STR(VARIANT_NAME), D, atomic_params ? "atomic" : "deterministic", DQ_ATOMIC ? "atomic" : "deterministic");
     bool ok = true;
     Check cq{"dQ"}, ck{"dK"}, cv{"dV"};
     for (size_t i = 0; i < nq * D; i++) cq.add(from16(dQ[i]), rdQ[i]);

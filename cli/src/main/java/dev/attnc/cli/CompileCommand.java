@@ -150,7 +150,7 @@ final class CompileCommand implements Callable<Integer> {
                     if (unsupported != null) throw new AttnInputException(unsupported);
                     Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps());
                     name = a.name() + "_backward.cu";
-                    text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d)).text());
+                    text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d), policy.options()).text());
                     decided = "cuda " + decision.arch() + " backward";
                     break;
                 }

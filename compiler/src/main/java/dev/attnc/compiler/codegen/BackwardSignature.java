@@ -27,6 +27,9 @@ public final class BackwardSignature {
     public static final KernelArg DQ = KernelArg.fixed("dQ", new Kind.Buffer(Element.STORAGE, true));
     public static final KernelArg DK = KernelArg.fixed("dK", new Kind.Buffer(Element.STORAGE, true));
     public static final KernelArg DV = KernelArg.fixed("dV", new Kind.Buffer(Element.STORAGE, true));
+    /** dQ before its scale and rounding, float32 [B, H, Q_LEN, D], zeroed before: the dK/dV kernel adds into it atomically. */
+    public static final KernelArg DQ_ACCUM = KernelArg.fixed("dQaccum", new Kind.Buffer(Element.FLOAT, true));
+    public static final KernelArg DQ_ACCUM_IN = KernelArg.fixed("dQaccum", new Kind.Buffer(Element.FLOAT, false));
     /** Nonzero: parameter gradients go straight into their outputs with atomic adds; 0: into per-row partials. */
     public static final KernelArg ATOMIC_PARAMS = KernelArg.fixed("atomic_params", new Kind.Int());
     /** The reduction's input [rows, elements], its output [elements] and its two sizes. */
@@ -85,6 +88,35 @@ public final class BackwardSignature {
     }
 
     /**
+     * The dK/dV kernel that also adds dS K into {@link #DQ_ACCUM} (dQ through float atomics) and
+     * takes the pairs' share of each parameter's gradient in {@code withGradient}, as {@link #dq} does.
+     */
+    public static KernelSignature dkdvWithDq(List<ParamArg> params, List<ParamArg> withGradient) {
+        List<KernelArg> out = new ArrayList<>(dkdv(List.of(), false).args());
+        out.add(DQ_ACCUM);
+        out.add(ATOMIC_PARAMS);
+        for (ParamArg p : params) out.add(KernelArg.of(p));
+        out.addAll(gradients(withGradient));
+        return new KernelSignature(out);
+    }
+
+    /**
+     * dQ from {@link #DQ_ACCUM} (scaled, in the storage type) by (b, h, query tile), and the
+     * per-row terms of each parameter's gradient (a sink's), as {@link #dq} adds them.
+     */
+    public static KernelSignature dqConvert(List<ParamArg> params, List<ParamArg> withGradient) {
+        List<KernelArg> out = new ArrayList<>(List.of(DQ_ACCUM_IN, DQ, LSE_IN, DELTA, KernelSignature.B, KernelSignature.H,
+                KernelSignature.H_KV, KernelSignature.Q_LEN, KernelSignature.KV_LEN, KernelSignature.SCALE, ATOMIC_PARAMS));
+        for (ParamArg p : params) out.add(KernelArg.of(p));
+        out.addAll(gradients(withGradient));
+        return new KernelSignature(out);
+    }
+
+    private static List<KernelArg> gradients(List<ParamArg> withGradient) {
+        return withGradient.stream().map(p -> KernelArg.fixed(gradientName(p), new Kind.Buffer(Element.FLOAT, true))).toList();
+    }
+
+    /**
      * dQ by (b, h, query tile) over the forward plan, and the gradient of each parameter in
      * {@code withGradient} (float32 buffers: [rows, elements] partials, or [elements] with atomics).
      */
@@ -95,7 +127,7 @@ public final class BackwardSignature {
         out.addAll(SIZES_AND_PLAN_ROWS);
         out.add(ATOMIC_PARAMS);
         for (ParamArg p : params) out.add(KernelArg.of(p));
-        for (ParamArg p : withGradient) out.add(KernelArg.fixed(gradientName(p), new Kind.Buffer(Element.FLOAT, true)));
+        out.addAll(gradients(withGradient));
         return new KernelSignature(out);
     }
 

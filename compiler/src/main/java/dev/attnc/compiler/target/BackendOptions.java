@@ -16,10 +16,18 @@ import java.util.TreeMap;
  * @param cudaEngine {@code -Dattnc.cuda.engine=mma|wgmma|hopper} ({@code -Dattnc.cuda.wgmma=false} is mma); null: the policy's
  * @param cudaMinBlocks {@code -Dattnc.cuda.minBlocks=N}: {@code __launch_bounds__} min-blocks, with no spill fallback; 0: the policy's
  * @param cacheDir {@code -Dattnc.cache.dir}, else environment variable {@code ATTNC_CACHE_DIR}; null: the default
+ * @param cudaDeterministic {@code -Dattnc.cuda.deterministic=true}: the CUDA backward's dQ by a second pass, the same bits
+ *     every run, instead of through float atomics (faster; the default)
  */
-public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir) {
+public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir,
+        boolean cudaDeterministic) {
     /** Nothing forced. */
     public static final BackendOptions NONE = new BackendOptions(Map.of(), null, 0, null);
+
+    /** With the backward's default form of dQ (atomics). */
+    public BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir) {
+        this(cudaTiles, cudaEngine, cudaMinBlocks, cacheDir, false);
+    }
 
     public BackendOptions {
         cudaTiles = Map.copyOf(cudaTiles);
@@ -40,7 +48,7 @@ public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine
         String minBlocks = p.getProperty("attnc.cuda.minBlocks");
         String cache = p.getProperty("attnc.cache.dir", cacheEnv);
         return new BackendOptions(tiles, engine == null ? null : engine(engine), minBlocks == null ? 0 : Integer.parseInt(minBlocks),
-                cache == null || cache.isBlank() ? null : Path.of(cache));
+                cache == null || cache.isBlank() ? null : Path.of(cache), Boolean.parseBoolean(p.getProperty("attnc.cuda.deterministic")));
     }
 
     private static Engine engine(String word) {

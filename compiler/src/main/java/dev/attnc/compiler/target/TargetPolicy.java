@@ -3,6 +3,7 @@ package dev.attnc.compiler.target;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen;
+import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.codegen.cuda.TileWidths;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
@@ -96,6 +97,15 @@ public final class TargetPolicy {
      */
     public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device) {
         return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, Engine.MMA_SYNC, 2, CudaCodegen.Schedule.ALL));
+    }
+
+    /**
+     * The CUDA backward's form of dQ: through float atomics in the dK/dV kernel (5 products a pair,
+     * as FlashAttention-2 and -3 do by default), or, when the user asks for bit-reproducible
+     * gradients, by the deterministic second pass (7).
+     */
+    public static DqForm cudaBackwardForm(BackendOptions options) {
+        return options.cudaDeterministic() ? DqForm.DETERMINISTIC : DqForm.ATOMIC;
     }
 
     /**

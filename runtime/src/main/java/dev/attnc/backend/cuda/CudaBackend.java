@@ -286,7 +286,7 @@ public final class CudaBackend implements Backend {
     public void precompileBackward(List<KernelRequest> requests, int threads) {
         Decision.Cuda d = TargetPolicy.cudaBackward(CudaStages.caps(device));
         compileInParallel(requests.stream().map(r -> (Runnable) () -> {
-            cacheCubin(CudaStages.backwardSource(r, CudaStages.storage(r.dtype())).text(), "attnc_backward.cu", d);
+            cacheCubin(CudaStages.backwardSource(r, CudaStages.storage(r.dtype()), policy.options()).text(), "attnc_backward.cu", d);
         }).toList(), threads);
     }
 
@@ -451,13 +451,14 @@ public final class CudaBackend implements Backend {
     /** The backward's program for one storage type, compiled and loaded (fp32 requests may need a bf16 one too). */
     CudaCompiledBackward.Program backwardProgram(KernelRequest request, Storage storage) {
         synchronized (lock) {
-            CudaBackwardSource src = CudaStages.backwardSource(request, storage);
+            CudaBackwardSource src = CudaStages.backwardSource(request, storage, policy.options());
             Loaded m = module(src.text(), "attnc_backward.cu", TargetPolicy.cudaBackward(CudaStages.caps(device)),
                     "the backward pass of attention '" + request.attention().name() + "'");
             java.util.Map<String, CudaFunction> functions = new java.util.HashMap<>();
             functions.put(CudaBackwardSource.DELTA, function(m.module(), CudaBackwardSource.DELTA, 0));
             functions.put(CudaBackwardSource.REDUCE, function(m.module(), CudaBackwardSource.REDUCE, 0));
-            for (String e : List.of(CudaBackwardSource.DKDV, CudaBackwardSource.DQ)) functions.put(e, function(m.module(), e, src.sharedBytes()));
+            functions.put(CudaBackwardSource.DKDV, function(m.module(), CudaBackwardSource.DKDV, src.sharedBytes()));
+            functions.put(src.dqEntry(), function(m.module(), src.dqEntry(), src.dqSharedBytes()));
             return new CudaCompiledBackward.Program(src, m.module(), functions);
         }
     }

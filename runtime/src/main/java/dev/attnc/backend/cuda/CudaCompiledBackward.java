@@ -19,6 +19,7 @@ import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
+import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
@@ -40,7 +41,8 @@ import java.util.Map;
  * One attention's backward pass on the GPU ({@link CudaBackwardSource}): a run uploads the inputs
  * (fp32 ones as fp16, or bf16 where a value overflows fp16, as the forward does), launches Δ, dK/dV
  * over the transposed block plan, dQ over the forward plan (both under the backward's own 64 x 64
- * tiles), reduces each parameter's partials in order, and downloads the gradients (dense: a view
+ * tiles) or, in the atomic form, the conversion of the dQaccum that dK/dV added into,
+ * reduces each parameter's partials in order, and downloads the gradients (dense: a view
  * given as input is gathered into its upload, as the forward does). Every kernel's
  * arguments are bound by name from its signature. Device buffers live for the run only.
  */
@@ -116,10 +118,16 @@ final class CudaCompiledBackward implements BackwardKernel {
                 shared.put(BackwardSignature.DQ.name(), dqBuf);
                 shared.put(BackwardSignature.DK.name(), dkBuf);
                 shared.put(BackwardSignature.DV.name(), dvBuf);
+                CudaBackwardSource src = p.source();
+                if (src.form() == DqForm.ATOMIC) {
+                    DeviceBuffer dqAccum = keep(buffers, ctx.alloc(rows * s.D() * Float.BYTES));
+                    ctx.memset32(dqAccum, 0);
+                    shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
+                }
 
-                // each parameter's gradient: partials per (query row, lane of its quad) reduced in order, or
+                // each parameter's gradient: partials per (row, lane of its quad) reduced in order, or
                 // atomic adds into the output; one parameter past the partials' limit makes them all atomic
-                long slots = 4 * rows;
+                long slots = slots(src.form(), s);
                 boolean atomic = ParamGradients.atomic(in.atomicParams(), p.source().withGradient(), slots, fwd,
                         backend.cudaDevice().totalMemoryBytes());
                 Map<String, ParamOutput> outputs = new LinkedHashMap<>();
@@ -138,15 +146,14 @@ final class CudaCompiledBackward implements BackwardKernel {
                 Map<MemorySegment, DeviceBuffer> uploads = new HashMap<>();
                 java.util.function.Function<MemorySegment, Object> upload = host -> uploads.computeIfAbsent(host,
                         h -> keep(buffers, ctx.upload(h)));
-                CudaBackwardSource src = p.source();
                 int threads = CudaBackwardSource.THREADS;
                 List<Runnable> launches = new ArrayList<>();
                 launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, upload, Dim3.of((int) ((rows + 7) / 8)), 256, 0));
                 launches.add(launch(ctx, p, CudaBackwardSource.DKDV, src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
                         fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), threads, src.sharedBytes()));
-                launches.add(launch(ctx, p, CudaBackwardSource.DQ, src.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
-                        fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.sharedBytes()));
+                launches.add(launch(ctx, p, src.dqEntry(), src.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                        fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.dqSharedBytes()));
                 if (!atomic) {
                     for (ParamOutput o : outputs.values()) {
                         Map<String, Object> args = Map.of(BackwardSignature.PARTIALS.name(), o.partials(), BackwardSignature.SUMS.name(), o.sums(),
@@ -182,6 +189,19 @@ final class CudaCompiledBackward implements BackwardKernel {
         }
         Bindings bindings = new Inputs.Bound(fwd.scalars(), fwd.tensors()).bindings().complete(request.attention());
         return BlockPlanner.plan(request.attention(), fwd.sizes(), bindings, t.blockM(), t.blockN());
+    }
+
+    /**
+     * The partial slots of a parameter's gradient: one per (query row, lane of its quad) where the dQ
+     * kernel adds the pairs' terms; in the atomic form the dK/dV kernel adds them per (key, lane) and
+     * the conversion a sink's per query row, into one buffer of the larger count.
+     */
+    private static long slots(DqForm form, Sizes s) {
+        long queryRows = 4L * s.B() * s.H() * s.Q_LEN();
+        return switch (form) {
+            case ATOMIC -> Math.max(queryRows, 4L * s.B() * s.H_KV() * s.KV_LEN());
+            case DETERMINISTIC -> queryRows;
+        };
     }
 
     /** A gradient in the request's dtype (fp32 requests ran in 16 bits). */

@@ -61,9 +61,12 @@ public final class CudaStages {
         return CudaCodegen.generate(request.attention(), storage, request.headDim(), request.valueDim(), decision.tiles(), decision.options());
     }
 
-    /** Stage 2 of the backward: its program of four kernels (CudaBackwardCodegen), built as {@link TargetPolicy#cudaBackward} decides. */
-    public static CudaBackwardSource backwardSource(KernelRequest request, Storage storage) {
-        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim());
+    /**
+     * Stage 2 of the backward: its program of four kernels (CudaBackwardCodegen), built as {@link TargetPolicy#cudaBackward} decides,
+     * in the form of dQ that {@link TargetPolicy#cudaBackwardForm} takes from the options.
+     */
+    public static CudaBackwardSource backwardSource(KernelRequest request, Storage storage, BackendOptions options) {
+        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim(), TargetPolicy.cudaBackwardForm(options));
     }
 
     /** Stage 2 of a decode call: its program of two kernels (CudaDecodeCodegen) at the plan's key tiles, as {@code build} decides. */

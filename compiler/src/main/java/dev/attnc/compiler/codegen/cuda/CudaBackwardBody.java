@@ -30,7 +30,9 @@ import java.util.function.Function;
  * <p>
  * Element code computes the score and the mask on every pair of a tile and selects afterwards
  * (loads the range analysis did not prove in bounds are clamped by the printer), then the
- * derivatives' nodes, ∂s/∂s0 ({@link #dScore}) and, in the dQ kernel, each parameter's gradient terms.
+ * derivatives' nodes, ∂s/∂s0 ({@link #dScore}) and, with {@code gradients}, each parameter's gradient terms:
+ * in the dQ kernel, or in the dK/dV kernel of the form that sends dQ out through atomics (there the
+ * thread's partial slots are its keys', and a sink's per-row terms are left to the dQ conversion).
  */
 public final class CudaBackwardBody {
     /** What a warp's fragment rows are. */
@@ -57,11 +59,15 @@ public final class CudaBackwardBody {
     public final String sigmoidBias;
     /** The sink's logit per fragment row (after the row code), or null; only with {@link Rows#QUERIES}. */
     public final String sink;
-    /** Per pair, the parameters' gradient statements (reading {@code attn_ds}); only with {@link Rows#QUERIES}. */
+    /** Per pair, the parameters' gradient statements (reading {@code attn_ds}); only with {@code gradients}. */
     public final List<String> paramTerms = new ArrayList<>();
-    /** The dQ kernel's registers that sum parameter terms over its loop, and the statements that add them to the gradients after it. */
+    /**
+     * The registers that sum parameter terms fixed per (b, h) or per fragment row over the kernel's
+     * loop (the dQ kernel's; the dK/dV kernel's over one head of its group), and the statements that
+     * add them to the gradients after it.
+     */
     public final List<String> accDecls = new ArrayList<>(), accFlush = new ArrayList<>();
-    /** Per query row, the sink's gradient statements (reading {@code attn_dsink}); only with {@link Rows#QUERIES}. */
+    /** Per query row, the sink's gradient statements (reading {@code attn_dsink}); only with {@link Rows#QUERIES} and {@code gradients}. */
     public final List<String> sinkTerms = new ArrayList<>();
     public final boolean identityScore;
 
@@ -69,7 +75,13 @@ public final class CudaBackwardBody {
     private final CPrinter printer;
     private final Level rowLevel, colLevel;
 
+    /** The body of the deterministic form's kernels: the dQ kernel's pairs take the parameters' gradients, the dK/dV kernel's none. */
     public CudaBackwardBody(Attention a, Rows rows) {
+        this(a, rows, rows == Rows.QUERIES);
+    }
+
+    /** With {@code gradients}, the pairs add the parameters' gradient terms. */
+    public CudaBackwardBody(Attention a, Rows rows, boolean gradients) {
         Gradient g = Gradient.ofBackward(a);
         this.placement = Placement.of(g);
         Names names = new Names(a);
@@ -89,8 +101,9 @@ public final class CudaBackwardBody {
         List<Expr> rowRoots = new ArrayList<>(); // what the dQ kernel reads per row after its loop: the sink's terms
         Expr logit = a.normalization() instanceof Normalization.SoftmaxSink s ? s.logit() : null;
         Function<Expr, String> element = this::inElement;
-        if (rows == Rows.QUERIES) {
-            if (logit != null) rowRoots.add(logit);
+        boolean queries = rows == Rows.QUERIES;
+        if (gradients) {
+            if (logit != null && queries) rowRoots.add(logit);
             for (String p : g.parameters()) {
                 String gradient = BackwardSignature.gradientName(names.param(p));
                 String elements = "1";
@@ -101,6 +114,7 @@ public final class CudaBackwardBody {
                 for (Gradient.ScalarGrad s : g.scalars()) {
                     if (!s.param().equals(p)) continue;
                     boolean ofSink = sinkRows && s.ofNormalization();
+                    if (ofSink && !queries) continue; // per query row: not a key's
                     (ofSink ? rowRoots : pairRoots).add(s.derivative());
                     if (ofSink) sinkTerms.add(gradAdd(gradient, elements, "0", inElement(s.derivative()), "attn_dsink", "ri"));
                     else term(gradient, elements, "0", Level.HEAD, inElement(s.derivative()));
@@ -108,6 +122,7 @@ public final class CudaBackwardBody {
                 for (Gradient.TensorGrad t : g.tensors()) {
                     if (!t.param().equals(p)) continue;
                     boolean ofSink = sinkRows && t.ofNormalization();
+                    if (ofSink && !queries) continue;
                     (ofSink ? rowRoots : pairRoots).add(t.derivative());
                     (ofSink ? rowRoots : pairRoots).addAll(t.load().indices());
                     String index = printer.flatIndex(t.load(), element);
@@ -154,39 +169,37 @@ public final class CudaBackwardBody {
     }
 
     /**
-     * One parameter term of the dQ kernel's pairs. An element fixed per (b, h) (a scalar, slopes[h])
-     * or per query row is summed in a register over the whole loop and added once at the end
+     * One parameter term of the kernel's pairs. An element fixed per (b, h) (a scalar, slopes[h])
+     * or per fragment row is summed in a register over the loop and added once at the end
      * ({@link #accDecls}, {@link #accFlush}: the same order every run); any other goes to its element
      * for each pair.
      */
     private void term(String gradient, String elements, String index, Level level, String derivative) {
         String acc = "attn_acc" + accDecls.size();
-        switch (level) {
-            case HEAD -> {
-                accDecls.add("float " + acc + " = 0.0f;");
-                paramTerms.add(acc + " += attn_ds * (" + derivative + ");");
-                // rows past Q_LEN add nothing, and a thread whose first row is past it has no live row
-                accFlush.add("if (row_live[0]) " + gradAdd(gradient, elements, index, "1.0f", acc, "0"));
-            }
-            case ROW -> {
-                accDecls.add("float " + acc + "[ROWS] = {0.0f, 0.0f};");
-                paramTerms.add(acc + "[ri] += attn_ds * (" + derivative + ");");
-                accFlush.add("for (int ri = 0; ri < ROWS; ri++) if (row_live[ri]) " + gradAdd(gradient, elements, index, "1.0f", acc + "[ri]", "ri"));
-            }
-            default -> paramTerms.add(gradAdd(gradient, elements, index, derivative, "attn_ds", "ri"));
+        if (level == Level.HEAD) {
+            accDecls.add("float " + acc + " = 0.0f;");
+            paramTerms.add(acc + " += attn_ds * (" + derivative + ");");
+            // rows past the end add nothing, and a thread whose first row is past it has no live row
+            accFlush.add("if (row_live[0]) " + gradAdd(gradient, elements, index, "1.0f", acc, "0"));
+        } else if (level == rowLevel) {
+            accDecls.add("float " + acc + "[ROWS] = {0.0f, 0.0f};");
+            paramTerms.add(acc + "[ri] += attn_ds * (" + derivative + ");");
+            accFlush.add("for (int ri = 0; ri < ROWS; ri++) if (row_live[ri]) " + gradAdd(gradient, elements, index, "1.0f", acc + "[ri]", "ri"));
+        } else {
+            paramTerms.add(gradAdd(gradient, elements, index, derivative, "attn_ds", "ri"));
         }
     }
 
-    /** Where an element index varies: per (b, h), per query row, or otherwise (per key or pair). */
+    /** Where an element index varies: per (b, h), per fragment row ({@link #rowLevel}), or otherwise (per column or pair). */
     private Level levelOf(List<Expr> indices) {
         boolean row = false, other = false;
         for (Expr e : indices) {
             Level l = e instanceof Expr.Index i ? (i.axis() == dev.attnc.compiler.ir.Axis.Q ? Level.ROW
                     : i.axis() == dev.attnc.compiler.ir.Axis.KV ? Level.COLUMN : Level.HEAD) : placement.level(e);
-            row |= l == Level.ROW;
-            other |= l == Level.COLUMN || l == Level.PAIR;
+            row |= l == rowLevel;
+            other |= l == colLevel || l == Level.PAIR;
         }
-        return other ? Level.PAIR : row ? Level.ROW : Level.HEAD;
+        return other ? Level.PAIR : row ? rowLevel : Level.HEAD;
     }
 
     /** {@code value * (derivative)} added at element {@code index} of this thread's slot of row {@code ri}. */

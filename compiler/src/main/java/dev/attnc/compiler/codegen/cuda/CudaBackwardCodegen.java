@@ -41,13 +41,24 @@ public final class CudaBackwardCodegen {
 
     /**
      * Dynamic shared memory of the dK/dV and dQ kernels: six tiles of 64 rows (two fixed, two stages
-     * of two), then the dK/dV kernel's two stages of LSE and Δ (64 floats each).
+     * of two), then the dK/dV kernel's two stages of LSE and Δ (64 floats each); in the atomic form
+     * then the dK/dV kernel's dS^T tile (64 rows of 72 16-bit elements).
      */
-    public static int sharedBytes(int headDim) {
-        return 6 * TILES.blockM() * tileWidth(headDim) * 2 + 4 * TILES.blockM() * Float.BYTES;
+    public static int sharedBytes(int headDim, DqForm form) {
+        int base = 6 * TILES.blockM() * tileWidth(headDim) * 2 + 4 * TILES.blockM() * Float.BYTES;
+        return switch (form) {
+            case ATOMIC -> base + TILES.blockM() * (TILES.blockN() + 8) * 2;
+            case DETERMINISTIC -> base;
+        };
     }
 
+    /** The deterministic form (the dQ kernel's second pass): {@link #generate(Attention, Storage, int, DqForm)}. */
     public static CudaBackwardSource generate(Attention a, Storage storage, int headDim) {
+        return generate(a, storage, headDim, DqForm.DETERMINISTIC);
+    }
+
+    /** The backward program in the given form of dQ ({@link DqForm}: atomics in the dK/dV kernel, or a second pass). */
+    public static CudaBackwardSource generate(Attention a, Storage storage, int headDim, DqForm form) {
         if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
         String why = unsupported(headDim);
         if (why != null) throw new IllegalArgumentException(why);
@@ -55,10 +66,12 @@ public final class CudaBackwardCodegen {
         List<ParamArg> params = ParamArg.of(a);
         List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
         KernelSignature delta = BackwardSignature.delta(false);
-        KernelSignature dkdv = BackwardSignature.dkdv(params, false);
-        KernelSignature dq = BackwardSignature.dq(params, withGradient, false);
+        boolean atomic = form == DqForm.ATOMIC;
+        KernelSignature dkdv = atomic ? BackwardSignature.dkdvWithDq(params, withGradient) : BackwardSignature.dkdv(params, false);
+        KernelSignature dq = atomic ? BackwardSignature.dqConvert(params, withGradient) : BackwardSignature.dq(params, withGradient, false);
         KernelSignature reduce = BackwardSignature.reduce();
-        CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS);
+        // the atomic form's dK/dV kernel takes the pairs' parameter terms: it is the only one that sees the pairs
+        CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS, atomic);
         CudaBackwardBody queries = new CudaBackwardBody(a, Rows.QUERIES);
 
         STGroup group = Templates.load(TEMPLATE);
@@ -78,7 +91,7 @@ public final class CudaBackwardCodegen {
         st.add("keys", kernel(group, keys, "const int kv = min(k0 + row0 + (ri & 1) * 8 + lane_row, KV_LEN - 1);",
                 "const int q = min(q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), Q_LEN - 1);",
                 "const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;", "const int q_raw = q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);",
-                "col_lse[ci]", "col_delta[ci]", "true"));
+                "col_lse[ci]", "col_delta[ci]", atomic ? "row_live[ri]" : "true"));
         st.add("queries", kernel(group, queries, "const int q = min(q0 + row0 + (ri & 1) * 8 + lane_row, Q_LEN - 1);",
                 "const int kv = min(kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), KV_LEN - 1);",
                 "const int q_raw = q0 + row0 + (ri & 1) * 8 + lane_row;", "const int kv_raw = kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);",
@@ -88,8 +101,11 @@ public final class CudaBackwardCodegen {
         st.add("sinkTerms", queries.sinkTerms.isEmpty() ? null : queries.sinkTerms);
         st.add("accDecls", queries.accDecls);
         st.add("accFlush", queries.accFlush);
-        return new CudaBackwardSource(a.name(), st.render(), storage, headDim, TILES, delta, dkdv, dq, reduce, withGradient,
-                sharedBytes(headDim));
+        st.add("atomicDq", atomic);
+        st.add("keyAccDecls", keys.accDecls);
+        st.add("keyAccFlush", keys.accFlush);
+        return new CudaBackwardSource(a.name(), st.render(), storage, headDim, TILES, form, delta, dkdv, dq, reduce, withGradient,
+                sharedBytes(headDim, form));
     }
 
     /** One kernel's variant code: its head (per (b, h) and per fragment row), its PARTIAL and FULL tiles' pairs. */

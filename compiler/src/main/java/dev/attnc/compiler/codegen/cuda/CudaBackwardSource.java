@@ -12,25 +12,47 @@ import java.util.List;
  * <ul>
  * <li>{@link #DELTA}: blocks of 256 threads, one warp per query row: grid ⌈B·H·Q_LEN / 8⌉;
  * <li>{@link #DKDV}: grid (key tiles, B·H_KV), {@link #THREADS} threads, {@link #sharedBytes} dynamic
- *     shared memory, over the transposed plan of {@link #tiles};
- * <li>{@link #DQ}: grid (query tiles, B·H), the same block, over the forward plan of {@link #tiles};
+ *     shared memory, over the transposed plan of {@link #tiles}; in the {@link DqForm#ATOMIC} form it
+ *     also adds into dQaccum (float32 [B, H, Q_LEN, D], zeroed before) and the parameters' partials,
+ *     one slot per (b, KV head, key, lane of the quad);
+ * <li>{@link #dqEntry()}: grid (query tiles, B·H), {@link #THREADS} threads, {@link #dqSharedBytes()}:
+ *     {@link #DQ} over the forward plan of {@link #tiles}, or {@link #DQ_CONVERT} (dQaccum into dQ);
  * <li>{@link #REDUCE}: once per parameter in {@code withGradient} (unless atomic), one block of 256 threads
  *     per element, 1 KiB of dynamic shared memory.
  * </ul>
  *
  * @param tiles the block plan's tiles (64 x 64: both kernels' tiles are 64 rows)
+ * @param dq the signature of {@link #dqEntry()}
  * @param withGradient the parameters that get a gradient, in declaration order
  */
-public record CudaBackwardSource(String attention, String text, Storage storage, int headDim, TilePlan tiles, KernelSignature delta,
-        KernelSignature dkdv, KernelSignature dq, KernelSignature reduce, List<ParamArg> withGradient, int sharedBytes) {
+public record CudaBackwardSource(String attention, String text, Storage storage, int headDim, TilePlan tiles, DqForm form,
+        KernelSignature delta, KernelSignature dkdv, KernelSignature dq, KernelSignature reduce, List<ParamArg> withGradient,
+        int sharedBytes) {
     public static final String DELTA = "attnc_bwd_delta";
     public static final String DKDV = "attnc_bwd_dkdv";
     public static final String DQ = "attnc_bwd_dq";
+    public static final String DQ_CONVERT = "attnc_bwd_dq_convert";
     public static final String REDUCE = "attnc_bwd_reduce";
     /** Threads of a dK/dV or dQ block: four warps of 16 rows. */
     public static final int THREADS = 128;
 
     public CudaBackwardSource {
         withGradient = List.copyOf(withGradient);
+    }
+
+    /** The kernel that writes dQ, third in order: the dQ kernel, or the conversion of dQaccum. */
+    public String dqEntry() {
+        return switch (form) {
+            case ATOMIC -> DQ_CONVERT;
+            case DETERMINISTIC -> DQ;
+        };
+    }
+
+    /** Dynamic shared memory of {@link #dqEntry()}: the conversion uses none. */
+    public int dqSharedBytes() {
+        return switch (form) {
+            case ATOMIC -> 0;
+            case DETERMINISTIC -> sharedBytes;
+        };
     }
 }

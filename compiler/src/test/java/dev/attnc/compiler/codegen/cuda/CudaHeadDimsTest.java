@@ -83,7 +83,7 @@ class CudaHeadDimsTest {
         assertTrue(TileWidths.FORWARD.padded(96, 128));
         assertEquals((128 + 4 * 64) * 128 * 2, CudaCodegen.sharedBytes(80, new TilePlan(128, 64, 4)), "shared tiles as wide as D = 128's");
         assertEquals(CudaDecodeCodegen.sharedBytes(128, 3), CudaDecodeCodegen.sharedBytes(96, 3));
-        assertEquals(CudaBackwardCodegen.sharedBytes(64), CudaBackwardCodegen.sharedBytes(40));
+        for (DqForm f : DqForm.values()) assertEquals(CudaBackwardCodegen.sharedBytes(64, f), CudaBackwardCodegen.sharedBytes(40, f));
     }
 
     @Test
