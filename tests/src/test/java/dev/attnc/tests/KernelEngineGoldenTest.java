@@ -5,6 +5,7 @@ import dev.attnc.testkit.Golden;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
+import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
 import dev.attnc.compiler.codegen.java.JavaBackwardGenerator;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.TestFactory;
  * tanh and a causal mask), D = 128, bf16 storage where the engine reads it, with fixed tile plans
  * (so a golden changes only when code generation does): the Java kernel, the OpenCL kernel, and
  * two of the CUDA engines (the FA2 loop on wgmma, the warp-specialized Hopper kernel with two
- * stages), the Java backward kernel, the CUDA backward program and the CUDA decode program, in {@code tests/golden/kernels/}; the third, mma.sync, is CudaGoldenTest's
+ * stages), the Java backward kernel, the CUDA backward program in both forms of dQ (deterministic, atomic) and the CUDA decode program, in {@code tests/golden/kernels/}; the third, mma.sync, is CudaGoldenTest's
  * {@code compiler/src/test/resources/golden/cuda/alibi_softcap.cu}. CUDA cannot run here; these
  * goldens are how its text is checked.
  * <p>
@@ -49,7 +50,9 @@ class KernelEngineGoldenTest {
         // mma.sync at 128 x 64 / 4 warps: compiler/src/test/resources/golden/cuda/alibi_softcap.cu (CudaGoldenTest)
         engines.put("cuda_wgmma.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.wgmma(D, SM90_TILES)).text());
         engines.put("cuda_hopper.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.hopper(2)).text());
-        engines.put("cuda_backward.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D).text());
+        engines.put("cuda_backward.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.DETERMINISTIC).text());
+        // the default form: dQ through float atomics in the dK/dV kernel, the parameters' terms there too
+        engines.put("cuda_backward_atomic_dq.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.ATOMIC).text());
         engines.put("cuda_decode.cu", () -> dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.generate(a, Storage.BF16, D, 64, 3, true).text());
         return engines.entrySet().stream().map(e -> DynamicTest.dynamicTest(SAMPLE + " " + e.getKey(),
                 () -> Golden.check(Repo.root().resolve("tests/golden/kernels").resolve(SAMPLE + "." + e.getKey()), e.getValue().get())));

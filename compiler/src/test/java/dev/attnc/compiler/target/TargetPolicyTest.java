@@ -1,9 +1,12 @@
 package dev.attnc.compiler.target;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
+import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.plan.TilePlan;
 import java.nio.file.Path;
 import java.util.List;
@@ -112,5 +115,20 @@ class TargetPolicyTest {
         p.setProperty("attnc.cuda.engine", "fast");
         assertThrows(IllegalArgumentException.class, () -> BackendOptions.from(p, null));
         assertThrows(IllegalArgumentException.class, () -> DeviceCaps.Cuda.parse("sm_75"));
+    }
+
+    /** dQ through float atomics unless the user asks for bit-reproducible gradients (as FlashAttention-2 and -3 do). */
+    @Test
+    void theBackwardSendsDqThroughAtomicsUnlessAskedToBeDeterministic() {
+        assertFalse(NONE.cudaDeterministic());
+        assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(NONE));
+        assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(FORCED));
+        Properties p = new Properties();
+        p.setProperty("attnc.cuda.deterministic", "true");
+        BackendOptions deterministic = BackendOptions.from(p, null);
+        assertTrue(deterministic.cudaDeterministic());
+        assertEquals(DqForm.DETERMINISTIC, TargetPolicy.cudaBackwardForm(deterministic));
+        p.setProperty("attnc.cuda.deterministic", "false");
+        assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(BackendOptions.from(p, null)));
     }
 }

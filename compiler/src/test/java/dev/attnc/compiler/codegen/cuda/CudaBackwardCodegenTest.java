@@ -22,23 +22,48 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The generated CUDA backward (no GPU here: its text; the kernels run in CudaBackwardGpuTest and on
  * the CPU emulator, bench/gpu/emu/run-backward.sh): every sample's program at every supported head
- * dimension, in both storages, declares its four signatures as they are bound; no user text.
- * The whole program of one sample is a golden of KernelEngineGoldenTest.
+ * dimension, in both storages and both forms of dQ, declares its four signatures as they are bound;
+ * no user text. The whole program of one sample, in each form, is a golden of KernelEngineGoldenTest.
  */
 class CudaBackwardCodegenTest {
     @TestFactory
     Stream<DynamicTest> everySampleDeclaresItsSignatures() {
         return Repo.samples().stream().flatMap(p -> TestPrograms.sampleAttentions(p).stream()).flatMap(a -> Stream.of(32, 64, 128)
-                .flatMap(d -> Stream.of(Storage.BF16, Storage.F16).map(s -> DynamicTest.dynamicTest(a.name() + " D = " + d + " " + s.word, () -> {
-                    CudaBackwardSource k = CudaBackwardCodegen.generate(a, s, d);
+                .flatMap(d -> Stream.of(Storage.BF16, Storage.F16).flatMap(s -> Stream.of(DqForm.values()).map(f -> DynamicTest.dynamicTest(
+                        a.name() + " D = " + d + " " + s.word + " " + f, () -> {
+                    CudaBackwardSource k = CudaBackwardCodegen.generate(a, s, d, f);
                     for (var e : List.of(Map.entry(CudaBackwardSource.DELTA, k.delta()), Map.entry(CudaBackwardSource.DKDV, k.dkdv()),
-                            Map.entry(CudaBackwardSource.DQ, k.dq()), Map.entry(CudaBackwardSource.REDUCE, k.reduce()))) {
+                            Map.entry(k.dqEntry(), k.dq()), Map.entry(CudaBackwardSource.REDUCE, k.reduce()))) {
                         assertEquals(e.getValue().declarations(Dialect.CUDA, "attn_elem"), KernelSignature.printedParameters(k.text(), e.getKey()),
                                 e.getKey());
                     }
                     // the mask runs on PARTIAL tiles only: FULL tiles' pairs keep every pair
                     assertTrue(k.text().contains("const bool keep = true;"), "a FULL branch");
-                }))));
+                    // the atomic form has no second pass: 5 products a pair (S^T, dP^T, dV, dK, dQ) instead of 7
+                    assertEquals(f == DqForm.DETERMINISTIC, k.text().contains(CudaBackwardSource.DQ + "("), "the dQ kernel");
+                    assertEquals(f == DqForm.ATOMIC, k.text().contains(CudaBackwardSource.DQ_CONVERT + "("), "the conversion");
+                })))));
+    }
+
+    /** The atomic form's kernels take dQaccum and the parameters' gradient buffers by name, in the order the runtime binds them. */
+    @Test
+    void theAtomicFormsSignaturesAsBound() {
+        Attention a = TestPrograms.sample("gpt_oss");
+        CudaBackwardSource k = CudaBackwardCodegen.generate(a, Storage.BF16, 64, DqForm.ATOMIC);
+        assertEquals(DqForm.ATOMIC, k.form());
+        assertEquals(CudaBackwardSource.DQ_CONVERT, k.dqEntry());
+        assertEquals(0, k.dqSharedBytes(), "the conversion reads no tiles");
+        assertEquals(CudaBackwardCodegen.sharedBytes(64, DqForm.DETERMINISTIC) + 64 * 72 * 2, k.sharedBytes(), "dS^T: 64 rows of 72");
+        List<String> dkdv = k.dkdv().fixedNames();
+        assertTrue(dkdv.containsAll(List.of("dQaccum", "atomic_params", "grad_p0_sinks", "dK", "dV")), dkdv.toString());
+        assertFalse(dkdv.contains("dQ"), "dK/dV writes dQaccum, not dQ");
+        assertEquals(List.of("dQaccum", "dQ", "LSE", "Delta", "B", "H", "H_KV", "Q_LEN", "KV_LEN", "scale", "atomic_params", "grad_p0_sinks"),
+                k.dq().fixedNames());
+        // the sink's per-row term goes to the conversion, the keys' kernel has none
+        String text = k.text();
+        String dkdvText = text.substring(text.indexOf(CudaBackwardSource.DKDV + "("), text.indexOf(CudaBackwardSource.DQ_CONVERT + "("));
+        assertFalse(dkdvText.contains("attn_dsink"), "no sink term per key");
+        assertTrue(text.substring(text.indexOf(CudaBackwardSource.DQ_CONVERT + "(")).contains("attn_dsink"), "the sink's term per query row");
     }
 
     /** Names the user chose reach the source only inside mangled identifiers; the attention's name not at all. */
