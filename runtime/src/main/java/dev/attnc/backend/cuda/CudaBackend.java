@@ -413,7 +413,7 @@ public final class CudaBackend implements Backend {
      * The backward's head dimensions ({@link CudaBackwardCodegen#unsupported}) and its buffers in the
      * GPU's memory less the eighth its parameters' partials may take ({@link CudaCompiledBackward}
      * turns to atomics past that): the inputs, O and dO (and their 16-bit copies for fp32), dQ, dK,
-     * dV, LSE, dLSE and Δ.
+     * dV, LSE, dLSE and Δ, and in the atomic form of dQ its float32 accumulator.
      */
     @Override
     public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
@@ -422,7 +422,11 @@ public final class CudaBackend implements Backend {
         if (why != null) return why;
         long buffers = Capacity.callBytes(sizes, storage, 4);
         long rows = 4L * sizes.B() * sizes.H() * sizes.Q_LEN();
-        long total = buffers == Long.MAX_VALUE ? buffers : buffers + Capacity.callBytes(sizes, storage, 0) + rows;
+        long dqAccum = switch (TargetPolicy.cudaBackwardForm(policy.options())) {
+            case ATOMIC -> (long) Float.BYTES * sizes.B() * sizes.H() * sizes.Q_LEN() * sizes.D();
+            case DETERMINISTIC -> 0;
+        };
+        long total = buffers == Long.MAX_VALUE ? buffers : buffers + Capacity.callBytes(sizes, storage, 0) + rows + dqAccum;
         return Capacity.tooLarge("the backward pass's buffers (inputs, O, dO, dQ, dK, dV, LSE, dLSE, Δ)", total,
                 "seven eighths of the GPU's memory", device.totalMemoryBytes() / 8 * 7);
     }

@@ -16,6 +16,8 @@ import dev.attnc.backend.Recipes;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.TestPrograms;
+import dev.attnc.compiler.codegen.cuda.DqForm;
+import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Reference;
 import dev.attnc.compiler.interp.ReferenceBackward;
@@ -46,11 +48,16 @@ import org.junit.jupiter.api.TestFactory;
  * recipe's arguments at ragged grouped-query sizes (Q_LEN ≠ KV_LEN, neither a multiple of the 64-row
  * tiles), bf16 and fp16 at D = 64, D = 16, 32, 40, 80, 96, 112 and 128 for a few (all but 32 and 128
  * padded inside the kernels), fp32 through 16-bit copies, a dLSE, rows that keep nothing, sinks and
- * sigmoid with parameters, reproducibility, atomics, refusals.
+ * sigmoid with parameters, reproducibility, atomics, refusals. Both forms of dQ ({@link DqForm}): {@link #backend}
+ * sends it through float atomics (the default), {@link #deterministic} runs the second pass
+ * ({@code attnc.cuda.deterministic=true}) over every sample at D = 64 and where bits must repeat.
  */
 @Tag("gpu")
 class CudaBackwardGpuTest {
+    /** The atomic form of dQ (the policy's default), whatever the system properties say of it. */
     private static CudaBackend backend;
+    /** The deterministic form: dQ by the second pass, the same bits every run. */
+    private static CudaBackend deterministic;
     private static final List<String> REPORT = new ArrayList<>();
     static final List<String> FEW = List.of("causal", "alibi", "softcap", "relative_bias", "gpt_oss", "sigmoid", "document");
     /** The head dimensions besides 64 that FEW run at: all but 32 and 128 padded inside the kernels (issue 20). */
@@ -60,7 +67,9 @@ class CudaBackwardGpuTest {
     static void open() throws IOException {
         assumeTrue(!Cuda.devices().isEmpty(), "no CUDA GPU here");
         Path cacheDir = Files.createTempDirectory("attnc-cuda-bwd-test");
-        backend = new CudaBackend(0, cacheDir);
+        BackendOptions o = BackendOptions.fromSystemProperties();
+        backend = new CudaBackend(0, cacheDir, new BackendOptions(o.cudaTiles(), o.cudaEngine(), o.cudaMinBlocks(), o.cacheDir(), false));
+        deterministic = new CudaBackend(0, cacheDir, new BackendOptions(o.cudaTiles(), o.cudaEngine(), o.cudaMinBlocks(), o.cacheDir(), true));
         List<KernelRequest> all = new ArrayList<>();
         for (CudaCases.Sample s : CudaCases.samples()) {
             for (DType t : List.of(DType.BF16, DType.F16)) all.add(request(s.attention(), t, 64));
@@ -68,12 +77,15 @@ class CudaBackwardGpuTest {
         }
         long t0 = System.nanoTime();
         backend.precompileBackward(all, Runtime.getRuntime().availableProcessors());
+        deterministic.precompileBackward(all.stream().filter(r -> r.dtype() == DType.BF16 && r.headDim() == 64).toList(),
+                Runtime.getRuntime().availableProcessors());
         System.out.printf("[cuda backward] precompiled %d programs in %.1f s%n", all.size(), (System.nanoTime() - t0) / 1e9);
     }
 
     @AfterAll
     static void close() {
         REPORT.forEach(System.out::println);
+        if (deterministic != null) deterministic.close();
         if (backend != null) backend.close();
     }
 
@@ -92,6 +104,7 @@ class CudaBackwardGpuTest {
             for (DType t : List.of(DType.BF16, DType.F16)) {
                 tests.add(DynamicTest.dynamicTest(s.stem() + " " + t, () -> check(s, shape(s, 64), t, true)));
             }
+            tests.add(DynamicTest.dynamicTest(s.stem() + " BF16 deterministic dQ", () -> check(deterministic, s, shape(s, 64), DType.BF16, true)));
             if (FEW.contains(s.stem())) {
                 for (int d : FEW_DIMS) tests.add(DynamicTest.dynamicTest(s.stem() + " D = " + d, () -> check(s, shape(s, d), DType.BF16, false)));
                 tests.add(DynamicTest.dynamicTest(s.stem() + " f32", () -> check(s, shape(s, 64), DType.F32, true)));
@@ -142,18 +155,29 @@ class CudaBackwardGpuTest {
                 Map.of("beta", positive(12, 4)), true, false);
     }
 
-    /** Two runs give the same bits; atomic parameter sums agree with the deterministic ones to rounding. */
+    /**
+     * The deterministic form: two runs give the same bits (dQ too); atomic parameter sums agree with the
+     * deterministic ones to rounding. The atomic form of dQ: its parameter sums stay the same bits every
+     * run (dK/dV's slots summed in order), and dQ, dK, dV, the parameters agree with the deterministic form's.
+     */
     @Test
-    void deterministicByDefaultAndAtomicsClose() {
+    void theDeterministicFormRepeatsItsBitsAndTheAtomicFormAgreesWithIt() {
         CudaCases.Sample s = CudaCases.samples().stream().filter(x -> x.stem().equals("relative_bias")).findFirst().orElseThrow();
         Sizes sz = shape(s, 64);
-        Gradients one = check(s, sz, DType.BF16, true), two = check(s, sz, DType.BF16, true);
+        Gradients one = check(deterministic, s, sz, DType.BF16, true), two = check(deterministic, s, sz, DType.BF16, true);
         assertArrayEquals(one.dq().toFloatArray(), two.dq().toFloatArray());
         assertArrayEquals(one.dk().toFloatArray(), two.dk().toFloatArray());
         one.params().forEach((n, t) -> assertArrayEquals(t.toFloatArray(), two.params().get(n).toFloatArray(), n));
         Recipes.Args args = CudaCases.args(s.stem(), sz, seed(s, sz, DType.BF16));
-        Gradients atomic = check(s, sz, DType.BF16, args.scalars(), args.tensors(), true, true);
+        Gradients atomic = check(deterministic, s, sz, DType.BF16, args.scalars(), args.tensors(), true, true);
         one.params().forEach((n, t) -> assertClose(n + " atomic", t.toDoubleArray(), atomic.params().get(n).toDoubleArray(), 1e-3));
+
+        Gradients a1 = check(backend, s, sz, DType.BF16, true), a2 = check(backend, s, sz, DType.BF16, true);
+        a1.params().forEach((n, t) -> assertArrayEquals(t.toFloatArray(), a2.params().get(n).toFloatArray(), n + ", atomic dQ"));
+        assertClose("dQ atomic vs deterministic", one.dq().toDoubleArray(), a1.dq().toDoubleArray(), 1e-2);
+        assertClose("dK atomic vs deterministic", one.dk().toDoubleArray(), a1.dk().toDoubleArray(), 1e-2);
+        assertClose("dV atomic vs deterministic", one.dv().toDoubleArray(), a1.dv().toDoubleArray(), 1e-2);
+        one.params().forEach((n, t) -> assertClose(n + " atomic dQ", t.toDoubleArray(), a1.params().get(n).toDoubleArray(), 1e-3));
     }
 
     @Test
@@ -169,13 +193,22 @@ class CudaBackwardGpuTest {
     }
 
     static Gradients check(CudaCases.Sample s, Sizes sz, DType t, boolean dLse) {
-        Recipes.Args args = CudaCases.args(s.stem(), sz, seed(s, sz, t));
-        return check(s, sz, t, args.scalars(), args.tensors(), dLse, false);
+        return check(backend, s, sz, t, dLse);
     }
 
-    /** Forward on the GPU, backward on the GPU, both against the reference backward on the same (16-bit) inputs. */
+    static Gradients check(CudaBackend on, CudaCases.Sample s, Sizes sz, DType t, boolean dLse) {
+        Recipes.Args args = CudaCases.args(s.stem(), sz, seed(s, sz, t));
+        return check(on, s, sz, t, args.scalars(), args.tensors(), dLse, false);
+    }
+
     static Gradients check(CudaCases.Sample sample, Sizes s, DType dtype, Map<String, Object> scalars, Map<String, Tensor> tensors,
             boolean dLse, boolean atomic) {
+        return check(backend, sample, s, dtype, scalars, tensors, dLse, atomic);
+    }
+
+    /** Forward on the GPU, backward on the GPU ({@code on}'s form of dQ), both against the reference backward on the same (16-bit) inputs. */
+    static Gradients check(CudaBackend on, CudaCases.Sample sample, Sizes s, DType dtype, Map<String, Object> scalars,
+            Map<String, Tensor> tensors, boolean dLse, boolean atomic) {
         Attention a = sample.attention();
         long seed = seed(sample, s, dtype);
         // fp32 runs from 16-bit copies: give it inputs that are fp16 values, so the reference sees what the kernel does
@@ -193,12 +226,12 @@ class CudaBackwardGpuTest {
         double scale = Reference.defaultScale(s);
         BlockPlan plan = BlockPlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN());
         RunInputs in = new RunInputs(s, q, k, v, bindings.scalars(), tensors, scale, plan);
-        RunOutputs out = backend.compile(request).run(in);
-        Gradients got = backend.compileBackward(request).run(new BackwardInputs(in, out.o(), out.lse(), dO, dl, null, atomic));
+        RunOutputs out = on.compile(request).run(in);
+        Gradients got = on.compileBackward(request).run(new BackwardInputs(in, out.o(), out.lse(), dO, dl, null, atomic));
         ReferenceBackward.Grads want = ReferenceBackward.run(a, s, q.toDoubleArray(), k.toDoubleArray(), v.toDoubleArray(), bindings, scale,
                 dO.toDoubleArray(), dl == null ? null : dl.toDoubleArray());
         double tol = dtype == DType.BF16 ? 4e-2 : 1e-2;
-        String what = sample.stem() + " " + dtype + " " + s;
+        String what = sample.stem() + " " + dtype + " " + s + (on == deterministic ? " deterministic dQ" : "");
         assertClose(what + " dQ", want.dq(), got.dq().toDoubleArray(), tol);
         assertClose(what + " dK", want.dk(), got.dk().toDoubleArray(), tol);
         assertClose(what + " dV", want.dv(), got.dv().toDoubleArray(), tol);
