@@ -151,7 +151,8 @@ final class CompileCommand implements Callable<Integer> {
                     Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps());
                     name = a.name() + "_backward.cu";
                     text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d), policy.options()).text());
-                    decided = "cuda " + decision.arch() + " backward";
+                    decided = "cuda " + decision.arch() + " backward, dQ "
+                            + TargetPolicy.cudaBackwardForm(policy.options()).name().toLowerCase(java.util.Locale.ROOT);
                     break;
                 }
                 DeviceCaps.Cuda caps = (DeviceCaps.Cuda) policy.caps();

@@ -17,6 +17,8 @@ import dev.attnc.backend.cuda.CudaStages;
 import dev.attnc.backend.opencl.OpenClBackend;
 import dev.attnc.backend.opencl.OpenClStages;
 import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
@@ -201,7 +203,12 @@ class CompilePrintsWhatRunsTest {
                 assertEquals(backend.compileBackward(request(backend.policy(), a, DType.F32, 64)).source(),
                         compile("compile", first.toString(), "--target", "opencl", "--head-dim", "64", "--dtype", "f32", "--backward"));
             }
-        }
+        }        // CUDA with no GPU: the program of the stages, in the policy's form of dQ (atomics unless attnc.cuda.deterministic)
+        BackendOptions options = BackendOptions.fromSystemProperties();
+        String cuda = compile("compile", first.toString(), "--target", "cuda", "--arch", "sm_90", "--head-dim", "64", "--dtype", "bf16",
+                "--backward");
+        assertEquals(CudaStages.backwardSource(new KernelRequest(a, DType.BF16, 64, CudaBackwardCodegen.TILES), Storage.BF16, options).text(), cuda);
+        assertEquals(options.cudaDeterministic(), cuda.contains(CudaBackwardSource.DQ + "("), "the dQ kernel only in the deterministic form");
     }
 
     @Test
