@@ -283,6 +283,7 @@ __device__ __forceinline__ void add_rows(float* g, const float (&acc)[DT][4], in
             float* const o = g + (long long)r * HEAD_DIM + 2 * lane_col;
             #pragma unroll
             for (int dt = 0; dt < DT; dt++) {
+                if (dt * 8 >= HEAD_DIM) continue; // the padding's columns (HEAD_DIM is a multiple of 8), if any
                 atomicAdd(o + dt * 8, acc[dt][2 * hr]);
                 atomicAdd(o + dt * 8 + 1, acc[dt][2 * hr + 1]);
             }
