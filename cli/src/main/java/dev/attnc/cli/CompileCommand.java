@@ -55,7 +55,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "The kernel is chosen by the target policy (docs/architecture.md) from: the device (--arch or --opencl-limits, "
                     + "else the device at hand, else sm_90a and 1024,49152); D and the dtype; the mask's density under the first tiles "
                     + "(from --shape and the arguments, as run computes it; without --shape every tile counts as kept); the autotuner's "
-                    + "table (for a CUDA GPU at hand, without --arch); and -Dattnc.cuda.* (tiles, engine, minBlocks).",
+                    + "table (for a CUDA GPU at hand, without --arch); and -Dattnc.cuda.* (tiles, engine, minBlocks; deterministic=true: the backward's dQ by a second pass, not atomics).",
             "If that kernel spills registers, run falls back to the policy's next build, which only a GPU can tell."})
 final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
