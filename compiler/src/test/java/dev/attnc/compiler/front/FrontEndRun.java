@@ -17,14 +17,7 @@ final class FrontEndRun {
 
     /** The compilation, after optimizing and classifying every attention it lowered. */
     static Compilation compile(String name, String text) throws Throwable {
-        return onSmallStack(() -> {
-            Compilation c = Compilation.of(new SourceFile(name, text));
-            for (String attention : c.hasErrors() ? java.util.List.<String>of() : c.attentionNames()) {
-                Attention a = c.optimized(attention);
-                MaskClass.of(a.mask());
-            }
-            return c;
-        });
+        return onSmallStack(() -> throughEveryPass(name, text));
     }
 
     /** The CPU time of the thread that compiles {@code text} as {@link #compile} does. */
@@ -32,12 +25,18 @@ final class FrontEndRun {
         java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         return onSmallStack(() -> {
             long start = threads.getCurrentThreadCpuTime();
-            Compilation c = Compilation.of(new SourceFile(name, text));
-            for (String attention : c.hasErrors() ? java.util.List.<String>of() : c.attentionNames()) {
-                MaskClass.of(c.optimized(attention).mask());
-            }
+            throughEveryPass(name, text);
             return threads.getCurrentThreadCpuTime() - start;
         });
+    }
+
+    private static Compilation throughEveryPass(String name, String text) {
+        Compilation c = Compilation.of(new SourceFile(name, text));
+        for (String attention : c.hasErrors() ? java.util.List.<String>of() : c.attentionNames()) {
+            Attention a = c.optimized(attention);
+            MaskClass.of(a.mask());
+        }
+        return c;
     }
 
     interface Work<T> {

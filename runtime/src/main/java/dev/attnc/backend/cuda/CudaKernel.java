@@ -322,8 +322,7 @@ public final class CudaKernel implements CompiledKernel {
         private void putKv(CudaContext ctx, Map<String, Object> fixed, KernelArg tensor, int index, Tensor t, Sizes s) {
             Tensor.Paging paging = t.paging();
             long d = s.D();
-            RunInputs.Resident r = in.resident();
-            DeviceTensor given = r == null ? null : List.of(r.q(), r.k(), r.v()).get(index);
+            DeviceTensor given = residentInput(index);
             if (given != null && paging == null && !given.isContiguous()) {
                 // a view of a device cache ([B, S, H_KV, D] seen as [B, H_KV, S, D]): read where it lies, through its strides
                 fixed.put(tensor.name(), span(ctx, given));
@@ -355,10 +354,15 @@ public final class CudaKernel implements CompiledKernel {
          * makes anyway), or, in a resident call, the device tensor where it lies ({@code t} then describes it).
          */
         private DeviceBuffer input(CudaContext ctx, int index, Tensor t) {
-            RunInputs.Resident r = in.resident();
-            if (r == null) return upload(ctx, t.contiguous().segment());
-            DeviceTensor given = List.of(r.q(), r.k(), r.v()).get(index);
+            DeviceTensor given = residentInput(index);
+            if (given == null) return upload(ctx, t.contiguous().segment());
             return resident(ctx, given.pages() != null ? given.pages() : given);
+        }
+
+        /** Q (0), K (1) or V (2) as the device tensor a resident call gave, else null. */
+        private DeviceTensor residentInput(int index) {
+            RunInputs.Resident r = in.resident();
+            return r == null ? null : List.of(r.q(), r.k(), r.v()).get(index);
         }
 
         /**
