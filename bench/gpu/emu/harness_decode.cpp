@@ -101,7 +101,7 @@ int main() {
     }
     if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); }
 
-    gridDim.x = SPLITS; gridDim.y = B * H_KV * (H / H_KV / HP);
+    gridDim.x = SPLITS; gridDim.y = B * H_KV * (H / H_KV / HP) * ((HP * Q_LEN + 15) / 16); // row tiles of 16
     for (unsigned by = 0; by < gridDim.y; by++)
         for (unsigned bx = 0; bx < gridDim.x; bx++)
             emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_decode(KERNEL_ARGS); });

@@ -312,7 +312,8 @@ __device__ __forceinline__ int kept_tile(int i, int run_lo, int run_hi, const in
 // through the sequence's page table (T_pages, T_page_size > 0, T_max_pages, T_stride_page); each
 // sequence b has its own KV_LEN, kv_lens[b]; O like Q; LSE [B,H,Q_LEN] float (natural log); with
 // splits > 1, O_part [splits,B,H,Q_LEN,D] and LSE_part [splits,B,H,Q_LEN] float instead.
-// Grid (splits, B * H_KV * (H / H_KV / heads_packed)), NTHREADS threads. Dynamic shared memory: the
+// Grid (splits, B * H_KV * (H / H_KV / heads_packed) * row tiles), NTHREADS threads, where a group of
+// heads_packed * Q_LEN rows takes row tiles of 16. Dynamic shared memory: the
 // Q tile (16 rows), WARPS * STAGES stages of a K and a V chunk, then 2 * WARPS * 16 floats.
 extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
         const attn_elem* __restrict__ Q,
@@ -364,13 +365,15 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
     attn_elem* const sKV = sQ + 16 * HEAD_DIM + warp * STAGES * 2 * TILE_ELEMS; // this warp's ring: K then V per stage
     float* const red = reinterpret_cast<float*>(attn_smem + (16 + WARPS * STAGES * 2 * CHUNK) * HEAD_DIM * 2);
     const int group = H / H_KV, groups = group / heads_packed;
+    const int group_rows = heads_packed * Q_LEN, row_tiles = (group_rows + 15) / 16;
     const int split = blockIdx.x;
-    const int b = blockIdx.y / (H_KV * groups);
-    const int hk = blockIdx.y / groups % H_KV;
-    const int h0 = hk * group + blockIdx.y % groups * heads_packed;
+    const int unit = blockIdx.y / row_tiles, first = blockIdx.y % row_tiles * 16; // (b, hk, group); its first row here
+    const int b = unit / (H_KV * groups);
+    const int hk = unit / groups % H_KV;
+    const int h0 = hk * group + unit % groups * heads_packed;
     const int h = h0; (void)h; // the plan's head (a plan that varies per head packs one head a block)
-    const int R = heads_packed * Q_LEN; // rows of this block
-    const long long row_base = ((long long)b * H + h0) * Q_LEN; // the block's rows are consecutive rows of Q and O
+    const int R = min(16, group_rows - first); // rows of this block
+    const long long row_base = ((long long)b * H + h0) * Q_LEN + first; // the block's rows are consecutive rows of Q and O
     const KvRows Kr = {K + K_offset + (K_page_size == 0 ? b * K_stride_b : 0) + hk * K_stride_h, K_stride_s,
                        K_pages + (long long)b * K_max_pages, K_page_size, K_stride_page};
     const KvRows Vr = {V + V_offset + (V_page_size == 0 ? b * V_stride_b : 0) + hk * V_stride_h, V_stride_s,
@@ -385,7 +388,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_decode(
     int row_q[ROWS], row_h[ROWS];
     #pragma unroll
     for (int ri = 0; ri < ROWS; ri++) {
-        const int r = min((ri & 1) * 8 + lane_row, R - 1);
+        const int r = first + min((ri & 1) * 8 + lane_row, R - 1);
         row_h[ri] = h0 + r / Q_LEN;
         row_q[ri] = r % Q_LEN;
     }

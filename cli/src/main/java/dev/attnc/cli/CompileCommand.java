@@ -55,7 +55,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "The kernel is chosen by the target policy (docs/architecture.md) from: the device (--arch or --opencl-limits, "
                     + "else the device at hand, else sm_90a and 1024,49152); D and the dtype; the mask's density under the first tiles "
                     + "(from --shape and the arguments, as run computes it; without --shape every tile counts as kept); the autotuner's "
-                    + "table (for a CUDA GPU at hand, without --arch); and -Dattnc.cuda.* (tiles, engine, minBlocks; deterministic=true: the backward's dQ by a second pass, not atomics).",
+                    + "table (for a CUDA GPU at hand, without --arch); and -Dattnc.cuda.* (tiles, engine, minBlocks; deterministic=true: the backward's dQ by a second pass, not atomics; decode=always|never: 17 to 64 query rows in the decode program or not).",
             "If that kernel spills registers, run falls back to the policy's next build, which only a GPU can tell."})
 final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
@@ -156,7 +156,9 @@ final class CompileCommand implements Callable<Integer> {
                     break;
                 }
                 DeviceCaps.Cuda caps = (DeviceCaps.Cuda) policy.caps();
-                TargetPolicy.CudaDecode decode = sizes == null ? null
+                long forwardBlocks = sizes == null ? 0
+                        : (long) sizes.B() * sizes.H() * ((sizes.Q_LEN() + request.tiles().blockM() - 1) / request.tiles().blockM());
+                TargetPolicy.CudaDecode decode = sizes == null || !TargetPolicy.prefersDecode(caps, sizes.Q_LEN(), forwardBlocks, false, policy.options()) ? null
                         : TargetPolicy.cudaDecode(caps, dim, sizes.DV(), sizes.Q_LEN(), sizes.H() / sizes.H_KV(), request.tiles(), false);
                 if (decode != null) { // few query rows: run launches the decode program (its source does not depend on the packing)
                     Decision.Cuda build = TargetPolicy.cudaDecodeBuild(caps, request.tiles());

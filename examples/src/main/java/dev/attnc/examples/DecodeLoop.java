@@ -58,10 +58,10 @@ public final class DecodeLoop {
     }
 
     /**
-     * Prompt rows per prefill call: a decode program's block holds up to 16 query rows, and CUDA runs
-     * per-sequence lengths in it only (the java and opencl backends take any Q_LEN).
+     * Prompt rows per prefill call: CUDA runs per-sequence lengths in its decode program only, which
+     * takes up to 64 query rows (the java and opencl backends take any Q_LEN).
      */
-    static final int PREFILL_CHUNK = 16;
+    static final int PREFILL_CHUNK = 64;
 
     /** Tokens [from, from + len) of each sequence's prompt, row-major [B, len]. */
     private static int[] chunk(int[] prompts, int batch, int prompt, int from, int len) {

@@ -18,15 +18,23 @@ import java.util.TreeMap;
  * @param cacheDir {@code -Dattnc.cache.dir}, else environment variable {@code ATTNC_CACHE_DIR}; null: the default
  * @param cudaDeterministic {@code -Dattnc.cuda.deterministic=true}: the CUDA backward's dQ by a second pass, the same bits
  *     every run, instead of through float atomics (faster; the default)
+ * @param cudaDecode {@code -Dattnc.cuda.decode=always|never}: whether calls of 17 to 64 query rows that the decode program
+ *     can take run there ({@link TargetPolicy#prefersDecode}); null: the policy's choice. Calls only the decode program
+ *     reads (paged K/V, per-sequence lengths) and those of at most 16 rows run there whatever this says
  */
 public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir,
-        boolean cudaDeterministic) {
+        boolean cudaDeterministic, Boolean cudaDecode) {
     /** Nothing forced. */
     public static final BackendOptions NONE = new BackendOptions(Map.of(), null, 0, null);
 
     /** With the backward's default form of dQ (atomics). */
     public BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir) {
         this(cudaTiles, cudaEngine, cudaMinBlocks, cacheDir, false);
+    }
+
+    /** With the policy's choice between the decode program and the forward kernel. */
+    public BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir, boolean cudaDeterministic) {
+        this(cudaTiles, cudaEngine, cudaMinBlocks, cacheDir, cudaDeterministic, null);
     }
 
     public BackendOptions {
@@ -48,7 +56,17 @@ public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine
         String minBlocks = p.getProperty("attnc.cuda.minBlocks");
         String cache = p.getProperty("attnc.cache.dir", cacheEnv);
         return new BackendOptions(tiles, engine == null ? null : engine(engine), minBlocks == null ? 0 : Integer.parseInt(minBlocks),
-                cache == null || cache.isBlank() ? null : Path.of(cache), Boolean.parseBoolean(p.getProperty("attnc.cuda.deterministic")));
+                cache == null || cache.isBlank() ? null : Path.of(cache), Boolean.parseBoolean(p.getProperty("attnc.cuda.deterministic")),
+                decode(p.getProperty("attnc.cuda.decode")));
+    }
+
+    private static Boolean decode(String word) {
+        if (word == null || word.equals("auto")) return null;
+        return switch (word) {
+            case "always" -> true;
+            case "never" -> false;
+            default -> throw new IllegalArgumentException("attnc.cuda.decode is auto, always or never, not " + word);
+        };
     }
 
     private static Engine engine(String word) {

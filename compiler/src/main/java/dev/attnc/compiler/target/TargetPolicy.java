@@ -150,21 +150,22 @@ public final class TargetPolicy {
     }
 
     /**
-     * How a call with few query rows runs on CUDA: the decode program (CudaDecodeCodegen) packing
-     * {@code headsPacked} query heads of one KV head into a block's 16 rows, each warp streaming its
-     * chunks through a ring of {@code stages}.
+     * How a call with few query rows runs on CUDA: the decode program (CudaDecodeCodegen), each block
+     * holding one 16-row tile of a (b, group of query heads): {@code headsPacked} query heads of one KV
+     * head when their rows fit one tile, else one head's Q_LEN rows over up to four tiles; each warp
+     * streams its chunks through a ring of {@code stages}.
      */
     public record CudaDecode(int headsPacked, int stages) {}
 
-    /** The most query rows (query heads of a group times Q_LEN) one decode block holds: one m16 tile. */
+    /** The query rows one decode block holds: one m16 tile. */
     public static final int DECODE_ROWS = 16;
+    /** The most query rows (Q_LEN) the decode program takes: four of its tiles a query head. */
+    public static final int DECODE_MAX_Q_LEN = 64;
 
     /**
-     * The decode program for a call, or null for the forward kernel: when Q_LEN is at most
-     * {@link #DECODE_ROWS} (such a call reads K and V once and computes little: the forward's 64 to 192
-     * rows a tile would be mostly padding, and its B·H blocks too few to read at memory speed) and
-     * the program supports the head dimension and the plan's key tiles. Heads are packed unless the
-     * block plan differs per head; the ring is as deep as lets two blocks share an SM (at least 2).
+     * How the decode program would run a call, or null where it cannot ({@link #cudaDecodeRefusal});
+     * whether it does is {@link #prefersDecode}'s. Heads are packed unless the block plan differs per
+     * head; the ring is as deep as lets two blocks share an SM (at least 2).
      */
     public static CudaDecode cudaDecode(DeviceCaps.Cuda device, int headDim, int qLen, int group, TilePlan tiles, boolean planPerHead) {
         return cudaDecode(device, headDim, headDim, qLen, group, tiles, planPerHead);
@@ -180,12 +181,29 @@ public final class TargetPolicy {
     }
 
     /**
+     * Whether a call that the decode program can take runs there rather than in the forward kernel:
+     * always at Q_LEN ≤ {@link #DECODE_ROWS} (it reads K and V once and computes little: the forward's
+     * 64 to 192 rows a tile would be mostly padding, its B·H blocks too few to read at memory speed);
+     * always where the call is ragged (paged K/V, per-sequence lengths: only the decode program reads
+     * them); up to {@link #DECODE_MAX_Q_LEN} where the forward kernel's blocks (B·H·query tiles) would
+     * not give every SM two, the split key range filling the device instead. {@code -Dattnc.cuda.decode}
+     * forces the last choice ({@link BackendOptions#cudaDecode}).
+     */
+    public static boolean prefersDecode(DeviceCaps.Cuda device, int qLen, long forwardBlocks, boolean ragged, BackendOptions options) {
+        if (qLen <= DECODE_ROWS || ragged) return true;
+        if (options.cudaDecode() != null) return options.cudaDecode();
+        return forwardBlocks < 2L * device.smCount();
+    }
+
+    /**
      * Why the decode program cannot take a call (its query rows, its head dimensions, the device's shared
      * memory), or null when it can: the one statement of its limits, for the choice above and for the
      * refusal of calls only it would run (paged K/V, per-sequence lengths).
      */
     public static String cudaDecodeRefusal(DeviceCaps.Cuda device, int headDim, int valueDim, int qLen, TilePlan tiles) {
-        if (qLen > DECODE_ROWS) return "it takes Q_LEN up to " + DECODE_ROWS + ", not " + qLen;
+        if (qLen > DECODE_MAX_Q_LEN) return "it takes Q_LEN up to " + DECODE_MAX_Q_LEN + ", not " + qLen;
+        // its blocks' rows lie in the block plan's first row of query tiles
+        if (qLen > tiles.blockM()) return "it takes Q_LEN up to the plan's query tile of " + tiles.blockM() + " rows, not " + qLen;
         if (valueDim != headDim) return "it takes a value dimension DV equal to D only, not DV = " + valueDim + " with D = " + headDim;
         String why = CudaDecodeCodegen.unsupported(headDim, tiles.blockN());
         if (why != null) return why;

@@ -387,7 +387,7 @@ public final class CudaBackend implements Backend {
 
     /**
      * Paged K/V and per-sequence lengths run in the decode program ({@link TargetPolicy#cudaDecode}):
-     * up to {@link TargetPolicy#DECODE_ROWS} query rows, at the head dimensions it supports.
+     * up to {@link TargetPolicy#DECODE_MAX_Q_LEN} query rows, at the head dimensions it supports.
      */
     @Override
     public String unsupportedRagged(Sizes sizes) {

@@ -17,6 +17,7 @@ import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.codegen.cuda.CudaDecodeSource;
+import dev.attnc.compiler.target.DeviceCaps;
 import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.plan.TilePlan;
@@ -206,8 +207,10 @@ public final class CudaKernel implements CompiledKernel {
             this.in = in;
             this.plan = plan;
             Sizes s = in.sizes();
-            TargetPolicy.CudaDecode decode = TargetPolicy.cudaDecode(CudaStages.caps(backend.cudaDevice()), s.D(), s.DV(), s.Q_LEN(),
-                    s.H() / s.H_KV(), v.source().tiles(), plan.perHead);
+            DeviceCaps.Cuda caps = CudaStages.caps(backend.cudaDevice());
+            long forwardBlocks = (long) s.B() * s.H() * Math.max(1, plan.qTiles);
+            TargetPolicy.CudaDecode decode = !TargetPolicy.prefersDecode(caps, s.Q_LEN(), forwardBlocks, in.ragged(), backend.policy().options()) ? null
+                    : TargetPolicy.cudaDecode(caps, s.D(), s.DV(), s.Q_LEN(), s.H() / s.H_KV(), v.source().tiles(), plan.perHead);
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 try {
@@ -272,7 +275,7 @@ public final class CudaKernel implements CompiledKernel {
         }
 
         /**
-         * The decode program ({@link TargetPolicy#cudaDecode}): the split-KV kernel over (splits, B·H_KV·groups)
+         * The decode program ({@link TargetPolicy#cudaDecode}): the split-KV kernel over (splits, B·H_KV·groups·row tiles)
          * blocks, the split count from the blocks the GPU holds at once ({@link dev.attnc.compiler.target.SplitKv#residentWave}),
          * then the combine where there is more than one split. Returns the shape, for {@link #describe}.
          */
@@ -288,7 +291,9 @@ public final class CudaKernel implements CompiledKernel {
             int shared = p.source().sharedBytes();
             long bySmem = Math.max(1, (backend.cudaDevice().maxSharedPerBlockOptin() + 1024L) / shared);
             long byRegs = Math.max(1, 65536L / (CudaDecodeSource.THREADS * (long) Math.max(32, p.decode().registers())));
-            long units = (long) s.B() * s.H_KV() * (s.H() / s.H_KV() / decode.headsPacked());
+            // blocks of 16 rows: a group of packed heads' rows, or one head's Q_LEN rows in up to four tiles
+            long groupRows = (long) decode.headsPacked() * s.Q_LEN();
+            long units = (long) s.B() * s.H_KV() * (s.H() / s.H_KV() / decode.headsPacked()) * ((groupRows + TargetPolicy.DECODE_ROWS - 1) / TargetPolicy.DECODE_ROWS);
             int splits = dev.attnc.compiler.target.SplitKv.residentWave(sm * Math.min(bySmem, byRegs), units, KeySplits.maxKeptTiles(plan));
             fixed.put(KernelSignature.HEADS_PACKED.name(), decode.headsPacked());
             fixed.put(KernelSignature.SPLITS.name(), splits);
@@ -373,7 +378,7 @@ public final class CudaKernel implements CompiledKernel {
             if (!t.isContiguous()) {
                 throw new AttnInputException("the CUDA backend reads device tensors dense, but " + t + " is a strided view "
                         + java.util.Arrays.toString(t.strides()) + "; views run on java and opencl, and as the K and V caches of "
-                        + "a decode step (Q_LEN <= " + TargetPolicy.DECODE_ROWS + ") on cuda");
+                        + "a decode step (Q_LEN <= " + TargetPolicy.DECODE_MAX_Q_LEN + ") on cuda");
             }
             DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
             if (t.offset() == 0 && base.bytes() == t.byteSize()) return base;

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * The decode program (issue 18) against the reference interpreter: every sample (but those indexed
- * by q and kv alike) with few query rows (Q_LEN 1, 4, 16) over ragged key ranges, grouped-query
+ * by q and kv alike) with few query rows (Q_LEN 1, 4, 16, and 33 and 64 in 16-row tiles) over ragged key ranges, grouped-query
  * heads (packed into one block), bf16 and fp16, several splits and one, empty rows; masks of decoding
  * (causal aligned to the end of the cache, a sliding window behind it, per-sequence lengths).
  * CudaBackendGpuTest's check: outputs poisoned with NaN, a failure retried with the brute-force plan.
@@ -96,7 +96,8 @@ class CudaDecodeGpuTest {
             if (s.square()) continue;
             for (DType t : List.of(DType.BF16, DType.F16)) {
                 int d = t == DType.BF16 ? 128 : 64;
-                for (Sizes sz : List.of(new Sizes(2, 8, 2, 1, 4099, d), new Sizes(3, 8, 2, 4, 1000, d), new Sizes(1, 4, 4, 16, 777, d))) {
+                for (Sizes sz : List.of(new Sizes(2, 8, 2, 1, 4099, d), new Sizes(3, 8, 2, 4, 1000, d), new Sizes(1, 4, 4, 16, 777, d),
+                        new Sizes(1, 4, 2, 33, 900, d), new Sizes(2, 4, 4, 64, 1500, d))) {
                     tests.add(DynamicTest.dynamicTest(s.stem() + " " + t + " " + sz,
                             () -> CudaBackendGpuTest.check(s, sz, t, kernel(s.attention(), t, sz.D()))));
                 }
@@ -137,7 +138,7 @@ class CudaDecodeGpuTest {
             if (List.of("alibi", "gpt_oss", "sigmoid", "softcap", "padding").contains(s.stem())) samples.add(s);
         }
         for (CudaCases.Sample s : samples) {
-            for (int qLen : new int[] {1, 4}) {
+            for (int qLen : new int[] {1, 4, 40}) { // 40: a chunk of prefill over the cache, in three 16-row tiles
                 for (int d : new int[] {64, 128}) {
                     tests.add(DynamicTest.dynamicTest(s.stem() + " Q_LEN " + qLen + " D " + d, () -> checkPaged(s, new Sizes(3, 8, 2, qLen, 1008, d))));
                 }
@@ -193,7 +194,14 @@ class CudaDecodeGpuTest {
             assertTrue(shape.contains(" 0 B local"), "no spills: " + shape);
         }
         try (CudaKernel.Call call = prepare(a, new Sizes(1, 8, 2, 64, 4096, 128))) {
-            assertNull(call.decodeShape(), "64 query rows run the forward kernel");
+            assertNotNull(call.decodeShape(), "64 query rows of 8 heads cannot fill the GPU in the forward kernel: the decode program");
+            assertTrue(call.decodeShape().startsWith("decode: 1 heads a block"), call.decodeShape());
+        }
+        try (CudaKernel.Call call = prepare(a, new Sizes(64, 8, 2, 64, 4096, 128))) {
+            assertNull(call.decodeShape(), "64 query rows of 64 x 8 heads fill it: the forward kernel");
+        }
+        try (CudaKernel.Call call = prepare(a, new Sizes(1, 8, 2, 65, 4096, 128))) {
+            assertNull(call.decodeShape(), "65 query rows run the forward kernel");
         }
     }
 

@@ -13,6 +13,7 @@ import dev.attnc.compiler.codegen.c.Dialect;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.DeviceCaps;
 import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.testkit.Repo;
@@ -76,7 +77,10 @@ class CudaDecodeCodegenTest {
         assertEquals(2, TargetPolicy.cudaDecode(h100, 128, 5, 8, tiles, false).headsPacked(), "5 rows x 2 heads <= 16 rows");
         assertEquals(1, TargetPolicy.cudaDecode(h100, 128, 1, 4, tiles, true).headsPacked(), "a plan per head packs nothing");
         assertEquals(1, TargetPolicy.cudaDecode(h100, 64, 16, 4, tiles, false).headsPacked());
-        assertNull(TargetPolicy.cudaDecode(h100, 128, 17, 4, tiles, false), "17 query rows run the forward kernel");
+        assertEquals(1, TargetPolicy.cudaDecode(h100, 128, 17, 4, tiles, false).headsPacked(), "17 rows: one head, two 16-row tiles");
+        assertEquals(1, TargetPolicy.cudaDecode(h100, 128, 64, 4, tiles, false).headsPacked());
+        assertNull(TargetPolicy.cudaDecode(h100, 128, 65, 4, tiles, false), "65 query rows run the forward kernel");
+        assertNull(TargetPolicy.cudaDecode(h100, 128, 48, 4, new TilePlan(32, 64, 4), false), "rows past the plan's first query tile");
         assertNotNull(TargetPolicy.cudaDecode(h100, 192, 1, 4, tiles, false), "D = 192: padded to 256");
         assertNull(TargetPolicy.cudaDecode(h100, 100, 1, 4, tiles, false), "D = 100: no multiple of 8");
         assertNotNull(TargetPolicy.cudaDecode(ampere, 128, 1, 4, tiles, false), "sm_86: 99 KiB hold a 2-stage ring at D = 128");
@@ -87,13 +91,34 @@ class CudaDecodeCodegenTest {
         assertEquals(2, dev.attnc.compiler.target.SplitKv.residentWave(264, 8, 8), "at least 4 tiles a split");
     }
 
+    /**
+     * Which calls run the decode program: up to 16 rows always, ragged ones always, up to 64 rows where
+     * the forward kernel's blocks would leave SMs without two (or where forced).
+     */
+    @Test
+    void theDecodeProgramTakesWhatTheForwardKernelCannotFill() {
+        DeviceCaps.Cuda h100 = DeviceCaps.Cuda.parse("sm_90a");
+        BackendOptions none = BackendOptions.NONE;
+        assertTrue(TargetPolicy.prefersDecode(h100, 16, 100_000, false, none));
+        assertTrue(TargetPolicy.prefersDecode(h100, 64, 100_000, true, none), "paged or per-sequence lengths");
+        assertTrue(TargetPolicy.prefersDecode(h100, 64, 8 * 32, false, none), "B=8 H=32: 256 blocks < 2 x 132 SMs");
+        assertFalse(TargetPolicy.prefersDecode(h100, 64, 16 * 32, false, none), "B=16 H=32 fills the device");
+        BackendOptions always = new BackendOptions(java.util.Map.of(), null, 0, null, false, true);
+        BackendOptions never = new BackendOptions(java.util.Map.of(), null, 0, null, false, false);
+        assertTrue(TargetPolicy.prefersDecode(h100, 64, 16 * 32, false, always));
+        assertFalse(TargetPolicy.prefersDecode(h100, 64, 8 * 32, false, never));
+        assertTrue(TargetPolicy.prefersDecode(h100, 4, 8 * 32, false, never), "at most 16 rows: the decode program whatever is forced");
+    }
+
     /** The decode program's limits, stated once: each refusal names its reason (paged and ragged calls quote it). */
     @Test
     void eachRefusalSaysWhy() {
         DeviceCaps.Cuda h100 = DeviceCaps.Cuda.parse("sm_90a"), ampere = DeviceCaps.Cuda.parse("sm_86");
         TilePlan tiles = new TilePlan(128, 128, 8);
         assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 16, tiles));
-        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 17, tiles).contains("Q_LEN up to 16, not 17"));
+        assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 64, tiles));
+        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 65, tiles).contains("Q_LEN up to 64, not 65"));
+        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 48, new TilePlan(32, 64, 4)).contains("query tile of 32 rows"));
         assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 192, 128, 1, tiles).contains("DV = 128 with D = 192"));
         assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 100, 100, 1, tiles) != null, "D = 100");
         assertTrue(TargetPolicy.cudaDecodeRefusal(ampere, 256, 256, 1, tiles).contains("shared memory"));
