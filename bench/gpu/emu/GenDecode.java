@@ -17,20 +17,20 @@ public class GenDecode {
       Map.entry("plan_h_stride", "0"), Map.entry("q_tiles", "1"), Map.entry("scale", "scale"),
       Map.entry("heads_packed", "HP"), Map.entry("splits", "SPLITS"), Map.entry("kv_lens", "lens.data()"),
       Map.entry("K_offset", "0LL"), Map.entry("K_stride_b", "kst[0]"), Map.entry("K_stride_h", "kst[1]"), Map.entry("K_stride_s", "kst[2]"),
-      Map.entry("V_offset", "0LL"), Map.entry("V_stride_b", "kst[0]"), Map.entry("V_stride_h", "kst[1]"), Map.entry("V_stride_s", "kst[2]"),
+      Map.entry("V_offset", "0LL"), Map.entry("V_stride_b", "vst[0]"), Map.entry("V_stride_h", "vst[1]"), Map.entry("V_stride_s", "vst[2]"),
       Map.entry("K_pages", "table.data()"), Map.entry("K_page_size", "PAGE"), Map.entry("K_max_pages", "max_pages"),
       Map.entry("K_stride_page", "stride_page"), Map.entry("V_pages", "table.data()"), Map.entry("V_page_size", "PAGE"),
-      Map.entry("V_max_pages", "max_pages"), Map.entry("V_stride_page", "stride_page"),
-      Map.entry("O_offset", "0LL"), Map.entry("O_stride_b", "(long long)H * Q_LEN * D"), Map.entry("O_stride_h", "(long long)Q_LEN * D"),
-      Map.entry("O_stride_s", "(long long)D"));
+      Map.entry("V_max_pages", "max_pages"), Map.entry("V_stride_page", "stride_page_v"),
+      Map.entry("O_offset", "0LL"), Map.entry("O_stride_b", "(long long)H * Q_LEN * DV"), Map.entry("O_stride_h", "(long long)Q_LEN * DV"),
+      Map.entry("O_stride_s", "(long long)DV"));
 
   public static void main(String[] a) throws Exception {
-    // args: file D BLOCK_N STAGES storage out; also writes out.args.h with both kernels' calls
+    // args: file D BLOCK_N STAGES storage out (-Ddv=DV: a value dimension other than D); also writes out.args.h with both kernels' calls
     var src = SourceFile.class.getMethod("read", Path.class);
     Compilation c = Compilation.of((SourceFile) src.invoke(null, Path.of(a[0]))).orThrow();
     var att = c.optimized(c.attentionNames().getFirst());
-    var k = CudaDecodeCodegen.generate(att, Storage.valueOf(a[4]), Integer.parseInt(a[1]), Integer.parseInt(a[2]),
-        Integer.parseInt(a[3]), true);
+    int d = Integer.parseInt(a[1]), dv = Integer.getInteger("dv", d);
+    var k = CudaDecodeCodegen.generate(att, Storage.valueOf(a[4]), d, dv, Integer.parseInt(a[2]), Integer.parseInt(a[3]), true);
     Files.writeString(Path.of(a[5]), k.text());
     Files.writeString(Path.of(a[5] + ".args.h"), "#define KERNEL_ARGS " + call(k.decode()) + "\n#define COMBINE_ARGS "
         + call(k.combine()) + "\n#define DECODE_SMEM " + k.sharedBytes() + "\n");

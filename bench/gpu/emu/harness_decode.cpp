@@ -44,10 +44,15 @@ int main() {
     std::mt19937 rng(99);
     std::uniform_real_distribution<float> U(-1, 1);
     const int D = HEAD_DIM;
-    std::vector<uint16_t> Q((size_t)B * H * Q_LEN * D), K((size_t)B * H_KV * KV_LEN * D), V(K.size());
-    std::vector<uint16_t> O(Q.size(), 0x7fc0);
+#ifdef VALUE_DIM
+    const int DV = VALUE_DIM; // V's and O's rows
+#else
+    const int DV = D;
+#endif
+    std::vector<uint16_t> Q((size_t)B * H * Q_LEN * D), K((size_t)B * H_KV * KV_LEN * D), V((size_t)B * H_KV * KV_LEN * DV);
+    std::vector<uint16_t> O((size_t)B * H * Q_LEN * DV, 0x7fc0);
     std::vector<float> LSE((size_t)B * H * Q_LEN, NAN);
-    std::vector<float> Opart((size_t)SPLITS * Q.size(), NAN), Lpart((size_t)SPLITS * LSE.size(), NAN);
+    std::vector<float> Opart((size_t)SPLITS * O.size(), NAN), Lpart((size_t)SPLITS * LSE.size(), NAN);
     for (auto& x : Q) x = to16(U(rng) * 2);
     for (auto& x : K) x = to16(U(rng) * 2);
     for (auto& x : V) x = to16(U(rng));
@@ -57,25 +62,27 @@ int main() {
     // K and V as the kernel reads them: dense [B,H_KV,KV_LEN,D], or pages [num_pages, PAGE, H_KV, D]
     // behind a table that deals each sequence's pages out of order
     long long kst[3] = {(long long)H_KV * KV_LEN * D, (long long)KV_LEN * D, D};
+    long long vst[3] = {(long long)H_KV * KV_LEN * DV, (long long)KV_LEN * DV, DV};
     int max_pages = PAGE ? (KV_LEN + PAGE - 1) / PAGE : 0;
-    long long stride_page = (long long)PAGE * H_KV * D;
+    long long stride_page = (long long)PAGE * H_KV * D, stride_page_v = (long long)PAGE * H_KV * DV;
     std::vector<int> table(PAGE ? B * max_pages : 1, 0);
     std::vector<uint16_t> Kin = K, Vin = V;
     if (PAGE) {
         kst[0] = 0; kst[1] = D; kst[2] = (long long)H_KV * D;
+        vst[0] = 0; vst[1] = DV; vst[2] = (long long)H_KV * DV;
         const int pages = B * max_pages;
         int m = 7;
         while (std::gcd(m, pages) != 1) m += 2;
         for (int i = 0; i < pages; i++) table[i] = (i * m + 3) % pages; // a permutation: m is prime to pages
         Kin.assign((size_t)pages * PAGE * H_KV * D, 0x7fc0);
-        Vin.assign(Kin.size(), 0x7fc0);
+        Vin.assign((size_t)pages * PAGE * H_KV * DV, 0x7fc0);
         for (int b = 0; b < B; b++)
             for (int hk = 0; hk < H_KV; hk++)
                 for (int kv = 0; kv < KV_LEN; kv++)
-                    for (int d = 0; d < D; d++) {
-                        size_t dst = (((size_t)table[b * max_pages + kv / PAGE] * PAGE + kv % PAGE) * H_KV + hk) * D + d;
-                        Kin[dst] = K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d];
-                        Vin[dst] = V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d];
+                    for (int d = 0; d < std::max(D, DV); d++) {
+                        const size_t page_row = ((size_t)table[b * max_pages + kv / PAGE] * PAGE + kv % PAGE) * H_KV + hk;
+                        if (d < D) Kin[page_row * D + d] = K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d];
+                        if (d < DV) Vin[page_row * DV + d] = V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * DV + d];
                     }
     }
     const bool per_b = true;
@@ -131,19 +138,19 @@ int main() {
                 const double sink = VARIANT == 7 ? sinks[h] : -INFINITY;
                 mx = std::max(mx, sink);
                 double sum = VARIANT == 7 ? std::exp(sink - mx) : 0;
-                std::vector<double> o(D, 0);
+                std::vector<double> o(DV, 0);
                 if (mx != -INFINITY || sigmoid)
                     for (int kv = 0; kv < KV_LEN; kv++) {
                         if (s[kv] == -INFINITY) continue;
                         double p = sigmoid ? 1 / (1 + std::exp(-(s[kv] - std::log((double)lens[b])))) : std::exp(s[kv] - mx);
                         sum += p;
-                        for (int d = 0; d < D; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
+                        for (int d = 0; d < DV; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * DV + d]);
                     }
                 double lse = sigmoid ? std::log(sum) : mx == -INFINITY ? -INFINITY : mx + std::log(sum);
                 size_t row = (size_t)(b * H + h) * Q_LEN + q;
-                for (int d = 0; d < D; d++) {
+                for (int d = 0; d < DV; d++) {
                     double ref = sigmoid ? o[d] : sum > 0 ? o[d] / sum : 0;
-                    double got = from16(O[row * D + d]);
+                    double got = from16(O[row * DV + d]);
                     double e = std::fabs(got - ref);
                     if (!(e <= 2e-2)) { if (bad++ < 5) fprintf(stderr, "O[%d,%d,%d,%d] = %g, want %g\n", b, h, q, d, got, ref); }
                     maxErr = std::max(maxErr, std::isnan(e) ? INFINITY : e);
@@ -154,7 +161,7 @@ int main() {
                 maxLse = std::max(maxLse, std::isnan(el) ? INFINITY : el);
             }
         }
-    printf("decode variant %d D=%d Q_LEN=%d heads packed %d splits %d: max |dO| %.3g, max |dLSE| %.3g, %d bad\n", VARIANT, D, Q_LEN, HP,
+    printf("decode variant %d D=%d DV=%d Q_LEN=%d heads packed %d splits %d: max |dO| %.3g, max |dLSE| %.3g, %d bad\n", VARIANT, D, DV, Q_LEN, HP,
            SPLITS, maxErr, maxLse, bad);
     return bad ? 1 : 0;
 }

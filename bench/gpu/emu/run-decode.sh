@@ -2,6 +2,7 @@
 # Checks the generated CUDA decode program on the CPU emulator (no GPU needed), against a double
 # reference:   bench/gpu/emu/run-decode.sh [D [BF16|F16 [Q_LEN [HEADS_PACKED [SPLITS]]]]]
 # EMU_FLAGS='-DPAGE=16' reads K and V through a page table; sequence 1 has 100 of the 333 keys unless -DFULL_LENS.
+# GEN_FLAGS='-Ddv=DV': a value dimension DV other than D.
 # Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,7 +17,7 @@ fail=0
 for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 4:softcap 7:gpt_oss 8:sigmoid}; do
   IFS=: read -r v name <<< "$spec"
   cu=$work/${name}_${D}_$ST.cu
-  (cd "$top" && "$JAVA" -cp "$CP" GenDecode $( [[ -f $top/samples/$name.attn ]] && echo samples/$name.attn || echo bench/gpu/variants/$name.attn ) $D ${BLOCK_N:-64} ${STAGES:-3} $ST "$cu") || { fail=1; continue; }
+  (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" GenDecode $( [[ -f $top/samples/$name.attn ]] && echo samples/$name.attn || echo bench/gpu/variants/$name.attn ) $D ${BLOCK_N:-64} ${STAGES:-3} $ST "$cu") || { fail=1; continue; }
   python3 - "$cu" <<'PY'
 import sys
 p=sys.argv[1]; s=open(p).read()

@@ -138,14 +138,16 @@ class CompilePrintsWhatRunsTest {
 
     /**
      * A value dimension other than D (--shape's seventh number): on Hopper the mma.sync forward (the
-     * wgmma engines take DV = D only), even with one query row (the decode program takes DV = D only).
+     * wgmma engines take DV = D only); with one query row the decode program, which takes any DV.
      */
     @Test
     void aValueDimensionPrintsTheMmaSyncForwardOnHopper() throws IOException {
         Path sample = samples().stream().filter(p -> p.getFileName().toString().equals("causal.attn")).findFirst().orElseThrow();
         Attention a = Attnc.compile(sample).ir(null);
         BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.parse("sm_90a"), BackendOptions.NONE);
-        for (String shape : List.of("2,8,2,1,4096,192,128", "1,4,4,512,512,192,128")) {
+        String decode = compile("compile", sample.toString(), "--target", "cuda", "--arch", "sm_90a", "--shape", "2,8,2,1,4096,192,128");
+        assertTrue(decode.contains("a decode program") && decode.contains("#define VALUE_DIM 128"), decode);
+        for (String shape : List.of("1,4,4,512,512,192,128", "8,16,4,512,4096,192,128")) {
             Sizes sizes = RandomInputs.parseShape(shape);
             var bound = Inputs.bind(a, sizes, Map.of());
             TilePlan tiles = policy.plan(a, DType.BF16, 192, t -> BlockPlanner.plan(a, sizes, bound.bindings(), t.blockM(), t.blockN())).tiles();

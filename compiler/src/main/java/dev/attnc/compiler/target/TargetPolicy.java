@@ -177,7 +177,7 @@ public final class TargetPolicy {
         if (cudaDecodeRefusal(device, headDim, valueDim, qLen, tiles) != null) return null;
         int packed = 1;
         if (!planPerHead) for (int d = group; d >= 1; d--) if (group % d == 0 && d * qLen <= DECODE_ROWS) { packed = d; break; }
-        return new CudaDecode(packed, decodeStages(device, headDim));
+        return new CudaDecode(packed, decodeStages(device, Math.max(headDim, valueDim)));
     }
 
     /**
@@ -204,11 +204,12 @@ public final class TargetPolicy {
         if (qLen > DECODE_MAX_Q_LEN) return "it takes Q_LEN up to " + DECODE_MAX_Q_LEN + ", not " + qLen;
         // its blocks' rows lie in the block plan's first row of query tiles
         if (qLen > tiles.blockM()) return "it takes Q_LEN up to the plan's query tile of " + tiles.blockM() + " rows, not " + qLen;
-        if (valueDim != headDim) return "it takes a value dimension DV equal to D only, not DV = " + valueDim + " with D = " + headDim;
         String why = CudaDecodeCodegen.unsupported(headDim, tiles.blockN());
+        if (why == null && valueDim != headDim) why = TileWidths.DECODE.unsupported(valueDim);
         if (why != null) return why;
-        if (CudaDecodeCodegen.sharedBytes(headDim, decodeStages(device, headDim)) > device.maxSharedPerBlockOptin()) {
-            return "its two-stage ring at D = " + headDim + " needs " + CudaDecodeCodegen.sharedBytes(headDim, 2) + " bytes of shared memory, more than this GPU's "
+        int widest = Math.max(headDim, valueDim);
+        if (CudaDecodeCodegen.sharedBytes(widest, decodeStages(device, widest)) > device.maxSharedPerBlockOptin()) {
+            return "its two-stage ring at D = " + widest + " needs " + CudaDecodeCodegen.sharedBytes(widest, 2) + " bytes of shared memory, more than this GPU's "
                     + device.maxSharedPerBlockOptin();
         }
         return null;

@@ -207,8 +207,8 @@ public final class CudaBackend implements Backend {
 
     /**
      * Why {@code kernel} cannot take value dimension {@code dv} beside key dimension {@code d}, or
-     * null: the decode program and the backward size V's and O's rows by D (the forward on mma.sync
-     * takes any DV, {@link CudaCodegen#unsupportedValueDim}).
+     * null: the wgmma engines and the backward size V's and O's rows by D (the forward on mma.sync
+     * and the decode program take any DV, {@link CudaCodegen#unsupportedValueDim}).
      */
     static String valueDimOnlyD(String kernel, int d, int dv) {
         if (dv == d) return null;

@@ -299,7 +299,7 @@ public final class CudaKernel implements CompiledKernel {
             fixed.put(KernelSignature.SPLITS.name(), splits);
             Object oPart = 0L, lsePart = 0L;
             if (splits > 1) {
-                oPart = borrow(ctx, splits * rows * s.D() * 4);
+                oPart = borrow(ctx, splits * rows * s.DV() * 4);
                 lsePart = borrow(ctx, splits * rows * 4);
             }
             fixed.put(KernelSignature.O_PART.name(), oPart);
@@ -319,14 +319,14 @@ public final class CudaKernel implements CompiledKernel {
         }
 
         /**
-         * K or V of a decode call on the GPU with its layout: a dense [B, H_KV, KV_LEN, D] upload (a host
+         * K or V of a decode call on the GPU with its layout: a dense [B, H_KV, KV_LEN, D or DV] upload (a host
          * view gathered), a device tensor where it lies (a view through its own strides), or a paged one's
          * pages as they are ([num_pages, page_size, H_KV, D], made dense) with the sequences' page table,
          * which {@link SignatureBinder#putSequences} put.
          */
         private void putKv(CudaContext ctx, Map<String, Object> fixed, KernelArg tensor, int index, Tensor t, Sizes s) {
             Tensor.Paging paging = t.paging();
-            long d = s.D();
+            long d = index == 2 ? s.DV() : s.D(); // V's rows are DV long
             DeviceTensor given = residentInput(index);
             if (given != null && paging == null && !given.isContiguous()) {
                 // a view of a device cache ([B, S, H_KV, D] seen as [B, H_KV, S, D]): read where it lies, through its strides

@@ -106,6 +106,19 @@ class CudaDecodeGpuTest {
         return tests.stream();
     }
 
+    /** A value dimension DV other than D (MLA's 192 / 128 among them) in the decode program, one and 20 query rows. */
+    @TestFactory
+    Stream<DynamicTest> valueDimensionsOtherThanD() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            if (s.square()) continue;
+            for (Sizes sz : List.of(new Sizes(2, 8, 2, 1, 3000, 192, 128), new Sizes(1, 4, 2, 20, 700, 64, 32), new Sizes(2, 8, 2, 3, 999, 80, 112))) {
+                tests.add(DynamicTest.dynamicTest(s.stem() + " bf16 " + sz, () -> CudaBackendGpuTest.check(s, sz, DType.BF16)));
+            }
+        }
+        return tests.stream();
+    }
+
     @TestFactory
     Stream<DynamicTest> masksOfDecoding() {
         List<DynamicTest> tests = new ArrayList<>();

@@ -32,15 +32,36 @@ public final class CudaDecodeCodegen {
         return null;
     }
 
-    /** Dynamic shared memory: the Q tile, each warp's ring of K and V chunks (as wide as the padded D), the warps' row maxima and sums. */
+    /** {@link #sharedBytes(int, int, int)} with DV = D. */
     public static int sharedBytes(int headDim, int stages) {
-        return (CudaDecodeSource.ROWS + WARPS * stages * 2 * CHUNK) * TileWidths.DECODE.of(headDim, WARPS * 32) * 2 + 2 * WARPS * CudaDecodeSource.ROWS * Float.BYTES;
+        return sharedBytes(headDim, headDim, stages);
     }
 
+    /**
+     * Dynamic shared memory: the Q tile, each warp's ring of K and V chunks, the warps' row maxima and
+     * sums; every tile as wide as the padded larger of D and DV.
+     */
+    public static int sharedBytes(int headDim, int valueDim, int stages) {
+        int width = TileWidths.DECODE.of(Math.max(headDim, valueDim), WARPS * 32);
+        return (CudaDecodeSource.ROWS + WARPS * stages * 2 * CHUNK) * width * 2 + 2 * WARPS * CudaDecodeSource.ROWS * Float.BYTES;
+    }
+
+    /** {@link #generate(Attention, Storage, int, int, int, int, boolean)} with DV = D. */
     public static CudaDecodeSource generate(Attention a, Storage storage, int headDim, int blockN, int stages, boolean fastMath) {
+        return generate(a, storage, headDim, headDim, blockN, stages, fastMath);
+    }
+
+    /**
+     * The program at head dimension D ({@code headDim}: Q's and K's rows) and value dimension DV
+     * ({@code valueDim}: V's and O's rows); with DV ≠ D the tiles are padded for one of them at
+     * least, K and V chunks loaded over their own widths, O's rows DV long.
+     */
+    public static CudaDecodeSource generate(Attention a, Storage storage, int headDim, int valueDim, int blockN, int stages, boolean fastMath) {
         if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
         String why = unsupported(headDim, blockN);
+        if (why == null && valueDim != headDim) why = TileWidths.DECODE.unsupported(valueDim);
         if (why != null) throw new IllegalArgumentException(why);
+        boolean apart = valueDim != headDim;
         if (stages < 2) throw new IllegalArgumentException("stages " + stages);
         CudaBody body = new CudaBody(a, Placement.packedHeads(a), fastMath);
         KernelSignature decode = KernelSignature.decode(ParamArg.of(a));
@@ -51,8 +72,10 @@ public final class CudaDecodeCodegen {
         st.add("name", dev.attnc.compiler.codegen.c.Names.sanitize(a.name()));
         st.add("storage", storage.word);
         st.add("headDim", headDim);
-        st.add("tileDim", TileWidths.DECODE.of(headDim, WARPS * 32));
-        st.add("padded", TileWidths.DECODE.padded(headDim, WARPS * 32));
+        st.add("valueDim", apart ? valueDim : null);
+        st.add("vdim", apart ? "VALUE_DIM" : "HEAD_DIM");
+        st.add("tileDim", TileWidths.DECODE.of(Math.max(headDim, valueDim), WARPS * 32));
+        st.add("padded", apart || TileWidths.DECODE.padded(headDim, WARPS * 32));
         st.add("blockN", blockN);
         st.add("stages", stages);
         st.add("isBf16", storage == Storage.BF16);
@@ -72,6 +95,6 @@ public final class CudaDecodeCodegen {
         st.add("partial", CudaCodegen.elements(group, body, body.partial, true, rowIndex));
         st.add("sink", body.sink);
         st.add("sigmoid", body.sigmoidBias);
-        return new CudaDecodeSource(a.name(), st.render(), storage, headDim, blockN, stages, decode, combine, sharedBytes(headDim, stages));
+        return new CudaDecodeSource(a.name(), st.render(), storage, headDim, blockN, stages, decode, combine, sharedBytes(headDim, valueDim, stages));
     }
 }

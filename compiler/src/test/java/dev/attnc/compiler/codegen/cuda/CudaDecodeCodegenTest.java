@@ -119,7 +119,9 @@ class CudaDecodeCodegenTest {
         assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 64, tiles));
         assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 65, tiles).contains("Q_LEN up to 64, not 65"));
         assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 48, new TilePlan(32, 64, 4)).contains("query tile of 32 rows"));
-        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 192, 128, 1, tiles).contains("DV = 128 with D = 192"));
+        assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 192, 128, 1, tiles), "DV != D");
+        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 64, 100, 1, tiles).contains("100"), "DV = 100: no multiple of 8");
+        assertTrue(TargetPolicy.cudaDecodeRefusal(ampere, 128, 256, 1, tiles).contains("shared memory"), "the wider of D and DV");
         assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 100, 100, 1, tiles) != null, "D = 100");
         assertTrue(TargetPolicy.cudaDecodeRefusal(ampere, 256, 256, 1, tiles).contains("shared memory"));
     }

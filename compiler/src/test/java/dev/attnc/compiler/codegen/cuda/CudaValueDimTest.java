@@ -57,6 +57,23 @@ class CudaValueDimTest {
                 })));
     }
 
+    /** The decode program with DV != D: K's chunks over D, V's over DV, O's rows and the combine over DV. */
+    @TestFactory
+    Stream<DynamicTest> everySampleDecodesWithAValueDimension() {
+        return Repo.samples().stream().flatMap(p -> TestPrograms.sampleAttentions(p).stream().limit(1)).flatMap(a -> PAIRS.stream()
+                .map(pair -> DynamicTest.dynamicTest(a.name() + " decode D = " + pair[0] + " DV = " + pair[1], () -> {
+                    int d = pair[0], dv = pair[1];
+                    CudaDecodeSource k = CudaDecodeCodegen.generate(a, Storage.BF16, d, dv, 128, 3, true);
+                    String text = k.text();
+                    assertEquals(k.decode().declarations(Dialect.CUDA, "attn_elem"), KernelSignature.printedParameters(text, CudaDecodeSource.DECODE));
+                    assertFalse(text.contains("$"), "no template hole left");
+                    assertTrue(text.contains("#define VALUE_DIM " + dv + " "), "V's row length");
+                    assertTrue(text.contains("load_chunk<HEAD_DIM, 2 * KT>(") && text.contains("load_chunk<VALUE_DIM, DT>("), "K over D, V over DV");
+                    assertTrue(text.contains("O[row * VALUE_DIM + d]") && text.contains("O_part + row * VALUE_DIM + d"), "O in rows of DV");
+                    assertEquals(CudaDecodeCodegen.sharedBytes(d, dv, 3), k.sharedBytes());
+                })));
+    }
+
     @Test
     void dvEqualToDPrintsTheKernelOfDAlone() {
         Attention a = TestPrograms.sample(Repo.sample("alibi_softcap"));
@@ -64,6 +81,8 @@ class CudaValueDimTest {
             TilePlan tiles = TilePlans.cuda(d, 8);
             CudaCodegen.Options o = CudaCodegen.Options.defaults(d, tiles);
             assertEquals(CudaCodegen.generate(a, Storage.BF16, d, tiles, o).text(), CudaCodegen.generate(a, Storage.BF16, d, d, tiles, o).text());
+            assertEquals(CudaDecodeCodegen.generate(a, Storage.BF16, d, 128, 3, true).text(),
+                    CudaDecodeCodegen.generate(a, Storage.BF16, d, d, 128, 3, true).text());
         }
     }
 
@@ -78,8 +97,9 @@ class CudaValueDimTest {
         Decision.Cuda apart = (Decision.Cuda) TargetPolicy.decisions(h100, 192, 128, tiles, BackendOptions.NONE).getFirst();
         assertEquals(CudaCodegen.Engine.HOPPER, same.options().engine());
         assertEquals(CudaCodegen.Engine.MMA_SYNC, apart.options().engine());
-        assertNull(TargetPolicy.cudaDecode(h100, 192, 128, 1, 4, tiles, false), "the decode program takes DV = D only");
+        assertNotNull(TargetPolicy.cudaDecode(h100, 192, 128, 1, 4, tiles, false), "the decode program takes DV != D");
         assertNotNull(TargetPolicy.cudaDecode(h100, 192, 192, 1, 4, tiles, false));
+        assertNull(TargetPolicy.cudaDecode(h100, 64, 100, 1, 4, tiles, false), "DV = 100 is no multiple of 8");
         assertTrue(CudaCodegen.unsupportedValueDim(64, 100).contains("value dimension DV"), "DV = 100 is no multiple of 8");
         assertNull(CudaCodegen.unsupportedValueDim(192, 128));
     }
