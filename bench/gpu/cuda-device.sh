@@ -11,10 +11,10 @@
 #                                        FlashAttention-2, cuDNN)
 #   bench/gpu/cuda-device.sh sass        there: spills and SASS counts (HGMMA, UTMALDG, LDL, ...) of the
 #                                        Hopper kernel of every sample (SASS_D, SASS_TILES)
-#   bench/gpu/cuda-device.sh serving     there: serving in one call: the decode and device-tensor GPU
-#                                        tests, the per-step overhead (DecodeStepOverhead, with a stack
-#                                        sample of where the host time goes), the example's CUDA run with
-#                                        --check, then bench/gpu/decode.sh. Needs the full runtime, which
+#   bench/gpu/cuda-device.sh serving     there: serving in one call: bench/gpu/decode.sh, the per-step
+#                                        overhead (DecodeStepOverhead, with a stack sample of where the
+#                                        host time goes), the example's CUDA run with --check, then the
+#                                        device-tensor and decode GPU tests. Needs the full runtime, which
 #                                        pack takes from a build (./run-tests or mvn install first)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -83,13 +83,18 @@ case "${1:-}" in
     full=$dev/full/attnc.jar:$dev/full/examples:$dev/full/test-classes
     cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
     rc=0
-    timeout 240 $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$cp" \
-      --select-class dev.attnc.backend.cuda.CudaDecodeGpuTest 2>&1 | tee "$out/tests-decode.log" | grep -E 'tests (successful|failed)|MethodSource|=>' | head -40 || rc=$?
-    timeout 120 $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$full:$(ls "$dev"/lib/*.jar | grep -v antlr | tr '\n' ':')" \
+    # the figures first (a call that runs out of time still brings them back), then the tests
+    timeout 200 bash bench/gpu/decode.sh 2>&1 | tail -30
+    timeout 120 $java_ -cp "$full" dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 50 2>&1 | tee "$out/step-overhead.txt"
+    # where a device-tensor step's host time goes: that phase alone, long enough to dominate the sample
+    timeout 90 $java_ -cp "$full" dev.attnc.bench.StackSampler dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 3000 device 2>&1 \
+      | tee "$out/step-overhead-stacks.txt" | head -45
+    timeout 90 $java_ -cp "$full" dev.attnc.examples.DecodeLoop --target cuda --check 2>&1 | tee "$out/decode-loop.txt" | tail -6
+    timeout 90 $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$full:$(ls "$dev"/lib/*.jar | grep -v antlr | tr '\n' ':')" \
       --select-class dev.attnc.backend.cuda.CudaDeviceTensorGpuTest 2>&1 | tee "$out/tests-device-tensor.log" | grep -E 'tests (successful|failed)|=>' | head -20 || rc=$?
-    timeout 180 $java_ -cp "$full" dev.attnc.bench.StackSampler dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 50 2>&1 | tee "$out/step-overhead.txt" | head -60
-    timeout 120 $java_ -cp "$full" dev.attnc.examples.DecodeLoop --target cuda --check 2>&1 | tee "$out/decode-loop.txt" | tail -6
-    timeout 240 bash bench/gpu/decode.sh 2>&1 | tail -30
+    [[ ${SERVING_DECODE_TESTS:-1} == 0 ]] && exit $rc # the caller runs them with the package's tests
+    timeout ${DECODE_TEST_TIMEOUT:-240} $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$cp" \
+      --select-class dev.attnc.backend.cuda.CudaDecodeGpuTest 2>&1 | tee "$out/tests-decode.log" | grep -E 'tests (successful|failed)|MethodSource|=>' | head -40 || rc=$?
     exit $rc
     ;;
   tests)

@@ -156,9 +156,7 @@ final class CompileCommand implements Callable<Integer> {
                     break;
                 }
                 DeviceCaps.Cuda caps = (DeviceCaps.Cuda) policy.caps();
-                long forwardBlocks = sizes == null ? 0
-                        : (long) sizes.B() * sizes.H() * ((sizes.Q_LEN() + request.tiles().blockM() - 1) / request.tiles().blockM());
-                TargetPolicy.CudaDecode decode = sizes == null || !TargetPolicy.prefersDecode(caps, sizes.Q_LEN(), forwardBlocks, false, policy.options()) ? null
+                TargetPolicy.CudaDecode decode = sizes == null || !TargetPolicy.prefersDecode(sizes.Q_LEN(), false, policy.options()) ? null
                         : TargetPolicy.cudaDecode(caps, dim, sizes.DV(), sizes.Q_LEN(), sizes.H() / sizes.H_KV(), request.tiles(), false);
                 if (decode != null) { // few query rows: run launches the decode program (its source does not depend on the packing)
                     Decision.Cuda build = TargetPolicy.cudaDecodeBuild(caps, request.tiles());

@@ -16,7 +16,7 @@ import java.util.Map;
  * new lengths each step)
  * timed back to back with host tensors (every input copied to the device each step) and with device
  * tensors (Q, K, V, O and LSE resident; only the lengths are the host's), medians of the wall time and
- * of the kernel's own time. {@code examples/run DecodeStepOverhead TARGET B H H_KV KV_LEN D STEPS}.
+ * of the kernel's own time. {@code examples/run DecodeStepOverhead TARGET B H H_KV KV_LEN D STEPS [device]}.
  */
 public final class DecodeStepOverhead {
     /** prepare is timed this often a round (it is cheap): enough for the JIT to have compiled it. */
@@ -28,6 +28,8 @@ public final class DecodeStepOverhead {
         Target target = Target.parse(args[0]);
         int[] n = Arrays.stream(args, 1, 7).mapToInt(Integer::parseInt).toArray();
         int b = n[0], h = n[1], hKv = n[2], kvLen = n[3], d = n[4], steps = n[5];
+        // "device" after the numbers: device tensors only (a stack sample of the steps then shows their host work alone)
+        boolean deviceOnly = args.length > 7 && args[7].equals("device");
         DType dtype = target == Target.CUDA ? DType.BF16 : DType.F32;
         Tensor q = Tensor.random(dtype, 1, b, h, 1, d), k = Tensor.random(dtype, 2, b, hKv, kvLen, d), v = Tensor.random(dtype, 3, b, hKv, kvLen, d);
         // every step's lengths are new to the plan cache, as in a generation loop (lengths(): valid at any KV_LEN)
@@ -40,7 +42,7 @@ public final class DecodeStepOverhead {
             long[][] host = new long[2][steps], resident = new long[2][steps];
             long[] planning = new long[PREPARE_RUNS];
             for (int round = 0; round < 2; round++) { // the first round warms up (compiles, JIT)
-                for (int i = 0; i < steps; i++) {
+                for (int i = 0; i < (deviceOnly ? 0 : steps); i++) {
                     long t0 = System.nanoTime();
                     host[1][i] = kernel.run(q, k, v, Map.of(), Double.NaN, kvLens[i]).kernelNanos();
                     host[0][i] = System.nanoTime() - t0;
@@ -57,7 +59,7 @@ public final class DecodeStepOverhead {
                 }
             }
             System.out.printf("%s %s, B=%d H=%d H_KV=%d KV_LEN=%d D=%d, %d steps (medians):%n", target.word(), dtype.displayName(), b, h, hKv, kvLen, d, steps);
-            print("host tensors", host);
+            if (!deviceOnly) print("host tensors", host);
             print("device tensors", resident);
             System.out.printf("  of which prepare (checks, block plan of new lengths, binding): %.1f us%n", median(planning) / 1e3);
         }

@@ -19,8 +19,8 @@ import java.util.TreeMap;
  * @param cudaDeterministic {@code -Dattnc.cuda.deterministic=true}: the CUDA backward's dQ by a second pass, the same bits
  *     every run, instead of through float atomics (faster; the default)
  * @param cudaDecode {@code -Dattnc.cuda.decode=always|never}: whether calls of 17 to 64 query rows that the decode program
- *     can take run there ({@link TargetPolicy#prefersDecode}); null: the policy's choice. Calls only the decode program
- *     reads (paged K/V, per-sequence lengths) and those of at most 16 rows run there whatever this says
+ *     can take run there ({@link TargetPolicy#prefersDecode}); null: the policy's choice (the forward kernel). Calls only
+ *     the decode program reads (paged K/V, per-sequence lengths) and those of at most 16 rows run there whatever this says
  */
 public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir,
         boolean cudaDeterministic, Boolean cudaDecode) {

@@ -39,9 +39,8 @@ public sealed interface DeviceCaps {
      * An NVIDIA GPU of compute capability {@code major.minor}.
      *
      * @param maxSharedPerBlockOptin bytes of shared memory one block may use after opting in
-     * @param smCount its streaming multiprocessors (with no GPU, the architecture's data-centre part's)
      */
-    record Cuda(int major, int minor, int maxSharedPerBlockOptin, int smCount) implements DeviceCaps {
+    record Cuda(int major, int minor, int maxSharedPerBlockOptin) implements DeviceCaps {
         /** What {@code attnc compile} assumes with no GPU and no --arch: the H100/H200 attnc is measured on. */
         public static final Cuda DEFAULT = parse("sm_90a");
 
@@ -57,15 +56,14 @@ public sealed interface DeviceCaps {
         /**
          * {@code sm_80}, {@code sm_86}, {@code sm_89}, {@code sm_90} or {@code sm_90a} (the same GPU:
          * which kernels use wgmma is the policy's business), with each one's shared memory a block
-         * may opt into (CUDA programming guide, table of compute capabilities) and the SM count of
-         * its data-centre part (A100 108, A10 72, L40S 142, H100/H200 SXM 132).
+         * may opt into (CUDA programming guide, table of compute capabilities).
          */
         public static Cuda parse(String arch) {
             return switch (arch.toLowerCase(Locale.ROOT)) {
-                case "sm_80" -> new Cuda(8, 0, 163 * 1024, 108);
-                case "sm_86" -> new Cuda(8, 6, 99 * 1024, 72);
-                case "sm_89" -> new Cuda(8, 9, 99 * 1024, 142);
-                case "sm_90", "sm_90a" -> new Cuda(9, 0, 227 * 1024, 132);
+                case "sm_80" -> new Cuda(8, 0, 163 * 1024);
+                case "sm_86" -> new Cuda(8, 6, 99 * 1024);
+                case "sm_89" -> new Cuda(8, 9, 99 * 1024);
+                case "sm_90", "sm_90a" -> new Cuda(9, 0, 227 * 1024);
                 default -> throw new IllegalArgumentException("unknown CUDA architecture '" + arch + "'; known: sm_80, sm_86, sm_89, sm_90a");
             };
         }

@@ -185,14 +185,16 @@ public final class TargetPolicy {
      * always at Q_LEN ≤ {@link #DECODE_ROWS} (it reads K and V once and computes little: the forward's
      * 64 to 192 rows a tile would be mostly padding, its B·H blocks too few to read at memory speed);
      * always where the call is ragged (paged K/V, per-sequence lengths: only the decode program reads
-     * them); up to {@link #DECODE_MAX_Q_LEN} where the forward kernel's blocks (B·H·query tiles) would
-     * not give every SM two, the split key range filling the device instead. {@code -Dattnc.cuda.decode}
-     * forces the last choice ({@link BackendOptions#cudaDecode}).
+     * them, chunked prefill among them); other calls of 17 to {@link #DECODE_MAX_Q_LEN} rows run the
+     * forward kernel, unless {@code -Dattnc.cuda.decode=always} ({@link BackendOptions#cudaDecode}).
+     * Measured on the H200 (docs/benchmarks.md): B=8, Q_LEN=64, KV_LEN=32768 took 3,174 µs in the
+     * decode program, whose blocks of 16 rows read K and V once per 16 rows of each query head, where
+     * cuDNN took 913 µs: such calls are bound by their products, which the forward kernel does at
+     * tensor-core speed.
      */
-    public static boolean prefersDecode(DeviceCaps.Cuda device, int qLen, long forwardBlocks, boolean ragged, BackendOptions options) {
+    public static boolean prefersDecode(int qLen, boolean ragged, BackendOptions options) {
         if (qLen <= DECODE_ROWS || ragged) return true;
-        if (options.cudaDecode() != null) return options.cudaDecode();
-        return forwardBlocks < 2L * device.smCount();
+        return Boolean.TRUE.equals(options.cudaDecode());
     }
 
     /**

@@ -17,7 +17,6 @@ import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.codegen.cuda.CudaDecodeSource;
-import dev.attnc.compiler.target.DeviceCaps;
 import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.plan.TilePlan;
@@ -201,19 +200,20 @@ public final class CudaKernel implements CompiledKernel {
         private final List<Launch> launches = new ArrayList<>();
         private final int oPoison;
         private final String decodeShape;
+        /** The launches' small host arrays, copied to the device in one copy at the end of the constructor. */
+        private StagedUploads staged;
 
         private Call(Variant v, RunInputs in, BlockPlan plan, Tensor q, Tensor k, Tensor vt) {
             this.v = v;
             this.in = in;
             this.plan = plan;
             Sizes s = in.sizes();
-            DeviceCaps.Cuda caps = CudaStages.caps(backend.cudaDevice());
-            long forwardBlocks = (long) s.B() * s.H() * Math.max(1, plan.qTiles);
-            TargetPolicy.CudaDecode decode = !TargetPolicy.prefersDecode(caps, s.Q_LEN(), forwardBlocks, in.ragged(), backend.policy().options()) ? null
-                    : TargetPolicy.cudaDecode(caps, s.D(), s.DV(), s.Q_LEN(), s.H() / s.H_KV(), v.source().tiles(), plan.perHead);
+            TargetPolicy.CudaDecode decode = !TargetPolicy.prefersDecode(s.Q_LEN(), in.ragged(), backend.policy().options()) ? null
+                    : TargetPolicy.cudaDecode(CudaStages.caps(backend.cudaDevice()), s.D(), s.DV(), s.Q_LEN(), s.H() / s.H_KV(), v.source().tiles(), plan.perHead);
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 try {
+                    staged = new StagedUploads(ctx, () -> borrow(ctx, StagedUploads.CAPACITY), host -> upload(ctx, host), this::keep);
                     Map<String, Object> fixed = SignatureBinder.planAndSizes(s, plan, in.scale());
                     long rows = (long) s.B() * s.H() * s.Q_LEN();
                     RunInputs.Resident r = in.resident();
@@ -234,6 +234,7 @@ public final class CudaKernel implements CompiledKernel {
                         for (int i = 0; i < 3; i++) qkv.add(input(ctx, i, List.of(q, k, vt).get(i)));
                         forwardLaunch(ctx, fixed, qkv, s);
                     }
+                    staged.flush();
                 } catch (RuntimeException e) {
                     close();
                     throw e;
@@ -269,7 +270,7 @@ public final class CudaKernel implements CompiledKernel {
                     persistentBlocks = items;
                 }
             }
-            Object[] args = CudaArgs.bind(v.source(), fixed, in, host -> upload(ctx, host));
+            Object[] args = CudaArgs.bind(v.source(), fixed, in, staged);
             Dim3 grid = hopper ? Dim3.of(persistentBlocks) : Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H());
             launches.add(new Launch(v.function(), grid, Dim3.of(v.source().threads()), v.source().sharedBytes(), args));
         }
@@ -304,14 +305,14 @@ public final class CudaKernel implements CompiledKernel {
             }
             fixed.put(KernelSignature.O_PART.name(), oPart);
             fixed.put(KernelSignature.LSE_PART.name(), lsePart);
-            // O lies dense in its buffer (a device tensor's own slice): the combine writes it through this layout
-            SignatureBinder.putLayout(fixed, KernelSignature.O, 0, new long[] {(long) s.H() * s.Q_LEN() * s.DV(), (long) s.Q_LEN() * s.DV(), s.DV()});
-            Object[] args = CudaArgs.bind(CudaDecodeSource.DECODE, p.source().decode(), fixed, in, host -> upload(ctx, host));
+            Object[] args = CudaArgs.bind(CudaDecodeSource.DECODE, p.source().decode(), fixed, in, staged);
             launches.add(new Launch(p.decode(), Dim3.of(splits, (int) units), Dim3.of(CudaDecodeSource.THREADS), shared, args));
             if (splits > 1) {
                 Map<String, Object> merge = new java.util.HashMap<>();
+                // O lies dense in its buffer (a device tensor's own slice): the combine writes it through this layout
+                SignatureBinder.putLayout(fixed, KernelSignature.O, 0, new long[] {(long) s.H() * s.Q_LEN() * s.DV(), (long) s.Q_LEN() * s.DV(), s.DV()});
                 for (String name : p.source().combine().fixedNames()) merge.put(name, fixed.get(name));
-                Object[] margs = CudaArgs.bind(CudaDecodeSource.COMBINE, p.source().combine(), merge, in, host -> upload(ctx, host));
+                Object[] margs = CudaArgs.bind(CudaDecodeSource.COMBINE, p.source().combine(), merge, in, staged);
                 launches.add(new Launch(p.combine(), Dim3.of((int) rows), Dim3.of(128), 4 * splits, margs));
             }
             return "decode: " + decode.headsPacked() + " heads a block, " + splits + " splits, " + decode.stages() + " stages, "

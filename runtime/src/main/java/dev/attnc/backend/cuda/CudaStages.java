@@ -37,7 +37,7 @@ public final class CudaStages {
 
     /** What the policy knows of a GPU. */
     public static DeviceCaps.Cuda caps(CudaDevice device) {
-        return new DeviceCaps.Cuda(device.major(), device.minor(), device.maxSharedPerBlockOptin(), device.smCount());
+        return new DeviceCaps.Cuda(device.major(), device.minor(), device.maxSharedPerBlockOptin());
     }
 
     /** The policy on {@code device} with its tuning table (kept per GPU kind and engine, as the winners differ). */

@@ -92,22 +92,21 @@ class CudaDecodeCodegenTest {
     }
 
     /**
-     * Which calls run the decode program: up to 16 rows always, ragged ones always, up to 64 rows where
-     * the forward kernel's blocks would leave SMs without two (or where forced).
+     * Which calls run the decode program: up to 16 rows always, ragged ones (paged, per-sequence
+     * lengths) up to 64 rows always, other calls of 17 to 64 rows only where forced.
      */
     @Test
-    void theDecodeProgramTakesWhatTheForwardKernelCannotFill() {
-        DeviceCaps.Cuda h100 = DeviceCaps.Cuda.parse("sm_90a");
+    void theDecodeProgramTakesFewRowsAndRaggedCalls() {
         BackendOptions none = BackendOptions.NONE;
-        assertTrue(TargetPolicy.prefersDecode(h100, 16, 100_000, false, none));
-        assertTrue(TargetPolicy.prefersDecode(h100, 64, 100_000, true, none), "paged or per-sequence lengths");
-        assertTrue(TargetPolicy.prefersDecode(h100, 64, 8 * 32, false, none), "B=8 H=32: 256 blocks < 2 x 132 SMs");
-        assertFalse(TargetPolicy.prefersDecode(h100, 64, 16 * 32, false, none), "B=16 H=32 fills the device");
+        assertTrue(TargetPolicy.prefersDecode(16, false, none));
+        assertTrue(TargetPolicy.prefersDecode(64, true, none), "paged or per-sequence lengths");
+        assertFalse(TargetPolicy.prefersDecode(17, false, none), "17 dense rows: the forward kernel");
         BackendOptions always = new BackendOptions(java.util.Map.of(), null, 0, null, false, true);
         BackendOptions never = new BackendOptions(java.util.Map.of(), null, 0, null, false, false);
-        assertTrue(TargetPolicy.prefersDecode(h100, 64, 16 * 32, false, always));
-        assertFalse(TargetPolicy.prefersDecode(h100, 64, 8 * 32, false, never));
-        assertTrue(TargetPolicy.prefersDecode(h100, 4, 8 * 32, false, never), "at most 16 rows: the decode program whatever is forced");
+        assertTrue(TargetPolicy.prefersDecode(64, false, always));
+        assertFalse(TargetPolicy.prefersDecode(64, false, never));
+        assertTrue(TargetPolicy.prefersDecode(4, false, never), "at most 16 rows: the decode program whatever is forced");
+        assertTrue(TargetPolicy.prefersDecode(40, true, never), "ragged: only the decode program reads it");
     }
 
     /** The decode program's limits, stated once: each refusal names its reason (paged and ragged calls quote it). */
