@@ -148,10 +148,10 @@ final class CompileCommand implements Callable<Integer> {
                 if (backward) {
                     String unsupported = CudaBackwardCodegen.unsupported(dim);
                     if (unsupported != null) throw new AttnInputException(unsupported);
-                    Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps());
+                    Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps(), dim, policy.options());
                     name = a.name() + "_backward.cu";
-                    text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d), policy.options()).text());
-                    decided = "cuda " + decision.arch() + " backward, dQ "
+                    text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d), decision, policy.options()).text());
+                    decided = "cuda " + decision.arch() + " " + decision.options().engine().name().toLowerCase(java.util.Locale.ROOT) + " backward, dQ "
                             + TargetPolicy.cudaBackwardForm(policy.options()).name().toLowerCase(java.util.Locale.ROOT);
                     break;
                 }
