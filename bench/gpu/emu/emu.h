@@ -248,6 +248,17 @@ template <int N> static inline void emu_wgmma_ss(float* d, unsigned long long da
             d[4 * i + e] = acc;
         }
 }
+// both operands MN-major (A stored [k][m], B [k][n]: the backward's dQ = dS K from dS^T and K)
+template <int N> static inline void emu_wgmma_ss_tt(float* d, unsigned long long da, unsigned long long db, int scale_d) {
+    int l = emu::lane(), w = emu::warp() % 4, g = l / 4, t = l % 4;
+    for (int i = 0; i < N / 8; i++)
+        for (int e = 0; e < 4; e++) {
+            int r = 16 * w + g + (e >= 2 ? 8 : 0), c = 8 * i + 2 * t + (e & 1);
+            float acc = scale_d ? d[4 * i + e] : 0.0f;
+            for (int k = 0; k < 16; k++) acc += emu_desc_mnmajor(da, k, r) * emu_desc_mnmajor(db, k, c);
+            d[4 * i + e] = acc;
+        }
+}
 template <int N> static inline void emu_wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long db) {
     int l = emu::lane(), g = l / 4, t = l % 4;
     auto& s = emu::slot(l);

@@ -23,10 +23,11 @@ for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 4:softcap 7:gpt_oss 8:sigmoid};
 import sys
 p=sys.argv[1]; s=open(p).read()
 i=s.index('// primitives:'); j=s.index('// end of primitives')
-# wgmma (the WGMMA engine): the emulator's, through the descriptors (emu.h); S^T and dP^T are n64, dV and dK nD
+# wgmma (the WGMMA engine): the emulator's, through the descriptors (emu.h); S^T and dP^T are n64, dV, dK and dQ nD
 shim = """inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
 inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<TILE>(d, a, b, sc); }
 inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
+inline void wgmma_ss_tt(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss_tt<HEAD_DIM>(d, a, b, sc); }
 """ if 'wgmma_abt(' in s else ''
 open(p,'w').write(s[:i]+shim+s[j:])
 PY

@@ -124,8 +124,9 @@ public final class CudaBackwardCodegen {
         st.add("keyAccDecls", keys.accDecls);
         st.add("keyAccFlush", keys.accFlush);
         st.add("wgmma", wgmma);
-        // S^T, dP^T: m64 n64 (the query tile) k16; dV, dK: m64 nD k16
-        st.add("wgmmaOps", wgmma ? CudaCodegen.wgmmaOps(TILES.blockN(), headDim, storage) : null);
+        // S^T, dP^T: m64 n64 (the query tile) k16; dV, dK: m64 nD k16; the atomic form's dQ: m64 nD k16, both operands transposed
+        st.add("wgmmaOps", !wgmma ? null : CudaCodegen.wgmmaOps(TILES.blockN(), headDim, storage)
+                + (atomic ? "\n" + CudaCodegen.wgmmaSs("wgmma_ss_tt", headDim, storage, true).strip() : ""));
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, TILES, form, delta, dkdv, dq, reduce, withGradient,
                 sharedBytes(headDim, form));
     }

@@ -36,6 +36,8 @@ class CudaBackwardCodegenTest {
                     // wgmma: the dK/dV kernel's four products (two ss, two rs a tile); mma.sync: none
                     assertEquals(wgmma ? 2 : 0, k.text().split("wgmma_abt\\(s\\[0\\]|wgmma_abt\\(dp\\[0\\]", -1).length - 1);
                     assertEquals(wgmma, k.text().contains("wgmma_pb(acc_dk, dsa,") && k.text().contains("fence_proxy_async();"));
+                    // the atomic form's dQ += dS K too (dS^T through shared memory); the deterministic form's dQ kernel: mma.sync
+                    assertEquals(wgmma && f == DqForm.ATOMIC, k.text().contains("wgmma_dsk(acc_dq"));
                     for (var e : List.of(Map.entry(CudaBackwardSource.DELTA, k.delta()), Map.entry(CudaBackwardSource.DKDV, k.dkdv()),
                             Map.entry(k.dqEntry(), k.dq()), Map.entry(CudaBackwardSource.REDUCE, k.reduce()))) {
                         assertEquals(e.getValue().declarations(Dialect.CUDA, "attn_elem"), KernelSignature.printedParameters(k.text(), e.getKey()),
