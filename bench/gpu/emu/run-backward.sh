@@ -27,7 +27,7 @@ i=s.index('// primitives:'); j=s.index('// end of primitives')
 shim = """inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
 inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<TILE>(d, a, b, sc); }
 inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
-inline void wgmma_ss_tt(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss_tt<HEAD_DIM>(d, a, b, sc); }
+inline void wgmma_ss_tt(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<HEAD_DIM, true>(d, a, b, sc); }
 """ if 'wgmma_abt(' in s else ''
 open(p,'w').write(s[:i]+shim+s[j:])
 PY

@@ -47,6 +47,16 @@ __global__ void probe(const unsigned short* Q, const unsigned short* K, const un
     asm volatile("fence.proxy.async.shared::cta;\n" ::);
     __syncthreads();
     int warp = tid / 32, lane = tid % 32, g = lane / 4, t = lane % 4;
+    // an m64 n accumulator (mma.sync's fragment layout per warp) into a row-major [64][n] matrix
+    auto store = [&](float* out, const float* acc, int n) {
+        for (int i = 0; i < n / 8; i++) {
+            int r = 16 * warp + g;
+            out[r * n + 8 * i + 2 * t] = acc[4 * i];
+            out[r * n + 8 * i + 2 * t + 1] = acc[4 * i + 1];
+            out[(r + 8) * n + 8 * i + 2 * t] = acc[4 * i + 2];
+            out[(r + 8) * n + 8 * i + 2 * t + 1] = acc[4 * i + 3];
+        }
+    };
 
     float s[32];
     for (int i = 0; i < 32; i++) s[i] = 0.f;
@@ -59,13 +69,7 @@ __global__ void probe(const unsigned short* Q, const unsigned short* K, const un
     }
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::);
     asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::);
-    for (int i = 0; i < N / 8; i++) {
-        int r = 16 * warp + g;
-        S[r * N + 8 * i + 2 * t] = s[4 * i];
-        S[r * N + 8 * i + 2 * t + 1] = s[4 * i + 1];
-        S[(r + 8) * N + 8 * i + 2 * t] = s[4 * i + 2];
-        S[(r + 8) * N + 8 * i + 2 * t + 1] = s[4 * i + 3];
-    }
+    store(S, s, N);
 
     float o[64];
     for (int i = 0; i < 64; i++) o[i] = 0.f;
@@ -80,26 +84,14 @@ __global__ void probe(const unsigned short* Q, const unsigned short* K, const un
     }
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::);
     asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::);
-    for (int i = 0; i < DH / 8; i++) {
-        int r = 16 * warp + g;
-        O[r * DH + 8 * i + 2 * t] = o[4 * i];
-        O[r * DH + 8 * i + 2 * t + 1] = o[4 * i + 1];
-        O[(r + 8) * DH + 8 * i + 2 * t] = o[4 * i + 2];
-        O[(r + 8) * DH + 8 * i + 2 * t + 1] = o[4 * i + 3];
-    }
+    store(O, o, DH);
 
     asm volatile("wgmma.fence.sync.aligned;\n" ::);
     for (int kj = 0; kj < N / 16; kj++)
         wgmma_ss_m64n128_tt(o, desc(sPt + kj * 16 * 64, lbo, sbo), desc(sV + kj * 16 * 64, lbo, sbo), kj > 0);
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::);
     asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::);
-    for (int i = 0; i < DH / 8; i++) {
-        int r = 16 * warp + g;
-        O2[r * DH + 8 * i + 2 * t] = o[4 * i];
-        O2[r * DH + 8 * i + 2 * t + 1] = o[4 * i + 1];
-        O2[(r + 8) * DH + 8 * i + 2 * t] = o[4 * i + 2];
-        O2[(r + 8) * DH + 8 * i + 2 * t + 1] = o[4 * i + 3];
-    }
+    store(O2, o, DH);
 }
 
 static unsigned short bf(float f) { unsigned u; memcpy(&u, &f, 4); return (unsigned short)((u + 0x7fff + ((u >> 16) & 1)) >> 16); }
