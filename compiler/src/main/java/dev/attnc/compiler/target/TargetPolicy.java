@@ -93,8 +93,8 @@ public final class TargetPolicy {
     /**
      * The CUDA backward's build: its fixed 64 x 64 tiles and exact math (no --prec-div=false, no flush
      * to zero): the derivatives of a variant are as accurate as the reference's, the kernels' time is
-     * in the products. On Hopper ({@link #usesHopper}: not with the mma.sync engine forced) the dK/dV
-     * kernel's products run on wgmma, built for sm_90a, where D needs no padding
+     * in the products. On Hopper ({@link #usesHopper}: not with the mma.sync engine forced) the
+     * kernels' products run on wgmma, built for sm_90a, where D needs no padding
      * ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128); elsewhere mma.sync on the GPU's own architecture.
      */
     public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device, int headDim, BackendOptions options) {

@@ -18,7 +18,7 @@ import org.stringtemplate.v4.STGroup;
 
 /**
  * Gradient IR → CUDA C++ for NVRTC: the backward pass on mma.sync tensor cores (sm_80 and later; on
- * sm_90a the dK/dV kernel's products on wgmma instead, where {@link #wgmmaFits}),
+ * sm_90a the dK/dV and dQ kernels' products on wgmma instead, where {@link #wgmmaFits}),
  * its per-pair code printed by {@link CudaBackwardBody} into {@code dev/attnc/templates/cuda_backward.stg}
  * (the program, FlashAttention-2's structure) and {@code cuda_backward_pairs.stg} (the variant's code
  * on the fragments). The source holds no user text but mangled parameter names.
@@ -36,7 +36,7 @@ public final class CudaBackwardCodegen {
     }
 
     /**
-     * Whether the dK/dV kernel's products can run on Hopper's wgmma (sm_90a) at this head dimension:
+     * Whether the kernels' products can run on Hopper's wgmma (sm_90a) at this head dimension:
      * whole 64-column blocks, no padding (the descriptors address the tiles as they are).
      */
     public static boolean wgmmaFits(int headDim) {
@@ -72,7 +72,7 @@ public final class CudaBackwardCodegen {
     }
 
     /**
-     * The backward program in the given form of dQ, its dK/dV kernel's four products on Hopper's wgmma
+     * The backward program in the given form of dQ, its kernels' products on Hopper's wgmma
      * (built for sm_90a; {@link #wgmmaFits} head dimensions only) or on mma.sync. Which is the target
      * policy's choice ({@code TargetPolicy.cudaBackward}).
      */

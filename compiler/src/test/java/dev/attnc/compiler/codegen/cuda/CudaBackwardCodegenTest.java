@@ -33,11 +33,12 @@ class CudaBackwardCodegenTest {
                         .filter(wgmma -> !wgmma || CudaBackwardCodegen.wgmmaFits(d)).map(wgmma -> DynamicTest.dynamicTest(
                         a.name() + " D = " + d + " " + s.word + " " + f + (wgmma ? " wgmma" : ""), () -> {
                     CudaBackwardSource k = CudaBackwardCodegen.generate(a, s, d, f, wgmma);
-                    // wgmma: the dK/dV kernel's four products (two ss, two rs a tile); mma.sync: none
-                    assertEquals(wgmma ? 2 : 0, k.text().split("wgmma_abt\\(s\\[0\\]|wgmma_abt\\(dp\\[0\\]", -1).length - 1);
+                    // wgmma: S^T and dP^T (S and dP in the dQ kernel) as one group of ss, dV and dK (dQ) rs; mma.sync: none
+                    assertEquals(wgmma ? (f == DqForm.ATOMIC ? 1 : 2) : 0, k.text().split("wgmma_abt\\(s\\[0\\], smem0, smem0 \\+ st\\);", -1).length - 1);
                     assertEquals(wgmma, k.text().contains("wgmma_pb(acc_dk, dsa,") && k.text().contains("fence_proxy_async();"));
-                    // the atomic form's dQ += dS K too (dS^T through shared memory); the deterministic form's dQ kernel: mma.sync
+                    // dQ += dS K: the atomic form's from dS^T in shared memory (ss), the dQ kernel's from registers (rs)
                     assertEquals(wgmma && f == DqForm.ATOMIC, k.text().contains("wgmma_dsk(acc_dq"));
+                    assertEquals(wgmma && f == DqForm.DETERMINISTIC, k.text().contains("wgmma_pb(acc_dq, dsa,"));
                     for (var e : List.of(Map.entry(CudaBackwardSource.DELTA, k.delta()), Map.entry(CudaBackwardSource.DKDV, k.dkdv()),
                             Map.entry(k.dqEntry(), k.dq()), Map.entry(CudaBackwardSource.REDUCE, k.reduce()))) {
                         assertEquals(e.getValue().declarations(Dialect.CUDA, "attn_elem"), KernelSignature.printedParameters(k.text(), e.getKey()),
