@@ -21,12 +21,14 @@ public class GenBackward {
 
   public static void main(String[] a) throws Exception {
     // args: file D storage out [ATOMIC|DETERMINISTIC: the form of dQ, atomic by default as the policy's]
+    // [MMA|WGMMA: the dK/dV kernel's products on mma.sync (the default) or on Hopper's wgmma, as sm_90a's policy picks]
     var src = SourceFile.class.getMethod("read", Path.class);
     Object sf = src.invoke(null, Path.of(a[0]));
     Compilation c = Compilation.of((SourceFile) sf).orThrow();
     var att = c.optimized(c.attentionNames().getFirst());
     var form = DqForm.valueOf(a.length > 4 ? a[4] : "ATOMIC");
-    var k = CudaBackwardCodegen.generate(att, Storage.valueOf(a[2]), Integer.parseInt(a[1]), form);
+    boolean wgmma = a.length > 5 && a[5].equals("WGMMA");
+    var k = CudaBackwardCodegen.generate(att, Storage.valueOf(a[2]), Integer.parseInt(a[1]), form, wgmma);
     Files.writeString(Path.of(a[3]), k.text());
     StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
     // a parameter's gradient buffer: the harness's grad_<user's name>_p

@@ -238,13 +238,15 @@ static inline float emu_desc_mnmajor(unsigned long long d, int k, int n) {
     unsigned start = (unsigned)(d & 0x3FFF) << 4, lbo = (unsigned)((d >> 16) & 0x3FFF) << 4, sbo = (unsigned)((d >> 32) & 0x3FFF) << 4;
     return emu_to_f(emu_ld16(emu_sw(start + (n / 64) * lbo + (k / 8) * sbo + (k % 8) * 128 + 2 * (n % 64))));
 }
-template <int N> static inline void emu_wgmma_ss(float* d, unsigned long long da, unsigned long long db, int scale_d) {
+// TRANSPOSED: both operands MN-major (A stored [k][m], B [k][n]: the backward's dQ = dS K from dS^T and K)
+template <int N, bool TRANSPOSED = false> static inline void emu_wgmma_ss(float* d, unsigned long long da, unsigned long long db, int scale_d) {
     int l = emu::lane(), w = emu::warp() % 4, g = l / 4, t = l % 4;
     for (int i = 0; i < N / 8; i++)
         for (int e = 0; e < 4; e++) {
             int r = 16 * w + g + (e >= 2 ? 8 : 0), c = 8 * i + 2 * t + (e & 1);
             float acc = scale_d ? d[4 * i + e] : 0.0f;
-            for (int k = 0; k < 16; k++) acc += emu_desc_kmajor(da, r, k) * emu_desc_kmajor(db, c, k);
+            for (int k = 0; k < 16; k++)
+                acc += TRANSPOSED ? emu_desc_mnmajor(da, k, r) * emu_desc_mnmajor(db, k, c) : emu_desc_kmajor(da, r, k) * emu_desc_kmajor(db, c, k);
             d[4 * i + e] = acc;
         }
 }

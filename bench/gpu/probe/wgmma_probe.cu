@@ -5,6 +5,8 @@
 //     accumulator fragment: warp w rows 16w + g (+8), columns 8i + 2t (+1), d[4i .. 4i+3].
 //  2. O = P V, m64n128k16, P from registers in mma.m16n8k16's A layout, V [keys, D] row-major
 //     in shared memory (MN-major, transposed B) with the same swizzle: which LBO / SBO encoding.
+//  3. O = P V again as wgmma ss m64n128k16 with both operands MN-major: P stored transposed [keys][rows]
+//     in one swizzled 64 x 64 tile (A transposed), V as in 2 (the CUDA backward's dQ = dS K from dS^T).
 // Build and run there: nvcc -gencode arch=compute_90a,code=sm_90a -o /tmp/probe wgmma_probe.cu && /tmp/probe
 #include <cstdio>
 #include <cstdlib>
@@ -31,18 +33,30 @@ __device__ __forceinline__ int sw(int rows, int r, int c) {
 }
 
 __global__ void probe(const unsigned short* Q, const unsigned short* K, const unsigned short* P, const unsigned short* V,
-                      float* S, float* O, unsigned lbo, unsigned sbo) {
+                      float* S, float* O, float* O2, unsigned lbo, unsigned sbo) {
     extern __shared__ __align__(1024) unsigned short sm[];
     unsigned short* sQ = sm;                 // 64 x 128
     unsigned short* sK = sQ + M * DH;        // 64 x 128
     unsigned short* sV = sK + N * DH;        // 64 keys x 128
+    unsigned short* sPt = sV + N * DH;       // P transposed: 64 keys x 64 rows
     int tid = threadIdx.x;
     for (int i = tid; i < M * DH; i += 128) sQ[sw(M, i / DH, i % DH)] = Q[i];
     for (int i = tid; i < N * DH; i += 128) sK[sw(N, i / DH, i % DH)] = K[i];
     for (int i = tid; i < N * DH; i += 128) sV[sw(N, i / DH, i % DH)] = V[i];
+    for (int i = tid; i < M * N; i += 128) sPt[sw(N, i % N, i / N)] = P[i]; // P[m][k] at row k, column m
     asm volatile("fence.proxy.async.shared::cta;\n" ::);
     __syncthreads();
     int warp = tid / 32, lane = tid % 32, g = lane / 4, t = lane % 4;
+    // an m64 n accumulator (mma.sync's fragment layout per warp) into a row-major [64][n] matrix
+    auto store = [&](float* out, const float* acc, int n) {
+        for (int i = 0; i < n / 8; i++) {
+            int r = 16 * warp + g;
+            out[r * n + 8 * i + 2 * t] = acc[4 * i];
+            out[r * n + 8 * i + 2 * t + 1] = acc[4 * i + 1];
+            out[(r + 8) * n + 8 * i + 2 * t] = acc[4 * i + 2];
+            out[(r + 8) * n + 8 * i + 2 * t + 1] = acc[4 * i + 3];
+        }
+    };
 
     float s[32];
     for (int i = 0; i < 32; i++) s[i] = 0.f;
@@ -55,13 +69,7 @@ __global__ void probe(const unsigned short* Q, const unsigned short* K, const un
     }
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::);
     asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::);
-    for (int i = 0; i < N / 8; i++) {
-        int r = 16 * warp + g;
-        S[r * N + 8 * i + 2 * t] = s[4 * i];
-        S[r * N + 8 * i + 2 * t + 1] = s[4 * i + 1];
-        S[(r + 8) * N + 8 * i + 2 * t] = s[4 * i + 2];
-        S[(r + 8) * N + 8 * i + 2 * t + 1] = s[4 * i + 3];
-    }
+    store(S, s, N);
 
     float o[64];
     for (int i = 0; i < 64; i++) o[i] = 0.f;
@@ -76,13 +84,14 @@ __global__ void probe(const unsigned short* Q, const unsigned short* K, const un
     }
     asm volatile("wgmma.commit_group.sync.aligned;\n" ::);
     asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::);
-    for (int i = 0; i < DH / 8; i++) {
-        int r = 16 * warp + g;
-        O[r * DH + 8 * i + 2 * t] = o[4 * i];
-        O[r * DH + 8 * i + 2 * t + 1] = o[4 * i + 1];
-        O[(r + 8) * DH + 8 * i + 2 * t] = o[4 * i + 2];
-        O[(r + 8) * DH + 8 * i + 2 * t + 1] = o[4 * i + 3];
-    }
+    store(O, o, DH);
+
+    asm volatile("wgmma.fence.sync.aligned;\n" ::);
+    for (int kj = 0; kj < N / 16; kj++)
+        wgmma_ss_m64n128_tt(o, desc(sPt + kj * 16 * 64, lbo, sbo), desc(sV + kj * 16 * 64, lbo, sbo), kj > 0);
+    asm volatile("wgmma.commit_group.sync.aligned;\n" ::);
+    asm volatile("wgmma.wait_group.sync.aligned 0;\n" ::);
+    store(O2, o, DH);
 }
 
 static unsigned short bf(float f) { unsigned u; memcpy(&u, &f, 4); return (unsigned short)((u + 0x7fff + ((u >> 16) & 1)) >> 16); }
@@ -97,22 +106,23 @@ int main() {
     for (auto& x : hP) x = bf(rnd());
     for (auto& x : hV) x = bf(rnd());
     unsigned short *Q, *K, *P, *V;
-    float *S, *O;
+    float *S, *O, *O2;
     cudaMalloc(&Q, sizeof hQ); cudaMalloc(&K, sizeof hK); cudaMalloc(&P, sizeof hP); cudaMalloc(&V, sizeof hV);
-    cudaMalloc(&S, M * N * 4); cudaMalloc(&O, M * DH * 4);
+    cudaMalloc(&S, M * N * 4); cudaMalloc(&O, M * DH * 4); cudaMalloc(&O2, M * DH * 4);
     cudaMemcpy(Q, hQ, sizeof hQ, cudaMemcpyHostToDevice); cudaMemcpy(K, hK, sizeof hK, cudaMemcpyHostToDevice);
     cudaMemcpy(P, hP, sizeof hP, cudaMemcpyHostToDevice); cudaMemcpy(V, hV, sizeof hV, cudaMemcpyHostToDevice);
-    int smem = (M * DH + 2 * N * DH) * 2;
+    int smem = (M * DH + 2 * N * DH + N * M) * 2;
     cudaFuncSetAttribute(probe, cudaFuncAttributeMaxDynamicSharedMemorySize, smem);
     unsigned variants[][2] = {{N * 128, 1024}, {1024, N * 128}, {16, 1024}, {N * 128, 16}};
     for (auto& vr : variants) {
-        cudaMemset(S, 0xff, M * N * 4); cudaMemset(O, 0xff, M * DH * 4);
-        probe<<<1, 128, smem>>>(Q, K, P, V, S, O, vr[0], vr[1]);
+        cudaMemset(S, 0xff, M * N * 4); cudaMemset(O, 0xff, M * DH * 4); cudaMemset(O2, 0xff, M * DH * 4);
+        probe<<<1, 128, smem>>>(Q, K, P, V, S, O, O2, vr[0], vr[1]);
         cudaError_t e = cudaDeviceSynchronize();
         if (e != cudaSuccess) { printf("launch: %s\n", cudaGetErrorString(e)); return 1; }
-        static float hS[M * N], hO[M * DH];
+        static float hS[M * N], hO[M * DH], hO2[M * DH];
         cudaMemcpy(hS, S, sizeof hS, cudaMemcpyDeviceToHost); cudaMemcpy(hO, O, sizeof hO, cudaMemcpyDeviceToHost);
-        double es = 0, eo = 0;
+        cudaMemcpy(hO2, O2, sizeof hO2, cudaMemcpyDeviceToHost);
+        double es = 0, eo = 0, eo2 = 0;
         for (int i = 0; i < M; i++) for (int j = 0; j < N; j++) {
             double r = 0; for (int k = 0; k < DH; k++) r += (double)fb(hQ[i * DH + k]) * fb(hK[j * DH + k]);
             es = fmax(es, std::isnan(hS[i * N + j]) ? 1e9 : fabs(r - hS[i * N + j]));
@@ -120,9 +130,10 @@ int main() {
         for (int i = 0; i < M; i++) for (int j = 0; j < DH; j++) {
             double r = 0; for (int k = 0; k < N; k++) r += (double)fb(hP[i * N + k]) * fb(hV[k * DH + j]);
             eo = fmax(eo, std::isnan(hO[i * DH + j]) ? 1e9 : fabs(r - hO[i * DH + j]));
+            eo2 = fmax(eo2, std::isnan(hO2[i * DH + j]) ? 1e9 : fabs(r - hO2[i * DH + j]));
         }
-        printf("[probe] S=QK^T max err %.3g %s | PV with LBO %u SBO %u: max err %.3g %s\n", es, es < 1e-2 ? "OK" : "WRONG",
-               vr[0], vr[1], eo, eo < 1e-2 ? "OK" : "WRONG");
+        printf("[probe] S=QK^T max err %.3g %s | PV with LBO %u SBO %u: max err %.3g %s | PV both MN-major (ss tt): %.3g %s\n", es,
+               es < 1e-2 ? "OK" : "WRONG", vr[0], vr[1], eo, eo < 1e-2 ? "OK" : "WRONG", eo2, eo2 < 1e-2 ? "OK" : "WRONG");
     }
     return 0;
 }

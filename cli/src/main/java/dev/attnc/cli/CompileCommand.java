@@ -132,6 +132,7 @@ final class CompileCommand implements Callable<Integer> {
         String name;
         byte[] text;
         String decided;
+        TilePlan printedTiles = request.tiles(); // the CUDA backward runs its own tiles
         switch (t) {
             case JAVA -> {
                 var javaFile = backward ? JavaStages.backwardSource(request) : JavaStages.source(request);
@@ -148,11 +149,12 @@ final class CompileCommand implements Callable<Integer> {
                 if (backward) {
                     String unsupported = CudaBackwardCodegen.unsupported(dim);
                     if (unsupported != null) throw new AttnInputException(unsupported);
-                    Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps());
+                    Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps(), dim, policy.options());
                     name = a.name() + "_backward.cu";
-                    text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d), policy.options()).text());
-                    decided = "cuda " + decision.arch() + " backward, dQ "
+                    text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d), decision, policy.options()).text());
+                    decided = "cuda " + decision.arch() + " " + decision.options().engine().name().toLowerCase(java.util.Locale.ROOT) + " backward, dQ "
                             + TargetPolicy.cudaBackwardForm(policy.options()).name().toLowerCase(java.util.Locale.ROOT);
+                    printedTiles = decision.tiles();
                     break;
                 }
                 DeviceCaps.Cuda caps = (DeviceCaps.Cuda) policy.caps();
@@ -192,7 +194,7 @@ final class CompileCommand implements Callable<Integer> {
             Files.createDirectories(outputDir);
             Files.write(outputDir.resolve(name), text);
             spec.commandLine().getOut().println("wrote " + outputDir.resolve(name) + " (" + decided + ", " + d.displayName() + ", D=" + dim
-                    + ", tiles " + request.tiles().describe() + ")");
+                    + ", tiles " + printedTiles.describe() + ")");
             spec.commandLine().getOut().flush();
         }
         return Main.OK;

@@ -25,7 +25,9 @@ import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.sparsity.BlockPlanner;
 import dev.attnc.compiler.target.BackendOptions;
+import dev.attnc.compiler.target.Decision;
 import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.ffm.cuda.Nvrtc;
 import dev.attnc.ffm.opencl.OpenCl;
 import java.io.IOException;
@@ -205,12 +207,23 @@ class CompilePrintsWhatRunsTest {
                 assertEquals(backend.compileBackward(request(backend.policy(), a, DType.F32, 64)).source(),
                         compile("compile", first.toString(), "--target", "opencl", "--head-dim", "64", "--dtype", "f32", "--backward"));
             }
-        }        // CUDA with no GPU: the program of the stages, in the policy's form of dQ (atomics unless attnc.cuda.deterministic)
+        }
+        // CUDA with no GPU: the program of the stages, in the policy's form of dQ (atomics unless attnc.cuda.deterministic)
+        // and on its engine (the dK/dV kernel on wgmma for sm_90a at D = 64 and 128 unless mma.sync is forced)
         BackendOptions options = BackendOptions.fromSystemProperties();
-        String cuda = compile("compile", first.toString(), "--target", "cuda", "--arch", "sm_90", "--head-dim", "64", "--dtype", "bf16",
-                "--backward");
-        assertEquals(CudaStages.backwardSource(new KernelRequest(a, DType.BF16, 64, CudaBackwardCodegen.TILES), Storage.BF16, options).text(), cuda);
-        assertEquals(options.cudaDeterministic(), cuda.contains(CudaBackwardSource.DQ + "("), "the dQ kernel only in the deterministic form");
+        for (String arch : List.of("sm_90a", "sm_86")) {
+            for (int d : new int[] {64, 80, 128}) {
+                String cuda = compile("compile", first.toString(), "--target", "cuda", "--arch", arch, "--head-dim", Integer.toString(d),
+                        "--dtype", "bf16", "--backward");
+                Decision.Cuda build = TargetPolicy.cudaBackward(DeviceCaps.Cuda.parse(arch), d, options);
+                assertEquals(CudaStages.backwardSource(new KernelRequest(a, DType.BF16, d, CudaBackwardCodegen.TILES), Storage.BF16, build,
+                        options).text(), cuda, arch + " D=" + d);
+                assertEquals(options.cudaDeterministic(), cuda.contains(CudaBackwardSource.DQ + "("), "the dQ kernel only in the deterministic form");
+                boolean hopper = arch.equals("sm_90a") && d % 64 == 0 && options.cudaEngine() != Engine.MMA_SYNC;
+                assertEquals(hopper, cuda.contains("wgmma_abt("), arch + " D=" + d + ": the dK/dV kernel's products on wgmma");
+                assertEquals(hopper ? "sm_90a" : DeviceCaps.Cuda.parse(arch).smArch(), build.arch());
+            }
+        }
     }
 
     @Test

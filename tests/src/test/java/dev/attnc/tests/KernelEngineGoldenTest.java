@@ -27,7 +27,9 @@ import org.junit.jupiter.api.TestFactory;
  * tanh and a causal mask), D = 128, bf16 storage where the engine reads it, with fixed tile plans
  * (so a golden changes only when code generation does): the Java kernel, the OpenCL kernel, and
  * two of the CUDA engines (the FA2 loop on wgmma, the warp-specialized Hopper kernel with two
- * stages), the Java backward kernel, the CUDA backward program in both forms of dQ (deterministic, atomic) and the CUDA decode program, in {@code tests/golden/kernels/}; the third, mma.sync, is CudaGoldenTest's
+ * stages), the Java backward kernel, the CUDA backward program in both forms of dQ (deterministic, atomic)
+ * on mma.sync and in the atomic form on wgmma (sm_90a's default), and the CUDA decode program, in
+ * {@code tests/golden/kernels/}; the third, mma.sync, is CudaGoldenTest's
  * {@code compiler/src/test/resources/golden/cuda/alibi_softcap.cu}. CUDA cannot run here; these
  * goldens are how its text is checked.
  * <p>
@@ -53,6 +55,8 @@ class KernelEngineGoldenTest {
         engines.put("cuda_backward.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.DETERMINISTIC).text());
         // the default form: dQ through float atomics in the dK/dV kernel, the parameters' terms there too
         engines.put("cuda_backward_atomic_dq.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.ATOMIC).text());
+        // sm_90a's default: the dK/dV kernel's products on wgmma (TargetPolicy.cudaBackward), dQ through atomics
+        engines.put("cuda_backward_wgmma.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.ATOMIC, true).text());
         engines.put("cuda_decode.cu", () -> dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.generate(a, Storage.BF16, D, 64, 3, true).text());
         return engines.entrySet().stream().map(e -> DynamicTest.dynamicTest(SAMPLE + " " + e.getKey(),
                 () -> Golden.check(Repo.root().resolve("tests/golden/kernels").resolve(SAMPLE + "." + e.getKey()), e.getValue().get())));

@@ -16,6 +16,9 @@ import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.target.Decision;
+import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.compiler.sparsity.BlockPlanner;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.Sizes;
@@ -59,6 +62,10 @@ public final class CudaBackwardBench {
                 "bias", Tensor.ofFloats(CudaBench.floats(dir.resolve("rel.f32")), h, 2L * s - 1));
         try (CudaBackend backend = new CudaBackend(0); PrintWriter json = new PrintWriter(Files.newBufferedWriter(dir.resolve("attnc_bwd.json")))) {
             System.out.println("[attnc] " + backend.device());
+            // what the policy builds (TargetPolicy.cudaBackward): -Dattnc.cuda.engine=mma times mma.sync on Hopper
+            Decision.Cuda build = TargetPolicy.cudaBackward((DeviceCaps.Cuda) backend.policy().caps(), d, backend.policy().options());
+            System.out.println("[attnc] backward " + build.arch() + " " + build.options().engine().name().toLowerCase(Locale.ROOT) + ", dQ "
+                    + TargetPolicy.cudaBackwardForm(backend.policy().options()).name().toLowerCase(Locale.ROOT));
             for (String name : meta.getProperty("variants").split(",")) {
                 Attention a = attention(name);
                 Map<String, Object> scalars = new HashMap<>();

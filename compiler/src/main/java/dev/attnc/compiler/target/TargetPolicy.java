@@ -91,12 +91,15 @@ public final class TargetPolicy {
      * flushed to zero (-inf is untouched).
      */
     /**
-     * The CUDA backward's build: mma.sync on the GPU's own architecture (sm_80 and later, Hopper
-     * included), its fixed 64 x 64 tiles, and exact math (no --prec-div=false, no flush to zero): the
-     * derivatives of a variant are as accurate as the reference's, the kernels' time is in the products.
+     * The CUDA backward's build: its fixed 64 x 64 tiles and exact math (no --prec-div=false, no flush
+     * to zero): the derivatives of a variant are as accurate as the reference's, the kernels' time is
+     * in the products. On Hopper ({@link #usesHopper}: not with the mma.sync engine forced) the
+     * kernels' products run on wgmma, built for sm_90a, where D needs no padding
+     * ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128); elsewhere mma.sync on the GPU's own architecture.
      */
-    public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device) {
-        return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, Engine.MMA_SYNC, 2, CudaCodegen.Schedule.ALL));
+    public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device, int headDim, BackendOptions options) {
+        Engine engine = usesHopper(device, options) && CudaBackwardCodegen.wgmmaFits(headDim) ? Engine.WGMMA : Engine.MMA_SYNC;
+        return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, engine, 2, CudaCodegen.Schedule.ALL));
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.plan.TilePlan;
@@ -115,6 +116,35 @@ class TargetPolicyTest {
         p.setProperty("attnc.cuda.engine", "fast");
         assertThrows(IllegalArgumentException.class, () -> BackendOptions.from(p, null));
         assertThrows(IllegalArgumentException.class, () -> DeviceCaps.Cuda.parse("sm_75"));
+    }
+
+    /**
+     * The backward's dK/dV products on wgmma (built for sm_90a) on Hopper where D needs no padding (64, 128);
+     * mma.sync on the GPU's own architecture before Hopper, with the mma.sync engine forced, and at D = 80.
+     */
+    @Test
+    void theBackwardRunsOnWgmmaOnHopperAtWholeBlocksOfD() {
+        DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100, sm86 = DeviceCaps.Cuda.parse("sm_86");
+        for (int d : new int[] {64, 128}) {
+            for (BackendOptions o : List.of(NONE, WGMMA, FORCED)) {
+                Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, o);
+                assertEquals(Engine.WGMMA, b.options().engine(), "D = " + d);
+                assertEquals("sm_90a", b.arch());
+                assertTrue(b.nvrtcFlags().contains("--gpu-architecture=sm_90a"));
+                assertEquals(CudaBackwardCodegen.TILES, b.tiles());
+                assertFalse(b.options().fastMath(), "the backward's math stays exact");
+            }
+            Decision.Cuda mma = TargetPolicy.cudaBackward(h100, d, MMA);
+            assertEquals(Engine.MMA_SYNC, mma.options().engine());
+            assertEquals("sm_90", mma.arch());
+            assertEquals(Engine.MMA_SYNC, TargetPolicy.cudaBackward(sm86, d, NONE).options().engine());
+            assertEquals("sm_86", TargetPolicy.cudaBackward(sm86, d, NONE).arch());
+        }
+        for (int d : new int[] {32, 40, 80, 96}) {
+            Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, NONE);
+            assertEquals(Engine.MMA_SYNC, b.options().engine(), "D = " + d + " is padded or not whole 64-column blocks");
+            assertEquals("sm_90", b.arch());
+        }
     }
 
     /** dQ through float atomics unless the user asks for bit-reproducible gradients (as FlashAttention-2 and -3 do). */

@@ -284,9 +284,10 @@ public final class CudaBackend implements Backend {
 
     /** {@link #precompile(List, int)} for the backward passes of these requests. */
     public void precompileBackward(List<KernelRequest> requests, int threads) {
-        Decision.Cuda d = TargetPolicy.cudaBackward(CudaStages.caps(device));
+        DeviceCaps.Cuda caps = CudaStages.caps(device);
         compileInParallel(requests.stream().map(r -> (Runnable) () -> {
-            cacheCubin(CudaStages.backwardSource(r, CudaStages.storage(r.dtype()), policy.options()).text(), "attnc_backward.cu", d);
+            Decision.Cuda d = TargetPolicy.cudaBackward(caps, r.headDim(), policy.options());
+            cacheCubin(CudaStages.backwardSource(r, CudaStages.storage(r.dtype()), d, policy.options()).text(), "attnc_backward.cu", d);
         }).toList(), threads);
     }
 
@@ -455,8 +456,9 @@ public final class CudaBackend implements Backend {
     /** The backward's program for one storage type, compiled and loaded (fp32 requests may need a bf16 one too). */
     CudaCompiledBackward.Program backwardProgram(KernelRequest request, Storage storage) {
         synchronized (lock) {
-            CudaBackwardSource src = CudaStages.backwardSource(request, storage, policy.options());
-            Loaded m = module(src.text(), "attnc_backward.cu", TargetPolicy.cudaBackward(CudaStages.caps(device)),
+            Decision.Cuda build = TargetPolicy.cudaBackward(CudaStages.caps(device), request.headDim(), policy.options());
+            CudaBackwardSource src = CudaStages.backwardSource(request, storage, build, policy.options());
+            Loaded m = module(src.text(), "attnc_backward.cu", build,
                     "the backward pass of attention '" + request.attention().name() + "'");
             java.util.Map<String, CudaFunction> functions = new java.util.HashMap<>();
             functions.put(CudaBackwardSource.DELTA, function(m.module(), CudaBackwardSource.DELTA, 0));

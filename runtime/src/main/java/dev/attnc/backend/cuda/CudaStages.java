@@ -62,11 +62,13 @@ public final class CudaStages {
     }
 
     /**
-     * Stage 2 of the backward: its program of four kernels (CudaBackwardCodegen), built as {@link TargetPolicy#cudaBackward} decides,
-     * in the form of dQ that {@link TargetPolicy#cudaBackwardForm} takes from the options.
+     * Stage 2 of the backward: its program of four kernels (CudaBackwardCodegen), on the engine of {@code build}
+     * ({@link TargetPolicy#cudaBackward}: wgmma or mma.sync), in the form of dQ that {@link TargetPolicy#cudaBackwardForm}
+     * takes from the options.
      */
-    public static CudaBackwardSource backwardSource(KernelRequest request, Storage storage, BackendOptions options) {
-        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim(), TargetPolicy.cudaBackwardForm(options));
+    public static CudaBackwardSource backwardSource(KernelRequest request, Storage storage, Decision.Cuda build, BackendOptions options) {
+        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim(), TargetPolicy.cudaBackwardForm(options),
+                build.options().wgmma());
     }
 
     /** Stage 2 of a decode call: its program of two kernels (CudaDecodeCodegen) at the plan's key tiles, as {@code build} decides. */

@@ -2,6 +2,7 @@ package dev.attnc.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -18,6 +19,8 @@ import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.TestPrograms;
 import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.target.BackendOptions;
+import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.compiler.target.TargetPolicy;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.Reference;
 import dev.attnc.compiler.interp.ReferenceBackward;
@@ -111,6 +114,24 @@ class CudaBackwardGpuTest {
             }
         }
         return tests.stream();
+    }
+
+    /**
+     * What runs is the policy's engine: on an sm_90 GPU (unless -Dattnc.cuda.engine=mma, the second mode
+     * of {@code cuda-device.sh tests}) the products on wgmma at D = 64 and 128 in both forms, mma.sync at
+     * D = 80 and before Hopper; the runs above check either against the reference.
+     */
+    @Test
+    void theProgramRunsOnThePolicysEngine() {
+        Attention a = TestPrograms.sample("causal");
+        for (CudaBackend on : List.of(backend, deterministic)) {
+            for (int d : new int[] {64, 80, 128}) {
+                boolean wgmma = TargetPolicy.cudaBackward((DeviceCaps.Cuda) on.policy().caps(), d, on.policy().options()).options().wgmma();
+                String source = on.compileBackward(request(a, DType.BF16, d)).source();
+                assertEquals(wgmma, source.contains("wgmma_abt("), "D = " + d);
+                if (d == 80) assertFalse(wgmma, "D = 80 is padded: mma.sync");
+            }
+        }
     }
 
     @Test

@@ -17,7 +17,8 @@ import org.stringtemplate.v4.ST;
 import org.stringtemplate.v4.STGroup;
 
 /**
- * Gradient IR → CUDA C++ for NVRTC: the backward pass on mma.sync tensor cores (sm_80 and later),
+ * Gradient IR → CUDA C++ for NVRTC: the backward pass on mma.sync tensor cores (sm_80 and later; on
+ * sm_90a the dK/dV and dQ kernels' products on wgmma instead, where {@link #wgmmaFits}),
  * its per-pair code printed by {@link CudaBackwardBody} into {@code dev/attnc/templates/cuda_backward.stg}
  * (the program, FlashAttention-2's structure) and {@code cuda_backward_pairs.stg} (the variant's code
  * on the fragments). The source holds no user text but mangled parameter names.
@@ -32,6 +33,14 @@ public final class CudaBackwardCodegen {
     /** Why the backward cannot be compiled at this head dimension, or null when it can (padded as the forward's tiles). */
     public static String unsupported(int headDim) {
         return TileWidths.BACKWARD.unsupported(headDim);
+    }
+
+    /**
+     * Whether the kernels' products can run on Hopper's wgmma (sm_90a) at this head dimension:
+     * whole 64-column blocks, no padding (the descriptors address the tiles as they are).
+     */
+    public static boolean wgmmaFits(int headDim) {
+        return unsupported(headDim) == null && TileWidths.wgmma(headDim) && tileWidth(headDim) == headDim;
     }
 
     /** The width of the kernels' shared tiles at this head dimension. */
@@ -57,11 +66,21 @@ public final class CudaBackwardCodegen {
         return generate(a, storage, headDim, DqForm.DETERMINISTIC);
     }
 
-    /** The backward program in the given form of dQ ({@link DqForm}: atomics in the dK/dV kernel, or a second pass). */
+    /** The backward program in the given form of dQ ({@link DqForm}: atomics in the dK/dV kernel, or a second pass), on mma.sync. */
     public static CudaBackwardSource generate(Attention a, Storage storage, int headDim, DqForm form) {
+        return generate(a, storage, headDim, form, false);
+    }
+
+    /**
+     * The backward program in the given form of dQ, its kernels' products on Hopper's wgmma
+     * (built for sm_90a; {@link #wgmmaFits} head dimensions only) or on mma.sync. Which is the target
+     * policy's choice ({@code TargetPolicy.cudaBackward}).
+     */
+    public static CudaBackwardSource generate(Attention a, Storage storage, int headDim, DqForm form, boolean wgmma) {
         if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
         String why = unsupported(headDim);
         if (why != null) throw new IllegalArgumentException(why);
+        if (wgmma && !wgmmaFits(headDim)) throw new IllegalArgumentException("the backward's wgmma needs D a multiple of 64 up to 128, not " + headDim);
         Gradient g = Gradient.ofBackward(a);
         List<ParamArg> params = ParamArg.of(a);
         List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
@@ -104,6 +123,10 @@ public final class CudaBackwardCodegen {
         st.add("atomicDq", atomic);
         st.add("keyAccDecls", keys.accDecls);
         st.add("keyAccFlush", keys.accFlush);
+        st.add("wgmma", wgmma);
+        // S^T, dP^T: m64 n64 (the query tile) k16; dV, dK: m64 nD k16; the atomic form's dQ: m64 nD k16, both operands transposed
+        st.add("wgmmaOps", !wgmma ? null : CudaCodegen.wgmmaOps(TILES.blockN(), headDim, storage)
+                + (atomic ? "\n" + CudaCodegen.wgmmaSs("wgmma_ss_tt", headDim, storage, true).strip() : ""));
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, TILES, form, delta, dkdv, dq, reduce, withGradient,
                 sharedBytes(headDim, form));
     }

@@ -300,14 +300,8 @@ public final class CudaCodegen {
      */
     static String wgmmaOps(int n, int d, Storage storage) {
         String t = storage == Storage.BF16 ? "bf16" : "f16";
-        StringBuilder out = new StringBuilder();
-        int r = n / 2;
-        out.append("__device__ __forceinline__ void wgmma_ss(float* d, unsigned long long da, unsigned long long db, int scale_d) {\n")
-                .append("    asm volatile(\"{\\n.reg .pred p;\\nsetp.ne.b32 p, %").append(r + 2).append(", 0;\\n\"\n")
-                .append("        \"wgmma.mma_async.sync.aligned.m64n").append(n).append("k16.f32.").append(t).append('.').append(t)
-                .append(" {").append(regs(0, r)).append("}, %").append(r).append(", %").append(r + 1)
-                .append(", p, 1, 1, 0, 0;\\n}\\n\"\n        : ").append(outs(r)).append("\n        : \"l\"(da), \"l\"(db), \"r\"(scale_d));\n}\n");
-        r = d / 2;
+        StringBuilder out = new StringBuilder(wgmmaSs("wgmma_ss", n, storage, false));
+        int r = d / 2;
         out.append("__device__ __forceinline__ void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long db) {\n")
                 .append("    asm volatile(\"{\\n.reg .pred p;\\nsetp.ne.b32 p, %").append(r + 5).append(", 0;\\n\"\n")
                 .append("        \"wgmma.mma_async.sync.aligned.m64n").append(d).append("k16.f32.").append(t).append('.').append(t)
@@ -315,6 +309,22 @@ public final class CudaCodegen {
                 .append(", %").append(r + 3).append("}, %").append(r + 4).append(", p, 1, 1, 1;\\n}\\n\"\n        : ").append(outs(r))
                 .append("\n        : \"r\"(a[0]), \"r\"(a[1]), \"r\"(a[2]), \"r\"(a[3]), \"l\"(db), \"r\"(1));\n}");
         return out.toString();
+    }
+
+    /**
+     * D (+)= A B as wgmma ss m64 n k16 (both operands from shared memory), inline PTX named {@code name}:
+     * A and B K-major, or with {@code transposed} both MN-major (A stored [k][m], B [k][n]).
+     */
+    static String wgmmaSs(String name, int n, Storage storage, boolean transposed) {
+        String t = storage == Storage.BF16 ? "bf16" : "f16";
+        int r = n / 2;
+        return new StringBuilder("__device__ __forceinline__ void ").append(name)
+                .append("(float* d, unsigned long long da, unsigned long long db, int scale_d) {\n")
+                .append("    asm volatile(\"{\\n.reg .pred p;\\nsetp.ne.b32 p, %").append(r + 2).append(", 0;\\n\"\n")
+                .append("        \"wgmma.mma_async.sync.aligned.m64n").append(n).append("k16.f32.").append(t).append('.').append(t)
+                .append(" {").append(regs(0, r)).append("}, %").append(r).append(", %").append(r + 1)
+                .append(transposed ? ", p, 1, 1, 1, 1;" : ", p, 1, 1, 0, 0;")
+                .append("\\n}\\n\"\n        : ").append(outs(r)).append("\n        : \"l\"(da), \"l\"(db), \"r\"(scale_d));\n}\n").toString();
     }
 
     private static String regs(int from, int n) {

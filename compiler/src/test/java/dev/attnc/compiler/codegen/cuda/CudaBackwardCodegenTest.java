@@ -29,9 +29,16 @@ class CudaBackwardCodegenTest {
     @TestFactory
     Stream<DynamicTest> everySampleDeclaresItsSignatures() {
         return Repo.samples().stream().flatMap(p -> TestPrograms.sampleAttentions(p).stream()).flatMap(a -> Stream.of(32, 64, 128)
-                .flatMap(d -> Stream.of(Storage.BF16, Storage.F16).flatMap(s -> Stream.of(DqForm.values()).map(f -> DynamicTest.dynamicTest(
-                        a.name() + " D = " + d + " " + s.word + " " + f, () -> {
-                    CudaBackwardSource k = CudaBackwardCodegen.generate(a, s, d, f);
+                .flatMap(d -> Stream.of(Storage.BF16, Storage.F16).flatMap(s -> Stream.of(DqForm.values()).flatMap(f -> Stream.of(false, true)
+                        .filter(wgmma -> !wgmma || CudaBackwardCodegen.wgmmaFits(d)).map(wgmma -> DynamicTest.dynamicTest(
+                        a.name() + " D = " + d + " " + s.word + " " + f + (wgmma ? " wgmma" : ""), () -> {
+                    CudaBackwardSource k = CudaBackwardCodegen.generate(a, s, d, f, wgmma);
+                    // wgmma: S^T and dP^T (S and dP in the dQ kernel) as one group of ss, dV and dK (dQ) rs; mma.sync: none
+                    assertEquals(wgmma ? (f == DqForm.ATOMIC ? 1 : 2) : 0, k.text().split("wgmma_abt\\(s\\[0\\], smem0, smem0 \\+ st\\);", -1).length - 1);
+                    assertEquals(wgmma, k.text().contains("wgmma_pb(acc_dk, dsa,") && k.text().contains("fence_proxy_async();"));
+                    // dQ += dS K: the atomic form's from dS^T in shared memory (ss), the dQ kernel's from registers (rs)
+                    assertEquals(wgmma && f == DqForm.ATOMIC, k.text().contains("wgmma_dsk(acc_dq"));
+                    assertEquals(wgmma && f == DqForm.DETERMINISTIC, k.text().contains("wgmma_pb(acc_dq, dsa,"));
                     for (var e : List.of(Map.entry(CudaBackwardSource.DELTA, k.delta()), Map.entry(CudaBackwardSource.DKDV, k.dkdv()),
                             Map.entry(k.dqEntry(), k.dq()), Map.entry(CudaBackwardSource.REDUCE, k.reduce()))) {
                         assertEquals(e.getValue().declarations(Dialect.CUDA, "attn_elem"), KernelSignature.printedParameters(k.text(), e.getKey()),
@@ -42,7 +49,16 @@ class CudaBackwardCodegenTest {
                     // the atomic form has no second pass: 5 products a pair (S^T, dP^T, dV, dK, dQ) instead of 7
                     assertEquals(f == DqForm.DETERMINISTIC, k.text().contains(CudaBackwardSource.DQ + "("), "the dQ kernel");
                     assertEquals(f == DqForm.ATOMIC, k.text().contains(CudaBackwardSource.DQ_CONVERT + "("), "the conversion");
-                })))));
+                }))))));
+    }
+
+    /** wgmma takes whole 64-column blocks of D with no padding: 64 and 128; the others run on mma.sync. */
+    @Test
+    void wgmmaTakesDInWholeBlocksOf64() {
+        assertEquals(List.of(64, 128), Stream.of(16, 32, 40, 64, 80, 96, 112, 128).filter(CudaBackwardCodegen::wgmmaFits).toList());
+        Attention a = TestPrograms.sample("causal");
+        assertThrows(IllegalArgumentException.class, () -> CudaBackwardCodegen.generate(a, Storage.BF16, 80, DqForm.ATOMIC, true));
+        assertFalse(CudaBackwardCodegen.generate(a, Storage.BF16, 64, DqForm.ATOMIC).text().contains("wgmma_"), "mma.sync: no wgmma at all");
     }
 
     /** The atomic form's kernels take dQaccum and the parameters' gradient buffers by name, in the order the runtime binds them. */
