@@ -85,12 +85,6 @@ public final class TargetPolicy {
     }
 
     /**
-     * A CUDA build with given code-generation options (benchmarks and experiments): NVRTC targets
-     * the GPU's own architecture, so the result is a cubin (no JIT at load), or {@code sm_90a},
-     * the only target with wgmma; with fast math, approximate division (2 ulp) and denormals
-     * flushed to zero (-inf is untouched).
-     */
-    /**
      * The CUDA backward's build: its fixed 64 x 64 tiles and exact math (no --prec-div=false, no flush
      * to zero): the derivatives of a variant are as accurate as the reference's, the kernels' time is
      * in the products. On Hopper ({@link #usesHopper}: not with the mma.sync engine forced) the
@@ -119,6 +113,12 @@ public final class TargetPolicy {
         return cuda(device, tiles, new Options(true, 1, false, Engine.MMA_SYNC, 2, CudaCodegen.Schedule.ALL));
     }
 
+    /**
+     * A CUDA build with given code-generation options (benchmarks and experiments): NVRTC targets
+     * the GPU's own architecture, so the result is a cubin (no JIT at load), or {@code sm_90a},
+     * the only target with wgmma; with fast math, approximate division (2 ulp) and denormals
+     * flushed to zero (-inf is untouched).
+     */
     public static Decision.Cuda cuda(DeviceCaps.Cuda device, TilePlan tiles, Options options) {
         String arch = options.wgmma() ? "sm_90a" : device.smArch();
         List<String> flags = new ArrayList<>(List.of("--gpu-architecture=" + arch, "--std=c++17", "--diag-suppress=177"));
