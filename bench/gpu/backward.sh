@@ -3,8 +3,8 @@
 # one device call, on the same bf16 inputs (backward.py writes them), gradients checked against
 # FlexAttention's on two heads. BWD_SHAPE=B,H,S,D (default 2,16,8192,128), BWD_VARIANTS;
 # BWD_JAVA_FLAGS=-Dattnc.cuda.deterministic=true times the deterministic form of dQ (the default
-# sends dQ through float atomics in the dK/dV kernel); -Dattnc.cuda.engine=mma times the mma.sync
-# program on Hopper (the default there runs the products on wgmma at D = 64 and 128).
+# sends dQ through float atomics in the dK/dV kernel); -Dattnc.cuda.engine=hopper times the products on
+# wgmma at D = 64 and 128 on Hopper (not yet the default there: docs/cuda-notes.md says why).
 #
 #   here:  bench/gpu/cuda-device.sh pack
 #   there: bash bench/gpu/backward.sh            (device tool, carry [".cuda-device"])

@@ -209,7 +209,7 @@ class CompilePrintsWhatRunsTest {
             }
         }
         // CUDA with no GPU: the program of the stages, in the policy's form of dQ (atomics unless attnc.cuda.deterministic)
-        // and on its engine (the dK/dV kernel on wgmma for sm_90a at D = 64 and 128 unless mma.sync is forced)
+        // and on its engine (the dK/dV kernel on wgmma for sm_90a at D = 64 and 128 where a wgmma engine is forced)
         BackendOptions options = BackendOptions.fromSystemProperties();
         for (String arch : List.of("sm_90a", "sm_86")) {
             for (int d : new int[] {64, 80, 128}) {
@@ -219,7 +219,7 @@ class CompilePrintsWhatRunsTest {
                 assertEquals(CudaStages.backwardSource(new KernelRequest(a, DType.BF16, d, CudaBackwardCodegen.TILES), Storage.BF16, build,
                         options).text(), cuda, arch + " D=" + d);
                 assertEquals(options.cudaDeterministic(), cuda.contains(CudaBackwardSource.DQ + "("), "the dQ kernel only in the deterministic form");
-                boolean hopper = arch.equals("sm_90a") && d % 64 == 0 && options.cudaEngine() != Engine.MMA_SYNC;
+                boolean hopper = arch.equals("sm_90a") && d % 64 == 0 && (options.cudaEngine() == Engine.WGMMA || options.cudaEngine() == Engine.HOPPER);
                 assertEquals(hopper, cuda.contains("wgmma_abt("), arch + " D=" + d + ": the dK/dV kernel's products on wgmma");
                 assertEquals(hopper ? "sm_90a" : DeviceCaps.Cuda.parse(arch).smArch(), build.arch());
             }

@@ -87,12 +87,15 @@ public final class TargetPolicy {
     /**
      * The CUDA backward's build: its fixed 64 x 64 tiles and exact math (no --prec-div=false, no flush
      * to zero): the derivatives of a variant are as accurate as the reference's, the kernels' time is
-     * in the products. On Hopper ({@link #usesHopper}: not with the mma.sync engine forced) the
-     * kernels' products run on wgmma, built for sm_90a, where D needs no padding
-     * ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128); elsewhere mma.sync on the GPU's own architecture.
+     * in the products. On Hopper with a wgmma engine forced ({@code -Dattnc.cuda.engine=wgmma} or
+     * {@code hopper}) the kernels' products run on wgmma, built for sm_90a, where D needs no padding
+     * ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128); otherwise mma.sync on the GPU's own
+     * architecture. The wgmma form passes the CPU emulator but has not yet run on a GPU: until it
+     * passes CudaBackwardGpuTest there it is not the default (a wrong gradient is silent).
      */
     public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device, int headDim, BackendOptions options) {
-        Engine engine = usesHopper(device, options) && CudaBackwardCodegen.wgmmaFits(headDim) ? Engine.WGMMA : Engine.MMA_SYNC;
+        boolean wgmmaAsked = options.cudaEngine() == Engine.WGMMA || options.cudaEngine() == Engine.HOPPER;
+        Engine engine = wgmmaAsked && usesHopper(device, options) && CudaBackwardCodegen.wgmmaFits(headDim) ? Engine.WGMMA : Engine.MMA_SYNC;
         return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, engine, 2, CudaCodegen.Schedule.ALL));
     }
 

@@ -119,14 +119,20 @@ class TargetPolicyTest {
     }
 
     /**
-     * The backward's dK/dV products on wgmma (built for sm_90a) on Hopper where D needs no padding (64, 128);
-     * mma.sync on the GPU's own architecture before Hopper, with the mma.sync engine forced, and at D = 80.
+     * The backward's dK/dV products on wgmma (built for sm_90a) on Hopper where D needs no padding (64, 128),
+     * when a wgmma engine is forced (not yet the default: it has not run on a GPU); mma.sync on the GPU's
+     * own architecture by default, before Hopper, with the mma.sync engine forced, and at D = 80.
      */
     @Test
     void theBackwardRunsOnWgmmaOnHopperAtWholeBlocksOfD() {
         DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100, sm86 = DeviceCaps.Cuda.parse("sm_86");
+        BackendOptions hopper = new BackendOptions(Map.of(), Engine.HOPPER, 0, null);
         for (int d : new int[] {64, 128}) {
-            for (BackendOptions o : List.of(NONE, WGMMA, FORCED)) {
+            for (BackendOptions o : List.of(NONE, FORCED)) {
+                assertEquals(Engine.MMA_SYNC, TargetPolicy.cudaBackward(h100, d, o).options().engine(), "the default, D = " + d);
+                assertEquals("sm_90", TargetPolicy.cudaBackward(h100, d, o).arch());
+            }
+            for (BackendOptions o : List.of(WGMMA, hopper)) {
                 Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, o);
                 assertEquals(Engine.WGMMA, b.options().engine(), "D = " + d);
                 assertEquals("sm_90a", b.arch());
@@ -141,7 +147,7 @@ class TargetPolicyTest {
             assertEquals("sm_86", TargetPolicy.cudaBackward(sm86, d, NONE).arch());
         }
         for (int d : new int[] {32, 40, 80, 96}) {
-            Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, NONE);
+            Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, WGMMA);
             assertEquals(Engine.MMA_SYNC, b.options().engine(), "D = " + d + " is padded or not whole 64-column blocks");
             assertEquals("sm_90", b.arch());
         }

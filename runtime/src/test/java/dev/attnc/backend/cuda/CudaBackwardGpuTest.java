@@ -117,9 +117,9 @@ class CudaBackwardGpuTest {
     }
 
     /**
-     * What runs is the policy's engine: on an sm_90 GPU (unless -Dattnc.cuda.engine=mma, the second mode
-     * of {@code cuda-device.sh tests}) the products on wgmma at D = 64 and 128 in both forms, mma.sync at
-     * D = 80 and before Hopper; the runs above check either against the reference.
+     * What runs is the policy's engine: on an sm_90 GPU with a wgmma engine forced (-Dattnc.cuda.engine=wgmma,
+     * the {@code wgmma} mode of {@code cuda-device.sh tests}) the products on wgmma at D = 64 and 128 in both
+     * forms, else mma.sync (and at D = 80, and before Hopper); the runs above check either against the reference.
      */
     @Test
     void theProgramRunsOnThePolicysEngine() {
