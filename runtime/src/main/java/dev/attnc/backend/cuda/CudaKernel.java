@@ -379,7 +379,8 @@ public final class CudaKernel implements CompiledKernel {
             if (!t.isContiguous()) {
                 throw new AttnInputException("the CUDA backend reads device tensors dense, but " + t + " is a strided view "
                         + java.util.Arrays.toString(t.strides()) + "; views run on java and opencl, and as the K and V caches of "
-                        + "a decode step (Q_LEN <= " + TargetPolicy.DECODE_MAX_Q_LEN + ") on cuda");
+                        + "a call the decode program runs (Q_LEN <= " + TargetPolicy.DECODE_ROWS + ", or up to " + TargetPolicy.DECODE_MAX_Q_LEN
+                        + " with paged K/V or per-sequence lengths) on cuda");
             }
             DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
             if (t.offset() == 0 && base.bytes() == t.byteSize()) return base;
