@@ -1,0 +1,59 @@
+package dev.attnc.tests.emu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.DqForm;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.testkit.Repo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CUDA backward run where there is no GPU: its generated program compiled with g++ against
+ * bench/gpu/emu's emulator (mma.sync, ldmatrix and, on the wgmma engine, wgmma through its
+ * shared-memory descriptors, in software) and compared with a double-precision reference backward
+ * by bench/gpu/emu/harness_backward.cpp (dQ, dK, dV and the parameters' gradients). Both forms of dQ
+ * and both engines, over samples with a parameter, a score function, a sink and sigmoid. Skipped
+ * where no g++ is installed.
+ */
+class CudaBackwardEmulatorTest {
+    /** variant number (the harness's reference), sample, D, storage, form of dQ, wgmma. */
+    private record Case(int variant, String sample, int d, Storage storage, DqForm form, boolean wgmma) {}
+
+    private static final List<Case> CASES = List.of(
+            new Case(2, "alibi", 64, Storage.BF16, DqForm.ATOMIC, false),
+            new Case(4, "softcap", 64, Storage.F16, DqForm.DETERMINISTIC, false),
+            new Case(7, "gpt_oss", 64, Storage.BF16, DqForm.ATOMIC, true),
+            new Case(8, "sigmoid", 64, Storage.BF16, DqForm.DETERMINISTIC, true));
+
+    @TempDir
+    Path work;
+
+    @TestFactory
+    Stream<DynamicTest> theBackwardAgreesWithTheReference() {
+        assumeTrue(Emulator.available(), "no g++ here");
+        return CASES.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> run(c)));
+    }
+
+    private void run(Case c) throws IOException, InterruptedException {
+        Compilation compiled = Compilation.of(SourceFile.read(Repo.sample(c.sample()))).orThrow();
+        Attention a = compiled.optimized(compiled.attentionNames().getFirst());
+        Path cu = work.resolve(c.sample() + ".cu");
+        EmulatedBackward.write(a, c.storage(), c.d(), c.form(), c.wgmma(), cu);
+        assertTrue(!c.wgmma() || java.nio.file.Files.readString(cu).contains("wgmma_abt("), "the wgmma engine's program");
+        List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "VARIANT_NAME=" + c.sample(), "ATOMIC=0"));
+        if (c.storage() == Storage.F16) defines.add("EMU_F16");
+        String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_" + c.sample()), defines);
+        assertTrue(out.contains("dQ") && !out.contains("NaN!"), c + ": " + out);
+    }
+}

@@ -1,0 +1,62 @@
+package dev.attnc.tests.emu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.testkit.Repo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CUDA decode program run, not only printed, where there is no GPU: its generated source compiled
+ * with g++ against bench/gpu/emu's emulator (warps as fibers, mma.sync and ldmatrix in software) and
+ * compared with a double-precision reference by bench/gpu/emu/harness_decode.cpp, over ragged GQA
+ * inputs with one short sequence. A few shapes that cover its paths: heads packed, several splits
+ * (the combine), 16-row tiles of a longer Q_LEN, pages, a value dimension other than D, fp16, a
+ * sink and sigmoid. Skipped where no g++ is installed.
+ */
+class CudaDecodeEmulatorTest {
+    /** variant number (the harness's reference), file, D, DV, storage, Q_LEN, heads packed, splits, page rows. */
+    private record Case(int variant, String file, int d, int dv, Storage storage, int qLen, int heads, int splits, int page) {}
+
+    private static final List<Case> CASES = List.of(
+            new Case(2, "samples/alibi.attn", 64, 64, Storage.BF16, 3, 4, 3, 0),
+            new Case(9, "bench/gpu/variants/decode_causal.attn", 64, 64, Storage.BF16, 40, 1, 2, 16),
+            new Case(7, "samples/gpt_oss.attn", 128, 64, Storage.F16, 2, 4, 4, 0),
+            new Case(8, "samples/sigmoid.attn", 64, 64, Storage.BF16, 1, 4, 1, 16));
+
+    @TempDir
+    Path work;
+
+    @TestFactory
+    Stream<DynamicTest> theDecodeProgramAgreesWithTheReference() {
+        assumeTrue(Emulator.available(), "no g++ here");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Case c : CASES) {
+            tests.add(DynamicTest.dynamicTest(c.toString(), () -> run(c)));
+        }
+        return tests.stream();
+    }
+
+    private void run(Case c) throws IOException, InterruptedException {
+        Compilation compiled = Compilation.of(SourceFile.read(Repo.path(c.file()))).orThrow();
+        Attention a = compiled.optimized(compiled.attentionNames().getFirst());
+        Path cu = work.resolve("v" + c.variant() + ".cu");
+        EmulatedDecode.write(a, c.storage(), c.d(), c.dv(), 64, 3, cu);
+        List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "QLEN=" + c.qLen(), "HEADS=" + c.heads(),
+                "NSPLITS=" + c.splits(), "PAGE=" + c.page()));
+        if (c.storage() == Storage.F16) defines.add("EMU_F16");
+        String out = Emulator.run("harness_decode.cpp", cu, work.resolve("emu" + c.variant()), defines);
+        assertTrue(out.contains(", 0 bad"), c + ": " + out);
+    }
+}

@@ -1,0 +1,92 @@
+package dev.attnc.tests.emu;
+
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.codegen.BackwardSignature;
+import dev.attnc.compiler.codegen.KernelArg;
+import dev.attnc.compiler.codegen.KernelSignature;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
+import dev.attnc.compiler.codegen.cuda.DqForm;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.ir.Attention;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The CUDA backward as bench/gpu/emu/harness_backward.cpp compiles it on the CPU emulator: the
+ * generated program with its primitives left to emu.h (and, on the wgmma engine, wgmma through
+ * emu.h's descriptor reads), and each kernel's call written as the harness's variables, bound by
+ * each argument's name. Used by bench/gpu/emu/run-backward.sh (through {@link #main}) and by
+ * {@link CudaBackwardEmulatorTest}.
+ */
+public final class EmulatedBackward {
+    static final Map<String, String> COMMON = Map.ofEntries(Map.entry("Q", "Q.data()"), Map.entry("K", "K.data()"),
+            Map.entry("V", "V.data()"), Map.entry("O", "O.data()"), Map.entry("LSE", "LSE.data()"), Map.entry("dO", "dO.data()"),
+            Map.entry("dLSE", "dLSE.data()"), Map.entry("Delta", "Delta.data()"), Map.entry("dQ", "dQ.data()"),
+            Map.entry("dK", "dK.data()"), Map.entry("dV", "dV.data()"), Map.entry("dQaccum", "dQaccum.data()"), Map.entry("B", "B"), Map.entry("H", "H"),
+            Map.entry("H_KV", "H_KV"), Map.entry("Q_LEN", "Q_LEN"), Map.entry("KV_LEN", "KV_LEN"),
+            Map.entry("plan_b_stride", "(per_b ? 1 : 0)"), Map.entry("plan_h_stride", "0"), Map.entry("scale", "scale"),
+            Map.entry("atomic_params", "atomic_params"), Map.entry("partials", "partials_p"), Map.entry("sums", "sums_p"),
+            Map.entry("rows", "rows_n"), Map.entry("elements", "elements_n"));
+    /** wgmma on the emulator, through the descriptors (emu.h): S^T and dP^T are n64, dV, dK and dQ nD. */
+    private static final String WGMMA_SHIM = """
+            inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
+            inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<TILE>(d, a, b, sc); }
+            inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
+            inline void wgmma_ss_tt(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<HEAD_DIM, true>(d, a, b, sc); }
+            """;
+
+    private EmulatedBackward() {}
+
+    /** Args: FILE D BF16|F16 OUT [ATOMIC|DETERMINISTIC (the form of dQ)] [MMA|WGMMA (the products' engine)]. */
+    public static void main(String[] a) throws IOException {
+        Compilation c = Compilation.of(SourceFile.read(Path.of(a[0]))).orThrow();
+        Attention att = c.optimized(c.attentionNames().getFirst());
+        write(att, Storage.valueOf(a[2]), Integer.parseInt(a[1]), DqForm.valueOf(a.length > 4 ? a[4] : "ATOMIC"),
+                a.length > 5 && a[5].equals("WGMMA"), Path.of(a[3]));
+    }
+
+    /** The program's emulator source at {@code out} and its kernels' calls at {@code out.args.h}. */
+    public static void write(Attention att, Storage storage, int d, DqForm form, boolean wgmma, Path out) throws IOException {
+        CudaBackwardSource k = CudaBackwardCodegen.generate(att, storage, d, form, wgmma);
+        String text = k.text();
+        int from = text.indexOf("// primitives:"), to = text.indexOf("// end of primitives");
+        Files.writeString(out, text.substring(0, from) + (text.contains("wgmma_abt(") ? WGMMA_SHIM : "") + text.substring(to));
+        StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
+        // a parameter's gradient buffer: the harness's grad_<user's name>_p
+        Map<String, String> grads = new HashMap<>();
+        for (var p : k.withGradient()) grads.put(BackwardSignature.gradientName(p), "grad_" + p.name() + "_p");
+        h.append(call("DELTA_ARGS", k.delta(), grads));
+        h.append(call("DKDV_ARGS", k.dkdv(), with(grads, Map.of("run_offsets", "toff.data()", "run_start", "tst.data()", "run_end", "ten.data()",
+                "run_partial", "tpart.data()", "q_tiles", "ktn"))));
+        h.append(call("DQ_ARGS", k.dq(), with(grads, Map.of("run_offsets", "off.data()", "run_start", "st.data()", "run_end", "en.data()",
+                "run_partial", "part.data()", "q_tiles", "qtn"))));
+        h.append(call("REDUCE_ARGS", k.reduce(), grads));
+        Files.writeString(Path.of(out + ".args.h"), h.toString());
+    }
+
+    private static Map<String, String> with(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> m = new HashMap<>(a);
+        m.putAll(b);
+        return m;
+    }
+
+    private static String call(String macro, KernelSignature sig, Map<String, String> own) {
+        List<String> call = new ArrayList<>();
+        for (KernelArg arg : sig.args()) {
+            call.add(switch (arg.role()) {
+                case KernelArg.Role.Fixed f -> Optional.ofNullable(own.getOrDefault(arg.name(), COMMON.get(arg.name())))
+                        .orElseThrow(() -> new IllegalStateException("the harness has no value for argument " + arg.name()));
+                case KernelArg.Role.Param(var p) -> p.kind().isTensor() ? p.name() + ".data()" : p.name();
+            });
+        }
+        return "#define " + macro + " " + String.join(", ", call) + "\n";
+    }
+}
