@@ -2,7 +2,8 @@
 # Checks generated CUDA kernels on the CPU emulator (no GPU needed):
 #   bench/gpu/emu/run.sh [D BM BN WARPS [BF16|F16]]
 #   GEN_FLAGS=-Ddv=DV bench/gpu/emu/run.sh ...    V and O with rows of DV beside Q and K of D
-# Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first).
+# Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first); the
+# kernel and its call come from tests/.../emu/EmulatedForward.java, which CudaForwardEmulatorTest runs in CI.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
@@ -10,26 +11,15 @@ D=${1:-128}; BM=${2:-128}; BN=${3:-64}; W=${4:-4}; ST=${5:-BF16}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 work=${EMU_WORK:-/tmp/attnc-emu}; mkdir -p "$work/gen"
 CP="$top/.cuda-device/classes:$(ls "$top"/.cuda-device/lib/*.jar | tr '\n' ':')"
-"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$here/Gen.java" || exit 1
+"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedForward.java" || exit 1
 CP="$work/gen:$CP"
 fail=0
-# variant number : sample [: attention, where it is not named as the file] (Gen writes the kernel call
-# from its signature into $cu.args.h; it takes the file's first attention)
+# variant number : sample [: attention, where it is not named as the file] (EmulatedForward writes the
+# kernel call from its signature into $cu.args.h; it takes the file's first attention)
 for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 3:document 4:softcap 5:padding 6:sliding_window 7:gpt_oss:gpt_oss_local 8:sigmoid:sigmoid_causal}; do
   IFS=: read -r v name attention <<< "$spec"
   cu=$work/${name}_${D}_${BM}_${BN}_${W}_$ST.cu
-  (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" Gen samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
-  # swap the primitives for the emulator's
-  python3 - "$cu" <<'PY'
-import sys,re
-p=sys.argv[1]; s=open(p).read()
-i=s.index('// primitives:'); j=s.index('// end of primitives')
-shim = """inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
-inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<BLOCK_N>(d, a, b, sc); }
-inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
-"""
-open(p,'w').write(s[:i]+shim+s[j:])
-PY
+  (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" dev.attnc.tests.emu.EmulatedForward samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
   f16=""; [[ $ST == F16 ]] && f16="-DEMU_F16"
   g++ -std=c++20 -O2 -w $f16 -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_${attention:-$name} \
       -DARGS_FILE="\"$cu.args.h\"" -o "$work/emu_$v" "$here/harness.cpp" || { fail=1; continue; }

@@ -1,0 +1,56 @@
+package dev.attnc.tests.emu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.testkit.Repo;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CUDA forward kernel run where there is no GPU: compiled with g++ against bench/gpu/emu's
+ * emulator and compared with a double-precision reference by bench/gpu/emu/harness.cpp (ragged
+ * 77 x 131 GQA inputs, rows that keep nothing): mma.sync at two tile shapes, fp16, a padded head
+ * dimension, DV ≠ D, and the FA2 loop on wgmma. Skipped where no g++ is installed.
+ */
+class CudaForwardEmulatorTest {
+    /** variant number (the harness's reference), sample, D, DV, tiles, storage, wgmma. */
+    private record Case(int variant, String sample, int d, int dv, TilePlan tiles, Storage storage, boolean wgmma) {}
+
+    private static final List<Case> CASES = List.of(
+            new Case(2, "alibi", 64, 64, new TilePlan(128, 64, 4), Storage.BF16, false),
+            new Case(5, "padding", 80, 80, new TilePlan(64, 64, 4), Storage.F16, false),
+            new Case(4, "softcap", 192, 128, new TilePlan(64, 64, 4), Storage.BF16, false),
+            new Case(7, "gpt_oss", 128, 128, new TilePlan(128, 64, 8), Storage.BF16, true));
+
+    @TempDir
+    Path work;
+
+    @TestFactory
+    Stream<DynamicTest> theForwardKernelAgreesWithTheReference() {
+        assumeTrue(Emulator.available(), "no g++ here");
+        return CASES.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> run(c)));
+    }
+
+    private void run(Case c) throws IOException, InterruptedException {
+        Compilation compiled = Compilation.of(SourceFile.read(Repo.sample(c.sample()))).orThrow();
+        Attention a = compiled.optimized(compiled.attentionNames().getFirst());
+        Path cu = work.resolve(c.sample() + ".cu");
+        String entry = EmulatedForward.write(a, c.storage(), c.d(), c.dv(), c.tiles(), c.wgmma(), cu);
+        List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "ENTRY=" + entry));
+        if (c.storage() == Storage.F16) defines.add("EMU_F16");
+        String out = Emulator.run("harness.cpp", cu, work.resolve("emu_" + c.sample()), defines);
+        assertTrue(out.contains(", 0 bad"), c + ": " + out);
+    }
+}

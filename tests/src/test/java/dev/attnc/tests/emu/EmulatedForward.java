@@ -1,0 +1,70 @@
+package dev.attnc.tests.emu;
+
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.codegen.KernelArg;
+import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.ir.Attention;
+import dev.attnc.compiler.plan.TilePlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The CUDA forward kernel (mma.sync, or the FA2 loop on wgmma) as bench/gpu/emu/harness.cpp compiles
+ * it on the CPU emulator: the generated source with its primitives left to emu.h, and the kernel's
+ * call written as the harness's variables, bound by each argument's name. Used by bench/gpu/emu/run.sh
+ * (through {@link #main}) and by {@link CudaForwardEmulatorTest}.
+ */
+public final class EmulatedForward {
+    /** The harness's value of each fixed kernel argument, by the argument's name. */
+    static final Map<String, String> HARNESS = Map.ofEntries(Map.entry("Q", "Q.data()"), Map.entry("K", "K.data()"),
+            Map.entry("V", "V.data()"), Map.entry("O", "O.data()"), Map.entry("LSE", "LSE.data()"),
+            Map.entry("run_offsets", "off.data()"), Map.entry("run_start", "st.data()"), Map.entry("run_end", "en.data()"),
+            Map.entry("run_partial", "part.data()"), Map.entry("B", "B"), Map.entry("H", "H"), Map.entry("H_KV", "H_KV"),
+            Map.entry("Q_LEN", "Q_LEN"), Map.entry("KV_LEN", "KV_LEN"), Map.entry("plan_b_stride", "(per_b ? 1 : 0)"),
+            Map.entry("plan_h_stride", "0"), Map.entry("q_tiles", "qt"), Map.entry("scale", "scale"));
+    /** wgmma on the emulator, through the descriptors (emu.h). */
+    private static final String WGMMA_SHIM = """
+            inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
+            inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<BLOCK_N>(d, a, b, sc); }
+            inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
+            """;
+
+    private EmulatedForward() {}
+
+    /** Args: FILE D BM BN WARPS BF16|F16 OUT (-Ddv=DV: V's and O's rows, mma.sync only; -Dwgmma=true: the FA2 loop on wgmma). */
+    public static void main(String[] a) throws IOException {
+        Compilation c = Compilation.of(SourceFile.read(Path.of(a[0]))).orThrow();
+        Attention att = c.optimized(c.attentionNames().getFirst());
+        int d = Integer.parseInt(a[1]);
+        TilePlan t = new TilePlan(Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
+        write(att, Storage.valueOf(a[5]), d, Integer.getInteger("dv", d), t, Boolean.getBoolean("wgmma"), Path.of(a[6]));
+    }
+
+    /** The kernel's emulator source at {@code out} and its call at {@code out.args.h}; returns the kernel's entry. */
+    public static String write(Attention att, Storage storage, int d, int dv, TilePlan t, boolean wgmma, Path out) throws IOException {
+        CudaCodegen.Options o = wgmma ? CudaCodegen.Options.wgmma(d, t) : CudaCodegen.Options.defaults(d, t);
+        CudaKernelSource k = CudaCodegen.generate(att, storage, d, dv, t, o);
+        String text = k.text();
+        int from = text.indexOf("// primitives:"), to = text.indexOf("// end of primitives");
+        Files.writeString(out, text.substring(0, from) + WGMMA_SHIM + text.substring(to));
+        List<String> call = new ArrayList<>();
+        for (KernelArg arg : k.signature().args()) {
+            call.add(switch (arg.role()) {
+                case KernelArg.Role.Fixed f -> Optional.ofNullable(HARNESS.get(arg.name()))
+                        .orElseThrow(() -> new IllegalStateException("the emulator harness has no value for argument " + arg.name()));
+                // the harness keeps each parameter in a global of the user's name
+                case KernelArg.Role.Param(var p) -> p.kind().isTensor() ? p.name() + ".data()" : p.name();
+            });
+        }
+        Files.writeString(Path.of(out + ".args.h"), "#define KERNEL_ARGS " + String.join(", ", call) + "\n");
+        return k.entry();
+    }
+}
