@@ -3,10 +3,8 @@ package dev.attnc.tests.emu;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.DqForm;
-import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.testkit.Repo;
 import java.io.IOException;
@@ -46,8 +44,7 @@ class CudaBackwardEmulatorTest {
     }
 
     private void run(Case c) throws IOException, InterruptedException {
-        Compilation compiled = Compilation.of(SourceFile.read(Repo.sample(c.sample()))).orThrow();
-        Attention a = compiled.optimized(compiled.attentionNames().getFirst());
+        Attention a = Emulator.firstAttention(Repo.sample(c.sample()));
         Path cu = work.resolve(c.sample() + ".cu");
         EmulatedBackward.write(a, c.storage(), c.d(), c.form(), c.wgmma(), cu);
         assertTrue(!c.wgmma() || java.nio.file.Files.readString(cu).contains("wgmma_abt("), "the wgmma engine's program");

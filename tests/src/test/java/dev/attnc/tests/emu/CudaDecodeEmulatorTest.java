@@ -3,9 +3,7 @@ package dev.attnc.tests.emu;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
-import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.testkit.Repo;
 import java.io.IOException;
@@ -49,8 +47,7 @@ class CudaDecodeEmulatorTest {
     }
 
     private void run(Case c) throws IOException, InterruptedException {
-        Compilation compiled = Compilation.of(SourceFile.read(Repo.path(c.file()))).orThrow();
-        Attention a = compiled.optimized(compiled.attentionNames().getFirst());
+        Attention a = Emulator.firstAttention(Repo.path(c.file()));
         Path cu = work.resolve("v" + c.variant() + ".cu");
         EmulatedDecode.write(a, c.storage(), c.d(), c.dv(), 64, 3, cu);
         List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "QLEN=" + c.qLen(), "HEADS=" + c.heads(),

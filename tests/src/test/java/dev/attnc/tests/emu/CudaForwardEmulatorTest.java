@@ -3,9 +3,7 @@ package dev.attnc.tests.emu;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
-import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.testkit.Repo;
@@ -44,8 +42,7 @@ class CudaForwardEmulatorTest {
     }
 
     private void run(Case c) throws IOException, InterruptedException {
-        Compilation compiled = Compilation.of(SourceFile.read(Repo.sample(c.sample()))).orThrow();
-        Attention a = compiled.optimized(compiled.attentionNames().getFirst());
+        Attention a = Emulator.firstAttention(Repo.sample(c.sample()));
         Path cu = work.resolve(c.sample() + ".cu");
         String entry = EmulatedForward.write(a, c.storage(), c.d(), c.dv(), c.tiles(), c.wgmma(), cu);
         List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "ENTRY=" + entry));

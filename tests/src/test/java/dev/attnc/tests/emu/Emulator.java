@@ -3,6 +3,9 @@ package dev.attnc.tests.emu;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnc.compiler.Compilation;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.ir.Attention;
 import dev.attnc.testkit.Repo;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +25,12 @@ final class Emulator {
         } catch (IOException | InterruptedException e) {
             return false;
         }
+    }
+
+    /** The first attention of a program file, optimized as the backends take it. */
+    static Attention firstAttention(Path file) throws IOException {
+        Compilation compiled = Compilation.of(SourceFile.read(file)).orThrow();
+        return compiled.optimized(compiled.attentionNames().getFirst());
     }
 
     /** Compiles bench/gpu/emu/{@code harness} with these -D definitions into {@code exe} and runs it; its output, having asserted both exited 0. */
