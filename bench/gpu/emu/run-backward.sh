@@ -13,7 +13,7 @@ D=${1:-64}; ST=${2:-BF16}; ATOMIC=${3:-0}; FORM=${4:-ATOMIC}; ENGINE=${5:-MMA}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 work=${EMU_WORK:-/tmp/attnc-emu-bwd}; mkdir -p "$work/gen"
 CP="$top/.cuda-device/classes:$(ls "$top"/.cuda-device/lib/*.jar | tr '\n' ':')"
-"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedBackward.java" || exit 1
+"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedBackward.java" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedSource.java" || exit 1
 CP="$work/gen:$CP"
 fail=0
 for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 4:softcap 7:gpt_oss 8:sigmoid}; do

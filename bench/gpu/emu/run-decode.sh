@@ -12,7 +12,7 @@ D=${1:-64}; ST=${2:-BF16}; QL=${3:-3}; HP=${4:-4}; SPL=${5:-3}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 work=${EMU_WORK:-/tmp/attnc-emu-dec}; mkdir -p "$work/gen"
 CP="$top/.cuda-device/classes:$(ls "$top"/.cuda-device/lib/*.jar | tr '\n' ':')"
-"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedDecode.java" || exit 1
+"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedDecode.java" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedSource.java" || exit 1
 CP="$work/gen:$CP"
 fail=0
 for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 4:softcap 7:gpt_oss 8:sigmoid}; do

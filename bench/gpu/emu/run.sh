@@ -11,7 +11,7 @@ D=${1:-128}; BM=${2:-128}; BN=${3:-64}; W=${4:-4}; ST=${5:-BF16}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 work=${EMU_WORK:-/tmp/attnc-emu}; mkdir -p "$work/gen"
 CP="$top/.cuda-device/classes:$(ls "$top"/.cuda-device/lib/*.jar | tr '\n' ':')"
-"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedForward.java" || exit 1
+"${JAVA%/java}/javac" -nowarn -d "$work/gen" -cp "$CP" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedForward.java" "$top/tests/src/test/java/dev/attnc/tests/emu/EmulatedSource.java" || exit 1
 CP="$work/gen:$CP"
 fail=0
 # variant number : sample [: attention, where it is not named as the file] (EmulatedForward writes the

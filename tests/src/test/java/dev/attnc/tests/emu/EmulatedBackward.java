@@ -2,7 +2,6 @@ package dev.attnc.tests.emu;
 
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.BackwardSignature;
-import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
@@ -13,11 +12,8 @@ import dev.attnc.compiler.ir.Attention;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The CUDA backward as bench/gpu/emu/harness_backward.cpp compiles it on the CPU emulator: the
@@ -56,9 +52,7 @@ public final class EmulatedBackward {
     /** The program's emulator source at {@code out} and its kernels' calls at {@code out.args.h}. */
     public static void write(Attention att, Storage storage, int d, DqForm form, boolean wgmma, Path out) throws IOException {
         CudaBackwardSource k = CudaBackwardCodegen.generate(att, storage, d, form, wgmma);
-        String text = k.text();
-        int from = text.indexOf("// primitives:"), to = text.indexOf("// end of primitives");
-        Files.writeString(out, text.substring(0, from) + (text.contains("wgmma_abt(") ? WGMMA_SHIM : "") + text.substring(to));
+        Files.writeString(out, EmulatedSource.withoutPrimitives(k.text(), k.text().contains("wgmma_abt(") ? WGMMA_SHIM : ""));
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
         // a parameter's gradient buffer: the harness's grad_<user's name>_p
         Map<String, String> grads = new HashMap<>();
@@ -78,15 +72,8 @@ public final class EmulatedBackward {
         return m;
     }
 
+    /** A kernel's call: its own arguments' harness names ({@code own}) before the common ones. */
     private static String call(String macro, KernelSignature sig, Map<String, String> own) {
-        List<String> call = new ArrayList<>();
-        for (KernelArg arg : sig.args()) {
-            call.add(switch (arg.role()) {
-                case KernelArg.Role.Fixed f -> Optional.ofNullable(own.getOrDefault(arg.name(), COMMON.get(arg.name())))
-                        .orElseThrow(() -> new IllegalStateException("the harness has no value for argument " + arg.name()));
-                case KernelArg.Role.Param(var p) -> p.kind().isTensor() ? p.name() + ".data()" : p.name();
-            });
-        }
-        return "#define " + macro + " " + String.join(", ", call) + "\n";
+        return "#define " + macro + " " + EmulatedSource.call(sig, with(COMMON, own)) + "\n";
     }
 }

@@ -1,8 +1,6 @@
 package dev.attnc.tests.emu;
 
 import dev.attnc.compiler.Compilation;
-import dev.attnc.compiler.codegen.KernelArg;
-import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaDecodeSource;
@@ -11,10 +9,7 @@ import dev.attnc.compiler.ir.Attention;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The CUDA decode program as bench/gpu/emu/harness_decode.cpp compiles it on the CPU emulator: the
@@ -53,23 +48,8 @@ public final class EmulatedDecode {
     /** The program's emulator source at {@code out} and its calls at {@code out.args.h}. */
     public static void write(Attention att, Storage storage, int d, int dv, int blockN, int stages, Path out) throws IOException {
         CudaDecodeSource k = CudaDecodeCodegen.generate(att, storage, d, dv, blockN, stages, true);
-        String text = k.text();
-        // emu.h defines the primitives (mma, ldmatrix, cp.async) for the CPU
-        int from = text.indexOf("// primitives:"), to = text.indexOf("// end of primitives");
-        Files.writeString(out, text.substring(0, from) + text.substring(to));
-        Files.writeString(Path.of(out + ".args.h"), "#define KERNEL_ARGS " + call(k.decode()) + "\n#define COMBINE_ARGS "
-                + call(k.combine()) + "\n#define DECODE_SMEM " + k.sharedBytes() + "\n");
-    }
-
-    static String call(KernelSignature s) {
-        List<String> call = new ArrayList<>();
-        for (KernelArg arg : s.args()) {
-            call.add(switch (arg.role()) {
-                case KernelArg.Role.Fixed f -> Optional.ofNullable(HARNESS.get(arg.name()))
-                        .orElseThrow(() -> new IllegalStateException("the emulator harness has no value for argument " + arg.name()));
-                case KernelArg.Role.Param(var p) -> p.kind().isTensor() ? p.name() + ".data()" : p.name();
-            });
-        }
-        return String.join(", ", call);
+        Files.writeString(out, EmulatedSource.withoutPrimitives(k.text(), ""));
+        Files.writeString(Path.of(out + ".args.h"), "#define KERNEL_ARGS " + EmulatedSource.call(k.decode(), HARNESS)
+                + "\n#define COMBINE_ARGS " + EmulatedSource.call(k.combine(), HARNESS) + "\n#define DECODE_SMEM " + k.sharedBytes() + "\n");
     }
 }

@@ -1,7 +1,6 @@
 package dev.attnc.tests.emu;
 
 import dev.attnc.compiler.Compilation;
-import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
@@ -11,10 +10,7 @@ import dev.attnc.compiler.plan.TilePlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The CUDA forward kernel (mma.sync, or the FA2 loop on wgmma) as bench/gpu/emu/harness.cpp compiles
@@ -52,19 +48,8 @@ public final class EmulatedForward {
     public static String write(Attention att, Storage storage, int d, int dv, TilePlan t, boolean wgmma, Path out) throws IOException {
         CudaCodegen.Options o = wgmma ? CudaCodegen.Options.wgmma(d, t) : CudaCodegen.Options.defaults(d, t);
         CudaKernelSource k = CudaCodegen.generate(att, storage, d, dv, t, o);
-        String text = k.text();
-        int from = text.indexOf("// primitives:"), to = text.indexOf("// end of primitives");
-        Files.writeString(out, text.substring(0, from) + WGMMA_SHIM + text.substring(to));
-        List<String> call = new ArrayList<>();
-        for (KernelArg arg : k.signature().args()) {
-            call.add(switch (arg.role()) {
-                case KernelArg.Role.Fixed f -> Optional.ofNullable(HARNESS.get(arg.name()))
-                        .orElseThrow(() -> new IllegalStateException("the emulator harness has no value for argument " + arg.name()));
-                // the harness keeps each parameter in a global of the user's name
-                case KernelArg.Role.Param(var p) -> p.kind().isTensor() ? p.name() + ".data()" : p.name();
-            });
-        }
-        Files.writeString(Path.of(out + ".args.h"), "#define KERNEL_ARGS " + String.join(", ", call) + "\n");
+        Files.writeString(out, EmulatedSource.withoutPrimitives(k.text(), WGMMA_SHIM));
+        Files.writeString(Path.of(out + ".args.h"), "#define KERNEL_ARGS " + EmulatedSource.call(k.signature(), HARNESS) + "\n");
         return k.entry();
     }
 }
