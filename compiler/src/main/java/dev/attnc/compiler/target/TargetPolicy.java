@@ -212,8 +212,7 @@ public final class TargetPolicy {
         if (qLen > DECODE_MAX_Q_LEN) return "it takes Q_LEN up to " + DECODE_MAX_Q_LEN + ", not " + qLen;
         // its blocks' rows lie in the block plan's first row of query tiles
         if (qLen > tiles.blockM()) return "it takes Q_LEN up to the plan's query tile of " + tiles.blockM() + " rows, not " + qLen;
-        String why = CudaDecodeCodegen.unsupported(headDim, tiles.blockN());
-        if (why == null && valueDim != headDim) why = TileWidths.DECODE.unsupported(valueDim);
+        String why = CudaDecodeCodegen.unsupported(headDim, valueDim, tiles.blockN());
         if (why != null) return why;
         int widest = Math.max(headDim, valueDim);
         if (CudaDecodeCodegen.sharedBytes(widest, decodeStages(device, widest)) > device.maxSharedPerBlockOptin()) {

@@ -181,6 +181,19 @@ public final class CudaCodegen {
      * every shared tile as wide as the padded larger of the two, Q K^T over D's k16 steps and P V
      * over DV's n8 tiles. For DV = D the text is the one of D alone.
      */
+    /**
+     * A kernel template's dimensions: {@code tileDim} (the shared tiles' width, the padded larger of D
+     * and DV), {@code padded}, and with DV != D {@code valueDim} and {@code vdim} (O's and V's row length,
+     * VALUE_DIM instead of HEAD_DIM); with DV != D the tiles are padded for one of them at least.
+     */
+    static void addDimensions(ST st, TileWidths widths, int headDim, int valueDim, int threads) {
+        boolean apart = valueDim != headDim;
+        st.add("tileDim", widths.of(Math.max(headDim, valueDim), threads));
+        st.add("padded", apart || widths.padded(headDim, threads));
+        st.add("valueDim", apart ? valueDim : null);
+        st.add("vdim", apart ? "VALUE_DIM" : "HEAD_DIM");
+    }
+
     public static CudaKernelSource generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles, Options options) {
         if (storage == Storage.F32) {
             throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
@@ -199,7 +212,7 @@ public final class CudaCodegen {
         }
         if (options.engine() == Engine.HOPPER) return hopper(a, storage, headDim, tiles, options);
         KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), ParamArg.of(a));
-        int threads = tiles.warps() * 32, widest = Math.max(headDim, valueDim);
+        int threads = tiles.warps() * 32;
         boolean apart = valueDim != headDim;
         return render(TEMPLATE, "kernel", a, signature, storage, headDim, tiles, options, threads, sharedBytes(headDim, valueDim, tiles), st -> {
             st.add("warps", tiles.warps());
@@ -207,11 +220,7 @@ public final class CudaCodegen {
             st.add("minBlocks", options.minBlocks());
             st.add("qInRegs", options.qInRegs() ? "true" : "false");
             st.add("wgmma", options.wgmma());
-            st.add("tileDim", TileWidths.FORWARD.of(widest, threads));
-            // with DV != D the tiles are padded for one of them at least (TILE_D, chunk counts per tensor)
-            st.add("padded", apart || TileWidths.FORWARD.padded(headDim, threads));
-            st.add("valueDim", apart ? valueDim : null);
-            st.add("vdim", apart ? "VALUE_DIM" : "HEAD_DIM");
+            addDimensions(st, TileWidths.FORWARD, headDim, valueDim, threads);
             st.add("vload", apart ? ", VALUE_DIM, DT" : "");
         });
     }

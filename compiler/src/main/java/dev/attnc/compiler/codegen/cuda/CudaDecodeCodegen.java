@@ -26,7 +26,13 @@ public final class CudaDecodeCodegen {
 
     /** Why the decode program cannot be built for this head dimension and plan tile, or null. */
     public static String unsupported(int headDim, int blockN) {
+        return unsupported(headDim, headDim, blockN);
+    }
+
+    /** Why the decode program cannot be built for these key and value dimensions and plan tile, or null. */
+    public static String unsupported(int headDim, int valueDim, int blockN) {
         String why = TileWidths.DECODE.unsupported(headDim);
+        if (why == null && valueDim != headDim) why = TileWidths.DECODE.unsupported(valueDim);
         if (why != null) return why;
         if (blockN % (WARPS * CHUNK) != 0) return "the CUDA decode kernel walks plan tiles of a multiple of 64 keys, not " + blockN;
         return null;
@@ -58,10 +64,8 @@ public final class CudaDecodeCodegen {
      */
     public static CudaDecodeSource generate(Attention a, Storage storage, int headDim, int valueDim, int blockN, int stages, boolean fastMath) {
         if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
-        String why = unsupported(headDim, blockN);
-        if (why == null && valueDim != headDim) why = TileWidths.DECODE.unsupported(valueDim);
+        String why = unsupported(headDim, valueDim, blockN);
         if (why != null) throw new IllegalArgumentException(why);
-        boolean apart = valueDim != headDim;
         if (stages < 2) throw new IllegalArgumentException("stages " + stages);
         CudaBody body = new CudaBody(a, Placement.packedHeads(a), fastMath);
         KernelSignature decode = KernelSignature.decode(ParamArg.of(a));
@@ -72,10 +76,7 @@ public final class CudaDecodeCodegen {
         st.add("name", dev.attnc.compiler.codegen.c.Names.sanitize(a.name()));
         st.add("storage", storage.word);
         st.add("headDim", headDim);
-        st.add("valueDim", apart ? valueDim : null);
-        st.add("vdim", apart ? "VALUE_DIM" : "HEAD_DIM");
-        st.add("tileDim", TileWidths.DECODE.of(Math.max(headDim, valueDim), WARPS * 32));
-        st.add("padded", apart || TileWidths.DECODE.padded(headDim, WARPS * 32));
+        CudaCodegen.addDimensions(st, TileWidths.DECODE, headDim, valueDim, WARPS * 32);
         st.add("blockN", blockN);
         st.add("stages", stages);
         st.add("isBf16", storage == Storage.BF16);
