@@ -84,11 +84,12 @@ case "${1:-}" in
     cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
     rc=0
     # the figures first (a call that runs out of time still brings them back), then the tests
-    timeout 200 bash bench/gpu/decode.sh 2>&1 | tail -30
+    [[ ${SERVING_DECODE_BENCH:-1} == 1 ]] && timeout 200 bash bench/gpu/decode.sh 2>&1 | tail -30
     timeout 120 $java_ -cp "$full" dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 50 2>&1 | tee "$out/step-overhead.txt"
     # where a device-tensor step's host time goes: that phase alone, long enough to dominate the sample
-    timeout 90 $java_ -cp "$full" dev.attnc.bench.StackSampler dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 3000 device 2>&1 \
-      | tee "$out/step-overhead-stacks.txt" | head -45
+    timeout 90 $java_ -Dsampler.within=dev.attnc.AttentionKernel.run -cp "$full" dev.attnc.bench.StackSampler \
+      dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 3000 device > "$out/step-overhead-stacks.txt" 2>&1
+    head -4 "$out/step-overhead-stacks.txt"; sed -n '/call tree/,$p' "$out/step-overhead-stacks.txt" | head -${SERVING_TREE_LINES:-70}
     timeout 90 $java_ -cp "$full" dev.attnc.examples.DecodeLoop --target cuda --check 2>&1 | tee "$out/decode-loop.txt" | tail -6
     timeout 90 $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$full:$(ls "$dev"/lib/*.jar | grep -v antlr | tr '\n' ':')" \
       --select-class dev.attnc.backend.cuda.CudaDeviceTensorGpuTest 2>&1 | tee "$out/tests-device-tensor.log" | grep -E 'tests (successful|failed)|=>' | head -20 || rc=$?
@@ -105,13 +106,15 @@ case "${1:-}" in
     nvcc -gencode arch=compute_90a,code=sm_90a -o /tmp/wgmma_probe bench/gpu/probe/wgmma_probe.cu && /tmp/wgmma_probe | tee "$out/ptxas.txt"
     # every sample, once per TEST_MODES entry (default "default mma"; one mode fills most of a device
     # call): default (the warp-specialized kernel on Hopper), wgmma (the FA2 loop on wgmma, and the
-    # backward on wgmma), mma (mma.sync everywhere)
+    # backward on wgmma), mma (mma.sync everywhere); TEST_SELECT narrows them (e.g.
+    # "--select-class dev.attnc.backend.cuda.CudaBackwardGpuTest")
     for mode in ${TEST_MODES:-default mma}; do
       flag=""; [[ $mode != default ]] && flag="-Dattnc.cuda.engine=$mode"
       timeout ${TEST_TIMEOUT:-330} bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m $flag -jar $dev/lib/$junit execute \
-        --disable-banner --disable-ansi-colors --details=summary -cp "$cp" --select-package dev.attnc.backend.cuda \
+        --disable-banner --disable-ansi-colors --details=summary -cp "$cp" ${TEST_SELECT:---select-package dev.attnc.backend.cuda} \
         2>&1 | tee "$out/tests-$mode.log" | grep -E '^\[cuda\] [A-Z]|FAIL|tests (successful|failed)|Exception|Error' | head -100 || rc=$?
     done
+    [[ ${TEST_SASS:-1} == 0 ]] && exit $rc   # TEST_SASS=0: the tests alone
     # ptxas and SASS of a golden kernel (alibi + soft-cap, 128x64, 4 warps, bf16, D = 128)
     g=compiler/src/test/resources/golden/cuda/alibi_softcap.cu
     nvcc -cubin -arch=sm_90 -Xptxas -v -o /tmp/k.cubin $g 2>&1 | grep -E 'registers|spill' | tee -a "$out/ptxas.txt"

@@ -105,6 +105,7 @@ static void run_block(int n, std::function<void()> kernel) {
 #define __shared__
 #define __align__(n)
 #define __restrict__
+struct alignas(16) float4 { float x, y, z, w; };
 static inline int min(int a, int b) { return a < b ? a : b; }
 static inline int max(int a, int b) { return a > b ? a : b; }
 static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }

@@ -166,7 +166,11 @@ int main() {
     const int qtn = (Q_LEN + T - 1) / T, ktn = (KV_LEN + T - 1) / T;
     const bool per_b = false;
     rows_n = DQ_ATOMIC ? std::max(B * H * Q_LEN, B * H_KV * KV_LEN) * 4 : B * H * Q_LEN * 4;
-    std::vector<float> dQaccum(nq * D, 0.0f);
+#if DQ_ATOMIC
+    std::vector<float> dQaccum((size_t)B * H * qtn * DQ_BLOCK, 0.0f); // per (b, h, query tile), in fragment order
+#else
+    std::vector<float> dQaccum(1, 0.0f);
+#endif
     std::vector<float> pslopes(atomic_params ? H : (size_t)rows_n * H, 0), psinks(pslopes.size(), 0), pcap(atomic_params ? 1 : rows_n, 0);
     // the parameters' gradient buffers, as GenBackward names them: grad_<name>_p
     float* grad_slopes_p = pslopes.data(); float* grad_sinks_p = psinks.data(); float* grad_cap_p = pcap.data();

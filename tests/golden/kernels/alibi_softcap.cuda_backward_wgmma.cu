@@ -300,21 +300,24 @@ __device__ __forceinline__ void mma_dsk(float (&acc)[DT][4], unsigned ds_addr, c
         }
     }
 }
-// The warp's 16 rows of acc added into rows row0.. of a float [len, HEAD_DIM] matrix at g, atomically.
-__device__ __forceinline__ void add_rows(float* g, const float (&acc)[DT][4], int row0, int len, int lane_row, int lane_col) {
+// dQaccum holds, per (b, h, query tile), a block of the tile's 64 rows by DT * 8 columns in fragment
+// order (warp, n8 tile, lane, its 4 values), not in rows: a warp's adds of one n8 tile are then 512
+// contiguous bytes (one red.v4 a lane on sm_90) instead of 8 rows of 32 bytes, half of each sector
+// unused; attnc_bwd_dq_convert reads the block back in the same order. Rows past Q_LEN add zeros
+// (their P is 0) into the last tile's block and are never read.
+constexpr int DQ_BLOCK = TILE * DT * 8;
+__device__ __forceinline__ void red_add4(float* p, const float (&v)[4]) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("red.global.add.v4.f32 [%0], {%1, %2, %3, %4};\n" :: "l"(p), "f"(v[0]), "f"(v[1]), "f"(v[2]), "f"(v[3]) : "memory");
+#else
     #pragma unroll
-    for (int hr = 0; hr < 2; hr++) {
-        const int r = row0 + hr * 8 + lane_row;
-        if (r < len) {
-            float* const o = g + (long long)r * HEAD_DIM + 2 * lane_col;
-            #pragma unroll
-            for (int dt = 0; dt < DT; dt++) {
-                if (dt * 8 >= HEAD_DIM) continue; // the padding's columns (HEAD_DIM is a multiple of 8), if any
-                atomicAdd(o + dt * 8, acc[dt][2 * hr]);
-                atomicAdd(o + dt * 8 + 1, acc[dt][2 * hr + 1]);
-            }
-        }
-    }
+    for (int e = 0; e < 4; e++) atomicAdd(p + e, v[e]);
+#endif
+}
+// The warp's 16 rows of acc added into its part of a dQaccum block.
+__device__ __forceinline__ void add_fragments(float* block, const float (&acc)[DT][4], int warp, int lane) {
+    #pragma unroll
+    for (int dt = 0; dt < DT; dt++) red_add4(block + ((warp * DT + dt) * 32 + lane) * 4, acc[dt]);
 }
 static_assert(HEAD_DIM % 64 == 0 && CPR % 8 == 0, "wgmma: whole 64-column blocks, no padding");
 // wgmma shared-memory descriptors (cuda.stg's): start address / 16 in bits 0-13, leading byte
@@ -665,7 +668,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dkdv(
                         wgmma_dsk(acc_dq, smem_u32(sDS), smem0);
                         wgmma_commit();
                         wgmma_wait<0>();
-                        add_rows(dQaccum + ((long long)b * H + h) * Q_LEN * HEAD_DIM, acc_dq, q0 + row0, Q_LEN, lane_row, lane_col);
+                        add_fragments(dQaccum + (((long long)b * H + h) * ((Q_LEN + TILE - 1) / TILE) + qt) * DQ_BLOCK, acc_dq, warp, lane);
                     }
                     stage ^= 1;
                 }
@@ -706,17 +709,16 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
     const long long q_base = (long long)bh * Q_LEN * HEAD_DIM;
     (void)b;
     (void)h;
+    // this thread's fragments of the tile's dQaccum block (add_fragments' order)
+    const float4* const block = reinterpret_cast<const float4*>(dQaccum + ((long long)bh * ((Q_LEN + TILE - 1) / TILE) + q_tile) * DQ_BLOCK);
     float acc_dq[DT][4];
     #pragma unroll
-    for (int hr = 0; hr < 2; hr++) {
-        const int r = q0 + row0 + hr * 8 + lane_row;
-        #pragma unroll
-        for (int dt = 0; dt < DT; dt++) {
-            const int c = dt * 8 + 2 * lane_col;
-            const bool in = r < Q_LEN && c < HEAD_DIM;
-            acc_dq[dt][2 * hr] = in ? dQaccum[q_base + (long long)r * HEAD_DIM + c] : 0.0f;
-            acc_dq[dt][2 * hr + 1] = in ? dQaccum[q_base + (long long)r * HEAD_DIM + c + 1] : 0.0f;
-        }
+    for (int dt = 0; dt < DT; dt++) {
+        const float4 v = block[(warp * DT + dt) * 32 + lane];
+        acc_dq[dt][0] = v.x;
+        acc_dq[dt][1] = v.y;
+        acc_dq[dt][2] = v.z;
+        acc_dq[dt][3] = v.w;
     }
     store_rows(dQ + q_base, acc_dq, q0 + row0, Q_LEN, scale, lane_row, lane_col);
 }

@@ -55,7 +55,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "The kernel is chosen by the target policy (docs/architecture.md) from: the device (--arch or --opencl-limits, "
                     + "else the device at hand, else sm_90a and 1024,49152); D and the dtype; the mask's density under the first tiles "
                     + "(from --shape and the arguments, as run computes it; without --shape every tile counts as kept); the autotuner's "
-                    + "table (for a CUDA GPU at hand, without --arch); and -Dattnc.cuda.* (tiles, engine, minBlocks; deterministic=true: the backward's dQ by a second pass, not atomics; decode=always|never: 17 to 64 query rows in the decode program or not).",
+                    + "table (for a CUDA GPU at hand, without --arch); and -Dattnc.cuda.* (tiles, engine, minBlocks; deterministic=true|false: the backward's dQ by a second pass or through atomics, else the policy's choice; decode=always|never: 17 to 64 query rows in the decode program or not).",
             "If that kernel spills registers, run falls back to the policy's next build, which only a GPU can tell."})
 final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE")
@@ -153,7 +153,7 @@ final class CompileCommand implements Callable<Integer> {
                     name = a.name() + "_backward.cu";
                     text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d), decision, policy.options()).text());
                     decided = "cuda " + decision.arch() + " " + decision.options().engine().name().toLowerCase(java.util.Locale.ROOT) + " backward, dQ "
-                            + TargetPolicy.cudaBackwardForm(policy.options()).name().toLowerCase(java.util.Locale.ROOT);
+                            + TargetPolicy.cudaBackwardForm(a, dim, decision, policy.options()).name().toLowerCase(java.util.Locale.ROOT);
                     printedTiles = decision.tiles();
                     break;
                 }

@@ -20,6 +20,7 @@ import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
+import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
@@ -208,8 +209,8 @@ class CompilePrintsWhatRunsTest {
                         compile("compile", first.toString(), "--target", "opencl", "--head-dim", "64", "--dtype", "f32", "--backward"));
             }
         }
-        // CUDA with no GPU: the program of the stages, in the policy's form of dQ (atomics unless attnc.cuda.deterministic)
-        // and on its engine (the dK/dV kernel on wgmma for sm_90a at D = 64 and 128 where a wgmma engine is forced)
+        // CUDA with no GPU: the program of the stages, on the policy's engine (wgmma for sm_90a at D = 64 and 128 unless
+        // mma.sync is forced) and in its form of dQ for the variant on that engine
         BackendOptions options = BackendOptions.fromSystemProperties();
         for (String arch : List.of("sm_90a", "sm_86")) {
             for (int d : new int[] {64, 80, 128}) {
@@ -218,8 +219,8 @@ class CompilePrintsWhatRunsTest {
                 Decision.Cuda build = TargetPolicy.cudaBackward(DeviceCaps.Cuda.parse(arch), d, options);
                 assertEquals(CudaStages.backwardSource(new KernelRequest(a, DType.BF16, d, CudaBackwardCodegen.TILES), Storage.BF16, build,
                         options).text(), cuda, arch + " D=" + d);
-                assertEquals(options.cudaDeterministic(), cuda.contains(CudaBackwardSource.DQ + "("), "the dQ kernel only in the deterministic form");
-                boolean hopper = arch.equals("sm_90a") && d % 64 == 0 && (options.cudaEngine() == Engine.WGMMA || options.cudaEngine() == Engine.HOPPER);
+                assertEquals(TargetPolicy.cudaBackwardForm(a, d, build, options) == DqForm.DETERMINISTIC, cuda.contains(CudaBackwardSource.DQ + "("), "the dQ kernel only in the deterministic form");
+                boolean hopper = arch.equals("sm_90a") && d % 64 == 0 && options.cudaEngine() != Engine.MMA_SYNC;
                 assertEquals(hopper, cuda.contains("wgmma_abt("), arch + " D=" + d + ": the dK/dV kernel's products on wgmma");
                 assertEquals(hopper ? "sm_90a" : DeviceCaps.Cuda.parse(arch).smArch(), build.arch());
             }

@@ -53,9 +53,10 @@ class KernelEngineGoldenTest {
         engines.put("cuda_wgmma.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.wgmma(D, SM90_TILES)).text());
         engines.put("cuda_hopper.cu", () -> CudaCodegen.generate(a, Storage.BF16, D, SM90_TILES, Options.hopper(2)).text());
         engines.put("cuda_backward.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.DETERMINISTIC).text());
-        // the default form: dQ through float atomics in the dK/dV kernel, the parameters' terms there too
+        // mma.sync's default form: dQ through float atomics in the dK/dV kernel, the parameters' terms there too
         engines.put("cuda_backward_atomic_dq.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.ATOMIC).text());
-        // sm_90a's default: the dK/dV kernel's products on wgmma (TargetPolicy.cudaBackward), dQ through atomics
+        // sm_90a's default for this variant: the products on wgmma (TargetPolicy.cudaBackward), dQ through atomics (its tanh
+        // per pair makes the deterministic second pass the slower: TargetPolicy.cudaBackwardForm)
         engines.put("cuda_backward_wgmma.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.ATOMIC, true).text());
         engines.put("cuda_decode.cu", () -> dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.generate(a, Storage.BF16, D, 64, 3, true).text());
         return engines.entrySet().stream().map(e -> DynamicTest.dynamicTest(SAMPLE + " " + e.getKey(),

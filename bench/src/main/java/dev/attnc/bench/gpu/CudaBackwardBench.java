@@ -64,8 +64,7 @@ public final class CudaBackwardBench {
             System.out.println("[attnc] " + backend.device());
             // what the policy builds (TargetPolicy.cudaBackward): -Dattnc.cuda.engine=mma times mma.sync on Hopper
             Decision.Cuda build = TargetPolicy.cudaBackward((DeviceCaps.Cuda) backend.policy().caps(), d, backend.policy().options());
-            System.out.println("[attnc] backward " + build.arch() + " " + build.options().engine().name().toLowerCase(Locale.ROOT) + ", dQ "
-                    + TargetPolicy.cudaBackwardForm(backend.policy().options()).name().toLowerCase(Locale.ROOT));
+            System.out.println("[attnc] backward " + build.arch() + " " + build.options().engine().name().toLowerCase(Locale.ROOT));
             for (String name : meta.getProperty("variants").split(",")) {
                 Attention a = attention(name);
                 Map<String, Object> scalars = new HashMap<>();
@@ -97,7 +96,8 @@ public final class CudaBackwardBench {
                 double pairs = (double) b * h * (name.equals("causal") || name.equals("alibi") ? (double) s * (s + 1) / 2 : (double) s * s);
                 double tflops = 2.5 * 4.0 * d * pairs / (median * 1e-3) / 1e12;
                 String check = check(dir, name, g, checkHeads, s, d);
-                System.out.printf(Locale.ROOT, "attnc %-14s %8.3f ms %7.1f TFLOP/s  %s%n", name, median, tflops, check);
+                String form = TargetPolicy.cudaBackwardForm(a, d, build, backend.policy().options()).name().toLowerCase(Locale.ROOT);
+                System.out.printf(Locale.ROOT, "attnc %-14s %8.3f ms %7.1f TFLOP/s  dQ %s  %s%n", name, median, tflops, form, check);
                 json.printf(Locale.ROOT, "{\"variant\": \"%s\", \"ms\": %.4f, \"tflops\": %.2f, \"check\": \"%s\"}%n", name, median, tflops, check);
                 json.flush();
             }

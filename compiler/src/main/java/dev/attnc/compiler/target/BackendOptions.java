@@ -16,24 +16,25 @@ import java.util.TreeMap;
  * @param cudaEngine {@code -Dattnc.cuda.engine=mma|wgmma|hopper} ({@code -Dattnc.cuda.wgmma=false} is mma); null: the policy's
  * @param cudaMinBlocks {@code -Dattnc.cuda.minBlocks=N}: {@code __launch_bounds__} min-blocks, with no spill fallback; 0: the policy's
  * @param cacheDir {@code -Dattnc.cache.dir}, else environment variable {@code ATTNC_CACHE_DIR}; null: the default
- * @param cudaDeterministic {@code -Dattnc.cuda.deterministic=true}: the CUDA backward's dQ by a second pass, the same bits
- *     every run, instead of through float atomics (faster; the default)
+ * @param cudaDeterministic {@code -Dattnc.cuda.deterministic=true|false}: the CUDA backward's dQ by a second pass, the
+ *     same bits every run, or through float atomics in the dK/dV kernel; null: the policy's
+ *     ({@link TargetPolicy#cudaBackwardForm})
  * @param cudaDecode {@code -Dattnc.cuda.decode=always|never}: whether calls of 17 to 64 query rows that the decode program
  *     can take run there ({@link TargetPolicy#prefersDecode}); null: the policy's choice (the forward kernel). Calls only
  *     the decode program reads (paged K/V, per-sequence lengths) and those of at most 16 rows run there whatever this says
  */
 public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir,
-        boolean cudaDeterministic, Boolean cudaDecode) {
+        Boolean cudaDeterministic, Boolean cudaDecode) {
     /** Nothing forced. */
     public static final BackendOptions NONE = new BackendOptions(Map.of(), null, 0, null);
 
-    /** With the backward's default form of dQ (atomics). */
+    /** With the policy's form of the backward's dQ. */
     public BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir) {
-        this(cudaTiles, cudaEngine, cudaMinBlocks, cacheDir, false);
+        this(cudaTiles, cudaEngine, cudaMinBlocks, cacheDir, null);
     }
 
     /** With the policy's choice between the decode program and the forward kernel. */
-    public BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir, boolean cudaDeterministic) {
+    public BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir, Boolean cudaDeterministic) {
         this(cudaTiles, cudaEngine, cudaMinBlocks, cacheDir, cudaDeterministic, null);
     }
 
@@ -56,8 +57,17 @@ public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine
         String minBlocks = p.getProperty("attnc.cuda.minBlocks");
         String cache = p.getProperty("attnc.cache.dir", cacheEnv);
         return new BackendOptions(tiles, engine == null ? null : engine(engine), minBlocks == null ? 0 : Integer.parseInt(minBlocks),
-                cache == null || cache.isBlank() ? null : Path.of(cache), Boolean.parseBoolean(p.getProperty("attnc.cuda.deterministic")),
+                cache == null || cache.isBlank() ? null : Path.of(cache), yesNo("attnc.cuda.deterministic", p.getProperty("attnc.cuda.deterministic")),
                 decode(p.getProperty("attnc.cuda.decode")));
+    }
+
+    private static Boolean yesNo(String key, String word) {
+        if (word == null || word.equals("auto")) return null;
+        return switch (word) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " is true, false or auto, not " + word);
+        };
     }
 
     private static Boolean decode(String word) {

@@ -7,6 +7,8 @@ import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.codegen.cuda.TileWidths;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Options;
+import dev.attnc.compiler.plan.PairWork;
+import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.plan.TilePlans;
 import java.util.ArrayList;
@@ -87,25 +89,31 @@ public final class TargetPolicy {
     /**
      * The CUDA backward's build: its fixed 64 x 64 tiles and exact math (no --prec-div=false, no flush
      * to zero): the derivatives of a variant are as accurate as the reference's, the kernels' time is
-     * in the products. On Hopper with a wgmma engine forced ({@code -Dattnc.cuda.engine=wgmma} or
-     * {@code hopper}) the kernels' products run on wgmma, built for sm_90a, where D needs no padding
-     * ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128); otherwise mma.sync on the GPU's own
-     * architecture. The wgmma form passes the CPU emulator but has not yet run on a GPU: until it
-     * passes CudaBackwardGpuTest there it is not the default (a wrong gradient is silent).
+     * in the products. On Hopper the kernels' products run on wgmma (built for sm_90a) where D needs
+     * no padding ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128): 1.3–1.7× mma.sync's speed at
+     * B=2 H=16 S=8192 D=128 (docs/benchmarks.md, session 11); elsewhere, or with
+     * {@code -Dattnc.cuda.engine=mma}, mma.sync on the GPU's own architecture.
      */
     public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device, int headDim, BackendOptions options) {
-        boolean wgmmaAsked = options.cudaEngine() == Engine.WGMMA || options.cudaEngine() == Engine.HOPPER;
-        Engine engine = wgmmaAsked && usesHopper(device, options) && CudaBackwardCodegen.wgmmaFits(headDim) ? Engine.WGMMA : Engine.MMA_SYNC;
+        Engine engine = usesHopper(device, options) && CudaBackwardCodegen.wgmmaFits(headDim) ? Engine.WGMMA : Engine.MMA_SYNC;
         return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, engine, 2, CudaCodegen.Schedule.ALL));
     }
 
     /**
      * The CUDA backward's form of dQ: through float atomics in the dK/dV kernel (5 products a pair,
-     * as FlashAttention-2 and -3 do by default), or, when the user asks for bit-reproducible
-     * gradients, by the deterministic second pass (7).
+     * as FlashAttention-2 and -3 do by default), or by the deterministic second pass (7 products, the
+     * same bits every run). Measured on the H200 (docs/benchmarks.md, session 11): on mma.sync the
+     * atomic form is faster for every variant (D = 128 full 253 vs 228 TFLOP/s); on wgmma at D = 128
+     * the deterministic form is faster where a pair's work is light (full 391 vs 342, causal 375 vs
+     * 331, ALiBi 317 vs 288) and the atomic form where it is heavy ({@link PairWork}: soft-cap 132 vs
+     * 110, a learned table 135 vs 125), since the second pass computes every pair again; at D = 64,
+     * where a pair's work weighs twice as much against its products, the atomic form is as fast or
+     * faster for every variant (full 226 vs 226, causal 202 vs 198, soft-cap 79 vs 64).
+     * {@code -Dattnc.cuda.deterministic=true|false} forces one.
      */
-    public static DqForm cudaBackwardForm(BackendOptions options) {
-        return options.cudaDeterministic() ? DqForm.DETERMINISTIC : DqForm.ATOMIC;
+    public static DqForm cudaBackwardForm(Attention a, int headDim, Decision.Cuda build, BackendOptions options) {
+        if (options.cudaDeterministic() != null) return options.cudaDeterministic() ? DqForm.DETERMINISTIC : DqForm.ATOMIC;
+        return build.options().wgmma() && headDim > 64 && !PairWork.heavy(a) ? DqForm.DETERMINISTIC : DqForm.ATOMIC;
     }
 
     /**

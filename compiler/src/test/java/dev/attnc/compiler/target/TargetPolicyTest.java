@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnc.compiler.TestPrograms;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.DqForm;
@@ -119,20 +120,16 @@ class TargetPolicyTest {
     }
 
     /**
-     * The backward's dK/dV products on wgmma (built for sm_90a) on Hopper where D needs no padding (64, 128),
-     * when a wgmma engine is forced (not yet the default: it has not run on a GPU); mma.sync on the GPU's
-     * own architecture by default, before Hopper, with the mma.sync engine forced, and at D = 80.
+     * The backward's products on wgmma (built for sm_90a) on Hopper where D needs no padding (64, 128);
+     * mma.sync on the GPU's own architecture before Hopper, with the mma.sync engine forced, and at
+     * D = 80 and the other padded or partial widths.
      */
     @Test
     void theBackwardRunsOnWgmmaOnHopperAtWholeBlocksOfD() {
         DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100, sm86 = DeviceCaps.Cuda.parse("sm_86");
         BackendOptions hopper = new BackendOptions(Map.of(), Engine.HOPPER, 0, null);
         for (int d : new int[] {64, 128}) {
-            for (BackendOptions o : List.of(NONE, FORCED)) {
-                assertEquals(Engine.MMA_SYNC, TargetPolicy.cudaBackward(h100, d, o).options().engine(), "the default, D = " + d);
-                assertEquals("sm_90", TargetPolicy.cudaBackward(h100, d, o).arch());
-            }
-            for (BackendOptions o : List.of(WGMMA, hopper)) {
+            for (BackendOptions o : List.of(NONE, FORCED, WGMMA, hopper)) {
                 Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, o);
                 assertEquals(Engine.WGMMA, b.options().engine(), "D = " + d);
                 assertEquals("sm_90a", b.arch());
@@ -147,24 +144,39 @@ class TargetPolicyTest {
             assertEquals("sm_86", TargetPolicy.cudaBackward(sm86, d, NONE).arch());
         }
         for (int d : new int[] {32, 40, 80, 96}) {
-            Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, WGMMA);
+            Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, NONE);
             assertEquals(Engine.MMA_SYNC, b.options().engine(), "D = " + d + " is padded or not whole 64-column blocks");
             assertEquals("sm_90", b.arch());
         }
     }
 
-    /** dQ through float atomics unless the user asks for bit-reproducible gradients (as FlashAttention-2 and -3 do). */
+    /**
+     * dQ's form as measured: on wgmma at D = 128 the deterministic second pass where a pair's work is
+     * light, the atomic adds where it is heavy (soft-cap's tanh, a learned table's gather per pair); at
+     * D = 64 and on mma.sync the atomic adds; either when forced.
+     */
     @Test
-    void theBackwardSendsDqThroughAtomicsUnlessAskedToBeDeterministic() {
-        assertFalse(NONE.cudaDeterministic());
-        assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(NONE));
-        assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(FORCED));
+    void theBackwardsFormOfDqFollowsTheEngineAndThePairsWork() {
+        DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100, sm86 = DeviceCaps.Cuda.parse("sm_86");
+        Decision.Cuda wgmma = TargetPolicy.cudaBackward(h100, 128, NONE), mma = TargetPolicy.cudaBackward(sm86, 128, NONE);
+        Decision.Cuda wgmma64 = TargetPolicy.cudaBackward(h100, 64, NONE);
+        for (String light : List.of("full", "causal", "alibi", "document")) {
+            assertEquals(DqForm.DETERMINISTIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 128, wgmma, NONE), light);
+            assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 64, wgmma64, NONE), light);
+            assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 128, mma, NONE), light);
+        }
+        for (String heavy : List.of("softcap", "relative_bias")) {
+            assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(heavy), 128, wgmma, NONE), heavy);
+        }
+        assertEquals(null, NONE.cudaDeterministic());
         Properties p = new Properties();
         p.setProperty("attnc.cuda.deterministic", "true");
         BackendOptions deterministic = BackendOptions.from(p, null);
         assertTrue(deterministic.cudaDeterministic());
-        assertEquals(DqForm.DETERMINISTIC, TargetPolicy.cudaBackwardForm(deterministic));
+        assertEquals(DqForm.DETERMINISTIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample("softcap"), 128, mma, deterministic));
         p.setProperty("attnc.cuda.deterministic", "false");
-        assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(BackendOptions.from(p, null)));
+        assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample("full"), 128, wgmma, BackendOptions.from(p, null)));
+        p.setProperty("attnc.cuda.deterministic", "yes");
+        assertThrows(IllegalArgumentException.class, () -> BackendOptions.from(p, null));
     }
 }

@@ -423,10 +423,9 @@ public final class CudaBackend implements Backend {
         if (why != null) return why;
         long buffers = Capacity.callBytes(sizes, storage, 4);
         long rows = 4L * sizes.B() * sizes.H() * sizes.Q_LEN();
-        long dqAccum = switch (TargetPolicy.cudaBackwardForm(policy.options())) {
-            case ATOMIC -> (long) Float.BYTES * sizes.B() * sizes.H() * sizes.Q_LEN() * sizes.D();
-            case DETERMINISTIC -> 0;
-        };
+        // the atomic form's dQaccum, unless the deterministic form is forced (the form depends on the variant)
+        long dqAccum = Boolean.TRUE.equals(policy.options().cudaDeterministic()) ? 0
+                : Float.BYTES * CudaBackwardCodegen.dqAccumFloats(sizes.B(), sizes.H(), sizes.Q_LEN(), sizes.D());
         long total = buffers == Long.MAX_VALUE ? buffers : buffers + Capacity.callBytes(sizes, storage, 0) + rows + dqAccum;
         return Capacity.tooLarge("the backward pass's buffers (inputs, O, dO, dQ, dK, dV, LSE, dLSE, Δ)", total,
                 "seven eighths of the GPU's memory", device.totalMemoryBytes() / 8 * 7);

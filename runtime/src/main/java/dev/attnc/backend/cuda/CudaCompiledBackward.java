@@ -120,7 +120,7 @@ final class CudaCompiledBackward implements BackwardKernel {
                 shared.put(BackwardSignature.DV.name(), dvBuf);
                 CudaBackwardSource src = p.source();
                 if (src.form() == DqForm.ATOMIC) {
-                    DeviceBuffer dqAccum = keep(buffers, ctx.alloc(rows * s.D() * Float.BYTES));
+                    DeviceBuffer dqAccum = keep(buffers, ctx.alloc(CudaBackwardCodegen.dqAccumFloats(s.B(), s.H(), s.Q_LEN(), s.D()) * Float.BYTES));
                     ctx.memset32(dqAccum, 0);
                     shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
                 }

@@ -64,10 +64,10 @@ public final class CudaStages {
     /**
      * Stage 2 of the backward: its program of four kernels (CudaBackwardCodegen), on the engine of {@code build}
      * ({@link TargetPolicy#cudaBackward}: wgmma or mma.sync), in the form of dQ that {@link TargetPolicy#cudaBackwardForm}
-     * takes from the options.
+     * chooses for the variant on that engine.
      */
     public static CudaBackwardSource backwardSource(KernelRequest request, Storage storage, Decision.Cuda build, BackendOptions options) {
-        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim(), TargetPolicy.cudaBackwardForm(options),
+        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim(), TargetPolicy.cudaBackwardForm(request.attention(), request.headDim(), build, options),
                 build.options().wgmma());
     }
 

@@ -51,13 +51,14 @@ import org.junit.jupiter.api.TestFactory;
  * recipe's arguments at ragged grouped-query sizes (Q_LEN ≠ KV_LEN, neither a multiple of the 64-row
  * tiles), bf16 and fp16 at D = 64, D = 16, 32, 40, 80, 96, 112 and 128 for a few (all but 32 and 128
  * padded inside the kernels), fp32 through 16-bit copies, a dLSE, rows that keep nothing, sinks and
- * sigmoid with parameters, reproducibility, atomics, refusals. Both forms of dQ ({@link DqForm}): {@link #backend}
- * sends it through float atomics (the default), {@link #deterministic} runs the second pass
+ * sigmoid with parameters, reproducibility, atomics, refusals. Both forms of dQ ({@link DqForm}), whichever the
+ * policy would pick for a variant ({@code TargetPolicy.cudaBackwardForm}): {@link #backend} sends it through float
+ * atomics ({@code attnc.cuda.deterministic=false}), {@link #deterministic} runs the second pass
  * ({@code attnc.cuda.deterministic=true}) over every sample at D = 64 and where bits must repeat.
  */
 @Tag("gpu")
 class CudaBackwardGpuTest {
-    /** The atomic form of dQ (the policy's default), whatever the system properties say of it. */
+    /** The atomic form of dQ, whatever the system properties say of it. */
     private static CudaBackend backend;
     /** The deterministic form: dQ by the second pass, the same bits every run. */
     private static CudaBackend deterministic;
@@ -117,9 +118,9 @@ class CudaBackwardGpuTest {
     }
 
     /**
-     * What runs is the policy's engine: on an sm_90 GPU with a wgmma engine forced (-Dattnc.cuda.engine=wgmma,
-     * the {@code wgmma} mode of {@code cuda-device.sh tests}) the products on wgmma at D = 64 and 128 in both
-     * forms, else mma.sync (and at D = 80, and before Hopper); the runs above check either against the reference.
+     * What runs is the policy's engine: on an sm_90 GPU the products on wgmma at D = 64 and 128 in both forms
+     * (unless -Dattnc.cuda.engine=mma, the {@code mma} mode of {@code cuda-device.sh tests}), else mma.sync (and at
+     * D = 80, and before Hopper); the runs above check either against the reference.
      */
     @Test
     void theProgramRunsOnThePolicysEngine() {

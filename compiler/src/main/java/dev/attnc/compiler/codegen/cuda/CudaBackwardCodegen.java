@@ -49,6 +49,16 @@ public final class CudaBackwardCodegen {
     }
 
     /**
+     * The atomic form's dQaccum, in floats: per (b, h, query tile) a block of the tile's 64 rows by D
+     * rounded up to 16 (the accumulators' n8 tiles), in the fragments' order (cuda_backward.stg,
+     * {@code DQ_BLOCK}), so that the adds into it are whole contiguous sectors.
+     */
+    public static long dqAccumFloats(long batch, long heads, long queryLen, int headDim) {
+        long queryTiles = (queryLen + TILES.blockM() - 1) / TILES.blockM();
+        return batch * heads * queryTiles * TILES.blockM() * (16L * ((headDim + 15) / 16));
+    }
+
+    /**
      * Dynamic shared memory of the dK/dV and dQ kernels: six tiles of 64 rows (two fixed, two stages
      * of two), then the dK/dV kernel's two stages of LSE and Δ (64 floats each); in the atomic form
      * then the dK/dV kernel's dS^T tile (64 rows of 72 16-bit elements).
