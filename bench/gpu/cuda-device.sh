@@ -87,7 +87,8 @@ case "${1:-}" in
     [[ ${SERVING_DECODE_BENCH:-1} == 1 ]] && timeout 200 bash bench/gpu/decode.sh 2>&1 | tail -30
     timeout 120 $java_ -cp "$full" dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 50 2>&1 | tee "$out/step-overhead.txt"
     # where a device-tensor step's host time goes: that phase alone, long enough to dominate the sample
-    timeout 90 $java_ -Dsampler.within=dev.attnc.AttentionKernel.run -cp "$full" dev.attnc.bench.StackSampler \
+    timeout 90 $java_ -Dsampler.within=dev.attnc.AttentionKernel.run -Dsampler.skip=dev.attnc.backend.cuda.CudaBackend.module \
+      -cp "$full" dev.attnc.bench.StackSampler \
       dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 3000 device > "$out/step-overhead-stacks.txt" 2>&1
     head -4 "$out/step-overhead-stacks.txt"; sed -n '/call tree/,$p' "$out/step-overhead-stacks.txt" | head -${SERVING_TREE_LINES:-70}
     timeout 90 $java_ -cp "$full" dev.attnc.examples.DecodeLoop --target cuda --check 2>&1 | tee "$out/decode-loop.txt" | tail -6

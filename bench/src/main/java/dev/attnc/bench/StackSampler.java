@@ -14,6 +14,8 @@ import java.util.TreeMap;
  * A time in native code (a CUDA driver call through java.lang.foreign) shows as its Java caller.
  * With {@code -Dsampler.within=CLASS.METHOD} only the stacks through that method count, and a call tree
  * below it follows (each node's share of those stacks, nodes under 1 % left out): where one phase's time goes.
+ * {@code -Dsampler.skip=CLASS.METHOD[,...]} drops the stacks through any of those (a one-time compile
+ * inside the phase: {@code dev.attnc.backend.cuda.CudaBackend.module}).
  * {@code java -cp ... dev.attnc.bench.StackSampler dev.attnc.examples.DecodeStepOverhead cuda 8 32 8 32768 128 50}
  */
 public final class StackSampler {
@@ -29,12 +31,14 @@ public final class StackSampler {
         Thread main = Thread.currentThread();
         Map<String, Integer> inclusive = new HashMap<>(), self = new HashMap<>();
         String within = System.getProperty("sampler.within");
+        Set<String> skip = Set.of(System.getProperty("sampler.skip", "").split(","));
         Map<String, Integer> tree = new TreeMap<>(); // a path below `within` (frames joined by '\n'), its stacks
         int[] samples = {0};
         Thread sampler = new Thread(() -> {
             while (!done) {
                 StackTraceElement[] stack = main.getStackTrace();
                 int at = within == null ? 0 : depthOf(stack, within);
+                for (StackTraceElement e : stack) if (skip.contains(name(e))) at = -1;
                 if (stack.length > 0 && at >= 0) {
                     samples[0]++;
                     if (within != null) {

@@ -66,11 +66,15 @@ public record KernelSignature(List<KernelArg> args) {
      * tensor differ only in these values.
      */
     public static List<KernelArg> layout(KernelArg tensor) {
-        return List.of(KernelArg.fixed(tensor.name() + "_offset", new Kind.Long()),
-                KernelArg.fixed(tensor.name() + "_stride_b", new Kind.Long()),
-                KernelArg.fixed(tensor.name() + "_stride_h", new Kind.Long()),
-                KernelArg.fixed(tensor.name() + "_stride_s", new Kind.Long()));
+        // built once per tensor: a decode step binds these on every call
+        return LAYOUTS.computeIfAbsent(tensor.name(), t -> List.of(KernelArg.fixed(t + "_offset", new Kind.Long()),
+                KernelArg.fixed(t + "_stride_b", new Kind.Long()),
+                KernelArg.fixed(t + "_stride_h", new Kind.Long()),
+                KernelArg.fixed(t + "_stride_s", new Kind.Long())));
     }
+
+    private static final java.util.Map<String, List<KernelArg>> LAYOUTS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.Map<String, List<KernelArg>> PAGINGS = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The layouts of Q, K, V and O, for a kernel that reads and writes them through strides. */
     public static final List<KernelArg> STRIDED_QKVO = java.util.stream.Stream.of(Q, K, V, O)
@@ -85,10 +89,10 @@ public record KernelSignature(List<KernelArg> args) {
      * {@code T_page_size} 0 means not paged (its layout alone places the row).
      */
     public static List<KernelArg> paging(KernelArg tensor) {
-        return List.of(KernelArg.fixed(tensor.name() + "_pages", new Kind.Buffer(Element.INT, false)),
-                KernelArg.fixed(tensor.name() + "_page_size", new Kind.Int()),
-                KernelArg.fixed(tensor.name() + "_max_pages", new Kind.Int()),
-                KernelArg.fixed(tensor.name() + "_stride_page", new Kind.Long()));
+        return PAGINGS.computeIfAbsent(tensor.name(), t -> List.of(KernelArg.fixed(t + "_pages", new Kind.Buffer(Element.INT, false)),
+                KernelArg.fixed(t + "_page_size", new Kind.Int()),
+                KernelArg.fixed(t + "_max_pages", new Kind.Int()),
+                KernelArg.fixed(t + "_stride_page", new Kind.Long())));
     }
 
     /** Per-sequence lengths and the paging of K and V, for a kernel that reads ragged and paged KV caches. */
