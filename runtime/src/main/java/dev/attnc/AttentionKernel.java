@@ -92,6 +92,25 @@ public final class AttentionKernel implements AutoCloseable {
      */
     public DeviceResult run(DeviceTensor q, DeviceTensor k, DeviceTensor v, Map<String, ?> args, double scale, Tensor kvLens,
             DeviceTensor o, DeviceTensor lse) {
+        return runResident(q, k, v, args, scale, kvLens, o, lse, false);
+    }
+
+    /**
+     * As {@link #run(DeviceTensor, DeviceTensor, DeviceTensor, Map, double, Tensor, DeviceTensor, DeviceTensor)}, but
+     * queued: returns once the call is on the device's queue, not when it has run, so that the host
+     * prepares the next step (its block plan, binding and launch) while this one runs, as a decode loop
+     * wants. O and LSE hold the result once the queue reaches them; a read-back ({@link DeviceTensor#toHost})
+     * waits for that, and so does every later call that is not queued. The result's {@code kernelNanos} is
+     * -1 (not timed). A fault of the kernel is reported by the next call that waits. Where the device is
+     * the host (java, and OpenCL on a CPU) the call has run when this returns.
+     */
+    public DeviceResult enqueue(DeviceTensor q, DeviceTensor k, DeviceTensor v, Map<String, ?> args, double scale, Tensor kvLens,
+            DeviceTensor o, DeviceTensor lse) {
+        return runResident(q, k, v, args, scale, kvLens, o, lse, true);
+    }
+
+    private DeviceResult runResident(DeviceTensor q, DeviceTensor k, DeviceTensor v, Map<String, ?> args, double scale, Tensor kvLens,
+            DeviceTensor o, DeviceTensor lse, boolean queued) {
         for (var t : Map.of("Q", q, "K", k, "V", v).entrySet()) onThisDevice(t.getKey(), t.getValue());
         Sizes sizes = Inputs.sizes(q.layout(), k.layout(), v.layout());
         long[] oShape = Inputs.outputShape(sizes), lseShape = {sizes.B(), sizes.H(), sizes.Q_LEN()};
@@ -108,7 +127,7 @@ public final class AttentionKernel implements AutoCloseable {
         DeviceTensor lseOut = lse != null ? lse : DeviceTensor.allocate(backend, DType.F32, lseShape);
         try {
             Prepared p = prepare(q.layout(), k.layout(), v.layout(), args, scale, kvLens, new RunInputs.Resident(q, k, v, oOut, lseOut));
-            RunOutputs out = p.kernel().run(p.inputs());
+            RunOutputs out = queued ? p.kernel().enqueue(p.inputs()) : p.kernel().run(p.inputs());
             return new DeviceResult(oOut, lseOut, p.inputs().plan(), out.kernelNanos());
         } catch (RuntimeException e) {
             if (o == null) oOut.close();

@@ -16,7 +16,9 @@ import java.util.Map;
  * new lengths each step)
  * timed back to back with host tensors (every input copied to the device each step) and with device
  * tensors (Q, K, V, O and LSE resident; only the lengths are the host's), medians of the wall time and
- * of the kernel's own time. {@code examples/run DecodeStepOverhead TARGET B H H_KV KV_LEN D STEPS [device]}.
+ * of the kernel's own time; then queued steps ({@code AttentionKernel.enqueue}), whose host work overlaps
+ * the previous step's kernels: their wall time a step against the timed runs' kernel time.
+ * {@code examples/run DecodeStepOverhead TARGET B H H_KV KV_LEN D STEPS [device]}.
  */
 public final class DecodeStepOverhead {
     /** prepare is timed this often a round (it is cheap): enough for the JIT to have compiled it. */
@@ -40,6 +42,8 @@ public final class DecodeStepOverhead {
                 DeviceTensor dq = q.to(backend); DeviceTensor dk = k.to(backend); DeviceTensor dv = v.to(backend);
                 DeviceTensor o = DeviceTensor.allocate(backend, dtype, b, h, 1, d); DeviceTensor lse = DeviceTensor.allocate(backend, DType.F32, b, h, 1)) {
             long[][] host = new long[2][steps], resident = new long[2][steps];
+            long[] queuedHost = new long[steps];
+            long queuedWall = 0;
             long[] planning = new long[PREPARE_RUNS];
             for (int round = 0; round < 2; round++) { // the first round warms up (compiles, JIT)
                 for (int i = 0; i < (deviceOnly ? 0 : steps); i++) {
@@ -52,6 +56,16 @@ public final class DecodeStepOverhead {
                     resident[1][i] = kernel.run(dq, dk, dv, Map.of(), Double.NaN, kvLens[i], o, lse).kernelNanos();
                     resident[0][i] = System.nanoTime() - t0;
                 }
+                // queued (enqueue): the host prepares step i + 1 while step i runs; the wall time of all steps,
+                // the last one waited for by the read-back of its LSE
+                long w0 = System.nanoTime();
+                for (int i = 0; i < steps; i++) {
+                    long t0 = System.nanoTime();
+                    kernel.enqueue(dq, dk, dv, Map.of(), Double.NaN, kvLens[i], o, lse);
+                    queuedHost[i] = System.nanoTime() - t0;
+                }
+                lse.toHost();
+                queuedWall = System.nanoTime() - w0;
                 for (int i = 0; i < planning.length; i++) { // the host's part before any device work: checks, block plan, binding
                     long t0 = System.nanoTime();
                     kernel.prepare(q, k, v, Map.of(), Double.NaN, lengths(b, kvLen, steps + round * PREPARE_RUNS + i));
@@ -61,6 +75,10 @@ public final class DecodeStepOverhead {
             System.out.printf("%s %s, B=%d H=%d H_KV=%d KV_LEN=%d D=%d, %d steps (medians):%n", target.word(), dtype.displayName(), b, h, hKv, kvLen, d, steps);
             if (!deviceOnly) print("host tensors", host);
             print("device tensors", resident);
+            long kernelNs = median(resident[1]), step = queuedWall / steps;
+            System.out.printf("  %-15s step %8.1f us (the wall time of %d steps over %d), host %.1f us a call; outside the kernel %8.1f us "
+                    + "(%.0f %% of the timed runs' kernel)%n", "queued", step / 1e3, steps, steps, median(queuedHost) / 1e3,
+                    (step - kernelNs) / 1e3, 100.0 * (step - kernelNs) / kernelNs);
             System.out.printf("  of which prepare (checks, block plan of new lengths, binding): %.1f us%n", median(planning) / 1e3);
         }
     }

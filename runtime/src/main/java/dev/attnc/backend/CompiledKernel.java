@@ -11,6 +11,15 @@ public interface CompiledKernel {
     RunOutputs run(RunInputs inputs);
 
     /**
+     * {@link #run} queued on the device where it can be: returns once the launches are queued, with no
+     * outputs on the host and kernel time -1, for calls whose O and LSE are device tensors
+     * ({@link RunInputs#resident}). The default runs the call before it returns.
+     */
+    default RunOutputs enqueue(RunInputs inputs) {
+        return run(inputs);
+    }
+
+    /**
      * One call's inputs, ready to launch many times: what benchmarks time, back to back, as
      * PyTorch's {@code do_bench} does. A GPU backend keeps the inputs on the device between
      * launches; the default simply runs the whole call each time.

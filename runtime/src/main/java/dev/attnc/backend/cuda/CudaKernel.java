@@ -116,6 +116,19 @@ public final class CudaKernel implements CompiledKernel {
         }
     }
 
+    /**
+     * A call on device tensors queued on the context's stream, not waited for (a decode loop's step): the
+     * host's next step overlaps this one's kernels. Calls with host outputs run as {@link #run}.
+     */
+    @Override
+    public RunOutputs enqueue(RunInputs in) {
+        if (in.resident() == null) return run(in);
+        try (Call call = prepare(in)) {
+            call.launchQueued();
+            return new RunOutputs(null, null, -1);
+        }
+    }
+
     /** Inputs uploaded once; each launch poisons O and LSE and runs the kernel (timed by events). */
     @Override
     public Session session(RunInputs in) {
@@ -412,6 +425,23 @@ public final class CudaKernel implements CompiledKernel {
          */
         public float launchWarm() {
             return poisonedRun(ctx -> ctx.timeMs(this::launchAll));
+        }
+
+        /**
+         * Fills O and LSE with NaN and queues the kernels without waiting for them. The borrowed memory goes
+         * back to the pool reusable: every later use of it is queued behind these launches (this context's
+         * stream, and the legacy stream's copies, which wait for it). On another library's stream, which
+         * may not block on the legacy one, it is freed instead (a free waits for the device).
+         */
+        void launchQueued() {
+            synchronized (backend.lock) {
+                CudaContext ctx = backend.context();
+                settled = false;
+                ctx.memset32(o, oPoison);
+                ctx.memset32(lse, 0x7fc00000);
+                launchAll();
+                settled = ctx.usesOwnStream();
+            }
         }
 
         /** Fills O and LSE with NaN, then runs the kernel once after emptying L2; its GPU time in milliseconds (as {@link #time}). */

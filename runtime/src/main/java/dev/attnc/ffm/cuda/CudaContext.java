@@ -62,6 +62,11 @@ public final class CudaContext implements AutoCloseable {
         this.stream = stream == 0 ? ownStream : MemorySegment.ofAddress(stream);
     }
 
+    /** Whether launches go to this context's own (blocking) stream, not to another library's. */
+    public boolean usesOwnStream() {
+        return !foreignStream();
+    }
+
     private boolean foreignStream() {
         return stream != ownStream;
     }

@@ -70,6 +70,23 @@ class CudaDeviceTensorGpuTest {
         }
     }
 
+    /**
+     * Queued steps (AttentionKernel.enqueue: launched, not waited for), each with new lengths into its own
+     * O and LSE, read back after all are queued: the host runs' results bit for bit (the pool's memory
+     * that one step's plan borrowed is reused by the next only behind it in the stream).
+     */
+    @Test
+    void queuedStepsGiveWhatRunsGive() {
+        Tensor q = Tensor.random(DType.BF16, 1, 4, 8, 1, 128);
+        Tensor k = Tensor.random(DType.BF16, 2, 4, 2, 5000, 128);
+        Tensor v = Tensor.random(DType.BF16, 3, 4, 2, 5000, 128);
+        int[][] steps = new int[12][];
+        for (int i = 0; i < steps.length; i++) steps[i] = new int[] {4000 + i, 17 + 300 * i, 5000 - i, i == 3 ? 0 : 1 + i};
+        try (AttentionKernel kernel = DECODE.kernel(null, backend)) {
+            dev.attnc.backend.DeviceTensors.assertQueuedStepsAsRun(kernel, q, k, v, steps);
+        }
+    }
+
     /** A [B, S, H_KV, D] cache seen as [B, H_KV, S, D] (permute): the decode program reads it through its strides, no copy. */
     @Test
     void aBshdCacheIsReadWhereItLies() {

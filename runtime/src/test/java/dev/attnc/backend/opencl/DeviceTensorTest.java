@@ -14,6 +14,7 @@ import dev.attnc.Program;
 import dev.attnc.Result;
 import dev.attnc.Tensor;
 import dev.attnc.backend.Backend;
+import dev.attnc.backend.DeviceTensors;
 import dev.attnc.backend.PagedCaches;
 import static dev.attnc.backend.DeviceTensors.assertSame;
 import static dev.attnc.backend.DeviceTensors.rows;
@@ -67,6 +68,18 @@ class DeviceTensorTest {
                         assertSame(want, kernel.run(dq, dk, dv, Map.of(), Double.NaN, lens, o, lse), what + " into given outputs");
                     }
                 }
+            }
+        }
+    }
+
+    @Test
+    void queuedStepsGiveWhatRunsGive() {
+        for (Backend backend : backends()) {
+            Tensor q = Tensor.random(DType.F16, 1, 3, 4, 1, 16);
+            Tensor k = Tensor.random(DType.F16, 2, 3, 2, 112, 16);
+            Tensor v = Tensor.random(DType.F16, 3, 3, 2, 112, 16);
+            try (AttentionKernel kernel = DECODE.kernel(null, backend)) {
+                DeviceTensors.assertQueuedStepsAsRun(kernel, q, k, v, new int[][] {{57, 40, 112}, {58, 41, 1}, {59, 0, 100}});
             }
         }
     }
