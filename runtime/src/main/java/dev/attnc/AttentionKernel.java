@@ -102,7 +102,8 @@ public final class AttentionKernel implements AutoCloseable {
      * wants. O and LSE hold the result once the queue reaches them; a read-back ({@link DeviceTensor#toHost})
      * waits for that, and so does every later call that is not queued. The result's {@code kernelNanos} is
      * -1 (not timed). A fault of the kernel is reported by the next call that waits. Where the device is
-     * the host (java, and OpenCL on a CPU) the call has run when this returns.
+     * the host (java, and OpenCL on a CPU), and on CUDA with another library's stream (whose order the
+     * copies into device tensors do not follow), the call has run when this returns.
      */
     public DeviceResult enqueue(DeviceTensor q, DeviceTensor k, DeviceTensor v, Map<String, ?> args, double scale, Tensor kvLens,
             DeviceTensor o, DeviceTensor lse) {

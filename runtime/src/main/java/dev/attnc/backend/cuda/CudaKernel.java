@@ -430,8 +430,9 @@ public final class CudaKernel implements CompiledKernel {
         /**
          * Fills O and LSE with NaN and queues the kernels without waiting for them. The borrowed memory goes
          * back to the pool reusable: every later use of it is queued behind these launches (this context's
-         * stream, and the legacy stream's copies, which wait for it). On another library's stream, which
-         * may not block on the legacy one, it is freed instead (a free waits for the device).
+         * stream, and the legacy stream's copies, which wait for it: the next step's plan, and the caller's
+         * writes into Q or the cache). Another library's stream may not block on the legacy one, so there
+         * the call waits for its kernels, as a run does.
          */
         void launchQueued() {
             synchronized (backend.lock) {
@@ -440,7 +441,8 @@ public final class CudaKernel implements CompiledKernel {
                 ctx.memset32(o, oPoison);
                 ctx.memset32(lse, 0x7fc00000);
                 launchAll();
-                settled = ctx.usesOwnStream();
+                if (!ctx.usesOwnStream()) ctx.synchronize();
+                settled = true;
             }
         }
 
