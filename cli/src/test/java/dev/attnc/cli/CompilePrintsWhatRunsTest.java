@@ -216,7 +216,7 @@ class CompilePrintsWhatRunsTest {
             for (int d : new int[] {64, 80, 128}) {
                 String cuda = compile("compile", first.toString(), "--target", "cuda", "--arch", arch, "--head-dim", Integer.toString(d),
                         "--dtype", "bf16", "--backward");
-                Decision.Cuda build = TargetPolicy.cudaBackward(DeviceCaps.Cuda.parse(arch), d, options);
+                Decision.Cuda build = TargetPolicy.cudaBackward(DeviceCaps.Cuda.parse(arch), d, d, options);
                 assertEquals(CudaStages.backwardSource(new KernelRequest(a, DType.BF16, d, CudaBackwardCodegen.TILES), Storage.BF16, build,
                         options).text(), cuda, arch + " D=" + d);
                 assertEquals(TargetPolicy.cudaBackwardForm(a, d, build, options) == DqForm.DETERMINISTIC, cuda.contains(CudaBackwardSource.DQ + "("), "the dQ kernel only in the deterministic form");

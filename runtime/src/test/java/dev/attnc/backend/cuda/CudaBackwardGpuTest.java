@@ -127,7 +127,7 @@ class CudaBackwardGpuTest {
         Attention a = TestPrograms.sample("causal");
         for (CudaBackend on : List.of(backend, deterministic)) {
             for (int d : new int[] {64, 80, 128}) {
-                boolean wgmma = TargetPolicy.cudaBackward((DeviceCaps.Cuda) on.policy().caps(), d, on.policy().options()).options().wgmma();
+                boolean wgmma = TargetPolicy.cudaBackward((DeviceCaps.Cuda) on.policy().caps(), d, d, on.policy().options()).options().wgmma();
                 String source = on.compileBackward(request(a, DType.BF16, d)).source();
                 assertEquals(wgmma, source.contains("wgmma_abt("), "D = " + d);
                 if (d == 80) assertFalse(wgmma, "D = 80 is padded: mma.sync");
