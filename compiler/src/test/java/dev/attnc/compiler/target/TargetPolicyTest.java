@@ -150,6 +150,20 @@ class TargetPolicyTest {
         }
     }
 
+    /** A value dimension DV other than D: mma.sync on Hopper too (the wgmma program takes DV = D only). */
+    @Test
+    void theBackwardWithDvOtherThanDRunsOnMmaSync() {
+        DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100;
+        for (int[] pair : new int[][] {{192, 128}, {64, 128}, {128, 64}}) {
+            for (BackendOptions o : List.of(NONE, FORCED, WGMMA)) {
+                Decision.Cuda b = TargetPolicy.cudaBackward(h100, pair[0], pair[1], o);
+                assertEquals(Engine.MMA_SYNC, b.options().engine(), "D = " + pair[0] + ", DV = " + pair[1]);
+                assertEquals("sm_90", b.arch());
+            }
+        }
+        assertEquals(Engine.WGMMA, TargetPolicy.cudaBackward(h100, 128, 128, NONE).options().engine(), "DV = D: wgmma");
+    }
+
     /**
      * dQ's form as measured: on wgmma at D = 128 the deterministic second pass where a pair's work is
      * light, the atomic adds where it is heavy (soft-cap's tanh, a learned table's gather per pair); at
