@@ -3,6 +3,7 @@
 // conversion of the dQaccum that dK/dV added into), the parameters' reduce,
 // over random ragged GQA inputs with a random dLSE, and compares dQ, dK, dV and the parameters'
 // gradients with a double-precision reference backward of the same variant (VARIANT below).
+// A program generated with a value dimension DV other than D (VALUE_DIM) gets V, O, dO and dV of DV columns.
 // Prints the errors relative to each gradient's norm; exit 1 on a mismatch.
 #include "emu.h"
 #include KERNEL_FILE
@@ -77,8 +78,13 @@ int main() {
     std::mt19937 rng(99);
     std::uniform_real_distribution<float> U(-1, 1);
     const int D = HEAD_DIM;
+#ifdef VALUE_DIM
+    const int DV = VALUE_DIM; // V's, O's, dO's and dV's rows
+#else
+    const int DV = D;
+#endif
     const size_t nq = (size_t)B * H * Q_LEN, nk = (size_t)B * H_KV * KV_LEN;
-    std::vector<uint16_t> Q(nq * D), K(nk * D), V(nk * D), O(nq * D), dO(nq * D), dQ(nq * D, 0x7fc0), dK(nk * D, 0x7fc0), dV(nk * D, 0x7fc0);
+    std::vector<uint16_t> Q(nq * D), K(nk * D), V(nk * DV), O(nq * DV), dO(nq * DV), dQ(nq * D, 0x7fc0), dK(nk * D, 0x7fc0), dV(nk * DV, 0x7fc0);
     std::vector<float> LSE(nq), dLSE(nq), Delta(nq, NAN);
     for (auto& x : Q) x = to16(U(rng) * 2);
     for (auto& x : K) x = to16(U(rng) * 2);
@@ -91,7 +97,7 @@ int main() {
     const bool sigmoid = VARIANT == 8, sinky = VARIANT == 7;
     auto q_at = [&](int b, int h, int q, int d) { return (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]); };
     auto k_at = [&](int b, int hk, int kv, int d) { return (double)from16(K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]); };
-    auto v_at = [&](int b, int hk, int kv, int d) { return (double)from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]); };
+    auto v_at = [&](int b, int hk, int kv, int d) { return (double)from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * DV + d]); };
 
     // the forward in double: O (rounded to 16 bits, as the kernel reads it) and the LSE
     std::vector<double> S((size_t)B * H * Q_LEN * KV_LEN, -INFINITY), S0(S.size(), 0), lse_ref(nq);
@@ -110,22 +116,22 @@ int main() {
                 mx = std::max(mx, s);
             }
             double sum = sinky ? std::exp(sinks[h] - mx) : 0;
-            std::vector<double> o(D, 0);
+            std::vector<double> o(DV, 0);
             for (int kv = 0; kv < KV_LEN; kv++) {
                 double s = S[row * KV_LEN + kv];
                 if (s == -INFINITY) continue;
                 double p = sigmoid ? 1 / (1 + std::exp(-(s - std::log((double)KV_LEN)))) : std::exp(s - mx);
                 sum += p;
-                for (int d = 0; d < D; d++) o[d] += p * v_at(b, hk, kv, d);
+                for (int d = 0; d < DV; d++) o[d] += p * v_at(b, hk, kv, d);
             }
             double lse = sigmoid ? std::log(sum) : mx == -INFINITY ? -INFINITY : mx + std::log(sum);
             lse_ref[row] = lse;
             LSE[row] = (float)lse;
-            for (int d = 0; d < D; d++) O[row * D + d] = to16(sigmoid ? o[d] : sum > 0 ? o[d] / sum : 0);
+            for (int d = 0; d < DV; d++) O[row * DV + d] = to16(sigmoid ? o[d] : sum > 0 ? o[d] / sum : 0);
         }
     }
     // the reference backward
-    std::vector<double> rdQ(nq * D, 0), rdK(nk * D, 0), rdV(nk * D, 0), rslopes(H, 0), rsinks(H, 0);
+    std::vector<double> rdQ(nq * D, 0), rdK(nk * D, 0), rdV(nk * DV, 0), rslopes(H, 0), rsinks(H, 0);
     double rcap = 0;
     for (int b = 0; b < B; b++) for (int h = 0; h < H; h++) {
         const int hk = h / (H / H_KV);
@@ -134,7 +140,7 @@ int main() {
             double delta = 0;
             if (sigmoid) delta = -dLSE[row] * std::exp(-lse_ref[row]);
             else {
-                for (int d = 0; d < D; d++) delta += (double)from16(dO[row * D + d]) * from16(O[row * D + d]);
+                for (int d = 0; d < DV; d++) delta += (double)from16(dO[row * DV + d]) * from16(O[row * DV + d]);
                 delta -= dLSE[row];
             }
             if (sinky && lse_ref[row] != -INFINITY) rsinks[h] += -std::exp(sinks[h] - lse_ref[row]) * delta;
@@ -145,7 +151,7 @@ int main() {
                 if (sigmoid) { p = 1 / (1 + std::exp(-(s - std::log((double)KV_LEN)))); w = p * (1 - p); }
                 else { p = std::exp(s - lse_ref[row]); w = p; }
                 double dp = 0;
-                for (int d = 0; d < D; d++) dp += (double)from16(dO[row * D + d]) * v_at(b, hk, kv, d);
+                for (int d = 0; d < DV; d++) dp += (double)from16(dO[row * DV + d]) * v_at(b, hk, kv, d);
                 double ds = w * (dp - delta);
                 double s0 = S0[row * KV_LEN + kv], g = ds;
                 if (VARIANT == 4) { double t = std::tanh(s0 / cap); g = ds * (1 - t * t); rcap += ds * (t - s0 / cap * (1 - t * t)); }
@@ -153,8 +159,8 @@ int main() {
                 for (int d = 0; d < D; d++) {
                     rdQ[row * D + d] += g * scale * k_at(b, hk, kv, d);
                     rdK[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d] += g * scale * q_at(b, h, q, d);
-                    rdV[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d] += p * from16(dO[row * D + d]);
                 }
+                for (int d = 0; d < DV; d++) rdV[((size_t)(b * H_KV + hk) * KV_LEN + kv) * DV + d] += p * from16(dO[row * DV + d]);
             }
         }
     }
@@ -197,11 +203,12 @@ int main() {
         return sums;
     };
 
-    printf("%s D=%d %s, dQ %s\n", STR(VARIANT_NAME), D, atomic_params ? "atomic" : "deterministic", DQ_ATOMIC ? "atomic" : "deterministic");
+    printf("%s D=%d DV=%d %s, dQ %s\n", STR(VARIANT_NAME), D, DV, atomic_params ? "atomic" : "deterministic", DQ_ATOMIC ? "atomic" : "deterministic");
     bool ok = true;
     Check cq{"dQ"}, ck{"dK"}, cv{"dV"};
     for (size_t i = 0; i < nq * D; i++) cq.add(from16(dQ[i]), rdQ[i]);
-    for (size_t i = 0; i < nk * D; i++) { ck.add(from16(dK[i]), rdK[i]); cv.add(from16(dV[i]), rdV[i]); }
+    for (size_t i = 0; i < nk * D; i++) ck.add(from16(dK[i]), rdK[i]);
+    for (size_t i = 0; i < nk * DV; i++) cv.add(from16(dV[i]), rdV[i]);
     ok &= cq.ok(2e-2); ok &= ck.ok(2e-2); ok &= cv.ok(2e-2);
     if (VARIANT == 2) { auto g = reduce(pslopes, H); Check c{"dslopes"}; for (int h = 0; h < H; h++) c.add(g[h], rslopes[h]); ok &= c.ok(2e-2); }
     if (VARIANT == 7) { auto g = reduce(psinks, H); Check c{"dsinks"}; for (int h = 0; h < H; h++) c.add(g[h], rsinks[h]); ok &= c.ok(2e-2); }

@@ -147,9 +147,9 @@ final class CompileCommand implements Callable<Integer> {
             }
             case CUDA -> {
                 if (backward) {
-                    String unsupported = CudaBackwardCodegen.unsupported(dim);
+                    String unsupported = CudaBackwardCodegen.unsupported(dim, request.valueDim());
                     if (unsupported != null) throw new AttnInputException(unsupported);
-                    Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps(), dim, policy.options());
+                    Decision.Cuda decision = TargetPolicy.cudaBackward((DeviceCaps.Cuda) policy.caps(), dim, request.valueDim(), policy.options());
                     name = a.name() + "_backward.cu";
                     text = bytes(CudaStages.backwardSource(request, CudaStages.storage(d), decision, policy.options()).text());
                     decided = "cuda " + decision.arch() + " " + decision.options().engine().name().toLowerCase(java.util.Locale.ROOT) + " backward, dQ "

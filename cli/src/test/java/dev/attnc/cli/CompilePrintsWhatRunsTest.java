@@ -136,8 +136,8 @@ class CompilePrintsWhatRunsTest {
     }
 
     /**
-     * A value dimension other than D (--shape's seventh number): on Hopper the mma.sync forward (the
-     * wgmma engines take DV = D only); with one query row the decode program, which takes any DV.
+     * A value dimension other than D (--shape's seventh number): on Hopper the mma.sync forward and
+     * backward (the wgmma engines take DV = D only); with one query row the decode program, which takes any DV.
      */
     @Test
     void aValueDimensionPrintsTheMmaSyncForwardOnHopper() throws IOException {
@@ -156,6 +156,10 @@ class CompilePrintsWhatRunsTest {
             assertEquals(built.source().text(), printed, shape);
             assertTrue(printed.contains("#define VALUE_DIM 128"), shape);
         }
+        // the backward on mma.sync too (the wgmma backward takes DV = D only), with V's and dO's rows of DV
+        String backward = compile("compile", sample.toString(), "--target", "cuda", "--arch", "sm_90a", "--dtype", "bf16",
+                "--shape", "1,4,4,512,512,192,128", "--backward");
+        assertTrue(backward.contains("#define VALUE_DIM 128") && backward.contains("mma.sync") && !backward.contains("wgmma_abt("), backward);
     }
 
     @Test
@@ -216,7 +220,7 @@ class CompilePrintsWhatRunsTest {
             for (int d : new int[] {64, 80, 128}) {
                 String cuda = compile("compile", first.toString(), "--target", "cuda", "--arch", arch, "--head-dim", Integer.toString(d),
                         "--dtype", "bf16", "--backward");
-                Decision.Cuda build = TargetPolicy.cudaBackward(DeviceCaps.Cuda.parse(arch), d, options);
+                Decision.Cuda build = TargetPolicy.cudaBackward(DeviceCaps.Cuda.parse(arch), d, d, options);
                 assertEquals(CudaStages.backwardSource(new KernelRequest(a, DType.BF16, d, CudaBackwardCodegen.TILES), Storage.BF16, build,
                         options).text(), cuda, arch + " D=" + d);
                 assertEquals(TargetPolicy.cudaBackwardForm(a, d, build, options) == DqForm.DETERMINISTIC, cuda.contains(CudaBackwardSource.DQ + "("), "the dQ kernel only in the deterministic form");

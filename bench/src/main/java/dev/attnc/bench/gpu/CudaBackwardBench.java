@@ -63,7 +63,7 @@ public final class CudaBackwardBench {
         try (CudaBackend backend = new CudaBackend(0); PrintWriter json = new PrintWriter(Files.newBufferedWriter(dir.resolve("attnc_bwd.json")))) {
             System.out.println("[attnc] " + backend.device());
             // what the policy builds (TargetPolicy.cudaBackward): -Dattnc.cuda.engine=mma times mma.sync on Hopper
-            Decision.Cuda build = TargetPolicy.cudaBackward((DeviceCaps.Cuda) backend.policy().caps(), d, backend.policy().options());
+            Decision.Cuda build = TargetPolicy.cudaBackward((DeviceCaps.Cuda) backend.policy().caps(), d, d, backend.policy().options());
             System.out.println("[attnc] backward " + build.arch() + " " + build.options().engine().name().toLowerCase(Locale.ROOT));
             for (String name : meta.getProperty("variants").split(",")) {
                 Attention a = attention(name);

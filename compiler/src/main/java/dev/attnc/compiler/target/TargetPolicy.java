@@ -92,10 +92,12 @@ public final class TargetPolicy {
      * in the products. On Hopper the kernels' products run on wgmma (built for sm_90a) where D needs
      * no padding ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128): 1.3–1.7× mma.sync's speed at
      * B=2 H=16 S=8192 D=128 (docs/benchmarks.md, session 11); elsewhere, or with
-     * {@code -Dattnc.cuda.engine=mma}, mma.sync on the GPU's own architecture.
+     * {@code -Dattnc.cuda.engine=mma}, and with a value dimension DV other than D (which the wgmma
+     * program does not take), mma.sync on the GPU's own architecture.
      */
-    public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device, int headDim, BackendOptions options) {
-        Engine engine = usesHopper(device, options) && CudaBackwardCodegen.wgmmaFits(headDim) ? Engine.WGMMA : Engine.MMA_SYNC;
+    public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device, int headDim, int valueDim, BackendOptions options) {
+        boolean wgmma = usesHopper(device, options) && CudaBackwardCodegen.wgmmaFits(headDim) && valueDim == headDim;
+        Engine engine = wgmma ? Engine.WGMMA : Engine.MMA_SYNC;
         return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, engine, 2, CudaCodegen.Schedule.ALL));
     }
 

@@ -130,24 +130,38 @@ class TargetPolicyTest {
         BackendOptions hopper = new BackendOptions(Map.of(), Engine.HOPPER, 0, null);
         for (int d : new int[] {64, 128}) {
             for (BackendOptions o : List.of(NONE, FORCED, WGMMA, hopper)) {
-                Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, o);
+                Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, d, o);
                 assertEquals(Engine.WGMMA, b.options().engine(), "D = " + d);
                 assertEquals("sm_90a", b.arch());
                 assertTrue(b.nvrtcFlags().contains("--gpu-architecture=sm_90a"));
                 assertEquals(CudaBackwardCodegen.TILES, b.tiles());
                 assertFalse(b.options().fastMath(), "the backward's math stays exact");
             }
-            Decision.Cuda mma = TargetPolicy.cudaBackward(h100, d, MMA);
+            Decision.Cuda mma = TargetPolicy.cudaBackward(h100, d, d, MMA);
             assertEquals(Engine.MMA_SYNC, mma.options().engine());
             assertEquals("sm_90", mma.arch());
-            assertEquals(Engine.MMA_SYNC, TargetPolicy.cudaBackward(sm86, d, NONE).options().engine());
-            assertEquals("sm_86", TargetPolicy.cudaBackward(sm86, d, NONE).arch());
+            assertEquals(Engine.MMA_SYNC, TargetPolicy.cudaBackward(sm86, d, d, NONE).options().engine());
+            assertEquals("sm_86", TargetPolicy.cudaBackward(sm86, d, d, NONE).arch());
         }
         for (int d : new int[] {32, 40, 80, 96}) {
-            Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, NONE);
+            Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, d, NONE);
             assertEquals(Engine.MMA_SYNC, b.options().engine(), "D = " + d + " is padded or not whole 64-column blocks");
             assertEquals("sm_90", b.arch());
         }
+    }
+
+    /** A value dimension DV other than D: mma.sync on Hopper too (the wgmma program takes DV = D only). */
+    @Test
+    void theBackwardWithDvOtherThanDRunsOnMmaSync() {
+        DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100;
+        for (int[] pair : new int[][] {{192, 128}, {64, 128}, {128, 64}}) {
+            for (BackendOptions o : List.of(NONE, FORCED, WGMMA)) {
+                Decision.Cuda b = TargetPolicy.cudaBackward(h100, pair[0], pair[1], o);
+                assertEquals(Engine.MMA_SYNC, b.options().engine(), "D = " + pair[0] + ", DV = " + pair[1]);
+                assertEquals("sm_90", b.arch());
+            }
+        }
+        assertEquals(Engine.WGMMA, TargetPolicy.cudaBackward(h100, 128, 128, NONE).options().engine(), "DV = D: wgmma");
     }
 
     /**
@@ -158,8 +172,8 @@ class TargetPolicyTest {
     @Test
     void theBackwardsFormOfDqFollowsTheEngineAndThePairsWork() {
         DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100, sm86 = DeviceCaps.Cuda.parse("sm_86");
-        Decision.Cuda wgmma = TargetPolicy.cudaBackward(h100, 128, NONE), mma = TargetPolicy.cudaBackward(sm86, 128, NONE);
-        Decision.Cuda wgmma64 = TargetPolicy.cudaBackward(h100, 64, NONE);
+        Decision.Cuda wgmma = TargetPolicy.cudaBackward(h100, 128, 128, NONE), mma = TargetPolicy.cudaBackward(sm86, 128, 128, NONE);
+        Decision.Cuda wgmma64 = TargetPolicy.cudaBackward(h100, 64, 64, NONE);
         for (String light : List.of("full", "causal", "alibi", "document")) {
             assertEquals(DqForm.DETERMINISTIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 128, wgmma, NONE), light);
             assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 64, wgmma64, NONE), light);

@@ -207,8 +207,8 @@ public final class CudaBackend implements Backend {
 
     /**
      * Why {@code kernel} cannot take value dimension {@code dv} beside key dimension {@code d}, or
-     * null: the wgmma engines and the backward size V's and O's rows by D (the forward on mma.sync
-     * and the decode program take any DV, {@link CudaCodegen#unsupportedValueDim}).
+     * null: the wgmma engines size V's and O's rows by D (the forward and the backward on mma.sync and
+     * the decode program take other DV, {@link CudaCodegen#unsupportedValueDim}, {@link CudaBackwardCodegen#unsupported(int, int)}).
      */
     static String valueDimOnlyD(String kernel, int d, int dv) {
         if (dv == d) return null;
@@ -286,7 +286,7 @@ public final class CudaBackend implements Backend {
     public void precompileBackward(List<KernelRequest> requests, int threads) {
         DeviceCaps.Cuda caps = CudaStages.caps(device);
         compileInParallel(requests.stream().map(r -> (Runnable) () -> {
-            Decision.Cuda d = TargetPolicy.cudaBackward(caps, r.headDim(), policy.options());
+            Decision.Cuda d = TargetPolicy.cudaBackward(caps, r.headDim(), r.valueDim(), policy.options());
             cacheCubin(CudaStages.backwardSource(r, CudaStages.storage(r.dtype()), d, policy.options()).text(), "attnc_backward.cu", d);
         }).toList(), threads);
     }
@@ -418,8 +418,7 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
-        String why = valueDimOnlyD("the CUDA backward", sizes.D(), sizes.DV());
-        if (why == null) why = CudaBackwardCodegen.unsupported(sizes.D());
+        String why = CudaBackwardCodegen.unsupported(sizes.D(), sizes.DV());
         if (why != null) return why;
         long buffers = Capacity.callBytes(sizes, storage, 4);
         long rows = 4L * sizes.B() * sizes.H() * sizes.Q_LEN();
@@ -441,8 +440,7 @@ public final class CudaBackend implements Backend {
     @Override
     public BackwardKernel compileBackward(KernelRequest request) {
         requireBackward(request.attention());
-        String why = valueDimOnlyD("the CUDA backward", request.headDim(), request.valueDim());
-        if (why == null) why = CudaBackwardCodegen.unsupported(request.headDim());
+        String why = CudaBackwardCodegen.unsupported(request.headDim(), request.valueDim());
         if (why != null) throw new AttnInputException(why);
         Storage storage = CudaStages.storage(request.dtype());
         synchronized (lock) {
@@ -455,7 +453,7 @@ public final class CudaBackend implements Backend {
     /** The backward's program for one storage type, compiled and loaded (fp32 requests may need a bf16 one too). */
     CudaCompiledBackward.Program backwardProgram(KernelRequest request, Storage storage) {
         synchronized (lock) {
-            Decision.Cuda build = TargetPolicy.cudaBackward(CudaStages.caps(device), request.headDim(), policy.options());
+            Decision.Cuda build = TargetPolicy.cudaBackward(CudaStages.caps(device), request.headDim(), request.valueDim(), policy.options());
             CudaBackwardSource src = CudaStages.backwardSource(request, storage, build, policy.options());
             Loaded m = module(src.text(), "attnc_backward.cu", build,
                     "the backward pass of attention '" + request.attention().name() + "'");

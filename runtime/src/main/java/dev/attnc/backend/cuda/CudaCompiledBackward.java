@@ -98,7 +98,7 @@ final class CudaCompiledBackward implements BackwardKernel {
         long rows = (long) s.B() * s.H() * s.Q_LEN();
         Tensor dq = Tensor.allocate(stored, s.B(), s.H(), s.Q_LEN(), s.D());
         Tensor dk = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        Tensor dv = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+        Tensor dv = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
         synchronized (backend.lock) {
             CudaContext ctx = backend.context();
             List<DeviceBuffer> buffers = new ArrayList<>();

@@ -67,8 +67,8 @@ public final class CudaStages {
      * chooses for the variant on that engine.
      */
     public static CudaBackwardSource backwardSource(KernelRequest request, Storage storage, Decision.Cuda build, BackendOptions options) {
-        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim(), TargetPolicy.cudaBackwardForm(request.attention(), request.headDim(), build, options),
-                build.options().wgmma());
+        return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim(), request.valueDim(),
+                TargetPolicy.cudaBackwardForm(request.attention(), request.headDim(), build, options), build.options().wgmma());
     }
 
     /** Stage 2 of a decode call: its program of two kernels (CudaDecodeCodegen) at the plan's key tiles, as {@code build} decides. */

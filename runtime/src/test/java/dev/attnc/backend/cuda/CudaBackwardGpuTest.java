@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -97,6 +98,11 @@ class CudaBackwardGpuTest {
         return new KernelRequest(a, t, d, backend.tilePlan(d));
     }
 
+    /** A request with V's, O's and dV's rows of {@code dv} (the forward's tiles at D). */
+    static KernelRequest request(Attention a, DType t, int d, int dv) {
+        return new KernelRequest(a, t, d, dv, backend.tilePlan(d));
+    }
+
     static Sizes shape(CudaCases.Sample s, int d) {
         return s.square() ? new Sizes(2, 4, 2, 100, 100, d) : new Sizes(2, 4, 2, 77, 131, d);
     }
@@ -127,12 +133,32 @@ class CudaBackwardGpuTest {
         Attention a = TestPrograms.sample("causal");
         for (CudaBackend on : List.of(backend, deterministic)) {
             for (int d : new int[] {64, 80, 128}) {
-                boolean wgmma = TargetPolicy.cudaBackward((DeviceCaps.Cuda) on.policy().caps(), d, on.policy().options()).options().wgmma();
+                boolean wgmma = TargetPolicy.cudaBackward((DeviceCaps.Cuda) on.policy().caps(), d, d, on.policy().options()).options().wgmma();
                 String source = on.compileBackward(request(a, DType.BF16, d)).source();
                 assertEquals(wgmma, source.contains("wgmma_abt("), "D = " + d);
                 if (d == 80) assertFalse(wgmma, "D = 80 is padded: mma.sync");
             }
         }
+    }
+
+    /**
+     * A value dimension DV other than D (V, O, dO and dV of DV columns; on mma.sync on every GPU, the wgmma
+     * program takes DV = D only): DeepSeek MLA's D = 192 with DV = 128 (tiles 256 wide) and DV > D, in both forms of dQ.
+     */
+    @TestFactory
+    Stream<DynamicTest> valueDimensionsOtherThanD() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (CudaCases.Sample s : CudaCases.samples()) {
+            if (!List.of("causal", "alibi", "softcap", "gpt_oss").contains(s.stem())) continue;
+            for (int[] pair : new int[][] {{192, 128}, {64, 128}}) {
+                Sizes sz = new Sizes(2, 4, 2, 77, 131, pair[0], pair[1]);
+                tests.add(DynamicTest.dynamicTest(s.stem() + " " + sz, () -> check(s, sz, DType.BF16, true)));
+                tests.add(DynamicTest.dynamicTest(s.stem() + " " + sz + " deterministic dQ", () -> check(deterministic, s, sz, DType.BF16, true)));
+            }
+        }
+        String source = backend.compileBackward(request(TestPrograms.sample("causal"), DType.BF16, 192, 128)).source();
+        assertTrue(source.contains("#define VALUE_DIM 128") && !source.contains("wgmma_abt("), "mma.sync with VALUE_DIM");
+        return tests.stream();
     }
 
     @Test
@@ -237,13 +263,13 @@ class CudaBackwardGpuTest {
         DType inputs = dtype == DType.F32 ? DType.F16 : dtype;
         Tensor q = Tensor.random(inputs, seed + 1, s.B(), s.H(), s.Q_LEN(), s.D()).convert(dtype);
         Tensor k = Tensor.random(inputs, seed + 2, s.B(), s.H_KV(), s.KV_LEN(), s.D()).convert(dtype);
-        Tensor v = Tensor.random(inputs, seed + 3, s.B(), s.H_KV(), s.KV_LEN(), s.D()).convert(dtype);
-        Tensor dO = Tensor.random(inputs, seed + 4, s.B(), s.H(), s.Q_LEN(), s.D()).convert(dtype);
+        Tensor v = Tensor.random(inputs, seed + 3, s.B(), s.H_KV(), s.KV_LEN(), s.DV()).convert(dtype);
+        Tensor dO = Tensor.random(inputs, seed + 4, s.B(), s.H(), s.Q_LEN(), s.DV()).convert(dtype);
         Tensor dl = dLse ? Tensor.random(DType.F32, seed + 5, s.B(), s.H(), s.Q_LEN()) : null;
         Map<String, TensorData> data = new HashMap<>();
         tensors.forEach((n, x) -> data.put(n, dev.attnc.Inputs.view(x)));
         Bindings bindings = new Bindings(scalars, data).complete(a);
-        KernelRequest request = request(a, dtype, s.D());
+        KernelRequest request = request(a, dtype, s.D(), s.DV());
         TilePlan tiles = request.tiles();
         double scale = Reference.defaultScale(s);
         BlockPlan plan = BlockPlanner.plan(a, s, bindings, tiles.blockM(), tiles.blockN());

@@ -25,14 +25,17 @@ import org.junit.jupiter.api.io.TempDir;
  * where no g++ is installed.
  */
 class CudaBackwardEmulatorTest {
-    /** variant number (the harness's reference), sample, D, storage, form of dQ, wgmma. */
-    private record Case(int variant, String sample, int d, Storage storage, DqForm form, boolean wgmma) {}
+    /** variant number (the harness's reference), sample, D, DV (V's rows), storage, form of dQ, wgmma. */
+    private record Case(int variant, String sample, int d, int dv, Storage storage, DqForm form, boolean wgmma) {}
 
     private static final List<Case> CASES = List.of(
-            new Case(2, "alibi", 64, Storage.BF16, DqForm.ATOMIC, false),
-            new Case(4, "softcap", 64, Storage.F16, DqForm.DETERMINISTIC, false),
-            new Case(7, "gpt_oss", 64, Storage.BF16, DqForm.ATOMIC, true),
-            new Case(8, "sigmoid", 64, Storage.BF16, DqForm.DETERMINISTIC, true));
+            new Case(2, "alibi", 64, 64, Storage.BF16, DqForm.ATOMIC, false),
+            new Case(4, "softcap", 64, 64, Storage.F16, DqForm.DETERMINISTIC, false),
+            new Case(7, "gpt_oss", 64, 64, Storage.BF16, DqForm.ATOMIC, true),
+            new Case(8, "sigmoid", 64, 64, Storage.BF16, DqForm.DETERMINISTIC, true),
+            // a value dimension other than D: DeepSeek MLA's 192 / 128 (tiles 256 wide, D padded), and DV > D
+            new Case(2, "alibi", 192, 128, Storage.BF16, DqForm.ATOMIC, false),
+            new Case(4, "softcap", 32, 64, Storage.F16, DqForm.DETERMINISTIC, false));
 
     @TempDir
     Path work;
@@ -45,12 +48,12 @@ class CudaBackwardEmulatorTest {
 
     private void run(Case c) throws IOException, InterruptedException {
         Attention a = Emulator.firstAttention(Repo.sample(c.sample()));
-        Path cu = work.resolve(c.sample() + ".cu");
-        EmulatedBackward.write(a, c.storage(), c.d(), c.form(), c.wgmma(), cu);
+        Path cu = work.resolve(c.sample() + "_" + c.d() + "_" + c.dv() + ".cu");
+        EmulatedBackward.write(a, c.storage(), c.d(), c.dv(), c.form(), c.wgmma(), cu);
         assertTrue(!c.wgmma() || java.nio.file.Files.readString(cu).contains("wgmma_abt("), "the wgmma engine's program");
         List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "VARIANT_NAME=" + c.sample(), "ATOMIC=0"));
         if (c.storage() == Storage.F16) defines.add("EMU_F16");
-        String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_" + c.sample()), defines);
+        String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_" + c.sample() + "_" + c.d() + "_" + c.dv()), defines);
         assertTrue(out.contains("dQ") && !out.contains("NaN!"), c + ": " + out);
     }
 }

@@ -41,17 +41,21 @@ public final class EmulatedBackward {
 
     private EmulatedBackward() {}
 
-    /** Args: FILE D BF16|F16 OUT [ATOMIC|DETERMINISTIC (the form of dQ)] [MMA|WGMMA (the products' engine)]. */
+    /**
+     * Args: FILE D BF16|F16 OUT [ATOMIC|DETERMINISTIC (the form of dQ)] [MMA|WGMMA (the products' engine)];
+     * -Ddv=DV: a value dimension other than D.
+     */
     public static void main(String[] a) throws IOException {
         Compilation c = Compilation.of(SourceFile.read(Path.of(a[0]))).orThrow();
         Attention att = c.optimized(c.attentionNames().getFirst());
-        write(att, Storage.valueOf(a[2]), Integer.parseInt(a[1]), DqForm.valueOf(a.length > 4 ? a[4] : "ATOMIC"),
+        int d = Integer.parseInt(a[1]);
+        write(att, Storage.valueOf(a[2]), d, Integer.getInteger("dv", d), DqForm.valueOf(a.length > 4 ? a[4] : "ATOMIC"),
                 a.length > 5 && a[5].equals("WGMMA"), Path.of(a[3]));
     }
 
-    /** The program's emulator source at {@code out} and its kernels' calls at {@code out.args.h}. */
-    public static void write(Attention att, Storage storage, int d, DqForm form, boolean wgmma, Path out) throws IOException {
-        CudaBackwardSource k = CudaBackwardCodegen.generate(att, storage, d, form, wgmma);
+    /** The program's emulator source at {@code out} and its kernels' calls at {@code out.args.h}; {@code dv}: V's rows. */
+    public static void write(Attention att, Storage storage, int d, int dv, DqForm form, boolean wgmma, Path out) throws IOException {
+        CudaBackwardSource k = CudaBackwardCodegen.generate(att, storage, d, dv, form, wgmma);
         Files.writeString(out, EmulatedSource.withoutPrimitives(k.text(), k.text().contains("wgmma_abt(") ? WGMMA_SHIM : ""));
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
         // a parameter's gradient buffer: the harness's grad_<user's name>_p

@@ -36,6 +36,29 @@ public final class CudaBackwardCodegen {
     }
 
     /**
+     * The most columns of dK and dV that a warp's 16 keys keep in registers with DV != D: (D + DV) / 2
+     * floats a thread, DeepSeek MLA's D = 192 with DV = 128 (DV = D keeps {@link TileWidths#BACKWARD}'s
+     * D ≤ 128, the measured one).
+     */
+    public static final int MAX_KEY_COLUMNS = 320;
+
+    /**
+     * Why the backward cannot take key dimension {@code headDim} with value dimension {@code valueDim}
+     * (V's, O's, dO's and dV's rows), or null when it can: with DV != D each a head dimension of the
+     * forward's tiles and D + DV up to {@link #MAX_KEY_COLUMNS}.
+     */
+    public static String unsupported(int headDim, int valueDim) {
+        if (valueDim == headDim) return unsupported(headDim);
+        String why = TileWidths.BACKWARD_VALUE.unsupported(headDim);
+        if (why == null) why = TileWidths.BACKWARD_VALUE.unsupported(valueDim);
+        if (why == null && headDim + valueDim > MAX_KEY_COLUMNS) {
+            why = "the CUDA backward keeps 16 keys' dK and dV in a warp's registers, D + DV up to " + MAX_KEY_COLUMNS
+                    + " (D = 192 with DV = 128), not D = " + headDim + ", DV = " + valueDim;
+        }
+        return why;
+    }
+
+    /**
      * Whether the kernels' products can run on Hopper's wgmma (sm_90a) at this head dimension:
      * whole 64-column blocks, no padding (the descriptors address the tiles as they are).
      */
@@ -48,6 +71,11 @@ public final class CudaBackwardCodegen {
         return TileWidths.BACKWARD.of(headDim, TILES.warps() * 32);
     }
 
+    /** The width of the kernels' shared tiles with key dimension D and value dimension DV: the larger's. */
+    static int tileWidth(int headDim, int valueDim) {
+        return tileWidth(Math.max(headDim, valueDim));
+    }
+
     /**
      * The atomic form's dQaccum, in floats: per (b, h, query tile) a block of the tile's 64 rows by D
      * rounded up to 16 (the accumulators' n8 tiles), in the fragments' order (cuda_backward.stg,
@@ -58,13 +86,18 @@ public final class CudaBackwardCodegen {
         return batch * heads * queryTiles * TILES.blockM() * (16L * ((headDim + 15) / 16));
     }
 
+    /** {@link #sharedBytes(int, int, DqForm)} with DV = D. */
+    public static int sharedBytes(int headDim, DqForm form) {
+        return sharedBytes(headDim, headDim, form);
+    }
+
     /**
      * Dynamic shared memory of the dK/dV and dQ kernels: six tiles of 64 rows (two fixed, two stages
-     * of two), then the dK/dV kernel's two stages of LSE and Δ (64 floats each); in the atomic form
-     * then the dK/dV kernel's dS^T tile (64 rows of 72 16-bit elements).
+     * of two) as wide as the larger of D and DV, padded; then the dK/dV kernel's two stages of LSE and Δ
+     * (64 floats each); in the atomic form then the dK/dV kernel's dS^T tile (64 rows of 72 16-bit elements).
      */
-    public static int sharedBytes(int headDim, DqForm form) {
-        int base = 6 * TILES.blockM() * tileWidth(headDim) * 2 + 4 * TILES.blockM() * Float.BYTES;
+    public static int sharedBytes(int headDim, int valueDim, DqForm form) {
+        int base = 6 * TILES.blockM() * tileWidth(headDim, valueDim) * 2 + 4 * TILES.blockM() * Float.BYTES;
         return switch (form) {
             case ATOMIC -> base + TILES.blockM() * (TILES.blockN() + 8) * 2;
             case DETERMINISTIC -> base;
@@ -87,10 +120,21 @@ public final class CudaBackwardCodegen {
      * policy's choice ({@code TargetPolicy.cudaBackward}).
      */
     public static CudaBackwardSource generate(Attention a, Storage storage, int headDim, DqForm form, boolean wgmma) {
+        return generate(a, storage, headDim, headDim, form, wgmma);
+    }
+
+    /**
+     * The backward program with value dimension {@code valueDim} (V's, O's, dO's and dV's rows; Q's,
+     * K's, dQ's and dK's are {@code headDim}): on mma.sync only where they differ.
+     */
+    public static CudaBackwardSource generate(Attention a, Storage storage, int headDim, int valueDim, DqForm form, boolean wgmma) {
         if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
-        String why = unsupported(headDim);
+        String why = unsupported(headDim, valueDim);
         if (why != null) throw new IllegalArgumentException(why);
         if (wgmma && !wgmmaFits(headDim)) throw new IllegalArgumentException("the backward's wgmma needs D a multiple of 64 up to 128, not " + headDim);
+        if (wgmma && valueDim != headDim) {
+            throw new IllegalArgumentException("the backward's wgmma takes DV = D only, not D = " + headDim + ", DV = " + valueDim);
+        }
         Gradient g = Gradient.ofBackward(a);
         List<ParamArg> params = ParamArg.of(a);
         List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
@@ -107,8 +151,7 @@ public final class CudaBackwardCodegen {
         ST st = group.getInstanceOf("backward");
         st.add("storage", storage.word);
         st.add("headDim", headDim);
-        st.add("tileDim", tileWidth(headDim));
-        st.add("padded", tileWidth(headDim) != headDim);
+        CudaCodegen.addDimensions(st, TileWidths.BACKWARD_VALUE, headDim, valueDim, CudaBackwardSource.THREADS);
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", keys.identityScore ? "true" : "false");
         st.add("helpers", CHelpers.text(Dialect.CUDA));
@@ -138,7 +181,7 @@ public final class CudaBackwardCodegen {
         st.add("wgmmaOps", !wgmma ? null : CudaCodegen.wgmmaOps(TILES.blockN(), headDim, storage)
                 + (atomic ? "\n" + CudaCodegen.wgmmaSs("wgmma_ss_tt", headDim, storage, true).strip() : ""));
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, TILES, form, delta, dkdv, dq, reduce, withGradient,
-                sharedBytes(headDim, form));
+                sharedBytes(headDim, valueDim, form));
     }
 
     /** One kernel's variant code: its head (per (b, h) and per fragment row), its PARTIAL and FULL tiles' pairs. */

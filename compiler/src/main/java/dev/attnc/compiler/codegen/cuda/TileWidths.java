@@ -26,6 +26,8 @@ public record TileWidths(String kernel, int max) {
     public static final TileWidths DECODE = new TileWidths("the CUDA decode kernel", 256);
     /** The backward: dK and dV of 16 keys stay in registers (2 x D / 4 floats a thread), which D > 128 exceeds. */
     public static final TileWidths BACKWARD = new TileWidths("the CUDA backward", 128);
+    /** The backward with a value dimension DV != D: each of D and DV a tile width's (CudaBackwardCodegen limits their sum). */
+    public static final TileWidths BACKWARD_VALUE = new TileWidths("the CUDA backward with DV ≠ D", 256);
 
     /** Why this kernel cannot take head dimension {@code d} (padded or not), or null when it can. */
     public String unsupported(int d) {

@@ -97,6 +97,54 @@ class CudaBackwardCodegenTest {
         assertTrue(text.contains("grad_p0_Wtable") && text.contains("grad_p1_Wscalar"), text);
     }
 
+    /**
+     * DV != D (DeepSeek MLA's 192 / 128, and DV > D): V's, O's, dO's and dV's rows are VALUE_DIM, loaded
+     * and stored at that length; dP (dP^T) over VALUE_DIM's k16 steps; dQ, dK and dQaccum stay over D;
+     * the tiles as wide as the padded larger of the two.
+     */
+    @Test
+    void aValueDimensionOtherThanD() {
+        Attention a = TestPrograms.sample("causal");
+        for (DqForm f : DqForm.values()) {
+            String text = CudaBackwardCodegen.generate(a, Storage.BF16, 192, 128, f, false).text();
+            assertTrue(text.contains("#define HEAD_DIM 192\n#define VALUE_DIM 128"), text);
+            assertTrue(text.contains("#define TILE_D 256"), "192 columns are not whole rows of 128 threads' chunks: 256");
+            assertTrue(text.contains("constexpr int VDT = 2 * VKT;"), "dV's accumulators over DV");
+            assertTrue(text.contains("for (int d = lane; d < VALUE_DIM; d += 32)"), "Δ over DV");
+            assertTrue(text.contains("load_tile<TILE, VALUE_DIM, VDT>(sV, V + v_base, k0, KV_LEN, tid);"), "V's rows of VALUE_DIM");
+            assertTrue(text.contains("dO + bh * Q_LEN * VALUE_DIM, q0, Q_LEN, tid);"), "dO's rows of VALUE_DIM");
+            assertTrue(text.contains("load_tile<TILE>(sK, K + kv_base, k0, KV_LEN, tid);"), "K's rows of HEAD_DIM");
+            assertTrue(text.contains("float acc_dk[DT][4], acc_dv[VDT][4];"));
+            assertTrue(text.contains("mma_abt<VKT>(dp[0],"), "dP^T = V dO^T over DV");
+            assertTrue(text.contains("store_rows<VALUE_DIM>(dV + v_base, acc_dv,"), "dV's rows of VALUE_DIM");
+            assertTrue(text.contains("store_rows(dK + kv_base, acc_dk,") && text.contains("store_rows(dQ + q_base, acc_dq,"), "dK, dQ over D");
+            assertEquals(f == DqForm.DETERMINISTIC, text.contains("(long long)bh * Q_LEN * VALUE_DIM, q0, Q_LEN, tid);"), "the dQ kernel's dO");
+        }
+        // the tiles: 6 of 64 rows by 256 columns, the LSE and Δ stages, the atomic form's dS^T
+        assertEquals(6 * 64 * 256 * 2 + 4 * 64 * 4 + 64 * 72 * 2, CudaBackwardCodegen.generate(a, Storage.BF16, 192, 128, DqForm.ATOMIC, false).sharedBytes());
+        assertEquals(CudaBackwardCodegen.sharedBytes(128, DqForm.DETERMINISTIC), CudaBackwardCodegen.sharedBytes(64, 128, DqForm.DETERMINISTIC));
+        assertTrue(CudaBackwardCodegen.generate(a, Storage.F16, 32, 64, DqForm.DETERMINISTIC, false).text().contains("#define TILE_D 64"));
+        // DV = D through the same call: no VALUE_DIM, the text of the call without it
+        assertEquals(CudaBackwardCodegen.generate(a, Storage.BF16, 64, DqForm.ATOMIC).text(),
+                CudaBackwardCodegen.generate(a, Storage.BF16, 64, 64, DqForm.ATOMIC, false).text());
+        assertFalse(CudaBackwardCodegen.generate(a, Storage.BF16, 64, DqForm.ATOMIC).text().contains("VALUE_DIM"));
+        // wgmma takes DV = D only
+        assertThrows(IllegalArgumentException.class, () -> CudaBackwardCodegen.generate(a, Storage.BF16, 128, 64, DqForm.ATOMIC, true));
+    }
+
+    /** DV != D: each a tile width's head dimension, and dK and dV of 16 keys in a warp's registers (D + DV ≤ 320). */
+    @Test
+    void valueDimensionsItCannotHoldAreRefusedWithTheLimit() {
+        assertNull(CudaBackwardCodegen.unsupported(192, 128));
+        assertNull(CudaBackwardCodegen.unsupported(64, 256));
+        assertEquals(CudaBackwardCodegen.unsupported(160), CudaBackwardCodegen.unsupported(160, 160), "DV = D: the backward's own limit");
+        assertEquals("the CUDA backward with DV ≠ D supports head dimensions that are multiples of 8 from 16 to 256, not 320",
+                CudaBackwardCodegen.unsupported(64, 320));
+        assertEquals("the CUDA backward keeps 16 keys' dK and dV in a warp's registers, D + DV up to 320 (D = 192 with DV = 128), not D = 256, DV = 128",
+                CudaBackwardCodegen.unsupported(256, 128));
+        assertThrows(IllegalArgumentException.class, () -> CudaBackwardCodegen.generate(TestPrograms.sample("causal"), Storage.BF16, 192, 192, DqForm.ATOMIC, false));
+    }
+
     @Test
     void headDimensionsItCannotHoldAreRefusedWithTheLimit() {
         assertNull(CudaBackwardCodegen.unsupported(128));
