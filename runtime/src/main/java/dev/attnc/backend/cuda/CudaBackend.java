@@ -15,6 +15,7 @@ import dev.attnc.backend.TuningTable;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
+import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
@@ -420,6 +421,12 @@ public final class CudaBackend implements Backend {
     public String unsupportedBackward(Sizes sizes, DType storage, TilePlan tiles, long paramFloats) {
         String why = CudaBackwardCodegen.unsupported(sizes.D(), sizes.DV());
         if (why != null) return why;
+        // the atomic form's tiles take the most (its dS^T tile); a pair as wide as 192 / 128 needs Hopper's 227 KB
+        int shared = CudaBackwardCodegen.sharedBytes(sizes.D(), sizes.DV(), DqForm.ATOMIC);
+        if (shared > device.maxSharedPerBlockOptin()) {
+            return "the CUDA backward at D = " + sizes.D() + ", DV = " + sizes.DV() + " needs " + shared + " bytes of shared memory a block; the "
+                    + device.name() + " gives at most " + device.maxSharedPerBlockOptin();
+        }
         long buffers = Capacity.callBytes(sizes, storage, 4);
         long rows = 4L * sizes.B() * sizes.H() * sizes.Q_LEN();
         // the atomic form's dQaccum, unless the deterministic form is forced (the form depends on the variant)
