@@ -90,8 +90,8 @@ public final class TargetPolicy {
      * The CUDA backward's build: its fixed 64 x 64 tiles and exact math (no --prec-div=false, no flush
      * to zero): the derivatives of a variant are as accurate as the reference's, the kernels' time is
      * in the products. On Hopper the kernels' products run on wgmma (built for sm_90a) where D needs
-     * no padding ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128): 1.3–1.7× mma.sync's speed at
-     * B=2 H=16 S=8192 D=128 (docs/benchmarks.md, session 11); elsewhere, or with
+     * no padding ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128): 1.09–1.55× mma.sync's speed at
+     * B=2 H=16 S=8192 D=128, 1.02–1.27× at B=8 S=2048 D=64 (docs/benchmarks.md, session 11); elsewhere, or with
      * {@code -Dattnc.cuda.engine=mma}, and with a value dimension DV other than D (which the wgmma
      * program does not take), mma.sync on the GPU's own architecture.
      */
