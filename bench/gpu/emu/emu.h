@@ -29,6 +29,8 @@ struct Fiber {
     unsigned tid = 0;
     std::deque<std::vector<Copy>> groups; // committed, oldest first
     std::vector<Copy> open;
+    int spins = 0;            // yields in a row inside one wait_until without its condition holding
+    const char* waits_on = ""; // what that wait is, for the deadlock message
 };
 static std::vector<Fiber> fibers;
 static ucontext_t sched_ctx;
@@ -37,12 +39,22 @@ static std::function<void()> body;
 
 static void yield() { swapcontext(&fibers[current].ctx, &sched_ctx); }
 
+// Yields until ready() holds. A fiber only changes shared state outside these loops, so a round of
+// the scheduler in which every live fiber re-checked its condition and yielded again is a deadlock:
+// run_block then aborts with what each waits on instead of hanging.
+template <class Ready> static void wait_until(Ready ready, const char* what) {
+    Fiber& f = fibers[current];
+    f.waits_on = what;
+    while (!ready()) { f.spins++; yield(); }
+    f.spins = 0;
+}
+
 struct Barrier {
     int count = 0, gen = 0;
     void wait(int n) {
         int g = gen;
         if (++count == n) { count = 0; gen++; }
-        else while (gen == g) yield();
+        else wait_until([&] { return gen != g; }, "a warp or block barrier");
     }
 };
 static std::vector<Barrier> warp_bar;
@@ -84,12 +96,20 @@ static void run_block(int n, std::function<void()> kernel) {
     int alive = n;
     while (alive > 0) {
         alive = 0;
+        int stuck = 0; // fibers that only re-checked a wait this round
         for (int i = 0; i < n; i++) {
             if (fibers[i].done) continue;
             current = i;
             threadIdx.x = i;
             swapcontext(&sched_ctx, &fibers[i].ctx);
-            if (!fibers[i].done) alive++;
+            if (!fibers[i].done) alive++, stuck += fibers[i].spins >= 2;
+        }
+        if (alive > 0 && stuck == alive) {
+            fprintf(stderr, "emu: deadlock in block (%u, %u):", blockIdx.x, blockIdx.y);
+            for (auto& f : fibers)
+                if (!f.done) fprintf(stderr, " thread %u waits on %s;", f.tid, f.waits_on);
+            fprintf(stderr, "\n");
+            exit(3);
         }
     }
     for (auto& f : fibers) {
