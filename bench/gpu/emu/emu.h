@@ -30,7 +30,8 @@ struct Fiber {
     std::deque<std::vector<Copy>> groups; // committed, oldest first
     std::vector<Copy> open;
     int spins = 0;            // yields in a row inside one wait_until without its condition holding
-    const char* waits_on = ""; // what that wait is, for the deadlock message
+    const char* waits_on = ""; // what that wait is (with up to two numbers), for the deadlock message
+    long long wait_args[2] = {0, 0};
 };
 static std::vector<Fiber> fibers;
 static ucontext_t sched_ctx;
@@ -42,9 +43,11 @@ static void yield() { swapcontext(&fibers[current].ctx, &sched_ctx); }
 // Yields until ready() holds. A fiber only changes shared state outside these loops, so a round of
 // the scheduler in which every live fiber re-checked its condition and yielded again is a deadlock:
 // run_block then aborts with what each waits on instead of hanging.
-template <class Ready> static void wait_until(Ready ready, const char* what) {
+// `what` is a printf format of the two numbers a and b.
+template <class Ready> static void wait_until(Ready ready, const char* what, long long a = 0, long long b = 0) {
     Fiber& f = fibers[current];
     f.waits_on = what;
+    f.wait_args[0] = a; f.wait_args[1] = b;
     while (!ready()) { f.spins++; yield(); }
     f.spins = 0;
 }
@@ -105,10 +108,15 @@ static void run_block(int n, std::function<void()> kernel) {
             if (!fibers[i].done) alive++, stuck += fibers[i].spins >= 2;
         }
         if (alive > 0 && stuck == alive) {
-            fprintf(stderr, "emu: deadlock in block (%u, %u):", blockIdx.x, blockIdx.y);
-            for (auto& f : fibers)
-                if (!f.done) fprintf(stderr, " thread %u waits on %s;", f.tid, f.waits_on);
-            fprintf(stderr, "\n");
+            fprintf(stderr, "emu: deadlock in block (%u, %u), every live thread waits; the first of each warp:\n", blockIdx.x, blockIdx.y);
+            for (int i = 0, last_warp = -1; i < n; i++) {
+                const Fiber& f = fibers[i];
+                if (f.done || (int)f.tid / 32 == last_warp) continue;
+                last_warp = (int)f.tid / 32;
+                fprintf(stderr, "  thread %u waits on ", f.tid);
+                fprintf(stderr, f.waits_on, f.wait_args[0], f.wait_args[1]);
+                fprintf(stderr, "\n");
+            }
             exit(3);
         }
     }

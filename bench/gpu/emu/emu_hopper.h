@@ -62,7 +62,7 @@ static inline void mbar_arrive_if(unsigned bar, bool when) {
 // phase's parity differs from it (a fresh barrier is in phase 0, so parity 1 counts as completed)
 static inline void mbar_wait(unsigned bar, unsigned parity) {
     emu::Mbar& m = emu::mbar(bar);
-    emu::wait_until([&] { return (m.phase & 1u) != (parity & 1u); }, "an mbarrier");
+    emu::wait_until([&] { return (m.phase & 1u) != (parity & 1u); }, "mbarrier %lld, parity %lld", bar, parity);
 }
 
 // What the harness puts in a tensor map (opaque on the GPU): a 3-d tensor of 16-bit elements,
@@ -106,7 +106,7 @@ template <int THREADS> static inline int emu_named_arrive(int id) {
 template <int THREADS> static inline void named_bar_arrive(int id) { emu_named_arrive<THREADS>(id); }
 template <int THREADS> static inline void named_bar_sync(int id) {
     const int gen = emu_named_arrive<THREADS>(id);
-    emu::wait_until([&] { return emu::named_bars[id].gen != gen; }, "a named barrier");
+    emu::wait_until([&] { return emu::named_bars[id].gen != gen; }, "named barrier %lld (generation %lld)", id, gen);
 }
 
 static inline int __shfl_sync(unsigned, int v, int src) {
