@@ -13,12 +13,21 @@
 #include <deque>
 #include <functional>
 #include <ucontext.h>
+#include <unistd.h>
 #include <vector>
 
 struct emu_dim3 { unsigned x = 1, y = 1, z = 1; };
 static thread_local emu_dim3 threadIdx, blockIdx, gridDim, blockDim;
 
 alignas(1024) unsigned char attn_smem[232448];
+
+// Ends the run on an emulator error. _exit, not exit: a fiber is running on a stack that the static
+// destructors of exit would free.
+[[noreturn]] static void emu_die() {
+    fflush(stdout);
+    fflush(stderr);
+    _exit(3);
+}
 
 namespace emu {
 struct Copy { unsigned char* dst; const unsigned char* src; int bytes; };
@@ -117,11 +126,11 @@ static void run_block(int n, std::function<void()> kernel) {
                 fprintf(stderr, f.waits_on, f.wait_args[0], f.wait_args[1]);
                 fprintf(stderr, "\n");
             }
-            exit(3);
+            emu_die();
         }
     }
     for (auto& f : fibers) {
-        if (!f.groups.empty() || !f.open.empty()) { fprintf(stderr, "emu: thread %u exited with cp.async pending\n", f.tid); exit(3); }
+        if (!f.groups.empty() || !f.open.empty()) { fprintf(stderr, "emu: thread %u exited with cp.async pending\n", f.tid); emu_die(); }
     }
 }
 } // namespace emu
@@ -163,7 +172,7 @@ static inline size_t __cvta_generic_to_shared(const void* p) {
 // ---- the kernel's primitives, emulated (run.sh puts these in place of the asm versions) ----
 static inline unsigned smem_u32(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
 static inline void cp_async16(unsigned dst, const void* src, int src_bytes) {
-    if (dst % 16 != 0 || dst + 16 > sizeof attn_smem) { fprintf(stderr, "emu: bad cp.async dst %u\n", dst); exit(3); }
+    if (dst % 16 != 0 || dst + 16 > sizeof attn_smem) { fprintf(stderr, "emu: bad cp.async dst %u\n", dst); emu_die(); }
     emu::fibers[emu::current].open.push_back({attn_smem + dst, (const unsigned char*)src, src_bytes});
 }
 static inline void cp_async_commit() {
@@ -185,7 +194,7 @@ static inline uint16_t emu_ld16(unsigned addr) {
     uint16_t v; memcpy(&v, attn_smem + addr, 2); return v;
 }
 static inline void emu_ldmatrix(unsigned (&r)[4], unsigned addr, bool trans) {
-    if (addr % 16 != 0) { fprintf(stderr, "emu: unaligned ldmatrix %u\n", addr); exit(3); }
+    if (addr % 16 != 0) { fprintf(stderr, "emu: unaligned ldmatrix %u\n", addr); emu_die(); }
     int l = emu::lane();
     emu::slot(l).u[0] = addr;
     emu::warp_sync();

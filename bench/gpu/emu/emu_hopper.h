@@ -22,9 +22,15 @@ static void hopper_block_reset() {
     mbars.clear();
     for (auto& b : named_bars) b = NamedBarrier();
 }
+// The state lives here; the barrier's 8 bytes of shared memory hold a mark instead, so that a copy or
+// store that overlaps a barrier (a layout mistake) is caught at the barrier's next use.
+static const unsigned long long MBAR_MARK = 0x6d6261722d656d75ull;
 static Mbar& mbar(unsigned bar) {
     auto it = mbars.find(bar);
-    if (it == mbars.end()) { fprintf(stderr, "emu: mbarrier %u used before mbar_init\n", bar); exit(3); }
+    if (it == mbars.end()) { fprintf(stderr, "emu: mbarrier %u used before mbar_init\n", bar); emu_die(); }
+    unsigned long long mark;
+    memcpy(&mark, attn_smem + bar, 8);
+    if (mark != MBAR_MARK) { fprintf(stderr, "emu: mbarrier %u was overwritten in shared memory\n", bar); emu_die(); }
     return it->second;
 }
 static void mbar_complete_if_done(Mbar& m) {
@@ -35,7 +41,7 @@ static void mbar_complete_if_done(Mbar& m) {
 }
 static void mbar_arrive(unsigned bar) {
     Mbar& m = mbar(bar);
-    if (--m.arrivals < 0) { fprintf(stderr, "emu: more arrivals than expected on mbarrier %u\n", bar); exit(3); }
+    if (--m.arrivals < 0) { fprintf(stderr, "emu: more arrivals than expected on mbarrier %u\n", bar); emu_die(); }
     mbar_complete_if_done(m);
 }
 static void mbar_complete_tx(unsigned bar, long long bytes) {
@@ -46,6 +52,8 @@ static void mbar_complete_tx(unsigned bar, long long bytes) {
 } // namespace emu
 
 static inline void mbar_init(unsigned bar, unsigned count) {
+    if (bar % 8 != 0 || bar + 8 > sizeof attn_smem) { fprintf(stderr, "emu: bad mbarrier address %u\n", bar); emu_die(); }
+    memcpy(attn_smem + bar, &emu::MBAR_MARK, 8);
     emu::Mbar m;
     m.init = m.arrivals = (int)count;
     emu::mbars[bar] = m;
@@ -79,7 +87,9 @@ static inline void emu_tmap_fill(unsigned long long* bits, const void* base, lon
 template <class Map> static inline void tma_load(unsigned dst, const Map& map, unsigned bar, int c0, int c1, int c2) {
     const unsigned long long* t = map.bits;
     const int rows = (int)t[TM_BOX_ROWS];
-    if (dst % 1024 != 0 || dst + rows * 128 > sizeof attn_smem) { fprintf(stderr, "emu: bad TMA destination %u\n", dst); exit(3); }
+    // the swizzle below is taken from the box's start: the same as the GPU's (from address bits 7-9)
+    // only when the destination is 1024-byte aligned, as the kernel's boxes are
+    if (dst % 1024 != 0 || dst + rows * 128 > sizeof attn_smem) { fprintf(stderr, "emu: bad TMA destination %u\n", dst); emu_die(); }
     const unsigned char* base = (const unsigned char*)t[TM_BASE];
     for (int r = 0; r < rows; r++)
         for (int e = 0; e < 64; e++) {
