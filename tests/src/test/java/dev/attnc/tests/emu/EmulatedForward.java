@@ -17,8 +17,8 @@ import java.util.Map;
  * The CUDA forward kernel (mma.sync, the FA2 loop on wgmma, or the warp-specialized Hopper kernel) as
  * bench/gpu/emu/harness.cpp compiles it on the CPU emulator: the generated source with its primitives
  * left to emu.h (and the Hopper kernel's to emu_hopper.h, which the harness includes with -DHOPPER),
- * and the kernel's call written as the harness's variables, bound by each argument's name. Used by bench/gpu/emu/run.sh
- * (through {@link #main}) and by {@link CudaForwardEmulatorTest}.
+ * and the kernel's call written as the harness's variables, bound by each argument's name. Used by
+ * bench/gpu/emu/run.sh (through {@link #main}) and by {@link CudaForwardEmulatorTest}.
  */
 public final class EmulatedForward {
     /** The harness's value of each fixed kernel argument, by the argument's name. */
@@ -48,7 +48,8 @@ public final class EmulatedForward {
         Attention att = c.optimized(c.attentionNames().getFirst());
         int d = Integer.parseInt(a[1]);
         TilePlan t = new TilePlan(Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
-        write(att, Storage.valueOf(a[5]), d, Integer.getInteger("dv", d), t, Engine.valueOf(System.getProperty("engine", "MMA_SYNC")), Path.of(a[6]));
+        Engine engine = Engine.valueOf(System.getProperty("engine", "MMA_SYNC"));
+        write(att, Storage.valueOf(a[5]), d, Integer.getInteger("dv", d), t, engine, Path.of(a[6]));
     }
 
     /** The kernel's emulator source at {@code out} and its call at {@code out.args.h}; returns the kernel's entry. */
