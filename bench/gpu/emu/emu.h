@@ -13,12 +13,21 @@
 #include <deque>
 #include <functional>
 #include <ucontext.h>
+#include <unistd.h>
 #include <vector>
 
 struct emu_dim3 { unsigned x = 1, y = 1, z = 1; };
 static thread_local emu_dim3 threadIdx, blockIdx, gridDim, blockDim;
 
 alignas(1024) unsigned char attn_smem[232448];
+
+// Ends the run on an emulator error. _exit, not exit: a fiber is running on a stack that the static
+// destructors of exit would free.
+[[noreturn]] static void emu_die() {
+    fflush(stdout);
+    fflush(stderr);
+    _exit(3);
+}
 
 namespace emu {
 struct Copy { unsigned char* dst; const unsigned char* src; int bytes; };
@@ -29,6 +38,9 @@ struct Fiber {
     unsigned tid = 0;
     std::deque<std::vector<Copy>> groups; // committed, oldest first
     std::vector<Copy> open;
+    int spins = 0;            // yields in a row inside one wait_until without its condition holding
+    const char* waits_on = ""; // what that wait is (with up to two numbers), for the deadlock message
+    long long wait_args[2] = {0, 0};
 };
 static std::vector<Fiber> fibers;
 static ucontext_t sched_ctx;
@@ -37,12 +49,24 @@ static std::function<void()> body;
 
 static void yield() { swapcontext(&fibers[current].ctx, &sched_ctx); }
 
+// Yields until ready() holds. A fiber only changes shared state outside these loops, so a round of
+// the scheduler in which every live fiber re-checked its condition and yielded again is a deadlock:
+// run_block then aborts with what each waits on instead of hanging.
+// `what` is a printf format of the two numbers a and b.
+template <class Ready> static void wait_until(Ready ready, const char* what, long long a = 0, long long b = 0) {
+    Fiber& f = fibers[current];
+    f.waits_on = what;
+    f.wait_args[0] = a; f.wait_args[1] = b;
+    while (!ready()) { f.spins++; yield(); }
+    f.spins = 0;
+}
+
 struct Barrier {
     int count = 0, gen = 0;
     void wait(int n) {
         int g = gen;
         if (++count == n) { count = 0; gen++; }
-        else while (gen == g) yield();
+        else wait_until([&] { return gen != g; }, "a warp or block barrier");
     }
 };
 static std::vector<Barrier> warp_bar;
@@ -84,16 +108,29 @@ static void run_block(int n, std::function<void()> kernel) {
     int alive = n;
     while (alive > 0) {
         alive = 0;
+        int stuck = 0; // fibers that only re-checked a wait this round
         for (int i = 0; i < n; i++) {
             if (fibers[i].done) continue;
             current = i;
             threadIdx.x = i;
             swapcontext(&sched_ctx, &fibers[i].ctx);
-            if (!fibers[i].done) alive++;
+            if (!fibers[i].done) alive++, stuck += fibers[i].spins >= 2;
+        }
+        if (alive > 0 && stuck == alive) {
+            fprintf(stderr, "emu: deadlock in block (%u, %u), every live thread waits; the first of each warp:\n", blockIdx.x, blockIdx.y);
+            for (int i = 0, last_warp = -1; i < n; i++) {
+                const Fiber& f = fibers[i];
+                if (f.done || (int)f.tid / 32 == last_warp) continue;
+                last_warp = (int)f.tid / 32;
+                fprintf(stderr, "  thread %u waits on ", f.tid);
+                fprintf(stderr, f.waits_on, f.wait_args[0], f.wait_args[1]);
+                fprintf(stderr, "\n");
+            }
+            emu_die();
         }
     }
     for (auto& f : fibers) {
-        if (!f.groups.empty() || !f.open.empty()) { fprintf(stderr, "emu: thread %u exited with cp.async pending\n", f.tid); exit(3); }
+        if (!f.groups.empty() || !f.open.empty()) { fprintf(stderr, "emu: thread %u exited with cp.async pending\n", f.tid); emu_die(); }
     }
 }
 } // namespace emu
@@ -135,7 +172,7 @@ static inline size_t __cvta_generic_to_shared(const void* p) {
 // ---- the kernel's primitives, emulated (run.sh puts these in place of the asm versions) ----
 static inline unsigned smem_u32(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
 static inline void cp_async16(unsigned dst, const void* src, int src_bytes) {
-    if (dst % 16 != 0 || dst + 16 > sizeof attn_smem) { fprintf(stderr, "emu: bad cp.async dst %u\n", dst); exit(3); }
+    if (dst % 16 != 0 || dst + 16 > sizeof attn_smem) { fprintf(stderr, "emu: bad cp.async dst %u\n", dst); emu_die(); }
     emu::fibers[emu::current].open.push_back({attn_smem + dst, (const unsigned char*)src, src_bytes});
 }
 static inline void cp_async_commit() {
@@ -157,7 +194,7 @@ static inline uint16_t emu_ld16(unsigned addr) {
     uint16_t v; memcpy(&v, attn_smem + addr, 2); return v;
 }
 static inline void emu_ldmatrix(unsigned (&r)[4], unsigned addr, bool trans) {
-    if (addr % 16 != 0) { fprintf(stderr, "emu: unaligned ldmatrix %u\n", addr); exit(3); }
+    if (addr % 16 != 0) { fprintf(stderr, "emu: unaligned ldmatrix %u\n", addr); emu_die(); }
     int l = emu::lane();
     emu::slot(l).u[0] = addr;
     emu::warp_sync();

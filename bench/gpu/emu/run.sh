@@ -2,6 +2,8 @@
 # Checks generated CUDA kernels on the CPU emulator (no GPU needed):
 #   bench/gpu/emu/run.sh [D BM BN WARPS [BF16|F16]]
 #   GEN_FLAGS=-Ddv=DV bench/gpu/emu/run.sh ...    V and O with rows of DV beside Q and K of D
+#   GEN_FLAGS=-Dengine=WGMMA ...                    the FA2 loop on wgmma
+#   GEN_FLAGS=-Dengine=HOPPER bench/gpu/emu/run.sh D BM BN BM/16    the warp-specialized Hopper kernel
 # Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first); the
 # kernel and its call come from tests/.../emu/EmulatedForward.java, which CudaForwardEmulatorTest runs in CI.
 set -uo pipefail
@@ -21,7 +23,8 @@ for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 3:document 4:softcap 5:padding 
   cu=$work/${name}_${D}_${BM}_${BN}_${W}_$ST.cu
   (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" dev.attnc.tests.emu.EmulatedForward samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
   f16=""; [[ $ST == F16 ]] && f16="-DEMU_F16"
-  g++ -std=c++20 -O2 -w $f16 -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_${attention:-$name} \
+  hopper=""; [[ ${GEN_FLAGS:-} == *-Dengine=HOPPER* ]] && hopper="-DHOPPER"
+  g++ -std=c++20 -O2 -w $f16 $hopper -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_${attention:-$name} \
       -DARGS_FILE="\"$cu.args.h\"" -o "$work/emu_$v" "$here/harness.cpp" || { fail=1; continue; }
   "$work/emu_$v" || fail=1
 done

@@ -169,6 +169,7 @@ __device__ __forceinline__ void wgmma_rs_tb(float* d, const unsigned (&a)[4], un
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(db), "r"(1));
 }
 // end of primitives
+// hopper primitives: the emulator (bench/gpu/emu/emu_hopper.h) replaces the text from here to "end of hopper primitives"
 __device__ __forceinline__ void mbar_init(unsigned bar, unsigned count) {
     asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" :: "r"(bar), "r"(count) : "memory");
 }
@@ -198,6 +199,16 @@ __device__ __forceinline__ void tma_load(unsigned dst, const attn_tmap& map, uns
 }
 template <int N> __device__ __forceinline__ void setmaxnreg_inc() { asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" :: "n"(N)); }
 template <int N> __device__ __forceinline__ void setmaxnreg_dec() { asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" :: "n"(N)); }
+// makes the mbarrier inits visible to the other threads and to the async proxy (TMA)
+__device__ __forceinline__ void mbar_fence_init() { asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory"); }
+// named barrier `id` among THREADS threads: bar.sync waits for them, bar.arrive counts itself and goes on
+template <int THREADS> __device__ __forceinline__ void named_bar_sync(int id) {
+    asm volatile("bar.sync %0, %1;\n" :: "r"(id), "n"(THREADS) : "memory");
+}
+template <int THREADS> __device__ __forceinline__ void named_bar_arrive(int id) {
+    asm volatile("bar.arrive %0, %1;\n" :: "r"(id), "n"(THREADS) : "memory");
+}
+// end of hopper primitives
 // Online softmax, base 2, with a lazy maximum: row_m moves (and O and the sum are rescaled) only
 // when a row's maximum grows by more than 2^8, so P <= 256 and most tiles skip the rescale; O / sum
 // and the LSE use the same row_m, so nothing changes.
@@ -280,10 +291,10 @@ __device__ __forceinline__ float softmax_lse(float row_m, float l, float sc) {
 // Ping-pong: consumer warpgroup c waits on named barrier 1 + c before issuing its products and then
 // lets the next warpgroup go (256 threads: the waiting warpgroup and the one that lets it go).
 __device__ __forceinline__ void turn_wait(int c) {
-    if (PINGPONG) asm volatile("bar.sync %0, 256;\n" :: "r"(1 + c) : "memory");
+    if (PINGPONG) named_bar_sync<256>(1 + c);
 }
 __device__ __forceinline__ void turn_pass(int c) {
-    if (PINGPONG) asm volatile("bar.arrive %0, 256;\n" :: "r"(1 + (c + 1) % NC) : "memory");
+    if (PINGPONG) named_bar_arrive<256>(1 + (c + 1) % NC);
 }
 // wgmma descriptors: start address / 16 in bits 0-13, leading byte offset / 16 in 16-29, stride byte
 // offset / 16 in 32-45, 128-byte swizzle (1) in 62-63. Q and K are K-major (8-row groups 1024 bytes
@@ -348,7 +359,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
             mbar_init(smem0 + bar_item_full(s), 1);
             mbar_init(smem0 + bar_item_empty(s), NC * 4);
         }
-        asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
+        mbar_fence_init();
     }
     __syncthreads();
 

@@ -3,6 +3,7 @@ package dev.attnc.tests.emu;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
@@ -13,10 +14,11 @@ import java.nio.file.Path;
 import java.util.Map;
 
 /**
- * The CUDA forward kernel (mma.sync, or the FA2 loop on wgmma) as bench/gpu/emu/harness.cpp compiles
- * it on the CPU emulator: the generated source with its primitives left to emu.h, and the kernel's
- * call written as the harness's variables, bound by each argument's name. Used by bench/gpu/emu/run.sh
- * (through {@link #main}) and by {@link CudaForwardEmulatorTest}.
+ * The CUDA forward kernel (mma.sync, the FA2 loop on wgmma, or the warp-specialized Hopper kernel) as
+ * bench/gpu/emu/harness.cpp compiles it on the CPU emulator: the generated source with its primitives
+ * left to emu.h (and the Hopper kernel's to emu_hopper.h, which the harness includes with -DHOPPER),
+ * and the kernel's call written as the harness's variables, bound by each argument's name. Used by
+ * bench/gpu/emu/run.sh (through {@link #main}) and by {@link CudaForwardEmulatorTest}.
  */
 public final class EmulatedForward {
     /** The harness's value of each fixed kernel argument, by the argument's name. */
@@ -25,7 +27,9 @@ public final class EmulatedForward {
             Map.entry("run_offsets", "off.data()"), Map.entry("run_start", "st.data()"), Map.entry("run_end", "en.data()"),
             Map.entry("run_partial", "part.data()"), Map.entry("B", "B"), Map.entry("H", "H"), Map.entry("H_KV", "H_KV"),
             Map.entry("Q_LEN", "Q_LEN"), Map.entry("KV_LEN", "KV_LEN"), Map.entry("plan_b_stride", "(per_b ? 1 : 0)"),
-            Map.entry("plan_h_stride", "0"), Map.entry("q_tiles", "qt"), Map.entry("scale", "scale"));
+            Map.entry("plan_h_stride", "0"), Map.entry("q_tiles", "qt"), Map.entry("scale", "scale"),
+            Map.entry("tmQ", "tmQ"), Map.entry("tmK", "tmK"), Map.entry("tmV", "tmV"), Map.entry("tile_order", "order.data()"),
+            Map.entry("n_tiles", "n_tiles"), Map.entry("item_counter", "item_counter"));
     /** wgmma on the emulator, through the descriptors (emu.h). */
     private static final String WGMMA_SHIM = """
             inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
@@ -35,20 +39,30 @@ public final class EmulatedForward {
 
     private EmulatedForward() {}
 
-    /** Args: FILE D BM BN WARPS BF16|F16 OUT (-Ddv=DV: V's and O's rows, mma.sync only; -Dwgmma=true: the FA2 loop on wgmma). */
+    /**
+     * Args: FILE D BM BN WARPS BF16|F16 OUT (-Ddv=DV: V's and O's rows, mma.sync only; -Dengine=WGMMA: the FA2 loop on
+     * wgmma; -Dengine=HOPPER: the warp-specialized kernel, 2 stages, WARPS = BM / 16).
+     */
     public static void main(String[] a) throws IOException {
         Compilation c = Compilation.of(SourceFile.read(Path.of(a[0]))).orThrow();
         Attention att = c.optimized(c.attentionNames().getFirst());
         int d = Integer.parseInt(a[1]);
         TilePlan t = new TilePlan(Integer.parseInt(a[2]), Integer.parseInt(a[3]), Integer.parseInt(a[4]));
-        write(att, Storage.valueOf(a[5]), d, Integer.getInteger("dv", d), t, Boolean.getBoolean("wgmma"), Path.of(a[6]));
+        Engine engine = Engine.valueOf(System.getProperty("engine", "MMA_SYNC"));
+        write(att, Storage.valueOf(a[5]), d, Integer.getInteger("dv", d), t, engine, Path.of(a[6]));
     }
 
     /** The kernel's emulator source at {@code out} and its call at {@code out.args.h}; returns the kernel's entry. */
-    public static String write(Attention att, Storage storage, int d, int dv, TilePlan t, boolean wgmma, Path out) throws IOException {
-        CudaCodegen.Options o = wgmma ? CudaCodegen.Options.wgmma(d, t) : CudaCodegen.Options.defaults(d, t);
+    public static String write(Attention att, Storage storage, int d, int dv, TilePlan t, Engine engine, Path out) throws IOException {
+        CudaCodegen.Options o = switch (engine) {
+            case MMA_SYNC -> CudaCodegen.Options.defaults(d, t);
+            case WGMMA -> CudaCodegen.Options.wgmma(d, t);
+            case HOPPER -> CudaCodegen.Options.hopper(2);
+        };
         CudaKernelSource k = CudaCodegen.generate(att, storage, d, dv, t, o);
-        Files.writeString(out, EmulatedSource.withoutPrimitives(k.text(), WGMMA_SHIM));
+        String text = EmulatedSource.withoutPrimitives(k.text(), WGMMA_SHIM);
+        if (engine == Engine.HOPPER) text = EmulatedSource.withoutSection(text, "// hopper primitives:", "// end of hopper primitives", "");
+        Files.writeString(out, text);
         Files.writeString(Path.of(out + ".args.h"), "#define KERNEL_ARGS " + EmulatedSource.call(k.signature(), HARNESS) + "\n");
         return k.entry();
     }

@@ -13,7 +13,13 @@ final class EmulatedSource {
 
     /** {@code text} with its primitives (mma, ldmatrix, cp.async: emu.h defines them for the CPU) replaced by {@code shim}. */
     static String withoutPrimitives(String text, String shim) {
-        int from = text.indexOf("// primitives:"), to = text.indexOf("// end of primitives");
+        return withoutSection(text, "// primitives:", "// end of primitives", shim);
+    }
+
+    /** {@code text} with the lines from {@code begin} up to (not including) {@code end} replaced by {@code shim}. */
+    static String withoutSection(String text, String begin, String end, String shim) {
+        int from = text.indexOf(begin), to = text.indexOf(end);
+        if (from < 0 || to < from) throw new IllegalArgumentException("no section \"" + begin + "\" .. \"" + end + "\" in the kernel");
         return text.substring(0, from) + shim + text.substring(to);
     }
 
