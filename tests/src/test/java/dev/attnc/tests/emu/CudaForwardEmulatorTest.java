@@ -41,6 +41,7 @@ class CudaForwardEmulatorTest {
             new Case(6, "sliding_window", 128, 128, HOPPER_TILES, Storage.BF16, Engine.HOPPER),
             // with 77 queries, the causal variants above keep one key tile of 128; these walk several per
             // item (the ring and the overlapped loop): softcap's two (the second ragged), alibi's two of 64
+            // (in the policy's 3-stage ring for 64-key tiles at D <= 64; the others run 2 stages)
             new Case(4, "softcap", 128, 128, HOPPER_TILES, Storage.BF16, Engine.HOPPER),
             new Case(2, "alibi", 64, 64, new TilePlan(128, 64, 8), Storage.BF16, Engine.HOPPER));
 

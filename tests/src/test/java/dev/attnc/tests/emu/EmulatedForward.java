@@ -8,6 +8,10 @@ import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.target.BackendOptions;
+import dev.attnc.compiler.target.Decision;
+import dev.attnc.compiler.target.DeviceCaps;
+import dev.attnc.compiler.target.TargetPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +45,7 @@ public final class EmulatedForward {
 
     /**
      * Args: FILE D BM BN WARPS BF16|F16 OUT (-Ddv=DV: V's and O's rows, mma.sync only; -Dengine=WGMMA: the FA2 loop on
-     * wgmma; -Dengine=HOPPER: the warp-specialized kernel, 2 stages, WARPS = BM / 16).
+     * wgmma; -Dengine=HOPPER: the warp-specialized kernel as the policy builds it, WARPS = BM / 16).
      */
     public static void main(String[] a) throws IOException {
         Compilation c = Compilation.of(SourceFile.read(Path.of(a[0]))).orThrow();
@@ -57,8 +61,11 @@ public final class EmulatedForward {
         CudaCodegen.Options o = switch (engine) {
             case MMA_SYNC -> CudaCodegen.Options.defaults(d, t);
             case WGMMA -> CudaCodegen.Options.wgmma(d, t);
-            case HOPPER -> CudaCodegen.Options.hopper(2);
+            // the policy's build for an H100/H200 at these tiles (its ring depth: 3 stages for 64-key tiles at D <= 64)
+            case HOPPER -> ((Decision.Cuda) TargetPolicy.decisions(DeviceCaps.Cuda.parse("sm_90a"), d, dv, t, BackendOptions.NONE).getFirst())
+                    .options();
         };
+        if (o.engine() != engine) throw new IllegalArgumentException("the policy builds " + o.engine() + ", not " + engine + ", at " + t + ", D = " + d);
         CudaKernelSource k = CudaCodegen.generate(att, storage, d, dv, t, o);
         String text = EmulatedSource.withoutPrimitives(k.text(), WGMMA_SHIM);
         if (engine == Engine.HOPPER) text = EmulatedSource.withoutSection(text, "// hopper primitives:", "// end of hopper primitives", "");
