@@ -62,8 +62,8 @@ public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine
     }
 
     private static Boolean yesNo(String key, String word) {
-        if (word == null || word.equals("auto")) return null;
-        return switch (word) {
+        if (word == null || word.equalsIgnoreCase("auto")) return null;
+        return switch (word.toLowerCase(java.util.Locale.ROOT)) {
             case "true" -> true;
             case "false" -> false;
             default -> throw new IllegalArgumentException(key + " is true, false or auto, not " + word);
