@@ -56,27 +56,18 @@ public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine
         String engine = "false".equals(p.getProperty("attnc.cuda.wgmma")) ? "mma" : p.getProperty("attnc.cuda.engine");
         String minBlocks = p.getProperty("attnc.cuda.minBlocks");
         String cache = p.getProperty("attnc.cache.dir", cacheEnv);
+        String deterministic = p.getProperty("attnc.cuda.deterministic"); // any case, as Boolean.parseBoolean took it
+        Boolean dq = choice("attnc.cuda.deterministic", deterministic == null ? null : deterministic.toLowerCase(java.util.Locale.ROOT), "true", "false");
         return new BackendOptions(tiles, engine == null ? null : engine(engine), minBlocks == null ? 0 : Integer.parseInt(minBlocks),
-                cache == null || cache.isBlank() ? null : Path.of(cache), yesNo("attnc.cuda.deterministic", p.getProperty("attnc.cuda.deterministic")),
-                decode(p.getProperty("attnc.cuda.decode")));
+                cache == null || cache.isBlank() ? null : Path.of(cache), dq, choice("attnc.cuda.decode", p.getProperty("attnc.cuda.decode"), "always", "never"));
     }
 
-    private static Boolean yesNo(String key, String word) {
-        if (word == null || word.equalsIgnoreCase("auto")) return null;
-        return switch (word.toLowerCase(java.util.Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException(key + " is true, false or auto, not " + word);
-        };
-    }
-
-    private static Boolean decode(String word) {
+    /** A forced choice of two, or null for the policy's ("auto" or absent). */
+    private static Boolean choice(String key, String word, String yes, String no) {
         if (word == null || word.equals("auto")) return null;
-        return switch (word) {
-            case "always" -> true;
-            case "never" -> false;
-            default -> throw new IllegalArgumentException("attnc.cuda.decode is auto, always or never, not " + word);
-        };
+        if (word.equals(yes)) return true;
+        if (word.equals(no)) return false;
+        throw new IllegalArgumentException(key + " is " + yes + ", " + no + " or auto, not " + word);
     }
 
     private static Engine engine(String word) {

@@ -435,15 +435,11 @@ public final class CudaKernel implements CompiledKernel {
          * the call waits for its kernels, as a run does.
          */
         void launchQueued() {
-            synchronized (backend.lock) {
-                CudaContext ctx = backend.context();
-                settled = false;
-                ctx.memset32(o, oPoison);
-                ctx.memset32(lse, 0x7fc00000);
+            poisonedRun(ctx -> {
                 launchAll();
                 if (!ctx.usesOwnStream()) ctx.synchronize();
-                settled = true;
-            }
+                return -1f;
+            });
         }
 
         /** Fills O and LSE with NaN, then runs the kernel once after emptying L2; its GPU time in milliseconds (as {@link #time}). */
@@ -451,12 +447,13 @@ public final class CudaKernel implements CompiledKernel {
             return poisonedRun(ctx -> ctx.timeEach(1, this::launchAll)[0]);
         }
 
-        private float poisonedRun(java.util.function.Function<CudaContext, Float> timed) {
+        /** O and LSE filled with NaN, then {@code launches} (timed, or queued); what they return. */
+        private float poisonedRun(java.util.function.Function<CudaContext, Float> launches) {
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 ctx.memset32(o, oPoison);
                 ctx.memset32(lse, 0x7fc00000);
-                return settling(() -> timed.apply(ctx));
+                return settling(() -> launches.apply(ctx));
             }
         }
 

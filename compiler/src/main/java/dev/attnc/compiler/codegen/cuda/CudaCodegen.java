@@ -177,11 +177,6 @@ public final class CudaCodegen {
     }
 
     /**
-     * The kernel with value dimension {@code valueDim} (V's and O's rows) beside D: mma.sync only,
-     * every shared tile as wide as the padded larger of the two, Q K^T over D's k16 steps and P V
-     * over DV's n8 tiles. For DV = D the text is the one of D alone.
-     */
-    /**
      * A kernel template's dimensions: {@code tileDim} (the shared tiles' width, the padded larger of D
      * and DV), {@code padded}, and with DV != D {@code valueDim} and {@code vdim} (O's and V's row length,
      * VALUE_DIM instead of HEAD_DIM); with DV != D the tiles are padded for one of them at least.
@@ -194,6 +189,11 @@ public final class CudaCodegen {
         st.add("vdim", apart ? "VALUE_DIM" : "HEAD_DIM");
     }
 
+    /**
+     * The kernel with value dimension {@code valueDim} (V's and O's rows) beside D: mma.sync only,
+     * every shared tile as wide as the padded larger of the two, Q K^T over D's k16 steps and P V
+     * over DV's n8 tiles. For DV = D the text is the one of D alone.
+     */
     public static CudaKernelSource generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles, Options options) {
         if (storage == Storage.F32) {
             throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
