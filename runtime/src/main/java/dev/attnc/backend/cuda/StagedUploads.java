@@ -11,8 +11,10 @@ import java.util.function.Supplier;
 /**
  * The small host arrays one call's launches read (the block plan's runs, per-sequence lengths, page
  * tables, a tile order, small parameter tensors), packed at binding into one device buffer and copied
- * there in one {@code cuMemcpyHtoD} before the first launch ({@link #flush}), instead of one copy
- * each: a copy from host memory is a synchronous round trip through the driver, several a decode step.
+ * there in one copy queued before the first launch ({@link #flush}), instead of one copy each: a copy
+ * from pageable host memory is a synchronous round trip through the driver that also waits for the
+ * kernels queued before it, several a decode step. The one copy goes through page-locked memory
+ * ({@link CudaContext#uploadQueued}), so the host does not wait for the previous step's kernels.
  * Empty arrays, and those larger than a quarter of the buffer, get their own copy, at once.
  */
 final class StagedUploads implements Function<MemorySegment, Object> {
@@ -57,7 +59,7 @@ final class StagedUploads implements Function<MemorySegment, Object> {
         if (parts.isEmpty()) return;
         MemorySegment packed = MemorySegment.ofArray(new byte[used]);
         for (int i = 0; i < parts.size(); i++) MemorySegment.copy(parts.get(i), 0, packed, offsets.get(i), parts.get(i).byteSize());
-        ctx.upload(packed, device);
+        ctx.uploadQueued(packed, device);
         parts.clear();
         offsets.clear();
     }

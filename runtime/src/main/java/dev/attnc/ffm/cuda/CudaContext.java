@@ -41,6 +41,8 @@ public final class CudaContext implements AutoCloseable {
     private DeviceBuffer flush;
     /** {@link #timeMs}'s start and end events, created on its first use, destroyed with the context. */
     private MemorySegment[] timer;
+    /** Page-locked buffers of {@link #uploadQueued}, made on its first use. */
+    private PinnedStaging staging;
 
     private CudaContext(CudaDriver driver, CudaDevice device, int handle, MemorySegment context,
             MemorySegment stream) {
@@ -165,6 +167,23 @@ public final class CudaContext implements AutoCloseable {
         }
         // a copy from pageable memory may still be in flight on the legacy stream, which a non-blocking stream does not wait for
         if (foreignStream()) d.cuStreamSynchronize(MemorySegment.NULL);
+    }
+
+    /**
+     * Queues a copy of all of {@code host} to the start of {@code dst} on this context's stream, after
+     * the work queued there so far, and returns without waiting for the GPU: a small copy goes through
+     * page-locked staging memory ({@link PinnedStaging}), where a copy from pageable memory would
+     * wait for the kernels before it; a larger one is {@link #upload}ed.
+     */
+    public void uploadQueued(MemorySegment host, DeviceBuffer dst) {
+        if (host.byteSize() > PinnedStaging.SLOT_BYTES) {
+            upload(host, dst);
+            return;
+        }
+        fits(host, dst, 0);
+        CudaDriver d = bind();
+        if (staging == null) staging = new PinnedStaging(d);
+        staging.queue(host, dst.address(), stream);
     }
 
     /** Fills all of {@code host} from the start of {@code src}, after the work queued so far. */
@@ -297,6 +316,14 @@ public final class CudaContext implements AutoCloseable {
             return;
         }
         RuntimeException failure = null;
+        if (staging != null) {
+            try {
+                bind();
+                staging.close();
+            } catch (RuntimeException e) {
+                failure = first(failure, e);
+            }
+        }
         List<Owned> left = new ArrayList<>(owned);
         for (Owned resource : left.reversed()) {
             try {

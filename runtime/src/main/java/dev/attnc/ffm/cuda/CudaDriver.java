@@ -35,7 +35,10 @@ public final class CudaDriver {
             cuFuncGetAttribute, cuLaunchKernel, cuMemAlloc, cuMemFree, cuMemcpyHtoD, cuMemcpyDtoH,
             cuMemsetD8Async, cuMemsetD32Async, cuStreamCreate, cuStreamDestroy, cuStreamSynchronize,
             cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime, cuEventDestroy,
-            cuGetErrorName, cuGetErrorString, cuTensorMapEncodeTiled;
+            cuGetErrorName, cuGetErrorString, cuTensorMapEncodeTiled, cuMemHostAlloc, cuMemFreeHost,
+            cuMemcpyHtoDAsync, cuEventQuery;
+
+    private static final int NOT_READY = 600; // CUDA_ERROR_NOT_READY
 
     private CudaDriver(SymbolLookup lib) {
         cuInit = Native.bind(lib, "cuInit", JAVA_INT, JAVA_INT);
@@ -62,6 +65,10 @@ public final class CudaDriver {
         cuMemFree = Native.bind(lib, "cuMemFree_v2", JAVA_INT, JAVA_LONG);
         cuMemcpyHtoD = Native.bind(lib, "cuMemcpyHtoD_v2", JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG);
         cuMemcpyDtoH = Native.bind(lib, "cuMemcpyDtoH_v2", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG);
+        cuMemHostAlloc = Native.bind(lib, "cuMemHostAlloc", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+        cuMemFreeHost = Native.bind(lib, "cuMemFreeHost", JAVA_INT, ADDRESS);
+        cuMemcpyHtoDAsync = Native.bind(lib, "cuMemcpyHtoDAsync_v2", JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS);
+        cuEventQuery = Native.bind(lib, "cuEventQuery", JAVA_INT, ADDRESS);
         cuMemsetD8Async = Native.bind(lib, "cuMemsetD8Async", JAVA_INT, JAVA_LONG, JAVA_BYTE, JAVA_LONG, ADDRESS);
         cuMemsetD32Async = Native.bind(lib, "cuMemsetD32Async", JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS);
         cuStreamCreate = Native.bind(lib, "cuStreamCreate", JAVA_INT, ADDRESS, JAVA_INT);
@@ -316,6 +323,24 @@ public final class CudaDriver {
         check("cuMemcpyDtoH_v2", Native.invoke(() -> (int) cuMemcpyDtoH.invokeExact(dst, src, bytes)));
     }
 
+    /** Page-locked host memory of {@code bytes} bytes, which the GPU's copy engines read directly (an async copy from it does not block the host). */
+    public MemorySegment cuMemHostAlloc(long bytes) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ADDRESS);
+            check("cuMemHostAlloc", Native.invoke(() -> (int) cuMemHostAlloc.invokeExact(out, bytes, 0)));
+            return out.get(ADDRESS, 0).reinterpret(bytes);
+        }
+    }
+
+    public void cuMemFreeHost(MemorySegment pinned) {
+        check("cuMemFreeHost", Native.invoke(() -> (int) cuMemFreeHost.invokeExact(pinned)));
+    }
+
+    /** Queues a copy from page-locked {@code src} on {@code stream}; the host may not touch {@code src} until the copy has run. */
+    public void cuMemcpyHtoDAsync(long dst, MemorySegment src, long bytes, MemorySegment stream) {
+        check("cuMemcpyHtoDAsync_v2", Native.invoke(() -> (int) cuMemcpyHtoDAsync.invokeExact(dst, src, bytes, stream)));
+    }
+
     public void cuMemsetD8Async(long dst, byte value, long count, MemorySegment stream) {
         check("cuMemsetD8Async", Native.invoke(() -> (int) cuMemsetD8Async.invokeExact(dst, value, count, stream)));
     }
@@ -354,6 +379,14 @@ public final class CudaDriver {
 
     public void cuEventSynchronize(MemorySegment event) {
         check("cuEventSynchronize", Native.invoke(() -> (int) cuEventSynchronize.invokeExact(event)));
+    }
+
+    /** Whether the work before {@code event}'s record has run (CUDA_ERROR_NOT_READY: not yet). */
+    public boolean cuEventQuery(MemorySegment event) {
+        int result = Native.invoke(() -> (int) cuEventQuery.invokeExact(event));
+        if (result == NOT_READY) return false;
+        check("cuEventQuery", result);
+        return true;
     }
 
     /** Milliseconds between two completed events. */

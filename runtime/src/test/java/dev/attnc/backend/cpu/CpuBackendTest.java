@@ -91,21 +91,21 @@ class CpuBackendTest {
 
     /**
      * The head dimensions models use (SampleCases.MODEL_HEAD_DIMS: 16 to 256, most neither a power of
-     * two nor a multiple of this machine's Gemm panel): every sample at D = 40, two at each other D.
+     * two nor a multiple of this machine's Gemm panel): every sample at every one.
      */
     @TestFactory
     Stream<DynamicTest> samplesAtEveryModelHeadDimension() {
-        return SampleCases.headDimCases(Repo.samples()).stream().map(c -> DynamicTest.dynamicTest(c.label(),
+        return SampleCases.headDimCases(Repo.samples(), true).stream().map(c -> DynamicTest.dynamicTest(c.label(),
                 () -> checkSample(c.sample(), SampleCases.of(Repo.stem(c.sample()), c.d()), c.dtype())));
     }
 
     /**
      * A value dimension DV other than D (V and O [.., DV], Q and K [.., D]; issue 20): every sample
-     * at (D, DV) = (48, 32) and (32, 48), ragged lengths, grouped-query heads, both plans.
+     * at (D, DV) = (48, 32), (32, 48) and MLA's (192, 128), ragged lengths, grouped-query heads, both plans.
      */
     @TestFactory
     Stream<DynamicTest> samplesWithAValueDimensionOtherThanD() {
-        return SampleCases.valueDimCases(Repo.samples(), 1).stream().map(c -> DynamicTest.dynamicTest(c.label(),
+        return SampleCases.valueDimCases(Repo.samples(), true).stream().map(c -> DynamicTest.dynamicTest(c.label(),
                 () -> checkSample(c.sample(), SampleCases.of(Repo.stem(c.sample()), c.d(), c.dv()), DType.F32)));
     }
 

@@ -56,24 +56,25 @@ class OpenClSamplesTest {
 
     /**
      * The head dimensions models use (SampleCases.MODEL_HEAD_DIMS: 16 to 256, most no power of two):
-     * every sample at D = 40, two at each other D (SampleCases.headDimCases).
+     * every sample at D = 40 and at one other in turn; with -Dattnc.test.everyDimension=true every
+     * sample at every one (SampleCases.headDimCases).
      */
     @TestFactory
     Stream<DynamicTest> samplesAtEveryModelHeadDimension() {
         TestDevice.assumeAvailable();
-        return SampleCases.headDimCases(samples()).stream().map(c -> DynamicTest.dynamicTest(c.label(),
+        return SampleCases.headDimCases(samples(), SampleCases.everyDimension()).stream().map(c -> DynamicTest.dynamicTest(c.label(),
                 () -> check(c.sample(), c.dtype(), SampleCases.of(stem(c.sample()), c.d()))));
     }
 
     /**
-     * A value dimension DV other than D (V and O [.., DV]; issue 20): every third sample, at
-     * (D, DV) = (48, 32) and (32, 48) in turn (PoCL takes a second or two a kernel; the Java backend
-     * runs every sample at both), ragged lengths, grouped-query heads.
+     * A value dimension DV other than D (V and O [.., DV]; issue 20): every sample at one of (D, DV) =
+     * (48, 32), (32, 48) and MLA's (192, 128) in turn (every sample at each with
+     * -Dattnc.test.everyDimension=true), ragged lengths, grouped-query heads.
      */
     @TestFactory
     Stream<DynamicTest> samplesWithAValueDimensionOtherThanD() {
         TestDevice.assumeAvailable();
-        return SampleCases.valueDimCases(samples(), 3).stream().map(c -> DynamicTest.dynamicTest(c.label(),
+        return SampleCases.valueDimCases(samples(), SampleCases.everyDimension()).stream().map(c -> DynamicTest.dynamicTest(c.label(),
                 () -> check(c.sample(), DType.F32, SampleCases.of(stem(c.sample()), c.d(), c.dv()))));
     }
 

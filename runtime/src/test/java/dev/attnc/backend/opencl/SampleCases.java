@@ -39,9 +39,8 @@ public final class SampleCases {
      * every one a multiple of 8 but most no power of two; issue 20.
      */
     public static final List<Integer> MODEL_HEAD_DIMS = List.of(16, 40, 80, 96, 112, 160, 256);
-    /** The odd head dimension at which every sample runs; the others run two samples each. */
+    /** The odd head dimension at which every sample runs on every backend. */
     public static final int SWEPT_HEAD_DIM = 40;
-
     /** Head dimensions the backward runs at besides the backward tests' 16 and 32, with {@link #BACKWARD_SAMPLES}. */
     public static final List<Integer> BACKWARD_HEAD_DIMS = List.of(40, 80);
     /** A soft-capped sliding window, documents (tensor-read mask), a learnable bias table (its gradient too). */
@@ -73,8 +72,11 @@ public final class SampleCases {
         return of(stem, new Sizes(s.B(), s.H(), s.H_KV(), s.Q_LEN(), s.KV_LEN(), d, dv));
     }
 
-    /** (D, DV) pairs with DV below and above D, neither a multiple of the other's tiles' widths alone. */
-    public static final List<int[]> VALUE_DIM_PAIRS = List.of(new int[] {48, 32}, new int[] {32, 48});
+    /**
+     * (D, DV) pairs: DV below and above D, neither a multiple of the other's tiles' widths alone, and
+     * DeepSeek's MLA prefill (192 / 128).
+     */
+    public static final List<int[]> VALUE_DIM_PAIRS = List.of(new int[] {48, 32}, new int[] {32, 48}, new int[] {192, 128});
 
     /** One sample at one (D, DV) pair. */
     public record ValueDimCase(int d, int dv, Path sample) {
@@ -84,15 +86,15 @@ public final class SampleCases {
     }
 
     /**
-     * Every {@code stride}-th sample at the pairs of {@link #VALUE_DIM_PAIRS}: with stride 1 every
-     * sample at every pair; with more (where each case is a slow kernel compile) one pair a sample, in turn.
+     * The pairs of {@link #VALUE_DIM_PAIRS}: with {@code every}, every sample at every pair; else
+     * (where each case is a slow kernel compile) every sample at one pair, in turn.
      */
-    public static List<ValueDimCase> valueDimCases(List<Path> samples, int stride) {
+    public static List<ValueDimCase> valueDimCases(List<Path> samples, boolean every) {
         List<ValueDimCase> out = new ArrayList<>();
-        for (int i = 0; i < samples.size(); i += stride) {
+        for (int i = 0; i < samples.size(); i++) {
             for (int j = 0; j < VALUE_DIM_PAIRS.size(); j++) {
                 int[] pair = VALUE_DIM_PAIRS.get(j);
-                if (stride == 1 || i / stride % VALUE_DIM_PAIRS.size() == j) out.add(new ValueDimCase(pair[0], pair[1], samples.get(i)));
+                if (every || i % VALUE_DIM_PAIRS.size() == j) out.add(new ValueDimCase(pair[0], pair[1], samples.get(i)));
             }
         }
         return out;
@@ -106,22 +108,32 @@ public final class SampleCases {
     }
 
     /**
-     * What to test at the head dimensions of {@link #MODEL_HEAD_DIMS}: every sample at
-     * {@link #SWEPT_HEAD_DIM} in float32, and two other samples at each other head dimension, one
-     * in float32 and one in float16 (each is a kernel to compile; PoCL takes about a second).
+     * What to test at the head dimensions of {@link #MODEL_HEAD_DIMS}: with {@code every}, every sample
+     * at every one; else every sample at {@link #SWEPT_HEAD_DIM} and at one other in turn (each D
+     * meets four samples), for backends whose kernels take seconds each to compile (PoCL). Float32
+     * and float16 alternate, so each sample meets both types.
      */
-    public static List<HeadDimCase> headDimCases(List<Path> samples) {
+    public static List<HeadDimCase> headDimCases(List<Path> samples, boolean every) {
         List<HeadDimCase> out = new ArrayList<>();
-        for (int i = 0; i < MODEL_HEAD_DIMS.size(); i++) {
-            int d = MODEL_HEAD_DIMS.get(i);
-            if (d == SWEPT_HEAD_DIM) {
-                samples.forEach(p -> out.add(new HeadDimCase(d, p, DType.F32)));
-            } else {
-                out.add(new HeadDimCase(d, samples.get(2 * i % samples.size()), DType.F32));
-                out.add(new HeadDimCase(d, samples.get((2 * i + 1) % samples.size()), DType.F16));
+        List<Integer> others = MODEL_HEAD_DIMS.stream().filter(d -> d != SWEPT_HEAD_DIM).toList();
+        for (int j = 0; j < samples.size(); j++) {
+            for (int i = 0; i < MODEL_HEAD_DIMS.size(); i++) {
+                int d = MODEL_HEAD_DIMS.get(i);
+                if (every || d == SWEPT_HEAD_DIM || d == others.get(j % others.size())) {
+                    out.add(new HeadDimCase(d, samples.get(j), (i + j) % 2 == 0 ? DType.F32 : DType.F16));
+                }
             }
         }
         return out;
+    }
+
+    /**
+     * Whether the backends whose kernels are slow to compile run every sample at every head
+     * dimension and value dimension ({@code -Dattnc.test.everyDimension=true}; PoCL: about 20 minutes
+     * on two cores), not the rotation CI runs.
+     */
+    public static boolean everyDimension() {
+        return Boolean.getBoolean("attnc.test.everyDimension");
     }
 
     private static Sample of(String stem, Sizes sizes) {
