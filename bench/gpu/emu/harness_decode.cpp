@@ -116,25 +116,18 @@ int main() {
 
     // brute-force block plan per (sequence, query tile of PLAN_M rows): key tiles of BLOCK_N below its length
     const int kt = (KV_LEN + BLOCK_N - 1) / BLOCK_N, q_tiles = (Q_LEN + PLAN_M - 1) / PLAN_M;
-    std::vector<int> off{0}, st, en;
-    std::vector<unsigned char> part;
+    EmuPlan plan;
     for (int b = 0; b < B; b++)
-        for (int qt = 0; qt < q_tiles; qt++) {
-            int prev = 0;
-            for (int j = 0; j < kt; j++) {
+        for (int qt = 0; qt < q_tiles; qt++)
+            plan.row(kt, [&](int j) {
                 int kept = 0, total = 0;
                 for (int q = qt * PLAN_M; q < std::min(Q_LEN, (qt + 1) * PLAN_M); q++)
                     for (int kv = j * BLOCK_N; kv < std::min(lens[b], (j + 1) * BLOCK_N); kv++) { total++; kept += mask_of(q, kv, lens[b]); }
-                int kind = kept == 0 ? 0 : kept == total ? 1 : 2;
-                if (kind != 0) {
-                    if (prev == kind && (int)st.size() > off.back() && en.back() == j) en.back() = j + 1;
-                    else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
-                }
-                prev = kind;
-            }
-            off.push_back((int)st.size());
-        }
-    if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); }
+                return emu_tile_kind(kept, total);
+            });
+    plan.finish();
+    std::vector<int> &off = plan.off, &st = plan.st, &en = plan.en; // the names KERNEL_ARGS reads
+    std::vector<unsigned char>& part = plan.part;
 
     // the program over K and V as they are now (dense or paged), into O and LSE
     int page = 0;
