@@ -315,3 +315,26 @@ template <int N> static inline void emu_wgmma_rs_tb(float* d, const unsigned (&a
 }
 // fibers switch only at collectives, so a plain add is atomic here
 static inline float atomicAdd(float* p, float v) { float o = *p; *p = o + v; return o; }
+
+// A brute-force block plan as the kernels read it (BlockPlan's CSR arrays): row() appends one plan row of
+// key tiles 0..tiles-1, kind_of(j) 0 EMPTY, 1 FULL, 2 PARTIAL, consecutive tiles of one kind in one run;
+// finish() leaves one empty run where no row kept anything (the kernels index run_start[0] regardless).
+struct EmuPlan {
+    std::vector<int> off{0}, st, en;
+    std::vector<unsigned char> part;
+    template <class KindOf> void row(int tiles, KindOf kind_of) {
+        int prev = 0;
+        for (int j = 0; j < tiles; j++) {
+            const int kind = kind_of(j);
+            if (kind != 0) {
+                if (prev == kind && (int)st.size() > off.back() && en.back() == j) en.back() = j + 1;
+                else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
+            }
+            prev = kind;
+        }
+        off.push_back((int)st.size());
+    }
+    void finish() { if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); } }
+};
+// the kind of a tile from its kept and total pairs
+static inline int emu_tile_kind(int kept, int total) { return kept == 0 ? 0 : kept == total ? 1 : 2; }

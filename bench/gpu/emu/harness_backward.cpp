@@ -41,24 +41,17 @@ static float from16(uint16_t h) { return emu_to_f(h); }
 static void plan(bool transposed, std::vector<int>& off, std::vector<int>& st, std::vector<int>& en, std::vector<unsigned char>& part) {
     const int nq = (Q_LEN + T - 1) / T, nk = (KV_LEN + T - 1) / T;
     const int rows = transposed ? nk : nq, cols = transposed ? nq : nk;
-    off = {0};
-    for (int i = 0; i < rows; i++) {
-        int prev = 0;
-        for (int j = 0; j < cols; j++) {
+    EmuPlan p;
+    for (int i = 0; i < rows; i++)
+        p.row(cols, [&](int j) {
             const int qi = transposed ? j : i, ki = transposed ? i : j;
             int kept = 0, total = 0;
             for (int q = qi * T; q < std::min(Q_LEN, (qi + 1) * T); q++)
                 for (int kv = ki * T; kv < std::min(KV_LEN, (ki + 1) * T); kv++) { total++; kept += mask_of(q, kv); }
-            int kind = kept == 0 ? 0 : kept == total ? 1 : 2;
-            if (kind != 0) {
-                if (prev == kind && (int)st.size() > off.back() && en.back() == j) en.back() = j + 1;
-                else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
-            }
-            prev = kind;
-        }
-        off.push_back((int)st.size());
-    }
-    if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); }
+            return emu_tile_kind(kept, total);
+        });
+    p.finish();
+    off = p.off; st = p.st; en = p.en; part = p.part;
 }
 
 struct Check {

@@ -1,20 +1,45 @@
 // Runs one generated decode program (KERNEL_FILE, primitives swapped for emu.h's) on the CPU
 // emulator: the split-KV kernel with the query heads of a KV head packed, then the combine, over
 // random ragged GQA inputs, and compares O and LSE with a double-precision reference of the same
-// variant (VARIANT below). Exit 1 on a mismatch.
+// variant (VARIANT below). Exit 1 on a mismatch. Paged (PAGE > 0), it runs the same inputs dense first and
+// wants the paged run's O and LSE bit for bit equal to that run's.
+//   PLAN_M=M  the block plan's query tiles of M rows (the kernel generated with blockM = M); else one
+//             query tile over all Q_LEN rows
+//   THREE_LENS  three sequences of lengths {KV_LEN, 0, 100}; else two, {KV_LEN, 100} (or FULL_LENS)
+//   HQ, HKV   query and KV heads (8 and 2);  GRID_Z=Z  the blocks of y dealt over Z in z
 #include "emu.h"
 #include KERNEL_FILE
 #include ARGS_FILE
+#include <cstring>
 #include <numeric>
 #include <random>
 #include <string>
 
-static const int B = 2, H = 8, H_KV = 2, Q_LEN = QLEN, KV_LEN = 333, HP = HEADS, SPLITS = NSPLITS;
+#ifndef HQ
+#define HQ 8
+#endif
+#ifndef HKV
+#define HKV 2
+#endif
+#ifndef PLAN_M
+#define PLAN_M QLEN
+#endif
+#ifndef GRID_Z
+#define GRID_Z 1
+#endif
+#ifdef THREE_LENS
+static const int B = 3;
+#else
+static const int B = 2;
+#endif
+static const int H = HQ, H_KV = HKV, Q_LEN = QLEN, KV_LEN = 333, HP = HEADS, SPLITS = NSPLITS;
 #ifndef PAGE
 #define PAGE 0 // rows per page of a paged K and V (0: dense)
 #endif
 // sequence 1 is shorter than the call's KV_LEN unless FULL_LENS
-#ifdef FULL_LENS
+#if defined(THREE_LENS)
+static std::vector<int> lens = {KV_LEN, 0, 100};
+#elif defined(FULL_LENS)
 static std::vector<int> lens = {KV_LEN, KV_LEN};
 #else
 static std::vector<int> lens = {KV_LEN, 100};
@@ -63,11 +88,13 @@ int main() {
     // behind a table that deals each sequence's pages out of order
     long long kst[3] = {(long long)H_KV * KV_LEN * D, (long long)KV_LEN * D, D};
     long long vst[3] = {(long long)H_KV * KV_LEN * DV, (long long)KV_LEN * DV, DV};
+    long long dense_kst[3], dense_vst[3]; // the dense layouts, where K and V are paged
     int max_pages = PAGE ? (KV_LEN + PAGE - 1) / PAGE : 0;
     long long stride_page = (long long)PAGE * H_KV * D, stride_page_v = (long long)PAGE * H_KV * DV;
     std::vector<int> table(PAGE ? B * max_pages : 1, 0);
     std::vector<uint16_t> Kin = K, Vin = V;
     if (PAGE) {
+        std::copy(kst, kst + 3, dense_kst); std::copy(vst, vst + 3, dense_vst);
         kst[0] = 0; kst[1] = D; kst[2] = (long long)H_KV * D;
         vst[0] = 0; vst[1] = DV; vst[2] = (long long)H_KV * DV;
         const int pages = B * max_pages;
@@ -87,35 +114,52 @@ int main() {
     }
     const bool per_b = true;
 
-    // brute-force block plan per sequence: one query tile, key tiles of BLOCK_N below its length
-    const int kt = (KV_LEN + BLOCK_N - 1) / BLOCK_N;
-    std::vector<int> off{0}, st, en;
-    std::vector<unsigned char> part;
-    for (int b = 0; b < B; b++) {
-        int prev = 0;
-        for (int j = 0; j < kt; j++) {
-            int kept = 0, total = 0;
-            for (int q = 0; q < Q_LEN; q++)
-                for (int kv = j * BLOCK_N; kv < std::min(lens[b], (j + 1) * BLOCK_N); kv++) { total++; kept += mask_of(q, kv, lens[b]); }
-            int kind = kept == 0 ? 0 : kept == total ? 1 : 2;
-            if (kind != 0) {
-                if (prev == kind && (int)st.size() > off.back() && en.back() == j) en.back() = j + 1;
-                else { st.push_back(j); en.push_back(j + 1); part.push_back(kind == 2); }
-            }
-            prev = kind;
-        }
-        off.push_back((int)st.size());
-    }
-    if (st.empty()) { st.push_back(0); en.push_back(0); part.push_back(0); }
+    // brute-force block plan per (sequence, query tile of PLAN_M rows): key tiles of BLOCK_N below its length
+    const int kt = (KV_LEN + BLOCK_N - 1) / BLOCK_N, q_tiles = (Q_LEN + PLAN_M - 1) / PLAN_M;
+    EmuPlan plan;
+    for (int b = 0; b < B; b++)
+        for (int qt = 0; qt < q_tiles; qt++)
+            plan.row(kt, [&](int j) {
+                int kept = 0, total = 0;
+                for (int q = qt * PLAN_M; q < std::min(Q_LEN, (qt + 1) * PLAN_M); q++)
+                    for (int kv = j * BLOCK_N; kv < std::min(lens[b], (j + 1) * BLOCK_N); kv++) { total++; kept += mask_of(q, kv, lens[b]); }
+                return emu_tile_kind(kept, total);
+            });
+    plan.finish();
+    std::vector<int> &off = plan.off, &st = plan.st, &en = plan.en; // the names KERNEL_ARGS reads
+    std::vector<unsigned char>& part = plan.part;
 
-    gridDim.x = SPLITS; gridDim.y = B * H_KV * (H / H_KV / HP) * ((HP * Q_LEN + 15) / 16); // row tiles of 16
-    for (unsigned by = 0; by < gridDim.y; by++)
-        for (unsigned bx = 0; bx < gridDim.x; bx++)
-            emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_decode(KERNEL_ARGS); });
-    if (SPLITS > 1) {
-        const int rows = B * H * Q_LEN;
-        gridDim.x = rows; gridDim.y = 1;
-        for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(128, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_decode_combine(COMBINE_ARGS); });
+    // the program over K and V as they are now (dense or paged), into O and LSE
+    int page = 0;
+    auto launch = [&] {
+        const unsigned units = B * H_KV * (H / H_KV / HP) * ((HP * Q_LEN + 15) / 16); // row tiles of 16
+        gridDim.x = SPLITS; gridDim.z = GRID_Z; gridDim.y = (units + GRID_Z - 1) / GRID_Z;
+        for (unsigned bz = 0; bz < gridDim.z; bz++)
+            for (unsigned by = 0; by < gridDim.y; by++)
+                for (unsigned bx = 0; bx < gridDim.x; bx++)
+                    emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; blockIdx.z = bz; attnc_decode(KERNEL_ARGS); });
+        if (SPLITS > 1) {
+            const int rows = B * H * Q_LEN;
+            gridDim.x = rows; gridDim.y = 1; gridDim.z = 1;
+            for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(128, [&] { blockIdx.x = bx; blockIdx.y = 0; blockIdx.z = 0; attnc_decode_combine(COMBINE_ARGS); });
+        }
+    };
+    int differ = 0;
+    if (PAGE) {
+        // dense first, then paged: the paged run must give the same bits
+        std::swap(Kin, K); std::swap(Vin, V); std::swap(kst, dense_kst); std::swap(vst, dense_vst);
+        launch();
+        const std::vector<uint16_t> O_dense = O;
+        const std::vector<float> LSE_dense = LSE;
+        std::swap(Kin, K); std::swap(Vin, V); std::swap(kst, dense_kst); std::swap(vst, dense_vst);
+        std::fill(O.begin(), O.end(), 0x7fc0); std::fill(LSE.begin(), LSE.end(), NAN);
+        page = PAGE;
+        launch();
+        for (size_t i = 0; i < O.size(); i++) differ += O[i] != O_dense[i];
+        for (size_t i = 0; i < LSE.size(); i++) differ += std::memcmp(&LSE[i], &LSE_dense[i], sizeof(float)) != 0;
+        if (differ) fprintf(stderr, "paged: %d elements of O and LSE differ from the dense run's\n", differ);
+    } else {
+        launch();
     }
 
     double maxErr = 0, maxLse = 0;
@@ -161,7 +205,8 @@ int main() {
                 maxLse = std::max(maxLse, std::isnan(el) ? INFINITY : el);
             }
         }
-    printf("decode variant %d D=%d DV=%d Q_LEN=%d heads packed %d splits %d: max |dO| %.3g, max |dLSE| %.3g, %d bad\n", VARIANT, D, DV, Q_LEN, HP,
-           SPLITS, maxErr, maxLse, bad);
+    bad += differ;
+    printf("decode variant %d D=%d DV=%d Q_LEN=%d heads packed %d splits %d page %d plan tile %d lens %zu: max |dO| %.3g, max |dLSE| %.3g, %d bad\n",
+           VARIANT, D, DV, Q_LEN, HP, SPLITS, PAGE, PLAN_M, lens.size(), maxErr, maxLse, bad);
     return bad ? 1 : 0;
 }

@@ -3,6 +3,8 @@
 # reference:   bench/gpu/emu/run-decode.sh [D [BF16|F16 [Q_LEN [HEADS_PACKED [SPLITS]]]]]
 # EMU_FLAGS='-DPAGE=16' reads K and V through a page table; sequence 1 has 100 of the 333 keys unless -DFULL_LENS.
 # GEN_FLAGS='-Ddv=DV': a value dimension DV other than D.
+# Chunked prefill (rows in the plan's later query tiles): GEN_FLAGS='-DblockM=64' EMU_FLAGS='-DPLAN_M=64 -DTHREE_LENS -DPAGE=7'
+# with Q_LEN past 64 and HEADS_PACKED 1 (harness_decode.cpp's header lists its other switches).
 # Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first); the
 # source and the calls come from tests/.../emu/EmulatedDecode.java, which CudaDecodeEmulatorTest runs in CI.
 set -uo pipefail

@@ -58,8 +58,8 @@ public final class DecodeLoop {
     }
 
     /**
-     * Prompt rows per prefill call: CUDA runs per-sequence lengths in its decode program only, which
-     * takes up to 64 query rows (the java and opencl backends take any Q_LEN).
+     * Prompt rows per prefill call (every backend takes any Q_LEN with per-sequence lengths; CUDA runs
+     * them in its decode program, whose blocks read K and V once per 16 rows of each query head).
      */
     static final int PREFILL_CHUNK = 64;
 

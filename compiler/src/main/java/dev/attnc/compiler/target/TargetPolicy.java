@@ -166,17 +166,18 @@ public final class TargetPolicy {
     }
 
     /**
-     * How a call with few query rows runs on CUDA: the decode program (CudaDecodeCodegen), each block
-     * holding one 16-row tile of a (b, group of query heads): {@code headsPacked} query heads of one KV
-     * head when their rows fit one tile, else one head's Q_LEN rows over up to four tiles; each warp
-     * streams its chunks through a ring of {@code stages}.
+     * How a call runs in the decode program on CUDA (CudaDecodeCodegen), each block holding one 16-row
+     * tile of a (b, group of query heads): {@code headsPacked} query heads of one KV head when their
+     * rows fit one tile, else one head's Q_LEN rows over tiles of 16; each warp streams its chunks
+     * through a ring of {@code stages}. {@code planQueryTile} is the block plan's query tile (BLOCK_M)
+     * where the call's rows reach past the plan's first row of query tiles (chunked prefill over a
+     * paged or ragged cache): each block then walks the kept key tiles of its own plan row; 0 where
+     * every row lies in the first (the program's text is then what it was before plan rows).
      */
-    public record CudaDecode(int headsPacked, int stages) {}
+    public record CudaDecode(int headsPacked, int stages, int planQueryTile) {}
 
     /** The query rows one decode block holds: one m16 tile. */
     public static final int DECODE_ROWS = 16;
-    /** The most query rows (Q_LEN) the decode program takes: four of its tiles a query head. */
-    public static final int DECODE_MAX_Q_LEN = 64;
 
     /**
      * How the decode program would run a call, or null where it cannot ({@link #cudaDecodeRefusal});
@@ -193,7 +194,7 @@ public final class TargetPolicy {
         if (cudaDecodeRefusal(device, headDim, valueDim, qLen, tiles) != null) return null;
         int packed = 1;
         if (!planPerHead) for (int d = group; d >= 1; d--) if (group % d == 0 && d * qLen <= DECODE_ROWS) { packed = d; break; }
-        return new CudaDecode(packed, decodeStages(device, Math.max(headDim, valueDim)));
+        return new CudaDecode(packed, decodeStages(device, Math.max(headDim, valueDim)), qLen > tiles.blockM() ? tiles.blockM() : 0);
     }
 
     /**
@@ -201,8 +202,8 @@ public final class TargetPolicy {
      * always at Q_LEN ≤ {@link #DECODE_ROWS} (it reads K and V once and computes little: the forward's
      * 64 to 192 rows a tile would be mostly padding, its B·H blocks too few to read at memory speed);
      * always where the call is ragged (paged K/V, per-sequence lengths: only the decode program reads
-     * them, chunked prefill among them); other calls of 17 to {@link #DECODE_MAX_Q_LEN} rows run the
-     * forward kernel, unless {@code -Dattnc.cuda.decode=always} ({@link BackendOptions#cudaDecode}).
+     * them, chunked prefill of any Q_LEN among them); other calls run the forward kernel, unless
+     * {@code -Dattnc.cuda.decode=always} ({@link BackendOptions#cudaDecode}).
      * Measured on the H200 (docs/benchmarks.md): B=8, Q_LEN=64, KV_LEN=32768 took 3,174 µs in the
      * decode program, whose blocks of 16 rows read K and V once per 16 rows of each query head, where
      * cuDNN took 913 µs: such calls are bound by their products, which the forward kernel does at
@@ -214,14 +215,17 @@ public final class TargetPolicy {
     }
 
     /**
-     * Why the decode program cannot take a call (its query rows, its head dimensions, the device's shared
+     * Why the decode program cannot take a call (its head dimensions and plan tiles, the device's shared
      * memory), or null when it can: the one statement of its limits, for the choice above and for the
-     * refusal of calls only it would run (paged K/V, per-sequence lengths).
+     * refusal of calls only it would run (paged K/V, per-sequence lengths). Any Q_LEN: past the plan's
+     * first query tile each block walks its own plan row ({@link CudaDecode#planQueryTile}).
      */
     public static String cudaDecodeRefusal(DeviceCaps.Cuda device, int headDim, int valueDim, int qLen, TilePlan tiles) {
-        if (qLen > DECODE_MAX_Q_LEN) return "it takes Q_LEN up to " + DECODE_MAX_Q_LEN + ", not " + qLen;
-        // its blocks' rows lie in the block plan's first row of query tiles
-        if (qLen > tiles.blockM()) return "it takes Q_LEN up to the plan's query tile of " + tiles.blockM() + " rows, not " + qLen;
+        // a block's 16 rows must lie in one plan row of query tiles
+        if (qLen > tiles.blockM() && tiles.blockM() % DECODE_ROWS != 0) {
+            return "its blocks of " + DECODE_ROWS + " query rows must each lie in one query tile of the block plan, and tiles of "
+                    + tiles.blockM() + " rows hold no whole number of them";
+        }
         String why = CudaDecodeCodegen.unsupported(headDim, valueDim, tiles.blockN());
         if (why != null) return why;
         int widest = Math.max(headDim, valueDim);

@@ -389,7 +389,8 @@ public final class CudaBackend implements Backend {
 
     /**
      * Paged K/V and per-sequence lengths run in the decode program ({@link TargetPolicy#cudaDecode}):
-     * up to {@link TargetPolicy#DECODE_MAX_Q_LEN} query rows, at the head dimensions it supports.
+     * any Q_LEN (past the plan's first query tile each block walks its own plan row), at the head
+     * dimensions and plan tiles it supports ({@link TargetPolicy#cudaDecodeRefusal}).
      */
     @Override
     public String unsupportedRagged(Sizes sizes) {

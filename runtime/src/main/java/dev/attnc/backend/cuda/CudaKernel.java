@@ -199,6 +199,9 @@ public final class CudaKernel implements CompiledKernel {
     /** One kernel launch of a call: a function, its grid, block, dynamic shared memory and bound arguments. */
     private record Launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, Object[] args) {}
 
+    /** The most blocks a grid's y (and z) dimension holds. */
+    private static final int MAX_GRID_Y = 65535;
+
     /** One call's inputs on the GPU. Not thread-safe; close it to free the device memory. */
     public final class Call implements AutoCloseable {
         private final Variant v;
@@ -305,7 +308,7 @@ public final class CudaKernel implements CompiledKernel {
             int shared = p.source().sharedBytes();
             long bySmem = Math.max(1, (backend.cudaDevice().maxSharedPerBlockOptin() + 1024L) / shared);
             long byRegs = Math.max(1, 65536L / (CudaDecodeSource.THREADS * (long) Math.max(32, p.decode().registers())));
-            // blocks of 16 rows: a group of packed heads' rows, or one head's Q_LEN rows in up to four tiles
+            // blocks of 16 rows: a group of packed heads' rows, or one head's Q_LEN rows in tiles of 16
             long groupRows = (long) decode.headsPacked() * s.Q_LEN();
             long units = (long) s.B() * s.H_KV() * (s.H() / s.H_KV() / decode.headsPacked()) * ((groupRows + TargetPolicy.DECODE_ROWS - 1) / TargetPolicy.DECODE_ROWS);
             int splits = dev.attnc.compiler.target.SplitKv.residentWave(sm * Math.min(bySmem, byRegs), units, KeySplits.maxKeptTiles(plan));
@@ -319,7 +322,7 @@ public final class CudaKernel implements CompiledKernel {
             fixed.put(KernelSignature.O_PART.name(), oPart);
             fixed.put(KernelSignature.LSE_PART.name(), lsePart);
             Object[] args = CudaArgs.bind(CudaDecodeSource.DECODE, p.source().decode(), fixed, in, staged);
-            launches.add(new Launch(p.decode(), Dim3.of(splits, (int) units), Dim3.of(CudaDecodeSource.THREADS), shared, args));
+            launches.add(new Launch(p.decode(), decodeGrid(splits, units, decode), Dim3.of(CudaDecodeSource.THREADS), shared, args));
             if (splits > 1) {
                 Map<String, Object> merge = new java.util.HashMap<>();
                 // O lies dense in its buffer (a device tensor's own slice): the combine writes it through this layout
@@ -330,6 +333,16 @@ public final class CudaKernel implements CompiledKernel {
             }
             return "decode: " + decode.headsPacked() + " heads a block, " + splits + " splits, " + decode.stages() + " stages, "
                     + p.decode().registers() + " registers, " + p.decode().localBytes() + " B local";
+        }
+
+        /**
+         * The decode kernel's grid: (splits, units); with plan rows ({@link TargetPolicy.CudaDecode#planQueryTile}) the
+         * units go on in z past the 65535 blocks y holds (the kernel lets the few blocks of the rounding leave).
+         */
+        private static Dim3 decodeGrid(int splits, long units, TargetPolicy.CudaDecode decode) {
+            if (decode.planQueryTile() == 0 || units <= MAX_GRID_Y) return Dim3.of(splits, (int) units);
+            int z = (int) ((units + MAX_GRID_Y - 1) / MAX_GRID_Y);
+            return Dim3.of(splits, (int) ((units + z - 1) / z), z);
         }
 
         /**
@@ -392,8 +405,8 @@ public final class CudaKernel implements CompiledKernel {
             if (!t.isContiguous()) {
                 throw new AttnInputException("the CUDA backend reads device tensors dense, but " + t + " is a strided view "
                         + java.util.Arrays.toString(t.strides()) + "; views run on java and opencl, and as the K and V caches of "
-                        + "a call the decode program runs (Q_LEN <= " + TargetPolicy.DECODE_ROWS + ", or up to " + TargetPolicy.DECODE_MAX_Q_LEN
-                        + " with paged K/V or per-sequence lengths) on cuda");
+                        + "a call the decode program runs (Q_LEN <= " + TargetPolicy.DECODE_ROWS + ", or any Q_LEN with paged K/V or "
+                        + "per-sequence lengths) on cuda");
             }
             DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
             if (t.offset() == 0 && base.bytes() == t.byteSize()) return base;

@@ -75,7 +75,7 @@ public final class CudaStages {
     public static dev.attnc.compiler.codegen.cuda.CudaDecodeSource decodeSource(KernelRequest request, Storage storage,
             TargetPolicy.CudaDecode decode, Decision.Cuda build) {
         return dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.generate(request.attention(), storage, request.headDim(),
-                request.valueDim(), build.tiles().blockN(), decode.stages(), build.options().fastMath());
+                request.valueDim(), build.tiles().blockN(), decode.planQueryTile(), decode.stages(), build.options().fastMath());
     }
 
     /** A decision with its source. */

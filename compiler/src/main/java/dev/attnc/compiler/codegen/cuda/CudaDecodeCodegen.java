@@ -63,6 +63,18 @@ public final class CudaDecodeCodegen {
      * least, K and V chunks loaded over their own widths, O's rows DV long.
      */
     public static CudaDecodeSource generate(Attention a, Storage storage, int headDim, int valueDim, int blockN, int stages, boolean fastMath) {
+        return generate(a, storage, headDim, valueDim, blockN, 0, stages, fastMath);
+    }
+
+    /**
+     * The program for a call whose rows reach past the block plan's first row of query tiles
+     * ({@code planQueryTile}: the plan's BLOCK_M, a multiple of 16): each block walks the kept key
+     * tiles of the plan row its first query row lies in, and past 65535 blocks the grid goes on in z.
+     * With 0 every row lies in the first plan row and the text is the one above.
+     */
+    public static CudaDecodeSource generate(Attention a, Storage storage, int headDim, int valueDim, int blockN, int planQueryTile, int stages,
+            boolean fastMath) {
+        if (planQueryTile % CudaDecodeSource.ROWS != 0) throw new IllegalArgumentException("plan query tiles of " + planQueryTile + " rows");
         if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
         String why = unsupported(headDim, valueDim, blockN);
         if (why != null) throw new IllegalArgumentException(why);
@@ -78,6 +90,7 @@ public final class CudaDecodeCodegen {
         st.add("headDim", headDim);
         CudaCodegen.addDimensions(st, TileWidths.DECODE, headDim, valueDim, WARPS * 32);
         st.add("blockN", blockN);
+        if (planQueryTile > 0) st.add("blockM", planQueryTile);
         st.add("stages", stages);
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", body.identityScore ? "true" : "false");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.TestPrograms;
@@ -53,6 +54,24 @@ class CudaDecodeCodegenTest {
                 .contains("p0_slopes[h]"), "the slope read per row, with the row's h");
     }
 
+    /**
+     * Rows past the plan's first query tile: the block's plan row from its first query row, the grid
+     * going on in z; the program of rows in the first plan row keeps its text, and its signature is one.
+     */
+    @Test
+    void planRowsPastTheFirstQueryTile() {
+        Attention a = TestPrograms.sample("causal");
+        String first = CudaDecodeCodegen.generate(a, Storage.BF16, 64, 64, 64, 3, true).text();
+        assertEquals(first, CudaDecodeCodegen.generate(a, Storage.BF16, 64, 64, 64, 0, 3, true).text());
+        assertFalse(first.contains("BLOCK_M") || first.contains("blockIdx.z"), first);
+        CudaDecodeSource rows = CudaDecodeCodegen.generate(a, Storage.BF16, 64, 64, 64, 128, 3, true);
+        assertTrue(rows.text().contains("constexpr int BLOCK_M = 128;"), rows.text());
+        assertTrue(rows.text().contains("* q_tiles + first / BLOCK_M;"), rows.text());
+        assertTrue(rows.text().contains("blockIdx.y + blockIdx.z * gridDim.y"), rows.text());
+        assertEquals(rows.decode().declarations(Dialect.CUDA, "attn_elem"), KernelSignature.printedParameters(rows.text(), CudaDecodeSource.DECODE));
+        assertThrows(IllegalArgumentException.class, () -> CudaDecodeCodegen.generate(a, Storage.BF16, 64, 64, 64, 40, 3, true));
+    }
+
     @Test
     void noUserTextButMangledNames() {
         Attention a = TestPrograms.optimized("""
@@ -79,8 +98,12 @@ class CudaDecodeCodegenTest {
         assertEquals(1, TargetPolicy.cudaDecode(h100, 64, 16, 4, tiles, false).headsPacked());
         assertEquals(1, TargetPolicy.cudaDecode(h100, 128, 17, 4, tiles, false).headsPacked(), "17 rows: one head, two 16-row tiles");
         assertEquals(1, TargetPolicy.cudaDecode(h100, 128, 64, 4, tiles, false).headsPacked());
-        assertNull(TargetPolicy.cudaDecode(h100, 128, 65, 4, tiles, false), "65 query rows run the forward kernel");
-        assertNull(TargetPolicy.cudaDecode(h100, 128, 48, 4, new TilePlan(32, 64, 4), false), "rows past the plan's first query tile");
+        assertEquals(0, TargetPolicy.cudaDecode(h100, 128, 128, 4, tiles, false).planQueryTile(), "128 rows: all in the plan's first query tile");
+        TargetPolicy.CudaDecode prefill = TargetPolicy.cudaDecode(h100, 128, 2048, 4, tiles, false);
+        assertEquals(new TargetPolicy.CudaDecode(1, d.stages(), 128), prefill, "chunked prefill: one head a block, each block its plan row");
+        assertEquals(32, TargetPolicy.cudaDecode(h100, 128, 48, 4, new TilePlan(32, 64, 4), false).planQueryTile(), "rows past the first query tile of 32");
+        assertEquals(0, TargetPolicy.cudaDecode(h100, 128, 40, 4, new TilePlan(40, 64, 4), false).planQueryTile(), "40 rows in one tile of 40");
+        assertNull(TargetPolicy.cudaDecode(h100, 128, 41, 4, new TilePlan(40, 64, 4), false), "16-row blocks would straddle tiles of 40");
         assertNotNull(TargetPolicy.cudaDecode(h100, 192, 1, 4, tiles, false), "D = 192: padded to 256");
         assertNull(TargetPolicy.cudaDecode(h100, 100, 1, 4, tiles, false), "D = 100: no multiple of 8");
         assertNotNull(TargetPolicy.cudaDecode(ampere, 128, 1, 4, tiles, false), "sm_86: 99 KiB hold a 2-stage ring at D = 128");
@@ -93,7 +116,7 @@ class CudaDecodeCodegenTest {
 
     /**
      * Which calls run the decode program: up to 16 rows always, ragged ones (paged, per-sequence
-     * lengths) up to 64 rows always, other calls of 17 to 64 rows only where forced.
+     * lengths) at any Q_LEN always, other calls of more than 16 rows only where forced.
      */
     @Test
     void theDecodeProgramTakesFewRowsAndRaggedCalls() {
@@ -107,6 +130,8 @@ class CudaDecodeCodegenTest {
         assertFalse(TargetPolicy.prefersDecode(64, false, never));
         assertTrue(TargetPolicy.prefersDecode(4, false, never), "at most 16 rows: the decode program whatever is forced");
         assertTrue(TargetPolicy.prefersDecode(40, true, never), "ragged: only the decode program reads it");
+        assertTrue(TargetPolicy.prefersDecode(2048, true, none), "chunked prefill over a paged cache");
+        assertFalse(TargetPolicy.prefersDecode(2048, false, none));
     }
 
     /** The decode program's limits, stated once: each refusal names its reason (paged and ragged calls quote it). */
@@ -116,8 +141,10 @@ class CudaDecodeCodegenTest {
         TilePlan tiles = new TilePlan(128, 128, 8);
         assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 16, tiles));
         assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 64, tiles));
-        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 65, tiles).contains("Q_LEN up to 64, not 65"));
-        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 48, new TilePlan(32, 64, 4)).contains("query tile of 32 rows"));
+        assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 300, tiles), "any Q_LEN");
+        assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 48, new TilePlan(32, 64, 4)));
+        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 100, new TilePlan(40, 64, 4)).contains("tiles of 40 rows"));
+        assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 128, 128, 1, new TilePlan(64, 32, 4)).contains("multiple of 64 keys, not 32"));
         assertEquals(null, TargetPolicy.cudaDecodeRefusal(h100, 192, 128, 1, tiles), "DV != D");
         assertTrue(TargetPolicy.cudaDecodeRefusal(h100, 64, 100, 1, tiles).contains("100"), "DV = 100: no multiple of 8");
         assertTrue(TargetPolicy.cudaDecodeRefusal(ampere, 128, 256, 1, tiles).contains("shared memory"), "the wider of D and DV");
