@@ -21,7 +21,8 @@ import org.stringtemplate.v4.STGroup;
  * Storage is bf16 or fp16 (the tensor cores' inputs); fp32 tensors are the runtime's business
  * (the CUDA backend converts them to bf16 on upload). Head dimensions: multiples of 8 from 16 to
  * 256, padded inside the kernel to the tile widths of {@link TileWidths#FORWARD} (the Hopper engine:
- * to whole 64-column TMA boxes, from D = 64 on; the FA2 loop on wgmma: unpadded ones only). The tile plan's warps each own {@code blockM / warps} query rows, a multiple of 16.
+ * to whole 64-column TMA boxes, from D = 64 on; the FA2 loop on wgmma: unpadded ones only). The tile
+ * plan's warps each own {@code blockM / warps} query rows, a multiple of 16.
  */
 public final class CudaCodegen {
     private static final String TEMPLATE = "dev/attnc/templates/cuda.stg";
