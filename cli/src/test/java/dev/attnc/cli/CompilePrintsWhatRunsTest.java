@@ -136,11 +136,12 @@ class CompilePrintsWhatRunsTest {
     }
 
     /**
-     * A value dimension other than D (--shape's seventh number): on Hopper the mma.sync forward and
-     * backward (the wgmma engines take DV = D only); with one query row the decode program, which takes any DV.
+     * A value dimension other than D (--shape's seventh number): on Hopper the Hopper forward (V's tiles
+     * as wide as DV padded) and the mma.sync backward (the wgmma backward takes DV = D only); with one
+     * query row the decode program, which takes any DV.
      */
     @Test
-    void aValueDimensionPrintsTheMmaSyncForwardOnHopper() throws IOException {
+    void aValueDimensionPrintsTheHopperForwardOnHopper() throws IOException {
         Path sample = samples().stream().filter(p -> p.getFileName().toString().equals("causal.attn")).findFirst().orElseThrow();
         Attention a = Attnc.compile(sample).ir(null);
         BackendPolicy policy = BackendPolicy.untuned(DeviceCaps.Cuda.parse("sm_90a"), BackendOptions.NONE);
@@ -151,12 +152,12 @@ class CompilePrintsWhatRunsTest {
             var bound = Inputs.bind(a, sizes, Map.of());
             TilePlan tiles = policy.plan(a, DType.BF16, 192, t -> BlockPlanner.plan(a, sizes, bound.bindings(), t.blockM(), t.blockN())).tiles();
             var built = CudaStages.sources(policy, new KernelRequest(a, DType.BF16, 192, 128, tiles), Storage.BF16).getFirst();
-            assertEquals(Engine.MMA_SYNC, built.decision().options().engine(), shape);
+            assertEquals(Engine.HOPPER, built.decision().options().engine(), shape);
             String printed = compile("compile", sample.toString(), "--target", "cuda", "--arch", "sm_90a", "--shape", shape);
             assertEquals(built.source().text(), printed, shape);
             assertTrue(printed.contains("#define VALUE_DIM 128"), shape);
         }
-        // the backward on mma.sync too (the wgmma backward takes DV = D only), with V's and dO's rows of DV
+        // the backward on mma.sync (the wgmma backward takes DV = D only), with V's and dO's rows of DV
         String backward = compile("compile", sample.toString(), "--target", "cuda", "--arch", "sm_90a", "--dtype", "bf16",
                 "--shape", "1,4,4,512,512,192,128", "--backward");
         assertTrue(backward.contains("#define VALUE_DIM 128") && backward.contains("mma.sync") && !backward.contains("wgmma_abt("), backward);

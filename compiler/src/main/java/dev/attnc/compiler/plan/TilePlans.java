@@ -27,8 +27,8 @@ public final class TilePlans {
 
     /**
      * A CUDA GPU of compute capability {@code major}: on Hopper (sm_90, the warp-specialized wgmma
-     * kernel) 192 query rows (three consumer warpgroups) by 128 keys for D = 64, 128 rows (two)
-     * by 128 keys for D = 128, by 64 keys above
+     * kernel, which the policy asks with the D it pads to, a multiple of 64) 192 query rows (three
+     * consumer warpgroups) by 128 keys for D = 64, 128 rows (two) by 128 keys for D = 128, by 64 keys above
      * (the K and V rings must fit in shared memory); elsewhere (mma.sync) 128×64, with 8 warps of
      * 16 rows at D = 32 and 4 warps of 32 rows up to D = 128; above that 64×64 with 4 warps.
      * docs/cuda-notes.md has the register counts and timings behind these; the autotuner

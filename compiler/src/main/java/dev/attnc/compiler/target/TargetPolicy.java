@@ -50,7 +50,9 @@ public final class TargetPolicy {
                 TilePlan forced = r.options().cudaTiles().get(r.headDim());
                 if (forced != null) yield forced;
                 if (r.tuned() != null && CudaCodegen.unsupported(r.headDim(), r.tuned()) == null) yield r.tuned();
-                TilePlan first = TilePlans.cuda(r.headDim(), usesHopper(cuda, r.options()) ? 9 : 8);
+                // the Hopper engine's tiles are those of the D it pads to (80 runs as 128 does)
+                TilePlan first = hopperTakes(cuda, r.headDim(), r.headDim(), r.options())
+                        ? TilePlans.cuda(TileWidths.hopper(r.headDim()), 9) : TilePlans.cuda(r.headDim(), 8);
                 yield Double.isNaN(r.keptTiles()) ? first : TilePlans.cudaForMask(first, r.headDim(), r.keptTiles());
             }
         };
@@ -148,7 +150,7 @@ public final class TargetPolicy {
     public static List<TilePlan> tileCandidates(DeviceCaps device, int headDim, BackendOptions options) {
         TilePlan first = tiles(new TileRequest(device, headDim, null, Double.NaN, options));
         if (!(device instanceof DeviceCaps.Cuda cuda)) return List.of(first);
-        boolean hopper = usesHopper(cuda, options) && TileWidths.wgmma(headDim);
+        boolean hopper = hopperTakes(cuda, headDim, headDim, options);
         List<TilePlan> c = new ArrayList<>(List.of(first));
         List<TilePlan> more = hopper
                 ? List.of(new TilePlan(128, 128, 8), new TilePlan(192, 128, 12), new TilePlan(192, 64, 12), new TilePlan(128, 64, 8),
@@ -157,7 +159,7 @@ public final class TargetPolicy {
         for (TilePlan t : more) {
             if (CudaCodegen.unsupported(headDim, t) != null || c.contains(t)) continue;
             // mma.sync: shared tiles as wide as the padded D (D = 160 and 256 at 128 x 128 do not fit)
-            boolean fits = hopper ? CudaCodegen.hopperFits(headDim, t) && CudaCodegen.hopperSharedBytes(headDim, t, 2) <= cuda.maxSharedPerBlockOptin()
+            boolean fits = hopper ? hopperStages(cuda, headDim, headDim, t) > 0
                     : CudaCodegen.sharedBytes(headDim, t) <= cuda.maxSharedPerBlockOptin();
             if (headDim > 64 && t.blockM() == 192) fits = false; // spills at D = 128 (docs/cuda-notes.md)
             if (fits) c.add(t);
@@ -249,22 +251,43 @@ public final class TargetPolicy {
     }
 
     /**
-     * The first CUDA options at these tiles. Hopper: the warp-specialized kernel where the plan fits
-     * it (3 stages for 64-key tiles at D ≤ 64: short work per stage, a third keeps TMA ahead; B=8
-     * S=2048 document 192x64: 165 TFLOP/s, docs/benchmarks.md), else the FA2 loop on wgmma where
-     * that fits (or where it is forced), else mma.sync as on sm_80 (docs/cuda-notes.md's choices).
-     * Both wgmma engines fit only head dimensions that need no padding ({@link TileWidths#wgmma}):
-     * other D run on mma.sync on Hopper too, padded inside the kernel, and so does a value dimension
-     * DV other than D (the wgmma engines size V's and O's tiles by D).
+     * Whether the Hopper engine takes these dimensions on this device: an sm_90 GPU (unless mma.sync is
+     * forced) and D, DV within {@link CudaCodegen#unsupportedOnHopper}'s limits (D, DV ≥ 64; padded
+     * to whole 64-column boxes inside the kernel).
+     */
+    static boolean hopperTakes(DeviceCaps.Cuda device, int headDim, int valueDim, BackendOptions options) {
+        return usesHopper(device, options) && CudaCodegen.unsupportedOnHopper(headDim, valueDim) == null;
+    }
+
+    /**
+     * The Hopper engine's K/V ring depth at these tiles, or 0 where the plan does not fit it or even
+     * two stages exceed the device's shared memory: 3 for 64-key tiles at D ≤ 64 (short work per
+     * stage, a third keeps TMA ahead; B=8 S=2048 document 192x64: 165 TFLOP/s, docs/benchmarks.md),
+     * else 2.
+     */
+    static int hopperStages(DeviceCaps.Cuda device, int headDim, int valueDim, TilePlan tiles) {
+        if (!CudaCodegen.hopperFits(headDim, valueDim, tiles)) return 0;
+        int stages = tiles.blockN() <= 64 && Math.max(headDim, valueDim) <= 64 ? 3 : 2;
+        while (stages >= 2 && CudaCodegen.hopperSharedBytes(headDim, valueDim, tiles, stages) > device.maxSharedPerBlockOptin()) stages--;
+        return stages >= 2 ? stages : 0;
+    }
+
+    /**
+     * The first CUDA options at these tiles. Hopper: the warp-specialized kernel where it takes D and
+     * DV ({@link #hopperTakes}: D = 80 or 96 padded to 128, DeepSeek's 192 / 128) and its ring fits
+     * ({@link #hopperStages}), else the FA2 loop on wgmma where that fits (or where it is forced:
+     * unpadded D = DV only, {@link TileWidths#wgmma}), else mma.sync as on sm_80 (docs/cuda-notes.md's
+     * choices; D < 64 on Hopper too).
      */
     static Options cudaOptions(DeviceCaps.Cuda device, int headDim, int valueDim, TilePlan tiles, BackendOptions options) {
-        boolean hopper = usesHopper(device, options) && valueDim == headDim;
+        boolean wgmma = usesHopper(device, options) && valueDim == headDim && CudaCodegen.wgmmaFits(headDim, tiles);
+        int stages = hopperTakes(device, headDim, valueDim, options) ? hopperStages(device, headDim, valueDim, tiles) : 0;
         Options o;
-        if (hopper && options.cudaEngine() == Engine.WGMMA && CudaCodegen.wgmmaFits(headDim, tiles)) {
+        if (wgmma && options.cudaEngine() == Engine.WGMMA) {
             o = Options.wgmma(headDim, tiles);
-        } else if (hopper && CudaCodegen.hopperFits(headDim, tiles)) {
-            o = Options.hopper(tiles.blockN() <= 64 && headDim <= 64 ? 3 : 2);
-        } else if (hopper && CudaCodegen.wgmmaFits(headDim, tiles)) {
+        } else if (stages > 0) {
+            o = Options.hopper(stages);
+        } else if (wgmma) {
             o = Options.wgmma(headDim, tiles);
         } else {
             o = Options.defaults(headDim, tiles);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.TestPrograms;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.plan.TilePlan;
@@ -41,6 +42,13 @@ class TargetPolicyTest {
                 row(H100, 128, null, 0.1, NONE, "128x128/8", Engine.HOPPER, 2, 1, "sm_90a", 2), // only D ≤ 64 adapts
                 row(H100, 256, null, DENSE, NONE, "128x64/8", Engine.HOPPER, 2, 1, "sm_90a", 2),
                 row(H100, 32, null, DENSE, NONE, "128x64/8", Engine.MMA_SYNC, 2, 1, "sm_90", 1), // D = 32: no wgmma
+                // padded to whole 64-column boxes inside the Hopper kernel, at the tiles of the D it pads to
+                row(H100, 80, null, DENSE, NONE, "128x128/8", Engine.HOPPER, 2, 1, "sm_90a", 2),
+                row(H100, 96, null, 0.1, NONE, "128x128/8", Engine.HOPPER, 2, 1, "sm_90a", 2),
+                row(H100, 160, null, DENSE, NONE, "128x64/8", Engine.HOPPER, 2, 1, "sm_90a", 2),
+                row(H100, 192, null, DENSE, NONE, "128x64/8", Engine.HOPPER, 2, 1, "sm_90a", 2),
+                row(H100, 40, null, DENSE, NONE, "128x64/4", Engine.MMA_SYNC, 2, 1, "sm_90", 1), // below one box: mma.sync
+                row(H100, 80, null, DENSE, MMA, "128x64/4", Engine.MMA_SYNC, 2, 1, "sm_90", 1),
                 row(H100, 64, new TilePlan(128, 64, 8), 0.1, NONE, "128x64/8", Engine.HOPPER, 3, 1, "sm_90a", 2), // tuned stays
                 row(H100, 64, new TilePlan(100, 64, 8), DENSE, NONE, "192x128/12", Engine.HOPPER, 2, 1, "sm_90a", 2), // unusable tuned
                 row(H100, 128, null, DENSE, MMA, "128x64/4", Engine.MMA_SYNC, 2, 1, "sm_90", 1),
@@ -73,6 +81,37 @@ class TargetPolicyTest {
         assertEquals("--gpu-architecture=" + arch, first.nvrtcFlags().getFirst());
         assertEquals(builds, all.size());
         all.forEach(x -> assertEquals(t, x.tiles()));
+    }
+
+    /**
+     * A value dimension DV other than D on Hopper's forward: the Hopper kernel where both are at least
+     * one box wide (DeepSeek's 192 / 128), mma.sync otherwise; a ring that does not fit the device's
+     * shared memory takes fewer stages, or another engine.
+     */
+    @Test
+    void theForwardWithDvOtherThanDRunsOnTheHopperKernel() {
+        DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100;
+        record Pair(int d, int dv, Engine engine) {}
+        for (Pair p : List.of(new Pair(192, 128, Engine.HOPPER), new Pair(128, 64, Engine.HOPPER), new Pair(64, 128, Engine.HOPPER),
+                new Pair(80, 48, Engine.MMA_SYNC), new Pair(32, 64, Engine.MMA_SYNC))) {
+            TilePlan t = TargetPolicy.tiles(new TargetPolicy.TileRequest(H100, p.d(), null, DENSE, NONE));
+            Decision.Cuda first = (Decision.Cuda) TargetPolicy.decisions(H100, p.d(), p.dv(), t, NONE).getFirst();
+            assertEquals(p.engine(), first.options().engine(), p.toString());
+            if (p.engine() == Engine.HOPPER) {
+                assertTrue(CudaCodegen.hopperSharedBytes(p.d(), p.dv(), t, first.options().stages()) <= h100.maxSharedPerBlockOptin());
+            }
+            assertEquals(p.engine(), ((Decision.Cuda) TargetPolicy.decisions(H100, p.d(), p.dv(), t, WGMMA).getFirst()).options().engine(),
+                    "a forced FA2 loop on wgmma does not take DV != D: " + p);
+        }
+        assertEquals(Engine.MMA_SYNC, ((Decision.Cuda) TargetPolicy.decisions(H100, 192, 128, new TilePlan(128, 64, 8), MMA).getFirst())
+                .options().engine());
+        // D = 256 at 128 x 128: two stages need 321 KiB, more than the H100's 227: the FA2 loop on wgmma takes it
+        assertEquals(0, TargetPolicy.hopperStages(h100, 256, 256, new TilePlan(128, 128, 8)));
+        assertEquals(Engine.WGMMA, ((Decision.Cuda) TargetPolicy.decisions(H100, 256, new TilePlan(128, 128, 8), NONE).getFirst())
+                .options().engine());
+        assertEquals(2, TargetPolicy.hopperStages(h100, 192, 128, new TilePlan(128, 128, 8)), "211 KiB fit");
+        assertEquals(3, TargetPolicy.hopperStages(h100, 64, 64, new TilePlan(128, 64, 8)), "64-key tiles at D <= 64");
+        assertEquals(2, TargetPolicy.hopperStages(h100, 64, 128, new TilePlan(128, 64, 8)), "DV = 128: two");
     }
 
     @Test

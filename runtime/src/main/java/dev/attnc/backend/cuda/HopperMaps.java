@@ -12,6 +12,9 @@ import java.util.List;
  * b·heads), so that rows past Q_LEN or KV_LEN of one head read as zeros instead of the next
  * head's rows; boxes of 64 columns (128 bytes, the swizzle span) by BLOCK_M or BLOCK_N rows,
  * written to shared memory with the 128-byte swizzle that the kernel's wgmma descriptors expect.
+ * Each map is as wide as its tensor's rows (D, or DV for V): where the kernel pads D or DV to whole
+ * boxes, the boxes' columns past the rows land as zeros (TMA's out-of-bounds fill) and still count
+ * toward the barrier's transaction bytes.
  */
 final class HopperMaps {
     private HopperMaps() {}
@@ -21,7 +24,7 @@ final class HopperMaps {
         return List.of(
                 map(type, qkv.get(0), s.D(), s.Q_LEN(), (long) s.B() * s.H(), src.tiles().blockM()),
                 map(type, qkv.get(1), s.D(), s.KV_LEN(), (long) s.B() * s.H_KV(), src.tiles().blockN()),
-                map(type, qkv.get(2), s.D(), s.KV_LEN(), (long) s.B() * s.H_KV(), src.tiles().blockN()));
+                map(type, qkv.get(2), s.DV(), s.KV_LEN(), (long) s.B() * s.H_KV(), src.tiles().blockN()));
     }
 
     private static TensorMap map(TensorMap.DataType type, DeviceBuffer data, int d, int length, long heads, int boxRows) {

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * emulator and compared with a double-precision reference by bench/gpu/emu/harness.cpp (ragged
  * 77 x 131 GQA inputs, rows that keep nothing): mma.sync at two tile shapes, fp16, a padded head
  * dimension, DV ≠ D, the FA2 loop on wgmma, and the warp-specialized Hopper kernel (CUDA's default
- * engine on sm_90: TMA, mbarriers, ping-pong, two persistent blocks over a tile order). Skipped where
+ * engine on sm_90: TMA, mbarriers, ping-pong, two persistent blocks over a tile order; D = 80 and 112
+ * padded inside it, D = 192 with DV = 128). Skipped where
  * no g++ is installed.
  */
 class CudaForwardEmulatorTest {
@@ -43,7 +44,13 @@ class CudaForwardEmulatorTest {
             // item (the ring and the overlapped loop): softcap's two (the second ragged), alibi's two of 64
             // (in the policy's 3-stage ring for 64-key tiles at D <= 64; the others run 2 stages)
             new Case(4, "softcap", 128, 128, HOPPER_TILES, Storage.BF16, Engine.HOPPER),
-            new Case(2, "alibi", 64, 64, new TilePlan(128, 64, 8), Storage.BF16, Engine.HOPPER));
+            new Case(2, "alibi", 64, 64, new TilePlan(128, 64, 8), Storage.BF16, Engine.HOPPER),
+            // padded inside the Hopper kernel (TMA boxes past D land as zeros): D = 80 (KT = 5 over two
+            // boxes), D = 112 fp16 with rows that keep nothing, and DeepSeek's D = 192 / DV = 128 (V's ring
+            // narrower than K's) at the policy's tiles for those D
+            new Case(4, "softcap", 80, 80, HOPPER_TILES, Storage.BF16, Engine.HOPPER),
+            new Case(5, "padding", 112, 112, HOPPER_TILES, Storage.F16, Engine.HOPPER),
+            new Case(4, "softcap", 192, 128, new TilePlan(128, 64, 8), Storage.BF16, Engine.HOPPER));
 
     @TempDir
     Path work;

@@ -38,13 +38,13 @@ public final class EmulatedForward {
     private static final String WGMMA_SHIM = """
             inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
             inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<BLOCK_N>(d, a, b, sc); }
-            inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
+            inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<DT * 8>(d, a, b); }
             """;
 
     private EmulatedForward() {}
 
     /**
-     * Args: FILE D BM BN WARPS BF16|F16 OUT (-Ddv=DV: V's and O's rows, mma.sync only; -Dengine=WGMMA: the FA2 loop on
+     * Args: FILE D BM BN WARPS BF16|F16 OUT (-Ddv=DV: V's and O's rows, mma.sync or Hopper; -Dengine=WGMMA: the FA2 loop on
      * wgmma; -Dengine=HOPPER: the warp-specialized kernel as the policy builds it, WARPS = BM / 16).
      */
     public static void main(String[] a) throws IOException {

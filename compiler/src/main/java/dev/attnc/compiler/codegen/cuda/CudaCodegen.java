@@ -20,8 +20,9 @@ import org.stringtemplate.v4.STGroup;
  * <p>
  * Storage is bf16 or fp16 (the tensor cores' inputs); fp32 tensors are the runtime's business
  * (the CUDA backend converts them to bf16 on upload). Head dimensions: multiples of 8 from 16 to
- * 256, padded inside the kernel to the tile widths of {@link TileWidths#FORWARD} (the wgmma engines:
- * unpadded ones only). The tile plan's warps each own {@code blockM / warps} query rows, a multiple of 16.
+ * 256, padded inside the kernel to the tile widths of {@link TileWidths#FORWARD} (the Hopper engine:
+ * to whole 64-column TMA boxes, from D = 64 on; the FA2 loop on wgmma: unpadded ones only). The tile
+ * plan's warps each own {@code blockM / warps} query rows, a multiple of 16.
  */
 public final class CudaCodegen {
     private static final String TEMPLATE = "dev/attnc/templates/cuda.stg";
@@ -58,8 +59,8 @@ public final class CudaCodegen {
 
     /**
      * Why the mma.sync forward cannot take value dimension {@code valueDim} beside {@code headDim},
-     * or null: DV is a head dimension of its own (a multiple of 8 from 16 to 256). The wgmma engines
-     * take DV = D only; {@code TargetPolicy} sends other calls to mma.sync.
+     * or null: DV is a head dimension of its own (a multiple of 8 from 16 to 256). The FA2 loop on
+     * wgmma takes DV = D only; the Hopper engine's limits are {@link #unsupportedOnHopper}.
      */
     public static String unsupportedValueDim(int headDim, int valueDim) {
         if (valueDim == headDim) return null;
@@ -154,18 +155,47 @@ public final class CudaCodegen {
         }
     }
 
+    /** The Hopper engine's smallest head dimension: a TMA box of 64 columns is no wider than the tensor's rows. */
+    public static final int HOPPER_MIN_DIM = 64;
+
+    /**
+     * Why the Hopper engine cannot take head dimension {@code headDim} with value dimension
+     * {@code valueDim}, or null: each a multiple of 8 from {@link #HOPPER_MIN_DIM} to 256. The kernel
+     * pads each to whole 64-column TMA boxes ({@link TileWidths#hopper}); smaller D run on mma.sync.
+     */
+    public static String unsupportedOnHopper(int headDim, int valueDim) {
+        for (int d : new int[] {headDim, valueDim}) {
+            if (d < HOPPER_MIN_DIM || d % TileWidths.STEP != 0 || d > 256) {
+                return "the Hopper kernel takes head and value dimensions that are multiples of " + TileWidths.STEP + " from "
+                        + HOPPER_MIN_DIM + " to 256, not D = " + headDim + ", DV = " + valueDim;
+            }
+        }
+        return null;
+    }
+
     /**
      * Whether the Hopper engine can run this plan: one to three consumer warpgroups of 64 rows
-     * (warps = BLOCK_M / 16, the producer warpgroup comes on top), D a multiple of 64.
+     * (warps = BLOCK_M / 16, the producer warpgroup comes on top), D a multiple of 8 from 64 to 256.
      */
     public static boolean hopperFits(int headDim, TilePlan tiles) {
+        return hopperFits(headDim, headDim, tiles);
+    }
+
+    /** {@link #hopperFits(int, TilePlan)} with value dimension {@code valueDim}. */
+    public static boolean hopperFits(int headDim, int valueDim, TilePlan tiles) {
         return tiles.blockM() % 64 == 0 && tiles.blockM() <= 192 && tiles.warps() * 16 == tiles.blockM()
-                && TileWidths.wgmma(headDim) && tiles.blockN() <= 256 && unsupported(headDim, tiles) == null;
+                && unsupportedOnHopper(headDim, valueDim) == null && tiles.blockN() <= 256 && unsupported(headDim, tiles) == null;
     }
 
     /** Dynamic shared memory of a Hopper kernel: Q, the K and V rings, the mbarriers and work-item slots, 1024 bytes of alignment. */
     public static int hopperSharedBytes(int headDim, TilePlan tiles, int stages) {
-        return (tiles.blockM() + 2 * stages * tiles.blockN()) * headDim * 2 + 1024 + 8 * (2 + 4 * stages + 4) + 32;
+        return hopperSharedBytes(headDim, headDim, tiles, stages);
+    }
+
+    /** {@link #hopperSharedBytes(int, TilePlan, int)} with V's tiles as wide as DV padded, Q's and K's as D padded. */
+    public static int hopperSharedBytes(int headDim, int valueDim, TilePlan tiles, int stages) {
+        int dp = TileWidths.hopper(headDim), dvp = TileWidths.hopper(valueDim);
+        return (tiles.blockM() * dp + stages * tiles.blockN() * (dp + dvp)) * 2 + 1024 + 8 * (2 + 4 * stages + 4) + 32;
     }
 
     /**
@@ -201,20 +231,20 @@ public final class CudaCodegen {
         String why = unsupported(headDim, tiles);
         if (why == null) why = unsupportedValueDim(headDim, valueDim);
         if (why != null) throw new IllegalArgumentException(why);
-        if (valueDim != headDim && options.wgmma()) {
-            throw new IllegalArgumentException("the wgmma engines take DV = D only, not D = " + headDim + ", DV = " + valueDim);
-        }
         int mTiles = tiles.blockM() / (16 * tiles.warps());
         if (options.qInRegs() && mTiles != 1) throw new IllegalArgumentException("Q in registers needs one m16 tile per warp");
+        if (options.engine() == Engine.HOPPER) return hopper(a, storage, headDim, valueDim, tiles, options);
+        if (valueDim != headDim && options.wgmma()) {
+            throw new IllegalArgumentException("the FA2 loop on wgmma takes DV = D only, not D = " + headDim + ", DV = " + valueDim);
+        }
         if (options.wgmma() && !wgmmaFits(headDim, tiles)) {
-            throw new IllegalArgumentException("wgmma needs warpgroups of 4 warps with 16 rows each and D a multiple of 64: "
+            throw new IllegalArgumentException("the FA2 loop on wgmma needs warpgroups of 4 warps with 16 rows each and D a multiple of 64: "
                     + tiles.describe() + ", D = " + headDim);
         }
-        if (options.engine() == Engine.HOPPER) return hopper(a, storage, headDim, tiles, options);
         KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), ParamArg.of(a));
         int threads = tiles.warps() * 32;
         boolean apart = valueDim != headDim;
-        return render(TEMPLATE, "kernel", a, signature, storage, headDim, tiles, options, threads, sharedBytes(headDim, valueDim, tiles), st -> {
+        return render(TEMPLATE, "kernel", a, signature, storage, headDim, headDim, tiles, options, threads, sharedBytes(headDim, valueDim, tiles), st -> {
             st.add("warps", tiles.warps());
             st.add("mTiles", mTiles);
             st.add("minBlocks", options.minBlocks());
@@ -228,30 +258,42 @@ public final class CudaCodegen {
     /**
      * The warp-specialized Hopper kernel ({@code cuda_hopper.stg}): {@code tiles.warps()} consumer
      * warps plus a producer warpgroup; launched with three tensor maps over a longest-first tile
-     * order (one block per SM taking items from a counter, or one block per item).
+     * order (one block per SM taking items from a counter, or one block per item). D and DV are
+     * padded inside the kernel to whole 64-column TMA boxes (the maps keep the tensors' own row
+     * lengths, so the boxes' columns past D or DV land as zeros); for D = DV, a multiple of 64,
+     * nothing of this is printed.
      */
-    private static CudaKernelSource hopper(Attention a, Storage storage, int headDim, TilePlan tiles, Options options) {
-        if (!hopperFits(headDim, tiles)) {
+    private static CudaKernelSource hopper(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles, Options options) {
+        String why = unsupportedOnHopper(headDim, valueDim);
+        if (why != null) throw new IllegalArgumentException(why);
+        if (!hopperFits(headDim, valueDim, tiles)) {
             throw new IllegalArgumentException("the Hopper kernel needs 1 to 3 consumer warpgroups of 64 rows (warps = BLOCK_M / 16) "
-                    + "and D a multiple of 64: " + tiles.describe() + ", D = " + headDim);
+                    + "and at most 256 keys a tile: " + tiles.describe());
         }
+        int dp = TileWidths.hopper(headDim), dvp = TileWidths.hopper(valueDim);
+        boolean padded = dp != headDim || valueDim != headDim;
         KernelSignature signature = KernelSignature.forward(KernelSignature.TENSOR_MAP_INPUTS,
                 KernelSignature.PERSISTENT_SCHEDULE, ParamArg.of(a));
-        return render(HOPPER_TEMPLATE, "hopperKernel", a, signature, storage, headDim, tiles, options, tiles.warps() * 32 + 128,
-                hopperSharedBytes(headDim, tiles, options.stages()), st -> {
+        return render(HOPPER_TEMPLATE, "hopperKernel", a, signature, storage, headDim, dvp, tiles, options, tiles.warps() * 32 + 128,
+                hopperSharedBytes(headDim, valueDim, tiles, options.stages()), st -> {
                     st.add("stages", options.stages());
                     st.add("overlap", options.schedule().overlap());
                     st.add("pingpong", options.schedule().pingpong());
+                    st.add("padded", padded);
+                    st.add("tileDim", dp);
+                    st.add("valueTileDim", dvp);
+                    st.add("valueDim", valueDim != headDim ? valueDim : null);
+                    st.add("vdim", valueDim != headDim ? "VALUE_DIM" : "HEAD_DIM");
                 });
     }
 
     /**
      * Fills a kernel skeleton: what both skeletons take (sizes, storage, the wgmma shapes, the
      * variant's code at each dependence level, the parameter list printed from {@code signature}),
-     * then the skeleton's own attributes.
+     * then the skeleton's own attributes. {@code pvWidth}: the n of the wgmma O += P V (O's columns).
      */
     private static CudaKernelSource render(String template, String instance, Attention a, KernelSignature signature,
-            Storage storage, int headDim,
+            Storage storage, int headDim, int pvWidth,
             TilePlan tiles, Options options, int threads, int sharedBytes, java.util.function.Consumer<ST> skeleton) {
         CudaBody body = new CudaBody(a, options.fastMath());
         String entry = "attnc_" + Names.sanitize(a.name());
@@ -265,7 +307,7 @@ public final class CudaCodegen {
         st.add("isBf16", storage == Storage.BF16);
         st.add("identityScore", body.identityScore ? "true" : "false");
         st.add("fastMath", options.fastMath());
-        st.add("wgmmaOps", options.wgmma() ? wgmmaOps(tiles.blockN(), headDim, storage) : null);
+        st.add("wgmmaOps", options.wgmma() ? wgmmaOps(tiles.blockN(), pvWidth, storage) : null);
         st.add("helpers", CHelpers.text(Dialect.CUDA));
         st.add("entry", entry);
         // attn_elem: the templates' typedef of the storage type

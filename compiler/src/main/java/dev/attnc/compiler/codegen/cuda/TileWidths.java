@@ -50,10 +50,20 @@ public record TileWidths(String kernel, int max) {
     }
 
     /**
-     * Whether the wgmma engines (Hopper) take head dimension {@code d}: whole 64-column blocks, which
-     * TMA and the wgmma descriptors address as they are. Other D run on mma.sync there too (TargetPolicy).
+     * Whether the unpadded wgmma kernels (the forward's FA2 loop, the backward) take head dimension
+     * {@code d}: whole 64-column blocks, which the wgmma descriptors address as they are. Other D run
+     * on mma.sync there (TargetPolicy); the Hopper forward pads ({@link #hopper}).
      */
     public static boolean wgmma(int d) {
         return d % 64 == 0 && d <= 256;
+    }
+
+    /**
+     * The Hopper forward's tile width for a head or value dimension {@code d}: {@code d} rounded up to
+     * whole 64-column TMA boxes (the 128-byte swizzle's span); the boxes' columns past {@code d} are
+     * outside the tensor map and land in shared memory as zeros.
+     */
+    public static int hopper(int d) {
+        return (d + 63) / 64 * 64;
     }
 }

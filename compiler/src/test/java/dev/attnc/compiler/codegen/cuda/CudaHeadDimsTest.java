@@ -102,18 +102,25 @@ class CudaHeadDimsTest {
         assertThrows(IllegalArgumentException.class, () -> CudaBackwardCodegen.generate(a, Storage.BF16, 160));
     }
 
-    /** Hopper: the wgmma engines take unpadded D only; other D run on mma.sync there, decided by the policy from the widths. */
+    /**
+     * Hopper: the warp-specialized kernel pads D from 64 on to whole 64-column TMA boxes, at the tiles of
+     * the D it pads to; smaller D run on mma.sync there, decided by the policy from the engine's limits.
+     * The FA2 loop on wgmma stays unpadded.
+     */
     @Test
-    void onHopperPaddedHeadDimensionsRunOnMmaSync() {
+    void onHopperHeadDimensionsFrom64RunOnTheHopperKernel() {
         DeviceCaps.Cuda h100 = DeviceCaps.Cuda.parse("sm_90a");
-        for (int d : List.of(16, 40, 80, 96, 112, 160)) {
+        for (int d : List.of(16, 40, 56, 80, 96, 112, 160, 200)) {
             TilePlan tiles = TargetPolicy.tiles(new TargetPolicy.TileRequest(h100, d, null, Double.NaN, BackendOptions.NONE));
             Decision.Cuda first = (Decision.Cuda) TargetPolicy.decisions(h100, d, tiles, BackendOptions.NONE).getFirst();
-            assertEquals(CudaCodegen.Engine.MMA_SYNC, first.options().engine(), "D = " + d);
+            assertEquals(d >= 64 ? CudaCodegen.Engine.HOPPER : CudaCodegen.Engine.MMA_SYNC, first.options().engine(), "D = " + d);
+            assertEquals(d >= 64 ? TilePlans.cuda((d + 63) / 64 * 64, 9) : TilePlans.cuda(d, 8), tiles, "D = " + d);
             assertNull(CudaCodegen.unsupported(d, tiles), "D = " + d);
-            assertFalse(CudaCodegen.wgmmaFits(d, new TilePlan(128, 128, 8)) || CudaCodegen.hopperFits(d, new TilePlan(128, 128, 8)));
+            assertFalse(CudaCodegen.wgmmaFits(d, new TilePlan(128, 128, 8)), "the FA2 loop on wgmma stays unpadded");
+            assertEquals(d >= 64, CudaCodegen.hopperFits(d, new TilePlan(128, 128, 8)), "D = " + d);
             assertTrue(TargetPolicy.tileCandidates(h100, d, BackendOptions.NONE).stream().allMatch(p -> CudaCodegen.unsupported(d, p) == null
-                    && CudaCodegen.sharedBytes(d, p) <= h100.maxSharedPerBlockOptin()), "the autotuner's candidates fit, D = " + d);
+                    && (d >= 64 ? CudaCodegen.hopperSharedBytes(d, p, 2) : CudaCodegen.sharedBytes(d, p)) <= h100.maxSharedPerBlockOptin()),
+                    "the autotuner's candidates fit, D = " + d);
         }
         TilePlan t128 = TargetPolicy.tiles(new TargetPolicy.TileRequest(h100, 128, null, Double.NaN, BackendOptions.NONE));
         assertEquals(CudaCodegen.Engine.HOPPER, ((Decision.Cuda) TargetPolicy.decisions(h100, 128, t128, BackendOptions.NONE).getFirst())

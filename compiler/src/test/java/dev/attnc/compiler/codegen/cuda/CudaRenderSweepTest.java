@@ -37,8 +37,8 @@ class CudaRenderSweepTest {
     private static final List<Engine> ENGINES = List.of(
             new Engine("mma", List.of(16, 32, 40, 64, 80, 96, 112, 128, 160, 256), CudaRenderSweepTest::mmaFits, Options::defaults),
             new Engine("wgmma", List.of(64, 128), CudaCodegen::wgmmaFits, Options::wgmma),
-            new Engine("hopper2", List.of(64, 128), CudaCodegen::hopperFits, (d, t) -> Options.hopper(2)),
-            new Engine("hopper3", List.of(64, 128), CudaCodegen::hopperFits, (d, t) -> Options.hopper(3)),
+            new Engine("hopper2", List.of(64, 80, 128, 192), CudaCodegen::hopperFits, (d, t) -> Options.hopper(2)),
+            new Engine("hopper3", List.of(64, 80, 128, 192), CudaCodegen::hopperFits, (d, t) -> Options.hopper(3)),
             new Engine("hopper2seq", List.of(64, 128), CudaCodegen::hopperFits,
                     (d, t) -> Options.hopper(2).withSchedule(CudaCodegen.Schedule.ALL.sequential())));
     private static final List<TilePlan> PLANS =
