@@ -222,6 +222,8 @@ public final class CudaKernel implements CompiledKernel {
         private final List<Launch> launches = new ArrayList<>();
         private final int oPoison;
         private final String decodeShape;
+        /** Whether the forward reads views among Q, K and V where they lie (a strided form or Hopper's maps), not gathered. */
+        private boolean inPlace;
         /** The launches' small host arrays, copied to the device in one copy at the end of the constructor. */
         private StagedUploads staged;
 
@@ -255,7 +257,7 @@ public final class CudaKernel implements CompiledKernel {
                     } else {
                         decodeShape = null;
                         // the FA2 loop on wgmma reads dense tensors only: views are gathered (host) or refused (device) there
-                        boolean inPlace = views && CudaCodegen.unsupportedStrided(v.source().options()) == null;
+                        inPlace = views && CudaCodegen.unsupportedStrided(v.source().options()) == null;
                         forwardLaunch(ctx, fixed, inPlace ? placedViews(ctx, List.of(q, k, vt)) : placedDense(ctx, List.of(q, k, vt)), s);
                     }
                     staged.flush();
@@ -443,6 +445,11 @@ public final class CudaKernel implements CompiledKernel {
             DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
             long size = t.dtype().byteSize();
             return keep(ctx.foreign(base.address() + t.offset() * size, (t.layout().storageEnd() - t.offset()) * size));
+        }
+
+        /** Whether this call's forward reads views of Q, K or V in place (benchmarks check that [B,S,H,D] is not gathered). */
+        public boolean readsViewsInPlace() {
+            return inPlace;
         }
 
         /** The decode program's shape when this call runs it (heads packed, splits, stages), else null. */
