@@ -307,7 +307,7 @@ __device__ __forceinline__ unsigned long long desc(unsigned long long base, unsi
 // fast math: the variant's tanh on the special-function unit (tanh(+-inf) is still +-1)
 #define tanhf(x) attn_tanh_approx(x)
 
-// Q [B,H,Q_LEN,D], K and V [B,H_KV,KV_LEN,D] as 3-d tensor maps (D, length, b*heads) with boxes of
+// Q [B,H,Q_LEN,D], K and V [B,H_KV,KV_LEN,D] as 4-d tensor maps (D, length, heads, B) with boxes of
 // 64 x BLOCK_M (Q) or 64 x BLOCK_N (K, V) and 128-byte swizzle; rows past a length read as zero.
 // O like Q; LSE [B,H,Q_LEN] float (natural log). The block plan: runs run_offsets[row] ..
 // run_offsets[row + 1] - 1 of key tiles [run_start, run_end), PARTIAL when run_partial != 0, of

@@ -308,7 +308,10 @@ public final class CudaKernel implements CompiledKernel {
             TensorSpans spans = TensorSpans.of(TensorSpans.compact(qkv));
             for (TensorSpans.Placed p : spans.placed()) {
                 // the device buffers are 256-byte aligned: a view's own offset decides
-                if (unaligned("", 2 * p.offset(), p.strides()) != null) return placedDense(ctx, qkv);
+                if (unaligned("", 2 * p.offset(), p.strides()) != null) {
+                    inPlace = false;
+                    return placedDense(ctx, qkv);
+                }
             }
             List<DeviceBuffer> buffers = spans.spans().stream().map(t -> upload(ctx, t.segment())).toList();
             for (TensorSpans.Placed p : spans.placed()) out.add(new Lying(buffers.get(p.span()), p.offset(), p.strides()));
