@@ -83,13 +83,13 @@ public final class CudaBench {
                 variants.add(v.trim());
             }
         }
-        System.out.printf(Locale.ROOT, "[bench] B=%d H=%d S=%d D=%d layout %s variants %s%n", b, h, s, d, bshd ? "bshd" : "bhsd", variants);
         Sizes sizes = new Sizes(b, h, h, s, s, d);
         // layout bshd: the files hold [B, S, H, D]; the kernels get strided views of them ([B, H, S, D] seen through permute)
         boolean bshd = "bshd".equals(meta.getProperty("layout", "bhsd").trim());
         Tensor q = input(dir.resolve("q.bf16"), bshd, b, h, s, d);
         Tensor k = input(dir.resolve("k.bf16"), bshd, b, h, s, d);
         Tensor v = input(dir.resolve("v.bf16"), bshd, b, h, s, d);
+        System.out.printf(Locale.ROOT, "[bench] B=%d H=%d S=%d D=%d layout %s variants %s%n", b, h, s, d, bshd ? "bshd" : "bhsd", variants);
         Tensor doc = raw(dir.resolve("doc.i32"), DType.I32, s);
         Tensor slopes = raw(dir.resolve("slopes.f32"), DType.F32, h);
         Path samples = Files.isDirectory(Path.of("samples")) ? Path.of("samples") : Path.of("../samples");

@@ -80,5 +80,6 @@ class CudaForwardEmulatorTest {
         if (c.engine() == Engine.HOPPER) defines.addAll(List.of("HOPPER", "DENSE_O"));
         String out = Emulator.run("harness.cpp", cu, work.resolve("emu_" + name), defines);
         assertTrue(out.contains(", 0 bad"), c + ": " + out);
+        System.out.println(out.strip().lines().reduce((first, last) -> last).orElse("")); // the harness's summary line, for the log
     }
 }
