@@ -12,7 +12,8 @@ TFLOP/s count 4 * D flops per kept (q, kv) pair, B * H times, for everybody. ben
 runs the whole comparison in one device call.
 
 Env: CMP_SHAPE=B,H,S,D (default 2,16,8192,128; Q_LEN = KV_LEN = S), CMP_VARIANTS (comma list, default
-all). The variants' parameters come from samples/recipes.json (through bench/recipes.py) and scale
+all), CMP_LAYOUT=bhsd|bshd (default bhsd: Q, K, V as [B,H,S,D]; bshd: as [B,S,H,D], given to PyTorch as
+.transpose(1, 2) views and to attnc as strided Tensor views, so all read the same memory). The variants' parameters come from samples/recipes.json (through bench/recipes.py) and scale
 with S (equal to the old fixed values at S = 8192): sliding window S/8, prefix S/4, document lengths
 S/32 .. S/4; neighborhood_2d needs S % 128 == 0 and
 S / 128 >= 13 (otherwise it is left out, with a note).
@@ -49,6 +50,9 @@ def parse_shape(text):
 
 
 B, H, S, D = parse_shape(os.environ.get("CMP_SHAPE", "2,16,8192,128"))
+LAYOUT = os.environ.get("CMP_LAYOUT", "bhsd")
+if LAYOUT not in ("bhsd", "bshd"):
+    sys.exit(f"CMP_LAYOUT must be bhsd or bshd, got {LAYOUT!r}")
 RECIPES, SIZES = recipes.load(), {"B": B, "H": H, "Q_LEN": S, "KV_LEN": S, "D": D}
 
 
@@ -153,11 +157,14 @@ def run_torch(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     dev = "cuda"
     g = torch.Generator(device=dev).manual_seed(1234)
-    q = torch.randn(B, H, S, D, device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16)
-    k = torch.randn(B, H, S, D, device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16)
-    v = torch.randn(B, H, S, D, device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16)
+    # LAYOUT bshd: Q, K, V lie as [B, S, H, D] (files in that order too), and every contender gets the same
+    # memory seen as [B, H, S, D] (.transpose(1, 2), no copy): attnc reads it through strided Tensor views
+    dims = (B, S, H, D) if LAYOUT == "bshd" else (B, H, S, D)
+    q, k, v = (torch.randn(*dims, device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16) for _ in range(3))
     for name, t in (("q", q), ("k", k), ("v", v)):
         t.view(torch.int16).cpu().numpy().tofile(os.path.join(out_dir, name + ".bf16"))
+    if LAYOUT == "bshd":
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
     doc = documents()
     doc.tofile(os.path.join(out_dir, "doc.i32"))
     sl = slopes()
@@ -209,7 +216,7 @@ def run_torch(out_dir):
     # parameters for attnc's side
     with open(os.path.join(out_dir, "meta.properties"), "w") as f:
         f.write(f"B={B}\nH={H}\nS={S}\nD={D}\nwindow={WINDOW}\nprefix={PREFIX}\ncap={CAP}\ncheck_heads={CHECK_HEADS}\n")
-        f.write(f"nb_w={NB_W}\nnb_r={NB_R}\nvariants={','.join(VARIANTS)}\n")
+        f.write(f"nb_w={NB_W}\nnb_r={NB_R}\nvariants={','.join(VARIANTS)}\nlayout={LAYOUT}\n")
         for name in VARIANTS:
             f.write(f"pairs.{name}={results['pairs'][name]}\n")
             if name in NORMALISED:

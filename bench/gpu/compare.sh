@@ -8,7 +8,7 @@
 #   there: bash bench/gpu/compare.sh            (device tool, carry [".cuda-device"])
 # Inputs are written once by compare.py (raw bf16 bits) and read by both sides; attnc's O and LSE
 # are checked against FlexAttention's on two heads. Results: $OUT/table.txt, torch.json, attnc.json.
-# Env: CMP_SHAPE (B,H,S,D), CMP_TILES (comma list of BMxBN/W for attnc), CMP_VARIANTS (comma list; default
+# Env: CMP_SHAPE (B,H,S,D), CMP_LAYOUT (bhsd, or bshd: Q, K, V as [B,S,H,D] for every contender), CMP_TILES (comma list of BMxBN/W for attnc), CMP_VARIANTS (comma list; default
 # all: full,causal,sliding_window,alibi,softcap,document,prefix_lm,neighborhood_2d). compare.py reads
 # CMP_SHAPE and CMP_VARIANTS and writes both into meta.properties, which CudaBench follows.
 set -uo pipefail
@@ -18,7 +18,8 @@ dev=${ATTNC_DEV:-.cuda-device}   # the build to time (bench/gpu/before-after.sh 
 tag=${CMP_TAG:+-$CMP_TAG}
 out=${OUT:-/tmp/attnc-out}
 export CMP_SHAPE=${CMP_SHAPE:-2,16,8192,128}
-work=/tmp/attnc-compare/shape-${CMP_SHAPE//,/x}   # one folder a shape: no stale inputs of another shape
+export CMP_LAYOUT=${CMP_LAYOUT:-bhsd}
+work=/tmp/attnc-compare/shape-${CMP_SHAPE//,/x}-$CMP_LAYOUT   # one folder a shape and layout: no stale inputs of another
 rm -f "$work"/attnc.json
 mkdir -p "$out" "$work"
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv,noheader || true

@@ -95,8 +95,10 @@ case "${1:-}" in
     timeout 90 $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$full:$(ls "$dev"/lib/*.jar | grep -v antlr | tr '\n' ':')" \
       --select-class dev.attnc.backend.cuda.CudaDeviceTensorGpuTest 2>&1 | tee "$out/tests-device-tensor.log" | grep -E 'tests (successful|failed)|=>' | head -20 || rc=$?
     [[ ${SERVING_DECODE_TESTS:-1} == 0 ]] && exit $rc # the caller runs them with the package's tests
-    timeout ${DECODE_TEST_TIMEOUT:-240} $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=summary -cp "$cp" \
-      --select-class dev.attnc.backend.cuda.CudaDecodeGpuTest 2>&1 | tee "$out/tests-decode.log" | grep -E 'tests (successful|failed)|MethodSource|=>' | head -40 || rc=$?
+    # --details=verbose prints each test as it starts: a crash of the JVM still says where it was
+    timeout ${DECODE_TEST_TIMEOUT:-240} $java_ -jar $dev/lib/$junit execute --disable-banner --disable-ansi-colors --details=verbose -cp "$cp" \
+      --select-class dev.attnc.backend.cuda.CudaDecodeGpuTest > "$out/tests-decode.log" 2>&1 || rc=$?
+    grep -E 'tests (successful|failed)|MethodSource|=>' "$out/tests-decode.log" | head -40; tail -${DECODE_LOG_TAIL:-5} "$out/tests-decode.log"
     exit $rc
     ;;
   tests)

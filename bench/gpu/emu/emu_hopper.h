@@ -73,30 +73,35 @@ static inline void mbar_wait(unsigned bar, unsigned parity) {
     emu::wait_until([&] { return (m.phase & 1u) != (parity & 1u); }, "mbarrier %lld, parity %lld", bar, parity);
 }
 
-// What the harness puts in a tensor map (opaque on the GPU): a 3-d tensor of 16-bit elements,
-// dims (elements, rows, b*heads), strides in bytes of dims 1 and 2, boxes of 64 x box_rows.
-enum EmuTmap { TM_BASE, TM_DIM0, TM_DIM1, TM_DIM2, TM_STRIDE1, TM_STRIDE2, TM_BOX_ROWS };
-static inline void emu_tmap_fill(unsigned long long* bits, const void* base, long long d0, long long d1, long long d2, int box_rows) {
+// What the harness puts in a tensor map (opaque on the GPU): a 4-d tensor of 16-bit elements,
+// dims (elements, rows, heads, B), strides in bytes of dims 1 to 3 (any layout of the rows: [B,H,S,D],
+// [B,S,H,D], a slice of a packed QKV), boxes of 64 x box_rows.
+enum EmuTmap { TM_BASE, TM_DIM0, TM_DIM1, TM_DIM2, TM_DIM3, TM_STRIDE1, TM_STRIDE2, TM_STRIDE3, TM_BOX_ROWS };
+static inline void emu_tmap_fill(unsigned long long* bits, const void* base, long long d0, long long d1, long long d2, long long d3,
+                                 long long stride1, long long stride2, long long stride3, int box_rows) {
+    // cuTensorMapEncodeTiled's rule: strides are multiples of 16 bytes
+    if (stride1 % 16 || stride2 % 16 || stride3 % 16) { fprintf(stderr, "emu: tensor map strides not multiples of 16 bytes\n"); emu_die(); }
     bits[TM_BASE] = (unsigned long long)base;
-    bits[TM_DIM0] = d0; bits[TM_DIM1] = d1; bits[TM_DIM2] = d2;
-    bits[TM_STRIDE1] = 2 * d0; bits[TM_STRIDE2] = 2 * d0 * d1;
+    bits[TM_DIM0] = d0; bits[TM_DIM1] = d1; bits[TM_DIM2] = d2; bits[TM_DIM3] = d3;
+    bits[TM_STRIDE1] = stride1; bits[TM_STRIDE2] = stride2; bits[TM_STRIDE3] = stride3;
     bits[TM_BOX_ROWS] = box_rows;
 }
-// cp.async.bulk.tensor.3d with complete_tx: the box at (c0, c1, c2), 128-byte swizzled (the 16-byte
+// cp.async.bulk.tensor.4d with complete_tx: the box at (c0, c1, c2, c3), 128-byte swizzled (the 16-byte
 // chunk c of row r lands at chunk c ^ (r mod 8)), elements out of bounds as zeros; done at issue.
-template <class Map> static inline void tma_load(unsigned dst, const Map& map, unsigned bar, int c0, int c1, int c2) {
+template <class Map> static inline void tma_load(unsigned dst, const Map& map, unsigned bar, int c0, int c1, int c2, int c3) {
     const unsigned long long* t = map.bits;
     const int rows = (int)t[TM_BOX_ROWS];
     // the swizzle below is taken from the box's start: the same as the GPU's (from address bits 7-9)
     // only when the destination is 1024-byte aligned, as the kernel's boxes are
     if (dst % 1024 != 0 || dst + rows * 128 > sizeof attn_smem) { fprintf(stderr, "emu: bad TMA destination %u\n", dst); emu_die(); }
     const unsigned char* base = (const unsigned char*)t[TM_BASE];
+    const bool plane = c2 >= 0 && c2 < (long long)t[TM_DIM2] && c3 >= 0 && c3 < (long long)t[TM_DIM3];
     for (int r = 0; r < rows; r++)
         for (int e = 0; e < 64; e++) {
             long long x = c0 + e, y = c1 + r;
             uint16_t v = 0;
-            if (x >= 0 && x < (long long)t[TM_DIM0] && y >= 0 && y < (long long)t[TM_DIM1] && c2 >= 0 && c2 < (long long)t[TM_DIM2])
-                memcpy(&v, base + c2 * t[TM_STRIDE2] + y * t[TM_STRIDE1] + 2 * x, 2);
+            if (plane && x >= 0 && x < (long long)t[TM_DIM0] && y >= 0 && y < (long long)t[TM_DIM1])
+                memcpy(&v, base + c3 * t[TM_STRIDE3] + c2 * t[TM_STRIDE2] + y * t[TM_STRIDE1] + 2 * x, 2);
             const int chunk = (e / 8) ^ (r % 8);
             memcpy(attn_smem + dst + r * 128 + chunk * 16 + 2 * (e % 8), &v, 2);
         }

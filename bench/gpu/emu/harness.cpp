@@ -2,6 +2,8 @@
 // emulator over random ragged inputs and compares O and LSE with a double-precision reference of
 // the same variant (VARIANT below). Prints the largest errors; exit 1 on a mismatch.
 // -DHOPPER: the warp-specialized Hopper kernel (TMA maps, a tile order, blocks that take its entries).
+// -DLAYOUT=1: Q, K, V, O as [B,S,H,D] buffers; 2: Q, K, V slices of one packed QKV (Lay below), read by
+// a kernel generated -Dstrided=true (mma.sync) or through the tensor maps' strides (Hopper, with -DDENSE_O).
 #ifdef HOPPER
 #include "emu_hopper.h"
 #ifndef HOPPER_BLOCKS
@@ -50,6 +52,19 @@ static double score_of(int b, int h, int q, int kv, double s) {
     }
 }
 
+#ifndef LAYOUT
+#define LAYOUT 0
+#endif
+// one tensor's layout, as KernelSignature.layout: element (b, h, s, 0) at off + b sb + h sh + s ss
+struct Lay {
+    long long off, sb, sh, ss;
+    long long at(int b, int h, int s) const { return off + b * sb + h * sh + s * ss; }
+    // 0: [B, heads, len, d] dense; 1: [B, len, heads, d] seen as [B, heads, len, d]
+    static Lay of(int layout, int heads, int len, int d) {
+        return layout == 0 ? Lay{0, (long long)heads * len * d, (long long)len * d, d} : Lay{0, (long long)len * heads * d, d, (long long)heads * d};
+    }
+};
+
 static uint16_t to16(float f) { return emu_from_f(f); }
 static float from16(uint16_t h) { return emu_to_f(h); }
 
@@ -62,12 +77,33 @@ int main() {
 #else
     const int DV = HEAD_DIM;
 #endif
-    std::vector<uint16_t> Q((size_t)B * H * Q_LEN * D), K((size_t)B * H_KV * KV_LEN * D), V((size_t)B * H_KV * KV_LEN * DV);
-    std::vector<uint16_t> O((size_t)B * H * Q_LEN * DV, 0x7fc0);
+    // Where the rows of Q, K, V and O lie (LAYOUT: 0 dense [B,H,S,D]; 1 [B,S,H,D]; 2 Q, K, V slices of one
+    // packed [B, KV_LEN, H + 2 H_KV, D] tensor, Q its first Q_LEN rows, O [B,S,H,DV]; O dense under -DDENSE_O)
+    std::vector<uint16_t> Q, K, V, O;
+    Lay lq, lk, lv, lo;
+    if (LAYOUT == 2) {
+        if (DV != D) { fprintf(stderr, "a packed QKV needs DV = D\n"); return 1; }
+        const long long W = (H + 2 * H_KV) * (long long)D; // one packed row
+        Q.resize((size_t)B * KV_LEN * W);
+        lq = {0, KV_LEN * W, D, W};
+        lk = {(long long)H * D, KV_LEN * W, D, W};
+        lv = {(long long)(H + H_KV) * D, KV_LEN * W, D, W};
+        for (auto& x : Q) x = to16(U(rng) * 2);
+        K = V = Q; // the kernel gets three pointers to copies of the one packed buffer: each read through its own slice
+    } else {
+        lq = Lay::of(LAYOUT, H, Q_LEN, D); lk = Lay::of(LAYOUT, H_KV, KV_LEN, D); lv = Lay::of(LAYOUT, H_KV, KV_LEN, DV);
+        Q.resize((size_t)B * H * Q_LEN * D); K.resize((size_t)B * H_KV * KV_LEN * D); V.resize((size_t)B * H_KV * KV_LEN * DV);
+        for (auto& x : Q) x = to16(U(rng) * 2);
+        for (auto& x : K) x = to16(U(rng) * 2);
+        for (auto& x : V) x = to16(U(rng));
+    }
+#ifdef DENSE_O
+    lo = Lay::of(0, H, Q_LEN, DV);
+#else
+    lo = Lay::of(LAYOUT == 0 ? 0 : 1, H, Q_LEN, DV);
+#endif
+    O.assign((size_t)B * H * Q_LEN * DV, 0x7fc0);
     std::vector<float> LSE((size_t)B * H * Q_LEN, NAN);
-    for (auto& x : Q) x = to16(U(rng) * 2);
-    for (auto& x : K) x = to16(U(rng) * 2);
-    for (auto& x : V) x = to16(U(rng));
     for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h + 1)));
     sinks = {0.5f, -1.0f, 2.0f, 0.0f};
     for (int i = 0, d = 0; i < KV_LEN; i++) { if (i % 29 == 0) d++; doc.push_back(d); }
@@ -106,11 +142,11 @@ int main() {
     fprintf(stderr, "plan: %d runs over %d rows\n", nruns, (int)off.size() - 1);
 
 #ifdef HOPPER
-    // the maps as the runtime's HopperMaps builds them: (D, length, b*heads), boxes 64 x BLOCK_M or BLOCK_N
+    // the maps as the runtime's HopperMaps builds them: (D, length, heads, B) with the tensors' strides, boxes 64 x BLOCK_M or BLOCK_N
     attn_tmap tmQ, tmK, tmV;
-    emu_tmap_fill(tmQ.bits, Q.data(), D, Q_LEN, B * H, BLOCK_M);
-    emu_tmap_fill(tmK.bits, K.data(), D, KV_LEN, B * H_KV, BLOCK_N);
-    emu_tmap_fill(tmV.bits, V.data(), DV, KV_LEN, B * H_KV, BLOCK_N);
+    emu_tmap_fill(tmQ.bits, Q.data() + lq.off, D, Q_LEN, H, B, 2 * lq.ss, 2 * lq.sh, 2 * lq.sb, BLOCK_M);
+    emu_tmap_fill(tmK.bits, K.data() + lk.off, D, KV_LEN, H_KV, B, 2 * lk.ss, 2 * lk.sh, 2 * lk.sb, BLOCK_N);
+    emu_tmap_fill(tmV.bits, V.data() + lv.off, DV, KV_LEN, H_KV, B, 2 * lv.ss, 2 * lv.sh, 2 * lv.sb, BLOCK_N);
     // every (query tile, b*H + h) once, backwards (any order is correct; the runtime's TileOrder picks one)
     const int n_tiles = qt * B * H;
     std::vector<int> order(n_tiles);
@@ -152,8 +188,7 @@ int main() {
                     if (!mask_of(b, h, q, kv)) continue;
                     double dot = 0;
                     for (int d = 0; d < D; d++)
-                        dot += (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]) *
-                               from16(K[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d]);
+                        dot += (double)from16(Q[lq.at(b, h, q) + d]) * from16(K[lk.at(b, hk, kv) + d]);
                     s[kv] = score_of(b, h, q, kv, dot * scale);
                     mx = std::max(mx, s[kv]);
                 }
@@ -168,14 +203,14 @@ int main() {
                         if (s[kv] == -INFINITY) continue;
                         double p = sigmoid ? 1 / (1 + std::exp(-(s[kv] - std::log((double)KV_LEN)))) : std::exp(s[kv] - mx);
                         sum += p;
-                        for (int d = 0; d < DV; d++) o[d] += p * from16(V[((size_t)(b * H_KV + hk) * KV_LEN + kv) * DV + d]);
+                        for (int d = 0; d < DV; d++) o[d] += p * from16(V[lv.at(b, hk, kv) + d]);
                     }
                 double lse = sigmoid ? std::log(sum) : mx == -INFINITY ? -INFINITY : mx + std::log(sum);
                 if (sigmoid && sum > 0) for (int d = 0; d < DV; d++) o[d] *= sum; // divided by sum below
                 size_t row = (size_t)(b * H + h) * Q_LEN + q;
                 for (int d = 0; d < DV; d++) {
                     double ref = sum > 0 ? o[d] / sum : 0;
-                    double got = from16(O[row * DV + d]);
+                    double got = from16(O[lo.at(b, h, q) + d]);
                     double e = std::fabs(got - ref);
                     if (!(e <= 2e-2)) { if (bad++ < 5) fprintf(stderr, "O[%d,%d,%d,%d] = %g, want %g\n", b, h, q, d, got, ref); }
                     maxErr = std::max(maxErr, std::isnan(e) ? INFINITY : e);
@@ -187,7 +222,7 @@ int main() {
                 maxLse = std::max(maxLse, std::isnan(el) ? INFINITY : el);
             }
         }
-    printf("%s D=%d DV=%d tiles %dx%d/%dw: max |dO| %.3g, rel %.3g, max |dLSE| %.3g, %d bad\n", STR(ENTRY), D, DV, BLOCK_M, BLOCK_N,
+    printf("%s D=%d DV=%d layout %d tiles %dx%d/%dw: max |dO| %.3g, rel %.3g, max |dLSE| %.3g, %d bad\n", STR(ENTRY), D, DV, LAYOUT, BLOCK_M, BLOCK_N,
            NTHREADS / 32, maxErr, std::sqrt(errNorm / std::max(refNorm, 1e-30)), maxLse, bad);
     return bad ? 1 : 0;
 }

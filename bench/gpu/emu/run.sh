@@ -4,6 +4,8 @@
 #   GEN_FLAGS=-Ddv=DV bench/gpu/emu/run.sh ...    V and O with rows of DV beside Q and K of D
 #   GEN_FLAGS=-Dengine=WGMMA ...                    the FA2 loop on wgmma
 #   GEN_FLAGS=-Dengine=HOPPER bench/gpu/emu/run.sh D BM BN BM/16    the warp-specialized Hopper kernel
+#   EMU_LAYOUT=1 (or 2) bench/gpu/emu/run.sh ...   Q, K, V as [B,S,H,D] (or slices of one packed QKV), read in
+#                                                   place (mma.sync: its strided form, O [B,S,H,DV]; Hopper: its maps)
 # Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first); the
 # kernel and its call come from tests/.../emu/EmulatedForward.java, which CudaForwardEmulatorTest runs in CI.
 set -uo pipefail
@@ -21,10 +23,14 @@ fail=0
 for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 3:document 4:softcap 5:padding 6:sliding_window 7:gpt_oss:gpt_oss_local 8:sigmoid:sigmoid_causal}; do
   IFS=: read -r v name attention <<< "$spec"
   cu=$work/${name}_${D}_${BM}_${BN}_${W}_$ST.cu
-  (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" dev.attnc.tests.emu.EmulatedForward samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
+  layout=${EMU_LAYOUT:-0}; strided=""; dense_o=""
+  if [[ $layout != 0 ]]; then
+    if [[ ${GEN_FLAGS:-} == *-Dengine=HOPPER* ]]; then dense_o="-DDENSE_O"; else strided="-Dstrided=true"; fi
+  fi
+  (cd "$top" && "$JAVA" ${GEN_FLAGS:-} $strided -cp "$CP" dev.attnc.tests.emu.EmulatedForward samples/$name.attn $D $BM $BN $W $ST "$cu") || { fail=1; continue; }
   f16=""; [[ $ST == F16 ]] && f16="-DEMU_F16"
   hopper=""; [[ ${GEN_FLAGS:-} == *-Dengine=HOPPER* ]] && hopper="-DHOPPER"
-  g++ -std=c++20 -O2 -w $f16 $hopper -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_${attention:-$name} \
+  g++ -std=c++20 -O2 -w $f16 $hopper $dense_o -DLAYOUT=$layout -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DENTRY=attnc_${attention:-$name} \
       -DARGS_FILE="\"$cu.args.h\"" -o "$work/emu_$v" "$here/harness.cpp" || { fail=1; continue; }
   "$work/emu_$v" || fail=1
 done

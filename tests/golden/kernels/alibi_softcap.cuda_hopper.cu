@@ -190,11 +190,12 @@ __device__ __forceinline__ void mbar_wait(unsigned bar, unsigned parity) {
                  "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
                  "@!done bra attn_wait;\n}\n" :: "r"(bar), "r"(parity) : "memory");
 }
-// one box [rows][64] of a 3-d tensor map (elements, rows, b*heads) at (c0, c1, c2) into shared memory
-__device__ __forceinline__ void tma_load(unsigned dst, const attn_tmap& map, unsigned bar, int c0, int c1, int c2) {
-    asm volatile("cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
-                 " [%0], [%1, {%2, %3, %4}], [%5];\n"
-                 :: "r"(dst), "l"(reinterpret_cast<unsigned long long>(&map)), "r"(c0), "r"(c1), "r"(c2), "r"(bar)
+// one box [rows][64] of a 4-d tensor map (elements, rows, heads, B) at (c0, c1, c2, c3) into shared
+// memory; the map's strides place the rows, so a [B,S,H,D] tensor reads as [B,H,S,D] (runtime's HopperMaps)
+__device__ __forceinline__ void tma_load(unsigned dst, const attn_tmap& map, unsigned bar, int c0, int c1, int c2, int c3) {
+    asm volatile("cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"
+                 " [%0], [%1, {%2, %3, %4, %5}], [%6];\n"
+                 :: "r"(dst), "l"(reinterpret_cast<unsigned long long>(&map)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(bar)
                  : "memory");
 }
 template <int N> __device__ __forceinline__ void setmaxnreg_inc() { asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" :: "n"(N)); }
@@ -306,7 +307,7 @@ __device__ __forceinline__ unsigned long long desc(unsigned long long base, unsi
 // fast math: the variant's tanh on the special-function unit (tanh(+-inf) is still +-1)
 #define tanhf(x) attn_tanh_approx(x)
 
-// Q [B,H,Q_LEN,D], K and V [B,H_KV,KV_LEN,D] as 3-d tensor maps (D, length, b*heads) with boxes of
+// Q [B,H,Q_LEN,D], K and V [B,H_KV,KV_LEN,D] as 4-d tensor maps (D, length, heads, B) with boxes of
 // 64 x BLOCK_M (Q) or 64 x BLOCK_N (K, V) and 128-byte swizzle; rows past a length read as zero.
 // O like Q; LSE [B,H,Q_LEN] float (natural log). The block plan: runs run_offsets[row] ..
 // run_offsets[row + 1] - 1 of key tiles [run_start, run_end), PARTIAL when run_partial != 0, of
@@ -396,23 +397,22 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_alibi_softcap(
                 mbar_wait(smem0 + BAR_Q_EMPTY, (qn & 1) ^ 1);
                 mbar_expect_tx(smem0 + BAR_Q_FULL, Q_BYTES);
                 #pragma unroll
-                for (int cb = 0; cb < CB; cb++) tma_load(smem0 + cb * BLOCK_M * 128, tmQ, smem0 + BAR_Q_FULL, cb * 64, q_tile * BLOCK_M, bh);
+                for (int cb = 0; cb < CB; cb++) tma_load(smem0 + cb * BLOCK_M * 128, tmQ, smem0 + BAR_Q_FULL, cb * 64, q_tile * BLOCK_M, h, b);
                 qn++;
                 for (int run = run_hi - 1; run >= run_lo; run--) {
                     for (int kt = run_end[run] - 1; kt >= run_start[run]; kt--, it++) {
                         const int st = it % STAGES;
                         const unsigned ph = (unsigned)(it / STAGES) & 1u;
-                        const int kz = b * H_KV + hk;
                         mbar_wait(smem0 + bar_k_empty(st), ph ^ 1);
                         mbar_expect_tx(smem0 + bar_k_full(st), KV_BYTES);
                         #pragma unroll
                         for (int cb = 0; cb < CB; cb++)
-                            tma_load(smem0 + K_OFF + st * KV_BYTES + cb * BLOCK_N * 128, tmK, smem0 + bar_k_full(st), cb * 64, kt * BLOCK_N, kz);
+                            tma_load(smem0 + K_OFF + st * KV_BYTES + cb * BLOCK_N * 128, tmK, smem0 + bar_k_full(st), cb * 64, kt * BLOCK_N, hk, b);
                         mbar_wait(smem0 + bar_v_empty(st), ph ^ 1);
                         mbar_expect_tx(smem0 + bar_v_full(st), KV_BYTES);
                         #pragma unroll
                         for (int cb = 0; cb < CB; cb++)
-                            tma_load(smem0 + V_OFF + st * KV_BYTES + cb * BLOCK_N * 128, tmV, smem0 + bar_v_full(st), cb * 64, kt * BLOCK_N, kz);
+                            tma_load(smem0 + V_OFF + st * KV_BYTES + cb * BLOCK_N * 128, tmV, smem0 + bar_v_full(st), cb * 64, kt * BLOCK_N, hk, b);
                     }
                 }
             }

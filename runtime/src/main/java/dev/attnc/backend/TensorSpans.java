@@ -21,6 +21,23 @@ public record TensorSpans(List<Tensor> spans, List<Placed> placed) {
      */
     public record Placed(int span, long offset, long[] strides) {}
 
+    /**
+     * {@code tensors} with the views gathered (made contiguous) whose span would hold more than 3/2 of the
+     * elements the tensors in it read (a view of every other head, a slice of a much larger tensor): what a
+     * backend uploads as the memory lies where that copies little more than the call reads.
+     */
+    public static List<Tensor> compact(List<Tensor> tensors) {
+        TensorSpans spans = of(tensors);
+        long[] read = new long[spans.spans().size()];
+        for (int i = 0; i < tensors.size(); i++) read[spans.placed().get(i).span()] += tensors.get(i).elementCount();
+        List<Tensor> out = new ArrayList<>();
+        for (int i = 0; i < tensors.size(); i++) {
+            int span = spans.placed().get(i).span();
+            out.add(2 * spans.spans().get(span).elementCount() > 3 * read[span] ? tensors.get(i).contiguous() : tensors.get(i));
+        }
+        return out;
+    }
+
     /** The spans of {@code tensors} (none empty), grouped by storage, in order of first appearance. */
     public static TensorSpans of(List<Tensor> tensors) {
         Map<MemorySegment, long[]> bounds = new IdentityHashMap<>(); // storage -> {first, end, index of the tensor that starts first, span index}

@@ -83,11 +83,13 @@ public final class CudaBench {
                 variants.add(v.trim());
             }
         }
-        System.out.printf(Locale.ROOT, "[bench] B=%d H=%d S=%d D=%d variants %s%n", b, h, s, d, variants);
         Sizes sizes = new Sizes(b, h, h, s, s, d);
-        Tensor q = raw(dir.resolve("q.bf16"), DType.BF16, b, h, s, d);
-        Tensor k = raw(dir.resolve("k.bf16"), DType.BF16, b, h, s, d);
-        Tensor v = raw(dir.resolve("v.bf16"), DType.BF16, b, h, s, d);
+        // layout bshd: the files hold [B, S, H, D]; the kernels get strided views of them ([B, H, S, D] seen through permute)
+        boolean bshd = "bshd".equals(meta.getProperty("layout", "bhsd").trim());
+        Tensor q = input(dir.resolve("q.bf16"), bshd, b, h, s, d);
+        Tensor k = input(dir.resolve("k.bf16"), bshd, b, h, s, d);
+        Tensor v = input(dir.resolve("v.bf16"), bshd, b, h, s, d);
+        System.out.printf(Locale.ROOT, "[bench] B=%d H=%d S=%d D=%d layout %s variants %s%n", b, h, s, d, bshd ? "bshd" : "bhsd", variants);
         Tensor doc = raw(dir.resolve("doc.i32"), DType.I32, s);
         Tensor slopes = raw(dir.resolve("slopes.f32"), DType.F32, h);
         Path samples = Files.isDirectory(Path.of("samples")) ? Path.of("samples") : Path.of("../samples");
@@ -152,6 +154,9 @@ public final class CudaBench {
                         CudaKernel kernel = auto ? (CudaKernel) backend.compile(request) : backend.compile(request, options(t, d));
                         try (CudaKernel.Call call = kernel.prepare(new RunInputs(sizes, q, k, v, bindings.scalars(), tensors,
                                 1.0 / Math.sqrt(d), plan))) {
+                            if (bshd && !call.readsViewsInPlace()) {
+                                throw new IllegalStateException("the [B,S,H,D] views were gathered, not read in place: " + kernel.describe());
+                            }
                             call.launch();
                             RunOutputs out = call.outputs(0);
                             double[] err = compare(out, refO, refL, checkHeads, s, d);
@@ -243,6 +248,11 @@ public final class CudaBench {
 
     private static int num(Properties p, String key) {
         return Integer.parseInt(p.getProperty(key).trim());
+    }
+
+    /** Q, K or V from compare.py's file: [B, H, S, D], or with {@code bshd} [B, S, H, D] seen as [B, H, S, D] (a strided view, no copy). */
+    private static Tensor input(Path file, boolean bshd, int b, int h, int s, int d) throws IOException {
+        return bshd ? raw(file, DType.BF16, b, s, h, d).permute(0, 2, 1, 3) : raw(file, DType.BF16, b, h, s, d);
     }
 
     /** A raw little-endian file as a tensor, memory-mapped (no copy, no conversion). */

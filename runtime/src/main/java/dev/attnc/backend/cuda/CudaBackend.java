@@ -254,6 +254,18 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * The form of {@code dense} (an mma.sync forward) that reads Q, K, V and writes O through their layouts
+     * (strided views in place): the same decision, so the same tiles, options and NVRTC flags.
+     */
+    CudaKernel.Variant strided(KernelRequest request, CudaKernel.Variant dense) {
+        CudaKernelSource d = dense.source();
+        synchronized (lock) {
+            return load(CudaCodegen.generate(request.attention(), d.storage(), request.headDim(), request.valueDim(), d.tiles(), d.options(),
+                    true), dense.decision());
+        }
+    }
+
     /** A program's key in the cubin cache: its text, NVRTC's flags and version, the GPU. */
     private String cacheKey(String text, Decision.Cuda decision) {
         return CubinCache.key(text, String.join(" ", decision.nvrtcFlags()), device.name(), device.major() + "." + device.minor(), nvrtcVersion);
@@ -334,7 +346,7 @@ public final class CudaBackend implements Backend {
     private CudaKernel.Variant load(CudaKernelSource src, Decision.Cuda decision) {
         Loaded m = module(src.text(), src.entry() + ".cu", decision, "the kernel of attention '" + src.attention() + "'");
         CudaFunction f = function(m.module(), src.entry(), src.sharedBytes());
-        return new CudaKernel.Variant(src, m.module(), f, m.log(), m.compileNanos());
+        return new CudaKernel.Variant(src, decision, m.module(), f, m.log(), m.compileNanos());
     }
 
     /** A loaded module with NVRTC's log and time (empty and 0 when the cubin came from the cache). */

@@ -11,6 +11,7 @@ import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
 import dev.attnc.compiler.codegen.c.CPrinter;
 import dev.attnc.backend.SignatureBinder;
+import dev.attnc.backend.TensorSpans;
 import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.Storage;
@@ -40,7 +41,8 @@ import java.util.Map;
  */
 public final class CudaKernel implements CompiledKernel {
     /** A loaded kernel for one storage type, with what ptxas made of it. */
-    record Variant(CudaKernelSource source, CudaModule module, CudaFunction function, String log, long compileNanos) {}
+    record Variant(CudaKernelSource source, dev.attnc.compiler.target.Decision.Cuda decision, CudaModule module, CudaFunction function,
+            String log, long compileNanos) {}
 
     private final CudaBackend backend;
     private final KernelRequest request;
@@ -53,6 +55,13 @@ public final class CudaKernel implements CompiledKernel {
     private final Map<DecodeKey, CudaBackend.DecodeProgram> decodePrograms = new java.util.concurrent.ConcurrentHashMap<>();
 
     private record DecodeKey(Storage storage, TargetPolicy.CudaDecode decode) {}
+
+    /** The strided forms (views read in place) of the mma.sync variants that calls with views have run, by their dense form. */
+    private final Map<Variant, Variant> stridedForms = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Variant stridedForm(Variant dense) {
+        return stridedForms.computeIfAbsent(dense, d -> backend.strided(request, d));
+    }
 
     CudaKernel(CudaBackend backend, KernelRequest request, Variant main) {
         this.backend = backend;
@@ -216,16 +225,21 @@ public final class CudaKernel implements CompiledKernel {
         private final List<Launch> launches = new ArrayList<>();
         private final int oPoison;
         private final String decodeShape;
+        /** Whether the forward reads views among Q, K and V where they lie (a strided form or Hopper's maps), not gathered. */
+        private boolean inPlace;
         /** The launches' small host arrays, copied to the device in one copy at the end of the constructor. */
         private StagedUploads staged;
 
-        private Call(Variant v, RunInputs in, BlockPlan plan, Tensor q, Tensor k, Tensor vt) {
-            this.v = v;
+        private Call(Variant dense, RunInputs in, BlockPlan plan, Tensor q, Tensor k, Tensor vt) {
             this.in = in;
             this.plan = plan;
             Sizes s = in.sizes();
             TargetPolicy.CudaDecode decode = !TargetPolicy.prefersDecode(s.Q_LEN(), in.ragged(), backend.policy().options()) ? null
-                    : TargetPolicy.cudaDecode(CudaStages.caps(backend.cudaDevice()), s.D(), s.DV(), s.Q_LEN(), s.H() / s.H_KV(), v.source().tiles(), plan.perHead);
+                    : TargetPolicy.cudaDecode(CudaStages.caps(backend.cudaDevice()), s.D(), s.DV(), s.Q_LEN(), s.H() / s.H_KV(), dense.source().tiles(), plan.perHead);
+            boolean views = !q.isContiguous() || !k.isContiguous() || !vt.isContiguous();
+            // the forward reads views in place: mma.sync through its strided form, Hopper through its maps
+            this.v = decode == null && views && dense.source().options().engine() == CudaCodegen.Engine.MMA_SYNC ? stridedForm(dense) : dense;
+            Variant v = this.v;
             synchronized (backend.lock) {
                 CudaContext ctx = backend.context();
                 try {
@@ -245,10 +259,9 @@ public final class CudaKernel implements CompiledKernel {
                         throw new AttnInputException(why != null ? why : "the CUDA decode kernel cannot run this call (its shared memory)");
                     } else {
                         decodeShape = null;
-                        List<DeviceBuffer> qkv = new ArrayList<>();
-                        // a strided view is gathered into the dense upload (the copy the upload makes anyway)
-                        for (int i = 0; i < 3; i++) qkv.add(input(ctx, i, List.of(q, k, vt).get(i)));
-                        forwardLaunch(ctx, fixed, qkv, s);
+                        // the FA2 loop on wgmma reads dense tensors only: views are gathered (host) or refused (device) there
+                        inPlace = views && CudaCodegen.unsupportedStrided(v.source().options()) == null;
+                        forwardLaunch(ctx, fixed, inPlace ? placedViews(ctx, List.of(q, k, vt)) : placedDense(ctx, List.of(q, k, vt)), s);
                     }
                     staged.flush();
                 } catch (RuntimeException e) {
@@ -259,12 +272,81 @@ public final class CudaKernel implements CompiledKernel {
             oPoison = v.source().storage() == Storage.BF16 ? 0x7fc07fc0 : 0x7e007e00;
         }
 
+        /**
+         * Where Q, K or V lies on the GPU for the forward: in {@code buffer} at {@code offset} elements, with
+         * these strides of b, h and s (0 for a dimension of size 1).
+         */
+        private record Lying(DeviceBuffer buffer, long offset, long[] strides) {}
+
+        /** Dense Q, K and V: each uploaded (a host view gathered), or a resident one where it lies (dense), at offset 0. */
+        private List<Lying> placedDense(CudaContext ctx, List<Tensor> qkv) {
+            List<Lying> out = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                long[] n = qkv.get(i).shape();
+                out.add(new Lying(input(ctx, i, qkv.get(i)), 0, new long[] {n[1] * n[2] * n[3], n[2] * n[3], n[3]}));
+            }
+            return out;
+        }
+
+        /**
+         * Q, K and V of which some are views ([B,S,H,D], slices of a packed QKV) for a kernel that reads them in
+         * place: resident ones where they lie; host ones uploaded as their memory lies, each stretch once
+         * ({@link TensorSpans#compact}: gathered where that would copy much more than they hold), or all
+         * gathered where the kernels' 16-byte loads cannot read them ({@link #unaligned}).
+         */
+        private List<Lying> placedViews(CudaContext ctx, List<Tensor> qkv) {
+            List<Lying> out = new ArrayList<>();
+            if (in.resident() != null) {
+                for (int i = 0; i < 3; i++) {
+                    DeviceTensor t = residentInput(i);
+                    long[] st = t.strides();
+                    for (int d = 0; d < 3; d++) if (t.shape()[d] == 1) st[d] = 0; // never stepped
+                    DeviceBuffer b = t.isContiguous() ? resident(ctx, t) : span(ctx, t);
+                    String why = unaligned(t.toString(), b.address(), st);
+                    if (why != null) throw new AttnInputException("the CUDA forward cannot read this view in place: " + why);
+                    out.add(new Lying(b, 0, new long[] {st[0], st[1], st[2]}));
+                }
+                return out;
+            }
+            TensorSpans spans = TensorSpans.of(TensorSpans.compact(qkv));
+            for (TensorSpans.Placed p : spans.placed()) {
+                // the device buffers are 256-byte aligned: a view's own offset decides
+                if (unaligned("", 2 * p.offset(), p.strides()) != null) {
+                    inPlace = false;
+                    return placedDense(ctx, qkv);
+                }
+            }
+            List<DeviceBuffer> buffers = spans.spans().stream().map(t -> upload(ctx, t.segment())).toList();
+            for (TensorSpans.Placed p : spans.placed()) out.add(new Lying(buffers.get(p.span()), p.offset(), p.strides()));
+            return out;
+        }
+
+        /**
+         * Why the forward kernels cannot read a 16-bit tensor at {@code address} (bytes) with these strides (elements of
+         * b, h, s) in place, or null: they load rows 16 bytes at a time (mma.sync's cp.async, the Hopper kernel's TMA,
+         * whose cuTensorMapEncodeTiled takes a 16-byte aligned address and strides that are multiples of 16 bytes).
+         */
+        static String unaligned(String name, long address, long[] strides) {
+            if (address % 16 != 0) return name + " starts at a byte address that is not a multiple of 16 (its offset in its memory)";
+            for (long st : strides) {
+                if (2 * st % 16 != 0) return name + "'s strides " + java.util.Arrays.toString(strides) + " (elements of b, h, s) are not all multiples of 8 elements (16 bytes)";
+            }
+            return null;
+        }
+
         /** The forward kernel: one block per (query tile, b·H + h), or the Hopper engine's persistent blocks over a tile order. */
-        private void forwardLaunch(CudaContext ctx, Map<String, Object> fixed, List<DeviceBuffer> qkv, Sizes s) {
+        private void forwardLaunch(CudaContext ctx, Map<String, Object> fixed, List<Lying> qkv, Sizes s) {
             boolean hopper = v.source().options().engine() == CudaCodegen.Engine.HOPPER;
             List<KernelArg> inputs = hopper ? KernelSignature.TENSOR_MAP_INPUTS : KernelSignature.POINTER_INPUTS;
-            List<?> inputValues = hopper ? HopperMaps.of(v.source(), s, qkv) : qkv;
+            List<?> inputValues = hopper
+                    ? HopperMaps.of(v.source(), s, qkv.stream().map(l -> new HopperMaps.Placed(l.buffer().address() + 2 * l.offset(), l.strides())).toList())
+                    : qkv.stream().map(Lying::buffer).toList();
             for (int i = 0; i < 3; i++) fixed.put(inputs.get(i).name(), inputValues.get(i));
+            if (v.source().signature().fixedNames().contains(KernelSignature.layout(KernelSignature.O).getFirst().name())) {
+                // the strided form: Q, K, V through their layouts, O dense
+                for (int i = 0; i < 3; i++) SignatureBinder.putLayout(fixed, inputs.get(i), qkv.get(i).offset(), qkv.get(i).strides());
+                putDenseO(fixed, s);
+            }
             int persistentBlocks = 0;
             if (hopper) {
                 // sections of heads whose K and V fit in 5/8 of L2 (FlashAttention-3 takes 32 of 50 MiB)
@@ -326,13 +408,18 @@ public final class CudaKernel implements CompiledKernel {
             if (splits > 1) {
                 Map<String, Object> merge = new java.util.HashMap<>();
                 // O lies dense in its buffer (a device tensor's own slice): the combine writes it through this layout
-                SignatureBinder.putLayout(fixed, KernelSignature.O, 0, new long[] {(long) s.H() * s.Q_LEN() * s.DV(), (long) s.Q_LEN() * s.DV(), s.DV()});
+                putDenseO(fixed, s);
                 for (String name : p.source().combine().fixedNames()) merge.put(name, fixed.get(name));
                 Object[] margs = CudaArgs.bind(CudaDecodeSource.COMBINE, p.source().combine(), merge, in, staged);
                 launches.add(new Launch(p.combine(), Dim3.of((int) rows), Dim3.of(128), 4 * splits, margs));
             }
             return "decode: " + decode.headsPacked() + " heads a block, " + splits + " splits, " + decode.stages() + " stages, "
                     + p.decode().registers() + " registers, " + p.decode().localBytes() + " B local";
+        }
+
+        /** O's layout for a kernel that writes it through one: dense in its buffer (this call's, or a resident O's own slice). */
+        private static void putDenseO(Map<String, Object> fixed, Sizes s) {
+            SignatureBinder.putLayout(fixed, KernelSignature.O, 0, new long[] {(long) s.H() * s.Q_LEN() * s.DV(), (long) s.Q_LEN() * s.DV(), s.DV()});
         }
 
         /**
@@ -374,6 +461,11 @@ public final class CudaKernel implements CompiledKernel {
             DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
             long size = t.dtype().byteSize();
             return keep(ctx.foreign(base.address() + t.offset() * size, (t.layout().storageEnd() - t.offset()) * size));
+        }
+
+        /** Whether this call's forward reads views of Q, K or V in place (benchmarks check that [B,S,H,D] is not gathered). */
+        public boolean readsViewsInPlace() {
+            return inPlace;
         }
 
         /** The decode program's shape when this call runs it (heads packed, splits, stages), else null. */

@@ -103,6 +103,45 @@ class CudaDeviceTensorGpuTest {
         }
     }
 
+    /**
+     * The forward (Q_LEN 200: not the decode program) on device views of [B, S, H, D] tensors and of one packed
+     * QKV tensor, read where they lie (issue 20), gives what dense host tensors give, bit for bit.
+     */
+    @Test
+    void theForwardReadsDeviceViewsWhereTheyLie() {
+        Program causal = Attnc.compile("causal.attn", "attention causal { mask = q >= kv }");
+        int b = 2, h = 4, hKv = 2, len = 200, d = 128;
+        for (DType t : new DType[] {DType.BF16, DType.F16}) {
+            Tensor q = Tensor.random(t, 1, b, h, len, d), k = Tensor.random(t, 2, b, hKv, len, d), v = Tensor.random(t, 3, b, hKv, len, d);
+            // one packed [B, len, H + 2 H_KV, D] tensor holding Q, K and V side by side in each position
+            long w = (h + 2L * hKv) * d;
+            Tensor all = Tensor.allocate(t, b, len, h + 2 * hKv, d);
+            long[] st = {len * w, d, w, 1};
+            long[] at = {0, (long) h * d, (long) (h + hKv) * d};
+            Tensor[] dense = {q, k, v};
+            for (int i = 0; i < 3; i++) {
+                Tensor slice = Tensor.view(all, at[i], dense[i].shape(), st);
+                for (long e = 0; e < dense[i].elementCount(); e++) slice.setFloat(e, dense[i].getFloat(e));
+            }
+            try (AttentionKernel kernel = causal.kernel(null, backend);
+                    DeviceTensor dq = q.permute(0, 2, 1, 3).contiguous().to(backend); // [B, S, H, D] in memory
+                    DeviceTensor dk = k.permute(0, 2, 1, 3).contiguous().to(backend);
+                    DeviceTensor dv = v.permute(0, 2, 1, 3).contiguous().to(backend);
+                    DeviceTensor dall = all.to(backend)) {
+                Result want = kernel.run(q, k, v, Map.of());
+                DeviceResult got = kernel.run(dq.permute(0, 2, 1, 3), dk.permute(0, 2, 1, 3), dv.permute(0, 2, 1, 3), Map.of(), Double.NaN, null);
+                assertSame(want, got, t + " [B, S, H, D] device views");
+                got.o().close();
+                got.lse().close();
+                got = kernel.run(dall.view(at[0], q.shape(), st), dall.view(at[1], k.shape(), st), dall.view(at[2], v.shape(), st),
+                        Map.of(), Double.NaN, null);
+                assertSame(want, got, t + " packed QKV device views");
+                got.o().close();
+                got.lse().close();
+            }
+        }
+    }
+
     @Test
     void aCacheThatGrowsInPlaceGivesWhatAFreshUploadGives() {
         int b = 4, hKv = 2, d = 128, capacity = 512, pageSize = 16;

@@ -1,6 +1,7 @@
 package dev.attnc.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.attnc.DType;
@@ -30,9 +31,10 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Q, K and V as strided views on CUDA (issue 20): [B, S, H, D] data seen as [B, H, S, D], and slices
- * of one packed [B, S, H + 2·H_KV, D] tensor. The CUDA backend gathers a view into its upload, so the
- * kernel sees the same bytes as for dense inputs and must return the same O and LSE, bit for bit
- * (CudaBackendGpuTest checks those against the reference).
+ * of one packed [B, S, H + 2·H_KV, D] tensor, host tensors (device ones: CudaDeviceTensorGpuTest), on the engine the backend picks
+ * (Hopper on H100/H200, mma.sync elsewhere). The forward reads them in place (mma.sync's strided form,
+ * Hopper's 4-d tensor maps) with the same arithmetic as dense inputs, so O and LSE must be the dense
+ * call's bit for bit (CudaBackendGpuTest checks those against the reference).
  */
 @Tag("gpu")
 class CudaViewsGpuTest {
@@ -73,8 +75,14 @@ class CudaViewsGpuTest {
         Tensor v = Tensor.random(dtype, 3, s.B(), s.H_KV(), s.KV_LEN(), s.D());
         RunOutputs dense = kernel.run(new RunInputs(s, q, k, v, bindings.scalars(), args.tensors(), scale, plan));
         for (Tensor[] views : List.of(new Tensor[] {bshd(q), bshd(k), bshd(v)}, packed(q, k, v))) {
-            RunOutputs got = kernel.run(new RunInputs(s, views[0], views[1], views[2], bindings.scalars(), args.tensors(), scale, plan));
+            RunInputs in = new RunInputs(s, views[0], views[1], views[2], bindings.scalars(), args.tensors(), scale, plan);
             String what = sample.stem() + " " + dtype + (views[0].storage() == views[1].storage() ? " packed" : " [B,S,H,D]");
+            if (dtype != DType.F32) { // float32 is converted on upload (dense); bf16 views are read where they lie
+                try (CudaKernel.Call call = kernel.prepare(in)) {
+                    assertTrue(call.readsViewsInPlace(), what + ": gathered, not read in place");
+                }
+            }
+            RunOutputs got = kernel.run(in);
             assertArrayEquals(dense.o().toFloatArray(), got.o().toFloatArray(), what + ": O");
             assertArrayEquals(dense.lse().toFloatArray(), got.lse().toFloatArray(), what + ": LSE");
         }

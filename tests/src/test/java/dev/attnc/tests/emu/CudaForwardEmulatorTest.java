@@ -23,12 +23,19 @@ import org.junit.jupiter.api.io.TempDir;
  * 77 x 131 GQA inputs, rows that keep nothing): mma.sync at two tile shapes, fp16, a padded head
  * dimension, DV ≠ D, the FA2 loop on wgmma, and the warp-specialized Hopper kernel (CUDA's default
  * engine on sm_90: TMA, mbarriers, ping-pong, two persistent blocks over a tile order; D = 80 and 112
- * padded inside it, D = 192 with DV = 128). Skipped where
- * no g++ is installed.
+ * padded inside it, D = 192 with DV = 128); and strided views read in place by both engines ([B,S,H,D]
+ * and slices of a packed QKV). Skipped where no g++ is installed.
  */
 class CudaForwardEmulatorTest {
-    /** variant number (the harness's reference), sample, D, DV, tiles, storage, engine. */
-    private record Case(int variant, String sample, int d, int dv, TilePlan tiles, Storage storage, Engine engine) {}
+    /**
+     * variant number (the harness's reference), sample, D, DV, tiles, storage, engine, and where the rows lie
+     * (harness.cpp's LAYOUT: 0 dense [B,H,S,D], 1 [B,S,H,D], 2 slices of one packed QKV).
+     */
+    private record Case(int variant, String sample, int d, int dv, TilePlan tiles, Storage storage, Engine engine, int layout) {
+        Case(int variant, String sample, int d, int dv, TilePlan tiles, Storage storage, Engine engine) {
+            this(variant, sample, d, dv, tiles, storage, engine, 0);
+        }
+    }
 
     /** The Hopper engine's tiles: two consumer warpgroups of 64 rows (ping-pong), 128 keys. */
     private static final TilePlan HOPPER_TILES = new TilePlan(128, 128, 8);
@@ -46,11 +53,17 @@ class CudaForwardEmulatorTest {
             new Case(4, "softcap", 128, 128, HOPPER_TILES, Storage.BF16, Engine.HOPPER),
             new Case(2, "alibi", 64, 64, new TilePlan(128, 64, 8), Storage.BF16, Engine.HOPPER),
             // padded inside the Hopper kernel (TMA boxes past D land as zeros): D = 80 (KT = 5 over two
-            // boxes), D = 112 fp16 with rows that keep nothing, and DeepSeek's D = 192 / DV = 128 (V's ring
-            // narrower than K's) at the policy's tiles for those D
-            new Case(4, "softcap", 80, 80, HOPPER_TILES, Storage.BF16, Engine.HOPPER),
+            // boxes) read from [B,S,H,D] in place, D = 112 fp16 with rows that keep nothing, and DeepSeek's
+            // D = 192 / DV = 128 (V's ring narrower than K's) at the policy's tiles for those D
+            new Case(4, "softcap", 80, 80, HOPPER_TILES, Storage.BF16, Engine.HOPPER, 1),
             new Case(5, "padding", 112, 112, HOPPER_TILES, Storage.F16, Engine.HOPPER),
-            new Case(4, "softcap", 192, 128, new TilePlan(128, 64, 8), Storage.BF16, Engine.HOPPER));
+            new Case(4, "softcap", 192, 128, new TilePlan(128, 64, 8), Storage.BF16, Engine.HOPPER),
+            // strided views read in place: mma.sync through the layouts in its signature (O written [B,S,H,DV]),
+            // Hopper through its tensor maps' strides (O dense)
+            new Case(2, "alibi", 64, 64, new TilePlan(128, 64, 4), Storage.BF16, Engine.MMA_SYNC, 1),
+            new Case(5, "padding", 80, 80, new TilePlan(64, 64, 4), Storage.F16, Engine.MMA_SYNC, 1),
+            new Case(6, "sliding_window", 128, 128, new TilePlan(64, 64, 4), Storage.BF16, Engine.MMA_SYNC, 2),
+            new Case(4, "softcap", 128, 128, HOPPER_TILES, Storage.BF16, Engine.HOPPER, 2));
 
     @TempDir
     Path work;
@@ -63,13 +76,16 @@ class CudaForwardEmulatorTest {
 
     private void run(Case c) throws IOException, InterruptedException {
         Attention a = Emulator.firstAttention(Repo.sample(c.sample()));
-        String name = c.sample() + "_" + c.engine();
+        String name = c.sample() + "_" + c.engine() + "_" + c.layout();
         Path cu = work.resolve(name + ".cu");
-        String entry = EmulatedForward.write(a, c.storage(), c.d(), c.dv(), c.tiles(), c.engine(), cu);
-        List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "ENTRY=" + entry));
+        // mma.sync reads views through the strided form of its kernel; Hopper's kernel is one form, its maps carry the strides
+        boolean strided = c.layout() != 0 && c.engine() != Engine.HOPPER;
+        String entry = EmulatedForward.write(a, c.storage(), c.d(), c.dv(), c.tiles(), c.engine(), strided, cu);
+        List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "ENTRY=" + entry, "LAYOUT=" + c.layout()));
         if (c.storage() == Storage.F16) defines.add("EMU_F16");
-        if (c.engine() == Engine.HOPPER) defines.add("HOPPER");
+        if (c.engine() == Engine.HOPPER) defines.addAll(List.of("HOPPER", "DENSE_O"));
         String out = Emulator.run("harness.cpp", cu, work.resolve("emu_" + name), defines);
         assertTrue(out.contains(", 0 bad"), c + ": " + out);
+        System.out.println(out.strip().lines().reduce((first, last) -> last).orElse("")); // the harness's summary line, for the log
     }
 }

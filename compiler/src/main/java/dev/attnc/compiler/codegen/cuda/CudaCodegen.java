@@ -225,6 +225,27 @@ public final class CudaCodegen {
      * over DV's n8 tiles. For DV = D the text is the one of D alone.
      */
     public static CudaKernelSource generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles, Options options) {
+        return generate(a, storage, headDim, valueDim, tiles, options, false);
+    }
+
+    /**
+     * Why a kernel of these options cannot read strided views through {@link KernelSignature#STRIDED_QKVO},
+     * or null: the FA2 loop on wgmma reads dense tensors only (the Hopper engine takes any layout through
+     * its tensor maps, and writes O dense).
+     */
+    public static String unsupportedStrided(Options options) {
+        return options.engine() == Engine.WGMMA ? "the FA2 loop on wgmma (-Dattnc.cuda.wgmma) reads dense Q, K, V and O only" : null;
+    }
+
+    /**
+     * The kernel, with {@code strided}: mma.sync reads Q, K, V and writes O through their layouts
+     * ({@link KernelSignature#STRIDED_QKVO}, bound by name: a [B,S,H,D] view or a slice of a packed
+     * QKV in place); the Hopper kernel needs no such form (its tensor maps carry the strides), so
+     * {@code strided} leaves its text alone. Dense ({@code strided} false): the text of dense tensors.
+     */
+    public static CudaKernelSource generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles, Options options,
+            boolean strided) {
+        if (strided && unsupportedStrided(options) != null) throw new IllegalArgumentException(unsupportedStrided(options));
         if (storage == Storage.F32) {
             throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
         }
@@ -241,7 +262,8 @@ public final class CudaCodegen {
             throw new IllegalArgumentException("the FA2 loop on wgmma needs warpgroups of 4 warps with 16 rows each and D a multiple of 64: "
                     + tiles.describe() + ", D = " + headDim);
         }
-        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(), ParamArg.of(a));
+        KernelSignature signature = KernelSignature.forward(KernelSignature.POINTER_INPUTS, List.of(),
+                strided ? KernelSignature.STRIDED_QKVO : List.of(), ParamArg.of(a));
         int threads = tiles.warps() * 32;
         boolean apart = valueDim != headDim;
         return render(TEMPLATE, "kernel", a, signature, storage, headDim, headDim, tiles, options, threads, sharedBytes(headDim, valueDim, tiles), st -> {
@@ -252,6 +274,7 @@ public final class CudaCodegen {
             st.add("wgmma", options.wgmma());
             addDimensions(st, TileWidths.FORWARD, headDim, valueDim, threads);
             st.add("vload", apart ? ", VALUE_DIM, DT" : "");
+            st.add("strided", strided);
         });
     }
 

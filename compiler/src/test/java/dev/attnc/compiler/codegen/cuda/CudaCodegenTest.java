@@ -151,7 +151,7 @@ class CudaCodegenTest {
         CudaKernelSource k = CudaCodegen.generate(a, Storage.BF16, 128, t, CudaCodegen.Options.hopper(2));
         String text = k.text();
         assertTrue(text.contains("const __grid_constant__ attn_tmap tmQ"), "TMA descriptors by value");
-        assertTrue(text.contains("cp.async.bulk.tensor.3d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"));
+        assertTrue(text.contains("cp.async.bulk.tensor.4d.shared::cluster.global.tile.mbarrier::complete_tx::bytes"), "4-d maps (D, length, heads, B)");
         assertTrue(text.contains("setmaxnreg.dec.sync.aligned.u32") && text.contains("setmaxnreg.inc.sync.aligned.u32"));
         assertTrue(text.contains("__launch_bounds__(NTHREADS, 1)"), "setmaxnreg needs a register cap at entry");
         assertTrue(text.contains("wgmma_wait<1>()"), "softmax of one tile under P V of the previous");
