@@ -8,7 +8,7 @@
                          reference slices of O and LSE (FlexAttention's) for attnc's own check
   compare.py table DIR   merges DIR/torch.json with DIR/attnc.json (from CudaBench) into a table
 
-TFLOP/s count 4 * D flops per kept (q, kv) pair, B * H times, for everybody. bench/gpu/compare.sh
+TFLOP/s count 2 * (D + DV) flops per kept (q, kv) pair (4 * D where DV = D), B * H times, for everybody. bench/gpu/compare.sh
 runs the whole comparison in one device call.
 
 Env: CMP_SHAPE=B,H,S,D (default 2,16,8192,128; Q_LEN = KV_LEN = S), CMP_VARIANTS (comma list, default
@@ -44,12 +44,12 @@ SINK_WINDOW = 128  # gpt_oss_local: q - kv < 128
 
 def parse_shape(text):
     dims = [int(x) for x in text.replace("x", ",").split(",") if x.strip()]
-    if len(dims) != 4 or min(dims) <= 0:
-        sys.exit(f"CMP_SHAPE must be B,H,S,D (positive), got {text!r}")
-    return dims
+    if len(dims) not in (4, 5) or min(dims) <= 0:
+        sys.exit(f"CMP_SHAPE must be B,H,S,D or B,H,S,D,DV (positive), got {text!r}")
+    return dims if len(dims) == 5 else dims + [dims[3]]
 
 
-B, H, S, D = parse_shape(os.environ.get("CMP_SHAPE", "2,16,8192,128"))
+B, H, S, D, DV = parse_shape(os.environ.get("CMP_SHAPE", "2,16,8192,128"))  # DV: V's and O's rows (DeepSeek MLA: 192, 128)
 LAYOUT = os.environ.get("CMP_LAYOUT", "bhsd")
 if LAYOUT not in ("bhsd", "bshd"):
     sys.exit(f"CMP_LAYOUT must be bhsd or bshd, got {LAYOUT!r}")
@@ -144,7 +144,8 @@ def kept_pairs(name, doc):
 
 
 def tflops(pairs, ms):
-    return 4.0 * D * pairs * B * H / (ms * 1e-3) / 1e12
+    """2 * D flops a pair for Q K^T and 2 * DV for P V (4 * D where DV = D)."""
+    return 2.0 * (D + DV) * pairs * B * H / (ms * 1e-3) / 1e12
 
 
 def run_torch(out_dir):
@@ -159,8 +160,9 @@ def run_torch(out_dir):
     g = torch.Generator(device=dev).manual_seed(1234)
     # LAYOUT bshd: Q, K, V lie as [B, S, H, D] (files in that order too), and every contender gets the same
     # memory seen as [B, H, S, D] (.transpose(1, 2), no copy): attnc reads it through strided Tensor views
-    dims = (B, S, H, D) if LAYOUT == "bshd" else (B, H, S, D)
-    q, k, v = (torch.randn(*dims, device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16) for _ in range(3))
+    def dims(d):
+        return (B, S, H, d) if LAYOUT == "bshd" else (B, H, S, d)
+    q, k, v = (torch.randn(*dims(d), device=dev, dtype=torch.float32, generator=g).to(torch.bfloat16) for d in (D, D, DV))
     for name, t in (("q", q), ("k", k), ("v", v)):
         t.view(torch.int16).cpu().numpy().tofile(os.path.join(out_dir, name + ".bf16"))
     if LAYOUT == "bshd":
@@ -207,7 +209,7 @@ def run_torch(out_dir):
         "softcap": (None, softcap), "document": (document, None), "prefix_lm": (prefix, None),
         "neighborhood_2d": (neighborhood, None),
     }
-    results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "shape": [B, H, S, D],
+    results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "shape": [B, H, S, D], "dv": DV,
                "variants": VARIANTS, "params": {"window": WINDOW, "prefix": PREFIX, "cap": CAP, "doc_len": [DOC_MIN, DOC_MAX],
                                                 "nb_w": NB_W, "nb_r": NB_R},
                "pairs": {}, "flex": {}, "sdpa_fa2": {}, "cudnn": {}, "block_mask_ms": {}, "compile_s": {}}
@@ -215,7 +217,7 @@ def run_torch(out_dir):
         results["pairs"][name] = kept_pairs(name, doc)
     # parameters for attnc's side
     with open(os.path.join(out_dir, "meta.properties"), "w") as f:
-        f.write(f"B={B}\nH={H}\nS={S}\nD={D}\nwindow={WINDOW}\nprefix={PREFIX}\ncap={CAP}\ncheck_heads={CHECK_HEADS}\n")
+        f.write(f"B={B}\nH={H}\nS={S}\nD={D}\nDV={DV}\nwindow={WINDOW}\nprefix={PREFIX}\ncap={CAP}\ncheck_heads={CHECK_HEADS}\n")
         f.write(f"nb_w={NB_W}\nnb_r={NB_R}\nvariants={','.join(VARIANTS)}\nlayout={LAYOUT}\n")
         for name in VARIANTS:
             f.write(f"pairs.{name}={results['pairs'][name]}\n")
@@ -341,8 +343,10 @@ def table(out_dir):
     def sdpa_cell(name, x):  # SDPA / cuDNN have no mask for the other variants: not applicable
         return fmt(x) if name in ("full", "causal") else "     \u2013"
 
-    print(f"\n{t['device']}, torch {t['torch']}, shape B={tb} H={th} S={ts} D={td} (B,H,S,D = {tb},{th},{ts},{td}), bf16, "
-          f"forward; TFLOP/s on kept pairs (4*D per pair)")
+    dv = t.get("dv", td)
+    dvs = f" DV={dv}" if dv != td else ""
+    print(f"\n{t['device']}, torch {t['torch']}, shape B={tb} H={th} S={ts} D={td}{dvs} (B,H,S,D = {tb},{th},{ts},{td}), bf16, "
+          f"forward; TFLOP/s on kept pairs (2*(D+DV) per pair)")
     if "params" in t:
         print("parameters: " + ", ".join(f"{k}={v}" for k, v in t["params"].items()))
     # "auto" rows are what a user gets (the backend's tile choice); the ratio is theirs where present

@@ -2,7 +2,7 @@
 # attnc's CUDA kernels against PyTorch (FlexAttention, SDPA FlashAttention-2, cuDNN) in one device call:
 # shape CMP_SHAPE=B,H,S,D (default 2,16,8192,128) bf16 forward; full, causal, sliding window S/8, ALiBi
 # (causal), soft-cap 30, document (random sorted lengths S/32 .. S/4), prefix-LM S/4, neighborhood_2d
-# (grid 128 wide, 13x13 window). TFLOP/s on kept pairs (4 * D flops a pair).
+# (grid 128 wide, 13x13 window). TFLOP/s on kept pairs (2 * (D + DV) flops a pair; CMP_SHAPE=B,H,S,D,DV for DV != D).
 #
 #   here:  bench/gpu/cuda-device.sh pack
 #   there: bash bench/gpu/compare.sh            (device tool, carry [".cuda-device"])

@@ -69,10 +69,11 @@ public final class CudaBench {
             meta.load(r);
         }
         int b = num(meta, "B"), h = num(meta, "H"), s = num(meta, "S"), d = num(meta, "D"), checkHeads = num(meta, "check_heads");
-        String envShape = System.getenv("CMP_SHAPE");
-        if (envShape != null && !envShape.isBlank() && !envShape.trim().replace('x', ',').equals(b + "," + h + "," + s + "," + d)) {
+        int dv = meta.getProperty("DV") != null ? num(meta, "DV") : d; // V's and O's rows
+        String envShape = System.getenv("CMP_SHAPE"), written = b + "," + h + "," + s + "," + d;
+        if (envShape != null && !envShape.isBlank() && !List.of(written, written + "," + dv).contains(envShape.trim().replace('x', ','))) {
             throw new IllegalStateException("CMP_SHAPE=" + envShape + " but " + dir.resolve("meta.properties") + " was written for "
-                    + b + "," + h + "," + s + "," + d + ": run compare.py torch first");
+                    + written + "," + dv + ": run compare.py torch first");
         }
         List<String> variants = new ArrayList<>();
         for (String v : (argv.length > 2 ? argv[2] : meta.getProperty("variants", String.join(",", VARIANTS))).split(",")) {
@@ -83,13 +84,13 @@ public final class CudaBench {
                 variants.add(v.trim());
             }
         }
-        Sizes sizes = new Sizes(b, h, h, s, s, d);
+        Sizes sizes = new Sizes(b, h, h, s, s, d, dv);
         // layout bshd: the files hold [B, S, H, D]; the kernels get strided views of them ([B, H, S, D] seen through permute)
         boolean bshd = "bshd".equals(meta.getProperty("layout", "bhsd").trim());
         Tensor q = input(dir.resolve("q.bf16"), bshd, b, h, s, d);
         Tensor k = input(dir.resolve("k.bf16"), bshd, b, h, s, d);
-        Tensor v = input(dir.resolve("v.bf16"), bshd, b, h, s, d);
-        System.out.printf(Locale.ROOT, "[bench] B=%d H=%d S=%d D=%d layout %s variants %s%n", b, h, s, d, bshd ? "bshd" : "bhsd", variants);
+        Tensor v = input(dir.resolve("v.bf16"), bshd, b, h, s, dv);
+        System.out.printf(Locale.ROOT, "[bench] B=%d H=%d S=%d D=%d DV=%d layout %s variants %s%n", b, h, s, d, dv, bshd ? "bshd" : "bhsd", variants);
         Tensor doc = raw(dir.resolve("doc.i32"), DType.I32, s);
         Tensor slopes = raw(dir.resolve("slopes.f32"), DType.F32, h);
         Path samples = Files.isDirectory(Path.of("samples")) ? Path.of("samples") : Path.of("../samples");
@@ -102,13 +103,13 @@ public final class CudaBench {
             for (String name : variants) {
                 Attention a = attention(meta, samples, name);
                 attentions.put(name, a);
-                for (String t : tiles) if (!t.equals(AUTO)) all.add(new KernelRequest(a, DType.BF16, d, tilePlan(t)));
+                for (String t : tiles) if (!t.equals(AUTO)) all.add(new KernelRequest(a, DType.BF16, d, dv, tilePlan(t)));
             }
             long t0 = System.nanoTime();
             Map<KernelRequest, CudaCodegen.Options> opts = new HashMap<>();
             for (String name : variants) {
                 for (String t : tiles) {
-                    if (!t.equals(AUTO)) opts.put(new KernelRequest(attentions.get(name), DType.BF16, d, tilePlan(t)), options(t, d));
+                    if (!t.equals(AUTO)) opts.put(new KernelRequest(attentions.get(name), DType.BF16, d, dv, tilePlan(t)), options(t, d));
                 }
             }
             backend.precompile(all, opts::get, Runtime.getRuntime().availableProcessors());
@@ -149,7 +150,7 @@ public final class CudaBench {
                         TilePlan tp = planned.tiles();
                         BlockPlan plan = planned.plan();
                         double planMs = (System.nanoTime() - p0) / 1e6;
-                        KernelRequest request = new KernelRequest(a, DType.BF16, d, tp);
+                        KernelRequest request = new KernelRequest(a, DType.BF16, d, dv, tp);
                         String label = auto ? AUTO + " " + tp.describe() : t;
                         CudaKernel kernel = auto ? (CudaKernel) backend.compile(request) : backend.compile(request, options(t, d));
                         try (CudaKernel.Call call = kernel.prepare(new RunInputs(sizes, q, k, v, bindings.scalars(), tensors,
@@ -159,12 +160,12 @@ public final class CudaBench {
                             }
                             call.launch();
                             RunOutputs out = call.outputs(0);
-                            double[] err = compare(out, refO, refL, checkHeads, s, d);
+                            double[] err = compare(out, refO, refL, checkHeads, s, dv);
                             call.time(warmup);
                             float[] ms = call.time(reps);
                             Arrays.sort(ms);
                             double median = ms[ms.length / 2];
-                            double tflops = 4.0 * d * pairs * b * h / (median * 1e-3) / 1e12;
+                            double tflops = 2.0 * (d + dv) * pairs * b * h / (median * 1e-3) / 1e12; // Q K^T and P V
                             boolean ok = err[0] <= 3e-2 && err[1] <= 1e-2 && err[2] == 0;
                             long[] c = plan.counts();
                             line = String.format(Locale.ROOT, "{\"variant\":\"%s\",\"tiles\":\"%s\",\"ms\":%.4f,\"min_ms\":%.4f,"
