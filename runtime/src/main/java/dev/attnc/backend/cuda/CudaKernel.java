@@ -328,8 +328,12 @@ public final class CudaKernel implements CompiledKernel {
          */
         static String unaligned(String name, long address, long[] strides) {
             if (address % 16 != 0) return name + " starts at a byte address that is not a multiple of 16 (its offset in its memory)";
-            for (long st : strides) {
-                if (2 * st % 16 != 0) return name + "'s strides " + java.util.Arrays.toString(strides) + " (elements of b, h, s) are not all multiples of 8 elements (16 bytes)";
+            // the first three: the last dimension's stride is 1 (a Tensor's rule), which the kernels read row by row
+            for (int d = 0; d < 3; d++) {
+                if (2 * strides[d] % 16 != 0) {
+                    return name + "'s strides " + java.util.Arrays.toString(java.util.Arrays.copyOf(strides, 3))
+                            + " (elements of b, h, s) are not all multiples of 8 elements (16 bytes)";
+                }
             }
             return null;
         }

@@ -227,7 +227,7 @@ class CudaBackendGpuTest {
             if (want == Double.NEGATIVE_INFINITY) {
                 emptyRows++;
                 if (x != want) bad++;
-                for (int d = 0; d < s.D(); d++) if (out.o().getDouble((long) i * s.D() + d) != 0) bad++;
+                for (int d = 0; d < s.DV(); d++) if (out.o().getDouble((long) i * s.DV() + d) != 0) bad++;
             } else if (!Double.isFinite(x)) {
                 bad++;
             } else {

@@ -104,6 +104,8 @@ class StridedForwardTest {
     @Test
     void theSixteenByteLoadsRefuseUnalignedViewsByName() {
         assertNull(CudaKernel.Call.unaligned("K", 2L * H * D, new long[] {(long) S * 8 * D, D, 8L * D}));
+        // a Tensor's own strides, as TensorSpans and DeviceTensor give them: four, the last 1 ([B,S,H,D] seen as [B,H,S,D])
+        assertNull(CudaKernel.Call.unaligned("K", 0, new long[] {(long) S * 4 * D, D, 4L * D, 1}));
         String stride = CudaKernel.Call.unaligned("K", 0, new long[] {(long) S * 4 * 68, 68, 4 * 68 + 4});
         assertNotNull(stride);
         assertTrue(stride.contains("K's strides"), stride);
