@@ -499,10 +499,9 @@ public final class CudaKernel implements CompiledKernel {
          */
         private DeviceBuffer resident(CudaContext ctx, DeviceTensor t) {
             if (!t.isContiguous()) {
-                throw new AttnInputException("the CUDA backend reads device tensors dense, but " + t + " is a strided view "
-                        + java.util.Arrays.toString(t.strides()) + "; views run on java and opencl, and as the K and V caches of "
-                        + "a call the decode program runs (Q_LEN <= " + TargetPolicy.DECODE_ROWS + ", or any Q_LEN with paged K/V or "
-                        + "per-sequence lengths) on cuda");
+                throw new AttnInputException("the CUDA backend writes O and LSE dense (and its FA2 loop on wgmma reads Q, K, V "
+                        + "dense), but " + t + " is a strided view " + java.util.Arrays.toString(t.strides()) + "; on cuda views run as "
+                        + "Q, K and V of the forward and the decode program, on java and opencl everywhere");
             }
             DeviceBuffer base = (DeviceBuffer) ((dev.attnc.backend.BufferMemory<?>) t.memory()).buffer();
             if (t.offset() == 0 && base.bytes() == t.byteSize()) return base;
