@@ -15,6 +15,7 @@ import dev.attnc.backend.TensorSpans;
 import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.target.Decision;
 import dev.attnc.compiler.codegen.cuda.CudaCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
 import dev.attnc.compiler.codegen.cuda.CudaDecodeSource;
@@ -41,7 +42,7 @@ import java.util.Map;
  */
 public final class CudaKernel implements CompiledKernel {
     /** A loaded kernel for one storage type, with what ptxas made of it. */
-    record Variant(CudaKernelSource source, dev.attnc.compiler.target.Decision.Cuda decision, CudaModule module, CudaFunction function,
+    record Variant(CudaKernelSource source, Decision.Cuda decision, CudaModule module, CudaFunction function,
             String log, long compileNanos) {}
 
     private final CudaBackend backend;
@@ -283,7 +284,7 @@ public final class CudaKernel implements CompiledKernel {
             List<Lying> out = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 long[] n = qkv.get(i).shape();
-                out.add(new Lying(input(ctx, i, qkv.get(i)), 0, new long[] {n[1] * n[2] * n[3], n[2] * n[3], n[3]}));
+                out.add(new Lying(input(ctx, i, qkv.get(i)), 0, denseStrides(n[1], n[2], n[3])));
             }
             return out;
         }
@@ -423,7 +424,12 @@ public final class CudaKernel implements CompiledKernel {
 
         /** O's layout for a kernel that writes it through one: dense in its buffer (this call's, or a resident O's own slice). */
         private static void putDenseO(Map<String, Object> fixed, Sizes s) {
-            SignatureBinder.putLayout(fixed, KernelSignature.O, 0, new long[] {(long) s.H() * s.Q_LEN() * s.DV(), (long) s.Q_LEN() * s.DV(), s.DV()});
+            SignatureBinder.putLayout(fixed, KernelSignature.O, 0, denseStrides(s.H(), s.Q_LEN(), s.DV()));
+        }
+
+        /** The strides of b, h and s (elements) of a dense [B, heads, rows, cols] tensor. */
+        private static long[] denseStrides(long heads, long rows, long cols) {
+            return new long[] {heads * rows * cols, rows * cols, cols};
         }
 
         /**
@@ -454,7 +460,7 @@ public final class CudaKernel implements CompiledKernel {
                 return;
             }
             fixed.put(tensor.name(), input(ctx, index, paging == null ? t : paging.pages()));
-            long[] strides = paging == null ? new long[] {(long) s.H_KV() * s.KV_LEN() * d, (long) s.KV_LEN() * d, d}
+            long[] strides = paging == null ? denseStrides(s.H_KV(), s.KV_LEN(), d)
                     : new long[] {0, d, (long) s.H_KV() * d};
             SignatureBinder.putLayout(fixed, tensor, 0, strides);
             if (paging != null) fixed.put(KernelSignature.paging(tensor).get(3).name(), (long) paging.pageSize() * s.H_KV() * d);

@@ -220,9 +220,10 @@ public final class CudaCodegen {
     }
 
     /**
-     * The kernel with value dimension {@code valueDim} (V's and O's rows) beside D: mma.sync only,
-     * every shared tile as wide as the padded larger of the two, Q K^T over D's k16 steps and P V
-     * over DV's n8 tiles. For DV = D the text is the one of D alone.
+     * The kernel with value dimension {@code valueDim} (V's and O's rows) beside D: on mma.sync every
+     * shared tile as wide as the padded larger of the two, Q K^T over D's k16 steps and P V over DV's
+     * n8 tiles; on the Hopper engine V's ring as wide as DV padded to whole TMA boxes; the FA2 loop on
+     * wgmma takes DV = D only. For DV = D the text is the one of D alone.
      */
     public static CudaKernelSource generate(Attention a, Storage storage, int headDim, int valueDim, TilePlan tiles, Options options) {
         return generate(a, storage, headDim, valueDim, tiles, options, false);
