@@ -2,9 +2,10 @@
 # The backward pass: attnc's CUDA backward against FlexAttention, SDPA FlashAttention-2 and cuDNN in
 # one device call, on the same bf16 inputs (backward.py writes them), gradients checked against
 # FlexAttention's on two heads. BWD_SHAPE=B,H,S,D (default 2,16,8192,128), BWD_VARIANTS;
-# BWD_FORMS="default hopper deterministic hopper+deterministic" times several forms of attnc's backward in the same call
+# BWD_FORMS="default wgmma deterministic fast" times several forms of attnc's backward in the same call
 # (deterministic: dQ in its own kernel, where the default sends it through float atomics in the dK/dV
-# kernel; hopper: the products on wgmma at D = 64 and 128; mma: mma.sync on Hopper).
+# kernel; hopper: the warp-specialized dK/dV kernel at D = 64 and 128; wgmma: the FA2-style kernels
+# with their products on wgmma; mma: mma.sync on Hopper; fast / exact: the backward's math).
 #
 #   here:  bench/gpu/cuda-device.sh pack
 #   there: bash bench/gpu/backward.sh            (device tool, carry [".cuda-device"])
@@ -22,8 +23,9 @@ cp=.cuda-device/classes:$(ls .cuda-device/lib/*.jar | tr '\n' ':')
 tag=$(echo "$BWD_SHAPE" | tr , x)
 cp "$work"/torch_bwd.json "$out/torch_bwd-$tag.json"
 # BWD_FORMS: the forms of attnc's backward to time against the same PyTorch figures, one table each
-# (default: the policy's; hopper: the products on wgmma; deterministic: dQ in its own kernel;
-# mma: mma.sync on Hopper). BWD_JAVA_FLAGS is added to every form.
+# (default: the policy's; hopper: the warp-specialized dK/dV kernel; wgmma: the FA2-style kernels on wgmma;
+# deterministic: dQ in its own kernel; mma: mma.sync on Hopper; fast / exact: the backward's math).
+# BWD_JAVA_FLAGS is added to every form.
 for form in ${BWD_FORMS:-default}; do
   flags=""   # a form joins words with +: hopper+deterministic
   for word in ${form//+/ }; do
@@ -31,6 +33,7 @@ for form in ${BWD_FORMS:-default}; do
       default) ;;
       deterministic) flags="$flags -Dattnc.cuda.deterministic=true" ;;
       atomic) flags="$flags -Dattnc.cuda.deterministic=false" ;;
+      fast|exact) flags="$flags -Dattnc.cuda.backwardMath=$word" ;;
       *) flags="$flags -Dattnc.cuda.engine=$word" ;;
     esac
   done

@@ -5,7 +5,13 @@
 // gradients with a double-precision reference backward of the same variant (VARIANT below).
 // A program generated with a value dimension DV other than D (VALUE_DIM) gets V, O, dO and dV of DV columns.
 // Prints the errors relative to each gradient's norm; exit 1 on a mismatch.
+// -DWS: the warp-specialized dK/dV kernel (Hopper): TMA maps of Q, K, V and dO, key blocks of 128 in
+// the transposed plan, WS_THREADS threads a block.
+#ifdef WS
+#include "emu_hopper.h"
+#else
 #include "emu.h"
+#endif
 #include KERNEL_FILE
 #include ARGS_FILE
 #include <random>
@@ -14,6 +20,11 @@
 #define STR(x) STR2(x)
 
 static const int B = 2, H = 4, H_KV = 2, Q_LEN = 77, KV_LEN = 131, T = 64;
+#ifdef WS
+static const int TK = 128; // the transposed plan's key tiles: the warp-specialized kernel's key blocks
+#else
+static const int TK = 64;
+#endif
 static float cap = 30.0f;
 static std::vector<float> slopes, sinks;
 static float* partials_p; static float* sums_p; static int rows_n, elements_n;
@@ -37,9 +48,9 @@ static double score_of(int h, int q, int kv, double s) {
 static uint16_t to16(float f) { return emu_from_f(f); }
 static float from16(uint16_t h) { return emu_to_f(h); }
 
-// a brute-force block plan over tiles of T x T: rows = `rows` tiles of the first axis, runs of the second
-static void plan(bool transposed, std::vector<int>& off, std::vector<int>& st, std::vector<int>& en, std::vector<unsigned char>& part) {
-    const int nq = (Q_LEN + T - 1) / T, nk = (KV_LEN + T - 1) / T;
+// a brute-force block plan over tiles of T queries by tk keys: rows = `rows` tiles of the first axis, runs of the second
+static void plan(bool transposed, int tk, std::vector<int>& off, std::vector<int>& st, std::vector<int>& en, std::vector<unsigned char>& part) {
+    const int nq = (Q_LEN + T - 1) / T, nk = (KV_LEN + tk - 1) / tk;
     const int rows = transposed ? nk : nq, cols = transposed ? nq : nk;
     EmuPlan p;
     for (int i = 0; i < rows; i++)
@@ -47,7 +58,7 @@ static void plan(bool transposed, std::vector<int>& off, std::vector<int>& st, s
             const int qi = transposed ? j : i, ki = transposed ? i : j;
             int kept = 0, total = 0;
             for (int q = qi * T; q < std::min(Q_LEN, (qi + 1) * T); q++)
-                for (int kv = ki * T; kv < std::min(KV_LEN, (ki + 1) * T); kv++) { total++; kept += mask_of(q, kv); }
+                for (int kv = ki * tk; kv < std::min(KV_LEN, (ki + 1) * tk); kv++) { total++; kept += mask_of(q, kv); }
             return emu_tile_kind(kept, total);
         });
     p.finish();
@@ -160,9 +171,9 @@ int main() {
 
     std::vector<int> off, st, en, toff, tst, ten;
     std::vector<unsigned char> part, tpart;
-    plan(false, off, st, en, part);
-    plan(true, toff, tst, ten, tpart);
-    const int qtn = (Q_LEN + T - 1) / T, ktn = (KV_LEN + T - 1) / T;
+    plan(false, T, off, st, en, part);
+    plan(true, TK, toff, tst, ten, tpart);
+    const int qtn = (Q_LEN + T - 1) / T, ktn = (KV_LEN + TK - 1) / TK;
     const bool per_b = false;
     rows_n = DQ_ATOMIC ? std::max(B * H * Q_LEN, B * H_KV * KV_LEN) * 4 : B * H * Q_LEN * 4;
 #if DQ_ATOMIC
@@ -178,8 +189,21 @@ int main() {
     gridDim.x = (unsigned)((nq + 7) / 8); gridDim.y = 1;
     for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(256, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_bwd_delta(DELTA_ARGS); });
     gridDim.x = ktn; gridDim.y = B * H_KV;
+#ifdef WS
+    // dense [B, heads, length, cols] tensors as the runtime's HopperMaps.backward describes them
+    attn_tmap tmQ, tmK, tmV, tmdO;
+    emu_tmap_fill(tmQ.bits, Q.data(), D, Q_LEN, H, B, 2LL * D, 2LL * D * Q_LEN, 2LL * D * Q_LEN * H, T);
+    emu_tmap_fill(tmK.bits, K.data(), D, KV_LEN, H_KV, B, 2LL * D, 2LL * D * KV_LEN, 2LL * D * KV_LEN * H_KV, TK);
+    emu_tmap_fill(tmV.bits, V.data(), DV, KV_LEN, H_KV, B, 2LL * DV, 2LL * DV * KV_LEN, 2LL * DV * KV_LEN * H_KV, TK);
+    emu_tmap_fill(tmdO.bits, dO.data(), DV, Q_LEN, H, B, 2LL * DV, 2LL * DV * Q_LEN, 2LL * DV * Q_LEN * H, T);
+    for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++) {
+        emu::hopper_block_reset();
+        emu::run_block(WS_THREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dkdv(DKDV_ARGS); });
+    }
+#else
     for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++)
         emu::run_block(NTHREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dkdv(DKDV_ARGS); });
+#endif
     gridDim.x = qtn; gridDim.y = B * H;
     for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++)
 #if DQ_ATOMIC

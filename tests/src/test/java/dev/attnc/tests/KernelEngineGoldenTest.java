@@ -28,7 +28,7 @@ import org.junit.jupiter.api.TestFactory;
  * (so a golden changes only when code generation does): the Java kernel, the OpenCL kernel, and
  * two of the CUDA engines (the FA2 loop on wgmma, the warp-specialized Hopper kernel with two
  * stages), the Java backward kernel, the CUDA backward program in both forms of dQ (deterministic, atomic)
- * on mma.sync and in the atomic form on wgmma (sm_90a's default), and the CUDA decode program, in
+ * on mma.sync, in the atomic form on wgmma, and warp-specialized (sm_90a's default), and the CUDA decode program, in
  * {@code tests/golden/kernels/}; the third, mma.sync, is CudaGoldenTest's
  * {@code compiler/src/test/resources/golden/cuda/alibi_softcap.cu}. CUDA cannot run here; these
  * goldens are how its text is checked.
@@ -55,9 +55,11 @@ class KernelEngineGoldenTest {
         engines.put("cuda_backward.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.DETERMINISTIC).text());
         // mma.sync's default form: dQ through float atomics in the dK/dV kernel, the parameters' terms there too
         engines.put("cuda_backward_atomic_dq.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.ATOMIC).text());
-        // sm_90a's default for this variant: the products on wgmma (TargetPolicy.cudaBackward), dQ through atomics (its tanh
-        // per pair makes the deterministic second pass the slower: TargetPolicy.cudaBackwardForm)
+        // the FA2-style kernels with their products on wgmma (-Dattnc.cuda.engine=wgmma), dQ through atomics
         engines.put("cuda_backward_wgmma.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.ATOMIC, true).text());
+        // sm_90a's default (TargetPolicy.cudaBackward): the dK/dV kernel warp-specialized, dQ through atomics, fast math
+        engines.put("cuda_backward_hopper.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, D, DqForm.ATOMIC,
+                dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine.HOPPER, true).text());
         engines.put("cuda_decode.cu", () -> dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.generate(a, Storage.BF16, D, 64, 3, true).text());
         return engines.entrySet().stream().map(e -> DynamicTest.dynamicTest(SAMPLE + " " + e.getKey(),
                 () -> Golden.check(Repo.root().resolve("tests/golden/kernels").resolve(SAMPLE + "." + e.getKey()), e.getValue().get())));

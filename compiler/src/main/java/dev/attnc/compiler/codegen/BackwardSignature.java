@@ -30,6 +30,8 @@ public final class BackwardSignature {
     /** dQ before its scale and rounding, float32 [B, H, Q_LEN, D], zeroed before: the dK/dV kernel adds into it atomically. */
     public static final KernelArg DQ_ACCUM = KernelArg.fixed("dQaccum", new Kind.Buffer(Element.FLOAT, true));
     public static final KernelArg DQ_ACCUM_IN = KernelArg.fixed("dQaccum", new Kind.Buffer(Element.FLOAT, false));
+    /** dO as a TMA descriptor (the warp-specialized dK/dV kernel loads its tiles with TMA, Q, K and V as the forward's). */
+    public static final KernelArg TM_DO = KernelArg.fixed("tmdO", new Kind.TensorMap());
     /** Nonzero: parameter gradients go straight into their outputs with atomic adds; 0: into per-row partials. */
     public static final KernelArg ATOMIC_PARAMS = KernelArg.fixed("atomic_params", new Kind.Int());
     /** The reduction's input [rows, elements], its output [elements] and its two sizes. */
@@ -97,6 +99,16 @@ public final class BackwardSignature {
         out.add(ATOMIC_PARAMS);
         for (ParamArg p : params) out.add(KernelArg.of(p));
         out.addAll(gradients(withGradient));
+        return new KernelSignature(out);
+    }
+
+    /**
+     * The warp-specialized dK/dV kernel (Hopper): {@link #dkdvWithDq}'s arguments after the TMA
+     * descriptors of Q, K, V and dO that it loads its tiles through.
+     */
+    public static KernelSignature dkdvWarpSpecialized(List<ParamArg> params, List<ParamArg> withGradient) {
+        List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.TM_Q, KernelSignature.TM_K, KernelSignature.TM_V, TM_DO));
+        out.addAll(dkdvWithDq(params, withGradient).args());
         return new KernelSignature(out);
     }
 

@@ -22,9 +22,12 @@ import java.util.TreeMap;
  * @param cudaDecode {@code -Dattnc.cuda.decode=always|never}: whether calls of 17 to 64 query rows that the decode program
  *     can take run there ({@link TargetPolicy#prefersDecode}); null: the policy's choice (the forward kernel). Calls only
  *     the decode program reads (paged K/V, per-sequence lengths) and those of at most 16 rows run there whatever this says
+ * @param cudaBackwardFastMath {@code -Dattnc.cuda.backwardMath=fast|exact}: the CUDA backward built with the forward's fast
+ *     math (approximate division, denormals flushed, tanh on the special-function unit) or exact; null: the policy's
+ *     ({@link TargetPolicy#cudaBackward})
  */
 public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir,
-        Boolean cudaDeterministic, Boolean cudaDecode) {
+        Boolean cudaDeterministic, Boolean cudaDecode, Boolean cudaBackwardFastMath) {
     /** Nothing forced. */
     public static final BackendOptions NONE = new BackendOptions(Map.of(), null, 0, null);
 
@@ -35,7 +38,7 @@ public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine
 
     /** With the policy's choice between the decode program and the forward kernel. */
     public BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine, int cudaMinBlocks, Path cacheDir, Boolean cudaDeterministic) {
-        this(cudaTiles, cudaEngine, cudaMinBlocks, cacheDir, cudaDeterministic, null);
+        this(cudaTiles, cudaEngine, cudaMinBlocks, cacheDir, cudaDeterministic, null, null);
     }
 
     public BackendOptions {
@@ -59,7 +62,8 @@ public record BackendOptions(Map<Integer, TilePlan> cudaTiles, Engine cudaEngine
         String deterministic = p.getProperty("attnc.cuda.deterministic"); // any case, as Boolean.parseBoolean took it
         Boolean dq = choice("attnc.cuda.deterministic", deterministic == null ? null : deterministic.toLowerCase(java.util.Locale.ROOT), "true", "false");
         return new BackendOptions(tiles, engine == null ? null : engine(engine), minBlocks == null ? 0 : Integer.parseInt(minBlocks),
-                cache == null || cache.isBlank() ? null : Path.of(cache), dq, choice("attnc.cuda.decode", p.getProperty("attnc.cuda.decode"), "always", "never"));
+                cache == null || cache.isBlank() ? null : Path.of(cache), dq, choice("attnc.cuda.decode", p.getProperty("attnc.cuda.decode"), "always", "never"),
+                choice("attnc.cuda.backwardMath", p.getProperty("attnc.cuda.backwardMath"), "fast", "exact"));
     }
 
     /** A forced choice of two, or null for the policy's ("auto" or absent). */

@@ -89,18 +89,26 @@ public final class TargetPolicy {
     }
 
     /**
-     * The CUDA backward's build: its fixed 64 x 64 tiles and exact math (no --prec-div=false, no flush
-     * to zero): the derivatives of a variant are as accurate as the reference's, the kernels' time is
-     * in the products. On Hopper the kernels' products run on wgmma (built for sm_90a) where D needs
-     * no padding ({@link CudaBackwardCodegen#wgmmaFits}: 64 and 128): 1.09–1.55× mma.sync's speed at
-     * B=2 H=16 S=8192 D=128, 1.02–1.27× at B=8 S=2048 D=64 (docs/benchmarks.md, session 11); elsewhere, or with
-     * {@code -Dattnc.cuda.engine=mma}, and with a value dimension DV other than D (which the wgmma
-     * program does not take), mma.sync on the GPU's own architecture.
+     * The CUDA backward's build. On Hopper at D = 64 and 128 (DV = D) the warp-specialized dK/dV
+     * kernel ({@link Engine#HOPPER}, FlashAttention-3's design: a TMA producer, two consumer warpgroups
+     * of 64 keys sharing each Q and dO tile, dQ through atomics), at 64 x 128 tiles: 1.45× the FA2-style
+     * kernels on wgmma at B=2 H=16 S=8192 D=128 full, 1.35× causal (docs/benchmarks.md, session 13);
+     * with a deterministic dQ ({@code -Dattnc.cuda.deterministic=true}, which that kernel does not
+     * have) or {@code -Dattnc.cuda.engine=wgmma} the FA2-style kernels with their products on wgmma;
+     * elsewhere, or with {@code -Dattnc.cuda.engine=mma}, and with DV other than D, mma.sync on the
+     * GPU's own architecture. Fast math as the forward's (approximate division, denormals flushed,
+     * tanh on the special-function unit): soft-cap's backward 2.5× faster (157 → 390 TFLOP/s at D = 128),
+     * within the GPU tests' tolerances; {@code -Dattnc.cuda.backwardMath=exact} builds it exact.
      */
     public static Decision.Cuda cudaBackward(DeviceCaps.Cuda device, int headDim, int valueDim, BackendOptions options) {
         boolean wgmma = usesHopper(device, options) && CudaBackwardCodegen.wgmmaFits(headDim) && valueDim == headDim;
-        Engine engine = wgmma ? Engine.WGMMA : Engine.MMA_SYNC;
-        return cuda(device, CudaBackwardCodegen.TILES, new Options(false, 1, false, engine, 2, CudaCodegen.Schedule.ALL));
+        // the warp-specialized dK/dV kernel adds dQ through atomics: a deterministic dQ, or a forced
+        // -Dattnc.cuda.engine=wgmma, keeps the FA2-style kernels on wgmma
+        boolean warpSpecialized = wgmma && options.cudaEngine() != Engine.WGMMA && !Boolean.TRUE.equals(options.cudaDeterministic());
+        Engine engine = warpSpecialized ? Engine.HOPPER : wgmma ? Engine.WGMMA : Engine.MMA_SYNC;
+        TilePlan tiles = warpSpecialized ? CudaBackwardCodegen.HOPPER_TILES : CudaBackwardCodegen.TILES;
+        boolean fastMath = !Boolean.FALSE.equals(options.cudaBackwardFastMath());
+        return cuda(device, tiles, new Options(fastMath, 1, false, engine, 2, CudaCodegen.Schedule.ALL));
     }
 
     /**
@@ -117,6 +125,7 @@ public final class TargetPolicy {
      */
     public static DqForm cudaBackwardForm(Attention a, int headDim, Decision.Cuda build, BackendOptions options) {
         if (options.cudaDeterministic() != null) return options.cudaDeterministic() ? DqForm.DETERMINISTIC : DqForm.ATOMIC;
+        if (build.options().engine() == Engine.HOPPER) return DqForm.ATOMIC;
         return build.options().wgmma() && headDim > 64 && !PairWork.heavy(a) ? DqForm.DETERMINISTIC : DqForm.ATOMIC;
     }
 

@@ -159,23 +159,34 @@ class TargetPolicyTest {
     }
 
     /**
-     * The backward's products on wgmma (built for sm_90a) on Hopper where D needs no padding (64, 128);
-     * mma.sync on the GPU's own architecture before Hopper, with the mma.sync engine forced, and at
-     * D = 80 and the other padded or partial widths.
+     * The backward on Hopper (built for sm_90a) where D needs no padding (64, 128): the warp-specialized
+     * dK/dV kernel at 64 x 128 tiles, or the FA2-style kernels on wgmma at 64 x 64 when forced or with a
+     * deterministic dQ; fast math unless exact is asked for; mma.sync on the GPU's own architecture
+     * before Hopper, with the mma.sync engine forced, and at D = 80 and the other padded or partial widths.
      */
     @Test
-    void theBackwardRunsOnWgmmaOnHopperAtWholeBlocksOfD() {
+    void theBackwardRunsWarpSpecializedOnHopperAtWholeBlocksOfD() {
         DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100, sm86 = DeviceCaps.Cuda.parse("sm_86");
         BackendOptions hopper = new BackendOptions(Map.of(), Engine.HOPPER, 0, null);
+        BackendOptions deterministic = new BackendOptions(Map.of(), null, 0, null, true);
+        Properties exact = new Properties();
+        exact.setProperty("attnc.cuda.backwardMath", "exact");
         for (int d : new int[] {64, 128}) {
-            for (BackendOptions o : List.of(NONE, FORCED, WGMMA, hopper)) {
+            for (BackendOptions o : List.of(NONE, FORCED, hopper)) {
                 Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, d, o);
-                assertEquals(Engine.WGMMA, b.options().engine(), "D = " + d);
+                assertEquals(Engine.HOPPER, b.options().engine(), "D = " + d);
                 assertEquals("sm_90a", b.arch());
                 assertTrue(b.nvrtcFlags().contains("--gpu-architecture=sm_90a"));
-                assertEquals(CudaBackwardCodegen.TILES, b.tiles());
-                assertFalse(b.options().fastMath(), "the backward's math stays exact");
+                assertEquals(CudaBackwardCodegen.HOPPER_TILES, b.tiles());
+                assertTrue(b.options().fastMath(), "the forward's fast math");
+                assertTrue(b.nvrtcFlags().contains("--prec-div=false"));
             }
+            for (BackendOptions o : List.of(WGMMA, deterministic)) {
+                Decision.Cuda b = TargetPolicy.cudaBackward(h100, d, d, o);
+                assertEquals(Engine.WGMMA, b.options().engine(), "D = " + d);
+                assertEquals(CudaBackwardCodegen.TILES, b.tiles());
+            }
+            assertFalse(TargetPolicy.cudaBackward(h100, d, d, BackendOptions.from(exact, null)).options().fastMath(), "exact when asked");
             Decision.Cuda mma = TargetPolicy.cudaBackward(h100, d, d, MMA);
             assertEquals(Engine.MMA_SYNC, mma.options().engine());
             assertEquals("sm_90", mma.arch());
@@ -200,20 +211,22 @@ class TargetPolicyTest {
                 assertEquals("sm_90", b.arch());
             }
         }
-        assertEquals(Engine.WGMMA, TargetPolicy.cudaBackward(h100, 128, 128, NONE).options().engine(), "DV = D: wgmma");
+        assertEquals(Engine.HOPPER, TargetPolicy.cudaBackward(h100, 128, 128, NONE).options().engine(), "DV = D: warp-specialized");
     }
 
     /**
-     * dQ's form as measured: on wgmma at D = 128 the deterministic second pass where a pair's work is
-     * light, the atomic adds where it is heavy (soft-cap's tanh, a learned table's gather per pair); at
-     * D = 64 and on mma.sync the atomic adds; either when forced.
+     * dQ's form as measured: the warp-specialized kernel's atomic adds; on the FA2-style wgmma kernels
+     * at D = 128 the deterministic second pass where a pair's work is light, the atomic adds where it is
+     * heavy (soft-cap's tanh, a learned table's gather per pair); at D = 64 and on mma.sync the atomic
+     * adds; either when forced.
      */
     @Test
     void theBackwardsFormOfDqFollowsTheEngineAndThePairsWork() {
         DeviceCaps.Cuda h100 = (DeviceCaps.Cuda) H100, sm86 = DeviceCaps.Cuda.parse("sm_86");
-        Decision.Cuda wgmma = TargetPolicy.cudaBackward(h100, 128, 128, NONE), mma = TargetPolicy.cudaBackward(sm86, 128, 128, NONE);
-        Decision.Cuda wgmma64 = TargetPolicy.cudaBackward(h100, 64, 64, NONE);
+        Decision.Cuda wgmma = TargetPolicy.cudaBackward(h100, 128, 128, WGMMA), mma = TargetPolicy.cudaBackward(sm86, 128, 128, NONE);
+        Decision.Cuda wgmma64 = TargetPolicy.cudaBackward(h100, 64, 64, WGMMA), ws = TargetPolicy.cudaBackward(h100, 128, 128, NONE);
         for (String light : List.of("full", "causal", "alibi", "document")) {
+            assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 128, ws, NONE), light);
             assertEquals(DqForm.DETERMINISTIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 128, wgmma, NONE), light);
             assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 64, wgmma64, NONE), light);
             assertEquals(DqForm.ATOMIC, TargetPolicy.cudaBackwardForm(TestPrograms.sample(light), 128, mma, NONE), light);

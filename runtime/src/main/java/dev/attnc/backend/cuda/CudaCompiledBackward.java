@@ -13,6 +13,7 @@ import dev.attnc.backend.ParamGradients;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.SignatureBinder;
 import dev.attnc.compiler.codegen.BackwardSignature;
+import dev.attnc.compiler.codegen.KernelArg;
 import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.CPrinter;
 import dev.attnc.compiler.codegen.c.ParamArg;
@@ -28,6 +29,7 @@ import dev.attnc.ffm.cuda.CudaFunction;
 import dev.attnc.ffm.cuda.CudaModule;
 import dev.attnc.ffm.cuda.DeviceBuffer;
 import dev.attnc.ffm.cuda.Dim3;
+import dev.attnc.ffm.cuda.TensorMap;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.Sizes;
 import java.lang.foreign.MemorySegment;
@@ -107,6 +109,14 @@ final class CudaCompiledBackward implements BackwardKernel {
                 List<String> names = List.of(KernelSignature.Q.name(), KernelSignature.K.name(), KernelSignature.V.name(),
                         BackwardSignature.O_IN.name(), BackwardSignature.DO.name());
                 for (int i = 0; i < names.size(); i++) shared.put(names.get(i), keep(buffers, ctx.upload(dense.get(i).contiguous().segment())));
+                if (p.source().dkdv().fixedNames().contains(KernelSignature.TM_Q.name())) {
+                    // the warp-specialized dK/dV kernel loads Q, K, V and dO through TMA descriptors of the uploads
+                    List<KernelArg> maps = List.of(KernelSignature.TM_Q, KernelSignature.TM_K, KernelSignature.TM_V, BackwardSignature.TM_DO);
+                    List<TensorMap> values = HopperMaps.backward(p.source().storage(), s, p.source().tiles(),
+                            ((DeviceBuffer) shared.get(names.get(0))).address(), ((DeviceBuffer) shared.get(names.get(1))).address(),
+                            ((DeviceBuffer) shared.get(names.get(2))).address(), ((DeviceBuffer) shared.get(names.get(4))).address());
+                    for (int i = 0; i < maps.size(); i++) shared.put(maps.get(i).name(), values.get(i));
+                }
                 shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().contiguous().segment())));
                 DeviceBuffer dLse = keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment()) : ctx.alloc(rows * Float.BYTES));
                 if (in.dLse() == null) ctx.memset32(dLse, 0);
@@ -151,7 +161,7 @@ final class CudaCompiledBackward implements BackwardKernel {
                 launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, upload, Dim3.of((int) ((rows + 7) / 8)), 256, 0));
                 launches.add(launch(ctx, p, CudaBackwardSource.DKDV, src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
-                        fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), threads, src.sharedBytes()));
+                        fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), src.dkdvThreads(), src.sharedBytes()));
                 launches.add(launch(ctx, p, src.dqEntry(), src.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.dqSharedBytes()));
                 if (!atomic) {
@@ -179,11 +189,12 @@ final class CudaCompiledBackward implements BackwardKernel {
     }
 
     /**
-     * The block plan under the backward's 64 x 64 tiles: the call's own when it was made for them,
-     * else planned here from the attention and the call's arguments (the forward's tiles differ).
+     * The block plan under the backward's own tiles (64 x 64, or 64 x 128 with the warp-specialized
+     * dK/dV kernel): the call's own when it was made for them, else planned here from the attention
+     * and the call's arguments (the forward's tiles differ).
      */
     private BlockPlan plan(RunInputs fwd) {
-        TilePlan t = CudaBackwardCodegen.TILES;
+        TilePlan t = main.source().tiles();
         if (fwd.plan() == null || fwd.plan().blockM == t.blockM() && fwd.plan().blockN == t.blockN()) {
             return KernelInputs.plan(request, fwd, t);
         }

@@ -68,7 +68,8 @@ public final class CudaStages {
      */
     public static CudaBackwardSource backwardSource(KernelRequest request, Storage storage, Decision.Cuda build, BackendOptions options) {
         return CudaBackwardCodegen.generate(request.attention(), storage, request.headDim(), request.valueDim(),
-                TargetPolicy.cudaBackwardForm(request.attention(), request.headDim(), build, options), build.options().wgmma());
+                TargetPolicy.cudaBackwardForm(request.attention(), request.headDim(), build, options), build.options().engine(),
+                build.options().fastMath());
     }
 
     /** Stage 2 of a decode call: its program of two kernels (CudaDecodeCodegen) at the plan's key tiles, as {@code build} decides. */

@@ -2,6 +2,7 @@ package dev.attnc.backend.cuda;
 
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaKernelSource;
+import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.ffm.cuda.TensorMap;
 import java.util.List;
@@ -34,6 +35,19 @@ final class HopperMaps {
                 map(type, qkv.get(0).address(), geometry(s.D(), s.Q_LEN(), s.H(), s.B(), qkv.get(0).strides()), src.tiles().blockM()),
                 map(type, qkv.get(1).address(), geometry(s.D(), s.KV_LEN(), s.H_KV(), s.B(), qkv.get(1).strides()), src.tiles().blockN()),
                 map(type, qkv.get(2).address(), geometry(s.DV(), s.KV_LEN(), s.H_KV(), s.B(), qkv.get(2).strides()), src.tiles().blockN()));
+    }
+
+    /**
+     * The warp-specialized backward's maps of dense Q, K, V and dO (its uploads) at these device
+     * addresses: boxes of {@code tiles.blockM()} rows for Q and dO, {@code tiles.blockN()} for K and V.
+     */
+    static List<TensorMap> backward(Storage storage, Sizes s, TilePlan tiles, long q, long k, long v, long dO) {
+        TensorMap.DataType type = storage == Storage.BF16 ? TensorMap.DataType.BFLOAT16 : TensorMap.DataType.FLOAT16;
+        long[] dense = {0, 0, 0};
+        return List.of(map(type, q, geometry(s.D(), s.Q_LEN(), s.H(), s.B(), dense), tiles.blockM()),
+                map(type, k, geometry(s.D(), s.KV_LEN(), s.H_KV(), s.B(), dense), tiles.blockN()),
+                map(type, v, geometry(s.DV(), s.KV_LEN(), s.H_KV(), s.B(), dense), tiles.blockN()),
+                map(type, dO, geometry(s.DV(), s.Q_LEN(), s.H(), s.B(), dense), tiles.blockM()));
     }
 
     /**

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.attnc.compiler.codegen.c.Storage;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.testkit.Repo;
@@ -25,17 +26,22 @@ import org.junit.jupiter.api.io.TempDir;
  * where no g++ is installed.
  */
 class CudaBackwardEmulatorTest {
-    /** variant number (the harness's reference), sample, D, DV (V's rows), storage, form of dQ, wgmma. */
-    private record Case(int variant, String sample, int d, int dv, Storage storage, DqForm form, boolean wgmma) {}
+    /** variant number (the harness's reference), sample, D, DV (V's rows), storage, form of dQ, engine. */
+    private record Case(int variant, String sample, int d, int dv, Storage storage, DqForm form, Engine engine) {}
 
     private static final List<Case> CASES = List.of(
-            new Case(2, "alibi", 64, 64, Storage.BF16, DqForm.ATOMIC, false),
-            new Case(4, "softcap", 64, 64, Storage.F16, DqForm.DETERMINISTIC, false),
-            new Case(7, "gpt_oss", 64, 64, Storage.BF16, DqForm.ATOMIC, true),
-            new Case(8, "sigmoid", 64, 64, Storage.BF16, DqForm.DETERMINISTIC, true),
+            new Case(2, "alibi", 64, 64, Storage.BF16, DqForm.ATOMIC, Engine.MMA_SYNC),
+            new Case(4, "softcap", 64, 64, Storage.F16, DqForm.DETERMINISTIC, Engine.MMA_SYNC),
+            new Case(7, "gpt_oss", 64, 64, Storage.BF16, DqForm.ATOMIC, Engine.WGMMA),
+            new Case(8, "sigmoid", 64, 64, Storage.BF16, DqForm.DETERMINISTIC, Engine.WGMMA),
+            // the warp-specialized dK/dV kernel (TMA, mbarriers, two consumer warpgroups): dQ's columns split at D = 128,
+            // its keys at D = 64; a learned parameter, a sink, a score function, a causal mask over key blocks of 128
+            new Case(2, "alibi", 128, 128, Storage.BF16, DqForm.ATOMIC, Engine.HOPPER),
+            new Case(7, "gpt_oss", 64, 64, Storage.F16, DqForm.ATOMIC, Engine.HOPPER),
+            new Case(4, "softcap", 64, 64, Storage.BF16, DqForm.ATOMIC, Engine.HOPPER),
             // a value dimension other than D: DeepSeek MLA's 192 / 128 (tiles 256 wide, D padded), and DV > D
-            new Case(2, "alibi", 192, 128, Storage.BF16, DqForm.ATOMIC, false),
-            new Case(4, "softcap", 32, 64, Storage.F16, DqForm.DETERMINISTIC, false));
+            new Case(2, "alibi", 192, 128, Storage.BF16, DqForm.ATOMIC, Engine.MMA_SYNC),
+            new Case(4, "softcap", 32, 64, Storage.F16, DqForm.DETERMINISTIC, Engine.MMA_SYNC));
 
     @TempDir
     Path work;
@@ -49,10 +55,13 @@ class CudaBackwardEmulatorTest {
     private void run(Case c) throws IOException, InterruptedException {
         Attention a = Emulator.firstAttention(Repo.sample(c.sample()));
         Path cu = work.resolve(c.sample() + "_" + c.d() + "_" + c.dv() + ".cu");
-        EmulatedBackward.write(a, c.storage(), c.d(), c.dv(), c.form(), c.wgmma(), cu);
-        assertTrue(!c.wgmma() || java.nio.file.Files.readString(cu).contains("wgmma_abt("), "the wgmma engine's program");
+        EmulatedBackward.write(a, c.storage(), c.d(), c.dv(), c.form(), c.engine(), cu);
+        String text = java.nio.file.Files.readString(cu);
+        assertTrue(c.engine() != Engine.WGMMA || text.contains("wgmma_abt("), "the wgmma engine's program");
+        assertTrue(c.engine() != Engine.HOPPER || text.contains("ws_abt(") && text.contains("tma_load("), "the warp-specialized program");
         List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "VARIANT_NAME=" + c.sample(), "ATOMIC=0"));
         if (c.storage() == Storage.F16) defines.add("EMU_F16");
+        if (c.engine() == Engine.HOPPER) defines.add("WS");
         String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_" + c.sample() + "_" + c.d() + "_" + c.dv()), defines);
         assertTrue(out.contains("dQ") && !out.contains("NaN!"), c + ": " + out);
     }

@@ -6,6 +6,7 @@ import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardCodegen;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardSource;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.codegen.cuda.DqForm;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.Attention;
@@ -30,33 +31,43 @@ public final class EmulatedBackward {
             Map.entry("H_KV", "H_KV"), Map.entry("Q_LEN", "Q_LEN"), Map.entry("KV_LEN", "KV_LEN"),
             Map.entry("plan_b_stride", "(per_b ? 1 : 0)"), Map.entry("plan_h_stride", "0"), Map.entry("scale", "scale"),
             Map.entry("atomic_params", "atomic_params"), Map.entry("partials", "partials_p"), Map.entry("sums", "sums_p"),
-            Map.entry("rows", "rows_n"), Map.entry("elements", "elements_n"));
+            Map.entry("rows", "rows_n"), Map.entry("elements", "elements_n"), Map.entry("tmQ", "tmQ"), Map.entry("tmK", "tmK"),
+            Map.entry("tmV", "tmV"), Map.entry("tmdO", "tmdO"));
     /** wgmma on the emulator, through the descriptors (emu.h): S^T and dP^T are n64, dV, dK and dQ nD. */
     private static final String WGMMA_SHIM = """
             inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
             inline void wgmma_ss(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<TILE>(d, a, b, sc); }
             inline void wgmma_rs_tb(float* d, const unsigned (&a)[4], unsigned long long b) { emu_wgmma_rs_tb<HEAD_DIM>(d, a, b); }
-            inline void wgmma_ss_tt(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<HEAD_DIM, true>(d, a, b, sc); }
+            inline void wgmma_ss_tt(float* d, unsigned long long a, unsigned long long b, int sc) { emu_wgmma_ss<DQ_PRODUCT_N, true>(d, a, b, sc); }
             """;
 
     private EmulatedBackward() {}
 
     /**
-     * Args: FILE D BF16|F16 OUT [ATOMIC|DETERMINISTIC (the form of dQ)] [MMA|WGMMA (the products' engine)];
+     * Args: FILE D BF16|F16 OUT [ATOMIC|DETERMINISTIC (the form of dQ)] [MMA|WGMMA|HOPPER (the products' engine; HOPPER: the
+     * warp-specialized dK/dV kernel, for the harness's -DWS)];
      * -Ddv=DV: a value dimension other than D.
      */
     public static void main(String[] a) throws IOException {
         Compilation c = Compilation.of(SourceFile.read(Path.of(a[0]))).orThrow();
         Attention att = c.optimized(c.attentionNames().getFirst());
         int d = Integer.parseInt(a[1]);
-        write(att, Storage.valueOf(a[2]), d, Integer.getInteger("dv", d), DqForm.valueOf(a.length > 4 ? a[4] : "ATOMIC"),
-                a.length > 5 && a[5].equals("WGMMA"), Path.of(a[3]));
+        Engine engine = a.length > 5 ? switch (a[5]) {
+            case "WGMMA" -> Engine.WGMMA;
+            case "HOPPER" -> Engine.HOPPER;
+            default -> Engine.MMA_SYNC;
+        } : Engine.MMA_SYNC;
+        write(att, Storage.valueOf(a[2]), d, Integer.getInteger("dv", d), DqForm.valueOf(a.length > 4 ? a[4] : "ATOMIC"), engine, Path.of(a[3]));
     }
 
     /** The program's emulator source at {@code out} and its kernels' calls at {@code out.args.h}; {@code dv}: V's rows. */
-    public static void write(Attention att, Storage storage, int d, int dv, DqForm form, boolean wgmma, Path out) throws IOException {
-        CudaBackwardSource k = CudaBackwardCodegen.generate(att, storage, d, dv, form, wgmma);
-        Files.writeString(out, EmulatedSource.withoutPrimitives(k.text(), k.text().contains("wgmma_abt(") ? WGMMA_SHIM : ""));
+    public static void write(Attention att, Storage storage, int d, int dv, DqForm form, Engine engine, Path out) throws IOException {
+        CudaBackwardSource k = CudaBackwardCodegen.generate(att, storage, d, dv, form, engine);
+        // dQ's product: m64 nD, or nD/2 where the warp-specialized kernel's consumers split dQ's columns
+        String shim = "#define DQ_PRODUCT_N " + (engine == Engine.HOPPER && d >= 128 ? d / 2 : d) + "\n" + WGMMA_SHIM;
+        String text = EmulatedSource.withoutPrimitives(k.text(), engine != Engine.MMA_SYNC ? shim : "");
+        if (engine == Engine.HOPPER) text = EmulatedSource.withoutSection(text, "// hopper primitives:", "// end of hopper primitives", "");
+        Files.writeString(out, text);
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
         // a parameter's gradient buffer: the harness's grad_<user's name>_p
         Map<String, String> grads = new HashMap<>();

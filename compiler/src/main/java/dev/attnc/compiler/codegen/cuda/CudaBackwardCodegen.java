@@ -8,6 +8,7 @@ import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.codegen.c.Templates;
 import dev.attnc.compiler.codegen.cuda.CudaBackwardBody.Rows;
+import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
@@ -27,6 +28,13 @@ public final class CudaBackwardCodegen {
     private static final String TEMPLATE = "dev/attnc/templates/cuda_backward.stg";
     /** Both kernels' tiles: 64 query rows by 64 keys, four warps of 16 rows. */
     public static final TilePlan TILES = new TilePlan(64, 64, 4);
+    /**
+     * The warp-specialized dK/dV kernel's tiles ({@link Engine#HOPPER}, cuda_backward_hopper.stg): 64
+     * query rows by 128 keys, two consumer warpgroups of 64 keys (eight warps).
+     */
+    public static final TilePlan HOPPER_TILES = new TilePlan(64, 128, 8);
+    /** The warp-specialized dK/dV kernel's Q / dO ring: two stages. */
+    static final int HOPPER_STAGES = 2;
 
     private CudaBackwardCodegen() {}
 
@@ -74,6 +82,17 @@ public final class CudaBackwardCodegen {
     /** The width of the kernels' shared tiles with key dimension D and value dimension DV: the larger's. */
     static int tileWidth(int headDim, int valueDim) {
         return tileWidth(Math.max(headDim, valueDim));
+    }
+
+    /**
+     * Dynamic shared memory of the warp-specialized dK/dV kernel (cuda_backward_hopper.stg's
+     * WS_SMEM_BYTES, plus 1024 bytes to align its base): K and V of 128 keys, the ring's Q and dO tiles
+     * and LSE / Δ, two dS^T buffers of 128 x 64, the mbarriers.
+     */
+    public static int hopperSharedBytes(int headDim) {
+        int keys = HOPPER_TILES.blockN(), rows = HOPPER_TILES.blockM();
+        int bytes = 2 * keys * headDim * 2 + HOPPER_STAGES * (2 * rows * headDim * 2 + 2 * rows * Float.BYTES) + 2 * keys * rows * 2;
+        return bytes + 8 + 16 * HOPPER_STAGES + 1024;
     }
 
     /**
@@ -128,6 +147,28 @@ public final class CudaBackwardCodegen {
      * K's, dQ's and dK's are {@code headDim}): on mma.sync only where they differ.
      */
     public static CudaBackwardSource generate(Attention a, Storage storage, int headDim, int valueDim, DqForm form, boolean wgmma) {
+        return generate(a, storage, headDim, valueDim, form, wgmma ? Engine.WGMMA : Engine.MMA_SYNC);
+    }
+
+    /**
+     * The backward program on an engine: {@link Engine#MMA_SYNC}, {@link Engine#WGMMA} (the same
+     * FA2-style kernels with their products on wgmma) or {@link Engine#HOPPER} (the dK/dV kernel
+     * warp-specialized, FlashAttention-3's: a TMA producer and two consumer warpgroups on 128 keys,
+     * dQ through atomics only; {@link #wgmmaFits} head dimensions, DV = D). Which is the target
+     * policy's choice ({@code TargetPolicy.cudaBackward}).
+     */
+    public static CudaBackwardSource generate(Attention a, Storage storage, int headDim, int valueDim, DqForm form, Engine engine) {
+        return generate(a, storage, headDim, valueDim, form, engine, false);
+    }
+
+    /**
+     * {@link #generate(Attention, Storage, int, int, DqForm, Engine)}, with {@code fastMath}: the variant's tanh on the
+     * special-function unit (the forward's fast math; the build adds approximate division and flushes denormals).
+     */
+    public static CudaBackwardSource generate(Attention a, Storage storage, int headDim, int valueDim, DqForm form, Engine engine,
+            boolean fastMath) {
+        boolean wgmma = engine != Engine.MMA_SYNC, ws = engine == Engine.HOPPER;
+        if (ws && form != DqForm.ATOMIC) throw new IllegalArgumentException("the warp-specialized backward adds dQ through atomics only");
         if (storage == Storage.F32) throw new IllegalArgumentException("the CUDA kernels read bf16 or fp16; convert fp32 tensors first");
         String why = unsupported(headDim, valueDim);
         if (why != null) throw new IllegalArgumentException(why);
@@ -140,7 +181,8 @@ public final class CudaBackwardCodegen {
         List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
         KernelSignature delta = BackwardSignature.delta(false);
         boolean atomic = form == DqForm.ATOMIC;
-        KernelSignature dkdv = atomic ? BackwardSignature.dkdvWithDq(params, withGradient) : BackwardSignature.dkdv(params, false);
+        KernelSignature dkdv = ws ? BackwardSignature.dkdvWarpSpecialized(params, withGradient)
+                : atomic ? BackwardSignature.dkdvWithDq(params, withGradient) : BackwardSignature.dkdv(params, false);
         KernelSignature dq = atomic ? BackwardSignature.dqConvert(params, withGradient) : BackwardSignature.dq(params, withGradient, false);
         KernelSignature reduce = BackwardSignature.reduce();
         // the atomic form's dK/dV kernel takes the pairs' parameter terms: it is the only one that sees the pairs
@@ -160,10 +202,13 @@ public final class CudaBackwardCodegen {
         st.add("dkdvParams", dkdv.declarations(Dialect.CUDA, "attn_elem"));
         st.add("dqParams", dq.declarations(Dialect.CUDA, "attn_elem"));
         st.add("reduceParams", reduce.declarations(Dialect.CUDA, "attn_elem"));
+        // the warp-specialized kernel's pairs read LSE and Δ of their columns from the stage in shared memory
+        String column = "(ci / 2) * 8 + 2 * lane_col + (ci & 1)";
         st.add("keys", kernel(group, keys, "const int kv = min(k0 + row0 + (ri & 1) * 8 + lane_row, KV_LEN - 1);",
-                "const int q = min(q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), Q_LEN - 1);",
-                "const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;", "const int q_raw = q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);",
-                "col_lse[ci]", "col_delta[ci]", atomic ? "row_live[ri]" : "true"));
+                "const int q = min(q0 + " + column + ", Q_LEN - 1);",
+                "const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;", "const int q_raw = q0 + " + column + ";",
+                ws ? "lse_st[" + column + "]" : "col_lse[ci]", ws ? "delta_st[" + column + "]" : "col_delta[ci]",
+                atomic ? "row_live[ri]" : "true"));
         st.add("queries", kernel(group, queries, "const int q = min(q0 + row0 + (ri & 1) * 8 + lane_row, Q_LEN - 1);",
                 "const int kv = min(kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), KV_LEN - 1);",
                 "const int q_raw = q0 + row0 + (ri & 1) * 8 + lane_row;", "const int kv_raw = kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);",
@@ -177,11 +222,17 @@ public final class CudaBackwardCodegen {
         st.add("keyAccDecls", keys.accDecls);
         st.add("keyAccFlush", keys.accFlush);
         st.add("wgmma", wgmma);
-        // S^T, dP^T: m64 n64 (the query tile) k16; dV, dK: m64 nD k16; the atomic form's dQ: m64 nD k16, both operands transposed
+        // S^T, dP^T: m64 n64 (the query tile) k16; dV, dK: m64 nD k16; the atomic form's dQ: m64 nD k16 (warp-specialized:
+        // n D/2 at D = 128, where each consumer takes half of dQ's columns), both operands transposed
+        int dqN = ws && headDim >= 128 ? headDim / 2 : headDim;
         st.add("wgmmaOps", !wgmma ? null : CudaCodegen.wgmmaOps(TILES.blockN(), headDim, storage)
-                + (atomic ? "\n" + CudaCodegen.wgmmaSs("wgmma_ss_tt", headDim, storage, true).strip() : ""));
-        return new CudaBackwardSource(a.name(), st.render(), storage, headDim, TILES, form, delta, dkdv, dq, reduce, withGradient,
-                sharedBytes(headDim, valueDim, form));
+                + (atomic ? "\n" + CudaCodegen.wgmmaSs("wgmma_ss_tt", dqN, storage, true).strip() : ""));
+        st.add("ws", ws);
+        st.add("fastMath", fastMath);
+        st.add("wsStages", HOPPER_STAGES);
+        return new CudaBackwardSource(a.name(), st.render(), storage, headDim, ws ? HOPPER_TILES : TILES, form, delta, dkdv, dq, reduce,
+                withGradient, ws ? hopperSharedBytes(headDim) : sharedBytes(headDim, valueDim, form),
+                ws ? CudaBackwardSource.HOPPER_THREADS : CudaBackwardSource.THREADS);
     }
 
     /** One kernel's variant code: its head (per (b, h) and per fragment row), its PARTIAL and FULL tiles' pairs. */

@@ -11,7 +11,7 @@ import java.util.List;
  * of four kernels, each with its signature (bound by name), launched in this order:
  * <ul>
  * <li>{@link #DELTA}: blocks of 256 threads, one warp per query row: grid ⌈B·H·Q_LEN / 8⌉;
- * <li>{@link #DKDV}: grid (key tiles, B·H_KV), {@link #THREADS} threads, {@link #sharedBytes} dynamic
+ * <li>{@link #DKDV}: grid (key tiles, B·H_KV), {@link #dkdvThreads} threads, {@link #sharedBytes} dynamic
  *     shared memory, over the transposed plan of {@link #tiles}; in the {@link DqForm#ATOMIC} form it
  *     also adds into dQaccum (float32 [B, H, Q_LEN, D], zeroed before) and the parameters' partials,
  *     one slot per (b, KV head, key, lane of the quad);
@@ -21,13 +21,15 @@ import java.util.List;
  *     per element, 1 KiB of dynamic shared memory.
  * </ul>
  *
- * @param tiles the block plan's tiles (64 x 64: both kernels' tiles are 64 rows)
+ * @param tiles the block plan's tiles (64 x 64: both kernels' tiles are 64 rows; the warp-specialized dK/dV kernel's 64 x 128,
+ *     whose transposed plan is over key blocks of 128)
  * @param dq the signature of {@link #dqEntry()}
  * @param withGradient the parameters that get a gradient, in declaration order
+ * @param dkdvThreads threads of a dK/dV block: {@link #THREADS}, or {@link #HOPPER_THREADS} warp-specialized
  */
 public record CudaBackwardSource(String attention, String text, Storage storage, int headDim, TilePlan tiles, DqForm form,
         KernelSignature delta, KernelSignature dkdv, KernelSignature dq, KernelSignature reduce, List<ParamArg> withGradient,
-        int sharedBytes) {
+        int sharedBytes, int dkdvThreads) {
     public static final String DELTA = "attnc_bwd_delta";
     public static final String DKDV = "attnc_bwd_dkdv";
     public static final String DQ = "attnc_bwd_dq";
@@ -35,6 +37,8 @@ public record CudaBackwardSource(String attention, String text, Storage storage,
     public static final String REDUCE = "attnc_bwd_reduce";
     /** Threads of a dK/dV or dQ block: four warps of 16 rows. */
     public static final int THREADS = 128;
+    /** Threads of a warp-specialized dK/dV block: a producer warpgroup and two consumers. */
+    public static final int HOPPER_THREADS = 384;
 
     public CudaBackwardSource {
         withGradient = List.copyOf(withGradient);

@@ -124,8 +124,8 @@ class CudaDecodeCodegenTest {
         assertTrue(TargetPolicy.prefersDecode(16, false, none));
         assertTrue(TargetPolicy.prefersDecode(64, true, none), "paged or per-sequence lengths");
         assertFalse(TargetPolicy.prefersDecode(17, false, none), "17 dense rows: the forward kernel");
-        BackendOptions always = new BackendOptions(java.util.Map.of(), null, 0, null, false, true);
-        BackendOptions never = new BackendOptions(java.util.Map.of(), null, 0, null, false, false);
+        BackendOptions always = new BackendOptions(java.util.Map.of(), null, 0, null, false, true, null);
+        BackendOptions never = new BackendOptions(java.util.Map.of(), null, 0, null, false, false, null);
         assertTrue(TargetPolicy.prefersDecode(64, false, always));
         assertFalse(TargetPolicy.prefersDecode(64, false, never));
         assertTrue(TargetPolicy.prefersDecode(4, false, never), "at most 16 rows: the decode program whatever is forced");
