@@ -288,10 +288,11 @@ __device__ __forceinline__ void red_add4(float* p, const float (&v)[4]) {
     for (int e = 0; e < 4; e++) atomicAdd(p + e, v[e]);
 #endif
 }
-// The warp's 16 rows of acc added into its part of a dQaccum block.
-__device__ __forceinline__ void add_fragments(float* block, const float (&acc)[DT][4], int warp, int lane) {
+// The warp's 16 rows of acc (N n8 tiles, the block's dt0, dt0 + 1, ...) added into its part of a dQaccum block.
+template <int N = DT>
+__device__ __forceinline__ void add_fragments(float* block, const float (&acc)[N][4], int warp, int lane, int dt0 = 0) {
     #pragma unroll
-    for (int dt = 0; dt < DT; dt++) red_add4(block + ((warp * DT + dt) * 32 + lane) * 4, acc[dt]);
+    for (int dt = 0; dt < N; dt++) red_add4(block + ((warp * DT + dt0 + dt) * 32 + lane) * 4, acc[dt]);
 }
 } // namespace
 

@@ -356,10 +356,11 @@ __device__ __forceinline__ void red_add4(float* p, const float (&v)[4]) {
     for (int e = 0; e < 4; e++) atomicAdd(p + e, v[e]);
 #endif
 }
-// The warp's 16 rows of acc added into its part of a dQaccum block.
-__device__ __forceinline__ void add_fragments(float* block, const float (&acc)[DT][4], int warp, int lane) {
+// The warp's 16 rows of acc (N n8 tiles, the block's dt0, dt0 + 1, ...) added into its part of a dQaccum block.
+template <int N = DT>
+__device__ __forceinline__ void add_fragments(float* block, const float (&acc)[N][4], int warp, int lane, int dt0 = 0) {
     #pragma unroll
-    for (int dt = 0; dt < DT; dt++) red_add4(block + ((warp * DT + dt) * 32 + lane) * 4, acc[dt]);
+    for (int dt = 0; dt < N; dt++) red_add4(block + ((warp * DT + dt0 + dt) * 32 + lane) * 4, acc[dt]);
 }
 static_assert(HEAD_DIM % 64 == 0 && CPR % 8 == 0, "wgmma: whole 64-column blocks, no padding");
 // wgmma shared-memory descriptors (cuda.stg's): start address / 16 in bits 0-13, leading byte
@@ -452,12 +453,6 @@ __device__ __forceinline__ void ws_dsk(float (&acc)[DQ_N / 8][4], unsigned a, un
         const unsigned ka = a + kj * 16 * 128, kb = b + kj * 16 * 128;
         wgmma_ss_tt(&acc[0][0], DESC_MN_MAJOR | ((ka & 0x3FFFF) / 16), DESC_MN_MAJOR | ((kb & 0x3FFFF) / 16), kj > 0);
     }
-}
-// The warpgroup's dQ fragments added into a dQaccum block (add_fragments' order): its n8 tiles are
-// the block's dt0, dt0 + 1, ...
-__device__ __forceinline__ void ws_add_dq(float* block, const float (&acc)[DQ_N / 8][4], int warp, int dt0, int lane) {
-    #pragma unroll
-    for (int dt = 0; dt < DQ_N / 8; dt++) red_add4(block + ((warp * DT + dt0 + dt) * 32 + lane) * 4, acc[dt]);
 }
 // fast math: the variant's tanh on the special-function unit (tanh(+-inf) is still +-1)
 #define tanhf(x) attn_tanh_approx(x)
@@ -764,7 +759,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         wgmma_pb(acc_dk, dsa, sq);
                         wgmma_commit();
                         wgmma_wait<1>(); // dV and dQ done, dK still running
-                        ws_add_dq(dq_blocks + (long long)qt * DQ_BLOCK, acc_dq, warp % 4, DQ_SPLIT_N ? cw * (DQ_N / 8) : 0, lane);
+                        add_fragments(dq_blocks + (long long)qt * DQ_BLOCK, acc_dq, warp % 4, lane, DQ_SPLIT_N ? cw * (DQ_N / 8) : 0);
                         wgmma_wait<0>();
                         mbar_arrive_if(smem0 + ws_bar_empty(st), lane == 0); // this warp is done with the stage
                     }

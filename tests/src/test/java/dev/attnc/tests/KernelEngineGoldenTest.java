@@ -59,7 +59,7 @@ class KernelEngineGoldenTest {
         engines.put("cuda_backward_wgmma.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, DqForm.ATOMIC, true).text());
         // sm_90a's default (TargetPolicy.cudaBackward): the dK/dV kernel warp-specialized, dQ through atomics, fast math
         engines.put("cuda_backward_hopper.cu", () -> CudaBackwardCodegen.generate(a, Storage.BF16, D, D, DqForm.ATOMIC,
-                dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine.HOPPER, true).text());
+                CudaCodegen.Engine.HOPPER, true).text());
         engines.put("cuda_decode.cu", () -> dev.attnc.compiler.codegen.cuda.CudaDecodeCodegen.generate(a, Storage.BF16, D, 64, 3, true).text());
         return engines.entrySet().stream().map(e -> DynamicTest.dynamicTest(SAMPLE + " " + e.getKey(),
                 () -> Golden.check(Repo.root().resolve("tests/golden/kernels").resolve(SAMPLE + "." + e.getKey()), e.getValue().get())));
