@@ -8,7 +8,8 @@
 #   there: bash bench/gpu/compare.sh            (device tool, carry [".cuda-device"])
 # Inputs are written once by compare.py (raw bf16 bits) and read by both sides; attnc's O and LSE
 # are checked against FlexAttention's on two heads. Results: $OUT/table.txt, torch.json, attnc.json.
-# Env: CMP_SHAPE (B,H,S,D), CMP_LAYOUT (bhsd, or bshd: Q, K, V as [B,S,H,D] for every contender), CMP_TILES (comma list of BMxBN/W for attnc), CMP_VARIANTS (comma list; default
+# Env: CMP_SHAPE (B,H,S,D), CMP_LAYOUT (bhsd, or bshd: Q, K, V as [B,S,H,D] for every contender), CMP_TILES (auto, the default: the
+# policy's kernel, as `attnc run` picks it; or a comma list of BMxBN/W for attnc, e.g. 128x128/8w,192x128/12w,128x64/8w,128x64/4), CMP_VARIANTS (comma list; default
 # all: full,causal,sliding_window,alibi,softcap,document,prefix_lm,neighborhood_2d). compare.py reads
 # CMP_SHAPE and CMP_VARIANTS and writes both into meta.properties, which CudaBench follows.
 set -uo pipefail
@@ -31,7 +32,7 @@ fi
 [[ -f $work/meta.properties ]] || { echo "compare.py torch wrote no meta.properties (see above)"; exit 1; }
 cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
 bash .cuda-device/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -cp "$cp" dev.attnc.bench.gpu.CudaBench "$work" \
-  ${CMP_TILES:-128x128/8w,192x128/12w,128x64/8w,128x64/4} \
+  ${CMP_TILES:-auto} \
   2>&1 | tee "$out/attnc$tag.log"
 cp "$work"/torch.json "$out/" 2>/dev/null; cp "$work"/attnc.json "$out/attnc$tag.json" 2>/dev/null
 python3 bench/gpu/compare.py table "$work" | tee "$out/table$tag.txt"

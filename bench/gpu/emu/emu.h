@@ -157,6 +157,14 @@ static inline float __shfl_xor_sync(unsigned, float v, int m) {
     emu::warp_sync();
     return r;
 }
+// lane + d's value, or the lane's own past the warp's end
+static inline float __shfl_down_sync(unsigned, float v, int d) {
+    emu::slot(emu::lane()).f[0] = v;
+    emu::warp_sync();
+    float r = emu::lane() + d < 32 ? emu::slot(emu::lane() + d).f[0] : v;
+    emu::warp_sync();
+    return r;
+}
 static inline int __any_sync(unsigned, int pred) {
     emu::slot(emu::lane()).u[7] = pred != 0;
     emu::warp_sync();

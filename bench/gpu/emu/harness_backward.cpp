@@ -26,7 +26,7 @@ static const int TK = 128; // the transposed plan's key tiles: the warp-speciali
 static const int TK = 64;
 #endif
 static float cap = 30.0f;
-static std::vector<float> slopes, sinks;
+static std::vector<float> slopes, sinks, bias; // bias: VARIANT 10's [H, 2 KV_LEN - 1] table
 static float* partials_p; static float* sums_p; static int rows_n, elements_n;
 static const int atomic_params = ATOMIC;
 
@@ -42,6 +42,7 @@ static double score_of(int h, int q, int kv, double s) {
     switch (VARIANT) {
         case 2: return s + slopes[h] * (double)(kv - q);
         case 4: return cap * std::tanh(s / cap);
+        case 10: return s + bias[(size_t)h * (2 * KV_LEN - 1) + kv - q + KV_LEN - 1];
         default: return s;
     }
 }
@@ -97,6 +98,7 @@ int main() {
     for (auto& x : dLSE) x = U(rng) * 0.5f;
     for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h + 1)));
     sinks = {0.5f, -1.0f, 2.0f, 0.0f};
+    for (int i = 0; i < H * (2 * KV_LEN - 1); i++) bias.push_back(U(rng));
     const float scale = 1.0f / std::sqrt((float)D);
     const bool sigmoid = VARIANT == 8, sinky = VARIANT == 7;
     auto q_at = [&](int b, int h, int q, int d) { return (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]); };
@@ -135,7 +137,7 @@ int main() {
         }
     }
     // the reference backward
-    std::vector<double> rdQ(nq * D, 0), rdK(nk * D, 0), rdV(nk * DV, 0), rslopes(H, 0), rsinks(H, 0);
+    std::vector<double> rdQ(nq * D, 0), rdK(nk * D, 0), rdV(nk * DV, 0), rslopes(H, 0), rsinks(H, 0), rbias(bias.size(), 0);
     double rcap = 0;
     for (int b = 0; b < B; b++) for (int h = 0; h < H; h++) {
         const int hk = h / (H / H_KV);
@@ -160,6 +162,7 @@ int main() {
                 double s0 = S0[row * KV_LEN + kv], g = ds;
                 if (VARIANT == 4) { double t = std::tanh(s0 / cap); g = ds * (1 - t * t); rcap += ds * (t - s0 / cap * (1 - t * t)); }
                 if (VARIANT == 2) rslopes[h] += ds * (kv - q);
+                if (VARIANT == 10) rbias[(size_t)h * (2 * KV_LEN - 1) + kv - q + KV_LEN - 1] += ds;
                 for (int d = 0; d < D; d++) {
                     rdQ[row * D + d] += g * scale * k_at(b, hk, kv, d);
                     rdK[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d] += g * scale * q_at(b, h, q, d);
@@ -182,9 +185,10 @@ int main() {
     std::vector<float> dQaccum(1, 0.0f);
 #endif
     std::vector<float> pslopes(atomic_params ? H : (size_t)rows_n * H, 0), psinks(pslopes.size(), 0), pcap(atomic_params ? 1 : rows_n, 0);
+    std::vector<float> pbias(atomic_params ? bias.size() : (size_t)rows_n * bias.size(), 0);
     // the parameters' gradient buffers, as GenBackward names them: grad_<name>_p
-    float* grad_slopes_p = pslopes.data(); float* grad_sinks_p = psinks.data(); float* grad_cap_p = pcap.data();
-    (void)grad_slopes_p; (void)grad_sinks_p; (void)grad_cap_p;
+    float* grad_slopes_p = pslopes.data(); float* grad_sinks_p = psinks.data(); float* grad_cap_p = pcap.data(); float* grad_bias_p = pbias.data();
+    (void)grad_slopes_p; (void)grad_sinks_p; (void)grad_cap_p; (void)grad_bias_p;
 
     gridDim.x = (unsigned)((nq + 7) / 8); gridDim.y = 1;
     for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(256, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_bwd_delta(DELTA_ARGS); });
@@ -230,5 +234,11 @@ int main() {
     if (VARIANT == 2) { auto g = reduce(pslopes, H); Check c{"dslopes"}; for (int h = 0; h < H; h++) c.add(g[h], rslopes[h]); ok &= c.ok(2e-2); }
     if (VARIANT == 7) { auto g = reduce(psinks, H); Check c{"dsinks"}; for (int h = 0; h < H; h++) c.add(g[h], rsinks[h]); ok &= c.ok(2e-2); }
     if (VARIANT == 4) { auto g = reduce(pcap, 1); Check c{"dcap"}; c.add(g[0], rcap); ok &= c.ok(2e-2); }
+    if (VARIANT == 10) {
+        auto g = reduce(pbias, (int)bias.size());
+        Check c{"dbias"};
+        for (size_t i = 0; i < bias.size(); i++) c.add(g[i], rbias[i]);
+        ok &= c.ok(2e-2);
+    }
     return ok ? 0 : 1;
 }

@@ -445,6 +445,23 @@ __device__ __forceinline__ void ws_abt(float (&acc)[NT][4], unsigned a, unsigned
         wgmma_ss(&acc[0][0], DESC_K_MAJOR | ((ka & 0x3FFFF) / 16), DESC_K_MAJOR | ((kb & 0x3FFFF) / 16), kk > 0);
     }
 }
+// A thread's elements of a 64 x 64 fragment of keys by queries lie on 2 (NT + 1) diagonals: element
+// (ri, ci) (key row0 + 8 ri + lane_row, query 8 (ci / 2) + 2 lane_col + (ci & 1)) on slot
+// (ri - ci / 2 + NT - 1) * 2 + (ci & 1); a slot's first element is on row 0, or row 1 for the last two.
+constexpr int DIAG_SLOTS = 2 * (NT + 1);
+__device__ __forceinline__ int diag_slot(int ri, int ci) { return ((ri & 1) - ci / 2 + NT - 1) * 2 + (ci & 1); }
+__device__ __forceinline__ int diag_first_row(int sl) { return sl / 2 == NT ? 1 : 0; }
+__device__ __forceinline__ int diag_first_col(int sl) { return 2 * (diag_first_row(sl) - (sl / 2 - (NT - 1))) + (sl & 1); }
+// backward primitives: the emulator (tests/.../emu/EmulatedBackward.java) replaces the text from here to "end of backward primitives"
+// A shared-memory load that stays after the wgmma wait before it (a volatile asm, as the wait): the
+// second pass's Δ, which the compiler would otherwise load early, holding 32 registers while dP^T
+// holds its own (ptxas then serializes the wgmmas, C7511).
+__device__ __forceinline__ float lds_after_wait(const float* p) {
+    float v;
+    asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(v) : "r"(smem_u32(p)));
+    return v;
+}
+// end of backward primitives
 // acc = dS K (m64 nDQ_N, DQ_STEPS k16 steps of keys; both operands MN-major): dS read from the
 // dS^T buffer at a ([keys][queries]), K from its tile at b ([keys][D], one 64-column block).
 __device__ __forceinline__ void ws_dsk(float (&acc)[DQ_N / 8][4], unsigned a, unsigned b) {

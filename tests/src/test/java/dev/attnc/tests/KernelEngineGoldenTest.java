@@ -64,4 +64,17 @@ class KernelEngineGoldenTest {
         return engines.entrySet().stream().map(e -> DynamicTest.dynamicTest(SAMPLE + " " + e.getKey(),
                 () -> Golden.check(Repo.root().resolve("tests/golden/kernels").resolve(SAMPLE + "." + e.getKey()), e.getValue().get())));
     }
+
+    /**
+     * The warp-specialized backward's two other forms of pairs: ALiBi's in two passes (P while dP^T runs), the
+     * relative bias's table gradient summed along the tile's diagonals (from dS, two shuffles, one atomic a diagonal).
+     */
+    @TestFactory
+    Stream<DynamicTest> theHopperBackwardsOtherPairs() {
+        return Stream.of("alibi", "relative_bias").map(sample -> DynamicTest.dynamicTest(sample + " cuda_backward_hopper.cu", () -> {
+            Attention a = Compilation.of(SourceFile.read(Repo.root().resolve("samples/" + sample + ".attn"))).orThrow().optimized(null);
+            String text = CudaBackwardCodegen.generate(a, Storage.BF16, D, D, DqForm.ATOMIC, CudaCodegen.Engine.HOPPER, true).text();
+            Golden.check(Repo.root().resolve("tests/golden/kernels").resolve(sample + ".cuda_backward_hopper.cu"), text);
+        }));
+    }
 }

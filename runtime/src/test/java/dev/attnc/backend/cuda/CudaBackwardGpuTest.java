@@ -226,6 +226,12 @@ class CudaBackwardGpuTest {
         assertClose("dK atomic vs deterministic", one.dk().toDoubleArray(), a1.dk().toDoubleArray(), 1e-2);
         assertClose("dV atomic vs deterministic", one.dv().toDoubleArray(), a1.dv().toDoubleArray(), 1e-2);
         one.params().forEach((n, t) -> assertClose(n + " atomic dQ", t.toDoubleArray(), a1.params().get(n).toDoubleArray(), 1e-3));
+        // both through atomics: on Hopper the table's gradient is summed per item in shared memory first (D = 64 and 128)
+        for (int d : new int[] {64, 128}) {
+            Sizes at = shape(s, d);
+            Recipes.Args more = CudaCases.args(s.stem(), at, seed(s, at, DType.BF16));
+            check(backend, s, at, DType.BF16, more.scalars(), more.tensors(), true, true);
+        }
     }
 
     @Test

@@ -27,7 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CudaBackwardEmulatorTest {
     /** variant number (the harness's reference), sample, D, DV (V's rows), storage, form of dQ, engine. */
-    private record Case(int variant, String sample, int d, int dv, Storage storage, DqForm form, Engine engine) {}
+    private record Case(int variant, String sample, int d, int dv, Storage storage, DqForm form, Engine engine, boolean atomicParams) {
+        Case(int variant, String sample, int d, int dv, Storage storage, DqForm form, Engine engine) {
+            this(variant, sample, d, dv, storage, form, engine, false);
+        }
+    }
 
     private static final List<Case> CASES = List.of(
             new Case(2, "alibi", 64, 64, Storage.BF16, DqForm.ATOMIC, Engine.MMA_SYNC),
@@ -39,6 +43,9 @@ class CudaBackwardEmulatorTest {
             new Case(2, "alibi", 128, 128, Storage.BF16, DqForm.ATOMIC, Engine.HOPPER),
             new Case(7, "gpt_oss", 64, 64, Storage.F16, DqForm.ATOMIC, Engine.HOPPER),
             new Case(4, "softcap", 64, 64, Storage.BF16, DqForm.ATOMIC, Engine.HOPPER),
+            // a learned table read at kv - q: its gradient summed per item in shared memory (with atomics), or per thread's slot
+            new Case(10, "relative_bias", 128, 128, Storage.BF16, DqForm.ATOMIC, Engine.HOPPER, true),
+            new Case(10, "relative_bias", 64, 64, Storage.BF16, DqForm.ATOMIC, Engine.HOPPER, false),
             // a value dimension other than D: DeepSeek MLA's 192 / 128 (tiles 256 wide, D padded), and DV > D
             new Case(2, "alibi", 192, 128, Storage.BF16, DqForm.ATOMIC, Engine.MMA_SYNC),
             new Case(4, "softcap", 32, 64, Storage.F16, DqForm.DETERMINISTIC, Engine.MMA_SYNC));
@@ -59,7 +66,8 @@ class CudaBackwardEmulatorTest {
         String text = java.nio.file.Files.readString(cu);
         assertTrue(c.engine() != Engine.WGMMA || text.contains("wgmma_abt("), "the wgmma engine's program");
         assertTrue(c.engine() != Engine.HOPPER || text.contains("ws_abt(") && text.contains("tma_load("), "the warp-specialized program");
-        List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "VARIANT_NAME=" + c.sample(), "ATOMIC=0"));
+        List<String> defines = new ArrayList<>(List.of("VARIANT=" + c.variant(), "VARIANT_NAME=" + c.sample(),
+                "ATOMIC=" + (c.atomicParams() ? 1 : 0)));
         if (c.storage() == Storage.F16) defines.add("EMU_F16");
         if (c.engine() == Engine.HOPPER) defines.add("WS");
         String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_" + c.sample() + "_" + c.d() + "_" + c.dv()), defines);

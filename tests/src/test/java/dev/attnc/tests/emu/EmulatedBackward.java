@@ -66,7 +66,11 @@ public final class EmulatedBackward {
         // dQ's product: m64 nD, or nD/2 where the warp-specialized kernel's consumers split dQ's columns
         String shim = "#define DQ_PRODUCT_N " + (engine == Engine.HOPPER && d >= 128 ? d / 2 : d) + "\n" + WGMMA_SHIM;
         String text = EmulatedSource.withoutPrimitives(k.text(), engine != Engine.MMA_SYNC ? shim : "");
-        if (engine == Engine.HOPPER) text = EmulatedSource.withoutSection(text, "// hopper primitives:", "// end of hopper primitives", "");
+        if (engine == Engine.HOPPER) {
+            text = EmulatedSource.withoutSection(text, "// hopper primitives:", "// end of hopper primitives", "");
+            text = EmulatedSource.withoutSection(text, "// backward primitives:", "// end of backward primitives",
+                    "inline float lds_after_wait(const float* p) { return *p; }\n");
+        }
         Files.writeString(out, text);
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
         // a parameter's gradient buffer: the harness's grad_<user's name>_p

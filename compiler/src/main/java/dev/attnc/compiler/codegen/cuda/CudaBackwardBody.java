@@ -3,6 +3,7 @@ package dev.attnc.compiler.codegen.cuda;
 import dev.attnc.compiler.codegen.BackwardSignature;
 import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.codegen.Placement.Level;
+import dev.attnc.compiler.codegen.DiagonalIndex;
 import dev.attnc.compiler.codegen.c.CPrinter;
 import dev.attnc.compiler.codegen.c.Dialect;
 import dev.attnc.compiler.codegen.c.Names;
@@ -43,9 +44,22 @@ public final class CudaBackwardBody {
         KEYS
     }
 
-    /** Code for one kind of tile (FULL or PARTIAL): the column loop's, then the element lines and the values they end in. */
+    /**
+     * Code for one kind of tile (FULL or PARTIAL): the column loop's, then the element lines and the values they end in;
+     * {@code scoreLines} and {@code gradLines} the same lines split between the two passes of a {@link #split} body.
+     */
     public record Tile(List<String> colDecls, List<String> colCode, List<String> colStores, List<String> lines, String scoreValue,
-            String maskValue) {}
+            String maskValue, List<String> scoreLines, List<String> gradLines) {}
+
+    /**
+     * A parameter gradient summed along the tile's diagonals before it goes out (cuda_hopper_backward_consumer.stg's
+     * diagonalFlush): its table is read at a function of kv − q ({@link DiagonalIndex}), so each thread sums its
+     * terms of one diagonal in {@code accumulator[slot]} and the lanes of a diagonal add theirs together; the
+     * first lane adds the sum at {@code index}, computed by {@code lines} at the slot's first element. Where the
+     * term is dS ∂s/∂s0 itself (∂s/∂θ = ∂s/∂s0: a bias added to the score), {@code accumulator} is null and the
+     * sums are read from the fragment that holds it for dK (the pairs' y).
+     */
+    public record DiagonalGradient(String gradient, String accumulator, List<String> lines, String index) {}
 
     public final List<String> prologue = new ArrayList<>();
     public final List<String> rowDecls = new ArrayList<>();
@@ -70,6 +84,15 @@ public final class CudaBackwardBody {
     /** Per query row, the sink's gradient statements (reading {@code attn_dsink}); only with {@link Rows#QUERIES} and {@code gradients}. */
     public final List<String> sinkTerms = new ArrayList<>();
     public final boolean identityScore;
+    /**
+     * Whether the pairs run in two passes: P from S alone (while dP is still being computed), then
+     * dS from P and dP. True where the score has arithmetic of its own to overlap (no gather from a
+     * tensor per pair) and ∂s/∂s0 and the parameters' terms do not read the raw score (the first pass
+     * overwrites it with P); their position terms are recomputed in the second pass.
+     */
+    public final boolean split;
+    /** The gradients summed along diagonals (with {@code diagonals}, through atomics). */
+    public final List<DiagonalGradient> diagonalGradients = new ArrayList<>();
 
     private final Placement placement;
     private final CPrinter printer;
@@ -82,6 +105,14 @@ public final class CudaBackwardBody {
 
     /** With {@code gradients}, the pairs add the parameters' gradient terms. */
     public CudaBackwardBody(Attention a, Rows rows, boolean gradients) {
+        this(a, rows, gradients, false);
+    }
+
+    /**
+     * With {@code diagonals} (a kernel whose fragments are keys by queries, cuda_hopper_backward_consumer.stg's
+     * layout), a gradient read at a function of kv − q is summed along the tile's diagonals ({@link DiagonalGradient}).
+     */
+    public CudaBackwardBody(Attention a, Rows rows, boolean gradients, boolean diagonals) {
         Gradient g = Gradient.ofBackward(a);
         this.placement = Placement.of(g);
         Names names = new Names(a);
@@ -94,10 +125,12 @@ public final class CudaBackwardBody {
 
         // what every pair reads (the score, ∂s/∂s0, a sigmoid's bias, the dQ kernel's parameter terms)
         List<Expr> pairRoots = new ArrayList<>();
-        if (!identityScore) pairRoots.add(a.score());
-        pairRoots.add(g.dScore());
+        List<Expr> scoreRoots = new ArrayList<>(); // what P reads (the first pass of a split body)
+        if (!identityScore) scoreRoots.add(a.score());
         Expr bias = a.normalization() instanceof Normalization.Sigmoid s ? s.bias() : null;
-        if (bias != null) pairRoots.add(bias);
+        if (bias != null) scoreRoots.add(bias);
+        pairRoots.addAll(scoreRoots);
+        pairRoots.add(g.dScore());
         List<Expr> rowRoots = new ArrayList<>(); // what the dQ kernel reads per row after its loop: the sink's terms
         Expr logit = a.normalization() instanceof Normalization.SoftmaxSink s ? s.logit() : null;
         Function<Expr, String> element = this::inElement;
@@ -126,8 +159,16 @@ public final class CudaBackwardBody {
                     (ofSink ? rowRoots : pairRoots).add(t.derivative());
                     (ofSink ? rowRoots : pairRoots).addAll(t.load().indices());
                     String index = printer.flatIndex(t.load(), element);
-                    if (ofSink) sinkTerms.add(gradAdd(gradient, elements, index, inElement(t.derivative()), "attn_dsink", "ri"));
-                    else term(gradient, elements, index, levelOf(t.load().indices()), inElement(t.derivative()));
+                    if (ofSink) {
+                        sinkTerms.add(gradAdd(gradient, elements, index, inElement(t.derivative()), "attn_dsink", "ri"));
+                        continue;
+                    }
+                    Level level = levelOf(t.load().indices());
+                    if (diagonals && level == Level.PAIR && DiagonalIndex.of(t.load()) && perPair(t.load().indices())) {
+                        diagonalTerm(gradient, elements, t.load(), index, inElement(t.derivative()), t.derivative().equals(g.dScore()));
+                    } else {
+                        term(gradient, elements, index, level, inElement(t.derivative()));
+                    }
                 }
             }
         }
@@ -146,15 +187,23 @@ public final class CudaBackwardBody {
             rowDecls.add(printer.type(e.type()) + " " + CudaBody.ROW_PREFIX + placement.local(e) + "[ROWS];");
             rowStores.add(CudaBody.ROW_PREFIX + placement.local(e) + "[ri] = " + placement.local(e) + ";");
         }
-        full = tile(pairRoots, a, false);
-        partial = tile(partialRoots, a, hasMask);
+        List<Expr> gradRoots = new ArrayList<>(pairRoots);
+        gradRoots.removeAll(scoreRoots);
+        // a score without work of its own (full, causal) gains nothing from the second pass, and one that gathers from a
+        // tensor (a learned table) lost to it on the H200 (docs/benchmarks.md, session 14): both stay in one pass
+        split = !identityScore && closure(scoreRoots).stream().noneMatch(e -> e instanceof Expr.Load && placement.level(e) == Level.PAIR)
+                && gradRoots.stream().noneMatch(CudaBackwardBody::readsScore);
+        List<Expr> maskedScoreRoots = new ArrayList<>(scoreRoots);
+        if (hasMask) maskedScoreRoots.add(a.mask());
+        full = tile(pairRoots, scoreRoots, gradRoots, a, false);
+        partial = tile(partialRoots, maskedScoreRoots, gradRoots, a, hasMask);
         dScore = inElement(g.dScore());
         sigmoidBias = bias == null ? null : inElement(bias);
         sink = logit == null || rows != Rows.QUERIES ? null : inElement(logit);
     }
 
     /** One kind of tile: the column-level nodes in the column loop, the pair-level ones as element lines. */
-    private Tile tile(List<Expr> roots, Attention a, boolean masked) {
+    private Tile tile(List<Expr> roots, List<Expr> scoreRoots, List<Expr> gradRoots, Attention a, boolean masked) {
         Set<Expr> need = closure(roots);
         List<Expr> cols = inOrder(need, colLevel);
         List<Expr> pairs = inOrder(need, Level.PAIR);
@@ -165,7 +214,35 @@ public final class CudaBackwardBody {
             colStores.add(CudaBody.COL_PREFIX + placement.local(e) + "[ci] = " + placement.local(e) + ";");
         }
         List<String> lines = pairs.stream().map(e -> statement(e, this::inElement)).toList();
-        return new Tile(colDecls, colCode, colStores, lines, identityScore ? "x" : inElement(a.score()), masked ? inElement(a.mask()) : null);
+        return new Tile(colDecls, colCode, colStores, lines, identityScore ? "x" : inElement(a.score()), masked ? inElement(a.mask()) : null,
+                pairLines(scoreRoots), pairLines(gradRoots));
+    }
+
+    private List<String> pairLines(List<Expr> roots) {
+        return inOrder(closure(roots), Level.PAIR).stream().map(e -> statement(e, this::inElement)).toList();
+    }
+
+    private static boolean readsScore(Expr e) {
+        if (e instanceof Expr.Score) return true;
+        for (Expr c : e.children()) if (readsScore(c)) return true;
+        return false;
+    }
+
+    /**
+     * A parameter term summed along diagonals ({@link DiagonalGradient}) when the gradients go through
+     * atomics; into the thread's own partial slot otherwise (as {@link #term}).
+     */
+    private void diagonalTerm(String gradient, String elements, Expr.Load load, String index, String derivative, boolean asDs) {
+        String acc = asDs ? null : "attn_dg" + diagonalGradients.size();
+        diagonalGradients.add(new DiagonalGradient(gradient, acc, pairLines(load.indices()), index));
+        String partials = gradAdd(gradient, elements, index, derivative, "attn_ds", "ri");
+        paramTerms.add(asDs ? "if (!atomic_params) " + partials
+                : "if (atomic_params) " + acc + "[diag_slot(ri, ci)] += attn_ds * (" + derivative + ");\nelse " + partials);
+    }
+
+    /** Whether the closure of {@code indices} is computed per pair or per key (no value of the column loop, out of scope after the pairs). */
+    private boolean perPair(List<Expr> indices) {
+        return closure(indices).stream().noneMatch(e -> placement.level(e) == colLevel);
     }
 
     /**

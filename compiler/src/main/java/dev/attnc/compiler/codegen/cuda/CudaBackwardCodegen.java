@@ -12,6 +12,7 @@ import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.stringtemplate.v4.ST;
@@ -33,7 +34,10 @@ public final class CudaBackwardCodegen {
      * query rows by 128 keys, two consumer warpgroups of 64 keys (eight warps).
      */
     public static final TilePlan HOPPER_TILES = new TilePlan(64, 128, 8);
-    /** The warp-specialized dK/dV kernel's Q / dO ring: two stages. */
+    /**
+     * The warp-specialized kernel's Q / dO stages. Three at D = 128 (199 KB) timed the same as two on the H200 and four
+     * at D = 64 were within 3 % of it (docs/benchmarks.md, session 14): two, the least shared memory.
+     */
     static final int HOPPER_STAGES = 2;
 
     private CudaBackwardCodegen() {}
@@ -186,7 +190,8 @@ public final class CudaBackwardCodegen {
         KernelSignature dq = atomic ? BackwardSignature.dqConvert(params, withGradient) : BackwardSignature.dq(params, withGradient, false);
         KernelSignature reduce = BackwardSignature.reduce();
         // the atomic form's dK/dV kernel takes the pairs' parameter terms: it is the only one that sees the pairs
-        CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS, atomic);
+        // the warp-specialized kernel's fragments are keys by queries: a gradient read at kv − q is summed along their diagonals
+        CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS, atomic, ws);
         CudaBackwardBody queries = new CudaBackwardBody(a, Rows.QUERIES);
 
         STGroup group = Templates.load(TEMPLATE);
@@ -204,11 +209,17 @@ public final class CudaBackwardCodegen {
         st.add("reduceParams", reduce.declarations(Dialect.CUDA, "attn_elem"));
         // the warp-specialized kernel's pairs read LSE and Δ of their columns from the stage in shared memory
         String column = "(ci / 2) * 8 + 2 * lane_col + (ci & 1)";
-        st.add("keys", kernel(group, keys, "const int kv = min(k0 + row0 + (ri & 1) * 8 + lane_row, KV_LEN - 1);",
-                "const int q = min(q0 + " + column + ", Q_LEN - 1);",
-                "const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;", "const int q_raw = q0 + " + column + ";",
-                ws ? "lse_st[" + column + "]" : "col_lse[ci]", ws ? "delta_st[" + column + "]" : "col_delta[ci]",
+        String keyColumnAxis = "const int q = min(q0 + " + column + ", Q_LEN - 1);";
+        String keyRow = "const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;", queryColumn = "const int q_raw = q0 + " + column + ";";
+        Map<String, String> keyCode = new HashMap<>(kernel(group, keys, "const int kv = min(k0 + row0 + (ri & 1) * 8 + lane_row, KV_LEN - 1);",
+                keyColumnAxis, keyRow, queryColumn, ws ? "lse_st[" + column + "]" : "col_lse[ci]", ws ? "delta_st[" + column + "]" : "col_delta[ci]",
                 atomic ? "row_live[ri]" : "true"));
+        boolean split = ws && keys.split;
+        if (split) {
+            keyCode.putAll(splitPairs(group, keys, keyColumnAxis, "const int q = q0 + " + column + ";", keyRow, queryColumn, "lse_st[" + column + "]",
+                    "lds_after_wait(delta_st + " + column + ")", "row_live[ri]"));
+        }
+        st.add("keys", keyCode);
         st.add("queries", kernel(group, queries, "const int q = min(q0 + row0 + (ri & 1) * 8 + lane_row, Q_LEN - 1);",
                 "const int kv = min(kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), KV_LEN - 1);",
                 "const int q_raw = q0 + row0 + (ri & 1) * 8 + lane_row;", "const int kv_raw = kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);",
@@ -230,6 +241,9 @@ public final class CudaBackwardCodegen {
         st.add("ws", ws);
         st.add("fastMath", fastMath);
         st.add("wsStages", HOPPER_STAGES);
+        st.add("wsSplit", split);
+        st.add("wsDiagonals", keys.diagonalGradients.isEmpty() ? null
+                : keys.diagonalGradients.stream().map(d -> diagonal(d, keyRow, queryColumn)).toList());
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, ws ? HOPPER_TILES : TILES, form, delta, dkdv, dq, reduce,
                 withGradient, ws ? hopperSharedBytes(headDim) : sharedBytes(headDim, valueDim, form),
                 ws ? CudaBackwardSource.HOPPER_THREADS : CudaBackwardSource.THREADS);
@@ -249,25 +263,77 @@ public final class CudaBackwardCodegen {
                 "full", pairs(group, body, body.full, false, colAxis, rowIndex, colIndex, lse, delta, live));
     }
 
+    /**
+     * The warp-specialized kernel's pairs in two passes ({@link CudaBackwardBody#split}): P of a PARTIAL and of a
+     * FULL tile ({@code partialP}, {@code fullP}), then their dS ({@code partialDs}, {@code fullDs}). A FULL tile
+     * lies inside both lengths, so its positions are not clamped ({@code fullColAxis}: its column's q as is, where
+     * {@code colAxis} clamps it). Δ is read after dP^T's wait ({@code delta}: cuda_backward_hopper.stg's lds_after_wait).
+     */
+    private static Map<String, String> splitPairs(STGroup group, CudaBackwardBody body, String colAxis, String fullColAxis, String rowIndex,
+            String colIndex, String lse, String delta, String live) {
+        Map<String, String> out = new HashMap<>();
+        for (boolean partial : new boolean[] {true, false}) {
+            CudaBackwardBody.Tile tile = partial ? body.partial : body.full;
+            ST p = positions(group.getInstanceOf("pairsP"), tile, partial ? colAxis : fullColAxis, rowIndex, colIndex);
+            p.add("clamp", partial);
+            p.add("lines", tile.scoreLines());
+            scoreAndP(p, body, tile, partial, lse);
+            ST d = group.getInstanceOf("pairsDs");
+            d.add("rowIndex", rowIndex);
+            d.add("colIndex", colIndex);
+            d.add("clamp", partial);
+            d.add("lines", tile.gradLines());
+            d.add("sigmoid", body.sigmoidBias);
+            dsAndTerms(d, body, delta, live);
+            String kind = partial ? "partial" : "full";
+            out.put(kind + "P", p.render().strip());
+            out.put(kind + "Ds", d.render().strip());
+        }
+        return out;
+    }
+
+    /** A gradient summed along diagonals, as the consumer template's diagonalFlush reads it. */
+    private static Map<String, Object> diagonal(CudaBackwardBody.DiagonalGradient g, String rowIndex, String colIndex) {
+        Map<String, Object> m = new HashMap<>(Map.of("gradient", g.gradient(), "lines", g.lines(), "index", g.index(), "rowIndex", rowIndex,
+                "colIndex", colIndex));
+        if (g.accumulator() != null) m.put("accumulator", g.accumulator()); // none: the sums are read from dS
+        return m;
+    }
+
     private static String pairs(STGroup group, CudaBackwardBody body, CudaBackwardBody.Tile tile, boolean partial, String colAxis,
             String rowIndex, String colIndex, String lse, String delta, String live) {
-        ST st = group.getInstanceOf("pairs");
+        ST st = positions(group.getInstanceOf("pairs"), tile, colAxis, rowIndex, colIndex);
+        st.add("lines", tile.lines());
+        scoreAndP(st, body, tile, partial, lse);
+        dsAndTerms(st, body, delta, live);
+        return st.render().strip();
+    }
+
+    /** A pairs template's column loop and element positions. */
+    private static ST positions(ST st, CudaBackwardBody.Tile tile, String colAxis, String rowIndex, String colIndex) {
         st.add("colAxis", colAxis);
         st.add("colDecls", tile.colDecls());
         st.add("colCode", tile.colCode());
         st.add("colStores", tile.colStores());
         st.add("rowIndex", rowIndex);
         st.add("colIndex", colIndex);
-        st.add("lines", tile.lines());
+        return st;
+    }
+
+    /** What P reads: the score, the mask on PARTIAL tiles, the LSE, a sigmoid's bias. */
+    private static void scoreAndP(ST st, CudaBackwardBody body, CudaBackwardBody.Tile tile, boolean partial, String lse) {
         st.add("scoreValue", tile.scoreValue());
         st.add("guard", partial);
         st.add("maskValue", tile.maskValue());
         st.add("lse", lse);
-        st.add("delta", delta);
         st.add("sigmoid", body.sigmoidBias);
+    }
+
+    /** What dS and the parameters' terms read: Δ, ∂s/∂s0, the terms, the rows' liveness. */
+    private static void dsAndTerms(ST st, CudaBackwardBody body, String delta, String live) {
+        st.add("delta", delta);
         st.add("dScore", body.dScore);
         st.add("paramTerms", body.paramTerms.isEmpty() ? null : body.paramTerms);
         st.add("live", live);
-        return st.render().strip();
     }
 }

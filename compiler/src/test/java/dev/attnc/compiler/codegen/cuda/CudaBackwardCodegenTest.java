@@ -52,6 +52,30 @@ class CudaBackwardCodegenTest {
                 }))))));
     }
 
+    /**
+     * The warp-specialized kernel's pairs run in two passes (P while dP^T is on the tensor cores) where the score has
+     * arithmetic of its own and no gather per pair; a table read at kv − q has its gradient summed along the diagonals
+     * (from dS itself where ∂s/∂θ = ∂s/∂s0, else in an accumulator), a table read elsewhere per pair keeps one atomic a pair.
+     */
+    @Test
+    void theHopperKernelsPairsAndDiagonalSums() {
+        record Case(String program, boolean split, String flush) {}
+        for (Case c : List.of(new Case("attention t() { score = score }", false, null),
+                new Case("attention t(slopes: float[H]) { score = score + slopes[h] * float(kv - q)\n mask = q >= kv }", true, null),
+                new Case("attention t(cap: float) { score = cap * tanh(score / cap) }", false, null),
+                new Case("attention t(bias: float[H, 2 * KV_LEN]) { score = score + bias[h, kv - q + KV_LEN] }", false, "float v = dp[0]"),
+                new Case("attention t(bias: float[H, 2 * KV_LEN]) { score = score + bias[h, kv - q + KV_LEN] * float(kv) }", false,
+                        "float v = attn_dg0[sl];"),
+                new Case("attention t(bias: float[H, 2 * KV_LEN]) { score = score + bias[h, kv + q] }", false, null))) {
+            String text = CudaBackwardCodegen.generate(TestPrograms.optimized(c.program()), Storage.BF16, 128, 128, DqForm.ATOMIC,
+                    CudaCodegen.Engine.HOPPER).text();
+            assertEquals(c.split(), text.contains("wgmma_wait<1>(); // S^T is done"), c.program());
+            assertEquals(c.split(), text.contains("lds_after_wait(delta_st"), c.program());
+            assertEquals(c.flush() != null, text.contains("__shfl_down_sync(0xffffffffu, v, 9)"), c.program());
+            if (c.flush() != null) assertTrue(text.contains(c.flush()), c.program());
+        }
+    }
+
     /** wgmma takes whole 64-column blocks of D with no padding: 64 and 128; the others run on mma.sync. */
     @Test
     void wgmmaTakesDInWholeBlocksOf64() {
