@@ -26,7 +26,9 @@ static const int TK = 128; // the transposed plan's key tiles: the warp-speciali
 static const int TK = 64;
 #endif
 static float cap = 30.0f;
-static std::vector<float> slopes, sinks, bias; // bias: VARIANT 10's [H, 2 KV_LEN - 1] table
+// bias: VARIANT 10's [H, 2 KV_LEN - 1] table, VARIANT 11's [H, 32] (T5's buckets: no reference here; the
+// program's table gradient is printed, for a comparison of its two ways of summing it)
+static std::vector<float> slopes, sinks, bias;
 static float* partials_p; static float* sums_p; static int rows_n, elements_n;
 static const int atomic_params = ATOMIC;
 
@@ -98,7 +100,7 @@ int main() {
     for (auto& x : dLSE) x = U(rng) * 0.5f;
     for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h + 1)));
     sinks = {0.5f, -1.0f, 2.0f, 0.0f};
-    for (int i = 0; i < H * (2 * KV_LEN - 1); i++) bias.push_back(U(rng));
+    for (int i = 0; i < H * (VARIANT == 11 ? 32 : 2 * KV_LEN - 1); i++) bias.push_back(U(rng));
     const float scale = 1.0f / std::sqrt((float)D);
     const bool sigmoid = VARIANT == 8, sinky = VARIANT == 7;
     auto q_at = [&](int b, int h, int q, int d) { return (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]); };
@@ -225,6 +227,13 @@ int main() {
     };
 
     printf("%s D=%d DV=%d %s, dQ %s\n", STR(VARIANT_NAME), D, DV, atomic_params ? "atomic" : "deterministic", DQ_ATOMIC ? "atomic" : "deterministic");
+    if (VARIANT == 11) {
+        auto g = reduce(pbias, (int)bias.size());
+        printf("dbias:");
+        for (float x : g) printf(" %.9g", x);
+        printf("\n");
+        return 0;
+    }
     bool ok = true;
     Check cq{"dQ"}, ck{"dK"}, cv{"dV"};
     for (size_t i = 0; i < nq * D; i++) cq.add(from16(dQ[i]), rdQ[i]);

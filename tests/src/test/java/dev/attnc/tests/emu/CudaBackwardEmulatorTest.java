@@ -1,5 +1,6 @@
 package dev.attnc.tests.emu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +59,33 @@ class CudaBackwardEmulatorTest {
     Stream<DynamicTest> theBackwardAgreesWithTheReference() {
         assumeTrue(Emulator.available(), "no g++ here");
         return CASES.stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> run(c)));
+    }
+
+    /**
+     * T5's bucketed table (read at a function of kv − q through logs and clamps) on the warp-specialized kernel: its
+     * gradient summed along the tiles' diagonals (with atomics) equals the per-thread slots' sums (without), to rounding.
+     */
+    @Test
+    void aBucketedTableSumsTheSameAlongDiagonalsAsInSlots() throws IOException, InterruptedException {
+        assumeTrue(Emulator.available(), "no g++ here");
+        Path cu = work.resolve("t5_bias.cu");
+        EmulatedBackward.write(Emulator.firstAttention(Repo.sample("t5_bias")), Storage.BF16, 64, 64, DqForm.ATOMIC, Engine.HOPPER, cu);
+        assertTrue(java.nio.file.Files.readString(cu).contains("__shfl_down_sync(0xffffffffu, v, 9)"), "the diagonal sums");
+        double[] slots = tableGradient(cu, 0), diagonals = tableGradient(cu, 1);
+        assertEquals(slots.length, diagonals.length);
+        double max = 0, diff = 0;
+        for (int i = 0; i < slots.length; i++) {
+            max = Math.max(max, Math.abs(slots[i]));
+            diff = Math.max(diff, Math.abs(slots[i] - diagonals[i]));
+        }
+        assertTrue(max > 0.1 && diff <= 1e-5 * max * slots.length, "largest difference " + diff + " of largest " + max);
+    }
+
+    private double[] tableGradient(Path cu, int atomic) throws IOException, InterruptedException {
+        String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_t5_" + atomic),
+                List.of("VARIANT=11", "VARIANT_NAME=t5_bias", "ATOMIC=" + atomic, "WS"));
+        String line = out.lines().filter(l -> l.startsWith("dbias:")).findFirst().orElseThrow();
+        return java.util.Arrays.stream(line.substring(6).trim().split(" ")).mapToDouble(Double::parseDouble).toArray();
     }
 
     private void run(Case c) throws IOException, InterruptedException {
