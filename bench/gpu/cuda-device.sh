@@ -10,7 +10,8 @@
 #   bench/gpu/cuda-device.sh bench       there: bench/gpu/compare.sh (attnc vs FlexAttention, SDPA
 #                                        FlashAttention-2, cuDNN)
 #   bench/gpu/cuda-device.sh sass        there: spills and SASS counts (HGMMA, UTMALDG, LDL, ...) of the
-#                                        Hopper kernel of every sample (SASS_D, SASS_TILES)
+#                                        Hopper kernel of every sample (SASS_D, SASS_TILES, SASS_SAMPLES;
+#                                        SASS_TILES=backward: the backward program)
 #   bench/gpu/cuda-device.sh serving     there: serving in one call: bench/gpu/decode.sh, the per-step
 #                                        overhead (DecodeStepOverhead, with a stack sample of where the
 #                                        host time goes), the example's CUDA run with --check, then the
@@ -28,10 +29,12 @@ jars="$m2/org/antlr/ST4/4.3.4/ST4-4.3.4.jar $m2/org/antlr/antlr-runtime/3.5.3/an
       $m2/org/junit/platform/junit-platform-console-standalone/1.13.4/junit-platform-console-standalone-1.13.4.jar"
 junit=junit-platform-console-standalone-1.13.4.jar
 
-# ptxas (spills) and SASS counts of the warp-specialized Hopper kernel of every sample
+# ptxas (spills) and SASS counts of the warp-specialized Hopper kernel of every sample (SASS_SAMPLES: which;
+# SASS_TILES=backward: the policy's backward program, whose spills ptxas lists kernel by kernel)
 sass() {
   local src=/tmp/hopper-src cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
-  bash $dev/boot.sh java -cp "$cp" dev.attnc.bench.gpu.KernelSources $src ${SASS_D:-128} ${SASS_TILES:-128x128/8h} samples/*.attn
+  rm -rf $src
+  bash $dev/boot.sh java -cp "$cp" dev.attnc.bench.gpu.KernelSources $src ${SASS_D:-128} ${SASS_TILES:-128x128/8h} ${SASS_SAMPLES:-samples/*.attn}
   printf '%-16s %-44s %s\n' sample "ptxas (spill stores/loads)" "SASS: HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2" | tee -a "$out/sass.txt"
   for f in $src/*.cu; do
     local n=$(basename $f .cu)

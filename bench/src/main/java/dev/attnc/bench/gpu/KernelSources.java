@@ -16,11 +16,15 @@ import java.nio.file.Path;
 
 /**
  * Writes the CUDA source of samples for one tile spec (as {@link CudaBench} reads them, e.g.
- * {@code 128x128/8h}, or {@code auto} for the policy's dense choice), bf16, for an sm_90a GPU,
- * through the CUDA backend's own source stage ({@link CudaStages}), so that nvcc on the GPU
- * machine can report registers, spills and SASS: {@code KernelSources OUT_DIR D SPEC sample.attn...}.
+ * {@code 128x128/8h}, or {@code auto} for the policy's dense choice, or {@code backward} for the
+ * policy's backward program), bf16, for an sm_90a GPU, through the CUDA backend's own source stage
+ * ({@link CudaStages}), so that nvcc on the GPU machine can report registers, spills and SASS:
+ * {@code KernelSources OUT_DIR D SPEC sample.attn...}.
  */
 public final class KernelSources {
+    /** The spec that writes the backward program instead of a forward kernel. */
+    static final String BACKWARD = "backward";
+
     private KernelSources() {}
 
     public static void main(String[] args) throws Exception {
@@ -32,6 +36,13 @@ public final class KernelSources {
         for (int i = 3; i < args.length; i++) {
             Path file = Path.of(args[i]);
             var attention = Compilation.of(SourceFile.read(file)).orThrow().optimized(null);
+            if (spec.equals(BACKWARD)) {
+                var request = new KernelRequest(attention, DType.BF16, d, policy.defaultTiles(d));
+                Decision.Cuda decision = TargetPolicy.cudaBackward(DeviceCaps.Cuda.DEFAULT, d, d, policy.options());
+                var src = CudaStages.backwardSource(request, Storage.BF16, decision, policy.options());
+                Files.writeString(out.resolve(file.getFileName().toString().replace(".attn", "_backward.cu")), src.text());
+                continue;
+            }
             boolean auto = spec.equals(CudaBench.AUTO);
             var request = new KernelRequest(attention, DType.BF16, d, auto ? policy.defaultTiles(d) : CudaBench.tilePlan(spec));
             Decision.Cuda decision = auto ? (Decision.Cuda) policy.decisions(request).getFirst()
