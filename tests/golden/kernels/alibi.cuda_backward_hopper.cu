@@ -680,7 +680,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                                     const bool keep = q_raw < Q_LEN && kv_raw < KV_LEN && (t5);
                                     const float attn_x = keep ? t4 : -ATTN_INF;
                                     const float attn_lse = lse_st[(ci / 2) * 8 + 2 * lane_col + (ci & 1)];
-                                    x = attn_lse == ATTN_INF ? 0.0f : ex2(fmaf(attn_x, sc, -attn_lse));
+                                    const float attn_p = attn_lse == ATTN_INF ? 0.0f : ex2(fmaf(attn_x, sc, -attn_lse));
+                                    x = attn_p;
                                 }
                             }
                         } else {
@@ -707,7 +708,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                                     const bool keep = true;
                                     const float attn_x = keep ? t4 : -ATTN_INF;
                                     const float attn_lse = lse_st[(ci / 2) * 8 + 2 * lane_col + (ci & 1)];
-                                    x = attn_lse == ATTN_INF ? 0.0f : ex2(fmaf(attn_x, sc, -attn_lse));
+                                    const float attn_p = attn_lse == ATTN_INF ? 0.0f : ex2(fmaf(attn_x, sc, -attn_lse));
+                                    x = attn_p;
                                 }
                             }
                         }
