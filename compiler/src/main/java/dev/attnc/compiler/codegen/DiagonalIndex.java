@@ -9,6 +9,9 @@ import dev.attnc.compiler.ir.Expr.IntConst;
 import dev.attnc.compiler.ir.Expr.Load;
 import dev.attnc.compiler.ir.Expr.Unary;
 import dev.attnc.compiler.ir.UnaryOp;
+import dev.attnc.compiler.passes.Dependence;
+import dev.attnc.compiler.passes.IndexDependence;
+import java.util.Map;
 
 /**
  * Whether the element a tensor load reads depends on the pair's position through kv − q alone (a
@@ -25,40 +28,41 @@ public final class DiagonalIndex {
 
     /** Whether {@code load} reads one element per diagonal (and not one for every pair alike). */
     public static boolean of(Load load) {
+        Map<Expr, Dependence> facts = IndexDependence.analyze(load.indices());
         boolean moves = false;
         for (Expr i : load.indices()) {
-            if (!diagonal(i)) return false;
-            moves |= !fixed(i);
+            if (!diagonal(i, facts)) return false;
+            moves |= !fixed(i, facts);
         }
         return moves;
     }
 
     /** A function of kv − q and of values fixed per (b, h). */
-    private static boolean diagonal(Expr e) {
-        long[] a = affine(e);
+    private static boolean diagonal(Expr e, Map<Expr, Dependence> facts) {
+        long[] a = affine(e, facts);
         if (a != null) return a[0] == -a[1];
         if (e instanceof Index) return false;
-        for (Expr c : e.children()) if (!diagonal(c)) return false;
+        for (Expr c : e.children()) if (!diagonal(c, facts)) return false;
         return true;
     }
 
-    private static boolean fixed(Expr e) {
-        if (e instanceof Index i) return i.axis() != Axis.Q && i.axis() != Axis.KV;
-        for (Expr c : e.children()) if (!fixed(c)) return false;
-        return true;
+    /** Fixed per (b, h): neither q nor kv (nor the score) reaches it. */
+    private static boolean fixed(Expr e, Map<Expr, Dependence> facts) {
+        return IndexDependence.of(e, facts).ordinal() <= Dependence.HEAD.ordinal();
     }
 
     /** {q's, kv's} coefficients where {@code e} is exactly affine in q and kv (the rest fixed), else null. */
-    private static long[] affine(Expr e) {
-        if (e.type() != dev.attnc.compiler.ir.Type.INT) return fixed(e) ? new long[] {0, 0} : null;
+    private static long[] affine(Expr e, Map<Expr, Dependence> facts) {
+        if (fixed(e, facts)) return new long[] {0, 0};
+        if (e.type() != dev.attnc.compiler.ir.Type.INT) return null;
         return switch (e) {
-            case Index i -> i.axis() == Axis.Q ? new long[] {1, 0} : i.axis() == Axis.KV ? new long[] {0, 1} : new long[] {0, 0};
-            case Unary u when u.op() == UnaryOp.NEG -> scaled(affine(u.operand()), -1);
-            case Binary b when b.op() == BinaryOp.ADD -> sum(affine(b.left()), affine(b.right()), 1);
-            case Binary b when b.op() == BinaryOp.SUB -> sum(affine(b.left()), affine(b.right()), -1);
-            case Binary b when b.op() == BinaryOp.MUL && b.left() instanceof IntConst c -> scaled(affine(b.right()), c.value());
-            case Binary b when b.op() == BinaryOp.MUL && b.right() instanceof IntConst c -> scaled(affine(b.left()), c.value());
-            default -> fixed(e) ? new long[] {0, 0} : null;
+            case Index i -> i.axis() == Axis.Q ? new long[] {1, 0} : new long[] {0, 1};
+            case Unary u when u.op() == UnaryOp.NEG -> scaled(affine(u.operand(), facts), -1);
+            case Binary b when b.op() == BinaryOp.ADD -> sum(affine(b.left(), facts), affine(b.right(), facts), 1);
+            case Binary b when b.op() == BinaryOp.SUB -> sum(affine(b.left(), facts), affine(b.right(), facts), -1);
+            case Binary b when b.op() == BinaryOp.MUL && b.left() instanceof IntConst c -> scaled(affine(b.right(), facts), c.value());
+            case Binary b when b.op() == BinaryOp.MUL && b.right() instanceof IntConst c -> scaled(affine(b.left(), facts), c.value());
+            default -> null;
         };
     }
 
