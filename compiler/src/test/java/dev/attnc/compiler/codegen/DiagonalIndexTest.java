@@ -22,6 +22,7 @@ class DiagonalIndexTest {
             "bias[h, kv]                        | false",  // per key: a column of the tile
             "bias[h, 2 * kv - q]                | false",
             "bias[h, 0]                         | false",  // one element per head: not a diagonal's
+            "bias[h, clamp(int(score), 0, 7)]   | false",  // read at the score: per pair
     })
     void aTableReadAtTheDistanceIsReadPerDiagonal(String read, boolean diagonal) {
         Attention a = TestPrograms.optimized("attention t(bias: float[H, 2 * KV_LEN + 1]) { score = score + " + read + " }");
