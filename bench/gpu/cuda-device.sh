@@ -35,13 +35,13 @@ sass() {
   local src=/tmp/hopper-src cp=$dev/classes:$(ls "$dev"/lib/*.jar | tr '\n' ':')
   rm -rf $src
   bash $dev/boot.sh java -cp "$cp" dev.attnc.bench.gpu.KernelSources $src ${SASS_D:-128} ${SASS_TILES:-128x128/8h} ${SASS_SAMPLES:-samples/*.attn}
-  printf '%-16s %-44s %s\n' sample "ptxas (spill stores/loads)" "SASS: HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2" | tee -a "$out/sass.txt"
+  printf '%-16s %-44s %s\n' sample "ptxas (spill stores/loads)" "SASS: HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2 I2F" | tee -a "$out/sass.txt"
   for f in $src/*.cu; do
     local n=$(basename $f .cu)
     local v=$(nvcc -cubin -gencode arch=compute_90a,code=sm_90a -Xptxas -v -std=c++17 -prec-div=false -ftz=true -o /tmp/$n.cubin $f 2>&1 \
               | grep -oE '[0-9]+ bytes spill stores, [0-9]+ bytes spill loads|C75[0-9]+' | tr '\n' ' ')
     cuobjdump -sass /tmp/$n.cubin > /tmp/$n.sass
-    local c=""; for op in HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2; do c="$c $(grep -c "$op" /tmp/$n.sass)"; done
+    local c=""; for op in HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2 I2F; do c="$c $(grep -c "$op" /tmp/$n.sass)"; done
     printf '%-16s %-44s %s\n' $n "$v" "$c" | tee -a "$out/sass.txt"
   done
 }

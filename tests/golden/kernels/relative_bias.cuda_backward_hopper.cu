@@ -432,10 +432,12 @@ constexpr unsigned WS_BAR_KV = WS_BAR_OFF;
 __device__ __forceinline__ unsigned ws_bar_full(int s) { return WS_BAR_OFF + 8 + 8 * s; }
 __device__ __forceinline__ unsigned ws_bar_empty(int s) { return WS_BAR_OFF + 8 + 8 * (WS_STAGES + s); }
 constexpr unsigned WS_SMEM_BYTES = WS_BAR_OFF + 8 + 16 * WS_STAGES;
-// dQ = dS K split between the consumers: at D >= 128 each takes DQ_N = D / 2 columns over all 128
-// keys; at D = 64 each its own 64 keys over all D columns (both add into the same dQaccum rows)
-constexpr bool DQ_SPLIT_N = HEAD_DIM >= 128;
-constexpr int DQ_N = DQ_SPLIT_N ? HEAD_DIM / 2 : HEAD_DIM, DQ_STEPS = DQ_SPLIT_N ? WS_KEYS / 16 : TILE / 16;
+// dQ = dS K over all 128 keys of the item, once: at D >= 128 each consumer takes DQ_N = D / 2 columns;
+// at D = 64 (DQ_ALTERNATE) the consumers take turns by item, one computing the whole dQ. Either way
+// the item's dQ rows get one float add per element: at D = 64 each consumer's own 64 keys by all of
+// K took twice the adds and ran at 0.80x (docs/benchmarks.md, session 15): the adds bound the kernel.
+constexpr bool DQ_SPLIT_N = HEAD_DIM >= 128, DQ_ALTERNATE = !DQ_SPLIT_N;
+constexpr int DQ_N = DQ_SPLIT_N ? HEAD_DIM / 2 : HEAD_DIM, DQ_STEPS = WS_KEYS / 16;
 // acc = A B^T over HEAD_DIM (S^T = K Q^T, dP^T = V dO^T): A the warpgroup's 64 rows of a 128-row
 // tile at a (its 64-column blocks WS_KEYS * 128 bytes apart), B a 64-row stage tile at b.
 __device__ __forceinline__ void ws_abt(float (&acc)[NT][4], unsigned a, unsigned b) {
@@ -763,15 +765,24 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         named_bar_sync<256>(1);
                         // dQ (times scale in attnc_bwd_dq_convert) = (dS ∂s/∂s0) K, and dK += (dS ∂s/∂s0)^T Q (times scale at the store)
                         const unsigned sds = smem0 + WS_DS_OFF + (it & 1) * WS_DS_BYTES;
-                        float acc_dq[DQ_N / 8][4];
-                        wgmma_fence();
-                        ws_dsk(acc_dq, DQ_SPLIT_N ? sds : sds + cw * TILE * 128,
-                               smem0 + WS_K_OFF + (DQ_SPLIT_N ? cw * WS_KEYS * 128 : cw * TILE * 128));
-                        wgmma_commit();
-                        wgmma_pb(acc_dk, dsa, sq);
-                        wgmma_commit();
-                        wgmma_wait<1>(); // dV and dQ done, dK still running
-                        add_fragments(dq_blocks + (long long)qt * DQ_BLOCK, acc_dq, warp % 4, lane, DQ_SPLIT_N ? cw * (DQ_N / 8) : 0);
+                        // with DQ_ALTERNATE the warpgroups take turns (the other only adds to dK); dV is waited for first, so
+                        // that each branch holds whole wgmma groups (a group open across the branch: ptxas serializes every
+                        // wgmma of the kernel, C7512, and spills)
+                        if (DQ_ALTERNATE) wgmma_wait<0>();
+                        if (!DQ_ALTERNATE || (it & 1) == cw) {
+                            float acc_dq[DQ_N / 8][4];
+                            wgmma_fence();
+                            ws_dsk(acc_dq, sds, smem0 + WS_K_OFF + (DQ_SPLIT_N ? cw * WS_KEYS * 128 : 0));
+                            wgmma_commit();
+                            wgmma_pb(acc_dk, dsa, sq);
+                            wgmma_commit();
+                            wgmma_wait<1>(); // dV and dQ done, dK still running
+                            add_fragments(dq_blocks + (long long)qt * DQ_BLOCK, acc_dq, warp % 4, lane, DQ_SPLIT_N ? cw * (DQ_N / 8) : 0);
+                        } else {
+                            wgmma_fence();
+                            wgmma_pb(acc_dk, dsa, sq);
+                            wgmma_commit();
+                        }
                         wgmma_wait<0>();
                         mbar_arrive_if(smem0 + ws_bar_empty(st), lane == 0); // this warp is done with the stage
                     }

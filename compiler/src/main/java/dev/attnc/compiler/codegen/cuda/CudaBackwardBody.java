@@ -44,12 +44,16 @@ public final class CudaBackwardBody {
         KEYS
     }
 
+    /** A column loop: the arrays it fills, its statements, and the stores into the arrays the element code reads. */
+    public record Columns(List<String> decls, List<String> code, List<String> stores) {}
+
     /**
      * Code for one kind of tile (FULL or PARTIAL): the column loop's, then the element lines and the values they end in;
-     * {@code scoreLines} and {@code gradLines} the same lines split between the two passes of a {@link #split} body.
+     * {@code scoreLines} and {@code gradLines} the same lines split between the two passes of a {@link #split} body, the
+     * second with a column loop of its own ({@code gradColumns}: the first's arrays are out of its scope).
      */
-    public record Tile(List<String> colDecls, List<String> colCode, List<String> colStores, List<String> lines, String scoreValue,
-            String maskValue, List<String> scoreLines, List<String> gradLines) {}
+    public record Tile(Columns columns, List<String> lines, String scoreValue, String maskValue, List<String> scoreLines,
+            Columns gradColumns, List<String> gradLines) {}
 
     /**
      * A parameter gradient summed along the tile's diagonals before it goes out (cuda_hopper_backward_consumer.stg's
@@ -204,18 +208,21 @@ public final class CudaBackwardBody {
 
     /** One kind of tile: the column-level nodes in the column loop, the pair-level ones as element lines. */
     private Tile tile(List<Expr> roots, List<Expr> scoreRoots, List<Expr> gradRoots, Attention a, boolean masked) {
+        List<String> lines = pairLines(roots);
+        return new Tile(columns(roots), lines, identityScore ? "x" : inElement(a.score()), masked ? inElement(a.mask()) : null,
+                pairLines(scoreRoots), columns(gradRoots), pairLines(gradRoots));
+    }
+
+    /** The column loop of element code that computes {@code roots}: its column-level nodes, kept in arrays where pairs read them. */
+    private Columns columns(List<Expr> roots) {
         Set<Expr> need = closure(roots);
-        List<Expr> cols = inOrder(need, colLevel);
-        List<Expr> pairs = inOrder(need, Level.PAIR);
-        List<String> colDecls = new ArrayList<>(), colCode = new ArrayList<>(), colStores = new ArrayList<>();
-        for (Expr e : cols) colCode.add(statement(e, this::plain));
-        for (Expr e : placement.readFrom(colLevel, pairs, roots)) {
-            colDecls.add(printer.type(e.type()) + " " + CudaBody.COL_PREFIX + placement.local(e) + "[COLS];");
-            colStores.add(CudaBody.COL_PREFIX + placement.local(e) + "[ci] = " + placement.local(e) + ";");
+        List<String> decls = new ArrayList<>(), code = new ArrayList<>(), stores = new ArrayList<>();
+        for (Expr e : inOrder(need, colLevel)) code.add(statement(e, this::plain));
+        for (Expr e : placement.readFrom(colLevel, inOrder(need, Level.PAIR), roots)) {
+            decls.add(printer.type(e.type()) + " " + CudaBody.COL_PREFIX + placement.local(e) + "[COLS];");
+            stores.add(CudaBody.COL_PREFIX + placement.local(e) + "[ci] = " + placement.local(e) + ";");
         }
-        List<String> lines = pairs.stream().map(e -> statement(e, this::inElement)).toList();
-        return new Tile(colDecls, colCode, colStores, lines, identityScore ? "x" : inElement(a.score()), masked ? inElement(a.mask()) : null,
-                pairLines(scoreRoots), pairLines(gradRoots));
+        return new Columns(decls, code, stores);
     }
 
     private List<String> pairLines(List<Expr> roots) {

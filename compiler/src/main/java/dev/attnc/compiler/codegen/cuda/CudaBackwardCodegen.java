@@ -274,13 +274,11 @@ public final class CudaBackwardCodegen {
         Map<String, String> out = new HashMap<>();
         for (boolean partial : new boolean[] {true, false}) {
             CudaBackwardBody.Tile tile = partial ? body.partial : body.full;
-            ST p = positions(group.getInstanceOf("pairsP"), tile, partial ? colAxis : fullColAxis, rowIndex, colIndex);
+            ST p = positions(group.getInstanceOf("pairsP"), tile.columns(), partial ? colAxis : fullColAxis, rowIndex, colIndex);
             p.add("clamp", partial);
             p.add("lines", tile.scoreLines());
             scoreAndP(p, body, tile, partial, lse);
-            ST d = group.getInstanceOf("pairsDs");
-            d.add("rowIndex", rowIndex);
-            d.add("colIndex", colIndex);
+            ST d = positions(group.getInstanceOf("pairsDs"), tile.gradColumns(), partial ? colAxis : fullColAxis, rowIndex, colIndex);
             d.add("clamp", partial);
             d.add("lines", tile.gradLines());
             d.add("sigmoid", body.sigmoidBias);
@@ -302,7 +300,7 @@ public final class CudaBackwardCodegen {
 
     private static String pairs(STGroup group, CudaBackwardBody body, CudaBackwardBody.Tile tile, boolean partial, String colAxis,
             String rowIndex, String colIndex, String lse, String delta, String live) {
-        ST st = positions(group.getInstanceOf("pairs"), tile, colAxis, rowIndex, colIndex);
+        ST st = positions(group.getInstanceOf("pairs"), tile.columns(), colAxis, rowIndex, colIndex);
         st.add("lines", tile.lines());
         scoreAndP(st, body, tile, partial, lse);
         dsAndTerms(st, body, delta, live);
@@ -310,11 +308,11 @@ public final class CudaBackwardCodegen {
     }
 
     /** A pairs template's column loop and element positions. */
-    private static ST positions(ST st, CudaBackwardBody.Tile tile, String colAxis, String rowIndex, String colIndex) {
+    private static ST positions(ST st, CudaBackwardBody.Columns columns, String colAxis, String rowIndex, String colIndex) {
         st.add("colAxis", colAxis);
-        st.add("colDecls", tile.colDecls());
-        st.add("colCode", tile.colCode());
-        st.add("colStores", tile.colStores());
+        st.add("colDecls", columns.decls());
+        st.add("colCode", columns.code());
+        st.add("colStores", columns.stores());
         st.add("rowIndex", rowIndex);
         st.add("colIndex", colIndex);
         return st;

@@ -77,6 +77,23 @@ class CudaBackwardCodegenTest {
     }
 
     /** wgmma takes whole 64-column blocks of D with no padding: 64 and 128; the others run on mma.sync. */
+    /**
+     * A two-pass body whose parameter term reads a per-query value (float(q), computed in the column loop): the
+     * second pass has a column loop of its own, since the first pass's arrays are declared inside its tile branch.
+     */
+    @Test
+    void theSecondPassComputesTheColumnValuesItReads() {
+        String text = CudaBackwardCodegen.generate(TestPrograms.optimized("attention t(w: float[H]) { score = score + w[h] * float(q) }"),
+                Storage.BF16, 128, 128, DqForm.ATOMIC, CudaCodegen.Engine.HOPPER).text();
+        assertTrue(text.contains("wgmma_wait<1>(); // S^T is done"), "two passes");
+        String second = text.substring(text.indexOf("wgmma_wait<0>();", text.indexOf("// S^T is done")));
+        second = second.substring(0, second.indexOf("pack_a(pa, s[0]);"));
+        java.util.regex.Matcher read = java.util.regex.Pattern.compile("(c_t\\d+)\\[ci\\]").matcher(second);
+        assertTrue(read.find(), "the second pass reads a column value");
+        // both tile kinds' second passes declare the array they read, in their own branch
+        assertEquals(2, second.split("float " + read.group(1) + "\\[COLS\\];", -1).length - 1, second);
+    }
+
     @Test
     void wgmmaTakesDInWholeBlocksOf64() {
         assertEquals(List.of(64, 128), Stream.of(16, 32, 40, 64, 80, 96, 112, 128).filter(CudaBackwardCodegen::wgmmaFits).toList());
