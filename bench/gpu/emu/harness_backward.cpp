@@ -28,13 +28,14 @@ static const int TK = 64;
 static float cap = 30.0f;
 // bias: VARIANT 10's [H, 2 KV_LEN - 1] table, VARIANT 11's [H, 32] (T5's buckets: no reference here; the
 // program's table gradient is printed, for a comparison of its two ways of summing it)
+// slopes: VARIANT 2's (ALiBi) and 12's (s + slopes[h] q kv 1e-4: a two-pass body whose term reads a per-query value)
 static std::vector<float> slopes, sinks, bias;
 static float* partials_p; static float* sums_p; static int rows_n, elements_n;
 static const int atomic_params = ATOMIC;
 
 static bool mask_of(int q, int kv) {
     switch (VARIANT) {
-        case 1: case 2: case 8: return q >= kv;
+        case 1: case 2: case 8: case 12: return q >= kv;
         case 7: return q >= kv && q - kv < 128;
         case 9: return q >= kv && q - kv < 40 && kv >= 3; // a sliding window that leaves row 0..2 empty
         default: return true;
@@ -45,6 +46,7 @@ static double score_of(int h, int q, int kv, double s) {
         case 2: return s + slopes[h] * (double)(kv - q);
         case 4: return cap * std::tanh(s / cap);
         case 10: return s + bias[(size_t)h * (2 * KV_LEN - 1) + kv - q + KV_LEN - 1];
+        case 12: return s + slopes[h] * (double)q * (double)kv * 1e-4;
         default: return s;
     }
 }
@@ -164,6 +166,7 @@ int main() {
                 double s0 = S0[row * KV_LEN + kv], g = ds;
                 if (VARIANT == 4) { double t = std::tanh(s0 / cap); g = ds * (1 - t * t); rcap += ds * (t - s0 / cap * (1 - t * t)); }
                 if (VARIANT == 2) rslopes[h] += ds * (kv - q);
+                if (VARIANT == 12) rslopes[h] += ds * (double)q * (double)kv * 1e-4;
                 if (VARIANT == 10) rbias[(size_t)h * (2 * KV_LEN - 1) + kv - q + KV_LEN - 1] += ds;
                 for (int d = 0; d < D; d++) {
                     rdQ[row * D + d] += g * scale * k_at(b, hk, kv, d);
@@ -240,7 +243,7 @@ int main() {
     for (size_t i = 0; i < nk * D; i++) ck.add(from16(dK[i]), rdK[i]);
     for (size_t i = 0; i < nk * DV; i++) cv.add(from16(dV[i]), rdV[i]);
     ok &= cq.ok(2e-2); ok &= ck.ok(2e-2); ok &= cv.ok(2e-2);
-    if (VARIANT == 2) { auto g = reduce(pslopes, H); Check c{"dslopes"}; for (int h = 0; h < H; h++) c.add(g[h], rslopes[h]); ok &= c.ok(2e-2); }
+    if (VARIANT == 2 || VARIANT == 12) { auto g = reduce(pslopes, H); Check c{"dslopes"}; for (int h = 0; h < H; h++) c.add(g[h], rslopes[h]); ok &= c.ok(2e-2); }
     if (VARIANT == 7) { auto g = reduce(psinks, H); Check c{"dsinks"}; for (int h = 0; h < H; h++) c.add(g[h], rsinks[h]); ok &= c.ok(2e-2); }
     if (VARIANT == 4) { auto g = reduce(pcap, 1); Check c{"dcap"}; c.add(g[0], rcap); ok &= c.ok(2e-2); }
     if (VARIANT == 10) {

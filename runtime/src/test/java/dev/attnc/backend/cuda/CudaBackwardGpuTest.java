@@ -181,6 +181,23 @@ class CudaBackwardGpuTest {
         for (int d = 0; d < 64; d++) assertEquals(0.0, g.dq().getDouble(15L * 64 + d), "dQ of a row that keeps nothing");
     }
 
+    /**
+     * A two-pass body (the warp-specialized kernel's P, then dS) whose parameter term reads a per-query value
+     * ({@code float(q)}, in the column loop's arrays): the second pass computes the column values it reads.
+     */
+    @Test
+    void aSecondPassTermThatReadsAPerQueryValue() {
+        Attention a = TestPrograms.optimized("""
+                attention qkv_slope(slopes: float[H]) {
+                    score = score + slopes[h] * float(q) * float(kv) * 0.0001
+                    mask = q >= kv
+                }
+                """);
+        CudaCases.Sample s = new CudaCases.Sample("qkv_slope", a, false);
+        check(s, new Sizes(2, 4, 2, 77, 131, 64), DType.BF16, Map.of(), Map.of("slopes", positive(13, 4)), true, false);
+        check(s, new Sizes(2, 4, 2, 77, 131, 128), DType.BF16, Map.of(), Map.of("slopes", positive(14, 4)), true, true);
+    }
+
     @Test
     void sinksAndSigmoidWithParameters() {
         Attention sinks = TestPrograms.optimized("""

@@ -81,6 +81,25 @@ class CudaBackwardEmulatorTest {
         assertTrue(max > 0.1 && diff <= 1e-5 * max * slots.length, "largest difference " + diff + " of largest " + max);
     }
 
+    /**
+     * A two-pass body whose parameter term reads a per-query value ({@code float(q)}, kept in the column loop's
+     * arrays): the second pass computes the column values it reads (the first pass's arrays are out of its scope);
+     * dQ, dK, dV and the slopes' gradient against the reference (harness variant 12).
+     */
+    @Test
+    void aSecondPassTermThatReadsAPerQueryValue() throws IOException, InterruptedException {
+        assumeTrue(Emulator.available(), "no g++ here");
+        Path program = work.resolve("qkv_slope.attn");
+        java.nio.file.Files.writeString(program, "attention qkv_slope(slopes: float[H]) {\n"
+                + "    score = score + slopes[h] * float(q) * float(kv) * 0.0001\n    mask = q >= kv\n}\n");
+        Path cu = work.resolve("qkv_slope.cu");
+        EmulatedBackward.write(Emulator.firstAttention(program), Storage.BF16, 64, 64, DqForm.ATOMIC, Engine.HOPPER, cu);
+        assertTrue(java.nio.file.Files.readString(cu).contains("// S^T is done: P while dP^T runs"), "two passes");
+        String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_qkv_slope"),
+                List.of("VARIANT=12", "VARIANT_NAME=qkv_slope", "ATOMIC=1", "WS"));
+        assertTrue(out.contains("dslopes") && !out.contains("NaN!"), out);
+    }
+
     private double[] tableGradient(Path cu, int atomic) throws IOException, InterruptedException {
         String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_t5_" + atomic),
                 List.of("VARIANT=11", "VARIANT_NAME=t5_bias", "ATOMIC=" + atomic, "WS"));
