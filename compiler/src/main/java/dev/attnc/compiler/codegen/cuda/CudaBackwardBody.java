@@ -208,8 +208,7 @@ public final class CudaBackwardBody {
 
     /** One kind of tile: the column-level nodes in the column loop, the pair-level ones as element lines. */
     private Tile tile(List<Expr> roots, List<Expr> scoreRoots, List<Expr> gradRoots, Attention a, boolean masked) {
-        List<String> lines = pairLines(roots);
-        return new Tile(columns(roots), lines, identityScore ? "x" : inElement(a.score()), masked ? inElement(a.mask()) : null,
+        return new Tile(columns(roots), pairLines(roots), identityScore ? "x" : inElement(a.score()), masked ? inElement(a.mask()) : null,
                 pairLines(scoreRoots), columns(gradRoots), pairLines(gradRoots));
     }
 
