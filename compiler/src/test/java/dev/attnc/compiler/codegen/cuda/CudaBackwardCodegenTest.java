@@ -76,7 +76,6 @@ class CudaBackwardCodegenTest {
         }
     }
 
-    /** wgmma takes whole 64-column blocks of D with no padding: 64 and 128; the others run on mma.sync. */
     /**
      * A two-pass body whose parameter term reads a per-query value (float(q), computed in the column loop): the
      * second pass has a column loop of its own, since the first pass's arrays are declared inside its tile branch.
@@ -94,6 +93,7 @@ class CudaBackwardCodegenTest {
         assertEquals(2, second.split("float " + read.group(1) + "\\[COLS\\];", -1).length - 1, second);
     }
 
+    /** wgmma takes whole 64-column blocks of D with no padding: 64 and 128; the others run on mma.sync. */
     @Test
     void wgmmaTakesDInWholeBlocksOf64() {
         assertEquals(List.of(64, 128), Stream.of(16, 32, 40, 64, 80, 96, 112, 128).filter(CudaBackwardCodegen::wgmmaFits).toList());
