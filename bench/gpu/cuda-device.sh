@@ -11,7 +11,9 @@
 #                                        FlashAttention-2, cuDNN)
 #   bench/gpu/cuda-device.sh sass        there: spills and SASS counts (HGMMA, UTMALDG, LDL, ...) of the
 #                                        Hopper kernel of every sample (SASS_D, SASS_TILES, SASS_SAMPLES;
-#                                        SASS_TILES=backward: the backward program)
+#                                        SASS_TILES=backward: the backward program). Also here, without a
+#                                        device, where nvcc is installed: ptxas's spills and C75xx remarks
+#                                        (the SASS counts only with cuobjdump, which the device has)
 #   bench/gpu/cuda-device.sh serving     there: serving in one call: bench/gpu/decode.sh, the per-step
 #                                        overhead (DecodeStepOverhead, with a stack sample of where the
 #                                        host time goes), the example's CUDA run with --check, then the
@@ -40,8 +42,11 @@ sass() {
     local n=$(basename $f .cu)
     local v=$(nvcc -cubin -gencode arch=compute_90a,code=sm_90a -Xptxas -v -std=c++17 -prec-div=false -ftz=true -o /tmp/$n.cubin $f 2>&1 \
               | grep -oE '[0-9]+ bytes spill stores, [0-9]+ bytes spill loads|C75[0-9]+' | tr '\n' ' ')
-    cuobjdump -sass /tmp/$n.cubin > /tmp/$n.sass
-    local c=""; for op in HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2 I2F; do c="$c $(grep -c "$op" /tmp/$n.sass)"; done
+    local c=" (no cuobjdump)"
+    if command -v cuobjdump >/dev/null; then
+      cuobjdump -sass /tmp/$n.cubin > /tmp/$n.sass
+      c=""; for op in HGMMA HMMA UTMALDG USETMAXREG LDL STL MUFU.EX2 I2F; do c="$c $(grep -c "$op" /tmp/$n.sass)"; done
+    fi
     printf '%-16s %-44s %s\n' $n "$v" "$c" | tee -a "$out/sass.txt"
   done
 }

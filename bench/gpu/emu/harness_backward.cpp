@@ -4,6 +4,7 @@
 // over random ragged GQA inputs with a random dLSE, and compares dQ, dK, dV and the parameters'
 // gradients with a double-precision reference backward of the same variant (VARIANT below).
 // A program generated with a value dimension DV other than D (VALUE_DIM) gets V, O, dO and dV of DV columns.
+// -DEMU_Q_LEN=N: another query length than 77 (VARIANT 10's table needs Q_LEN <= KV_LEN = 131).
 // Prints the errors relative to each gradient's norm; exit 1 on a mismatch.
 // -DWS: the warp-specialized dK/dV kernel (Hopper): TMA maps of Q, K, V and dO, key blocks of 128 in
 // the transposed plan, WS_THREADS threads a block.
@@ -19,7 +20,10 @@
 #define STR2(x) #x
 #define STR(x) STR2(x)
 
-static const int B = 2, H = 4, H_KV = 2, Q_LEN = 77, KV_LEN = 131, T = 64;
+#ifndef EMU_Q_LEN
+#define EMU_Q_LEN 77
+#endif
+static const int B = 2, H = 4, H_KV = 2, Q_LEN = EMU_Q_LEN, KV_LEN = 131, T = 64;
 #ifdef WS
 static const int TK = 128; // the transposed plan's key tiles: the warp-specialized kernel's key blocks
 #else

@@ -6,6 +6,7 @@
 # default), WGMMA (the dK/dV kernel's products on Hopper's wgmma, emulated through the descriptors) or
 # HOPPER (the warp-specialized dK/dV kernel: TMA, mbarriers and two consumer warpgroups, emulated).
 # GEN_FLAGS='-Ddv=DV': a value dimension DV other than D (mma.sync only).
+# EMU_CFLAGS=-DEMU_Q_LEN=N: the harness at another query length than 77.
 # Uses the classes that `bench/gpu/cuda-device.sh pack` puts in .cuda-device/ (run that first); the
 # program and the calls come from tests/.../emu/EmulatedBackward.java, which CudaBackwardEmulatorTest runs in CI.
 set -uo pipefail
@@ -24,7 +25,7 @@ for spec in ${EMU_SPECS:-0:full 1:causal 2:alibi 4:softcap 7:gpt_oss 8:sigmoid};
   (cd "$top" && "$JAVA" ${GEN_FLAGS:-} -cp "$CP" dev.attnc.tests.emu.EmulatedBackward samples/$name.attn $D $ST "$cu" $FORM $ENGINE) || { fail=1; continue; }
   f16=""; [[ $ST == F16 ]] && f16="-DEMU_F16"
   [[ $ENGINE == HOPPER ]] && f16="$f16 -DWS"
-  g++ -std=c++20 -O2 -w $f16 -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DVARIANT_NAME=$name -DATOMIC=$ATOMIC \
+  g++ -std=c++20 -O2 -w $f16 ${EMU_CFLAGS:-} -I"$here" -DKERNEL_FILE="\"$cu\"" -DVARIANT=$v -DVARIANT_NAME=$name -DATOMIC=$ATOMIC \
       -DARGS_FILE="\"$cu.args.h\"" -o "$work/emu_$v" "$here/harness_backward.cpp" || { fail=1; continue; }
   "$work/emu_$v" || fail=1
 done
