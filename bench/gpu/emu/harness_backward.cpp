@@ -211,7 +211,12 @@ int main() {
     emu_tmap_fill(tmdO.bits, dO.data(), DV, Q_LEN, H, B, 2LL * DV, 2LL * DV * Q_LEN, 2LL * DV * Q_LEN * H, T);
     for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++) {
         emu::hopper_block_reset();
+#if ATOMIC && HAS_DKDV_ATOMIC_PARAMS
+        // the instance the runtime launches where the parameters' sums are atomic (atomic_params fixed)
+        emu::run_block(WS_THREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dkdv_atomic_params(DKDV_ARGS); });
+#else
         emu::run_block(WS_THREADS, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_dkdv(DKDV_ARGS); });
+#endif
     }
 #else
     for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++)

@@ -793,6 +793,305 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
         store_rows(dV + kv_base, acc_dv, k0 + row0, KV_LEN, 1.0f, lane_row, lane_col);
     }
 }
+
+// dK and dV of the 128 keys of one key block of one (b, KV head), warp-specialized (see above), the
+// parameters' gradients summed with atomics.
+// tmQ, tmK, tmV, tmdO: 4-d tensor maps (D, length, heads, B), boxes of 64 columns by 64 (Q, dO) or
+// 128 (K, V) rows, 128-byte swizzle; rows past a length read as zeros.
+extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomic_params(
+        const __grid_constant__ attn_tmap tmQ,
+        const __grid_constant__ attn_tmap tmK,
+        const __grid_constant__ attn_tmap tmV,
+        const __grid_constant__ attn_tmap tmdO,
+        const attn_elem* __restrict__ Q,
+        const attn_elem* __restrict__ K,
+        const attn_elem* __restrict__ V,
+        const attn_elem* __restrict__ dO,
+        const float* __restrict__ LSE,
+        const float* __restrict__ Delta,
+        attn_elem* __restrict__ dK,
+        attn_elem* __restrict__ dV,
+        const int* __restrict__ run_offsets,
+        const int* __restrict__ run_start,
+        const int* __restrict__ run_end,
+        const unsigned char* __restrict__ run_partial,
+        const int B,
+        const int H,
+        const int H_KV,
+        const int Q_LEN,
+        const int KV_LEN,
+        const int plan_b_stride,
+        const int plan_h_stride,
+        const int q_tiles,
+        const float scale,
+        float* __restrict__ dQaccum,
+        const int atomic_params,
+        const float* __restrict__ p0_bias,
+        float* __restrict__ grad_p0_bias)
+{
+{
+    constexpr int atomic_params = 1; // the argument, fixed (it hides the parameter in this block)
+    extern __shared__ __align__(1024) unsigned char attn_smem_raw[];
+    const unsigned raw = smem_u32(attn_smem_raw);
+    const unsigned smem0 = (raw + 1023u) & ~1023u;
+    unsigned char* const smem = attn_smem_raw + (smem0 - raw);
+    const int tid = threadIdx.x, lane = tid & 31;
+    // warp-uniform for the compiler too (a shuffle from lane 0), so role branches are not divergent
+    const int warp = __shfl_sync(0xffffffffu, tid / 32, 0), wg = warp / 4;
+    const int kt = (int)gridDim.x - 1 - (int)blockIdx.x; // the key block: the last first
+    const int b = blockIdx.y / H_KV, hk = blockIdx.y % H_KV;
+    const int group = H / H_KV;
+    // whether any head of the group keeps a query tile of this key block (both roles decide alike)
+    bool any = false;
+    for (int h = hk * group; h < (hk + 1) * group; h++) {
+        const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
+        any = any || run_offsets[pr] < run_offsets[pr + 1];
+    }
+    if (tid == 0) {
+        mbar_init(smem0 + WS_BAR_KV, 1);
+        for (int s = 0; s < WS_STAGES; s++) {
+            mbar_init(smem0 + ws_bar_full(s), 32); // the producer warp's lanes (lane 0's with the copies' bytes)
+            mbar_init(smem0 + ws_bar_empty(s), 8); // one arrival per consumer warp
+        }
+        mbar_fence_init();
+    }
+    __syncthreads();
+
+    if (wg == 0) {
+        // ---- producer: its first warp stages LSE and Δ, lane 0 issues every copy, in the consumers' order ----
+        setmaxnreg_dec<WS_PRODUCER_REGS>();
+        if (warp == 0 && any) {
+            if (lane == 0) {
+                mbar_expect_tx(smem0 + WS_BAR_KV, 2 * WS_KV_BYTES);
+                #pragma unroll
+                for (int cb = 0; cb < CB; cb++) {
+                    tma_load(smem0 + WS_K_OFF + cb * WS_KEYS * 128, tmK, smem0 + WS_BAR_KV, cb * 64, kt * WS_KEYS, hk, b);
+                    tma_load(smem0 + WS_V_OFF + cb * WS_KEYS * 128, tmV, smem0 + WS_BAR_KV, cb * 64, kt * WS_KEYS, hk, b);
+                }
+            }
+            int it = 0;
+            for (int h = hk * group; h < (hk + 1) * group; h++) {
+                const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
+                const long long bh = (long long)b * H + h;
+                for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
+                    for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
+                        const int st = it % WS_STAGES;
+                        mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
+                        float* const stats = reinterpret_cast<float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
+                        for (int i = lane; i < TILE; i += 32) {
+                            const int q = qt * TILE + i;
+                            const bool live = q < Q_LEN;
+                            stats[i] = lse2_of(live ? LSE[bh * Q_LEN + q] : 0.0f, live);
+                            stats[TILE + i] = live ? Delta[bh * Q_LEN + q] : 0.0f;
+                        }
+                        if (lane == 0) {
+                            mbar_expect_tx(smem0 + ws_bar_full(st), 2 * WS_Q_BYTES);
+                            #pragma unroll
+                            for (int cb = 0; cb < CB; cb++) {
+                                tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
+                                tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
+                            }
+                        }
+                        mbar_arrive_if(smem0 + ws_bar_full(st), lane != 0);
+                    }
+                }
+            }
+        }
+    } else {
+        // ---- consumers: 64 keys each ----
+        setmaxnreg_inc<WS_CONSUMER_REGS>();
+        const int cw = wg - 1;
+        const int lane_row = lane / 4, lane_col = lane & 3;
+        const int row0 = (warp % 4) * 16;            // this warp's first key in its warpgroup's 64
+        const int k0 = kt * WS_KEYS + cw * TILE;     // the warpgroup's first key
+        const long long kv_base = ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
+        const float sc = IDENTITY_SCORE ? scale * 1.44269504f : 1.44269504f;
+        bool row_live[ROWS];
+        long long row_slot[ROWS];
+        #pragma unroll
+        for (int ri = 0; ri < ROWS; ri++) {
+            const int kv_row = k0 + row0 + (ri & 1) * 8 + lane_row;
+            row_live[ri] = kv_row < KV_LEN;
+            row_slot[ri] = (((long long)b * H_KV + hk) * KV_LEN + min(kv_row, KV_LEN - 1)) * 4 + lane_col;
+        }
+        (void)row_live;
+        (void)row_slot;
+        float acc_dk[DT][4], acc_dv[DT][4];
+        zero(acc_dk);
+        zero(acc_dv);
+        if (any) {
+            mbar_wait(smem0 + WS_BAR_KV, 0);
+            int it = 0;
+            for (int h = hk * group; h < (hk + 1) * group; h++) {
+                const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
+                if (run_offsets[pr] == run_offsets[pr + 1]) continue;
+                // per (b, h)
+                // per fragment row this thread holds
+                #pragma unroll
+                for (int ri = 0; ri < ROWS; ri++) {
+                    const int kv = min(k0 + row0 + (ri & 1) * 8 + lane_row, KV_LEN - 1);
+                }
+                float* const dq_blocks = dQaccum + ((long long)b * H + h) * ((Q_LEN + TILE - 1) / TILE) * DQ_BLOCK;
+                for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
+                    const bool partial = run_partial[r] != 0;
+                    for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
+                        const int st = it % WS_STAGES;
+                        const int q0 = qt * TILE;
+                        const unsigned sq = smem0 + WS_Q_OFF + st * WS_Q_BYTES, sdo = smem0 + WS_DO_OFF + st * WS_Q_BYTES;
+                        // the stage's LSE·log2 e and Δ of the tile's query rows (the pairs read those of their columns)
+                        const float* const lse_st = reinterpret_cast<const float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
+                        const float* const delta_st = lse_st + TILE;
+                        mbar_wait(smem0 + ws_bar_full(st), (unsigned)(it / WS_STAGES) & 1u);
+
+                        // the parameters' gradient terms of this item summed per diagonal (diag_slot), with atomics
+                        // S^T = K Q^T and dP^T = V dO^T: rows are this warp's keys, columns the tile's queries
+                        float s[1][NT][4], dp[1][NT][4];
+                        wgmma_fence();
+                        ws_abt(s[0], smem0 + WS_K_OFF + cw * TILE * 128, sq);
+                        ws_abt(dp[0], smem0 + WS_V_OFF + cw * TILE * 128, sdo);
+                        wgmma_commit();
+                        wgmma_wait<0>();
+                        if (partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN) {
+                            #pragma unroll
+                            for (int ci = 0; ci < COLS; ci++) {
+                                const int q = min(q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), Q_LEN - 1);
+                            }
+                            #pragma unroll
+                            for (int ri = 0; ri < ROWS; ri++) {
+                                #pragma unroll
+                                for (int ci = 0; ci < COLS; ci++) {
+                                    float& x = s[0][ci / 2][2 * (ri & 1) + (ci & 1)];
+                                    float& y = dp[0][ci / 2][2 * (ri & 1) + (ci & 1)];
+                                    const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;
+                                    const int q_raw = q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);
+                                    const int q = min(q_raw, Q_LEN - 1), kv = min(kv_raw, KV_LEN - 1);
+                                    (void)q;
+                                    (void)kv;
+                                    const float score = x * scale;
+                                    (void)score;
+                                    const int t0 = kv - q;
+                                    const int t1 = t0 + KV_LEN;
+                                    const int t2 = t1 - 1;
+                                    const float t3 = p0_bias[(min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)];
+                                    const float t4 = score + t3;
+                                    const bool keep = q_raw < Q_LEN && kv_raw < KV_LEN;
+                                    const float attn_x = keep ? t4 : -ATTN_INF;
+                                    const float attn_lse = lse_st[(ci / 2) * 8 + 2 * lane_col + (ci & 1)];
+                                    const float attn_p = attn_lse == ATTN_INF ? 0.0f : ex2(fmaf(attn_x, sc, -attn_lse));
+                                    const float attn_w = attn_p;
+                                    const float attn_ds = attn_w * (y - delta_st[(ci / 2) * 8 + 2 * lane_col + (ci & 1)]);
+                                    if (attn_p != 0.0f && row_live[ri]) {
+                                        if (!atomic_params) attn_grad_add(grad_p0_bias, (atomic_params ? 0 : row_slot[ri] * ((long long)H * (long long)((2 * KV_LEN) - 1))) + ((min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)), attn_ds * (1.0f), atomic_params);
+                                    }
+                                    x = attn_p;
+                                    y = attn_ds * (1.0f);
+                                }
+                            }
+                        } else {
+                            #pragma unroll
+                            for (int ci = 0; ci < COLS; ci++) {
+                                const int q = min(q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), Q_LEN - 1);
+                            }
+                            #pragma unroll
+                            for (int ri = 0; ri < ROWS; ri++) {
+                                #pragma unroll
+                                for (int ci = 0; ci < COLS; ci++) {
+                                    float& x = s[0][ci / 2][2 * (ri & 1) + (ci & 1)];
+                                    float& y = dp[0][ci / 2][2 * (ri & 1) + (ci & 1)];
+                                    const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;
+                                    const int q_raw = q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);
+                                    const int q = min(q_raw, Q_LEN - 1), kv = min(kv_raw, KV_LEN - 1);
+                                    (void)q;
+                                    (void)kv;
+                                    const float score = x * scale;
+                                    (void)score;
+                                    const int t0 = kv - q;
+                                    const int t1 = t0 + KV_LEN;
+                                    const int t2 = t1 - 1;
+                                    const float t3 = p0_bias[(min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)];
+                                    const float t4 = score + t3;
+                                    const bool keep = true;
+                                    const float attn_x = keep ? t4 : -ATTN_INF;
+                                    const float attn_lse = lse_st[(ci / 2) * 8 + 2 * lane_col + (ci & 1)];
+                                    const float attn_p = attn_lse == ATTN_INF ? 0.0f : ex2(fmaf(attn_x, sc, -attn_lse));
+                                    const float attn_w = attn_p;
+                                    const float attn_ds = attn_w * (y - delta_st[(ci / 2) * 8 + 2 * lane_col + (ci & 1)]);
+                                    if (attn_p != 0.0f && row_live[ri]) {
+                                        if (!atomic_params) attn_grad_add(grad_p0_bias, (atomic_params ? 0 : row_slot[ri] * ((long long)H * (long long)((2 * KV_LEN) - 1))) + ((min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)), attn_ds * (1.0f), atomic_params);
+                                    }
+                                    x = attn_p;
+                                    y = attn_ds * (1.0f);
+                                }
+                            }
+                        }
+                        // the A operands rounded to 16 bits before the fence: no register written between the wgmmas
+                        unsigned pa[NT / 2][4], dsa[NT / 2][4];
+                        pack_a(pa, s[0]);
+                        pack_a(dsa, dp[0]);
+                        wgmma_fence();
+                        wgmma_pb(acc_dv, pa, sdo); // dV += P^T dO
+                        wgmma_commit();
+                        // while dV runs: the item's diagonal sums go out
+                        if (atomic_params) {
+                            #pragma unroll
+                            for (int sl = 0; sl < DIAG_SLOTS; sl++) {
+                                // dS ∂s/∂s0 of the slot's first element and of the one on its diagonal in row 1 and the next n8 tile
+                                float v = dp[0][diag_first_col(sl) / 2][2 * diag_first_row(sl) + (sl & 1)];
+                                if (diag_first_row(sl) == 0 && diag_first_col(sl) / 2 + 1 < NT) v += dp[0][diag_first_col(sl) / 2 + 1][2 + (sl & 1)];
+                                const float v9 = __shfl_down_sync(0xffffffffu, v, 9);
+                                if (lane_row <= 5 && lane_col <= 2) v += v9;
+                                const float v18 = __shfl_down_sync(0xffffffffu, v, 18);
+                                if (lane_row <= 3 && lane_col <= 1) v += v18;
+                                if ((lane_row < 2 || lane_col == 0) && v != 0.0f) {
+                                    const int ri = diag_first_row(sl), ci = diag_first_col(sl);
+                                    const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;
+                                    const int q_raw = q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);
+                                    const int q = min(q_raw, Q_LEN - 1), kv = min(kv_raw, KV_LEN - 1);
+                                    (void)q;
+                                    (void)kv;
+                                    const int t0 = kv - q;
+                                    const int t1 = t0 + KV_LEN;
+                                    const int t2 = t1 - 1;
+                                    atomicAdd(grad_p0_bias + ((min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)), v);
+                                }
+                            }
+                        }
+                        // this warpgroup's dS^T into the item's buffer; then both warpgroups' are there
+                        store_ds_t_swizzled(reinterpret_cast<attn_elem*>(smem + WS_DS_OFF + (it & 1) * WS_DS_BYTES), dsa, cw * TILE + row0,
+                                            lane_row, lane_col);
+                        fence_proxy_async(); // generic-proxy stores that wgmma reads through the async proxy
+                        named_bar_sync<256>(1);
+                        // dQ (times scale in attnc_bwd_dq_convert) = (dS ∂s/∂s0) K, and dK += (dS ∂s/∂s0)^T Q (times scale at the store)
+                        const unsigned sds = smem0 + WS_DS_OFF + (it & 1) * WS_DS_BYTES;
+                        // with DQ_ALTERNATE the warpgroups take turns (the other only adds to dK); dV is waited for first, so
+                        // that each branch holds whole wgmma groups (a group open across the branch: ptxas serializes every
+                        // wgmma of the kernel, C7512, and spills)
+                        if (DQ_ALTERNATE) wgmma_wait<0>();
+                        if (!DQ_ALTERNATE || (it & 1) == cw) {
+                            float acc_dq[DQ_N / 8][4];
+                            wgmma_fence();
+                            ws_dsk(acc_dq, sds, smem0 + WS_K_OFF + (DQ_SPLIT_N ? cw * WS_KEYS * 128 : 0));
+                            wgmma_commit();
+                            wgmma_pb(acc_dk, dsa, sq);
+                            wgmma_commit();
+                            wgmma_wait<1>(); // dV and dQ done, dK still running
+                            add_fragments(dq_blocks + (long long)qt * DQ_BLOCK, acc_dq, warp % 4, lane, DQ_SPLIT_N ? cw * (DQ_N / 8) : 0);
+                        } else {
+                            wgmma_fence();
+                            wgmma_pb(acc_dk, dsa, sq);
+                            wgmma_commit();
+                        }
+                        wgmma_wait<0>();
+                        mbar_arrive_if(smem0 + ws_bar_empty(st), lane == 0); // this warp is done with the stage
+                    }
+                }
+            }
+        }
+        store_rows(dK + kv_base, acc_dk, k0 + row0, KV_LEN, scale, lane_row, lane_col);
+        store_rows(dV + kv_base, acc_dv, k0 + row0, KV_LEN, 1.0f, lane_row, lane_col);
+    }
+}
+}
 extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
         const float* __restrict__ dQaccum,
         attn_elem* __restrict__ dQ,

@@ -160,7 +160,7 @@ final class CudaCompiledBackward implements BackwardKernel {
                 List<Runnable> launches = new ArrayList<>();
                 launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, upload, Dim3.of((int) ((rows + 7) / 8)), 256, 0));
-                launches.add(launch(ctx, p, CudaBackwardSource.DKDV, src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
+                launches.add(launch(ctx, p, src.dkdvEntry(atomic), src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
                         fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), src.dkdvThreads(), src.sharedBytes()));
                 launches.add(launch(ctx, p, src.dqEntry(), src.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.dqSharedBytes()));

@@ -73,6 +73,8 @@ public final class EmulatedBackward {
         }
         Files.writeString(out, text);
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
+        // the dK/dV kernel's instance with atomic_params fixed, which the harness runs where its sums are atomic
+        h.append("#define HAS_DKDV_ATOMIC_PARAMS " + (k.atomicSumsEntry() ? 1 : 0) + "\n");
         // a parameter's gradient buffer: the harness's grad_<user's name>_p
         Map<String, String> grads = new HashMap<>();
         for (var p : k.withGradient()) grads.put(BackwardSignature.gradientName(p), "grad_" + p.name() + "_p");

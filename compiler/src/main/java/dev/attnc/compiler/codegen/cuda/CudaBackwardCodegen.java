@@ -242,11 +242,16 @@ public final class CudaBackwardCodegen {
         st.add("fastMath", fastMath);
         st.add("wsStages", HOPPER_STAGES);
         st.add("wsSplit", split);
+        // the warp-specialized kernel's second instance, atomic_params fixed, where a gradient summed along diagonals
+        // has per-pair slot code (cuda_backward_hopper.stg says why; gradients summed in accumulators gained nothing
+        // measurable from it: docs/benchmarks.md, session 16)
+        boolean atomicSumsEntry = ws && !keys.diagonalGradients.isEmpty();
+        st.add("wsAtomicSums", atomicSumsEntry);
         st.add("wsDiagonals", keys.diagonalGradients.isEmpty() ? null
                 : keys.diagonalGradients.stream().map(d -> diagonal(d, keyRow, queryColumn)).toList());
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, ws ? HOPPER_TILES : TILES, form, delta, dkdv, dq, reduce,
                 withGradient, ws ? hopperSharedBytes(headDim) : sharedBytes(headDim, valueDim, form),
-                ws ? CudaBackwardSource.HOPPER_THREADS : CudaBackwardSource.THREADS);
+                ws ? CudaBackwardSource.HOPPER_THREADS : CudaBackwardSource.THREADS, atomicSumsEntry);
     }
 
     /** One kernel's variant code: its head (per (b, h) and per fragment row), its PARTIAL and FULL tiles' pairs. */

@@ -11,7 +11,7 @@ import java.util.List;
  * of four kernels, each with its signature (bound by name), launched in this order:
  * <ul>
  * <li>{@link #DELTA}: blocks of 256 threads, one warp per query row: grid ⌈B·H·Q_LEN / 8⌉;
- * <li>{@link #DKDV}: grid (key tiles, B·H_KV), {@link #dkdvThreads} threads, {@link #sharedBytes} dynamic
+ * <li>{@link #DKDV} (or {@link #dkdvEntry}'s choice): grid (key tiles, B·H_KV), {@link #dkdvThreads} threads, {@link #sharedBytes} dynamic
  *     shared memory, over the transposed plan of {@link #tiles}; in the {@link DqForm#ATOMIC} form it
  *     also adds into dQaccum (float32 [B, H, Q_LEN, D], zeroed before) and the parameters' partials,
  *     one slot per (b, KV head, key, lane of the quad);
@@ -26,12 +26,16 @@ import java.util.List;
  * @param dq the signature of {@link #dqEntry()}
  * @param withGradient the parameters that get a gradient, in declaration order
  * @param dkdvThreads threads of a dK/dV block: {@link #THREADS}, or {@link #HOPPER_THREADS} warp-specialized
+ * @param atomicSumsEntry whether the program has {@link #DKDV_ATOMIC_PARAMS}, the dK/dV kernel with its
+ *     argument {@code atomic_params} fixed to 1 (the same signature), to launch in its place where the
+ *     parameters' gradients are summed with atomics
  */
 public record CudaBackwardSource(String attention, String text, Storage storage, int headDim, TilePlan tiles, DqForm form,
         KernelSignature delta, KernelSignature dkdv, KernelSignature dq, KernelSignature reduce, List<ParamArg> withGradient,
-        int sharedBytes, int dkdvThreads) {
+        int sharedBytes, int dkdvThreads, boolean atomicSumsEntry) {
     public static final String DELTA = "attnc_bwd_delta";
     public static final String DKDV = "attnc_bwd_dkdv";
+    public static final String DKDV_ATOMIC_PARAMS = "attnc_bwd_dkdv_atomic_params";
     public static final String DQ = "attnc_bwd_dq";
     public static final String DQ_CONVERT = "attnc_bwd_dq_convert";
     public static final String REDUCE = "attnc_bwd_reduce";
@@ -50,6 +54,11 @@ public record CudaBackwardSource(String attention, String text, Storage storage,
             case ATOMIC -> DQ_CONVERT;
             case DETERMINISTIC -> DQ;
         };
+    }
+
+    /** The dK/dV kernel to launch: {@link #DKDV_ATOMIC_PARAMS} where the program has it and the parameters' sums are atomic. */
+    public String dkdvEntry(boolean atomicParams) {
+        return atomicParams && atomicSumsEntry ? DKDV_ATOMIC_PARAMS : DKDV;
     }
 
     /** Dynamic shared memory of {@link #dqEntry()}: the conversion uses none. */

@@ -77,6 +77,39 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * Where a gradient is summed along diagonals, the warp-specialized program has a second dK/dV kernel with
+     * atomic_params fixed to 1 (the runtime launches it where the sums are atomic): the relative bias's per-pair slot
+     * code is dead in it, the diagonal sums stay. Without parameters, with a gradient summed in an accumulator
+     * (ALiBi's), and on mma.sync there is one kernel.
+     */
+    @Test
+    void aSecondDkdvKernelFixesAtomicSums() {
+        String bias = "attention t(bias: float[H, 2 * KV_LEN]) { score = score + bias[h, kv - q + KV_LEN] }";
+        CudaBackwardSource k = CudaBackwardCodegen.generate(TestPrograms.optimized(bias), Storage.BF16, 128, 128, DqForm.ATOMIC,
+                CudaCodegen.Engine.HOPPER);
+        assertTrue(k.atomicSumsEntry());
+        assertEquals(CudaBackwardSource.DKDV_ATOMIC_PARAMS, k.dkdvEntry(true));
+        assertEquals(CudaBackwardSource.DKDV, k.dkdvEntry(false));
+        String text = k.text();
+        int second = text.indexOf(CudaBackwardSource.DKDV_ATOMIC_PARAMS + "(");
+        assertTrue(second > text.indexOf(CudaBackwardSource.DKDV + "("), "both kernels");
+        String atomic = text.substring(second, text.indexOf(CudaBackwardSource.DQ_CONVERT + "("));
+        assertTrue(atomic.contains("constexpr int atomic_params = 1;"), "atomic_params fixed");
+        assertTrue(atomic.contains("__shfl_down_sync(0xffffffffu, v, 9)"), "the diagonal sums");
+        assertTrue(atomic.contains("if (!atomic_params) attn_grad_add("), "the slot code, dead under the constant");
+        record One(String program, CudaCodegen.Engine engine) {}
+        for (One c : List.of(new One("attention t() { score = score }", CudaCodegen.Engine.HOPPER),
+                new One("attention t(slopes: float[H]) { score = score + slopes[h] * float(kv - q) }", CudaCodegen.Engine.HOPPER),
+                new One(bias, CudaCodegen.Engine.MMA_SYNC))) {
+            CudaBackwardSource one = CudaBackwardCodegen.generate(TestPrograms.optimized(c.program()), Storage.BF16, 128, 128, DqForm.ATOMIC,
+                    c.engine());
+            assertFalse(one.atomicSumsEntry(), c.toString());
+            assertFalse(one.text().contains(CudaBackwardSource.DKDV_ATOMIC_PARAMS), c.toString());
+            assertEquals(CudaBackwardSource.DKDV, one.dkdvEntry(true), c.toString());
+        }
+    }
+
+    /**
      * A two-pass body whose parameter term reads a per-query value (float(q), computed in the column loop): the
      * second pass has a column loop of its own, since the first pass's arrays are declared inside its tile branch.
      */
