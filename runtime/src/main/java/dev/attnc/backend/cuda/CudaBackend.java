@@ -480,10 +480,7 @@ public final class CudaBackend implements Backend {
             java.util.Map<String, CudaFunction> functions = new java.util.HashMap<>();
             functions.put(CudaBackwardSource.DELTA, function(m.module(), CudaBackwardSource.DELTA, 0));
             functions.put(CudaBackwardSource.REDUCE, function(m.module(), CudaBackwardSource.REDUCE, 0));
-            for (String dkdv : src.atomicSumsEntry() ? List.of(CudaBackwardSource.DKDV, CudaBackwardSource.DKDV_ATOMIC_PARAMS)
-                    : List.of(CudaBackwardSource.DKDV)) {
-                functions.put(dkdv, function(m.module(), dkdv, src.sharedBytes()));
-            }
+            for (String dkdv : src.dkdvEntries()) functions.put(dkdv, function(m.module(), dkdv, src.sharedBytes()));
             functions.put(src.dqEntry(), function(m.module(), src.dqEntry(), src.dqSharedBytes()));
             return new CudaCompiledBackward.Program(src, m.module(), functions);
         }

@@ -56,6 +56,11 @@ public record CudaBackwardSource(String attention, String text, Storage storage,
         };
     }
 
+    /** The program's dK/dV kernels: {@link #DKDV}, and {@link #DKDV_ATOMIC_PARAMS} where it has that instance. */
+    public List<String> dkdvEntries() {
+        return atomicSumsEntry ? List.of(DKDV, DKDV_ATOMIC_PARAMS) : List.of(DKDV);
+    }
+
     /** The dK/dV kernel to launch: {@link #DKDV_ATOMIC_PARAMS} where the program has it and the parameters' sums are atomic. */
     public String dkdvEntry(boolean atomicParams) {
         return atomicParams && atomicSumsEntry ? DKDV_ATOMIC_PARAMS : DKDV;

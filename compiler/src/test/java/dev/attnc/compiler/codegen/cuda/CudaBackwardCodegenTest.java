@@ -90,6 +90,7 @@ class CudaBackwardCodegenTest {
         assertTrue(k.atomicSumsEntry());
         assertEquals(CudaBackwardSource.DKDV_ATOMIC_PARAMS, k.dkdvEntry(true));
         assertEquals(CudaBackwardSource.DKDV, k.dkdvEntry(false));
+        assertEquals(List.of(CudaBackwardSource.DKDV, CudaBackwardSource.DKDV_ATOMIC_PARAMS), k.dkdvEntries());
         String text = k.text();
         int second = text.indexOf(CudaBackwardSource.DKDV_ATOMIC_PARAMS + "(");
         assertTrue(second > text.indexOf(CudaBackwardSource.DKDV + "("), "both kernels");
@@ -106,6 +107,7 @@ class CudaBackwardCodegenTest {
             assertFalse(one.atomicSumsEntry(), c.toString());
             assertFalse(one.text().contains(CudaBackwardSource.DKDV_ATOMIC_PARAMS), c.toString());
             assertEquals(CudaBackwardSource.DKDV, one.dkdvEntry(true), c.toString());
+            assertEquals(List.of(CudaBackwardSource.DKDV), one.dkdvEntries(), c.toString());
         }
     }
 
