@@ -426,7 +426,13 @@ constexpr int CB = HEAD_DIM / 64;        // 64-column TMA boxes of a row
 constexpr unsigned WS_KV_BYTES = WS_KEYS * HEAD_DIM * 2, WS_Q_BYTES = TILE * HEAD_DIM * 2, WS_DS_BYTES = WS_KEYS * TILE * 2;
 constexpr unsigned WS_K_OFF = 0, WS_V_OFF = WS_KV_BYTES, WS_Q_OFF = 2 * WS_KV_BYTES;
 constexpr unsigned WS_DO_OFF = WS_Q_OFF + WS_STAGES * WS_Q_BYTES, WS_DS_OFF = WS_DO_OFF + WS_STAGES * WS_Q_BYTES;
-constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_BAR_OFF = WS_STATS_OFF + WS_STAGES * 2 * TILE * 4;
+// Then, per gradient summed along diagonals, two buffers (by item parity) of each warp's chain sums of the
+// item (diagonalFlush's), [warp][the warp's 79 diagonals][2 columns parities][2 classes], which the
+// diagonals' reducers sum into one atomic a diagonal of the block (diagonalReduce); zero between items.
+constexpr int WS_DIAG_GRADS = 0, WS_WARP_DIAGS = TILE + 15, WS_BLOCK_DIAGS = WS_KEYS + TILE - 1;
+constexpr unsigned WS_DIAG_FLOATS = 8 * WS_WARP_DIAGS * 4;
+constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_DIAG_OFF = WS_STATS_OFF + WS_STAGES * 2 * TILE * 4;
+constexpr unsigned WS_BAR_OFF = WS_DIAG_OFF + WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS * 4;
 // barriers (8 bytes each): K and V landed, then full and empty of each stage
 constexpr unsigned WS_BAR_KV = WS_BAR_OFF;
 __device__ __forceinline__ unsigned ws_bar_full(int s) { return WS_BAR_OFF + 8 + 8 * s; }

@@ -426,7 +426,13 @@ constexpr int CB = HEAD_DIM / 64;        // 64-column TMA boxes of a row
 constexpr unsigned WS_KV_BYTES = WS_KEYS * HEAD_DIM * 2, WS_Q_BYTES = TILE * HEAD_DIM * 2, WS_DS_BYTES = WS_KEYS * TILE * 2;
 constexpr unsigned WS_K_OFF = 0, WS_V_OFF = WS_KV_BYTES, WS_Q_OFF = 2 * WS_KV_BYTES;
 constexpr unsigned WS_DO_OFF = WS_Q_OFF + WS_STAGES * WS_Q_BYTES, WS_DS_OFF = WS_DO_OFF + WS_STAGES * WS_Q_BYTES;
-constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_BAR_OFF = WS_STATS_OFF + WS_STAGES * 2 * TILE * 4;
+// Then, per gradient summed along diagonals, two buffers (by item parity) of each warp's chain sums of the
+// item (diagonalFlush's), [warp][the warp's 79 diagonals][2 columns parities][2 classes], which the
+// diagonals' reducers sum into one atomic a diagonal of the block (diagonalReduce); zero between items.
+constexpr int WS_DIAG_GRADS = 1, WS_WARP_DIAGS = TILE + 15, WS_BLOCK_DIAGS = WS_KEYS + TILE - 1;
+constexpr unsigned WS_DIAG_FLOATS = 8 * WS_WARP_DIAGS * 4;
+constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_DIAG_OFF = WS_STATS_OFF + WS_STAGES * 2 * TILE * 4;
+constexpr unsigned WS_BAR_OFF = WS_DIAG_OFF + WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS * 4;
 // barriers (8 bytes each): K and V landed, then full and empty of each stage
 constexpr unsigned WS_BAR_KV = WS_BAR_OFF;
 __device__ __forceinline__ unsigned ws_bar_full(int s) { return WS_BAR_OFF + 8 + 8 * s; }
@@ -622,6 +628,9 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
         zero(acc_dk);
         zero(acc_dv);
         if (any) {
+            // the diagonal sums' buffers start at zero (their reducers zero what they read)
+            for (int i = tid - 128; i < WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS; i += 256) reinterpret_cast<float*>(smem + WS_DIAG_OFF)[i] = 0.0f;
+            named_bar_sync<256>(1);
             mbar_wait(smem0 + WS_BAR_KV, 0);
             int it = 0;
             for (int h = hk * group; h < (hk + 1) * group; h++) {
@@ -744,17 +753,11 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                                 if (lane_row <= 5 && lane_col <= 2) v += v9;
                                 const float v18 = __shfl_down_sync(0xffffffffu, v, 18);
                                 if (lane_row <= 3 && lane_col <= 1) v += v18;
-                                if ((lane_row < 2 || lane_col == 0) && v != 0.0f) {
-                                    const int ri = diag_first_row(sl), ci = diag_first_col(sl);
-                                    const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;
-                                    const int q_raw = q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);
-                                    const int q = min(q_raw, Q_LEN - 1), kv = min(kv_raw, KV_LEN - 1);
-                                    (void)q;
-                                    (void)kv;
-                                    const int t0 = kv - q;
-                                    const int t1 = t0 + KV_LEN;
-                                    const int t2 = t1 - 1;
-                                    atomicAdd(grad_p0_bias + ((min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)), v);
+                                if (lane_row < 2 || lane_col == 0) {
+                                    const int x = lane_row - 2 * lane_col; // the chain's class, -6 .. 7
+                                    const int dl = x + 8 * diag_first_row(sl) - 8 * (diag_first_col(sl) / 2) - (diag_first_col(sl) & 1); // -63 .. 15
+                                    reinterpret_cast<float*>(smem + WS_DIAG_OFF)[(0 * 2 + (it & 1)) * WS_DIAG_FLOATS
+                                            + (((cw * 4 + warp % 4) * WS_WARP_DIAGS + dl + TILE - 1) * 2 + (sl & 1)) * 2 + (x >= 2)] = v;
                                 }
                             }
                         }
@@ -782,6 +785,35 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                             wgmma_fence();
                             wgmma_pb(acc_dk, dsa, sq);
                             wgmma_commit();
+                        }
+                        // while dK runs: the item's diagonal sums, one atomic a diagonal of the block
+                        if (atomic_params) {
+                            for (int j = cw * 128 + (tid & 127); j < WS_BLOCK_DIAGS; j += 256) {
+                                float v = 0.0f;
+                                float* const sums = reinterpret_cast<float*>(smem + WS_DIAG_OFF) + (0 * 2 + (it & 1)) * WS_DIAG_FLOATS;
+                                #pragma unroll
+                                for (int w = 0; w < 8; w++) {
+                                    const int dl = j - (TILE - 1) - ((w / 4) * TILE + (w % 4) * 16);
+                                    if (dl >= -(TILE - 1) && dl <= 15) {
+                                        float4* const p = reinterpret_cast<float4*>(sums + (w * WS_WARP_DIAGS + dl + TILE - 1) * 4);
+                                        const float4 s4 = *p;
+                                        v += (s4.x + s4.y) + (s4.z + s4.w);
+                                        *p = float4{0.0f, 0.0f, 0.0f, 0.0f};
+                                    }
+                                }
+                                if (v != 0.0f) {
+                                    const int q_rel = max(0, (TILE - 1) - j), kv_rel = q_rel + j - (TILE - 1);
+                                    const int kv_raw = kt * WS_KEYS + kv_rel;
+                                    const int q_raw = q0 + q_rel;
+                                    const int q = min(q_raw, Q_LEN - 1), kv = min(kv_raw, KV_LEN - 1);
+                                    (void)q;
+                                    (void)kv;
+                                    const int t0 = kv - q;
+                                    const int t1 = t0 + KV_LEN;
+                                    const int t2 = t1 - 1;
+                                    atomicAdd(grad_p0_bias + ((min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)), v);
+                                }
+                            }
                         }
                         wgmma_wait<0>();
                         mbar_arrive_if(smem0 + ws_bar_empty(st), lane == 0); // this warp is done with the stage
@@ -920,6 +952,9 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
         zero(acc_dk);
         zero(acc_dv);
         if (any) {
+            // the diagonal sums' buffers start at zero (their reducers zero what they read)
+            for (int i = tid - 128; i < WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS; i += 256) reinterpret_cast<float*>(smem + WS_DIAG_OFF)[i] = 0.0f;
+            named_bar_sync<256>(1);
             mbar_wait(smem0 + WS_BAR_KV, 0);
             int it = 0;
             for (int h = hk * group; h < (hk + 1) * group; h++) {
@@ -1042,17 +1077,11 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                                 if (lane_row <= 5 && lane_col <= 2) v += v9;
                                 const float v18 = __shfl_down_sync(0xffffffffu, v, 18);
                                 if (lane_row <= 3 && lane_col <= 1) v += v18;
-                                if ((lane_row < 2 || lane_col == 0) && v != 0.0f) {
-                                    const int ri = diag_first_row(sl), ci = diag_first_col(sl);
-                                    const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;
-                                    const int q_raw = q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);
-                                    const int q = min(q_raw, Q_LEN - 1), kv = min(kv_raw, KV_LEN - 1);
-                                    (void)q;
-                                    (void)kv;
-                                    const int t0 = kv - q;
-                                    const int t1 = t0 + KV_LEN;
-                                    const int t2 = t1 - 1;
-                                    atomicAdd(grad_p0_bias + ((min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)), v);
+                                if (lane_row < 2 || lane_col == 0) {
+                                    const int x = lane_row - 2 * lane_col; // the chain's class, -6 .. 7
+                                    const int dl = x + 8 * diag_first_row(sl) - 8 * (diag_first_col(sl) / 2) - (diag_first_col(sl) & 1); // -63 .. 15
+                                    reinterpret_cast<float*>(smem + WS_DIAG_OFF)[(0 * 2 + (it & 1)) * WS_DIAG_FLOATS
+                                            + (((cw * 4 + warp % 4) * WS_WARP_DIAGS + dl + TILE - 1) * 2 + (sl & 1)) * 2 + (x >= 2)] = v;
                                 }
                             }
                         }
@@ -1080,6 +1109,35 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                             wgmma_fence();
                             wgmma_pb(acc_dk, dsa, sq);
                             wgmma_commit();
+                        }
+                        // while dK runs: the item's diagonal sums, one atomic a diagonal of the block
+                        if (atomic_params) {
+                            for (int j = cw * 128 + (tid & 127); j < WS_BLOCK_DIAGS; j += 256) {
+                                float v = 0.0f;
+                                float* const sums = reinterpret_cast<float*>(smem + WS_DIAG_OFF) + (0 * 2 + (it & 1)) * WS_DIAG_FLOATS;
+                                #pragma unroll
+                                for (int w = 0; w < 8; w++) {
+                                    const int dl = j - (TILE - 1) - ((w / 4) * TILE + (w % 4) * 16);
+                                    if (dl >= -(TILE - 1) && dl <= 15) {
+                                        float4* const p = reinterpret_cast<float4*>(sums + (w * WS_WARP_DIAGS + dl + TILE - 1) * 4);
+                                        const float4 s4 = *p;
+                                        v += (s4.x + s4.y) + (s4.z + s4.w);
+                                        *p = float4{0.0f, 0.0f, 0.0f, 0.0f};
+                                    }
+                                }
+                                if (v != 0.0f) {
+                                    const int q_rel = max(0, (TILE - 1) - j), kv_rel = q_rel + j - (TILE - 1);
+                                    const int kv_raw = kt * WS_KEYS + kv_rel;
+                                    const int q_raw = q0 + q_rel;
+                                    const int q = min(q_raw, Q_LEN - 1), kv = min(kv_raw, KV_LEN - 1);
+                                    (void)q;
+                                    (void)kv;
+                                    const int t0 = kv - q;
+                                    const int t1 = t0 + KV_LEN;
+                                    const int t2 = t1 - 1;
+                                    atomicAdd(grad_p0_bias + ((min(max(h, 0), H - 1)) * ((2 * KV_LEN) - 1) + min(max(t2, 0), ((2 * KV_LEN) - 1) - 1)), v);
+                                }
+                            }
                         }
                         wgmma_wait<0>();
                         mbar_arrive_if(smem0 + ws_bar_empty(st), lane == 0); // this warp is done with the stage

@@ -198,6 +198,24 @@ class CudaBackwardGpuTest {
         check(s, new Sizes(2, 4, 2, 77, 131, 128), DType.BF16, Map.of(), Map.of("slopes", positive(14, 4)), true, true);
     }
 
+    /**
+     * Four tables read at kv − q, their gradients summed atomically along diagonals: at D = 128 three are reduced in
+     * shared-memory buffers and the fourth by each chain's own atomic (CudaBackwardCodegen.bufferedDiagonals).
+     */
+    @Test
+    void fourTablesSummedAlongDiagonals() {
+        Attention a = TestPrograms.optimized("""
+                attention four_tables(t1: float[H, 2 * KV_LEN], t2: float[H, 2 * KV_LEN], t3: float[H, 2 * KV_LEN], t4: float[H, 2 * KV_LEN]) {
+                    score = score + t1[h, kv - q + KV_LEN] + t2[h, kv - q + KV_LEN] * 0.5 + t3[h, kv - q + KV_LEN] - t4[h, kv - q + KV_LEN]
+                    mask = kv <= q + 40
+                }
+                """);
+        Sizes sz = new Sizes(2, 4, 2, 77, 131, 128);
+        Map<String, Tensor> tables = new HashMap<>();
+        for (int i = 1; i <= 4; i++) tables.put("t" + i, positive(20 + i, 4, 2 * 131));
+        check(new CudaCases.Sample("four_tables", a, false), sz, DType.BF16, Map.of(), tables, true, true);
+    }
+
     @Test
     void sinksAndSigmoidWithParameters() {
         Attention sinks = TestPrograms.optimized("""

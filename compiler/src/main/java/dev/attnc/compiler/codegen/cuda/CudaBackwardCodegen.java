@@ -12,9 +12,11 @@ import dev.attnc.compiler.codegen.cuda.CudaCodegen.Engine;
 import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
+import dev.attnc.compiler.target.DeviceCaps;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.stringtemplate.v4.ST;
 import org.stringtemplate.v4.STGroup;
 
@@ -94,9 +96,31 @@ public final class CudaBackwardCodegen {
      * and LSE / Δ, two dS^T buffers of 128 x 64, the mbarriers.
      */
     public static int hopperSharedBytes(int headDim) {
+        return hopperSharedBytes(headDim, 0);
+    }
+
+    /** {@link #hopperSharedBytes(int)} with the buffers of {@code diagonalGrads} gradients summed along diagonals. */
+    public static int hopperSharedBytes(int headDim, int diagonalGrads) {
         int keys = HOPPER_TILES.blockN(), rows = HOPPER_TILES.blockM();
         int bytes = 2 * keys * headDim * 2 + HOPPER_STAGES * (2 * rows * headDim * 2 + 2 * rows * Float.BYTES) + 2 * keys * rows * 2;
-        return bytes + 8 + 16 * HOPPER_STAGES + 1024;
+        return bytes + diagonalGrads * DIAGONAL_BUFFER_BYTES + 8 + 16 * HOPPER_STAGES + 1024;
+    }
+
+    /**
+     * One gradient's buffers for its sums along the item's diagonals (cuda_backward_hopper.stg's WS_DIAG_FLOATS, two by
+     * item parity): each of the 8 consumer warps' 64 + 15 diagonals, by column parity and chain class.
+     */
+    static final int DIAGONAL_BUFFER_BYTES = 2 * 8 * (HOPPER_TILES.blockM() + 15) * 4 * Float.BYTES;
+
+    /**
+     * How many of {@code diagonalGrads} gradients summed along diagonals are reduced per item in shared memory, in the
+     * order they come (the warp-specialized kernel runs on sm_90 only, whose 227 KB a block may opt into): three at
+     * D = 128, six at D = 64. The others add each warp's chain sums with their own atomics, 10x as many
+     * (docs/benchmarks.md, session 17: the relative bias 290 TFLOP/s that way, 372 reduced).
+     */
+    static int bufferedDiagonals(int headDim, int diagonalGrads) {
+        int room = DeviceCaps.Cuda.parse("sm_90a").maxSharedPerBlockOptin() - hopperSharedBytes(headDim, 0);
+        return Math.min(diagonalGrads, Math.max(0, room / DIAGONAL_BUFFER_BYTES));
     }
 
     /**
@@ -247,10 +271,13 @@ public final class CudaBackwardCodegen {
         // measurable from it: docs/benchmarks.md, session 16)
         boolean atomicSumsEntry = ws && !keys.diagonalGradients.isEmpty();
         st.add("wsAtomicSums", atomicSumsEntry);
-        st.add("wsDiagonals", keys.diagonalGradients.isEmpty() ? null
-                : keys.diagonalGradients.stream().map(d -> diagonal(d, keyRow, queryColumn)).toList());
+        List<CudaBackwardBody.DiagonalGradient> diagonals = keys.diagonalGradients;
+        int buffered = ws ? bufferedDiagonals(headDim, diagonals.size()) : 0;
+        st.add("wsDiagonals", diagonals.isEmpty() ? null
+                : IntStream.range(0, diagonals.size()).mapToObj(i -> diagonal(diagonals.get(i), i < buffered ? i : -1, keyRow, queryColumn)).toList());
+        st.add("wsDiagonalGrads", buffered);
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, ws ? HOPPER_TILES : TILES, form, delta, dkdv, dq, reduce,
-                withGradient, ws ? hopperSharedBytes(headDim) : sharedBytes(headDim, valueDim, form),
+                withGradient, ws ? hopperSharedBytes(headDim, buffered) : sharedBytes(headDim, valueDim, form),
                 ws ? CudaBackwardSource.HOPPER_THREADS : CudaBackwardSource.THREADS, atomicSumsEntry);
     }
 
@@ -295,10 +322,16 @@ public final class CudaBackwardCodegen {
         return out;
     }
 
-    /** A gradient summed along diagonals, as the consumer template's diagonalFlush reads it. */
-    private static Map<String, Object> diagonal(CudaBackwardBody.DiagonalGradient g, String rowIndex, String colIndex) {
+    /**
+     * A gradient summed along diagonals, as the consumer template's diagonalFlush and diagonalReduce read it: its
+     * buffer (none where {@code buffer} < 0: each chain's own atomic), and the positions of a fragment element
+     * (rowIndex, colIndex) and of a diagonal's first pair in the item.
+     */
+    private static Map<String, Object> diagonal(CudaBackwardBody.DiagonalGradient g, int buffer, String rowIndex, String colIndex) {
         Map<String, Object> m = new HashMap<>(Map.of("gradient", g.gradient(), "lines", g.lines(), "index", g.index(), "rowIndex", rowIndex,
-                "colIndex", colIndex));
+                "colIndex", colIndex, "reduceRowIndex", "const int kv_raw = kt * WS_KEYS + kv_rel;",
+                "reduceColIndex", "const int q_raw = q0 + q_rel;"));
+        if (buffer >= 0) m.put("buffer", buffer);
         if (g.accumulator() != null) m.put("accumulator", g.accumulator()); // none: the sums are read from dS
         return m;
     }

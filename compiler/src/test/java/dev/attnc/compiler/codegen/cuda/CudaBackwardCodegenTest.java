@@ -112,6 +112,30 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * Gradients summed along diagonals are reduced per item in shared-memory buffers as far as sm_90's 227 KB holds
+     * them (three at D = 128, six at D = 64); the fourth table at D = 128 adds each chain's sum with its own atomic.
+     */
+    @Test
+    void diagonalSumsBufferedAsFarAsSharedMemoryHolds() {
+        String four = """
+                attention t(t1: float[H, 2 * KV_LEN], t2: float[H, 2 * KV_LEN], t3: float[H, 2 * KV_LEN], t4: float[H, 2 * KV_LEN]) {
+                    score = score + t1[h, kv - q + KV_LEN] + t2[h, kv - q + KV_LEN] + t3[h, kv - q + KV_LEN] + t4[h, kv - q + KV_LEN]
+                }
+                """;
+        record Case(int headDim, int buffered) {}
+        for (Case c : List.of(new Case(128, 3), new Case(64, 4))) {
+            CudaBackwardSource k = CudaBackwardCodegen.generate(TestPrograms.optimized(four), Storage.BF16, c.headDim(), c.headDim(),
+                    DqForm.ATOMIC, CudaCodegen.Engine.HOPPER);
+            assertTrue(k.sharedBytes() <= 227 * 1024, c + ": " + k.sharedBytes());
+            assertEquals(CudaBackwardCodegen.hopperSharedBytes(c.headDim(), c.buffered()), k.sharedBytes(), c.toString());
+            String atomic = k.text().substring(k.text().indexOf(CudaBackwardSource.DKDV_ATOMIC_PARAMS + "("));
+            assertTrue(k.text().contains("constexpr int WS_DIAG_GRADS = " + c.buffered() + ","), c.toString());
+            assertEquals(c.buffered(), count(atomic, "float v = 0.0f;\n"), c + ": one reducer a buffered gradient");
+            assertEquals(c.buffered() < 4, atomic.contains("no room for its buffer"), c + ": the chains' own atomics");
+        }
+    }
+
+    /**
      * A two-pass body whose parameter term reads a per-query value (float(q), computed in the column loop): the
      * second pass has a column loop of its own, since the first pass's arrays are declared inside its tile branch.
      */
@@ -226,5 +250,11 @@ class CudaBackwardCodegenTest {
         assertNull(CudaBackwardCodegen.unsupported(128));
         assertEquals("the CUDA backward supports head dimensions that are multiples of 8 from 16 to 128, not 256", CudaBackwardCodegen.unsupported(256));
         assertThrows(IllegalArgumentException.class, () -> CudaBackwardCodegen.generate(TestPrograms.sample("causal"), Storage.BF16, 100));
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
     }
 }
