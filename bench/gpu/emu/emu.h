@@ -173,6 +173,14 @@ static inline int __any_sync(unsigned, int pred) {
     emu::warp_sync();
     return any;
 }
+static inline int __all_sync(unsigned, int pred) {
+    emu::slot(emu::lane()).u[7] = pred != 0;
+    emu::warp_sync();
+    int all = 1;
+    for (int l = 0; l < 32; l++) all &= emu::slot(l).u[7];
+    emu::warp_sync();
+    return all;
+}
 static inline size_t __cvta_generic_to_shared(const void* p) {
     return (size_t)((const unsigned char*)p - attn_smem);
 }

@@ -662,7 +662,15 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         ws_abt(dp[0], smem0 + WS_V_OFF + cw * TILE * 128, sdo);
                         wgmma_commit();
                         wgmma_wait<1>(); // S^T is done: P while dP^T runs
-                        const bool edge = partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN;
+                        int attn_ab0;
+                        {
+                            const int q = q0 + 2 * lane_col, kv = k0 + row0 + lane_row;
+                            (void)q;
+                            (void)kv;
+                            attn_ab0 = (kv - q);
+                        }
+                        const float attn_fb0 = (float)attn_ab0;
+                        const bool edge = partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN || !__all_sync(0xffffffffu, (unsigned)(attn_ab0 + 0x800000) < 0x1000000u);
                         if (edge) {
                             #pragma unroll
                             for (int ci = 0; ci < COLS; ci++) {
@@ -710,7 +718,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                                     const float score = x * scale;
                                     (void)score;
                                     const int t1 = kv - q;
-                                    const float t2 = (float)t1;
+                                    const float t2 = attn_fb0 + (float)(-1 * ((ci / 2) * 8 + (ci & 1)) + 1 * ((ri & 1) * 8));
                                     const float t3 = t0 * t2;
                                     const float t4 = score + t3;
                                     const bool keep = true;
@@ -757,7 +765,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                                     (void)q;
                                     (void)kv;
                                     const int t1 = kv - q;
-                                    const float t2 = (float)t1;
+                                    const float t2 = attn_fb0 + (float)(-1 * ((ci / 2) * 8 + (ci & 1)) + 1 * ((ri & 1) * 8));
                                     const float attn_w = attn_p;
                                     const float attn_ds = attn_w * (y - lds_after_wait(delta_st + (ci / 2) * 8 + 2 * lane_col + (ci & 1)));
                                     if (attn_p != 0.0f && row_live[ri]) {

@@ -662,7 +662,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         ws_abt(dp[0], smem0 + WS_V_OFF + cw * TILE * 128, sdo);
                         wgmma_commit();
                         wgmma_wait<0>();
-                        if (partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN) {
+                        const bool edge = partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN;
+                        if (edge) {
                             #pragma unroll
                             for (int ci = 0; ci < COLS; ci++) {
                                 const int q = min(q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), Q_LEN - 1);
@@ -986,7 +987,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                         ws_abt(dp[0], smem0 + WS_V_OFF + cw * TILE * 128, sdo);
                         wgmma_commit();
                         wgmma_wait<0>();
-                        if (partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN) {
+                        const bool edge = partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN;
+                        if (edge) {
                             #pragma unroll
                             for (int ci = 0; ci < COLS; ci++) {
                                 const int q = min(q0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), Q_LEN - 1);

@@ -199,6 +199,22 @@ class CudaBackwardGpuTest {
     }
 
     /**
+     * Conversions of ints affine in q and kv, once per tile in the warp-specialized kernel's FULL tiles
+     * (CudaBackwardBody.Positions), on a program without a mask (every tile FULL but those crossing a length).
+     */
+    @Test
+    void affineConversionsOncePerTile() {
+        Attention a = TestPrograms.optimized("""
+                attention affine(slopes: float[H]) {
+                    score = score + slopes[h] * float(2 * (kv - q) + h) * 0.01 + 0.0001 * float(q * kv)
+                }
+                """);
+        CudaCases.Sample s = new CudaCases.Sample("affine", a, false);
+        check(s, new Sizes(2, 4, 2, 77, 331, 64), DType.BF16, Map.of(), Map.of("slopes", positive(31, 4)), true, false);
+        check(s, new Sizes(1, 4, 2, 130, 257, 128), DType.F16, Map.of(), Map.of("slopes", positive(32, 4)), true, true);
+    }
+
+    /**
      * Four tables read at kv − q, their gradients summed atomically along diagonals: at D = 128 three are reduced in
      * shared-memory buffers and the fourth by each chain's own atomic (CudaBackwardCodegen.bufferedDiagonals).
      */

@@ -215,7 +215,9 @@ public final class CudaBackwardCodegen {
         KernelSignature reduce = BackwardSignature.reduce();
         // the atomic form's dK/dV kernel takes the pairs' parameter terms: it is the only one that sees the pairs
         // the warp-specialized kernel's fragments are keys by queries: a gradient read at kv − q is summed along their diagonals
-        CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS, atomic, ws);
+        // (the warp-specialized kernel's positions: a thread's keys k0 + row0 + lane_row (+ 8), its queries q0 + 2 lane_col + ...)
+        CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS, atomic, ws, !ws ? null
+                : new CudaBackwardBody.Positions("q0 + 2 * lane_col", "k0 + row0 + lane_row", "(ci / 2) * 8 + (ci & 1)", "(ri & 1) * 8"));
         CudaBackwardBody queries = new CudaBackwardBody(a, Rows.QUERIES);
 
         STGroup group = Templates.load(TEMPLATE);
@@ -242,6 +244,10 @@ public final class CudaBackwardCodegen {
         if (split) {
             keyCode.putAll(splitPairs(group, keys, keyColumnAxis, "const int q = q0 + " + column + ";", keyRow, queryColumn, "lse_st[" + column + "]",
                     "lds_after_wait(delta_st + " + column + ")", "row_live[ri]"));
+        }
+        if (keys.affineGuard != null) {
+            keyCode.put("affineDecls", String.join("\n", keys.affineDecls));
+            keyCode.put("affineGuard", keys.affineGuard);
         }
         st.add("keys", keyCode);
         st.add("queries", kernel(group, queries, "const int q = min(q0 + row0 + (ri & 1) * 8 + lane_row, Q_LEN - 1);",

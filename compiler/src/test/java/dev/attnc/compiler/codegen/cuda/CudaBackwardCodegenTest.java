@@ -112,6 +112,32 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * The warp-specialized kernel's FULL tiles convert an int affine in q and kv to float once per thread and tile and
+     * add each element's offset (a constant of the unrolled loops); the PARTIAL code, which also takes a tile whose
+     * bases are too large to add exactly in some lane, converts per pair; a conversion of anything else stays per pair.
+     */
+    @Test
+    void affineConversionsOncePerTile() {
+        String program = """
+                attention t(slopes: float[H]) {
+                    score = score + slopes[h] * float(2 * (kv - q) + h) + 0.001 * float(q * kv)
+                }
+                """;
+        String text = CudaBackwardCodegen.generate(TestPrograms.optimized(program), Storage.BF16, 64, 64, DqForm.ATOMIC,
+                CudaCodegen.Engine.HOPPER).text();
+        assertTrue(text.contains("const int q = q0 + 2 * lane_col, kv = k0 + row0 + lane_row;"), "the bases");
+        assertTrue(text.contains("const float attn_fb0 = (float)attn_ab0;"), "converted once");
+        assertTrue(text.contains("attn_fb0 + (float)(-2 * ((ci / 2) * 8 + (ci & 1)) + 2 * ((ri & 1) * 8))"), "the element's offset");
+        assertFalse(text.contains("attn_fb1"), "q * kv is not affine");
+        assertTrue(text.contains("!__all_sync(0xffffffffu, (unsigned)(attn_ab0 + 0x800000) < 0x1000000u)"), "exact or the PARTIAL code");
+        String partial = text.substring(text.indexOf("if (edge) {"), text.indexOf("} else {", text.indexOf("if (edge) {")));
+        assertFalse(partial.contains("attn_fb0"), "the PARTIAL code converts per pair");
+        String mma = CudaBackwardCodegen.generate(TestPrograms.optimized(program), Storage.BF16, 64, 64, DqForm.ATOMIC,
+                CudaCodegen.Engine.MMA_SYNC).text();
+        assertFalse(mma.contains("attn_fb0"), "the FA2-style kernels convert per pair");
+    }
+
+    /**
      * Gradients summed along diagonals are reduced per item in shared-memory buffers as far as sm_90's 227 KB holds
      * them (three at D = 128, six at D = 64); the fourth table at D = 128 adds each chain's sum with its own atomic.
      */
