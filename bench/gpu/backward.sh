@@ -26,20 +26,43 @@ cp "$work"/torch_bwd.json "$out/torch_bwd-$tag.json"
 # (default: the policy's; hopper: the warp-specialized dK/dV kernel; wgmma: the FA2-style kernels on wgmma;
 # deterministic: dQ in its own kernel; mma: mma.sync on Hopper; fast / exact: the backward's math).
 # BWD_JAVA_FLAGS is added to every form.
-for form in ${BWD_FORMS:-default}; do
-  flags=""   # a form joins words with +: hopper+deterministic
-  for word in ${form//+/ }; do
-    case $word in
-      default) ;;
-      deterministic) flags="$flags -Dattnc.cuda.deterministic=true" ;;
-      atomic) flags="$flags -Dattnc.cuda.deterministic=false" ;;
-      fast|exact) flags="$flags -Dattnc.cuda.backwardMath=$word" ;;
-      *) flags="$flags -Dattnc.cuda.engine=$word" ;;
-    esac
+# BWD_ROUNDS=N runs the forms N times, interleaved (a b a b ...), and ends with each form's median per
+# variant: one form's figure moves by up to 5 % between runs (docs/benchmarks.md, session 17), so an A/B
+# of a few percent needs rounds.
+rounds=${BWD_ROUNDS:-1}
+for round in $(seq "$rounds"); do
+  for form in ${BWD_FORMS:-default}; do
+    flags=""   # a form joins words with +: hopper+deterministic
+    for word in ${form//+/ }; do
+      case $word in
+        default) ;;
+        deterministic) flags="$flags -Dattnc.cuda.deterministic=true" ;;
+        atomic) flags="$flags -Dattnc.cuda.deterministic=false" ;;
+        fast|exact) flags="$flags -Dattnc.cuda.backwardMath=$word" ;;
+        *) flags="$flags -Dattnc.cuda.engine=$word" ;;
+      esac
+    done
+    rm -f "$work"/attnc_bwd.json
+    bash .cuda-device/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -Xmx24g $flags ${BWD_JAVA_FLAGS:-} -cp "$cp" dev.attnc.bench.gpu.CudaBackwardBench "$work" 2>&1 | tee "$out/attnc_bwd-$tag-$form.log"
+    cp "$work"/attnc_bwd.json "$out/attnc_bwd-$tag-$form.json" 2>/dev/null
+    cp "$work"/attnc_bwd.json "$work/round-$round-$form.json" 2>/dev/null
+    echo "== attnc form: $form${BWD_ROUNDS:+ (round $round)}"
+    python3 bench/gpu/backward.py table "$work" | tee "$out/table_bwd-$tag-$form.txt"
   done
-  rm -f "$work"/attnc_bwd.json
-  bash .cuda-device/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -Xmx24g $flags ${BWD_JAVA_FLAGS:-} -cp "$cp" dev.attnc.bench.gpu.CudaBackwardBench "$work" 2>&1 | tee "$out/attnc_bwd-$tag-$form.log"
-  cp "$work"/attnc_bwd.json "$out/attnc_bwd-$tag-$form.json" 2>/dev/null
-  echo "== attnc form: $form"
-  python3 bench/gpu/backward.py table "$work" | tee "$out/table_bwd-$tag-$form.txt"
 done
+if [ "$rounds" -gt 1 ]; then
+  python3 - "$work" "$rounds" $BWD_FORMS <<'PY' | tee "$out/rounds_bwd-$tag.txt"
+import json, os, statistics, sys
+work, rounds, forms = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+print(f"attnc TFLOP/s, median of the rounds (each run's figure in brackets), shape {os.environ['BWD_SHAPE']}")
+for form in dict.fromkeys(forms):
+    runs = {}
+    for r in range(1, rounds + 1):
+        f = f"{work}/round-{r}-{form}.json"
+        for line in open(f) if os.path.exists(f) else []:
+            run = json.loads(line)
+            runs.setdefault(run["variant"], []).append(run["tflops"])
+    for v, t in runs.items():
+        print(f"{form:28s} {v:14s} {statistics.median(t):7.1f}  [{', '.join(f'{x:.1f}' for x in t)}]")
+PY
+fi

@@ -7,12 +7,14 @@ import dev.attnc.backend.cuda.CudaStages;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.codegen.c.Storage;
 import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.target.BackendOptions;
 import dev.attnc.compiler.target.Decision;
 import dev.attnc.compiler.target.DeviceCaps;
 import dev.attnc.compiler.target.TargetPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Writes the CUDA source of samples for one tile spec (as {@link CudaBench} reads them, e.g.
@@ -35,20 +37,30 @@ public final class KernelSources {
         Files.createDirectories(out);
         for (int i = 3; i < args.length; i++) {
             Path file = Path.of(args[i]);
-            var attention = Compilation.of(SourceFile.read(file)).orThrow().optimized(null);
-            if (spec.equals(BACKWARD)) {
-                var request = new KernelRequest(attention, DType.BF16, d, policy.defaultTiles(d));
-                Decision.Cuda decision = TargetPolicy.cudaBackward(DeviceCaps.Cuda.DEFAULT, d, d, policy.options());
-                var src = CudaStages.backwardSource(request, Storage.BF16, decision, policy.options());
-                Files.writeString(out.resolve(file.getFileName().toString().replace(".attn", "_backward.cu")), src.text());
-                continue;
+            Compilation compilation = Compilation.of(SourceFile.read(file)).orThrow();
+            String stem = file.getFileName().toString().replace(".attn", "");
+            // a file with several attentions (gpt_oss.attn): each one, named after it
+            List<String> names = compilation.attentionNames();
+            for (String name : names) {
+                String base = names.size() == 1 ? stem : stem + "_" + name;
+                write(out, base, compilation.optimized(name), d, spec, policy);
             }
-            boolean auto = spec.equals(CudaBench.AUTO);
-            var request = new KernelRequest(attention, DType.BF16, d, auto ? policy.defaultTiles(d) : CudaBench.tilePlan(spec));
-            Decision.Cuda decision = auto ? (Decision.Cuda) policy.decisions(request).getFirst()
-                    : TargetPolicy.cuda(DeviceCaps.Cuda.DEFAULT, request.tiles(), CudaBench.options(spec, d));
-            var src = CudaStages.source(request, Storage.BF16, decision);
-            Files.writeString(out.resolve(file.getFileName().toString().replace(".attn", ".cu")), src.text());
         }
+    }
+
+    private static void write(Path out, String base, Attention attention, int d, String spec, BackendPolicy policy) throws Exception {
+        if (spec.equals(BACKWARD)) {
+            var request = new KernelRequest(attention, DType.BF16, d, policy.defaultTiles(d));
+            Decision.Cuda decision = TargetPolicy.cudaBackward(DeviceCaps.Cuda.DEFAULT, d, d, policy.options());
+            var src = CudaStages.backwardSource(request, Storage.BF16, decision, policy.options());
+            Files.writeString(out.resolve(base + "_backward.cu"), src.text());
+            return;
+        }
+        boolean auto = spec.equals(CudaBench.AUTO);
+        var request = new KernelRequest(attention, DType.BF16, d, auto ? policy.defaultTiles(d) : CudaBench.tilePlan(spec));
+        Decision.Cuda decision = auto ? (Decision.Cuda) policy.decisions(request).getFirst()
+                : TargetPolicy.cuda(DeviceCaps.Cuda.DEFAULT, request.tiles(), CudaBench.options(spec, d));
+        var src = CudaStages.source(request, Storage.BF16, decision);
+        Files.writeString(out.resolve(base + ".cu"), src.text());
     }
 }

@@ -212,6 +212,13 @@ class CudaBackwardGpuTest {
         CudaCases.Sample s = new CudaCases.Sample("affine", a, false);
         check(s, new Sizes(2, 4, 2, 77, 331, 64), DType.BF16, Map.of(), Map.of("slopes", positive(31, 4)), true, false);
         check(s, new Sizes(1, 4, 2, 130, 257, 128), DType.F16, Map.of(), Map.of("slopes", positive(32, 4)), true, true);
+        // a base past 2^23 (exact in float, but base + offset might not be): every warp takes the PARTIAL code
+        Attention far = TestPrograms.optimized("""
+                attention far() {
+                    score = score + float(kv - q + 10000000) * 0.0000001
+                }
+                """);
+        check(new CudaCases.Sample("far", far, false), new Sizes(1, 4, 2, 130, 257, 64), DType.BF16, Map.of(), Map.of(), true, false);
     }
 
     /**

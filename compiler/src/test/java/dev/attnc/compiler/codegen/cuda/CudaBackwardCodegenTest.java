@@ -135,6 +135,9 @@ class CudaBackwardCodegenTest {
         String mma = CudaBackwardCodegen.generate(TestPrograms.optimized(program), Storage.BF16, 64, 64, DqForm.ATOMIC,
                 CudaCodegen.Engine.MMA_SYNC).text();
         assertFalse(mma.contains("attn_fb0"), "the FA2-style kernels convert per pair");
+        String far = CudaBackwardCodegen.generate(TestPrograms.optimized("attention far() { score = score + float(kv - q + 10000000) * 0.0000001 }"),
+                Storage.BF16, 64, 64, DqForm.ATOMIC, CudaCodegen.Engine.HOPPER).text();
+        assertTrue(far.contains("attn_ab0 = ((kv - q) + 10000000);"), "the base, fixed terms and all");
     }
 
     /**
