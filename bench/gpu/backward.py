@@ -6,11 +6,12 @@
                           (torch.compile, block mask built once), SDPA's FlashAttention-2 and cuDNN
                           (full and causal): torch.autograd.grad of a forward's output with
                           retain_graph, triton's do_bench median (L2 flushed each run); writes
-                          FlexAttention's dQ, dK, dV of batch 0, heads 0..1 for attnc's check
+                          FlexAttention's dQ, dK, dV of batch 0, heads 0..1 for attnc's check; then
+                          forward + backward (a new forward each run, then its backward)
   backward.py table DIR   merges DIR/torch_bwd.json with DIR/attnc_bwd.json (CudaBackwardBench)
 
 TFLOP/s count 2.5 times the forward's 4 * D flops per kept (q, kv) pair (FlashAttention's convention),
-B * H times, for everybody. bench/gpu/backward.sh runs the whole comparison in one device call.
+B * H times, for everybody; forward + backward 3.5 times. bench/gpu/backward.sh runs the whole comparison in one device call.
 Env: BWD_SHAPE=B,H,S,D (default 2,16,8192,128), BWD_VARIANTS (default full,causal,alibi,softcap,relative_bias).
 """
 import json
@@ -35,6 +36,10 @@ def pairs(name):
 
 def tflops(name, ms):
     return 2.5 * 4.0 * D * pairs(name) / (ms * 1e-3) / 1e12
+
+
+def step_tflops(name, ms):  # forward + backward: 1 + 2.5 times the forward's flops
+    return 3.5 * 4.0 * D * pairs(name) / (ms * 1e-3) / 1e12
 
 
 def run_torch(out_dir):
@@ -83,14 +88,30 @@ def run_torch(out_dir):
         o = fn(qq, kk, vv)
         return lambda: torch.autograd.grad(o, (qq, kk, vv) + tuple(extra), do, retain_graph=True)
 
+    def step_of(fn, extra=()):  # forward + backward: a training step's attention
+        qq, kk, vv = (t.detach().requires_grad_() for t in (q, k, v))
+        return lambda: torch.autograd.grad(fn(qq, kk, vv), (qq, kk, vv) + tuple(extra), do)
+
+    def time_step(key, name, fn, extra=()):
+        try:
+            step = step_of(fn, extra)
+            step()
+            ms = do_bench(step, warmup=20, rep=200, return_mode="median")
+            results[key][name].update({"step_ms": ms, "step_tflops": step_tflops(name, ms)})
+            print(f"{key} {name:14s} forward+backward {ms:8.3f} ms {results[key][name]['step_tflops']:7.1f} TFLOP/s", flush=True)
+        except Exception as e:
+            results[key][name]["step_error"] = str(e).splitlines()[0][:200]
+            print(f"{key} {name} forward+backward: {results[key][name]['step_error']}", flush=True)
+
     for name in VARIANTS:
         torch._dynamo.reset()
         mask_mod, score_mod = spec[name]
         try:
             flex = torch.compile(flex_attention, dynamic=False)
             bm = create_block_mask(mask_mod, None, None, S, S, device=dev) if mask_mod else None
-            bwd = backward_of(lambda a, b_, c: flex(a, b_, c, score_mod=score_mod, block_mask=bm),
-                              (rel_t,) if name == "relative_bias" else ())
+            fn = lambda a, b_, c: flex(a, b_, c, score_mod=score_mod, block_mask=bm)
+            extra = (rel_t,) if name == "relative_bias" else ()
+            bwd = backward_of(fn, extra)
             dq, dk, dv = bwd()[:3]
             ms = do_bench(bwd, warmup=20, rep=200, return_mode="median")
             results["flex"][name] = {"ms": ms, "tflops": tflops(name, ms)}
@@ -98,6 +119,7 @@ def run_torch(out_dir):
                 t[0, :CHECK_HEADS].float().cpu().numpy().tofile(os.path.join(out_dir, f"ref_{name}.{gname}.f32"))
             print(f"flex {name:14s} {ms:8.3f} ms {results['flex'][name]['tflops']:7.1f} TFLOP/s", flush=True)
             del dq, dk, dv, bwd
+            time_step("flex", name, fn, extra)
         except Exception as e:  # FlexAttention fails on some variants (the learned table at D = 128): say so
             results["flex"][name] = {"error": str(e).splitlines()[0][:200]}
             print(f"flex {name}: {results['flex'][name]['error']}", flush=True)
@@ -109,12 +131,14 @@ def run_torch(out_dir):
         for key, backend in (("sdpa_fa2", SDPBackend.FLASH_ATTENTION), ("cudnn", SDPBackend.CUDNN_ATTENTION)):
             try:
                 with sdpa_kernel(backend):
-                    bwd = backward_of(lambda a, b_, c: F.scaled_dot_product_attention(a, b_, c, is_causal=is_causal))
+                    fn = lambda a, b_, c: F.scaled_dot_product_attention(a, b_, c, is_causal=is_causal)
+                    bwd = backward_of(fn)
                     bwd()
                     ms = do_bench(bwd, warmup=20, rep=200, return_mode="median")
-                results[key][name] = {"ms": ms, "tflops": tflops(name, ms)}
-                print(f"{key} {name:14s} {ms:8.3f} ms {results[key][name]['tflops']:7.1f} TFLOP/s", flush=True)
-                del bwd
+                    results[key][name] = {"ms": ms, "tflops": tflops(name, ms)}
+                    print(f"{key} {name:14s} {ms:8.3f} ms {results[key][name]['tflops']:7.1f} TFLOP/s", flush=True)
+                    del bwd
+                    time_step(key, name, fn)
             except Exception as e:
                 results[key][name] = {"error": str(e).splitlines()[0][:200]}
                 print(f"{key} {name}: {results[key][name]['error']}", flush=True)
@@ -133,16 +157,20 @@ def table(out_dir):
             r = json.loads(line)
             a[r["variant"]] = r
 
-    def cell(x):
-        return f"{x['tflops']:6.1f}" if x and "tflops" in x else "   n/a" if not x else "  fail"
+    for key, what, times in (("tflops", "backward alone", 2.5), ("step_tflops", "forward + backward", 3.5)):
+        def cell(x):
+            return f"{x[key]:6.1f}" if x and key in x else "  fail" if x and ("error" in x or "step_error" in x) else "   n/a"
 
-    print(f"backward alone, {t['device']}, torch {t['torch']}, B,H,S,D = {t['shape']}, bf16, TFLOP/s (2.5 x 4 D per kept pair)")
-    print(f"{'variant':14s} {'attnc':>7s} {'flex':>7s} {'fa2':>7s} {'cudnn':>7s}  {'vs flex':>8s} {'vs cudnn':>8s}  check")
-    for name in t["variants"]:
-        mine = a.get(name)
-        flex, fa2, cudnn = t["flex"].get(name), t["sdpa_fa2"].get(name), t["cudnn"].get(name)
-        ratio = lambda other: f"{mine['tflops'] / other['tflops']:7.2f}x" if mine and other and "tflops" in other else "       -"
-        print(f"{name:14s} {cell(mine)} {cell(flex)} {cell(fa2)} {cell(cudnn)}  {ratio(flex)} {ratio(cudnn)}  {mine.get('check', '-') if mine else '-'}")
+        def ratio(mine, other):
+            return f"{mine[key] / other[key]:7.2f}x" if mine and key in mine and other and key in other else "       -"
+
+        print(f"{what}, {t['device']}, torch {t['torch']}, B,H,S,D = {t['shape']}, bf16, TFLOP/s ({times} x 4 D per kept pair)")
+        print(f"{'variant':14s} {'attnc':>7s} {'flex':>7s} {'fa2':>7s} {'cudnn':>7s}  {'vs flex':>8s} {'vs cudnn':>8s}  check")
+        for name in t["variants"]:
+            mine = a.get(name)
+            flex, fa2, cudnn = t["flex"].get(name), t["sdpa_fa2"].get(name), t["cudnn"].get(name)
+            print(f"{name:14s} {cell(mine)} {cell(flex)} {cell(fa2)} {cell(cudnn)}  {ratio(mine, flex)} {ratio(mine, cudnn)}  "
+                  f"{mine.get('check', '-') if mine else '-'}")
 
 
 if __name__ == "__main__":

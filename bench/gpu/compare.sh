@@ -12,6 +12,8 @@
 # policy's kernel, as `attnc run` picks it; or a comma list of BMxBN/W for attnc, e.g. 128x128/8w,192x128/12w,128x64/8w,128x64/4), CMP_VARIANTS (comma list; default
 # all: full,causal,sliding_window,alibi,softcap,document,prefix_lm,neighborhood_2d). compare.py reads
 # CMP_SHAPE and CMP_VARIANTS and writes both into meta.properties, which CudaBench follows.
+# CMP_BACKWARD=1: then, in the same call, the backward alone and forward + backward at the same B,H,S,D
+# (bench/gpu/backward.sh: full, causal, ALiBi, soft-cap, the learned relative bias; BWD_VARIANTS narrows it).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -36,3 +38,6 @@ bash .cuda-device/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -cp "$c
   2>&1 | tee "$out/attnc$tag.log"
 cp "$work"/torch.json "$out/" 2>/dev/null; cp "$work"/attnc.json "$out/attnc$tag.json" 2>/dev/null
 python3 bench/gpu/compare.py table "$work" | tee "$out/table$tag.txt"
+if [[ -n ${CMP_BACKWARD:-} ]]; then
+  BWD_SHAPE=$(echo "$CMP_SHAPE" | cut -d, -f1-4) bash bench/gpu/backward.sh
+fi
