@@ -1,6 +1,5 @@
 package dev.attnc.compiler.codegen.cuda;
 
-import dev.attnc.compiler.codegen.AffineIndex;
 import dev.attnc.compiler.codegen.BackwardSignature;
 import dev.attnc.compiler.codegen.Placement;
 import dev.attnc.compiler.codegen.Placement.Level;
@@ -13,20 +12,14 @@ import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Axis;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Normalization;
-import dev.attnc.compiler.ir.UnaryOp;
-import dev.attnc.compiler.passes.Dependence;
 import dev.attnc.compiler.passes.Exprs;
-import dev.attnc.compiler.passes.IndexDependence;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.stream.IntStream;
 
 /**
  * The variant's code and its derivatives for one kernel of the CUDA backward, from
@@ -73,23 +66,6 @@ public final class CudaBackwardBody {
      */
     public record DiagonalGradient(String gradient, String accumulator, List<String> lines, String index) {}
 
-    /**
-     * Where a kernel's fragment element sits: q = qBase + qOffset and kv = kvBase + kvOffset, the bases fixed per thread
-     * and tile, the offsets constants of the unrolled element loops, at most {@link #MAX_OFFSET} from 0. With them a
-     * FULL tile converts an int affine in q and kv ({@link AffineIndex}) to float once per thread ({@link #affineDecls})
-     * and adds each element's offset as a constant: one add instead of a conversion per pair (a quarter-rate
-     * instruction on the H200, on the unit that computes the exponentials; ALiBi's slopes read float(kv − q) twice a pair).
-     */
-    public record Positions(String qBase, String kvBase, String qOffset, String kvOffset) {
-        public static final int MAX_OFFSET = 64;
-    }
-
-    /**
-     * The most |a| + |b| of a q + b kv + c converted per tile: its element offsets stay under 2^23, so base and offset,
-     * each exact in float where {@link #affineGuard} holds (|base| < 2^23), add exactly.
-     */
-    static final long MAX_AFFINE_COEFFICIENTS = (1L << 23) / Positions.MAX_OFFSET;
-
     public final List<String> prologue = new ArrayList<>();
     public final List<String> rowDecls = new ArrayList<>();
     public final List<String> rowCode = new ArrayList<>();
@@ -123,15 +99,15 @@ public final class CudaBackwardBody {
     /** The gradients summed along diagonals (with {@code diagonals}, through atomics). */
     public final List<DiagonalGradient> diagonalGradients = new ArrayList<>();
     /**
-     * With {@link Positions}: per tile and thread, before the pairs, the bases of the FULL tile's affine conversions to
-     * float (empty without them), and the condition, true in every lane of a warp, under which the FULL tile's
-     * code is exact (null without them); where it fails the tile takes the PARTIAL code, which converts per pair.
+     * With positions ({@link AffineConversions.Positions}): per tile and thread, before the pairs, the bases of the
+     * FULL tile's conversions to float of ints affine in q and kv (empty without them), and the condition, true in
+     * every lane of a warp, under which the FULL tile's code is exact (null without them); where it fails the tile
+     * takes the PARTIAL code.
      */
-    public final List<String> affineDecls = new ArrayList<>();
+    public final List<String> affineDecls;
     public final String affineGuard;
 
-    /** The FULL tile's lines of its affine conversions ({@link #affineConversions}). */
-    private final Map<Expr, String> fullLines = new HashMap<>();
+    private final AffineConversions affine;
     private final Placement placement;
     private final CPrinter printer;
     private final Level rowLevel, colLevel;
@@ -154,8 +130,8 @@ public final class CudaBackwardBody {
         this(a, rows, gradients, diagonals, null);
     }
 
-    /** With {@code positions} (null: none), a FULL tile's conversions to float of ints affine in q and kv once per tile ({@link Positions}). */
-    public CudaBackwardBody(Attention a, Rows rows, boolean gradients, boolean diagonals, Positions positions) {
+    /** With {@code positions} (null: none), a FULL tile's conversions to float of ints affine in q and kv once per tile ({@link AffineConversions}). */
+    public CudaBackwardBody(Attention a, Rows rows, boolean gradients, boolean diagonals, AffineConversions.Positions positions) {
         Gradient g = Gradient.ofBackward(a);
         this.placement = Placement.of(g);
         Names names = new Names(a);
@@ -238,8 +214,10 @@ public final class CudaBackwardBody {
                 && gradRoots.stream().noneMatch(CudaBackwardBody::readsScore);
         List<Expr> maskedScoreRoots = new ArrayList<>(scoreRoots);
         if (hasMask) maskedScoreRoots.add(a.mask());
-        List<String> guards = positions == null ? List.of() : affineConversions(closure(pairRoots), positions);
-        affineGuard = guards.isEmpty() ? null : String.join(" && ", guards);
+        affine = positions == null ? AffineConversions.NONE
+                : AffineConversions.of(inOrder(closure(pairRoots), Level.PAIR), placement, printer, positions);
+        affineDecls = affine.decls();
+        affineGuard = affine.guard();
         full = tile(pairRoots, scoreRoots, gradRoots, a, false, this::fullPairLines);
         partial = tile(partialRoots, maskedScoreRoots, gradRoots, a, hasMask, this::pairLines);
         dScore = inElement(g.dScore());
@@ -272,40 +250,7 @@ public final class CudaBackwardBody {
 
     /** A FULL tile's element lines: {@link #pairLines}, the affine conversions from their bases. */
     private List<String> fullPairLines(List<Expr> roots) {
-        return inOrder(closure(roots), Level.PAIR).stream().map(e -> fullLines.getOrDefault(e, statement(e, this::inElement))).toList();
-    }
-
-    /**
-     * The pair nodes among {@code nodes} that convert an int affine in q and kv to float: each one's base (its value at
-     * the thread's first element, converted once) into {@link #affineDecls}, its FULL-tile line as the base plus the
-     * element's offset (a constant once the element loops are unrolled); returns the bases' conditions of exactness.
-     */
-    private List<String> affineConversions(Set<Expr> nodes, Positions at) {
-        List<String> guards = new ArrayList<>(), bases = new ArrayList<>();
-        List<Expr> conversions = inOrder(nodes, Level.PAIR).stream()
-                .filter(e -> e instanceof Expr.Unary u && u.op() == UnaryOp.TO_FLOAT).toList();
-        Map<Expr, Dependence> facts = IndexDependence.analyze(conversions);
-        for (Expr e : conversions) {
-            Expr operand = ((Expr.Unary) e).operand();
-            long[] c = AffineIndex.coefficients(operand, facts);
-            if (c == null || Math.abs(c[0]) + Math.abs(c[1]) > MAX_AFFINE_COEFFICIENTS || c[0] == 0 && c[1] == 0) continue;
-            String base = "attn_ab" + guards.size(), converted = "attn_fb" + guards.size();
-            bases.add("    " + base + " = " + printer.inline(operand) + ";");
-            String offset = c[0] + " * (" + at.qOffset() + ") + " + c[1] + " * (" + at.kvOffset() + ")";
-            fullLines.put(e, "const float " + placement.local(e) + " = " + converted + " + (float)(" + offset + ");");
-            guards.add("(unsigned)(" + base + " + 0x800000) < 0x1000000u");
-        }
-        if (guards.isEmpty()) return guards;
-        // the ints at the thread's first element: q and kv bound to their bases in a scope of their own
-        affineDecls.add("int " + String.join(", ", IntStream.range(0, guards.size()).mapToObj(i -> "attn_ab" + i).toList()) + ";");
-        affineDecls.add("{");
-        affineDecls.add("    const int q = " + at.qBase() + ", kv = " + at.kvBase() + ";");
-        affineDecls.add("    (void)q;");
-        affineDecls.add("    (void)kv;");
-        affineDecls.addAll(bases);
-        affineDecls.add("}");
-        for (int i = 0; i < guards.size(); i++) affineDecls.add("const float attn_fb" + i + " = (float)attn_ab" + i + ";");
-        return guards;
+        return inOrder(closure(roots), Level.PAIR).stream().map(e -> affine.lines().getOrDefault(e, statement(e, this::inElement))).toList();
     }
 
     private static boolean readsScore(Expr e) {
