@@ -32,7 +32,8 @@ static const int TK = 64;
 static float cap = 30.0f;
 // bias: VARIANT 10's [H, 2 KV_LEN - 1] table, VARIANT 11's [H, 32] (T5's buckets: no reference here; the
 // program's table gradient is printed, for a comparison of its two ways of summing it)
-// slopes: VARIANT 2's (ALiBi) and 12's (s + slopes[h] q kv 1e-4: a two-pass body whose term reads a per-query value)
+// slopes: VARIANT 2's (ALiBi), 12's (s + slopes[h] q kv 1e-4: a two-pass body whose term reads a per-query value)
+// and 13's (s + slopes[h] (2 (kv - q) + h) 0.01, no mask: FULL tiles converting an affine int once a tile)
 static std::vector<float> slopes, sinks, bias;
 static float* partials_p; static float* sums_p; static int rows_n, elements_n;
 static const int atomic_params = ATOMIC;
@@ -51,6 +52,7 @@ static double score_of(int h, int q, int kv, double s) {
         case 4: return cap * std::tanh(s / cap);
         case 10: return s + bias[(size_t)h * (2 * KV_LEN - 1) + kv - q + KV_LEN - 1];
         case 12: return s + slopes[h] * (double)q * (double)kv * 1e-4;
+        case 13: return s + slopes[h] * (double)(2 * (kv - q) + h) * 0.01;
         default: return s;
     }
 }
@@ -171,6 +173,7 @@ int main() {
                 if (VARIANT == 4) { double t = std::tanh(s0 / cap); g = ds * (1 - t * t); rcap += ds * (t - s0 / cap * (1 - t * t)); }
                 if (VARIANT == 2) rslopes[h] += ds * (kv - q);
                 if (VARIANT == 12) rslopes[h] += ds * (double)q * (double)kv * 1e-4;
+                if (VARIANT == 13) rslopes[h] += ds * (double)(2 * (kv - q) + h) * 0.01;
                 if (VARIANT == 10) rbias[(size_t)h * (2 * KV_LEN - 1) + kv - q + KV_LEN - 1] += ds;
                 for (int d = 0; d < D; d++) {
                     rdQ[row * D + d] += g * scale * k_at(b, hk, kv, d);
@@ -252,7 +255,7 @@ int main() {
     for (size_t i = 0; i < nk * D; i++) ck.add(from16(dK[i]), rdK[i]);
     for (size_t i = 0; i < nk * DV; i++) cv.add(from16(dV[i]), rdV[i]);
     ok &= cq.ok(2e-2); ok &= ck.ok(2e-2); ok &= cv.ok(2e-2);
-    if (VARIANT == 2 || VARIANT == 12) { auto g = reduce(pslopes, H); Check c{"dslopes"}; for (int h = 0; h < H; h++) c.add(g[h], rslopes[h]); ok &= c.ok(2e-2); }
+    if (VARIANT == 2 || VARIANT == 12 || VARIANT == 13) { auto g = reduce(pslopes, H); Check c{"dslopes"}; for (int h = 0; h < H; h++) c.add(g[h], rslopes[h]); ok &= c.ok(2e-2); }
     if (VARIANT == 7) { auto g = reduce(psinks, H); Check c{"dsinks"}; for (int h = 0; h < H; h++) c.add(g[h], rsinks[h]); ok &= c.ok(2e-2); }
     if (VARIANT == 4) { auto g = reduce(pcap, 1); Check c{"dcap"}; c.add(g[0], rcap); ok &= c.ok(2e-2); }
     if (VARIANT == 10) {

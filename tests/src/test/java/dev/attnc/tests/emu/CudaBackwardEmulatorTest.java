@@ -100,6 +100,26 @@ class CudaBackwardEmulatorTest {
         assertTrue(out.contains("dslopes") && !out.contains("NaN!"), out);
     }
 
+    /**
+     * A FULL tile's conversion of an int affine in q and kv, once per thread and tile (AffineConversions), on a program
+     * without a mask, so that FULL tiles run it: dQ, dK, dV and the slopes' gradient against the reference (variant 13).
+     */
+    @Test
+    void anAffineConversionOncePerTile() throws IOException, InterruptedException {
+        assumeTrue(Emulator.available(), "no g++ here");
+        Path program = work.resolve("affine.attn");
+        java.nio.file.Files.writeString(program, "attention affine(slopes: float[H]) {\n"
+                + "    score = score + slopes[h] * float(2 * (kv - q) + h) * 0.01\n}\n");
+        for (int d : new int[] {64, 128}) {
+            Path cu = work.resolve("affine_" + d + ".cu");
+            EmulatedBackward.write(Emulator.firstAttention(program), Storage.BF16, d, d, DqForm.ATOMIC, Engine.HOPPER, cu);
+            assertTrue(java.nio.file.Files.readString(cu).contains("const float attn_fb0 = (float)attn_ab0;"), "converted once a tile");
+            String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_affine_" + d),
+                    List.of("VARIANT=13", "VARIANT_NAME=affine", "ATOMIC=1", "WS"));
+            assertTrue(out.contains("dslopes") && !out.contains("NaN!"), out);
+        }
+    }
+
     private double[] tableGradient(Path cu, int atomic) throws IOException, InterruptedException {
         String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_t5_" + atomic),
                 List.of("VARIANT=11", "VARIANT_NAME=t5_bias", "ATOMIC=" + atomic, "WS"));
