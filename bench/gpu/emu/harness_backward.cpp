@@ -35,6 +35,14 @@ static float cap = 30.0f;
 // slopes: VARIANT 2's (ALiBi), 12's (s + slopes[h] q kv 1e-4: a two-pass body whose term reads a per-query value)
 // and 13's (s + slopes[h] (2 (kv - q) + h) 0.01, no mask: FULL tiles converting an affine int once a tile)
 static std::vector<float> slopes, sinks, bias;
+// VARIANT 14: four tables t1..t4 [H, 2 KV_LEN] read at kv - q + KV_LEN, s + t1 + t2 / 2 + t3 - t4, kv <= q + 40:
+// at D = 128 three gradients summed per item in shared-memory buffers and the fourth by each chain's atomic
+static std::vector<float> t1, t2, t3, t4;
+static const double table_weight[4] = {1.0, 0.5, 1.0, -1.0};
+static double tables_at(int h, int q, int kv) {
+    const size_t i = (size_t)h * 2 * KV_LEN + kv - q + KV_LEN;
+    return t1[i] * table_weight[0] + t2[i] * table_weight[1] + t3[i] * table_weight[2] + t4[i] * table_weight[3];
+}
 static float* partials_p; static float* sums_p; static int rows_n, elements_n;
 static const int atomic_params = ATOMIC;
 
@@ -43,6 +51,7 @@ static bool mask_of(int q, int kv) {
         case 1: case 2: case 8: case 12: return q >= kv;
         case 7: return q >= kv && q - kv < 128;
         case 9: return q >= kv && q - kv < 40 && kv >= 3; // a sliding window that leaves row 0..2 empty
+        case 14: return kv <= q + 40;
         default: return true;
     }
 }
@@ -53,6 +62,7 @@ static double score_of(int h, int q, int kv, double s) {
         case 10: return s + bias[(size_t)h * (2 * KV_LEN - 1) + kv - q + KV_LEN - 1];
         case 12: return s + slopes[h] * (double)q * (double)kv * 1e-4;
         case 13: return s + slopes[h] * (double)(2 * (kv - q) + h) * 0.01;
+        case 14: return s + tables_at(h, q, kv);
         default: return s;
     }
 }
@@ -109,6 +119,7 @@ int main() {
     for (int h = 0; h < H; h++) slopes.push_back(1.0f / (1 << (h + 1)));
     sinks = {0.5f, -1.0f, 2.0f, 0.0f};
     for (int i = 0; i < H * (VARIANT == 11 ? 32 : 2 * KV_LEN - 1); i++) bias.push_back(U(rng));
+    for (auto* t : {&t1, &t2, &t3, &t4}) for (int i = 0; i < H * 2 * KV_LEN; i++) t->push_back(U(rng));
     const float scale = 1.0f / std::sqrt((float)D);
     const bool sigmoid = VARIANT == 8, sinky = VARIANT == 7;
     auto q_at = [&](int b, int h, int q, int d) { return (double)from16(Q[((size_t)(b * H + h) * Q_LEN + q) * D + d]); };
@@ -148,6 +159,7 @@ int main() {
     }
     // the reference backward
     std::vector<double> rdQ(nq * D, 0), rdK(nk * D, 0), rdV(nk * DV, 0), rslopes(H, 0), rsinks(H, 0), rbias(bias.size(), 0);
+    std::vector<std::vector<double>> rtables(4, std::vector<double>(t1.size(), 0));
     double rcap = 0;
     for (int b = 0; b < B; b++) for (int h = 0; h < H; h++) {
         const int hk = h / (H / H_KV);
@@ -175,6 +187,7 @@ int main() {
                 if (VARIANT == 12) rslopes[h] += ds * (double)q * (double)kv * 1e-4;
                 if (VARIANT == 13) rslopes[h] += ds * (double)(2 * (kv - q) + h) * 0.01;
                 if (VARIANT == 10) rbias[(size_t)h * (2 * KV_LEN - 1) + kv - q + KV_LEN - 1] += ds;
+                if (VARIANT == 14) for (int t = 0; t < 4; t++) rtables[t][(size_t)h * 2 * KV_LEN + kv - q + KV_LEN] += ds * table_weight[t];
                 for (int d = 0; d < D; d++) {
                     rdQ[row * D + d] += g * scale * k_at(b, hk, kv, d);
                     rdK[((size_t)(b * H_KV + hk) * KV_LEN + kv) * D + d] += g * scale * q_at(b, h, q, d);
@@ -201,6 +214,9 @@ int main() {
     // the parameters' gradient buffers, as GenBackward names them: grad_<name>_p
     float* grad_slopes_p = pslopes.data(); float* grad_sinks_p = psinks.data(); float* grad_cap_p = pcap.data(); float* grad_bias_p = pbias.data();
     (void)grad_slopes_p; (void)grad_sinks_p; (void)grad_cap_p; (void)grad_bias_p;
+    std::vector<std::vector<float>> ptables(4, std::vector<float>(atomic_params ? t1.size() : (size_t)rows_n * t1.size(), 0));
+    float* grad_t1_p = ptables[0].data(); float* grad_t2_p = ptables[1].data(); float* grad_t3_p = ptables[2].data(); float* grad_t4_p = ptables[3].data();
+    (void)grad_t1_p; (void)grad_t2_p; (void)grad_t3_p; (void)grad_t4_p;
 
     gridDim.x = (unsigned)((nq + 7) / 8); gridDim.y = 1;
     for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(256, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_bwd_delta(DELTA_ARGS); });
@@ -263,6 +279,14 @@ int main() {
         Check c{"dbias"};
         for (size_t i = 0; i < bias.size(); i++) c.add(g[i], rbias[i]);
         ok &= c.ok(2e-2);
+    }
+    if (VARIANT == 14) {
+        for (int t = 0; t < 4; t++) {
+            auto g = reduce(ptables[t], (int)t1.size());
+            Check c{t == 0 ? "dt1" : t == 1 ? "dt2" : t == 2 ? "dt3" : "dt4"};
+            for (size_t i = 0; i < t1.size(); i++) c.add(g[i], rtables[t][i]);
+            ok &= c.ok(2e-2);
+        }
     }
     return ok ? 0 : 1;
 }

@@ -120,6 +120,31 @@ class CudaBackwardEmulatorTest {
         }
     }
 
+    /**
+     * Four tables read at kv − q, their gradients summed along diagonals with atomics (harness variant 14): at D = 128
+     * three reduced per item in shared-memory buffers and the fourth by each chain's own atomic
+     * (CudaBackwardCodegen.bufferedDiagonals), at D = 64 all four buffered.
+     */
+    @Test
+    void fourTablesSummedAlongDiagonals() throws IOException, InterruptedException {
+        assumeTrue(Emulator.available(), "no g++ here");
+        Path program = work.resolve("four_tables.attn");
+        java.nio.file.Files.writeString(program, """
+                attention four_tables(t1: float[H, 2 * KV_LEN], t2: float[H, 2 * KV_LEN], t3: float[H, 2 * KV_LEN], t4: float[H, 2 * KV_LEN]) {
+                    score = score + t1[h, kv - q + KV_LEN] + t2[h, kv - q + KV_LEN] * 0.5 + t3[h, kv - q + KV_LEN] - t4[h, kv - q + KV_LEN]
+                    mask = kv <= q + 40
+                }
+                """);
+        for (int d : new int[] {128, 64}) {
+            Path cu = work.resolve("four_tables_" + d + ".cu");
+            EmulatedBackward.write(Emulator.firstAttention(program), Storage.BF16, d, d, DqForm.ATOMIC, Engine.HOPPER, cu);
+            assertEquals(d == 128, java.nio.file.Files.readString(cu).contains("no room for its buffer"), "the chains' own atomics at D = 128");
+            String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_four_tables_" + d),
+                    List.of("VARIANT=14", "VARIANT_NAME=four_tables", "ATOMIC=1", "WS"));
+            assertTrue(out.contains("dt4") && !out.contains("NaN!"), out);
+        }
+    }
+
     private double[] tableGradient(Path cu, int atomic) throws IOException, InterruptedException {
         String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_t5_" + atomic),
                 List.of("VARIANT=11", "VARIANT_NAME=t5_bias", "ATOMIC=" + atomic, "WS"));
