@@ -89,15 +89,10 @@ class CudaBackwardEmulatorTest {
     @Test
     void aSecondPassTermThatReadsAPerQueryValue() throws IOException, InterruptedException {
         assumeTrue(Emulator.available(), "no g++ here");
-        Path program = work.resolve("qkv_slope.attn");
-        java.nio.file.Files.writeString(program, "attention qkv_slope(slopes: float[H]) {\n"
-                + "    score = score + slopes[h] * float(q) * float(kv) * 0.0001\n    mask = q >= kv\n}\n");
-        Path cu = work.resolve("qkv_slope.cu");
-        EmulatedBackward.write(Emulator.firstAttention(program), Storage.BF16, 64, 64, DqForm.ATOMIC, Engine.HOPPER, cu);
-        assertTrue(java.nio.file.Files.readString(cu).contains("// S^T is done: P while dP^T runs"), "two passes");
-        String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_qkv_slope"),
-                List.of("VARIANT=12", "VARIANT_NAME=qkv_slope", "ATOMIC=1", "WS"));
-        assertTrue(out.contains("dslopes") && !out.contains("NaN!"), out);
+        Emulated e = warpSpecialized("qkv_slope", "attention qkv_slope(slopes: float[H]) {\n"
+                + "    score = score + slopes[h] * float(q) * float(kv) * 0.0001\n    mask = q >= kv\n}\n", 64, 12);
+        assertTrue(e.source().contains("// S^T is done: P while dP^T runs"), "two passes");
+        assertTrue(e.out().contains("dslopes") && !e.out().contains("NaN!"), e.out());
     }
 
     /**
@@ -107,16 +102,11 @@ class CudaBackwardEmulatorTest {
     @Test
     void anAffineConversionOncePerTile() throws IOException, InterruptedException {
         assumeTrue(Emulator.available(), "no g++ here");
-        Path program = work.resolve("affine.attn");
-        java.nio.file.Files.writeString(program, "attention affine(slopes: float[H]) {\n"
-                + "    score = score + slopes[h] * float(2 * (kv - q) + h) * 0.01\n}\n");
         for (int d : new int[] {64, 128}) {
-            Path cu = work.resolve("affine_" + d + ".cu");
-            EmulatedBackward.write(Emulator.firstAttention(program), Storage.BF16, d, d, DqForm.ATOMIC, Engine.HOPPER, cu);
-            assertTrue(java.nio.file.Files.readString(cu).contains("const float attn_fb0 = (float)attn_ab0;"), "converted once a tile");
-            String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_affine_" + d),
-                    List.of("VARIANT=13", "VARIANT_NAME=affine", "ATOMIC=1", "WS"));
-            assertTrue(out.contains("dslopes") && !out.contains("NaN!"), out);
+            Emulated e = warpSpecialized("affine", "attention affine(slopes: float[H]) {\n"
+                    + "    score = score + slopes[h] * float(2 * (kv - q) + h) * 0.01\n}\n", d, 13);
+            assertTrue(e.source().contains("const float attn_fb0 = (float)attn_ab0;"), "converted once a tile");
+            assertTrue(e.out().contains("dslopes") && !e.out().contains("NaN!"), e.out());
         }
     }
 
@@ -128,21 +118,33 @@ class CudaBackwardEmulatorTest {
     @Test
     void fourTablesSummedAlongDiagonals() throws IOException, InterruptedException {
         assumeTrue(Emulator.available(), "no g++ here");
-        Path program = work.resolve("four_tables.attn");
-        java.nio.file.Files.writeString(program, """
-                attention four_tables(t1: float[H, 2 * KV_LEN], t2: float[H, 2 * KV_LEN], t3: float[H, 2 * KV_LEN], t4: float[H, 2 * KV_LEN]) {
-                    score = score + t1[h, kv - q + KV_LEN] + t2[h, kv - q + KV_LEN] * 0.5 + t3[h, kv - q + KV_LEN] - t4[h, kv - q + KV_LEN]
-                    mask = kv <= q + 40
-                }
-                """);
         for (int d : new int[] {128, 64}) {
-            Path cu = work.resolve("four_tables_" + d + ".cu");
-            EmulatedBackward.write(Emulator.firstAttention(program), Storage.BF16, d, d, DqForm.ATOMIC, Engine.HOPPER, cu);
-            assertEquals(d == 128, java.nio.file.Files.readString(cu).contains("no room for its buffer"), "the chains' own atomics at D = 128");
-            String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_four_tables_" + d),
-                    List.of("VARIANT=14", "VARIANT_NAME=four_tables", "ATOMIC=1", "WS"));
-            assertTrue(out.contains("dt4") && !out.contains("NaN!"), out);
+            Emulated e = warpSpecialized("four_tables", """
+                    attention four_tables(t1: float[H, 2 * KV_LEN], t2: float[H, 2 * KV_LEN], t3: float[H, 2 * KV_LEN], t4: float[H, 2 * KV_LEN]) {
+                        score = score + t1[h, kv - q + KV_LEN] + t2[h, kv - q + KV_LEN] * 0.5 + t3[h, kv - q + KV_LEN] - t4[h, kv - q + KV_LEN]
+                        mask = kv <= q + 40
+                    }
+                    """, d, 14);
+            assertEquals(d == 128, e.source().contains("no room for its buffer"), "the chains' own atomics at D = 128");
+            assertTrue(e.out().contains("dt4") && !e.out().contains("NaN!"), e.out());
         }
+    }
+
+    /** A program's emulated backward source and the harness's output (run to a passing exit). */
+    private record Emulated(String source, String out) {}
+
+    /**
+     * {@code program} (named {@code name}) on the warp-specialized kernel at D = DV = {@code d}, bf16, dQ and the
+     * parameters' sums through atomics, against the harness's reference of {@code variant}.
+     */
+    private Emulated warpSpecialized(String name, String program, int d, int variant) throws IOException, InterruptedException {
+        Path file = work.resolve(name + ".attn");
+        java.nio.file.Files.writeString(file, program);
+        Path cu = work.resolve(name + "_" + d + ".cu");
+        EmulatedBackward.write(Emulator.firstAttention(file), Storage.BF16, d, d, DqForm.ATOMIC, Engine.HOPPER, cu);
+        String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_" + name + "_" + d),
+                List.of("VARIANT=" + variant, "VARIANT_NAME=" + name, "ATOMIC=1", "WS"));
+        return new Emulated(java.nio.file.Files.readString(cu), out);
     }
 
     private double[] tableGradient(Path cu, int atomic) throws IOException, InterruptedException {

@@ -99,15 +99,10 @@ public final class CudaBackwardBody {
     /** The gradients summed along diagonals (with {@code diagonals}, through atomics). */
     public final List<DiagonalGradient> diagonalGradients = new ArrayList<>();
     /**
-     * With positions ({@link AffineConversions.Positions}): per tile and thread, before the pairs, the bases of the
-     * FULL tile's conversions to float of ints affine in q and kv (empty without them), and the condition, true in
-     * every lane of a warp, under which the FULL tile's code is exact (null without them); where it fails the tile
-     * takes the PARTIAL code.
+     * With positions ({@link AffineConversions.Positions}): the FULL tile's conversions to float of ints affine in q
+     * and kv, once per tile ({@link AffineConversions#NONE} without them).
      */
-    public final List<String> affineDecls;
-    public final String affineGuard;
-
-    private final AffineConversions affine;
+    final AffineConversions affine;
     private final Placement placement;
     private final CPrinter printer;
     private final Level rowLevel, colLevel;
@@ -216,8 +211,6 @@ public final class CudaBackwardBody {
         if (hasMask) maskedScoreRoots.add(a.mask());
         affine = positions == null ? AffineConversions.NONE
                 : AffineConversions.of(inOrder(closure(pairRoots), Level.PAIR), placement, printer, positions);
-        affineDecls = affine.decls();
-        affineGuard = affine.guard();
         full = tile(pairRoots, scoreRoots, gradRoots, a, false, this::fullPairLines);
         partial = tile(partialRoots, maskedScoreRoots, gradRoots, a, hasMask, this::pairLines);
         dScore = inElement(g.dScore());

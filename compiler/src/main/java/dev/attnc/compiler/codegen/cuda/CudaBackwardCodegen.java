@@ -245,9 +245,9 @@ public final class CudaBackwardCodegen {
             keyCode.putAll(splitPairs(group, keys, keyColumnAxis, "const int q = q0 + " + column + ";", keyRow, queryColumn, "lse_st[" + column + "]",
                     "lds_after_wait(delta_st + " + column + ")", "row_live[ri]"));
         }
-        if (keys.affineGuard != null) {
-            keyCode.put("affineDecls", String.join("\n", keys.affineDecls));
-            keyCode.put("affineGuard", keys.affineGuard);
+        if (keys.affine.guard() != null) {
+            keyCode.put("affineDecls", String.join("\n", keys.affine.decls()));
+            keyCode.put("affineGuard", keys.affine.guard());
         }
         st.add("keys", keyCode);
         st.add("queries", kernel(group, queries, "const int q = min(q0 + row0 + (ri & 1) * 8 + lane_row, Q_LEN - 1);",
@@ -331,12 +331,11 @@ public final class CudaBackwardCodegen {
     /**
      * A gradient summed along diagonals, as the consumer template's diagonalFlush and diagonalReduce read it: its
      * buffer (none where {@code buffer} < 0: each chain's own atomic), and the positions of a fragment element
-     * (rowIndex, colIndex) and of a diagonal's first pair in the item.
+     * (rowIndex, colIndex).
      */
     private static Map<String, Object> diagonal(CudaBackwardBody.DiagonalGradient g, int buffer, String rowIndex, String colIndex) {
         Map<String, Object> m = new HashMap<>(Map.of("gradient", g.gradient(), "lines", g.lines(), "index", g.index(), "rowIndex", rowIndex,
-                "colIndex", colIndex, "reduceRowIndex", "const int kv_raw = kt * WS_KEYS + kv_rel;",
-                "reduceColIndex", "const int q_raw = q0 + q_rel;"));
+                "colIndex", colIndex));
         if (buffer >= 0) m.put("buffer", buffer);
         if (g.accumulator() != null) m.put("accumulator", g.accumulator()); // none: the sums are read from dS
         return m;
