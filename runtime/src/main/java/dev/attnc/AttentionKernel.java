@@ -7,11 +7,14 @@ import dev.attnc.backend.CompiledKernel;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.RunInputs;
 import dev.attnc.backend.RunOutputs;
+import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.interp.Reference;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -39,6 +42,31 @@ public final class AttentionKernel implements AutoCloseable {
 
     public Backend backend() {
         return backend;
+    }
+
+    /**
+     * This attention on the same backend (which this kernel keeps owning), its backward computing no
+     * gradient for {@code params}: values the caller keeps fixed, as PyTorch's tensors without
+     * requires_grad (ALiBi's slopes, a soft-cap). The kernels then neither compute nor sum their
+     * terms, and {@link Gradients#params()} leaves them out.
+     */
+    public AttentionKernel withoutGradients(Collection<String> params) {
+        return params.isEmpty() ? this : new AttentionKernel(withoutGradients(attention, params), backend, false);
+    }
+
+    /**
+     * {@code a} with no gradient for {@code params} ({@link Attention#withoutGradients}); each must be a
+     * parameter that has one (a float parameter the score or the normalisation reads).
+     */
+    public static Attention withoutGradients(Attention a, Collection<String> params) {
+        List<String> with = Gradient.ofBackward(a).parameters();
+        for (String p : params) {
+            if (!with.contains(p)) {
+                throw new AttnInputException("no gradient to leave out for '" + p + "' in " + a.name() + ": "
+                        + (with.isEmpty() ? "none of its parameters has one" : "those with one are " + String.join(", ", with)));
+            }
+        }
+        return a.withoutGradients(params);
     }
 
     public Result run(Tensor q, Tensor k, Tensor v) {

@@ -12,6 +12,7 @@ import dev.attnc.Program;
 import dev.attnc.Result;
 import dev.attnc.Target;
 import dev.attnc.Tensor;
+import dev.attnc.compiler.ir.Attention;
 import dev.attnc.kernel.Sizes;
 import dev.attnc.io.Npy;
 import java.io.PrintWriter;
@@ -145,6 +146,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--atomic-grads", description = "with --dout: sum parameter gradients with atomics (not reproducible bit for bit)")
     boolean atomicGrads;
 
+    @Option(names = "--no-grad", paramLabel = "PARAM", split = ",",
+            description = "with --dout: compute no gradient for these parameters (values kept fixed, as tensors without requires_grad)")
+    List<String> noGrad = List.of();
+
     @Spec
     CommandSpec spec;
 
@@ -153,11 +158,14 @@ final class RunCommand implements Callable<Integer> {
         Program program = Attnc.compile(file);
         if (scale != null && !Double.isFinite(scale)) throw new AttnInputException("--scale must be a finite number, but is " + scale);
         OutputFiles outputs = new OutputFiles().add("--out", out).add("--lse", lse);
+        if (dout == null && !noGrad.isEmpty()) throw new AttnInputException("--no-grad needs --dout");
+        Attention ir = AttentionKernel.withoutGradients(program.ir(attention), noGrad);
         BackwardRun backward = dout == null ? BackwardRun.none(dlse, grads, atomicGrads)
-                : new BackwardRun(dout, dlse, grads, atomicGrads, program.ir(attention), outputs);
+                : new BackwardRun(dout, dlse, grads, atomicGrads, ir, outputs);
         Map<String, Object> arguments = new LinkedHashMap<>(Args.parse(args));
         PrintWriter o = spec.commandLine().getOut();
-        try (AttentionKernel kernel = program.kernel(attention, Backends.open(Target.parse(target), device))) {
+        try (AttentionKernel opened = program.kernel(attention, Backends.open(Target.parse(target), device))) {
+            AttentionKernel kernel = opened.withoutGradients(noGrad);
             Tensor[] qkv;
             if (data.shape != null) {
                 Sizes shape = RandomInputs.parseShape(data.shape);

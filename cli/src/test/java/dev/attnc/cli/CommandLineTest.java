@@ -71,6 +71,23 @@ class CommandLineTest {
         assertEquals(DType.F32, Npy.read(grads.resolve("d_slopes.npy")).dtype());
     }
 
+    /** --no-grad: a fixed parameter gets no gradient file and no check; a name with no gradient, or no --dout, is a one-line error. */
+    @Test
+    void noGradLeavesAParameterFixed() {
+        Path grads = dir.resolve("grads");
+        Outcome r = attnc("run", sample("alibi.attn"), "--shape", "1,4,2,37,53,16", "--random-args", "--check", "--dout", "random",
+                "--no-grad", "slopes", "--grads", grads.toString());
+        assertEquals(Main.OK, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("check dk against the reference backward") && !r.out().contains("d_slopes"), r.out());
+        assertTrue(Files.exists(grads.resolve("dq.npy")) && !Files.exists(grads.resolve("d_slopes.npy")));
+        r = attnc("run", sample("alibi.attn"), "--shape", "1,4,2,37,53,16", "--random-args", "--dout", "random", "--no-grad", "slope");
+        assertEquals(Main.USER_ERROR, r.code());
+        assertTrue(r.err().contains("no gradient to leave out for 'slope' in alibi: those with one are slopes") && !r.err().contains("at dev."), r.err());
+        r = attnc("run", sample("alibi.attn"), "--shape", "1,4,2,37,53,16", "--random-args", "--no-grad", "slopes");
+        assertEquals(Main.USER_ERROR, r.code());
+        assertTrue(r.err().contains("--no-grad needs --dout"), r.err());
+    }
+
     /** --shape's seventh number is V's last dimension DV (O's too): DeepSeek's MLA shape in small, forward and backward checked. */
     @Test
     void runTakesAValueDimensionOtherThanD() {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The derivatives of an attention's score clause, as IR over the same nodes as the forward
@@ -55,7 +56,7 @@ public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars,
 
     /** The gradient of an (optimized) attention's score: {@link Differentiate}. */
     public static Gradient of(Attention a) {
-        return Differentiate.run(a);
+        return Differentiate.run(a).without(a.frozen());
     }
 
     /**
@@ -66,7 +67,7 @@ public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars,
      */
     public static Gradient ofNormalization(Attention a) {
         List<Expr> e = a.normalization().exprs();
-        return e.isEmpty() ? null : Differentiate.run(new Attention(a.name(), a.params(), e.getFirst(), a.mask()));
+        return e.isEmpty() ? null : Differentiate.run(new Attention(a.name(), a.params(), e.getFirst(), a.mask())).without(a.frozen());
     }
 
     /**
@@ -87,6 +88,13 @@ public record Gradient(Attention forward, Expr dScore, List<ScalarGrad> scalars,
         norm.tensors.forEach(g -> tensors.add(
                 new TensorGrad((Expr.Load) Cse.intern(g.load(), canonical), Cse.intern(g.derivative(), canonical), true)));
         return new Gradient(a, score.dScore, scalars, tensors);
+    }
+
+    /** These derivatives less those of the parameters {@code frozen} ({@link Attention#frozen}: no gradient asked for). */
+    private Gradient without(Set<String> frozen) {
+        if (frozen.isEmpty()) return this;
+        return new Gradient(forward, dScore, scalars.stream().filter(g -> !frozen.contains(g.param())).toList(),
+                tensors.stream().filter(g -> !frozen.contains(g.param())).toList());
     }
 
     /** The score's derivatives alone ({@link #ofBackward} less those of the normalisation's E). */

@@ -2,6 +2,7 @@ package dev.attnc.compiler.grad;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.TestPrograms;
@@ -226,6 +227,19 @@ class DifferentiateTest {
 
     private static double central(DoubleUnaryOperator f, double x) {
         return (f.applyAsDouble(x + H) - f.applyAsDouble(x - H)) / (2 * H);
+    }
+
+    /** A frozen parameter (Attention.withoutGradients) has no derivatives, the others keep theirs; only parameters can be frozen. */
+    @Test
+    void frozenParametersHaveNoDerivatives() {
+        Attention a = TestPrograms.optimized(SIGNATURE + "score * w + t[h, kv] + t[h, q]\n}\n");
+        assertEquals(List.of("w", "t"), Gradient.ofBackward(a).parameters());
+        Gradient g = Gradient.ofBackward(a.withoutGradients(List.of("t")));
+        assertEquals(List.of("w"), g.parameters());
+        assertTrue(g.tensors().isEmpty());
+        assertEquals(Gradient.of(a).dScore(), g.dScore());
+        assertEquals(List.of(), Gradient.of(a.withoutGradients(List.of("w")).withoutGradients(List.of("t"))).parameters());
+        assertThrows(IllegalArgumentException.class, () -> a.withoutGradients(List.of("nope")));
     }
 
     private static void assertClose(double expected, double actual, String what) {

@@ -3,6 +3,7 @@ package dev.attnc.backend.cpu;
 import static dev.attnc.backend.cpu.BackwardCheck.assertIdentical;
 import static dev.attnc.backend.cpu.Fixture.parse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,7 @@ import dev.attnc.Tensor;
 import dev.attnc.backend.KernelRequest;
 import dev.attnc.backend.opencl.SampleCases;
 import dev.attnc.compiler.TestPrograms;
+import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
 import dev.attnc.kernel.Sizes;
@@ -132,6 +134,18 @@ class CpuBackwardTest {
     private static Gradients bothPlans(BackwardCheck c, String label) {
         c.check(backend, c.densePlan(), false, label + " dense");
         return c.check(backend, c.exactPlan(), false, label + " exact");
+    }
+
+    /** Parameters left without a gradient (Attention.withoutGradients): the others' and dQ, dK, dV as the reference's, none for them. */
+    @Test
+    void frozenParametersGetNoGradient() {
+        Attention a = parse("attention alibi_u(slopes: float[H], u: float) { score = score * u + slopes[h] * float(kv - q)\n mask = q >= kv }");
+        for (List<String> frozen : List.of(List.of("slopes"), List.of("u"), List.of("slopes", "u"))) {
+            BackwardCheck c = new BackwardCheck(a.withoutGradients(frozen), RAGGED, DType.F32, Map.of("u", 0.3),
+                    Map.of("slopes", Tensor.random(DType.F32, 14, RAGGED.H())), TILES);
+            Gradients g = bothPlans(c, "frozen " + frozen);
+            frozen.forEach(p -> assertFalse(g.params().containsKey(p), p + " has a gradient"));
+        }
     }
 
     @Test

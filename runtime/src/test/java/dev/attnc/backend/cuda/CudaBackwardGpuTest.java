@@ -239,6 +239,24 @@ class CudaBackwardGpuTest {
         check(new CudaCases.Sample("four_tables", a, false), sz, DType.BF16, Map.of(), tables, true, true);
     }
 
+    /** Frozen parameters (Attention.withoutGradients: ALiBi's slopes, a soft-cap) get no gradient; dQ, dK, dV as with them learned. */
+    @Test
+    void frozenParametersGetNoGradient() {
+        Attention alibi = TestPrograms.optimized("""
+                attention alibi_u(slopes: float[H], u: float) {
+                    score = score * u + slopes[h] * float(kv - q)
+                    mask = q >= kv
+                }
+                """);
+        Sizes sz = new Sizes(2, 4, 2, 77, 131, 64);
+        for (List<String> frozen : List.of(List.of("slopes"), List.of("slopes", "u"))) {
+            CudaCases.Sample s = new CudaCases.Sample("frozen_" + String.join("_", frozen), alibi.withoutGradients(frozen), false);
+            Gradients g = check(s, sz, DType.BF16, Map.of("u", 0.8), Map.of("slopes", positive(33, 4)), false, true);
+            frozen.forEach(p -> assertFalse(g.params().containsKey(p), p + " has a gradient"));
+            check(s, new Sizes(1, 4, 2, 130, 257, 128), DType.F16, Map.of("u", 0.8), Map.of("slopes", positive(34, 4)), false, false);
+        }
+    }
+
     @Test
     void sinksAndSigmoidWithParameters() {
         Attention sinks = TestPrograms.optimized("""

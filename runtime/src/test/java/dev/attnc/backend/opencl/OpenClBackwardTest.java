@@ -2,6 +2,7 @@ package dev.attnc.backend.opencl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -47,6 +48,14 @@ import org.junit.jupiter.api.TestFactory;
 class OpenClBackwardTest {
     /** Small and ragged: 2 KV heads for 4 query heads, 37 queries against 53 keys. */
     static final Sizes SMALL = new Sizes(2, 4, 2, 37, 53, 16);
+
+    /** ALiBi whose score also has a learnable scalar: either, both or neither may be frozen. */
+    static final String FROZEN = """
+            attention alibi_u(slopes: float[H], u: float) {
+                score = score * u + slopes[h] * float(kv - q)
+                mask = q >= kv
+            }
+            """;
 
     static final String TABLE = """
             attention rel(bias: float[H, 17]) {
@@ -188,6 +197,17 @@ class OpenClBackwardTest {
                 }
                 """);
         check("every built-in", a, SMALL, DType.F32, Map.of(), Map.of("w", random(8, 2, 4)), true);
+    }
+
+    /** Parameters left without a gradient (Attention.withoutGradients): the others' and dQ, dK, dV as the reference's, none for them. */
+    @Test
+    void frozenParametersGetNoGradient() {
+        Attention a = TestPrograms.optimized(FROZEN);
+        Map<String, Tensor> slopes = Map.of("slopes", random(10, 4));
+        for (List<String> frozen : List.of(List.of("slopes"), List.of("u"), List.of("slopes", "u"))) {
+            Gradients g = check("frozen " + frozen, a.withoutGradients(frozen), SMALL, DType.F32, Map.of("u", 0.3), slopes, false);
+            frozen.forEach(p -> assertFalse(g.params().containsKey(p), p + " has a gradient"));
+        }
     }
 
     /** Two deterministic runs give the same bits; atomic parameter sums agree with them to rounding. */

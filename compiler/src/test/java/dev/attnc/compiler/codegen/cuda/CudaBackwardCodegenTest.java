@@ -76,6 +76,21 @@ class CudaBackwardCodegenTest {
         }
     }
 
+    /** A frozen parameter (Attention.withoutGradients) has no gradient output and no terms in any kernel; its reads stay. */
+    @Test
+    void aFrozenParameterHasNoGradientCode() {
+        Attention alibi = TestPrograms.optimized("attention t(slopes: float[H]) { score = score + slopes[h] * float(kv - q)\n mask = q >= kv }");
+        for (DqForm form : DqForm.values()) {
+            // the warp-specialized kernel sends dQ through atomics; the deterministic form is the FA2-style kernels'
+            CudaCodegen.Engine engine = form == DqForm.ATOMIC ? CudaCodegen.Engine.HOPPER : CudaCodegen.Engine.MMA_SYNC;
+            String learned = CudaBackwardCodegen.generate(alibi, Storage.BF16, 128, 128, form, engine).text();
+            String fixed = CudaBackwardCodegen.generate(alibi.withoutGradients(List.of("slopes")), Storage.BF16, 128, 128, form, engine).text();
+            assertTrue(learned.contains("attn_grad_add(grad_"), form.toString());
+            assertFalse(fixed.contains("attn_grad_add(grad_") || fixed.contains("attn_acc") || fixed.contains("float* grad_"), form.toString());
+            assertTrue(fixed.contains("slopes"), form + ": the score still reads the slopes");
+        }
+    }
+
     /**
      * Where a gradient is summed along diagonals, the warp-specialized program has a second dK/dV kernel with
      * atomic_params fixed to 1 (the runtime launches it where the sums are atomic): the relative bias's per-pair slot
