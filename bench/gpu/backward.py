@@ -2,7 +2,7 @@
 """The backward pass: attnc's CUDA kernels against PyTorch on one GPU (bf16), the PyTorch half and the table.
 
   backward.py torch DIR   writes Q, K, V, dO (raw bf16 bits, identical for every contender) and the
-                          ALiBi slopes into DIR; times the backward alone of FlexAttention
+                          variants' arguments (flex_variants.py: compare.py's) into DIR; times the backward alone of FlexAttention
                           (torch.compile, block mask built once), SDPA's FlashAttention-2 and cuDNN
                           (full and causal): torch.autograd.grad of a forward's output with
                           retain_graph, triton's do_bench median (L2 flushed each run); writes
@@ -12,7 +12,8 @@
 
 TFLOP/s count 2.5 times the forward's 4 * D flops per kept (q, kv) pair (FlashAttention's convention),
 B * H times, for everybody; forward + backward 3.5 times. bench/gpu/backward.sh runs the whole comparison in one device call.
-Env: BWD_SHAPE=B,H,S,D (default 2,16,8192,128), BWD_VARIANTS (default full,causal,alibi,softcap,relative_bias).
+Env: BWD_SHAPE=B,H,S,D (default 2,16,8192,128), BWD_VARIANTS (default: the forward benchmark's variants
+(compare.py) and the learned relative-position bias; neighborhood_2d left out where S does not fit its grid).
 """
 import json
 import os
@@ -21,17 +22,19 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-import recipes  # noqa: E402
+import flex_variants  # noqa: E402  the variants' arguments, kept pairs and FlexAttention mods (compare.py's)
 
 B, H, S, D = (int(x) for x in os.environ.get("BWD_SHAPE", "2,16,8192,128").split(","))
-VARIANTS = os.environ.get("BWD_VARIANTS", "full,causal,alibi,softcap,relative_bias").split(",")
-CAP = 30.0
+ARGS = flex_variants.Params(B, H, S, D)
+ALL = "full,causal,sliding_window,alibi,softcap,document,prefix_lm,neighborhood_2d,relative_bias"
+VARIANTS = [v for v in os.environ.get("BWD_VARIANTS", ALL).split(",") if v != "neighborhood_2d" or ARGS.neighborhood_fits()]
 CHECK_HEADS = 2
+DOC = ARGS.documents()
+PAIRS = {name: ARGS.kept_pairs(name, DOC) for name in VARIANTS}  # of one (b, h)
 
 
 def pairs(name):
-    causal = name in ("causal", "alibi")
-    return B * H * (S * (S + 1) // 2 if causal else S * S)
+    return B * H * PAIRS[name]
 
 
 def tflops(name, ms):
@@ -56,32 +59,22 @@ def run_torch(out_dir):
     for name, t in zip(("q", "k", "v", "do"), ts):
         t.view(torch.int16).cpu().numpy().tofile(os.path.join(out_dir, name + ".bf16"))
     q, k, v, do = ts
-    sl = recipes.alibi_slopes(H)
+    sl = ARGS.slopes()
     sl.tofile(os.path.join(out_dir, "slopes.f32"))
     slopes_t = torch.from_numpy(sl).to(dev)
+    DOC.tofile(os.path.join(out_dir, "doc.i32"))
+    doc_t = torch.from_numpy(DOC).to(dev)
     # the learned relative-position table: small random values, the same for both sides
     rel = (np.random.default_rng(5).standard_normal((H, 2 * S - 1)) * 0.1).astype(np.float32)
     rel.tofile(os.path.join(out_dir, "rel.f32"))
     rel_t = torch.from_numpy(rel).to(dev).requires_grad_()  # learned: its gradient is asked for too
 
-    def causal(b, h, qi, ki):
-        return qi >= ki
-
-    def alibi(score, b, h, qi, ki):
-        return score + slopes_t[h] * (ki - qi)
-
-    def softcap(score, b, h, qi, ki):
-        return CAP * torch.tanh(score / CAP)
-
-    def relative(score, b, h, qi, ki):
-        return score + rel_t[h, ki - qi + S - 1]
-
-    spec = {"full": (None, None), "causal": (causal, None), "alibi": (causal, alibi), "softcap": (None, softcap),
-            "relative_bias": (None, relative)}
+    spec = ARGS.mods(torch, doc_t, slopes_t, rel_t)
     results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "shape": [B, H, S, D],
                "variants": VARIANTS, "flex": {}, "sdpa_fa2": {}, "cudnn": {}}
     with open(os.path.join(out_dir, "meta_bwd.properties"), "w") as f:
-        f.write(f"B={B}\nH={H}\nS={S}\nD={D}\ncap={CAP}\ncheck_heads={CHECK_HEADS}\nvariants={','.join(VARIANTS)}\n")
+        f.write(f"B={B}\nH={H}\nS={S}\nD={D}\ncheck_heads={CHECK_HEADS}\nvariants={','.join(VARIANTS)}\n" + ARGS.properties())
+        f.writelines(f"pairs.{name}={PAIRS[name]}\n" for name in VARIANTS)
 
     def backward_of(fn, extra=()):
         qq, kk, vv = (t.detach().requires_grad_() for t in (q, k, v))

@@ -5,7 +5,9 @@
 # BWD_FORMS="default wgmma deterministic fast" times several forms of attnc's backward in the same call
 # (deterministic: dQ in its own kernel, where the default sends it through float atomics in the dK/dV
 # kernel; hopper: the warp-specialized dK/dV kernel at D = 64 and 128; wgmma: the FA2-style kernels
-# with their products on wgmma; mma: mma.sync on Hopper; fast / exact: the backward's math).
+# with their products on wgmma; mma: mma.sync on Hopper; fast / exact: the backward's math; allgrads: a gradient for
+# every float parameter, where the default form computes those PyTorch computes: the learned table's, not ALiBi's
+# slopes or the soft-cap, constants on PyTorch's side).
 #
 #   here:  bench/gpu/cuda-device.sh pack
 #   there: bash bench/gpu/backward.sh            (device tool, carry [".cuda-device"])
@@ -24,7 +26,8 @@ tag=$(echo "$BWD_SHAPE" | tr , x)
 cp "$work"/torch_bwd.json "$out/torch_bwd-$tag.json"
 # BWD_FORMS: the forms of attnc's backward to time against the same PyTorch figures, one table each
 # (default: the policy's; hopper: the warp-specialized dK/dV kernel; wgmma: the FA2-style kernels on wgmma;
-# deterministic: dQ in its own kernel; mma: mma.sync on Hopper; fast / exact: the backward's math).
+# deterministic: dQ in its own kernel; mma: mma.sync on Hopper; fast / exact: the backward's math; allgrads: every
+# parameter's gradient too).
 # BWD_JAVA_FLAGS is added to every form.
 # BWD_ROUNDS=N runs the forms N times, interleaved (a b a b ...), and ends with each form's median per
 # variant: one form's figure moves by up to 5 % between runs (docs/benchmarks.md, session 17), so an A/B
@@ -39,6 +42,7 @@ for round in $(seq "$rounds"); do
         deterministic) flags="$flags -Dattnc.cuda.deterministic=true" ;;
         atomic) flags="$flags -Dattnc.cuda.deterministic=false" ;;
         fast|exact) flags="$flags -Dattnc.cuda.backwardMath=$word" ;;
+        allgrads) flags="$flags -Dattnc.bench.allGradients=true" ;;
         *) flags="$flags -Dattnc.cuda.engine=$word" ;;
       esac
     done

@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import recipes  # noqa: E402  samples/recipes.json: the per-sample arguments, shared with the Java tests
+import flex_variants  # noqa: E402  the variants' arguments, kept pairs and FlexAttention mods, shared with backward.py
 
 ALL_VARIANTS = ["full", "causal", "sliding_window", "alibi", "softcap", "document", "prefix_lm", "neighborhood_2d"]
 # Normalisations (issue 19), only when CMP_VARIANTS names them: where each comes from (file#attention,
@@ -39,7 +40,6 @@ NORMALISED = {
     "sinks": "samples/gpt_oss.attn#gpt_oss_global",
     "sinks_local": "samples/gpt_oss.attn#gpt_oss_local",
 }
-SINK_WINDOW = 128  # gpt_oss_local: q - kv < 128
 
 
 def parse_shape(text):
@@ -53,27 +53,15 @@ B, H, S, D, DV = parse_shape(os.environ.get("CMP_SHAPE", "2,16,8192,128"))  # DV
 LAYOUT = os.environ.get("CMP_LAYOUT", "bhsd")
 if LAYOUT not in ("bhsd", "bshd"):
     sys.exit(f"CMP_LAYOUT must be bhsd or bshd, got {LAYOUT!r}")
-RECIPES, SIZES = recipes.load(), {"B": B, "H": H, "Q_LEN": S, "KV_LEN": S, "D": D}
-
-
-def recipe_scalar(sample, name):
-    return recipes.size(RECIPES[sample]["scalars"][name], SIZES)
-
-
-def recipe_tensor_arg(sample, tensor, arg):
-    return recipes.size(recipes.generator(RECIPES[sample]["tensors"][tensor])[1][arg], SIZES)
-
-
-WINDOW, PREFIX = recipe_scalar("sliding_window", "window"), recipe_scalar("prefix_lm", "prefix")  # 1024, 2048 at S = 8192
-CAP = recipe_scalar("softcap", "cap")                                                             # 30.0
-DOC_MIN, DOC_MAX = recipe_tensor_arg("document", "doc", "min"), recipe_tensor_arg("document", "doc", "max")  # 256, 2048
-# neighborhood_2d: grid NB_W wide, S / NB_W high; (2R+1) x (2R+1) = 13x13 window
-NB_W, NB_R = recipe_scalar("neighborhood_2d", "W"), recipe_scalar("neighborhood_2d", "R")
+VARIANT_ARGS = flex_variants.Params(B, H, S, D)
+WINDOW, PREFIX, CAP = VARIANT_ARGS.window, VARIANT_ARGS.prefix, VARIANT_ARGS.cap  # 1024, 2048, 30.0 at S = 8192
+DOC_MIN, DOC_MAX = VARIANT_ARGS.doc_min, VARIANT_ARGS.doc_max                        # 256, 2048
+NB_W, NB_R = VARIANT_ARGS.nb_w, VARIANT_ARGS.nb_r                                    # a 128-wide grid, 13 x 13 windows
 CHECK_HEADS = min(2, H)  # reference slice: batch 0, heads 0 .. CHECK_HEADS-1
 
 
 def neighborhood_fits():
-    return S % NB_W == 0 and S // NB_W >= 2 * NB_R + 1 and NB_W >= 2 * NB_R + 1
+    return VARIANT_ARGS.neighborhood_fits()
 
 
 def select_variants():
@@ -92,55 +80,17 @@ VARIANTS = select_variants()
 
 
 def slopes():
-    return recipes.alibi_slopes(H)
+    return VARIANT_ARGS.slopes()
 
 
 def sinks(seed=11):
     """gpt_oss's learned per-head sink logits: the recipe's range, uniform."""
-    g = recipes.generator(RECIPES["gpt_oss"]["tensors"]["sinks"])[1]
+    g = recipes.generator(VARIANT_ARGS.recipes["gpt_oss"]["tensors"]["sinks"])[1]
     return np.random.default_rng(seed).uniform(g["min"], g["max"], H).astype(np.float32)
 
 
-def documents(seed=7):
-    """Sorted document ids of random lengths (DOC_MIN .. DOC_MAX tokens: 256 .. 2048 at S = 8192) packed into S."""
-    return recipes.documents(S, DOC_MIN, DOC_MAX, seed)
-
-
-def near_counts(size, radius):
-    """On one axis of length size: for each x, how many y satisfy |y - clamp(x, radius, size-1-radius)| <= radius
-    (samples/neighborhood_2d.attn's `near`; NATTEN's clamped window centre)."""
-    out = []
-    for x in range(size):
-        c = min(max(x, radius), size - 1 - radius)
-        out.append(sum(1 for y in range(size) if abs(y - c) <= radius))
-    return out
-
-
-def neighborhood_pairs(s, w, r):
-    """Kept pairs of neighborhood_2d: the 2-D mask is row-window AND column-window, so each query keeps
-    (keys near its row) * (keys near its column); summed over the grid, that is a product of sums."""
-    return sum(near_counts(s // w, r)) * sum(near_counts(w, r))
-
-
 def kept_pairs(name, doc):
-    """Kept (q, kv) pairs of one (b, h), exactly."""
-    q = np.arange(S, dtype=np.int64)
-    if name in ("full", "softcap", "sigmoid_full"):
-        return S * S
-    if name in ("causal", "alibi", "sigmoid", "sinks"):
-        return S * (S + 1) // 2
-    if name == "sinks_local":
-        return int(np.sum(np.minimum(q, SINK_WINDOW - 1) + 1))
-    if name == "sliding_window":
-        return int(np.sum(np.minimum(q, WINDOW) + 1))
-    if name == "prefix_lm":
-        return int(np.sum(np.maximum(q + 1, PREFIX)))
-    if name == "document":
-        _, counts = np.unique(doc, return_counts=True)
-        return int(np.sum(counts.astype(np.int64) ** 2))
-    if name == "neighborhood_2d":
-        return neighborhood_pairs(S, NB_W, NB_R)
-    raise ValueError(name)
+    return VARIANT_ARGS.kept_pairs(name, doc)
 
 
 def tflops(pairs, ms):
@@ -167,7 +117,7 @@ def run_torch(out_dir):
         t.view(torch.int16).cpu().numpy().tofile(os.path.join(out_dir, name + ".bf16"))
     if LAYOUT == "bshd":
         q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)
-    doc = documents()
+    doc = VARIANT_ARGS.documents()
     doc.tofile(os.path.join(out_dir, "doc.i32"))
     sl = slopes()
     sl.tofile(os.path.join(out_dir, "slopes.f32"))
@@ -177,38 +127,7 @@ def run_torch(out_dir):
     doc_t = torch.from_numpy(doc).to(dev)
     slopes_t = torch.from_numpy(sl).to(dev)
 
-    def causal(b, h, qi, ki):
-        return qi >= ki
-
-    def sliding(b, h, qi, ki):
-        return (qi >= ki) & (qi - ki <= WINDOW)
-
-    def document(b, h, qi, ki):
-        return doc_t[qi] == doc_t[ki]
-
-    def prefix(b, h, qi, ki):
-        return (ki < PREFIX) | (qi >= ki)
-
-    nb_height = S // NB_W
-
-    def neighborhood(b, h, qi, ki):  # = samples/neighborhood_2d.attn, NATTEN's clamped window
-        row, col = qi // NB_W, qi % NB_W
-        krow, kcol = ki // NB_W, ki % NB_W
-        crow = torch.clamp(row, NB_R, nb_height - 1 - NB_R)
-        ccol = torch.clamp(col, NB_R, NB_W - 1 - NB_R)
-        return ((krow - crow).abs() <= NB_R) & ((kcol - ccol).abs() <= NB_R)
-
-    def alibi(score, b, h, qi, ki):
-        return score + slopes_t[h] * (ki - qi)
-
-    def softcap(score, b, h, qi, ki):
-        return CAP * torch.tanh(score / CAP)
-
-    spec = {
-        "full": (None, None), "causal": (causal, None), "sliding_window": (sliding, None), "alibi": (causal, alibi),
-        "softcap": (None, softcap), "document": (document, None), "prefix_lm": (prefix, None),
-        "neighborhood_2d": (neighborhood, None),
-    }
+    spec = VARIANT_ARGS.mods(torch, doc_t, slopes_t)
     results = {"device": torch.cuda.get_device_name(), "torch": torch.__version__, "shape": [B, H, S, D], "dv": DV,
                "variants": VARIANTS, "params": {"window": WINDOW, "prefix": PREFIX, "cap": CAP, "doc_len": [DOC_MIN, DOC_MAX],
                                                 "nb_w": NB_W, "nb_r": NB_R},
@@ -224,10 +143,6 @@ def run_torch(out_dir):
             if name in NORMALISED:
                 f.write(f"source.{name}={NORMALISED[name]}\n")
 
-    def local(b, h, qi, ki):
-        return (qi >= ki) & (qi - ki < SINK_WINDOW)
-
-    spec["sinks"], spec["sinks_local"] = (causal, None), (local, None)
     for name in [n for n in VARIANTS if n in ("sigmoid", "sigmoid_full")]:
         sigmoid_reference(q, k, v, name == "sigmoid", out_dir, name)
         results["flex"][name] = {"error": "FlexAttention cannot express sigmoid normalisation"}

@@ -13,6 +13,7 @@ import dev.attnc.backend.RunOutputs;
 import dev.attnc.backend.cuda.CudaBackend;
 import dev.attnc.compiler.Compilation;
 import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.interp.Bindings;
 import dev.attnc.compiler.interp.TensorData;
 import dev.attnc.compiler.ir.Attention;
@@ -28,8 +29,10 @@ import java.io.PrintWriter;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -54,27 +57,30 @@ public final class CudaBackwardBench {
         try (Reader r = Files.newBufferedReader(dir.resolve("meta_bwd.properties"))) {
             meta.load(r);
         }
-        int b = num(meta, "B"), h = num(meta, "H"), s = num(meta, "S"), d = num(meta, "D"), checkHeads = num(meta, "check_heads");
+        int b = CudaBench.num(meta, "B"), h = CudaBench.num(meta, "H"), s = CudaBench.num(meta, "S"), d = CudaBench.num(meta, "D"), checkHeads = CudaBench.num(meta, "check_heads");
         Sizes sizes = new Sizes(b, h, h, s, s, d);
         Tensor q = CudaBench.raw(dir.resolve("q.bf16"), DType.BF16, b, h, s, d);
         Tensor k = CudaBench.raw(dir.resolve("k.bf16"), DType.BF16, b, h, s, d);
         Tensor v = CudaBench.raw(dir.resolve("v.bf16"), DType.BF16, b, h, s, d);
         Tensor dO = CudaBench.raw(dir.resolve("do.bf16"), DType.BF16, b, h, s, d);
-        Map<String, Tensor> params = Map.of("slopes", Tensor.ofFloats(CudaBench.floats(dir.resolve("slopes.f32")), h),
-                "bias", Tensor.ofFloats(CudaBench.floats(dir.resolve("rel.f32")), h, 2L * s - 1));
         try (CudaBackend backend = new CudaBackend(0); PrintWriter json = new PrintWriter(Files.newBufferedWriter(dir.resolve("attnc_bwd.json")))) {
             System.out.println("[attnc] " + backend.device());
             // what the policy builds (TargetPolicy.cudaBackward): -Dattnc.cuda.engine=mma times mma.sync on Hopper
             Decision.Cuda build = TargetPolicy.cudaBackward((DeviceCaps.Cuda) backend.policy().caps(), d, d, backend.policy().options());
             System.out.println("[attnc] backward " + build.arch() + " " + build.options().engine().name().toLowerCase(Locale.ROOT));
+            boolean allGradients = Boolean.getBoolean("attnc.bench.allGradients");
             for (String name : meta.getProperty("variants").split(",")) {
                 Attention a = attention(name);
+                // the gradients PyTorch computes (backward.py): of its learned table only; ALiBi's slopes and the soft-cap
+                // are constants there, so they get none here either (-Dattnc.bench.allGradients=true: every one)
+                List<String> fixed = new ArrayList<>(Gradient.ofBackward(a).parameters());
+                if (name.equals("relative_bias")) fixed.remove("bias");
+                if (!allGradients) a = a.withoutGradients(fixed);
                 Map<String, Object> scalars = new HashMap<>();
-                if (name.equals("softcap")) scalars.put("cap", Double.parseDouble(meta.getProperty("cap")));
                 Map<String, Tensor> tensors = new HashMap<>();
-                a.params().forEach(p -> {
-                    if (params.containsKey(p.name())) tensors.put(p.name(), params.get(p.name()));
-                });
+                CudaBench.arguments(name, meta, dir, h, s, scalars, tensors);
+                // the learned relative-position table [H, 2 S - 1] (backward.py's)
+                if (name.equals("relative_bias")) tensors.put("bias", Tensor.ofFloats(CudaBench.floats(dir.resolve("rel.f32")), h, 2L * s - 1));
                 Map<String, TensorData> data = new HashMap<>();
                 tensors.forEach((n, t) -> data.put(n, Inputs.view(t)));
                 Bindings bindings = new Bindings(scalars, data).complete(a);
@@ -96,7 +102,7 @@ public final class CudaBackwardBench {
                 }
                 Arrays.sort(ms);
                 double median = ms[reps / 2];
-                double pairs = (double) b * h * (name.equals("causal") || name.equals("alibi") ? (double) s * (s + 1) / 2 : (double) s * s);
+                double pairs = (double) b * h * Long.parseLong(meta.getProperty("pairs." + name).trim()); // kept, of all (b, h)
                 double tflops = 2.5 * 4.0 * d * pairs / (median * 1e-3) / 1e12;
                 String check = check(dir, name, g, checkHeads, s, d);
                 // a training step's attention: the forward (O and LSE), then the backward from them; each run's
@@ -110,8 +116,8 @@ public final class CudaBackwardBench {
                 Arrays.sort(stepMs);
                 double step = stepMs[reps / 2], stepTflops = 3.5 * 4.0 * d * pairs / (step * 1e-3) / 1e12;
                 String form = TargetPolicy.cudaBackwardForm(a, d, build, backend.policy().options()).name().toLowerCase(Locale.ROOT);
-                System.out.printf(Locale.ROOT, "attnc %-14s %8.3f ms %7.1f TFLOP/s  dQ %s  %s  forward+backward %8.3f ms %7.1f TFLOP/s%n",
-                        name, median, tflops, form, check, step, stepTflops);
+                System.out.printf(Locale.ROOT, "attnc %-14s %8.3f ms %7.1f TFLOP/s  dQ %s  %s  forward+backward %8.3f ms %7.1f TFLOP/s%s%n",
+                        name, median, tflops, form, check, step, stepTflops, a.frozen().isEmpty() ? "" : "  no gradient for " + a.frozen());
                 json.printf(Locale.ROOT, "{\"variant\": \"%s\", \"ms\": %.4f, \"tflops\": %.2f, \"check\": \"%s\", \"step_ms\": %.4f, \"step_tflops\": %.2f}%n",
                         name, median, tflops, check, step, stepTflops);
                 json.flush();
@@ -139,10 +145,6 @@ public final class CudaBackwardBench {
     static Attention attention(String name) throws IOException {
         Compilation c = Compilation.of(SourceFile.read(Path.of("samples", name + ".attn"))).orThrow();
         return c.optimized(c.attentionNames().getFirst());
-    }
-
-    private static int num(Properties p, String key) {
-        return Integer.parseInt(p.getProperty(key).trim());
     }
 
 }

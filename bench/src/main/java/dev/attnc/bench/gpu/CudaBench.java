@@ -91,8 +91,6 @@ public final class CudaBench {
         Tensor k = input(dir.resolve("k.bf16"), bshd, b, h, s, d);
         Tensor v = input(dir.resolve("v.bf16"), bshd, b, h, s, dv);
         System.out.printf(Locale.ROOT, "[bench] B=%d H=%d S=%d D=%d DV=%d layout %s variants %s%n", b, h, s, d, dv, bshd ? "bshd" : "bhsd", variants);
-        Tensor doc = raw(dir.resolve("doc.i32"), DType.I32, s);
-        Tensor slopes = raw(dir.resolve("slopes.f32"), DType.F32, h);
         Path samples = Files.isDirectory(Path.of("samples")) ? Path.of("samples") : Path.of("../samples");
 
         try (CudaBackend backend = new CudaBackend(0, null);
@@ -119,19 +117,7 @@ public final class CudaBench {
                 Attention a = attentions.get(name);
                 Map<String, Object> scalars = new HashMap<>();
                 Map<String, Tensor> tensors = new HashMap<>();
-                switch (name) {
-                    case "sliding_window" -> scalars.put("window", num(meta, "window"));
-                    case "prefix_lm" -> scalars.put("prefix", num(meta, "prefix"));
-                    case "softcap" -> scalars.put("cap", Double.parseDouble(meta.getProperty("cap")));
-                    case "alibi" -> tensors.put("slopes", slopes);
-                    case "document" -> tensors.put("doc", doc);
-                    case "sinks", "sinks_local" -> tensors.put("sinks", raw(dir.resolve("sinks.f32"), DType.F32, h));
-                    case "neighborhood_2d" -> {
-                        scalars.put("W", num(meta, "nb_w"));
-                        scalars.put("R", num(meta, "nb_r"));
-                    }
-                    default -> {}
-                }
+                arguments(name, meta, dir, h, s, scalars, tensors);
                 Map<String, TensorData> data = new HashMap<>();
                 tensors.forEach((n, t) -> data.put(n, view(t)));
                 Bindings bindings = new Bindings(scalars, data).complete(a);
@@ -247,7 +233,28 @@ public final class CudaBench {
         return new double[] {eo, el, bad};
     }
 
-    private static int num(Properties p, String key) {
+    /**
+     * A variant's arguments as compare.py and backward.py write them (bench/gpu/flex_variants.py): its scalars from
+     * meta, its tensors from DIR (document ids, ALiBi slopes, sink logits).
+     */
+    static void arguments(String name, Properties meta, Path dir, int h, int s, Map<String, Object> scalars,
+            Map<String, Tensor> tensors) throws IOException {
+        switch (name) {
+            case "sliding_window" -> scalars.put("window", num(meta, "window"));
+            case "prefix_lm" -> scalars.put("prefix", num(meta, "prefix"));
+            case "softcap" -> scalars.put("cap", Double.parseDouble(meta.getProperty("cap")));
+            case "alibi" -> tensors.put("slopes", raw(dir.resolve("slopes.f32"), DType.F32, h));
+            case "document" -> tensors.put("doc", raw(dir.resolve("doc.i32"), DType.I32, s));
+            case "sinks", "sinks_local" -> tensors.put("sinks", raw(dir.resolve("sinks.f32"), DType.F32, h));
+            case "neighborhood_2d" -> {
+                scalars.put("W", num(meta, "nb_w"));
+                scalars.put("R", num(meta, "nb_r"));
+            }
+            default -> {}
+        }
+    }
+
+    static int num(Properties p, String key) {
         return Integer.parseInt(p.getProperty(key).trim());
     }
 
