@@ -637,6 +637,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                 if (run_offsets[pr] == run_offsets[pr + 1]) continue;
                 // per (b, h)
                 const float t0 = p0_slopes[h];
+                const float rcp_t5 = 1.0f / p1_cap;
                 // per fragment row this thread holds
                 #pragma unroll
                 for (int ri = 0; ri < ROWS; ri++) {
@@ -695,16 +696,16 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                                     const float t2 = (float)t1;
                                     const float t3 = t0 * t2;
                                     const float t4 = score + t3;
-                                    const float t5 = t4 / p1_cap;
+                                    const float t5 = t4 * rcp_t5;
                                     const float t6 = tanhf(t5);
                                     const float t7 = p1_cap * t6;
                                     const bool t8 = q >= kv;
                                     const float t9 = t6 * t6;
                                     const float t10 = 1.0f - t9;
                                     const float t11 = p1_cap * t10;
-                                    const float t12 = t11 / p1_cap;
+                                    const float t12 = t11 * rcp_t5;
                                     const float t13 = t11 * t5;
-                                    const float t14 = t13 / p1_cap;
+                                    const float t14 = t13 * rcp_t5;
                                     const float t15 = -t14;
                                     const float t16 = t6 + t15;
                                     const float t17 = t12 * t2;
@@ -744,15 +745,15 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                                     const float t2 = attn_fb0 + (float)(-1 * ((ci / 2) * 8 + (ci & 1)) + 1 * ((ri & 1) * 8));
                                     const float t3 = t0 * t2;
                                     const float t4 = score + t3;
-                                    const float t5 = t4 / p1_cap;
+                                    const float t5 = t4 * rcp_t5;
                                     const float t6 = tanhf(t5);
                                     const float t7 = p1_cap * t6;
                                     const float t9 = t6 * t6;
                                     const float t10 = 1.0f - t9;
                                     const float t11 = p1_cap * t10;
-                                    const float t12 = t11 / p1_cap;
+                                    const float t12 = t11 * rcp_t5;
                                     const float t13 = t11 * t5;
-                                    const float t14 = t13 / p1_cap;
+                                    const float t14 = t13 * rcp_t5;
                                     const float t15 = -t14;
                                     const float t16 = t6 + t15;
                                     const float t17 = t12 * t2;

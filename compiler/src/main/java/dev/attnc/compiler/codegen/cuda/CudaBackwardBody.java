@@ -13,11 +13,13 @@ import dev.attnc.compiler.ir.Axis;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Normalization;
 import dev.attnc.compiler.passes.Exprs;
+import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -105,6 +107,8 @@ public final class CudaBackwardBody {
     final AffineConversions affine;
     private final Placement placement;
     private final CPrinter printer;
+    /** Fast math's divisions by a per-(b, h) value, through its reciprocal. */
+    private final Reciprocals reciprocals;
     private final Level rowLevel, colLevel;
 
     /** The body of the deterministic form's kernels: the dQ kernel's pairs take the parameters' gradients, the dK/dV kernel's none. */
@@ -127,10 +131,18 @@ public final class CudaBackwardBody {
 
     /** With {@code positions} (null: none), a FULL tile's conversions to float of ints affine in q and kv once per tile ({@link AffineConversions}). */
     public CudaBackwardBody(Attention a, Rows rows, boolean gradients, boolean diagonals, AffineConversions.Positions positions) {
+        this(a, rows, gradients, diagonals, positions, false);
+    }
+
+    /** With {@code fastMath}, divisions by a per-(b, h) value through its reciprocal ({@link Reciprocals}), as the forward's. */
+    public CudaBackwardBody(Attention a, Rows rows, boolean gradients, boolean diagonals, AffineConversions.Positions positions,
+            boolean fastMath) {
         Gradient g = Gradient.ofBackward(a);
         this.placement = Placement.of(g);
         Names names = new Names(a);
-        this.printer = new CPrinter(Dialect.CUDA, names, RangeAnalysis.analyze(a), false);
+        Map<Expr, Interval> ranges = RangeAnalysis.analyze(a);
+        this.printer = new CPrinter(Dialect.CUDA, names, ranges, false);
+        this.reciprocals = fastMath ? Reciprocals.of(placement, ranges, printer, this::plain) : Reciprocals.none(printer);
         this.rowLevel = rows == Rows.QUERIES ? Level.ROW : Level.COLUMN;
         this.colLevel = rows == Rows.QUERIES ? Level.COLUMN : Level.ROW;
         identityScore = a.score() instanceof Expr.Score;
@@ -190,6 +202,7 @@ public final class CudaBackwardBody {
         if (hasMask) partialRoots.add(a.mask());
 
         for (Expr e : placement.prologue()) prologue.add(statement(e, this::plain));
+        prologue.addAll(reciprocals.prologue);
         Set<Expr> all = closure(partialRoots);
         all.addAll(closure(rowRoots));
         List<Expr> rowNodes = inOrder(all, rowLevel);
@@ -327,7 +340,7 @@ public final class CudaBackwardBody {
     }
 
     private String statement(Expr e, Function<Expr, String> operand) {
-        return "const " + printer.type(e.type()) + " " + placement.local(e) + " = " + printer.rhs(e, operand) + ";";
+        return "const " + printer.type(e.type()) + " " + placement.local(e) + " = " + reciprocals.rhs(e, operand) + ";";
     }
 
     private String plain(Expr e) {

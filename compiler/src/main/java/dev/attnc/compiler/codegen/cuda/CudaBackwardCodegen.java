@@ -217,8 +217,8 @@ public final class CudaBackwardCodegen {
         // the warp-specialized kernel's fragments are keys by queries: a gradient read at kv − q is summed along their diagonals
         // (the warp-specialized kernel's positions: a thread's keys k0 + row0 + lane_row (+ 8), its queries q0 + 2 lane_col + ...)
         CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS, atomic, ws, !ws ? null
-                : new AffineConversions.Positions("q0 + 2 * lane_col", "k0 + row0 + lane_row", "(ci / 2) * 8 + (ci & 1)", "(ri & 1) * 8"));
-        CudaBackwardBody queries = new CudaBackwardBody(a, Rows.QUERIES);
+                : new AffineConversions.Positions("q0 + 2 * lane_col", "k0 + row0 + lane_row", "(ci / 2) * 8 + (ci & 1)", "(ri & 1) * 8"), fastMath);
+        CudaBackwardBody queries = new CudaBackwardBody(a, Rows.QUERIES, true, false, null, fastMath);
 
         STGroup group = Templates.load(TEMPLATE);
         ST st = group.getInstanceOf("backward");

@@ -7,18 +7,14 @@ import dev.attnc.compiler.codegen.c.Dialect;
 import dev.attnc.compiler.codegen.c.Names;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Axis;
-import dev.attnc.compiler.ir.BinaryOp;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Normalization;
-import dev.attnc.compiler.ir.Poly;
 import dev.attnc.compiler.passes.Exprs;
 import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * An attention's score and mask as CUDA statements for the tensor-core kernel, where each value is
@@ -38,11 +34,8 @@ public final class CudaBody {
 
     private final Placement placement;
     private final CPrinter printer;
-    /**
-     * Fast math: a division by a value fixed per (b, h) becomes a multiply by its reciprocal,
-     * computed once; an integer one (dividend within ±2^24) a multiply and one correction step.
-     */
-    private final Map<Expr, String> reciprocals = new HashMap<>();
+    /** Fast math's divisions by a per-(b, h) value, through its reciprocal ({@link Reciprocals}). */
+    private final Reciprocals reciprocals;
 
     /** Code for one kind of tile (FULL or PARTIAL): column code, then element code. */
     public record Tile(List<String> colDecls, List<String> colCode, List<String> colStores, boolean needQ,
@@ -59,7 +52,6 @@ public final class CudaBody {
     public final Tile full;
     public final Tile partial;
 
-    private final Map<Expr, Interval> ranges;
 
     public CudaBody(Attention a, boolean fastMath) {
         this(a, Placement.of(a), fastMath);
@@ -68,27 +60,16 @@ public final class CudaBody {
     /** With a given placement: {@link Placement#packedHeads} for a kernel whose rows are of several heads. */
     public CudaBody(Attention a, Placement placement, boolean fastMath) {
         this.placement = placement;
-        this.ranges = RangeAnalysis.analyze(a);
+        Map<Expr, Interval> ranges = RangeAnalysis.analyze(a);
         this.printer = new CPrinter(Dialect.CUDA, new Names(a), ranges, fastMath);
         identityScore = a.score() instanceof Expr.Score;
         hasMask = !(a.mask() instanceof Expr.BoolConst c && c.value());
 
+        // a division by a per-(b, h) value inside the loops: its reciprocal once per (b, h) and divisor, after the
+        // per-(b, h) values (a divisor may be one)
+        reciprocals = fastMath ? Reciprocals.of(placement, ranges, printer, this::plain) : Reciprocals.none(printer);
         for (Expr e : placement.prologue()) prologue.add(statement(e, this::plain));
-        if (fastMath) {
-            // a division by a per-(b, h) value inside the loops: its reciprocal once per (b, h) and
-            // divisor; an integer one only where the dividend is exact as a float (|x| < 2^24)
-            Map<Expr, String> byDivisor = new HashMap<>();
-            for (Expr e : placement.nodes()) {
-                if (e instanceof Expr.Binary bin && (bin.op() == BinaryOp.DIV || INT_DIVISIONS.contains(bin.op()) && floatExact(bin.left()))
-                        && placement.level(e) != Level.HEAD && placement.level(bin.right()) == Level.HEAD) {
-                    reciprocals.put(e, byDivisor.computeIfAbsent(bin.right(), d -> {
-                        String name = "rcp_" + placement.local(Exprs.isLeaf(d) ? e : d);
-                        prologue.add("const float " + name + " = 1.0f / " + (bin.op() == BinaryOp.DIV ? "" : "(float)") + plain(d) + ";");
-                        return name;
-                    }));
-                }
-            }
-        }
+        prologue.addAll(reciprocals.prologue);
         for (Expr e : placement.row()) rowCode.add(statement(e, this::plain));
         // row values that per-column or per-element code reads need a row array
         List<Expr> perPair = placement.nodes().stream().filter(e -> placement.level(e).perPair()).toList();
@@ -136,42 +117,7 @@ public final class CudaBody {
     }
 
     private String statement(Expr e, java.util.function.Function<Expr, String> operand) {
-        String rcp = reciprocals.get(e);
-        String rhs = printer.rhs(e, operand);
-        if (rcp != null && e instanceof Expr.Binary bin) {
-            String x = operandText(bin.left(), operand);
-            rhs = switch (bin.op()) {
-                case DIV -> x + " * " + rcp;
-                case FLOOR_DIV, TRUNC_DIV -> "attn_floordiv_rcp(" + x + ", " + operandText(bin.right(), operand) + ", " + rcp + ")";
-                default -> "attn_floormod_rcp(" + x + ", " + operandText(bin.right(), operand) + ", " + rcp + ")";
-            };
-        }
-        return "const " + printer.type(e.type()) + " " + placement.local(e) + " = " + rhs + ";";
-    }
-
-    /** Integer divisions that may go through a float reciprocal (TRUNC_* only exist where both operands are ≥ 0). */
-    private static final Set<BinaryOp> INT_DIVISIONS = Set.of(BinaryOp.FLOOR_DIV, BinaryOp.FLOOR_MOD, BinaryOp.TRUNC_DIV, BinaryOp.TRUNC_MOD);
-
-    /** Every value of this int node is within ±(2^24 - 1) for sizes up to {@link CPrinter#SIZE_LIMIT}: exact as a float. */
-    private boolean floatExact(Expr e) {
-        Interval r = ranges.getOrDefault(e, Interval.UNKNOWN);
-        long limit = (1L << 24) - 1;
-        return r.lo() != null && r.hi() != null && extreme(r.lo(), false) >= -limit && extreme(r.hi(), true) <= limit;
-    }
-
-    /** The largest (or smallest) value of a polynomial linear in the sizes, each in [1, SIZE_LIMIT]. */
-    private static long extreme(Poly p, boolean largest) {
-        long v = 0;
-        for (Map.Entry<String, Long> t : p.terms().entrySet()) {
-            long c = t.getValue();
-            if (t.getKey().contains("*") || Math.abs(c) > Integer.MAX_VALUE) return largest ? Long.MAX_VALUE : Long.MIN_VALUE;
-            v += t.getKey().isEmpty() ? c : (c > 0) == largest ? c * CPrinter.SIZE_LIMIT : c;
-        }
-        return v;
-    }
-
-    private String operandText(Expr e, java.util.function.Function<Expr, String> operand) {
-        return Exprs.isLeaf(e) ? printer.leaf(e) : operand.apply(e);
+        return "const " + printer.type(e.type()) + " " + placement.local(e) + " = " + reciprocals.rhs(e, operand) + ";";
     }
 
     /** Operands at the level where they are computed: their own locals (leaves print themselves). */
