@@ -52,7 +52,6 @@ public final class CudaBody {
     public final Tile full;
     public final Tile partial;
 
-
     public CudaBody(Attention a, boolean fastMath) {
         this(a, Placement.of(a), fastMath);
     }
