@@ -119,7 +119,9 @@ final class CudaCompiledBackward implements BackwardKernel {
                 }
                 shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().contiguous().segment())));
                 DeviceBuffer dLse = keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment()) : ctx.alloc(rows * Float.BYTES));
-                if (in.dLse() == null) ctx.memset32(dLse, 0);
+                // buffers zeroed on the device are part of the backward's work: zeroed inside the timed launches below
+                List<DeviceBuffer> zeroed = new ArrayList<>();
+                if (in.dLse() == null) zeroed.add(dLse);
                 shared.put(BackwardSignature.DLSE.name(), dLse);
                 shared.put(BackwardSignature.DELTA.name(), keep(buffers, ctx.alloc(rows * Float.BYTES)));
                 DeviceBuffer dqBuf = keep(buffers, ctx.alloc(dq.byteSize()));
@@ -131,7 +133,7 @@ final class CudaCompiledBackward implements BackwardKernel {
                 CudaBackwardSource src = p.source();
                 if (src.form() == DqForm.ATOMIC) {
                     DeviceBuffer dqAccum = keep(buffers, ctx.alloc(CudaBackwardCodegen.dqAccumFloats(s.B(), s.H(), s.Q_LEN(), s.D()) * Float.BYTES));
-                    ctx.memset32(dqAccum, 0);
+                    zeroed.add(dqAccum);
                     shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
                 }
 
@@ -145,7 +147,7 @@ final class CudaCompiledBackward implements BackwardKernel {
                     long elements = ParamGradients.elements(pa, fwd);
                     DeviceBuffer sums = keep(buffers, ctx.alloc(elements * Float.BYTES));
                     DeviceBuffer partials = atomic ? sums : keep(buffers, ctx.alloc(slots * elements * Float.BYTES));
-                    ctx.memset32(partials, 0);
+                    zeroed.add(partials);
                     shared.put(BackwardSignature.gradientName(pa), partials);
                     long[] shape = pa.kind().isTensor() ? fwd.tensors().get(pa.name()).shape() : new long[] {1};
                     outputs.put(pa.name(), new ParamOutput(Tensor.allocate(DType.F32, shape), partials, sums, elements));
@@ -158,6 +160,7 @@ final class CudaCompiledBackward implements BackwardKernel {
                         h -> keep(buffers, ctx.upload(h)));
                 int threads = CudaBackwardSource.THREADS;
                 List<Runnable> launches = new ArrayList<>();
+                for (DeviceBuffer z : zeroed) launches.add(() -> ctx.memset32(z, 0));
                 launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                         fwd, upload, Dim3.of((int) ((rows + 7) / 8)), 256, 0));
                 launches.add(launch(ctx, p, src.dkdvEntry(atomic), src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
