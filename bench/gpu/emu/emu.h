@@ -274,6 +274,9 @@ static inline unsigned pack2(float lo, float hi) {
     return (unsigned)emu_from_f(lo) | ((unsigned)emu_from_f(hi) << 16);
 }
 static inline float ex2(float x) { return exp2f(x); }
+// fast math's integer division through a float reciprocal (CHelpers' attn_floordiv_rcp)
+static inline int __float2int_rd(float x) { return (int)floorf(x); }
+static inline float __int2float_rn(int x) { return (float)x; }
 static inline float __fdividef(float x, float y) { return std::isinf(y) ? 0.0f : x / y; }
 #define __logf(x) logf(x) // glibc declares __logf but does not export it
 static inline float attn_tanh_approx(float x) { return std::tanh(x); }

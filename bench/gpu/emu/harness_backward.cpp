@@ -43,6 +43,10 @@ static double tables_at(int h, int q, int kv) {
     const size_t i = (size_t)h * 2 * KV_LEN + kv - q + KV_LEN;
     return t1[i] * table_weight[0] + t2[i] * table_weight[1] + t3[i] * table_weight[2] + t4[i] * table_weight[3];
 }
+// VARIANT 15: s + ((q - 40) mod chunk) 0.05 under q >= kv && (q - 40) / chunk == (kv - 40) / chunk (floor division and
+// modulo by a run-time int, negative dividends included: fast math's reciprocals)
+static int chunk = 24;
+static int floor_div(int a, int b) { return (int)std::floor((double)a / b); }
 static float* partials_p; static float* sums_p; static int rows_n, elements_n;
 static const int atomic_params = ATOMIC;
 
@@ -52,6 +56,7 @@ static bool mask_of(int q, int kv) {
         case 7: return q >= kv && q - kv < 128;
         case 9: return q >= kv && q - kv < 40 && kv >= 3; // a sliding window that leaves row 0..2 empty
         case 14: return kv <= q + 40;
+        case 15: return q >= kv && floor_div(q - 40, chunk) == floor_div(kv - 40, chunk);
         default: return true;
     }
 }
@@ -63,6 +68,7 @@ static double score_of(int h, int q, int kv, double s) {
         case 12: return s + slopes[h] * (double)q * (double)kv * 1e-4;
         case 13: return s + slopes[h] * (double)(2 * (kv - q) + h) * 0.01;
         case 14: return s + tables_at(h, q, kv);
+        case 15: return s + (double)(q - 40 - chunk * floor_div(q - 40, chunk)) * 0.05;
         default: return s;
     }
 }

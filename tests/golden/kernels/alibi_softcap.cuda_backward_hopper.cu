@@ -121,19 +121,6 @@ __device__ __forceinline__ float ex2(float x) { // 2^x, one MUFU.EX2; ex2(-inf) 
     asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
     return y;
 }
-// Fast math: x / y and x % y rounded toward -inf for |x| < 2^24 and y fixed per (b, h), r = 1.0f / y.
-// x is exact as a float and x * r is within 1 of x / y (exactly x / y when |y| = 1), so the floor
-// of it is off by at most one, which the remainder corrects. y == 0 gives 0, as everywhere.
-__device__ __forceinline__ int attn_floordiv_rcp(int x, int y, float r) {
-    int q = __float2int_rd(__int2float_rn(x) * r);
-    const int m = x - q * y;
-    if (y > 0 ? m < 0 : m > 0) q--;
-    else if (y > 0 ? m >= y : m <= y) q++;
-    return y == 0 ? 0 : q;
-}
-__device__ __forceinline__ int attn_floormod_rcp(int x, int y, float r) {
-    return y == 0 ? 0 : x - attn_floordiv_rcp(x, y, r) * y;
-}
 __device__ __forceinline__ float attn_tanh_approx(float x) { // one MUFU.TANH, max relative error 2^-11
     float y;
     asm("tanh.approx.f32 %0, %1;\n" : "=f"(y) : "f"(x));
@@ -166,6 +153,20 @@ __device__ __forceinline__ void wgmma_ss_tt(float* d, unsigned long long da, uns
         : "l"(da), "l"(db), "r"(scale_d));
 }
 // end of primitives
+// Fast math (plain C++: the emulator keeps it): x / y and x % y rounded toward -inf for |x| < 2^24
+// and y fixed per (b, h), r = 1.0f / y. x is exact as a float and x * r is within 1 of x / y
+// (exactly x / y when |y| = 1), so the floor of it is off by at most one, which the remainder
+// corrects. y == 0 gives 0, as everywhere.
+__device__ __forceinline__ int attn_floordiv_rcp(int x, int y, float r) {
+    int q = __float2int_rd(__int2float_rn(x) * r);
+    const int m = x - q * y;
+    if (y > 0 ? m < 0 : m > 0) q--;
+    else if (y > 0 ? m >= y : m <= y) q++;
+    return y == 0 ? 0 : q;
+}
+__device__ __forceinline__ int attn_floormod_rcp(int x, int y, float r) {
+    return y == 0 ? 0 : x - attn_floordiv_rcp(x, y, r) * y;
+}
 // hopper primitives: the emulator (bench/gpu/emu/emu_hopper.h) replaces the text from here to "end of hopper primitives"
 __device__ __forceinline__ void mbar_init(unsigned bar, unsigned count) {
     asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" :: "r"(bar), "r"(count) : "memory");

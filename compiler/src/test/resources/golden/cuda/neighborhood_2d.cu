@@ -128,9 +128,16 @@ __device__ __forceinline__ float ex2(float x) { // 2^x, one MUFU.EX2; ex2(-inf) 
     asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
     return y;
 }
-// Fast math: x / y and x % y rounded toward -inf for |x| < 2^24 and y fixed per (b, h), r = 1.0f / y.
-// x is exact as a float and x * r is within 1 of x / y (exactly x / y when |y| = 1), so the floor
-// of it is off by at most one, which the remainder corrects. y == 0 gives 0, as everywhere.
+__device__ __forceinline__ float attn_tanh_approx(float x) { // one MUFU.TANH, max relative error 2^-11
+    float y;
+    asm("tanh.approx.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+    return y;
+}
+// end of primitives
+// Fast math (plain C++: the emulator keeps it): x / y and x % y rounded toward -inf for |x| < 2^24
+// and y fixed per (b, h), r = 1.0f / y. x is exact as a float and x * r is within 1 of x / y
+// (exactly x / y when |y| = 1), so the floor of it is off by at most one, which the remainder
+// corrects. y == 0 gives 0, as everywhere.
 __device__ __forceinline__ int attn_floordiv_rcp(int x, int y, float r) {
     int q = __float2int_rd(__int2float_rn(x) * r);
     const int m = x - q * y;
@@ -141,12 +148,6 @@ __device__ __forceinline__ int attn_floordiv_rcp(int x, int y, float r) {
 __device__ __forceinline__ int attn_floormod_rcp(int x, int y, float r) {
     return y == 0 ? 0 : x - attn_floordiv_rcp(x, y, r) * y;
 }
-__device__ __forceinline__ float attn_tanh_approx(float x) { // one MUFU.TANH, max relative error 2^-11
-    float y;
-    asm("tanh.approx.f32 %0, %1;\n" : "=f"(y) : "f"(x));
-    return y;
-}
-// end of primitives
 // Online softmax, base 2, with a lazy maximum: row_m moves (and O and the sum are rescaled) only
 // when a row's maximum grows by more than 2^8, so P <= 256 and most tiles skip the rescale; O / sum
 // and the LSE use the same row_m, so nothing changes.

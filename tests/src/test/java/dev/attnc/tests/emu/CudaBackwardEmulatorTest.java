@@ -130,6 +130,34 @@ class CudaBackwardEmulatorTest {
         }
     }
 
+    /**
+     * Fast math's integer division and modulo by a run-time value through its reciprocal (Reciprocals), on negative
+     * dividends too, in the mask and the score (harness variant 15): on the warp-specialized kernel and on the FA2-style
+     * kernels' deterministic form, whose dQ kernel has query rows.
+     */
+    @Test
+    void aDivisionByARunTimeValueThroughItsReciprocal() throws IOException, InterruptedException {
+        assumeTrue(Emulator.available(), "no g++ here");
+        Path file = work.resolve("chunks.attn");
+        java.nio.file.Files.writeString(file, """
+                attention chunks(chunk: int) {
+                    score = score + float((q - 40) % chunk) * 0.05
+                    mask = q >= kv && (q - 40) / chunk == (kv - 40) / chunk
+                }
+                """);
+        for (Engine engine : List.of(Engine.HOPPER, Engine.MMA_SYNC)) {
+            Path cu = work.resolve("chunks_" + engine + ".cu");
+            DqForm form = engine == Engine.HOPPER ? DqForm.ATOMIC : DqForm.DETERMINISTIC;
+            EmulatedBackward.write(Emulator.firstAttention(file), Storage.BF16, 64, 64, form, engine, true, cu);
+            String text = java.nio.file.Files.readString(cu);
+            assertTrue(text.contains("attn_floordiv_rcp(") && text.contains("attn_floormod_rcp(") && text.contains("rcp_"), "reciprocals");
+            List<String> defines = new ArrayList<>(List.of("VARIANT=15", "VARIANT_NAME=chunks", "ATOMIC=0"));
+            if (engine == Engine.HOPPER) defines.add("WS");
+            String out = Emulator.run("harness_backward.cpp", cu, work.resolve("emu_chunks_" + engine), defines);
+            assertTrue(out.contains("dQ") && !out.contains("NaN!"), engine + ": " + out);
+        }
+    }
+
     /** A program's emulated backward source and the harness's output (run to a passing exit). */
     private record Emulated(String source, String out) {}
 

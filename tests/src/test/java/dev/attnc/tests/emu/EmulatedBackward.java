@@ -62,7 +62,13 @@ public final class EmulatedBackward {
 
     /** The program's emulator source at {@code out} and its kernels' calls at {@code out.args.h}; {@code dv}: V's rows. */
     public static void write(Attention att, Storage storage, int d, int dv, DqForm form, Engine engine, Path out) throws IOException {
-        CudaBackwardSource k = CudaBackwardCodegen.generate(att, storage, d, dv, form, engine);
+        write(att, storage, d, dv, form, engine, false, out);
+    }
+
+    /** {@link #write(Attention, Storage, int, int, DqForm, Engine, Path)}, with {@code fastMath} as the GPU's default build. */
+    public static void write(Attention att, Storage storage, int d, int dv, DqForm form, Engine engine, boolean fastMath, Path out)
+            throws IOException {
+        CudaBackwardSource k = CudaBackwardCodegen.generate(att, storage, d, dv, form, engine, fastMath);
         // dQ's product: m64 nD, or nD/2 where the warp-specialized kernel's consumers split dQ's columns
         String shim = "#define DQ_PRODUCT_N " + (engine == Engine.HOPPER && d >= 128 ? d / 2 : d) + "\n" + WGMMA_SHIM;
         String text = EmulatedSource.withoutPrimitives(k.text(), engine != Engine.MMA_SYNC ? shim : "");
