@@ -1,5 +1,6 @@
 package dev.attnc.cli;
 
+import dev.attnc.AttentionKernel;
 import dev.attnc.AttnInputException;
 import dev.attnc.Attnc;
 import dev.attnc.DType;
@@ -107,6 +108,10 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--backward", description = "the backward pass's source instead of the forward's")
     boolean backward;
 
+    @Option(names = "--no-grad", paramLabel = "PARAM", split = ",",
+            description = "with --backward: no gradient for these parameters, as run's --no-grad")
+    List<String> noGrad = List.of();
+
     @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "write the file here (default: print it)")
     Path outputDir;
 
@@ -115,7 +120,8 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Attention a = Attnc.compile(file).ir(attention);
+        if (!backward && !noGrad.isEmpty()) throw new AttnInputException("--no-grad needs --backward");
+        Attention a = AttentionKernel.withoutGradients(Attnc.compile(file).ir(attention), noGrad);
         Target t = Target.parse(target);
         DType d = DType.parse(dtype);
         if (!d.isFloat()) throw new AttnInputException("--dtype must be f32, f16 or bf16");

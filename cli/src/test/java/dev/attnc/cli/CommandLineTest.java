@@ -86,6 +86,9 @@ class CommandLineTest {
         r = attnc("run", sample("alibi.attn"), "--shape", "1,4,2,37,53,16", "--random-args", "--no-grad", "slopes");
         assertEquals(Main.USER_ERROR, r.code());
         assertTrue(r.err().contains("--no-grad needs --dout"), r.err());
+        r = attnc("compile", sample("alibi.attn"), "--target", "java", "--no-grad", "slopes");
+        assertEquals(Main.USER_ERROR, r.code());
+        assertTrue(r.err().contains("--no-grad needs --backward"), r.err());
     }
 
     /** --shape's seventh number is V's last dimension DV (O's too): DeepSeek's MLA shape in small, forward and backward checked. */

@@ -232,6 +232,24 @@ class CompilePrintsWhatRunsTest {
         }
     }
 
+    /** compile --backward --no-grad prints the backward run --no-grad launches: the attention without those gradients. */
+    @Test
+    void backwardWithoutAGradientIsWhatRunBuilds() throws IOException {
+        Path alibi = samples().stream().filter(p -> p.getFileName().toString().equals("alibi.attn")).findFirst().orElseThrow();
+        Attention fixed = Attnc.compile(alibi).ir(null).withoutGradients(List.of("slopes"));
+        try (CpuBackend cpu = new CpuBackend(new KernelCache(null), 1)) {
+            assertEquals(cpu.compileBackward(request(cpu.policy(), fixed, DType.F32, 64)).source(),
+                    compile("compile", alibi.toString(), "--target", "java", "--head-dim", "64", "--dtype", "f32", "--backward", "--no-grad", "slopes"));
+        }
+        BackendOptions options = BackendOptions.fromSystemProperties();
+        Decision.Cuda build = TargetPolicy.cudaBackward(DeviceCaps.Cuda.parse("sm_90a"), 128, 128, options);
+        String cuda = compile("compile", alibi.toString(), "--target", "cuda", "--arch", "sm_90a", "--head-dim", "128", "--dtype", "bf16",
+                "--backward", "--no-grad", "slopes");
+        assertEquals(CudaStages.backwardSource(new KernelRequest(fixed, DType.BF16, 128, CudaBackwardCodegen.TILES), Storage.BF16, build,
+                options).text(), cuda);
+        assertFalse(cuda.contains("attn_grad_add(grad_"), "no gradient code for the slopes");
+    }
+
     @Test
     void ptxWithoutNvrtcIsAOneLineError() throws IOException {
         assumeTrue(!Nvrtc.isAvailable(), "NVRTC is here");
