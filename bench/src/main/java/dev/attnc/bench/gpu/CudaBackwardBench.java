@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.LongSupplier;
 
 /**
  * attnc's CUDA backward on the inputs that bench/gpu/backward.py wrote (the same bits PyTorch timed):
@@ -79,8 +80,6 @@ public final class CudaBackwardBench {
                 Map<String, Object> scalars = new HashMap<>();
                 Map<String, Tensor> tensors = new HashMap<>();
                 CudaBench.arguments(name, meta, dir, h, s, scalars, tensors);
-                // the learned relative-position table [H, 2 S - 1] (backward.py's)
-                if (name.equals("relative_bias")) tensors.put("bias", Tensor.ofFloats(CudaBench.floats(dir.resolve("rel.f32")), h, 2L * s - 1));
                 Map<String, TensorData> data = new HashMap<>();
                 tensors.forEach((n, t) -> data.put(n, Inputs.view(t)));
                 Bindings bindings = new Bindings(scalars, data).complete(a);
@@ -93,28 +92,22 @@ public final class CudaBackwardBench {
                 RunOutputs out = fwd.run(in);
                 BackwardKernel bwd = backend.compileBackward(request);
                 BackwardInputs bin = new BackwardInputs(in, out.o(), out.lse(), dO, null, null, false);
-                Gradients g = null;
-                for (int i = 0; i < warmup; i++) g = bwd.run(bin);
-                double[] ms = new double[reps];
-                for (int i = 0; i < reps; i++) {
-                    g = bwd.run(bin);
-                    ms[i] = g.kernelNanos() / 1e6;
-                }
-                Arrays.sort(ms);
-                double median = ms[reps / 2];
+                Gradients[] last = new Gradients[1];
+                double median = medianMs(warmup, reps, () -> {
+                    last[0] = bwd.run(bin);
+                    return last[0].kernelNanos();
+                });
+                Gradients g = last[0];
                 double pairs = (double) b * h * Long.parseLong(meta.getProperty("pairs." + name).trim()); // kept, of all (b, h)
                 double tflops = 2.5 * 4.0 * d * pairs / (median * 1e-3) / 1e12;
                 String check = check(dir, name, g, checkHeads, s, d);
                 // a training step's attention: the forward (O and LSE), then the backward from them; each run's
                 // kernels timed with events, the two summed per run (the host's work between them not counted)
-                double[] stepMs = new double[reps];
-                for (int i = -warmup; i < reps; i++) {
+                double step = medianMs(warmup, reps, () -> {
                     RunOutputs o = fwd.run(in);
-                    Gradients gs = bwd.run(new BackwardInputs(in, o.o(), o.lse(), dO, null, null, false));
-                    if (i >= 0) stepMs[i] = (o.kernelNanos() + gs.kernelNanos()) / 1e6;
-                }
-                Arrays.sort(stepMs);
-                double step = stepMs[reps / 2], stepTflops = 3.5 * 4.0 * d * pairs / (step * 1e-3) / 1e12;
+                    return o.kernelNanos() + bwd.run(new BackwardInputs(in, o.o(), o.lse(), dO, null, null, false)).kernelNanos();
+                });
+                double stepTflops = 3.5 * 4.0 * d * pairs / (step * 1e-3) / 1e12;
                 String form = TargetPolicy.cudaBackwardForm(a, d, build, backend.policy().options()).name().toLowerCase(Locale.ROOT);
                 System.out.printf(Locale.ROOT, "attnc %-14s %8.3f ms %7.1f TFLOP/s  dQ %s  %s  forward+backward %8.3f ms %7.1f TFLOP/s%s%n",
                         name, median, tflops, form, check, step, stepTflops, a.frozen().isEmpty() ? "" : "  no gradient for " + a.frozen());
@@ -123,6 +116,15 @@ public final class CudaBackwardBench {
                 json.flush();
             }
         }
+    }
+
+    /** The median kernel time (ms) of {@code reps} runs after {@code warmup} untimed ones. */
+    private static double medianMs(int warmup, int reps, LongSupplier runNanos) {
+        for (int i = 0; i < warmup; i++) runNanos.getAsLong();
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) ms[i] = runNanos.getAsLong() / 1e6;
+        Arrays.sort(ms);
+        return ms[reps / 2];
     }
 
     /** The largest error of dQ, dK, dV on the checked heads relative to FlexAttention's largest magnitude, or why there is none. */

@@ -235,7 +235,7 @@ public final class CudaBench {
 
     /**
      * A variant's arguments as compare.py and backward.py write them (bench/gpu/flex_variants.py): its scalars from
-     * meta, its tensors from DIR (document ids, ALiBi slopes, sink logits).
+     * meta, its tensors from DIR (document ids, ALiBi slopes, sink logits, backward.py's learned relative-position table).
      */
     static void arguments(String name, Properties meta, Path dir, int h, int s, Map<String, Object> scalars,
             Map<String, Tensor> tensors) throws IOException {
@@ -246,6 +246,7 @@ public final class CudaBench {
             case "alibi" -> tensors.put("slopes", raw(dir.resolve("slopes.f32"), DType.F32, h));
             case "document" -> tensors.put("doc", raw(dir.resolve("doc.i32"), DType.I32, s));
             case "sinks", "sinks_local" -> tensors.put("sinks", raw(dir.resolve("sinks.f32"), DType.F32, h));
+            case "relative_bias" -> tensors.put("bias", raw(dir.resolve("rel.f32"), DType.F32, h, 2L * s - 1));
             case "neighborhood_2d" -> {
                 scalars.put("W", num(meta, "nb_w"));
                 scalars.put("R", num(meta, "nb_r"));
