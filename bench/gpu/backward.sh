@@ -7,7 +7,8 @@
 # kernel; hopper: the warp-specialized dK/dV kernel at D = 64 and 128; wgmma: the FA2-style kernels
 # with their products on wgmma; mma: mma.sync on Hopper; fast / exact: the backward's math; allgrads: a gradient for
 # every float parameter, where the default form computes those PyTorch computes: the learned table's, not ALiBi's
-# slopes or the soft-cap, constants on PyTorch's side).
+# slopes or the soft-cap, constants on PyTorch's side; perrun: the timing before session 19, each run a whole call,
+# uploads first and the host queuing the kernels between the two events, for comparison).
 #
 #   here:  bench/gpu/cuda-device.sh pack
 #   there: bash bench/gpu/backward.sh            (device tool, carry [".cuda-device"])
@@ -43,6 +44,7 @@ for round in $(seq "$rounds"); do
         atomic) flags="$flags -Dattnc.cuda.deterministic=false" ;;
         fast|exact) flags="$flags -Dattnc.cuda.backwardMath=$word" ;;
         allgrads) flags="$flags -Dattnc.bench.allGradients=true" ;;
+        perrun) flags="$flags -Dattnc.bench.perRun=true" ;;
         *) flags="$flags -Dattnc.cuda.engine=$word" ;;
       esac
     done
@@ -55,7 +57,7 @@ for round in $(seq "$rounds"); do
   done
 done
 if [ "$rounds" -gt 1 ]; then
-  python3 - "$work" "$rounds" $BWD_FORMS <<'PY' | tee "$out/rounds_bwd-$tag.txt"
+  python3 - "$work" "$rounds" ${BWD_FORMS:-default} <<'PY' | tee "$out/rounds_bwd-$tag.txt"
 import json, os, statistics, sys
 work, rounds, forms = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 print(f"attnc TFLOP/s, median of the rounds (each run's figure in brackets), shape {os.environ['BWD_SHAPE']}")

@@ -138,11 +138,13 @@ static void run_block(int n, std::function<void()> kernel) {
 #define __global__
 #define __device__
 #define __forceinline__ inline
-#define __launch_bounds__(a, b)
+#define __launch_bounds__(...)
 #define __shared__
 #define __align__(n)
 #define __restrict__
 struct alignas(16) float4 { float x, y, z, w; };
+struct alignas(16) uint4 { unsigned x, y, z, w; };
+static inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return uint4{x, y, z, w}; }
 static inline int min(int a, int b) { return a < b ? a : b; }
 static inline int max(int a, int b) { return a > b ? a : b; }
 static inline float __int_as_float(int i) { float f; memcpy(&f, &i, 4); return f; }

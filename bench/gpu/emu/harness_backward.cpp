@@ -224,7 +224,7 @@ int main() {
     float* grad_t1_p = ptables[0].data(); float* grad_t2_p = ptables[1].data(); float* grad_t3_p = ptables[2].data(); float* grad_t4_p = ptables[3].data();
     (void)grad_t1_p; (void)grad_t2_p; (void)grad_t3_p; (void)grad_t4_p;
 
-    gridDim.x = (unsigned)((nq + 7) / 8); gridDim.y = 1;
+    gridDim.x = (unsigned)((nq + DELTA_ROWS - 1) / DELTA_ROWS); gridDim.y = 1;
     for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(256, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_bwd_delta(DELTA_ARGS); });
     gridDim.x = ktn; gridDim.y = B * H_KV;
 #ifdef WS

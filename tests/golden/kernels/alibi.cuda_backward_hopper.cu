@@ -484,8 +484,9 @@ __device__ __forceinline__ void ws_dsk(float (&acc)[DQ_N / 8][4], unsigned a, un
 #define tanhf(x) attn_tanh_approx(x)
 } // namespace
 
-// Δ of one query row per warp; a row past the end does nothing.
-extern "C" __global__ void __launch_bounds__(256, 1) attnc_bwd_delta(
+// Δ of DELTA_ROWS query rows a block, 8 a warp; a row past the end does nothing.
+constexpr int DELTA_ROWS = 64;
+extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         const attn_elem* __restrict__ O,
         const attn_elem* __restrict__ dO,
         const float* __restrict__ dLSE,
@@ -495,15 +496,32 @@ extern "C" __global__ void __launch_bounds__(256, 1) attnc_bwd_delta(
         const int H,
         const int Q_LEN)
 {
-    const long long row = (long long)blockIdx.x * 8 + threadIdx.x / 32;
+    const long long rows = (long long)B * H * Q_LEN, first = (long long)blockIdx.x * DELTA_ROWS + threadIdx.x / 32 * 8;
     const int lane = threadIdx.x & 31;
-    if (row >= (long long)B * H * Q_LEN) return;
-    float sum = 0.0f;
-    for (int d = lane; d < HEAD_DIM; d += 32)
-        sum += elem_to_float(dO[row * HEAD_DIM + d]) * elem_to_float(O[row * HEAD_DIM + d]);
+    // 16-byte loads, 16 lanes a row (32 / 16 rows a pass): every load of the warp's 8 rows is
+    // issued before the first sum, so that enough bytes are in flight to keep DRAM busy (one row per warp
+    // of 2-byte loads reached 55 % of its bandwidth: docs/benchmarks.md, session 18)
+    constexpr int LANES = 16, PASSES = 8 * LANES / 32;
+    uint4 a[PASSES], o[PASSES];
     #pragma unroll
-    for (int m = 16; m > 0; m /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, m);
-    if (lane == 0) Delta[row] = sum - dLSE[row];
+    for (int p = 0; p < PASSES; p++) {
+        const long long row = first + p * (32 / LANES) + lane / LANES;
+        const bool live = row < rows;
+        a[p] = live ? reinterpret_cast<const uint4*>(dO + row * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
+        o[p] = live ? reinterpret_cast<const uint4*>(O + row * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
+    }
+    #pragma unroll
+    for (int p = 0; p < PASSES; p++) {
+        const long long row = first + p * (32 / LANES) + lane / LANES;
+        const attn_elem* const x = reinterpret_cast<const attn_elem*>(&a[p]);
+        const attn_elem* const y = reinterpret_cast<const attn_elem*>(&o[p]);
+        float sum = 0.0f;
+        #pragma unroll
+        for (int e = 0; e < 8; e++) sum += elem_to_float(x[e]) * elem_to_float(y[e]);
+        #pragma unroll
+        for (int m = LANES / 2; m > 0; m /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, m); // within the row's lanes
+        if (lane % LANES == 0 && row < rows) Delta[row] = sum - dLSE[row];
+    }
 }
 
 // dK and dV of the 128 keys of one key block of one (b, KV head), warp-specialized (see above).
@@ -855,7 +873,25 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
         acc_dq[dt][2] = v.z;
         acc_dq[dt][3] = v.w;
     }
-    store_rows(dQ + q_base, acc_dq, q0 + row0, Q_LEN, scale, lane_row, lane_col);
+    // the warp's 16 rows through shared memory ([16][D + 8]: the fragments' 4-byte stores of 8 rows fall in
+    // 32 different banks), then out in whole 16-byte chunks of a row: stored from the fragments, each 32-byte
+    // sector of dQ took two half-writes, and the conversion ran at 62 % of DRAM's bandwidth (session 18)
+    extern __shared__ __align__(128) unsigned char attn_smem[];
+    constexpr int PITCH = HEAD_DIM + 8, CHUNKS = HEAD_DIM / 8;
+    attn_elem* const rows = reinterpret_cast<attn_elem*>(attn_smem) + warp * 16 * PITCH;
+    #pragma unroll
+    for (int dt = 0; dt < DT; dt++)
+        #pragma unroll
+        for (int hr = 0; hr < 2; hr++)
+            *reinterpret_cast<unsigned*>(rows + (hr * 8 + lane_row) * PITCH + dt * 8 + 2 * lane_col) =
+                pack2(acc_dq[dt][2 * hr] * scale, acc_dq[dt][2 * hr + 1] * scale);
+    __syncwarp();
+    #pragma unroll
+    for (int i = lane; i < 16 * CHUNKS; i += 32) {
+        const int r = i / CHUNKS, c = i % CHUNKS, q = q0 + row0 + r;
+        if (q < Q_LEN)
+            *reinterpret_cast<uint4*>(dQ + q_base + (long long)q * HEAD_DIM + c * 8) = *reinterpret_cast<const uint4*>(rows + r * PITCH + c * 8);
+    }
 }
 // sums[e] = the sum over r of partials[r * elements + e], one block of 256 threads per element: thread
 // t sums rows t, t + 256, ... in order, then a fixed tree over the threads: the same bits every run.

@@ -249,8 +249,9 @@ __device__ __forceinline__ float lse2_of(float lse, bool live) {
 }
 } // namespace
 
-// Δ of one query row per warp; a row past the end does nothing.
-extern "C" __global__ void __launch_bounds__(256, 1) attnc_bwd_delta(
+// Δ of DELTA_ROWS query rows a block, 8 a warp; a row past the end does nothing.
+constexpr int DELTA_ROWS = 64;
+extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         const attn_elem* __restrict__ O,
         const attn_elem* __restrict__ dO,
         const float* __restrict__ dLSE,
@@ -260,15 +261,32 @@ extern "C" __global__ void __launch_bounds__(256, 1) attnc_bwd_delta(
         const int H,
         const int Q_LEN)
 {
-    const long long row = (long long)blockIdx.x * 8 + threadIdx.x / 32;
+    const long long rows = (long long)B * H * Q_LEN, first = (long long)blockIdx.x * DELTA_ROWS + threadIdx.x / 32 * 8;
     const int lane = threadIdx.x & 31;
-    if (row >= (long long)B * H * Q_LEN) return;
-    float sum = 0.0f;
-    for (int d = lane; d < HEAD_DIM; d += 32)
-        sum += elem_to_float(dO[row * HEAD_DIM + d]) * elem_to_float(O[row * HEAD_DIM + d]);
+    // 16-byte loads, 16 lanes a row (32 / 16 rows a pass): every load of the warp's 8 rows is
+    // issued before the first sum, so that enough bytes are in flight to keep DRAM busy (one row per warp
+    // of 2-byte loads reached 55 % of its bandwidth: docs/benchmarks.md, session 18)
+    constexpr int LANES = 16, PASSES = 8 * LANES / 32;
+    uint4 a[PASSES], o[PASSES];
     #pragma unroll
-    for (int m = 16; m > 0; m /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, m);
-    if (lane == 0) Delta[row] = sum - dLSE[row];
+    for (int p = 0; p < PASSES; p++) {
+        const long long row = first + p * (32 / LANES) + lane / LANES;
+        const bool live = row < rows;
+        a[p] = live ? reinterpret_cast<const uint4*>(dO + row * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
+        o[p] = live ? reinterpret_cast<const uint4*>(O + row * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
+    }
+    #pragma unroll
+    for (int p = 0; p < PASSES; p++) {
+        const long long row = first + p * (32 / LANES) + lane / LANES;
+        const attn_elem* const x = reinterpret_cast<const attn_elem*>(&a[p]);
+        const attn_elem* const y = reinterpret_cast<const attn_elem*>(&o[p]);
+        float sum = 0.0f;
+        #pragma unroll
+        for (int e = 0; e < 8; e++) sum += elem_to_float(x[e]) * elem_to_float(y[e]);
+        #pragma unroll
+        for (int m = LANES / 2; m > 0; m /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, m); // within the row's lanes
+        if (lane % LANES == 0 && row < rows) Delta[row] = sum - dLSE[row];
+    }
 }
 
 // dK and dV of the 64 keys of one key tile of one (b, KV head). Shared memory: the K and V tiles,

@@ -36,14 +36,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.LongSupplier;
 
 /**
  * attnc's CUDA backward on the inputs that bench/gpu/backward.py wrote (the same bits PyTorch timed):
- * per variant the forward (for O and LSE), then the backward alone (Δ, dK/dV, dQ and the parameters'
- * reduce), warm-up, the median of many runs timed with CUDA events around the four kernels, and
- * dQ, dK, dV checked against FlexAttention's on batch 0, heads 0..1; then forward + backward (a
- * training step's attention), each run's forward and backward kernels summed, the median of the runs.
+ * per variant the forward (for O and LSE), then the backward alone (the zeroing of what it adds into, Δ,
+ * dK/dV, dQ and the parameters' reduce) on inputs kept on the device: warm-up, then many runs queued back
+ * to back with L2 emptied before each and timed by CUDA events (BackwardKernel.Session: triton's do_bench
+ * method, by which backward.py times PyTorch), the median; dQ, dK, dV of the last timed run checked against
+ * FlexAttention's on batch 0, heads 0..1; then forward + backward (a training step's attention): the
+ * forward's median and the backward's, each timed so, summed.
  * One JSON line per variant in DIR/attnc_bwd.json.
  *
  * <pre>java --enable-native-access=ALL-UNNAMED -cp ... dev.attnc.bench.gpu.CudaBackwardBench DIR</pre>
@@ -53,7 +54,7 @@ public final class CudaBackwardBench {
 
     public static void main(String[] argv) throws IOException {
         Path dir = Path.of(argv[0]);
-        int warmup = Integer.getInteger("attnc.bench.warmup", 2), reps = Integer.getInteger("attnc.bench.reps", 10);
+        int warmup = Integer.getInteger("attnc.bench.warmup", 2), reps = Integer.getInteger("attnc.bench.reps", 30);
         Properties meta = new Properties();
         try (Reader r = Files.newBufferedReader(dir.resolve("meta_bwd.properties"))) {
             meta.load(r);
@@ -70,6 +71,9 @@ public final class CudaBackwardBench {
             Decision.Cuda build = TargetPolicy.cudaBackward((DeviceCaps.Cuda) backend.policy().caps(), d, d, backend.policy().options());
             System.out.println("[attnc] backward " + build.arch() + " " + build.options().engine().name().toLowerCase(Locale.ROOT));
             boolean allGradients = Boolean.getBoolean("attnc.bench.allGradients");
+            // -Dattnc.bench.perRun=true: sessions' earlier method, for comparison: each run a whole call (uploads,
+            // then the kernels timed by two events with the host queuing them inside, no L2 flush)
+            boolean perRun = Boolean.getBoolean("attnc.bench.perRun");
             for (String name : meta.getProperty("variants").split(",")) {
                 Attention a = attention(name);
                 // the gradients PyTorch computes (backward.py): of its learned table only; ALiBi's slopes and the soft-cap
@@ -91,22 +95,30 @@ public final class CudaBackwardBench {
                 CompiledKernel fwd = backend.compile(request);
                 RunOutputs out = fwd.run(in);
                 BackwardKernel bwd = backend.compileBackward(request);
+                // the backward alone: its inputs on the device once, runs queued back to back, L2 emptied before
+                // each (do_bench's method, as PyTorch's figures are taken); checked on the last timed run
+                double median;
+                Gradients g;
                 BackwardInputs bin = new BackwardInputs(in, out.o(), out.lse(), dO, null, null, false);
-                Gradients[] last = new Gradients[1];
-                double median = medianMs(warmup, reps, () -> {
-                    last[0] = bwd.run(bin);
-                    return last[0].kernelNanos();
-                });
-                Gradients g = last[0];
+                try (BackwardKernel.Session session = perRun ? eachRunWhole(bwd).session(bin) : bwd.session(bin)) {
+                    session.time(warmup);
+                    median = medianMs(session.time(reps));
+                    g = session.gradients();
+                }
                 double pairs = (double) b * h * Long.parseLong(meta.getProperty("pairs." + name).trim()); // kept, of all (b, h)
                 double tflops = 2.5 * 4.0 * d * pairs / (median * 1e-3) / 1e12;
                 String check = check(dir, name, g, checkHeads, s, d);
-                // a training step's attention: the forward (O and LSE), then the backward from them; each run's
-                // kernels timed with events, the two summed per run (the host's work between them not counted)
-                double step = medianMs(warmup, reps, () -> {
-                    RunOutputs o = fwd.run(in);
-                    return o.kernelNanos() + bwd.run(new BackwardInputs(in, o.o(), o.lse(), dO, null, null, false)).kernelNanos();
-                });
+                // a training step's attention: the forward (O and LSE), then the backward from them; each one's runs
+                // timed as above, the step the sum of their medians (each with L2 emptied: do_bench's step flushes once)
+                double step;
+                try (CompiledKernel.Session f = fwd.session(in);
+                        BackwardKernel.Session bs = perRun ? eachRunWhole(bwd).session(bin) : bwd.session(bin)) {
+                    long[] fwdNanos = new long[reps];
+                    for (int i = 0; i < warmup; i++) f.launch();
+                    for (int i = 0; i < reps; i++) fwdNanos[i] = f.launch();
+                    bs.time(warmup);
+                    step = medianMs(fwdNanos) + medianMs(bs.time(reps));
+                }
                 double stepTflops = 3.5 * 4.0 * d * pairs / (step * 1e-3) / 1e12;
                 String form = TargetPolicy.cudaBackwardForm(a, d, build, backend.policy().options()).name().toLowerCase(Locale.ROOT);
                 System.out.printf(Locale.ROOT, "attnc %-14s %8.3f ms %7.1f TFLOP/s  dQ %s  %s  forward+backward %8.3f ms %7.1f TFLOP/s%s%n",
@@ -118,13 +130,28 @@ public final class CudaBackwardBench {
         }
     }
 
-    /** The median kernel time (ms) of {@code reps} runs after {@code warmup} untimed ones. */
-    private static double medianMs(int warmup, int reps, LongSupplier runNanos) {
-        for (int i = 0; i < warmup; i++) runNanos.getAsLong();
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) ms[i] = runNanos.getAsLong() / 1e6;
-        Arrays.sort(ms);
-        return ms[reps / 2];
+    /** {@code bwd} with the interface's own session: each of its runs a whole {@link BackwardKernel#run}. */
+    private static BackwardKernel eachRunWhole(BackwardKernel bwd) {
+        return new BackwardKernel() {
+            public String source() {
+                return bwd.source();
+            }
+
+            public dev.attnc.backend.KernelRequest request() {
+                return bwd.request();
+            }
+
+            public Gradients run(BackwardInputs inputs) {
+                return bwd.run(inputs);
+            }
+        };
+    }
+
+    /** The median of runs' times in nanoseconds, in milliseconds. */
+    private static double medianMs(long[] nanos) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2] / 1e6;
     }
 
     /** The largest error of dQ, dK, dV on the checked heads relative to FlexAttention's largest magnitude, or why there is none. */

@@ -46,7 +46,8 @@ import java.util.Map;
  * tiles) or, in the atomic form, the conversion of the dQaccum that dK/dV added into,
  * reduces each parameter's partials in order, and downloads the gradients (dense: a view
  * given as input is gathered into its upload, as the forward does). Every kernel's
- * arguments are bound by name from its signature. Device buffers live for the run only.
+ * arguments are bound by name from its signature. Device buffers live for the run only, or for a
+ * {@link #session}'s runs (a benchmark's, back to back).
  */
 final class CudaCompiledBackward implements BackwardKernel {
     /** A loaded program: its source and its four kernels by entry name. */
@@ -73,8 +74,42 @@ final class CudaCompiledBackward implements BackwardKernel {
         return request;
     }
 
+    /** One call: uploads, the kernels timed by two events (L2 as the work before left it), the gradients downloaded. */
     @Override
     public Gradients run(BackwardInputs in) {
+        try (Call call = prepare(in)) {
+            return call.gradients(call.launchWarm());
+        }
+    }
+
+    /** Inputs uploaded once; each run zeroes what the kernels add into and launches them, timed after emptying L2. */
+    @Override
+    public Session session(BackwardInputs in) {
+        Call call = prepare(in);
+        return new Session() {
+            private long last = -1;
+
+            public long[] time(int n) {
+                long[] nanos = new long[n];
+                float[] ms = call.time(n);
+                for (int i = 0; i < n; i++) nanos[i] = (long) (ms[i] * 1e6);
+                if (n > 0) last = nanos[n - 1];
+                return nanos;
+            }
+
+            public Gradients gradients() {
+                if (last < 0) time(1);
+                return call.gradients(last);
+            }
+
+            public void close() {
+                call.close();
+            }
+        };
+    }
+
+    /** Validates and uploads one call's inputs and binds its launches; the result runs as often as asked. */
+    private Call prepare(BackwardInputs in) {
         RunInputs fwd = in.forward();
         Sizes s = fwd.sizes();
         KernelInputs.check(request, fwd, "CUDA", CPrinter.SIZE_LIMIT);
@@ -83,7 +118,6 @@ final class CudaCompiledBackward implements BackwardKernel {
         }
         // the backward's own tiles: its plans are built for them, not taken from the forward's
         BlockPlan plan = plan(fwd);
-        BlockPlan transposed = plan.transposed();
         Program p = main;
         List<Tensor> dense = new ArrayList<>(List.of(fwd.q(), fwd.k(), fwd.v(), in.o(), in.dO()));
         if (request.dtype() == DType.F32) {
@@ -96,97 +130,152 @@ final class CudaCompiledBackward implements BackwardKernel {
             DType to = CudaBackend.storageDType(p.source().storage());
             dense.replaceAll(t -> t.convert(to));
         }
-        DType stored = CudaBackend.storageDType(p.source().storage());
-        long rows = (long) s.B() * s.H() * s.Q_LEN();
-        Tensor dq = Tensor.allocate(stored, s.B(), s.H(), s.Q_LEN(), s.D());
-        Tensor dk = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.D());
-        Tensor dv = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
         synchronized (backend.lock) {
-            CudaContext ctx = backend.context();
-            List<DeviceBuffer> buffers = new ArrayList<>();
+            Call call = new Call(backend.context(), p, s);
             try {
-                Map<String, Object> shared = new HashMap<>();
-                List<String> names = List.of(KernelSignature.Q.name(), KernelSignature.K.name(), KernelSignature.V.name(),
-                        BackwardSignature.O_IN.name(), BackwardSignature.DO.name());
-                for (int i = 0; i < names.size(); i++) shared.put(names.get(i), keep(buffers, ctx.upload(dense.get(i).contiguous().segment())));
-                if (p.source().dkdv().fixedNames().contains(KernelSignature.TM_Q.name())) {
-                    // the warp-specialized dK/dV kernel loads Q, K, V and dO through TMA descriptors of the uploads
-                    List<KernelArg> maps = List.of(KernelSignature.TM_Q, KernelSignature.TM_K, KernelSignature.TM_V, BackwardSignature.TM_DO);
-                    List<TensorMap> values = HopperMaps.backward(p.source().storage(), s, p.source().tiles(),
-                            ((DeviceBuffer) shared.get(names.get(0))).address(), ((DeviceBuffer) shared.get(names.get(1))).address(),
-                            ((DeviceBuffer) shared.get(names.get(2))).address(), ((DeviceBuffer) shared.get(names.get(4))).address());
-                    for (int i = 0; i < maps.size(); i++) shared.put(maps.get(i).name(), values.get(i));
-                }
-                shared.put(BackwardSignature.LSE_IN.name(), keep(buffers, ctx.upload(in.lse().contiguous().segment())));
-                DeviceBuffer dLse = keep(buffers, in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment()) : ctx.alloc(rows * Float.BYTES));
-                // buffers zeroed on the device are part of the backward's work: zeroed inside the timed launches below
-                List<DeviceBuffer> zeroed = new ArrayList<>();
-                if (in.dLse() == null) zeroed.add(dLse);
-                shared.put(BackwardSignature.DLSE.name(), dLse);
-                shared.put(BackwardSignature.DELTA.name(), keep(buffers, ctx.alloc(rows * Float.BYTES)));
-                DeviceBuffer dqBuf = keep(buffers, ctx.alloc(dq.byteSize()));
-                DeviceBuffer dkBuf = keep(buffers, ctx.alloc(dk.byteSize()));
-                DeviceBuffer dvBuf = keep(buffers, ctx.alloc(dv.byteSize()));
-                shared.put(BackwardSignature.DQ.name(), dqBuf);
-                shared.put(BackwardSignature.DK.name(), dkBuf);
-                shared.put(BackwardSignature.DV.name(), dvBuf);
-                CudaBackwardSource src = p.source();
-                if (src.form() == DqForm.ATOMIC) {
-                    DeviceBuffer dqAccum = keep(buffers, ctx.alloc(CudaBackwardCodegen.dqAccumFloats(s.B(), s.H(), s.Q_LEN(), s.D()) * Float.BYTES));
-                    zeroed.add(dqAccum);
-                    shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
-                }
+                call.bind(in, fwd, plan, dense);
+                return call;
+            } catch (RuntimeException e) {
+                call.close();
+                throw e;
+            }
+        }
+    }
 
-                // each parameter's gradient: partials per (row, lane of its quad) reduced in order, or
-                // atomic adds into the output; one parameter past the partials' limit makes them all atomic
-                long slots = slots(src.form(), s);
-                boolean atomic = ParamGradients.atomic(in.atomicParams(), p.source().withGradient(), slots, fwd,
-                        backend.cudaDevice().totalMemoryBytes());
-                Map<String, ParamOutput> outputs = new LinkedHashMap<>();
-                for (ParamArg pa : p.source().withGradient()) {
-                    long elements = ParamGradients.elements(pa, fwd);
-                    DeviceBuffer sums = keep(buffers, ctx.alloc(elements * Float.BYTES));
-                    DeviceBuffer partials = atomic ? sums : keep(buffers, ctx.alloc(slots * elements * Float.BYTES));
-                    zeroed.add(partials);
-                    shared.put(BackwardSignature.gradientName(pa), partials);
-                    long[] shape = pa.kind().isTensor() ? fwd.tensors().get(pa.name()).shape() : new long[] {1};
-                    outputs.put(pa.name(), new ParamOutput(Tensor.allocate(DType.F32, shape), partials, sums, elements));
-                }
-                shared.put(BackwardSignature.ATOMIC_PARAMS.name(), atomic ? 1 : 0);
+    /** One call on the device: its buffers (freed on close), its launches in order, its outputs. */
+    private final class Call implements AutoCloseable {
+        private final CudaContext ctx;
+        private final Program p;
+        private final Sizes s;
+        private final List<DeviceBuffer> buffers = new ArrayList<>();
+        private final List<Runnable> launches = new ArrayList<>();
+        private final Map<String, ParamOutput> outputs = new LinkedHashMap<>();
+        private DeviceBuffer dqBuf, dkBuf, dvBuf;
 
-                // a parameter tensor or plan array is uploaded once for every kernel that reads it
-                Map<MemorySegment, DeviceBuffer> uploads = new HashMap<>();
-                java.util.function.Function<MemorySegment, Object> upload = host -> uploads.computeIfAbsent(host,
-                        h -> keep(buffers, ctx.upload(h)));
-                int threads = CudaBackwardSource.THREADS;
-                List<Runnable> launches = new ArrayList<>();
-                for (DeviceBuffer z : zeroed) launches.add(() -> ctx.memset32(z, 0));
-                launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
-                        fwd, upload, Dim3.of((int) ((rows + 7) / 8)), 256, 0));
-                launches.add(launch(ctx, p, src.dkdvEntry(atomic), src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
-                        fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), src.dkdvThreads(), src.sharedBytes()));
-                launches.add(launch(ctx, p, src.dqEntry(), src.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
-                        fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.dqSharedBytes()));
-                if (!atomic) {
-                    for (ParamOutput o : outputs.values()) {
-                        Map<String, Object> args = Map.of(BackwardSignature.PARTIALS.name(), o.partials(), BackwardSignature.SUMS.name(), o.sums(),
-                                BackwardSignature.ROWS.name(), Math.toIntExact(slots), BackwardSignature.ELEMENTS.name(), Math.toIntExact(o.elements()));
-                        launches.add(launch(ctx, p, CudaBackwardSource.REDUCE, src.reduce(), args, fwd, upload,
-                                Dim3.of(Math.toIntExact(o.elements())), 256, 256 * Float.BYTES));
-                    }
+        Call(CudaContext ctx, Program p, Sizes s) {
+            this.ctx = ctx;
+            this.p = p;
+            this.s = s;
+        }
+
+        /** Uploads the inputs, allocates the outputs and binds every kernel's arguments by name. */
+        void bind(BackwardInputs in, RunInputs fwd, BlockPlan plan, List<Tensor> dense) {
+            BlockPlan transposed = plan.transposed();
+            long rows = (long) s.B() * s.H() * s.Q_LEN();
+            DType stored = CudaBackend.storageDType(p.source().storage());
+            Map<String, Object> shared = new HashMap<>();
+            List<String> names = List.of(KernelSignature.Q.name(), KernelSignature.K.name(), KernelSignature.V.name(),
+                    BackwardSignature.O_IN.name(), BackwardSignature.DO.name());
+            for (int i = 0; i < names.size(); i++) shared.put(names.get(i), keep(ctx.upload(dense.get(i).contiguous().segment())));
+            if (p.source().dkdv().fixedNames().contains(KernelSignature.TM_Q.name())) {
+                // the warp-specialized dK/dV kernel loads Q, K, V and dO through TMA descriptors of the uploads
+                List<KernelArg> maps = List.of(KernelSignature.TM_Q, KernelSignature.TM_K, KernelSignature.TM_V, BackwardSignature.TM_DO);
+                List<TensorMap> values = HopperMaps.backward(p.source().storage(), s, p.source().tiles(),
+                        ((DeviceBuffer) shared.get(names.get(0))).address(), ((DeviceBuffer) shared.get(names.get(1))).address(),
+                        ((DeviceBuffer) shared.get(names.get(2))).address(), ((DeviceBuffer) shared.get(names.get(4))).address());
+                for (int i = 0; i < maps.size(); i++) shared.put(maps.get(i).name(), values.get(i));
+            }
+            shared.put(BackwardSignature.LSE_IN.name(), keep(ctx.upload(in.lse().contiguous().segment())));
+            DeviceBuffer dLse = keep(in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment()) : ctx.alloc(rows * Float.BYTES));
+            // buffers zeroed on the device are part of the backward's work: zeroed inside the timed launches below
+            List<DeviceBuffer> zeroed = new ArrayList<>();
+            if (in.dLse() == null) zeroed.add(dLse);
+            shared.put(BackwardSignature.DLSE.name(), dLse);
+            shared.put(BackwardSignature.DELTA.name(), keep(ctx.alloc(rows * Float.BYTES)));
+            dqBuf = keep(ctx.alloc((long) s.B() * s.H() * s.Q_LEN() * s.D() * stored.byteSize()));
+            dkBuf = keep(ctx.alloc((long) s.B() * s.H_KV() * s.KV_LEN() * s.D() * stored.byteSize()));
+            dvBuf = keep(ctx.alloc((long) s.B() * s.H_KV() * s.KV_LEN() * s.DV() * stored.byteSize()));
+            shared.put(BackwardSignature.DQ.name(), dqBuf);
+            shared.put(BackwardSignature.DK.name(), dkBuf);
+            shared.put(BackwardSignature.DV.name(), dvBuf);
+            CudaBackwardSource src = p.source();
+            if (src.form() == DqForm.ATOMIC) {
+                DeviceBuffer dqAccum = keep(ctx.alloc(CudaBackwardCodegen.dqAccumFloats(s.B(), s.H(), s.Q_LEN(), s.D()) * Float.BYTES));
+                zeroed.add(dqAccum);
+                shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
+            }
+
+            // each parameter's gradient: partials per (row, lane of its quad) reduced in order, or
+            // atomic adds into the output; one parameter past the partials' limit makes them all atomic
+            long slots = slots(src.form(), s);
+            boolean atomic = ParamGradients.atomic(in.atomicParams(), p.source().withGradient(), slots, fwd,
+                    backend.cudaDevice().totalMemoryBytes());
+            for (ParamArg pa : p.source().withGradient()) {
+                long elements = ParamGradients.elements(pa, fwd);
+                DeviceBuffer sums = keep(ctx.alloc(elements * Float.BYTES));
+                DeviceBuffer partials = atomic ? sums : keep(ctx.alloc(slots * elements * Float.BYTES));
+                zeroed.add(partials);
+                shared.put(BackwardSignature.gradientName(pa), partials);
+                long[] shape = pa.kind().isTensor() ? fwd.tensors().get(pa.name()).shape() : new long[] {1};
+                outputs.put(pa.name(), new ParamOutput(shape, partials, sums, elements));
+            }
+            shared.put(BackwardSignature.ATOMIC_PARAMS.name(), atomic ? 1 : 0);
+
+            // a parameter tensor or plan array is uploaded once for every kernel that reads it
+            Map<MemorySegment, DeviceBuffer> uploads = new HashMap<>();
+            java.util.function.Function<MemorySegment, Object> upload = host -> uploads.computeIfAbsent(host, h -> keep(ctx.upload(h)));
+            int threads = CudaBackwardSource.THREADS;
+            for (DeviceBuffer z : zeroed) launches.add(() -> ctx.memset32(z, 0));
+            launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                    fwd, upload, Dim3.of((int) ((rows + CudaBackwardSource.DELTA_ROWS - 1) / CudaBackwardSource.DELTA_ROWS)), 256, 0));
+            launches.add(launch(ctx, p, src.dkdvEntry(atomic), src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
+                    fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), src.dkdvThreads(), src.sharedBytes()));
+            launches.add(launch(ctx, p, src.dqEntry(), src.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
+                    fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.dqSharedBytes()));
+            if (!atomic) {
+                for (ParamOutput o : outputs.values()) {
+                    Map<String, Object> args = Map.of(BackwardSignature.PARTIALS.name(), o.partials(), BackwardSignature.SUMS.name(), o.sums(),
+                            BackwardSignature.ROWS.name(), Math.toIntExact(slots), BackwardSignature.ELEMENTS.name(), Math.toIntExact(o.elements()));
+                    launches.add(launch(ctx, p, CudaBackwardSource.REDUCE, src.reduce(), args, fwd, upload,
+                            Dim3.of(Math.toIntExact(o.elements())), 256, 256 * Float.BYTES));
                 }
-                float ms = ctx.timeMs(() -> launches.forEach(Runnable::run));
-                Map<String, Tensor> grads = new LinkedHashMap<>();
+            }
+        }
+
+        /** One run with L2 as the work before left it (a caller's step); its GPU time in nanoseconds. */
+        long launchWarm() {
+            synchronized (backend.lock) {
+                return (long) (ctx.timeMs(() -> launches.forEach(Runnable::run)) * 1e6);
+            }
+        }
+
+        /** {@code n} runs queued back to back, L2 emptied before each (CudaContext.timeEach); each one's GPU time in ms. */
+        float[] time(int n) {
+            synchronized (backend.lock) {
+                return ctx.timeEach(n, () -> launches.forEach(Runnable::run));
+            }
+        }
+
+        /** The last run's gradients, downloaded; in the request's dtype. */
+        Gradients gradients(long kernelNanos) {
+            DType stored = CudaBackend.storageDType(p.source().storage());
+            Tensor dq = Tensor.allocate(stored, s.B(), s.H(), s.Q_LEN(), s.D());
+            Tensor dk = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+            Tensor dv = Tensor.allocate(stored, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
+            Map<String, Tensor> grads = new LinkedHashMap<>();
+            synchronized (backend.lock) {
                 for (var e : outputs.entrySet()) {
-                    ctx.download(e.getValue().sums(), e.getValue().out().segment());
-                    grads.put(e.getKey(), e.getValue().out());
+                    Tensor t = Tensor.allocate(DType.F32, e.getValue().shape());
+                    ctx.download(e.getValue().sums(), t.segment());
+                    grads.put(e.getKey(), t);
                 }
                 ctx.download(dqBuf, dq.segment());
                 ctx.download(dkBuf, dk.segment());
                 ctx.download(dvBuf, dv.segment());
-                return new Gradients(back(dq), back(dk), back(dv), grads, (long) (ms * 1e6));
-            } finally {
+            }
+            return new Gradients(back(dq), back(dk), back(dv), grads, kernelNanos);
+        }
+
+        private DeviceBuffer keep(DeviceBuffer b) {
+            buffers.add(b);
+            return b;
+        }
+
+        @Override
+        public void close() {
+            synchronized (backend.lock) {
                 for (DeviceBuffer b : buffers.reversed()) b.close();
+                buffers.clear();
             }
         }
     }
@@ -223,8 +312,8 @@ final class CudaCompiledBackward implements BackwardKernel {
         return t.dtype() == request.dtype() ? t : t.convert(request.dtype());
     }
 
-    /** One parameter's gradient on the device: the buffer the dQ kernel adds into, and the [elements] sums downloaded into {@code out}. */
-    private record ParamOutput(Tensor out, DeviceBuffer partials, DeviceBuffer sums, long elements) {}
+    /** One parameter's gradient on the device: the buffer the dQ kernel adds into, and the [elements] sums, of the parameter's shape. */
+    private record ParamOutput(long[] shape, DeviceBuffer partials, DeviceBuffer sums, long elements) {}
 
 
 
@@ -236,10 +325,5 @@ final class CudaCompiledBackward implements BackwardKernel {
         Object[] args = SignatureBinder.bind(entry, signature, fixed, fwd, upload, CudaArgs::fits).toArray();
         CudaFunction f = p.functions().get(entry);
         return () -> ctx.launch(f, grid, Dim3.of(threads), sharedBytes, args);
-    }
-
-    private static DeviceBuffer keep(List<DeviceBuffer> buffers, DeviceBuffer b) {
-        buffers.add(b);
-        return b;
     }
 }

@@ -310,6 +310,45 @@ class CudaBackwardGpuTest {
         }
     }
 
+    /**
+     * A session (what the benchmark times) zeroes what the kernels add into before every run: after four
+     * runs its gradients are one run's (dK and dV the same bits; dQ and the table's sums, through
+     * atomics, to rounding), at D = 64 and 128 (the warp-specialized kernel) and 40 (the FA2-style one).
+     */
+    @Test
+    void aSessionsRepeatedRunsGiveOneRunsGradients() {
+        CudaCases.Sample sample = CudaCases.samples().stream().filter(x -> x.stem().equals("relative_bias")).findFirst().orElseThrow();
+        for (int d : new int[] {40, 64, 128}) {
+            Sizes s = shape(sample, d);
+            Recipes.Args args = CudaCases.args(sample.stem(), s, seed(sample, s, DType.BF16));
+            Attention a = sample.attention();
+            Tensor q = Tensor.random(DType.BF16, 1, s.B(), s.H(), s.Q_LEN(), s.D());
+            Tensor k = Tensor.random(DType.BF16, 2, s.B(), s.H_KV(), s.KV_LEN(), s.D());
+            Tensor v = Tensor.random(DType.BF16, 3, s.B(), s.H_KV(), s.KV_LEN(), s.DV());
+            Tensor dO = Tensor.random(DType.BF16, 4, s.B(), s.H(), s.Q_LEN(), s.DV());
+            Map<String, TensorData> data = new HashMap<>();
+            args.tensors().forEach((n, x) -> data.put(n, dev.attnc.Inputs.view(x)));
+            Bindings bindings = new Bindings(args.scalars(), data).complete(a);
+            KernelRequest request = request(a, DType.BF16, d);
+            BlockPlan plan = BlockPlanner.plan(a, s, bindings, request.tiles().blockM(), request.tiles().blockN());
+            RunInputs in = new RunInputs(s, q, k, v, bindings.scalars(), args.tensors(), Reference.defaultScale(s), plan);
+            RunOutputs out = backend.compile(request).run(in);
+            BackwardInputs bin = new BackwardInputs(in, out.o(), out.lse(), dO, null, null, false);
+            var bwd = backend.compileBackward(request);
+            Gradients once = bwd.run(bin), repeated;
+            try (var session = bwd.session(bin)) {
+                long[] nanos = session.time(4);
+                assertTrue(java.util.Arrays.stream(nanos).allMatch(x -> x > 0), java.util.Arrays.toString(nanos));
+                repeated = session.gradients();
+            }
+            String what = "D = " + d + ", after four runs of a session";
+            assertArrayEquals(once.dk().toFloatArray(), repeated.dk().toFloatArray(), what + ": dK");
+            assertArrayEquals(once.dv().toFloatArray(), repeated.dv().toFloatArray(), what + ": dV");
+            assertClose(what + ": dQ", once.dq().toDoubleArray(), repeated.dq().toDoubleArray(), 1e-2);
+            once.params().forEach((n, t) -> assertClose(what + ": d" + n, t.toDoubleArray(), repeated.params().get(n).toDoubleArray(), 1e-3));
+        }
+    }
+
     @Test
     void headDimensionsBeyond128AreRefusedWithTheLimit() {
         Attention a = CudaCases.samples().getFirst().attention();

@@ -45,6 +45,16 @@ public final class CudaBackwardCodegen {
     private CudaBackwardCodegen() {}
 
     /** Why the backward cannot be compiled at this head dimension, or null when it can (padded as the forward's tiles). */
+    /**
+     * Lanes of a warp that read one row of O and dO in the Δ kernel's 16-byte loads (8 elements a lane):
+     * where DV / 8 is a power of two from 4 to 32 (a warp's 8 rows then take whole passes); else null,
+     * one row at a time of 2-byte loads.
+     */
+    static Integer deltaLanes(int valueDim) {
+        int lanes = valueDim / 8;
+        return valueDim % 8 == 0 && lanes >= 4 && lanes <= 32 && Integer.bitCount(lanes) == 1 ? lanes : null;
+    }
+
     public static String unsupported(int headDim) {
         return TileWidths.BACKWARD.unsupported(headDim);
     }
@@ -270,6 +280,8 @@ public final class CudaBackwardCodegen {
                 + (atomic ? "\n" + CudaCodegen.wgmmaSs("wgmma_ss_tt", dqN, storage, true).strip() : ""));
         st.add("ws", ws);
         st.add("fastMath", fastMath);
+        st.add("deltaRows", CudaBackwardSource.DELTA_ROWS);
+        st.add("deltaLanes", deltaLanes(valueDim));
         st.add("wsStages", HOPPER_STAGES);
         st.add("wsSplit", split);
         // the warp-specialized kernel's second instance, atomic_params fixed, where a gradient summed along diagonals

@@ -10,7 +10,7 @@ import java.util.List;
  * The generated CUDA C++ of one attention's backward pass ({@link CudaBackwardCodegen}): one program
  * of four kernels, each with its signature (bound by name), launched in this order:
  * <ul>
- * <li>{@link #DELTA}: blocks of 256 threads, one warp per query row: grid ⌈B·H·Q_LEN / 8⌉;
+ * <li>{@link #DELTA}: blocks of 256 threads, 8 query rows a warp: grid ⌈B·H·Q_LEN / {@link #DELTA_ROWS}⌉;
  * <li>{@link #DKDV} (or {@link #dkdvEntry}'s choice): grid (key tiles, B·H_KV), {@link #dkdvThreads} threads, {@link #sharedBytes} dynamic
  *     shared memory, over the transposed plan of {@link #tiles}; in the {@link DqForm#ATOMIC} form it
  *     also adds into dQaccum (float32 [B, H, Q_LEN, D], zeroed before) and the parameters' partials,
@@ -39,6 +39,8 @@ public record CudaBackwardSource(String attention, String text, Storage storage,
     public static final String DQ = "attnc_bwd_dq";
     public static final String DQ_CONVERT = "attnc_bwd_dq_convert";
     public static final String REDUCE = "attnc_bwd_reduce";
+    /** Query rows of a {@link #DELTA} block (256 threads, 8 rows a warp). */
+    public static final int DELTA_ROWS = 64;
     /** Threads of a dK/dV or dQ block: four warps of 16 rows. */
     public static final int THREADS = 128;
     /** Threads of a warp-specialized dK/dV block: a producer warpgroup and two consumers. */
@@ -66,10 +68,10 @@ public record CudaBackwardSource(String attention, String text, Storage storage,
         return atomicParams && atomicSumsEntry ? DKDV_ATOMIC_PARAMS : DKDV;
     }
 
-    /** Dynamic shared memory of {@link #dqEntry()}: the conversion uses none. */
+    /** Dynamic shared memory of {@link #dqEntry()}: the conversion's, its 64 rows of dQ on their way out ([64][D + 8] 16-bit values). */
     public int dqSharedBytes() {
         return switch (form) {
-            case ATOMIC -> 0;
+            case ATOMIC -> 64 * (headDim + 8) * 2;
             case DETERMINISTIC -> sharedBytes;
         };
     }

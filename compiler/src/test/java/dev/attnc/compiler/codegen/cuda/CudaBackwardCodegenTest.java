@@ -212,7 +212,8 @@ class CudaBackwardCodegenTest {
         CudaBackwardSource k = CudaBackwardCodegen.generate(a, Storage.BF16, 64, DqForm.ATOMIC);
         assertEquals(DqForm.ATOMIC, k.form());
         assertEquals(CudaBackwardSource.DQ_CONVERT, k.dqEntry());
-        assertEquals(0, k.dqSharedBytes(), "the conversion reads no tiles");
+        assertEquals(64 * 72 * 2, k.dqSharedBytes(), "the conversion's rows of dQ on their way out: 64 of D + 8");
+        assertTrue(k.text().contains("*reinterpret_cast<uint4*>(dQ + q_base + (long long)q * HEAD_DIM + c * 8)"), "dQ in 16-byte chunks");
         assertEquals(CudaBackwardCodegen.sharedBytes(64, DqForm.DETERMINISTIC) + 64 * 72 * 2, k.sharedBytes(), "dS^T: 64 rows of 72");
         List<String> dkdv = k.dkdv().fixedNames();
         assertTrue(dkdv.containsAll(List.of("dQaccum", "atomic_params", "grad_p0_sinks", "dK", "dV")), dkdv.toString());
@@ -242,6 +243,26 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * Δ reads O and dO in 16-byte loads, a row over DV / 8 lanes, where that is a power of two from 4 to
+     * 32 (every load of a warp's 8 rows in flight at once); other widths a row at a time, a lane's
+     * elements 32 apart.
+     */
+    @Test
+    void deltaReadsWholeRowsInSixteenByteLoads() {
+        Attention a = TestPrograms.sample("causal");
+        for (int d : new int[] {32, 64, 128}) {
+            String text = CudaBackwardCodegen.generate(a, Storage.BF16, d, d, DqForm.ATOMIC, false).text();
+            assertTrue(text.contains("constexpr int LANES = " + d / 8 + ", PASSES = 8 * LANES / 32;"), "D = " + d);
+            assertFalse(text.contains("for (int d = lane; d < HEAD_DIM; d += 32)"), "D = " + d);
+        }
+        for (int d : new int[] {16, 48, 80, 96}) {
+            String text = CudaBackwardCodegen.generate(a, Storage.BF16, d, d, DqForm.ATOMIC, false).text();
+            assertTrue(text.contains("for (int d = lane; d < HEAD_DIM; d += 32)"), "D = " + d);
+            assertFalse(text.contains("constexpr int LANES"), "D = " + d);
+        }
+    }
+
+    /**
      * DV != D (DeepSeek MLA's 192 / 128, and DV > D): V's, O's, dO's and dV's rows are VALUE_DIM, loaded
      * and stored at that length; dP (dP^T) over VALUE_DIM's k16 steps; dQ, dK and dQaccum stay over D;
      * the tiles as wide as the padded larger of the two.
@@ -254,7 +275,8 @@ class CudaBackwardCodegenTest {
             assertTrue(text.contains("#define HEAD_DIM 192\n#define VALUE_DIM 128"), text);
             assertTrue(text.contains("#define TILE_D 256"), "192 columns are not whole rows of 128 threads' chunks: 256");
             assertTrue(text.contains("constexpr int VDT = 2 * VKT;"), "dV's accumulators over DV");
-            assertTrue(text.contains("for (int d = lane; d < VALUE_DIM; d += 32)"), "Δ over DV");
+            assertTrue(text.contains("reinterpret_cast<const uint4*>(dO + row * VALUE_DIM)[lane % LANES]")
+                    && text.contains("constexpr int LANES = 16,"), "Δ over DV: 16 lanes of 8 elements a row");
             assertTrue(text.contains("load_tile<TILE, VALUE_DIM, VDT>(sV, V + v_base, k0, KV_LEN, tid);"), "V's rows of VALUE_DIM");
             assertTrue(text.contains("dO + bh * Q_LEN * VALUE_DIM, q0, Q_LEN, tid);"), "dO's rows of VALUE_DIM");
             assertTrue(text.contains("load_tile<TILE>(sK, K + kv_base, k0, KV_LEN, tid);"), "K's rows of HEAD_DIM");
