@@ -433,7 +433,11 @@ constexpr unsigned WS_DO_OFF = WS_Q_OFF + WS_STAGES * WS_Q_BYTES, WS_DS_OFF = WS
 constexpr int WS_DIAG_GRADS = 0, WS_WARP_DIAGS = TILE + 15, WS_BLOCK_DIAGS = WS_KEYS + TILE - 1;
 constexpr unsigned WS_DIAG_FLOATS = 8 * WS_WARP_DIAGS * 4;
 constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_DIAG_OFF = WS_STATS_OFF + WS_STAGES * 2 * TILE * 4;
-constexpr unsigned WS_BAR_OFF = WS_DIAG_OFF + WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS * 4;
+// Then a PARTIAL tile's column values of each consumer warpgroup, by item parity: [2][2][WS_COLUMN_VALUES][TILE] ints
+// (CudaBackwardCodegen.sharedColumns; none where its column loop computes nothing).
+constexpr int WS_COLUMN_VALUES = 0;
+constexpr unsigned WS_COLS_OFF = WS_DIAG_OFF + WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS * 4;
+constexpr unsigned WS_BAR_OFF = WS_COLS_OFF + 2 * 2 * WS_COLUMN_VALUES * TILE * 4;
 // barriers (8 bytes each): K and V landed, then full and empty of each stage
 constexpr unsigned WS_BAR_KV = WS_BAR_OFF;
 __device__ __forceinline__ unsigned ws_bar_full(int s) { return WS_BAR_OFF + 8 + 8 * s; }

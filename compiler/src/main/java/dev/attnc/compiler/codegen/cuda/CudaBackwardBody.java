@@ -12,6 +12,7 @@ import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.ir.Axis;
 import dev.attnc.compiler.ir.Expr;
 import dev.attnc.compiler.ir.Normalization;
+import dev.attnc.compiler.ir.Type;
 import dev.attnc.compiler.passes.Exprs;
 import dev.attnc.compiler.passes.Interval;
 import dev.attnc.compiler.passes.RangeAnalysis;
@@ -47,8 +48,14 @@ public final class CudaBackwardBody {
         KEYS
     }
 
-    /** A column loop: the arrays it fills, its statements, and the stores into the arrays the element code reads. */
-    public record Columns(List<String> decls, List<String> code, List<String> stores) {}
+    /**
+     * A column loop: the arrays it fills, its statements, and the stores into the arrays the element code reads;
+     * {@code values} the same stores as data (a value's type, its array, the local it is stored from).
+     */
+    public record Columns(List<String> decls, List<String> code, List<String> stores, List<Value> values) {}
+
+    /** One value of a column loop: {@code array[ci] = local}. */
+    public record Value(Type type, String array, String local) {}
 
     /**
      * Code for one kind of tile (FULL or PARTIAL): the column loop's, then the element lines and the values they end in;
@@ -242,12 +249,14 @@ public final class CudaBackwardBody {
     private Columns columns(List<Expr> roots) {
         Set<Expr> need = closure(roots);
         List<String> decls = new ArrayList<>(), code = new ArrayList<>(), stores = new ArrayList<>();
+        List<Value> values = new ArrayList<>();
         for (Expr e : inOrder(need, colLevel)) code.add(statement(e, this::plain));
         for (Expr e : placement.readFrom(colLevel, inOrder(need, Level.PAIR), roots)) {
             decls.add(printer.type(e.type()) + " " + CudaBody.COL_PREFIX + placement.local(e) + "[COLS];");
             stores.add(CudaBody.COL_PREFIX + placement.local(e) + "[ci] = " + placement.local(e) + ";");
+            values.add(new Value(e.type(), CudaBody.COL_PREFIX + placement.local(e), placement.local(e)));
         }
-        return new Columns(decls, code, stores);
+        return new Columns(decls, code, stores, values);
     }
 
     private List<String> pairLines(List<Expr> roots) {

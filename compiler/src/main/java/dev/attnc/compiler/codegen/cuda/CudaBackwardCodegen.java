@@ -13,6 +13,7 @@ import dev.attnc.compiler.grad.Gradient;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.compiler.target.DeviceCaps;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,9 +112,44 @@ public final class CudaBackwardCodegen {
 
     /** {@link #hopperSharedBytes(int)} with the buffers of {@code diagonalGrads} gradients summed along diagonals. */
     public static int hopperSharedBytes(int headDim, int diagonalGrads) {
+        return hopperSharedBytes(headDim, diagonalGrads, 0);
+    }
+
+    /**
+     * {@link #hopperSharedBytes(int, int)} with {@code columnValues} column values of a PARTIAL tile shared by each
+     * consumer warpgroup ({@link #sharedColumns}: 64 queries' each, by item parity).
+     */
+    public static int hopperSharedBytes(int headDim, int diagonalGrads, int columnValues) {
         int keys = HOPPER_TILES.blockN(), rows = HOPPER_TILES.blockM();
         int bytes = 2 * keys * headDim * 2 + HOPPER_STAGES * (2 * rows * headDim * 2 + 2 * rows * Float.BYTES) + 2 * keys * rows * 2;
-        return bytes + diagonalGrads * DIAGONAL_BUFFER_BYTES + 8 + 16 * HOPPER_STAGES + 1024;
+        return bytes + diagonalGrads * DIAGONAL_BUFFER_BYTES + 2 * 2 * columnValues * rows * Integer.BYTES + 8 + 16 * HOPPER_STAGES + 1024;
+    }
+
+    /**
+     * A PARTIAL tile's column values (functions of the query alone: a mask's grid coordinates, a document id) as the
+     * warp-specialized consumers share them: each warpgroup's first 64 threads compute one query's each into shared
+     * memory, as 32-bit words, and every thread reads those of the 16 columns it holds (cuda_backward_pairs.stg's
+     * pairColumnsShared), where each thread computed all 16 (64 times over in a warpgroup). {@code stores} /
+     * {@code loads}: one line a value; null where the loop computes nothing (its values are the query itself).
+     */
+    static Map<String, Object> sharedColumns(CudaBackwardBody.Columns columns) {
+        if (columns.code().isEmpty() || columns.values().isEmpty()) return null;
+        List<String> stores = new ArrayList<>(), loads = new ArrayList<>();
+        for (int k = 0; k < columns.values().size(); k++) {
+            CudaBackwardBody.Value v = columns.values().get(k);
+            String slot = "attn_cols[" + k + " * TILE + attn_cq]";
+            stores.add(slot + " = " + switch (v.type()) {
+                case INT -> v.local();
+                case BOOL -> "(int)" + v.local();
+                case FLOAT -> "(int)__float_as_uint(" + v.local() + ")";
+            } + ";");
+            loads.add(v.array() + "[ci] = " + switch (v.type()) {
+                case INT -> slot;
+                case BOOL -> slot + " != 0";
+                case FLOAT -> "__int_as_float(" + slot + ")";
+            } + ";");
+        }
+        return Map.of("stores", stores, "loads", loads);
     }
 
     /**
@@ -126,10 +162,11 @@ public final class CudaBackwardCodegen {
      * How many of {@code diagonalGrads} gradients summed along diagonals are reduced per item in shared memory, in the
      * order they come (the warp-specialized kernel runs on sm_90 only, whose 227 KB a block may opt into): three at
      * D = 128, six at D = 64. The others add each warp's chain sums with their own atomics, 10x as many
-     * (docs/benchmarks.md, session 17: the relative bias 290 TFLOP/s that way, 372 reduced).
+     * (docs/benchmarks.md, session 17: the relative bias 290 TFLOP/s that way, 372 reduced). {@code columnValues}:
+     * the shared column values' room comes first ({@link #sharedColumns}).
      */
-    static int bufferedDiagonals(int headDim, int diagonalGrads) {
-        int room = DeviceCaps.Cuda.parse("sm_90a").maxSharedPerBlockOptin() - hopperSharedBytes(headDim, 0);
+    static int bufferedDiagonals(int headDim, int diagonalGrads, int columnValues) {
+        int room = DeviceCaps.Cuda.parse("sm_90a").maxSharedPerBlockOptin() - hopperSharedBytes(headDim, 0, columnValues);
         return Math.min(diagonalGrads, Math.max(0, room / DIAGONAL_BUFFER_BYTES));
     }
 
@@ -247,13 +284,16 @@ public final class CudaBackwardCodegen {
         String column = "(ci / 2) * 8 + 2 * lane_col + (ci & 1)";
         String keyColumnAxis = "const int q = min(q0 + " + column + ", Q_LEN - 1);";
         String keyRow = "const int kv_raw = k0 + row0 + (ri & 1) * 8 + lane_row;", queryColumn = "const int q_raw = q0 + " + column + ";";
+        // the warp-specialized consumers compute a PARTIAL tile's column values once a warpgroup (sharedColumns), behind
+        // a barrier of the group: not where a per-warp affine guard may send one warp of it down the FULL code instead
+        boolean split = ws && keys.split;
+        Map<String, Object> sharedColumns = ws && keys.affine.guard() == null ? sharedColumns(keys.partial.columns()) : null;
         Map<String, String> keyCode = new HashMap<>(kernel(group, keys, "const int kv = min(k0 + row0 + (ri & 1) * 8 + lane_row, KV_LEN - 1);",
                 keyColumnAxis, keyRow, queryColumn, ws ? "lse_st[" + column + "]" : "col_lse[ci]", ws ? "delta_st[" + column + "]" : "col_delta[ci]",
-                atomic ? "row_live[ri]" : "true"));
-        boolean split = ws && keys.split;
+                atomic ? "row_live[ri]" : "true", split ? null : sharedColumns));
         if (split) {
             keyCode.putAll(splitPairs(group, keys, keyColumnAxis, "const int q = q0 + " + column + ";", keyRow, queryColumn, "lse_st[" + column + "]",
-                    "lds_after_wait(delta_st + " + column + ")", "row_live[ri]"));
+                    "lds_after_wait(delta_st + " + column + ")", "row_live[ri]", sharedColumns));
         }
         if (keys.affine.guard() != null) {
             keyCode.put("affineDecls", String.join("\n", keys.affine.decls()));
@@ -263,7 +303,7 @@ public final class CudaBackwardCodegen {
         st.add("queries", kernel(group, queries, "const int q = min(q0 + row0 + (ri & 1) * 8 + lane_row, Q_LEN - 1);",
                 "const int kv = min(kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1), KV_LEN - 1);",
                 "const int q_raw = q0 + row0 + (ri & 1) * 8 + lane_row;", "const int kv_raw = kv0 + (ci / 2) * 8 + 2 * lane_col + (ci & 1);",
-                "row_lse[ri]", "row_delta[ri]", "row_live[ri]"));
+                "row_lse[ri]", "row_delta[ri]", "row_live[ri]", null));
         st.add("sink", queries.sink);
         st.add("sigmoid", queries.sigmoidBias);
         st.add("sinkTerms", queries.sinkTerms.isEmpty() ? null : queries.sinkTerms);
@@ -290,18 +330,20 @@ public final class CudaBackwardCodegen {
         boolean atomicSumsEntry = ws && !keys.diagonalGradients.isEmpty();
         st.add("wsAtomicSums", atomicSumsEntry);
         List<CudaBackwardBody.DiagonalGradient> diagonals = keys.diagonalGradients;
-        int buffered = ws ? bufferedDiagonals(headDim, diagonals.size()) : 0;
+        int columnValues = sharedColumns == null ? 0 : ((List<?>) sharedColumns.get("stores")).size();
+        st.add("wsColumnValues", columnValues);
+        int buffered = ws ? bufferedDiagonals(headDim, diagonals.size(), columnValues) : 0;
         st.add("wsDiagonals", diagonals.isEmpty() ? null
                 : IntStream.range(0, diagonals.size()).mapToObj(i -> diagonal(diagonals.get(i), i < buffered ? i : -1, keyRow, queryColumn)).toList());
         st.add("wsDiagonalGrads", buffered);
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, ws ? HOPPER_TILES : TILES, form, delta, dkdv, dq, reduce,
-                withGradient, ws ? hopperSharedBytes(headDim, buffered) : sharedBytes(headDim, valueDim, form),
+                withGradient, ws ? hopperSharedBytes(headDim, buffered, columnValues) : sharedBytes(headDim, valueDim, form),
                 ws ? CudaBackwardSource.HOPPER_THREADS : CudaBackwardSource.THREADS, atomicSumsEntry);
     }
 
     /** One kernel's variant code: its head (per (b, h) and per fragment row), its PARTIAL and FULL tiles' pairs. */
     private static Map<String, String> kernel(STGroup group, CudaBackwardBody body, String rowAxis, String colAxis, String rowIndex,
-            String colIndex, String lse, String delta, String live) {
+            String colIndex, String lse, String delta, String live, Map<String, Object> sharedColumns) {
         ST head = group.getInstanceOf("head");
         head.add("prologue", body.prologue);
         head.add("rowAxis", rowAxis);
@@ -309,8 +351,8 @@ public final class CudaBackwardCodegen {
         head.add("code", body.rowCode);
         head.add("stores", body.rowStores);
         return Map.of("head", head.render().strip(),
-                "partial", pairs(group, body, body.partial, true, colAxis, rowIndex, colIndex, lse, delta, live),
-                "full", pairs(group, body, body.full, false, colAxis, rowIndex, colIndex, lse, delta, live));
+                "partial", pairs(group, body, body.partial, true, colAxis, rowIndex, colIndex, lse, delta, live, sharedColumns),
+                "full", pairs(group, body, body.full, false, colAxis, rowIndex, colIndex, lse, delta, live, null));
     }
 
     /**
@@ -320,12 +362,13 @@ public final class CudaBackwardCodegen {
      * {@code colAxis} clamps it). Δ is read after dP^T's wait ({@code delta}: cuda_backward_hopper.stg's lds_after_wait).
      */
     private static Map<String, String> splitPairs(STGroup group, CudaBackwardBody body, String colAxis, String fullColAxis, String rowIndex,
-            String colIndex, String lse, String delta, String live) {
+            String colIndex, String lse, String delta, String live, Map<String, Object> sharedColumns) {
         Map<String, String> out = new HashMap<>();
         for (boolean partial : new boolean[] {true, false}) {
             CudaBackwardBody.Tile tile = partial ? body.partial : body.full;
             ST p = positions(group.getInstanceOf("pairsP"), tile.columns(), partial ? colAxis : fullColAxis, rowIndex, colIndex);
             p.add("clamp", partial);
+            if (partial) p.add("shared", sharedColumns);
             p.add("lines", tile.scoreLines());
             scoreAndP(p, body, tile, partial, lse);
             ST d = positions(group.getInstanceOf("pairsDs"), tile.gradColumns(), partial ? colAxis : fullColAxis, rowIndex, colIndex);
@@ -354,8 +397,9 @@ public final class CudaBackwardCodegen {
     }
 
     private static String pairs(STGroup group, CudaBackwardBody body, CudaBackwardBody.Tile tile, boolean partial, String colAxis,
-            String rowIndex, String colIndex, String lse, String delta, String live) {
+            String rowIndex, String colIndex, String lse, String delta, String live, Map<String, Object> sharedColumns) {
         ST st = positions(group.getInstanceOf("pairs"), tile.columns(), colAxis, rowIndex, colIndex);
+        st.add("shared", sharedColumns);
         st.add("lines", tile.lines());
         scoreAndP(st, body, tile, partial, lse);
         dsAndTerms(st, body, delta, live);

@@ -156,6 +156,31 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * The warp-specialized consumers compute a PARTIAL tile's column values (functions of the query alone) once a
+     * warpgroup into shared memory and read them back: the 2-d neighborhood's two grid coordinates, the document
+     * mask's id; a loop that computes nothing (causal, the sliding window: the query itself) has no such step. The
+     * FA2-style kernels keep their per-thread loop.
+     */
+    @Test
+    void partialTilesColumnValuesOnceAWarpgroup() {
+        record Case(String sample, int values) {}
+        for (Case c : List.of(new Case("neighborhood_2d", 2), new Case("document", 1), new Case("causal", 0), new Case("sliding_window", 0))) {
+            for (int d : new int[] {64, 128}) {
+                CudaBackwardSource k = CudaBackwardCodegen.generate(TestPrograms.sample(c.sample()), Storage.BF16, d, d, DqForm.ATOMIC,
+                        CudaCodegen.Engine.HOPPER);
+                String what = c + " D = " + d;
+                assertTrue(k.text().contains("constexpr int WS_COLUMN_VALUES = " + c.values() + ";"), what);
+                assertEquals(CudaBackwardCodegen.hopperSharedBytes(d, 0, c.values()), k.sharedBytes(), what);
+                assertEquals(c.values() > 0, k.text().contains("named_bar_sync<128>(2 + cw);"), what);
+                assertEquals(c.values(), count(k.text(), " * TILE + attn_cq] = "), what + ": one store a value");
+            }
+            String fa2 = CudaBackwardCodegen.generate(TestPrograms.sample(c.sample()), Storage.BF16, 64, 64, DqForm.ATOMIC,
+                    CudaCodegen.Engine.MMA_SYNC).text();
+            assertFalse(fa2.contains("attn_cols"), c + ": the FA2-style kernels");
+        }
+    }
+
+    /**
      * Gradients summed along diagonals are reduced per item in shared-memory buffers as far as sm_90's 227 KB holds
      * them (three at D = 128, six at D = 64); the fourth table at D = 128 adds each chain's sum with its own atomic.
      */
