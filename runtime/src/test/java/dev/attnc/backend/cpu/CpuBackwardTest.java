@@ -13,9 +13,14 @@ import dev.attnc.DType;
 import dev.attnc.Gradients;
 import dev.attnc.Result;
 import dev.attnc.Tensor;
+import dev.attnc.backend.BackwardInputs;
+import dev.attnc.backend.BackwardKernel;
 import dev.attnc.backend.KernelRequest;
+import dev.attnc.backend.RunInputs;
+import dev.attnc.backend.RunOutputs;
 import dev.attnc.backend.opencl.SampleCases;
 import dev.attnc.compiler.TestPrograms;
+import dev.attnc.compiler.interp.Reference;
 import dev.attnc.compiler.ir.Attention;
 import dev.attnc.compiler.plan.TilePlan;
 import dev.attnc.kernel.BlockPlan;
@@ -145,6 +150,29 @@ class CpuBackwardTest {
                     Map.of("slopes", Tensor.random(DType.F32, 14, RAGGED.H())), TILES);
             Gradients g = bothPlans(c, "frozen " + frozen);
             frozen.forEach(p -> assertFalse(g.params().containsKey(p), p + " has a gradient"));
+        }
+    }
+
+    /**
+     * A session (BackwardKernel's default, the CPU's): each of its runs a whole call, timed, and its gradients those
+     * of one run, bit for bit.
+     */
+    @Test
+    void aSessionRunsTheWholeCallEachTime() {
+        BackwardCheck c = call("attention causal { mask = q >= kv }", RAGGED, Map.of(), Map.of());
+        Gradients once = c.run(backend, c.exactPlan(), false);
+        KernelRequest request = new KernelRequest(c.attention, c.dtype, RAGGED.D(), RAGGED.DV(), TILES);
+        RunInputs in = new RunInputs(RAGGED, c.q, c.k, c.v, c.bindings().scalars(), c.tensors, Reference.defaultScale(RAGGED), c.exactPlan());
+        RunOutputs fwd = backend.compile(request).run(in);
+        try (BackwardKernel.Session session = backend.compileBackward(request).session(
+                new BackwardInputs(in, fwd.o(), fwd.lse(), c.dO, null, c.exactPlan().transposed(), false))) {
+            long[] nanos = session.time(3);
+            assertEquals(3, nanos.length);
+            for (long n : nanos) assertTrue(n > 0, java.util.Arrays.toString(nanos));
+            Gradients repeated = session.gradients();
+            assertIdentical("dQ", once.dq(), repeated.dq());
+            assertIdentical("dK", once.dk(), repeated.dk());
+            assertIdentical("dV", once.dv(), repeated.dv());
         }
     }
 
