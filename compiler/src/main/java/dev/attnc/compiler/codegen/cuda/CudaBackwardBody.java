@@ -48,11 +48,13 @@ public final class CudaBackwardBody {
         KEYS
     }
 
-    /**
-     * A column loop: the arrays it fills, its statements, and the stores into the arrays the element code reads;
-     * {@code values} the same stores as data (a value's type, its array, the local it is stored from).
-     */
-    public record Columns(List<String> decls, List<String> code, List<String> stores, List<Value> values) {}
+    /** A column loop: the arrays it fills, its statements, and the values it stores into the arrays the element code reads. */
+    public record Columns(List<String> decls, List<String> code, List<Value> values) {
+        /** The loop's stores, one statement a value. */
+        public List<String> stores() {
+            return values.stream().map(v -> v.array() + "[ci] = " + v.local() + ";").toList();
+        }
+    }
 
     /** One value of a column loop: {@code array[ci] = local}. */
     public record Value(Type type, String array, String local) {}
@@ -248,15 +250,14 @@ public final class CudaBackwardBody {
     /** The column loop of element code that computes {@code roots}: its column-level nodes, kept in arrays where pairs read them. */
     private Columns columns(List<Expr> roots) {
         Set<Expr> need = closure(roots);
-        List<String> decls = new ArrayList<>(), code = new ArrayList<>(), stores = new ArrayList<>();
+        List<String> decls = new ArrayList<>(), code = new ArrayList<>();
         List<Value> values = new ArrayList<>();
         for (Expr e : inOrder(need, colLevel)) code.add(statement(e, this::plain));
         for (Expr e : placement.readFrom(colLevel, inOrder(need, Level.PAIR), roots)) {
             decls.add(printer.type(e.type()) + " " + CudaBody.COL_PREFIX + placement.local(e) + "[COLS];");
-            stores.add(CudaBody.COL_PREFIX + placement.local(e) + "[ci] = " + placement.local(e) + ";");
             values.add(new Value(e.type(), CudaBody.COL_PREFIX + placement.local(e), placement.local(e)));
         }
-        return new Columns(decls, code, stores, values);
+        return new Columns(decls, code, values);
     }
 
     private List<String> pairLines(List<Expr> roots) {

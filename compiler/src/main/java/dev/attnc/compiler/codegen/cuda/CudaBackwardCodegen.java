@@ -45,7 +45,6 @@ public final class CudaBackwardCodegen {
 
     private CudaBackwardCodegen() {}
 
-    /** Why the backward cannot be compiled at this head dimension, or null when it can (padded as the forward's tiles). */
     /**
      * Lanes of a warp that read one row of O and dO in the Δ kernel's 16-byte loads (8 elements a lane):
      * where DV / 8 is a power of two from 4 to 32 (a warp's 8 rows then take whole passes); else null,
@@ -56,6 +55,7 @@ public final class CudaBackwardCodegen {
         return valueDim % 8 == 0 && lanes >= 4 && lanes <= 32 && Integer.bitCount(lanes) == 1 ? lanes : null;
     }
 
+    /** Why the backward cannot be compiled at this head dimension, or null when it can (padded as the forward's tiles). */
     public static String unsupported(int headDim) {
         return TileWidths.BACKWARD.unsupported(headDim);
     }
@@ -330,7 +330,7 @@ public final class CudaBackwardCodegen {
         boolean atomicSumsEntry = ws && !keys.diagonalGradients.isEmpty();
         st.add("wsAtomicSums", atomicSumsEntry);
         List<CudaBackwardBody.DiagonalGradient> diagonals = keys.diagonalGradients;
-        int columnValues = sharedColumns == null ? 0 : ((List<?>) sharedColumns.get("stores")).size();
+        int columnValues = sharedColumns == null ? 0 : keys.partial.columns().values().size();
         st.add("wsColumnValues", columnValues);
         int buffered = ws ? bufferedDiagonals(headDim, diagonals.size(), columnValues) : 0;
         st.add("wsDiagonals", diagonals.isEmpty() ? null
