@@ -288,11 +288,20 @@ public final class CudaBackwardCodegen {
         // a barrier of the group: not where a per-warp affine guard may send one warp of it down the FULL code instead
         boolean split = ws && keys.split;
         Map<String, Object> sharedColumns = ws && keys.affine.guard() == null ? sharedColumns(keys.partial.columns()) : null;
+        String keyLse = ws ? "lse_st[" + column + "]" : "col_lse[ci]", keyDelta = ws ? "delta_st[" + column + "]" : "col_delta[ci]";
+        String keyLive = atomic ? "row_live[ri]" : "true", keyInBoundsColumnAxis = "const int q = q0 + " + column + ";";
         Map<String, String> keyCode = new HashMap<>(kernel(group, keys, "const int kv = min(k0 + row0 + (ri & 1) * 8 + lane_row, KV_LEN - 1);",
-                keyColumnAxis, keyRow, queryColumn, ws ? "lse_st[" + column + "]" : "col_lse[ci]", ws ? "delta_st[" + column + "]" : "col_delta[ci]",
-                atomic ? "row_live[ri]" : "true", split ? null : sharedColumns));
+                keyColumnAxis, keyRow, queryColumn, keyLse, keyDelta, keyLive, split ? null : sharedColumns));
+        // the consumers' PARTIAL tiles inside both lengths get code of their own, the mask without the ends' clamps and
+        // tests, where the score is the identity (never a split body): the mask is then all a PARTIAL tile adds, and a
+        // third copy of a score's code cost registers (t5_bias spilled 972 -> 2256 bytes at D = 128)
+        if (ws && keys.identityScore && keys.partial.maskValue() != null) {
+            keyCode.put("maskedTiles", "true");
+            keyCode.put("masked", pairs(group, keys, keys.partial, TileKind.MASKED, keyInBoundsColumnAxis, keyRow, queryColumn, keyLse,
+                    keyDelta, keyLive, sharedColumns));
+        }
         if (split) {
-            keyCode.putAll(splitPairs(group, keys, keyColumnAxis, "const int q = q0 + " + column + ";", keyRow, queryColumn, "lse_st[" + column + "]",
+            keyCode.putAll(splitPairs(group, keys, keyColumnAxis, keyInBoundsColumnAxis, keyRow, queryColumn, "lse_st[" + column + "]",
                     "lds_after_wait(delta_st + " + column + ")", "row_live[ri]", sharedColumns));
         }
         if (keys.affine.guard() != null) {
@@ -351,8 +360,23 @@ public final class CudaBackwardCodegen {
         head.add("code", body.rowCode);
         head.add("stores", body.rowStores);
         return Map.of("head", head.render().strip(),
-                "partial", pairs(group, body, body.partial, true, colAxis, rowIndex, colIndex, lse, delta, live, sharedColumns),
-                "full", pairs(group, body, body.full, false, colAxis, rowIndex, colIndex, lse, delta, live, null));
+                "partial", pairs(group, body, body.partial, TileKind.RAGGED, colAxis, rowIndex, colIndex, lse, delta, live, sharedColumns),
+                "full", pairs(group, body, body.full, TileKind.FULL, colAxis, rowIndex, colIndex, lse, delta, live, null));
+    }
+
+    /**
+     * How a tile's pairs are printed: FULL (the mask keeps every pair; positions clamped, as the dQ kernel's FULL tiles
+     * may hold rows past Q_LEN), MASKED (a PARTIAL tile of the warp-specialized consumers that crosses no end: the mask
+     * alone, positions as they are; a sliding window's backward at D = 64 ran 7 % faster with it, docs/benchmarks.md,
+     * session 20), RAGGED (a PARTIAL tile, or one that crosses an end: positions clamped into range, pairs past an end
+     * dropped, and the mask).
+     */
+    enum TileKind {
+        FULL, MASKED, RAGGED;
+
+        boolean ragged() {
+            return this == RAGGED;
+        }
     }
 
     /**
@@ -364,21 +388,22 @@ public final class CudaBackwardCodegen {
     private static Map<String, String> splitPairs(STGroup group, CudaBackwardBody body, String colAxis, String fullColAxis, String rowIndex,
             String colIndex, String lse, String delta, String live, Map<String, Object> sharedColumns) {
         Map<String, String> out = new HashMap<>();
-        for (boolean partial : new boolean[] {true, false}) {
-            CudaBackwardBody.Tile tile = partial ? body.partial : body.full;
-            ST p = positions(group.getInstanceOf("pairsP"), tile.columns(), partial ? colAxis : fullColAxis, rowIndex, colIndex);
-            p.add("clamp", partial);
-            if (partial) p.add("shared", sharedColumns);
+        for (TileKind kind : List.of(TileKind.RAGGED, TileKind.FULL)) { // a split body's score is not the identity: no MASKED code
+            CudaBackwardBody.Tile tile = kind.ragged() ? body.partial : body.full;
+            String axis = kind.ragged() ? colAxis : fullColAxis;
+            ST p = positions(group.getInstanceOf("pairsP"), tile.columns(), axis, rowIndex, colIndex);
+            p.add("clamp", kind.ragged());
+            if (kind.ragged()) p.add("shared", sharedColumns);
             p.add("lines", tile.scoreLines());
-            scoreAndP(p, body, tile, partial, lse);
-            ST d = positions(group.getInstanceOf("pairsDs"), tile.gradColumns(), partial ? colAxis : fullColAxis, rowIndex, colIndex);
-            d.add("clamp", partial);
+            scoreAndP(p, body, tile, kind, lse);
+            ST d = positions(group.getInstanceOf("pairsDs"), tile.gradColumns(), axis, rowIndex, colIndex);
+            d.add("clamp", kind.ragged());
             d.add("lines", tile.gradLines());
             d.add("sigmoid", body.sigmoidBias);
             dsAndTerms(d, body, delta, live);
-            String kind = partial ? "partial" : "full";
-            out.put(kind + "P", p.render().strip());
-            out.put(kind + "Ds", d.render().strip());
+            String name = kind.ragged() ? "partial" : "full";
+            out.put(name + "P", p.render().strip());
+            out.put(name + "Ds", d.render().strip());
         }
         return out;
     }
@@ -396,12 +421,13 @@ public final class CudaBackwardCodegen {
         return m;
     }
 
-    private static String pairs(STGroup group, CudaBackwardBody body, CudaBackwardBody.Tile tile, boolean partial, String colAxis,
+    private static String pairs(STGroup group, CudaBackwardBody body, CudaBackwardBody.Tile tile, TileKind kind, String colAxis,
             String rowIndex, String colIndex, String lse, String delta, String live, Map<String, Object> sharedColumns) {
         ST st = positions(group.getInstanceOf("pairs"), tile.columns(), colAxis, rowIndex, colIndex);
         st.add("shared", sharedColumns);
+        st.add("clamp", kind != TileKind.MASKED);
         st.add("lines", tile.lines());
-        scoreAndP(st, body, tile, partial, lse);
+        scoreAndP(st, body, tile, kind, lse);
         dsAndTerms(st, body, delta, live);
         return st.render().strip();
     }
@@ -418,9 +444,9 @@ public final class CudaBackwardCodegen {
     }
 
     /** What P reads: the score, the mask on PARTIAL tiles, the LSE, a sigmoid's bias. */
-    private static void scoreAndP(ST st, CudaBackwardBody body, CudaBackwardBody.Tile tile, boolean partial, String lse) {
+    private static void scoreAndP(ST st, CudaBackwardBody body, CudaBackwardBody.Tile tile, TileKind kind, String lse) {
         st.add("scoreValue", tile.scoreValue());
-        st.add("guard", partial);
+        st.add("guard", kind.ragged());
         st.add("maskValue", tile.maskValue());
         st.add("lse", lse);
         st.add("sigmoid", body.sigmoidBias);

@@ -172,12 +172,45 @@ class CudaBackwardCodegenTest {
                 assertTrue(k.text().contains("constexpr int WS_COLUMN_VALUES = " + c.values() + ";"), what);
                 assertEquals(CudaBackwardCodegen.hopperSharedBytes(d, 0, c.values()), k.sharedBytes(), what);
                 assertEquals(c.values() > 0, k.text().contains("named_bar_sync<128>(2 + cw);"), what);
-                assertEquals(c.values(), count(k.text(), " * TILE + attn_cq] = "), what + ": one store a value");
+                // once in the ragged code, once in the masked code (an identity score's PARTIAL tiles inside both lengths)
+                assertEquals(2 * c.values(), count(k.text(), " * TILE + attn_cq] = "), what + ": one store a value in each");
             }
             String fa2 = CudaBackwardCodegen.generate(TestPrograms.sample(c.sample()), Storage.BF16, 64, 64, DqForm.ATOMIC,
                     CudaCodegen.Engine.MMA_SYNC).text();
             assertFalse(fa2.contains("attn_cols"), c + ": the FA2-style kernels");
         }
+    }
+
+    /**
+     * The warp-specialized consumers give a PARTIAL tile that crosses no end code of its own where the score is the
+     * identity: the mask alone, positions as they are, no test of the lengths; the ragged code (clamps, the ends'
+     * tests) is left to the tiles at an end. A score's variant, a variant without a mask and the FA2-style kernels
+     * keep two codes.
+     */
+    @Test
+    void partialTilesInsideBothLengthsTakeTheMaskAlone() {
+        for (int d : new int[] {64, 128}) {
+            for (String sample : List.of("sliding_window", "causal", "document", "neighborhood_2d")) {
+                String k = CudaBackwardCodegen.generate(TestPrograms.sample(sample), Storage.BF16, d, d, DqForm.ATOMIC,
+                        CudaCodegen.Engine.HOPPER).text();
+                String what = sample + " D = " + d;
+                assertEquals(1, count(k, "} else if (partial) {"), what);
+                assertTrue(k.contains("const bool edge = k0 + TILE > KV_LEN || q0 + TILE > Q_LEN;"), what + ": only the ends take the ragged code");
+                String masked = k.substring(k.indexOf("} else if (partial) {"), k.indexOf("} else {", k.indexOf("} else if (partial) {")));
+                assertTrue(masked.contains("const int q = q_raw, kv = kv_raw;"), what + ": positions as they are");
+                assertFalse(masked.contains("q_raw < Q_LEN") || masked.contains("min(q_raw"), what + ": no test or clamp of the ends");
+                assertTrue(masked.contains("const bool keep = "), what + ": the mask");
+            }
+            for (String sample : List.of("alibi", "full", "softcap")) {
+                String k = CudaBackwardCodegen.generate(TestPrograms.sample(sample), Storage.BF16, d, d, DqForm.ATOMIC,
+                        CudaCodegen.Engine.HOPPER).text();
+                assertFalse(k.contains("} else if (partial) {"), sample + " D = " + d);
+                assertTrue(k.contains("const bool edge = partial || k0 + TILE > KV_LEN"), sample + " D = " + d);
+            }
+        }
+        String fa2 = CudaBackwardCodegen.generate(TestPrograms.sample("sliding_window"), Storage.BF16, 64, 64, DqForm.ATOMIC,
+                CudaCodegen.Engine.MMA_SYNC).text();
+        assertFalse(fa2.contains("} else if (partial) {"), "the FA2-style kernels");
     }
 
     /**
