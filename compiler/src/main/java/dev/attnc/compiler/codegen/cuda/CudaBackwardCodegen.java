@@ -301,7 +301,7 @@ public final class CudaBackwardCodegen {
                     keyDelta, keyLive, sharedColumns));
         }
         if (split) {
-            keyCode.putAll(splitPairs(group, keys, keyColumnAxis, keyInBoundsColumnAxis, keyRow, queryColumn, "lse_st[" + column + "]",
+            keyCode.putAll(splitPairs(group, keys, keyColumnAxis, keyInBoundsColumnAxis, keyRow, queryColumn, keyLse,
                     "lds_after_wait(delta_st + " + column + ")", "row_live[ri]", sharedColumns));
         }
         if (keys.affine.guard() != null) {
