@@ -109,14 +109,16 @@ static void run_block(int n, std::function<void()> kernel) {
     while (alive > 0) {
         alive = 0;
         int stuck = 0; // fibers that only re-checked a wait this round
+        bool finished = false; // a fiber that ended this round may have freed a wait that was checked before it ran
         for (int i = 0; i < n; i++) {
             if (fibers[i].done) continue;
             current = i;
             threadIdx.x = i;
             swapcontext(&sched_ctx, &fibers[i].ctx);
             if (!fibers[i].done) alive++, stuck += fibers[i].spins >= 2;
+            else finished = true;
         }
-        if (alive > 0 && stuck == alive) {
+        if (alive > 0 && stuck == alive && !finished) {
             fprintf(stderr, "emu: deadlock in block (%u, %u), every live thread waits; the first of each warp:\n", blockIdx.x, blockIdx.y);
             for (int i = 0, last_warp = -1; i < n; i++) {
                 const Fiber& f = fibers[i];
