@@ -302,7 +302,7 @@ public final class CudaBackwardCodegen {
         }
         if (split) {
             keyCode.putAll(splitPairs(group, keys, keyColumnAxis, keyInBoundsColumnAxis, keyRow, queryColumn, keyLse,
-                    "lds_after_wait(delta_st + " + column + ")", "row_live[ri]", sharedColumns));
+                    "lds_after_wait(delta_st + " + column + ")", keyLive, sharedColumns));
         }
         if (keys.affine.guard() != null) {
             keyCode.put("affineDecls", String.join("\n", keys.affine.decls()));
