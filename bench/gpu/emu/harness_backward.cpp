@@ -211,7 +211,8 @@ int main() {
     const bool per_b = false;
     rows_n = DQ_ATOMIC ? std::max(B * H * Q_LEN, B * H_KV * KV_LEN) * 4 : B * H * Q_LEN * 4;
 #if DQ_ATOMIC
-    std::vector<float> dQaccum((size_t)B * H * qtn * DQ_BLOCK, 0.0f); // per (b, h, query tile), in fragment order
+    // per (b, h, query tile), in fragment order; NaN where the Δ kernel zeroes it (a block it missed shows)
+    std::vector<float> dQaccum((size_t)B * H * qtn * DQ_BLOCK, DELTA_ZEROES_DQACCUM ? NAN : 0.0f);
 #else
     std::vector<float> dQaccum(1, 0.0f);
 #endif
@@ -224,6 +225,8 @@ int main() {
     float* grad_t1_p = ptables[0].data(); float* grad_t2_p = ptables[1].data(); float* grad_t3_p = ptables[2].data(); float* grad_t4_p = ptables[3].data();
     (void)grad_t1_p; (void)grad_t2_p; (void)grad_t3_p; (void)grad_t4_p;
 
+    int dkdv_units = 12345; // the warp-specialized kernel's scheduler: Δ zeroes it
+    (void)dkdv_units;
     gridDim.x = (unsigned)((nq + DELTA_ROWS - 1) / DELTA_ROWS); gridDim.y = 1;
     for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(256, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_bwd_delta(DELTA_ARGS); });
     gridDim.x = ktn; gridDim.y = B * H_KV;
@@ -234,6 +237,9 @@ int main() {
     emu_tmap_fill(tmK.bits, K.data(), D, KV_LEN, H_KV, B, 2LL * D, 2LL * D * KV_LEN, 2LL * D * KV_LEN * H_KV, TK);
     emu_tmap_fill(tmV.bits, V.data(), DV, KV_LEN, H_KV, B, 2LL * DV, 2LL * DV * KV_LEN, 2LL * DV * KV_LEN * H_KV, TK);
     emu_tmap_fill(tmdO.bits, dO.data(), DV, Q_LEN, H, B, 2LL * DV, 2LL * DV * Q_LEN, 2LL * DV * Q_LEN * H, T);
+    // a persistent grid of three blocks over the units (b, KV head, key block): the first block, run first, takes
+    // its own unit and then, from the counter, every unit the others' first ones leave
+    gridDim.x = std::min(3u, (unsigned)(ktn * B * H_KV)); gridDim.y = 1;
     for (unsigned by = 0; by < gridDim.y; by++) for (unsigned bx = 0; bx < gridDim.x; bx++) {
         emu::hopper_block_reset();
 #if ATOMIC && HAS_DKDV_ATOMIC_PARAMS

@@ -273,6 +273,21 @@ __device__ __forceinline__ void attn_grad_add(float* g, long long i, float v, in
 __device__ __forceinline__ float lse2_of(float lse, bool live) {
     return live && lse != -ATTN_INF ? lse * 1.44269504f : ATTN_INF;
 }
+// Programmatic dependent launch (sm_90): the runtime launches the dK/dV kernel and the one after it so that their
+// blocks may start while the kernel before them drains (CudaContext.launch's dependent launches). A kernel so
+// launched waits for the one before it (its end and its memory) before it reads what that one wrote; a kernel lets
+// the one after it start launching once all its blocks have begun. Both are no-ops for a kernel launched without
+// the dependency, and before sm_90 (and on the emulator) nothing.
+__device__ __forceinline__ void grid_dependency_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void grid_dependents_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
 // dS^T of a tile in shared memory: 64 keys of 64 queries, rows padded to 72 elements (144 bytes)
 // so that the 8 rows one ldmatrix phase reads fall in 8 different 16-byte bank groups.
 constexpr int DS_PITCH = TILE + 8;
@@ -390,12 +405,22 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         const float* __restrict__ dLSE,
         const float* __restrict__ LSE,
         float* __restrict__ Delta,
+        float* __restrict__ dQaccum,
         const int B,
         const int H,
         const int Q_LEN)
 {
     const long long rows = (long long)B * H * Q_LEN, first = (long long)blockIdx.x * DELTA_ROWS + threadIdx.x / 32 * 8;
     const int lane = threadIdx.x & 31;
+    grid_dependents_launch();
+    // dQaccum zeroed here, in 16-byte stores over the grid (FlashAttention-3's preprocessing does the same): the
+    // dK/dV kernel adds into it. A memset of its own cost a launch and its gap (docs/benchmarks.md, session 22).
+    {
+        const long long n4 = (long long)B * H * ((Q_LEN + TILE - 1) / TILE) * (DQ_BLOCK / 4);
+        float4* const z = reinterpret_cast<float4*>(dQaccum);
+        for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < n4; i += (long long)gridDim.x * 256)
+            z[i] = float4{0.0f, 0.0f, 0.0f, 0.0f};
+    }
     // 16-byte loads, 16 lanes a row (32 / 16 rows a pass): every load of the warp's 8 rows is
     // issued before the first sum, so that enough bytes are in flight to keep DRAM busy (one row per warp
     // of 2-byte loads reached 55 % of its bandwidth: docs/benchmarks.md, session 18)
@@ -463,9 +488,11 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dkdv(
     float* const delta_s = lse_s + 2 * TILE;
     const int tid = threadIdx.x, lane = tid & 31, warp = tid / 32;
     const int lane_row = lane / 4, lane_col = lane & 3;
-    // the last key tiles first: under a causal mask they have the most query tiles
+    // the last key tiles first (under a causal mask those with the fewest query tiles)
     const int kt = (int)gridDim.x - 1 - (int)blockIdx.x;
     const int b = blockIdx.y / H_KV, hk = blockIdx.y % H_KV;
+    grid_dependency_wait(); // Δ's (a dependent launch)
+    grid_dependents_launch();
     const int group = H / H_KV;
     const int k0 = kt * TILE;       // the tile's first key
     const int row0 = warp * 16;     // this warp's first key in the tile
@@ -723,6 +750,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
     const int lane_row = lane / 4, lane_col = lane & 3;
     const int q_tile = blockIdx.x;
     const int bh = blockIdx.y;
+    grid_dependency_wait(); // dQaccum, complete (a dependent launch)
     const int b = bh / H, h = bh % H;
     const int q0 = q_tile * TILE;
     const int row0 = warp * 16;

@@ -315,6 +315,21 @@ __device__ __forceinline__ void attn_grad_add(float* g, long long i, float v, in
 __device__ __forceinline__ float lse2_of(float lse, bool live) {
     return live && lse != -ATTN_INF ? lse * 1.44269504f : ATTN_INF;
 }
+// Programmatic dependent launch (sm_90): the runtime launches the dK/dV kernel and the one after it so that their
+// blocks may start while the kernel before them drains (CudaContext.launch's dependent launches). A kernel so
+// launched waits for the one before it (its end and its memory) before it reads what that one wrote; a kernel lets
+// the one after it start launching once all its blocks have begun. Both are no-ops for a kernel launched without
+// the dependency, and before sm_90 (and on the emulator) nothing.
+__device__ __forceinline__ void grid_dependency_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void grid_dependents_launch() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;\n" ::: "memory");
+#endif
+}
 // dS^T of a tile in shared memory: 64 keys of 64 queries, rows padded to 72 elements (144 bytes)
 // so that the 8 rows one ldmatrix phase reads fall in 8 different 16-byte bank groups.
 constexpr int DS_PITCH = TILE + 8;
@@ -417,15 +432,19 @@ static_assert(HEAD_DIM == 64 || HEAD_DIM == 128, "the warp-specialized backward:
 constexpr int WS_KEYS = 2 * TILE;        // keys of a block: two consumer warpgroups of 64
 constexpr int WS_THREADS = 384;          // the producer warpgroup, then the two consumers
 constexpr int WS_STAGES = 2;              // the Q / dO ring
+// K and V of this many units (CudaBackwardCodegen.kvBuffers: two where shared memory has room): with two, the
+// next unit's load waits for the one before this one, not for this one
+constexpr int WS_KV_BUFS = 1;
+constexpr int WS_UNIT_SLOTS = 2 * WS_KV_BUFS;      // the units handed to the consumers (see the producer)
 constexpr int WS_PRODUCER_REGS = 24, WS_CONSUMER_REGS = 240;
 constexpr int CB = HEAD_DIM / 64;        // 64-column TMA boxes of a row
 // Shared memory from a 1024-byte aligned base (the runtime adds 1024 bytes for the alignment): K and
-// V [CB][WS_KEYS][64], the ring's Q and dO stages [CB][TILE][64], two dS^T buffers [WS_KEYS][TILE]
+// V [CB][WS_KEYS][64] of each K / V buffer, the ring's Q and dO stages [CB][TILE][64], two dS^T buffers [WS_KEYS][TILE]
 // (the items alternate, so one warpgroup may write the next while the other still reads this one),
 // the ring's LSE·log2 e and Δ [TILE] floats, then the mbarriers. Every tile is 128-byte swizzled
 // (TMA writes it so, wgmma's descriptors read it so).
 constexpr unsigned WS_KV_BYTES = WS_KEYS * HEAD_DIM * 2, WS_Q_BYTES = TILE * HEAD_DIM * 2, WS_DS_BYTES = WS_KEYS * TILE * 2;
-constexpr unsigned WS_K_OFF = 0, WS_V_OFF = WS_KV_BYTES, WS_Q_OFF = 2 * WS_KV_BYTES;
+constexpr unsigned WS_K_OFF = 0, WS_V_OFF = WS_KV_BYTES, WS_Q_OFF = 2 * WS_KV_BYTES * WS_KV_BUFS; // buffer kb's K and V 2 kb WS_KV_BYTES on
 constexpr unsigned WS_DO_OFF = WS_Q_OFF + WS_STAGES * WS_Q_BYTES, WS_DS_OFF = WS_DO_OFF + WS_STAGES * WS_Q_BYTES;
 // Then, per gradient summed along diagonals, two buffers (by item parity) of each warp's chain sums of the
 // item (diagonalFlush's), [warp][the warp's 79 diagonals][2 columns parities][2 classes], which the
@@ -438,11 +457,15 @@ constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_DIAG_OFF = WS_
 constexpr int WS_COLUMN_VALUES = 0;
 constexpr unsigned WS_COLS_OFF = WS_DIAG_OFF + WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS * 4;
 constexpr unsigned WS_BAR_OFF = WS_COLS_OFF + 2 * 2 * WS_COLUMN_VALUES * TILE * 4;
-// barriers (8 bytes each): K and V landed, then full and empty of each stage
-constexpr unsigned WS_BAR_KV = WS_BAR_OFF;
-__device__ __forceinline__ unsigned ws_bar_full(int s) { return WS_BAR_OFF + 8 + 8 * s; }
-__device__ __forceinline__ unsigned ws_bar_empty(int s) { return WS_BAR_OFF + 8 + 8 * (WS_STAGES + s); }
-constexpr unsigned WS_SMEM_BYTES = WS_BAR_OFF + 8 + 16 * WS_STAGES;
+// barriers (8 bytes each): each K / V buffer landed, then full and empty of each stage, then the scheduler's: each
+// K / V buffer free (every consumer warp done with its unit), each unit slot written; then the slots (ints)
+__device__ __forceinline__ unsigned ws_bar_kv(int kb) { return WS_BAR_OFF + 8 * kb; }
+__device__ __forceinline__ unsigned ws_bar_full(int s) { return WS_BAR_OFF + 8 * WS_KV_BUFS + 8 * s; }
+__device__ __forceinline__ unsigned ws_bar_empty(int s) { return WS_BAR_OFF + 8 * WS_KV_BUFS + 8 * (WS_STAGES + s); }
+__device__ __forceinline__ unsigned ws_bar_kv_free(int kb) { return WS_BAR_OFF + 8 * WS_KV_BUFS + 16 * WS_STAGES + 8 * kb; }
+__device__ __forceinline__ unsigned ws_bar_unit(int slot) { return WS_BAR_OFF + 16 * WS_KV_BUFS + 16 * WS_STAGES + 8 * slot; }
+constexpr unsigned WS_UNIT_OFF = WS_BAR_OFF + 16 * WS_KV_BUFS + 16 * WS_STAGES + 8 * WS_UNIT_SLOTS;
+constexpr unsigned WS_SMEM_BYTES = WS_UNIT_OFF + 4 * WS_UNIT_SLOTS;
 // dQ = dS K over all 128 keys of the item, once: at D >= 128 each consumer takes DQ_N = D / 2 columns;
 // at D = 64 (DQ_ALTERNATE) the consumers take turns by item, one computing the whole dQ. Either way
 // the item's dQ rows get one float add per element: at D = 64 each consumer's own 64 keys by all of
@@ -496,12 +519,24 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         const float* __restrict__ dLSE,
         const float* __restrict__ LSE,
         float* __restrict__ Delta,
+        float* __restrict__ dQaccum,
+        int* __restrict__ dkdv_units,
         const int B,
         const int H,
         const int Q_LEN)
 {
     const long long rows = (long long)B * H * Q_LEN, first = (long long)blockIdx.x * DELTA_ROWS + threadIdx.x / 32 * 8;
     const int lane = threadIdx.x & 31;
+    grid_dependents_launch();
+    // dQaccum zeroed here, in 16-byte stores over the grid (FlashAttention-3's preprocessing does the same): the
+    // dK/dV kernel adds into it. A memset of its own cost a launch and its gap (docs/benchmarks.md, session 22).
+    {
+        const long long n4 = (long long)B * H * ((Q_LEN + TILE - 1) / TILE) * (DQ_BLOCK / 4);
+        float4* const z = reinterpret_cast<float4*>(dQaccum);
+        for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < n4; i += (long long)gridDim.x * 256)
+            z[i] = float4{0.0f, 0.0f, 0.0f, 0.0f};
+    }
+    if (blockIdx.x == 0 && threadIdx.x == 0) *dkdv_units = 0; // the warp-specialized dK/dV kernel's scheduler starts over
     // 16-byte loads, 16 lanes a row (32 / 16 rows a pass): every load of the warp's 8 rows is
     // issued before the first sum, so that enough bytes are in flight to keep DRAM busy (one row per warp
     // of 2-byte loads reached 55 % of its bandwidth: docs/benchmarks.md, session 18)
@@ -560,7 +595,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
         float* __restrict__ dQaccum,
         const int atomic_params,
         const float* __restrict__ p0_bias,
-        float* __restrict__ grad_p0_bias)
+        float* __restrict__ grad_p0_bias,
+        int* __restrict__ dkdv_units)
 {
     extern __shared__ __align__(1024) unsigned char attn_smem_raw[];
     const unsigned raw = smem_u32(attn_smem_raw);
@@ -569,63 +605,91 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
     const int tid = threadIdx.x, lane = tid & 31;
     // warp-uniform for the compiler too (a shuffle from lane 0), so role branches are not divergent
     const int warp = __shfl_sync(0xffffffffu, tid / 32, 0), wg = warp / 4;
-    const int kt = (int)gridDim.x - 1 - (int)blockIdx.x; // the key block: the last first
-    const int b = blockIdx.y / H_KV, hk = blockIdx.y % H_KV;
     const int group = H / H_KV;
-    // whether any head of the group keeps a query tile of this key block (both roles decide alike)
-    bool any = false;
-    for (int h = hk * group; h < (hk + 1) * group; h++) {
-        const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
-        any = any || run_offsets[pr] < run_offsets[pr + 1];
-    }
+    // the units: unit u is key block q_tiles − 1 − u % q_tiles (the last first) of (b, KV head) u / q_tiles
+    const int units = q_tiles * B * H_KV;
     if (tid == 0) {
-        mbar_init(smem0 + WS_BAR_KV, 1);
         for (int s = 0; s < WS_STAGES; s++) {
             mbar_init(smem0 + ws_bar_full(s), 32); // the producer warp's lanes (lane 0's with the copies' bytes)
             mbar_init(smem0 + ws_bar_empty(s), 8); // one arrival per consumer warp
         }
+        for (int kb = 0; kb < WS_KV_BUFS; kb++) {
+            mbar_init(smem0 + ws_bar_kv(kb), 1);
+            mbar_init(smem0 + ws_bar_kv_free(kb), 8); // one arrival per consumer warp
+        }
+        for (int slot = 0; slot < WS_UNIT_SLOTS; slot++) mbar_init(smem0 + ws_bar_unit(slot), 1);
         mbar_fence_init();
     }
     __syncthreads();
+    grid_dependency_wait(); // Δ, dQaccum's zeros and the unit counter's (a dependent launch: the block may begin before them)
+    grid_dependents_launch();
 
     if (wg == 0) {
-        // ---- producer: its first warp stages LSE and Δ, lane 0 issues every copy, in the consumers' order ----
+        // ---- producer: its first warp stages LSE and Δ, lane 0 takes the units and issues every copy, in the consumers' order ----
         setmaxnreg_dec<WS_PRODUCER_REGS>();
-        if (warp == 0 && any) {
-            if (lane == 0) {
-                mbar_expect_tx(smem0 + WS_BAR_KV, 2 * WS_KV_BYTES);
-                #pragma unroll
-                for (int cb = 0; cb < CB; cb++) {
-                    tma_load(smem0 + WS_K_OFF + cb * WS_KEYS * 128, tmK, smem0 + WS_BAR_KV, cb * 64, kt * WS_KEYS, hk, b);
-                    tma_load(smem0 + WS_V_OFF + cb * WS_KEYS * 128, tmV, smem0 + WS_BAR_KV, cb * 64, kt * WS_KEYS, hk, b);
-                }
-            }
+        if (warp == 0) {
             int it = 0;
-            for (int h = hk * group; h < (hk + 1) * group; h++) {
-                const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
-                const long long bh = (long long)b * H + h;
-                for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
-                    for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
-                        const int st = it % WS_STAGES;
-                        mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
-                        float* const stats = reinterpret_cast<float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
-                        for (int i = lane; i < TILE; i += 32) {
-                            const int q = qt * TILE + i;
-                            const bool live = q < Q_LEN;
-                            stats[i] = lse2_of(live ? LSE[bh * Q_LEN + q] : 0.0f, live);
-                            stats[TILE + i] = live ? Delta[bh * Q_LEN + q] : 0.0f;
+            // the block's n-th unit goes to the consumers through slot n % WS_UNIT_SLOTS, written once the consumers
+            // were done with unit n − 1 − WS_KV_BUFS (below), so after they began unit n − WS_UNIT_SLOTS, the slot's
+            // last; a unit past the last ends both roles
+            for (int u = blockIdx.x, n = 0; ; n++) {
+                if (lane == 0) {
+                    reinterpret_cast<volatile int*>(smem + WS_UNIT_OFF)[n % WS_UNIT_SLOTS] = u;
+                    mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
+                }
+                if (u >= units) break;
+                const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
+                if (lane == 0) {
+                    // K and V of the unit into buffer n % WS_KV_BUFS once the consumers are done with its last unit; none
+                    // where no head keeps a query tile of it (then the arrival alone completes the phase)
+                    bool any = false;
+                    for (int h = hk * group; h < (hk + 1) * group; h++) {
+                        const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
+                        any = any || run_offsets[pr] < run_offsets[pr + 1];
+                    }
+                    const int kb = n % WS_KV_BUFS;
+                    const unsigned kv_bar = smem0 + ws_bar_kv(kb), kv = smem0 + kb * 2 * WS_KV_BYTES;
+                    mbar_wait(smem0 + ws_bar_kv_free(kb), ((unsigned)(n / WS_KV_BUFS) & 1u) ^ 1u);
+                    if (any) {
+                        mbar_expect_tx(kv_bar, 2 * WS_KV_BYTES);
+                        #pragma unroll
+                        for (int cb = 0; cb < CB; cb++) {
+                            tma_load(kv + WS_K_OFF + cb * WS_KEYS * 128, tmK, kv_bar, cb * 64, kt * WS_KEYS, hk, b);
+                            tma_load(kv + WS_V_OFF + cb * WS_KEYS * 128, tmV, kv_bar, cb * 64, kt * WS_KEYS, hk, b);
                         }
-                        if (lane == 0) {
-                            mbar_expect_tx(smem0 + ws_bar_full(st), 2 * WS_Q_BYTES);
-                            #pragma unroll
-                            for (int cb = 0; cb < CB; cb++) {
-                                tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
-                                tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
-                            }
-                        }
-                        mbar_arrive_if(smem0 + ws_bar_full(st), lane != 0);
+                    } else {
+                        mbar_arrive_if(kv_bar, true);
                     }
                 }
+                for (int h = hk * group; h < (hk + 1) * group; h++) {
+                    const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
+                    const long long bh = (long long)b * H + h;
+                    for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
+                        for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
+                            const int st = it % WS_STAGES;
+                            mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
+                            float* const stats = reinterpret_cast<float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
+                            for (int i = lane; i < TILE; i += 32) {
+                                const int q = qt * TILE + i;
+                                const bool live = q < Q_LEN;
+                                stats[i] = lse2_of(live ? LSE[bh * Q_LEN + q] : 0.0f, live);
+                                stats[TILE + i] = live ? Delta[bh * Q_LEN + q] : 0.0f;
+                            }
+                            if (lane == 0) {
+                                mbar_expect_tx(smem0 + ws_bar_full(st), 2 * WS_Q_BYTES);
+                                #pragma unroll
+                                for (int cb = 0; cb < CB; cb++) {
+                                    tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
+                                    tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
+                                }
+                            }
+                            mbar_arrive_if(smem0 + ws_bar_full(st), lane != 0);
+                        }
+                    }
+                }
+                // the next unit: the grid's blocks took the first gridDim.x, the counter counts those taken since
+                if (lane == 0) u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
+                u = __shfl_sync(0xffffffffu, u, 0);
             }
         }
     } else {
@@ -634,28 +698,35 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
         const int cw = wg - 1;
         const int lane_row = lane / 4, lane_col = lane & 3;
         const int row0 = (warp % 4) * 16;            // this warp's first key in its warpgroup's 64
-        const int k0 = kt * WS_KEYS + cw * TILE;     // the warpgroup's first key
-        const long long kv_base = ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
         const float sc = IDENTITY_SCORE ? scale * 1.44269504f : 1.44269504f;
-        bool row_live[ROWS];
-        long long row_slot[ROWS];
-        #pragma unroll
-        for (int ri = 0; ri < ROWS; ri++) {
-            const int kv_row = k0 + row0 + (ri & 1) * 8 + lane_row;
-            row_live[ri] = kv_row < KV_LEN;
-            row_slot[ri] = (((long long)b * H_KV + hk) * KV_LEN + min(kv_row, KV_LEN - 1)) * 4 + lane_col;
-        }
-        (void)row_live;
-        (void)row_slot;
-        float acc_dk[DT][4], acc_dv[DT][4];
-        zero(acc_dk);
-        zero(acc_dv);
-        if (any) {
-            // the diagonal sums' buffers start at zero (their reducers zero what they read)
-            for (int i = tid - 128; i < WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS; i += 256) reinterpret_cast<float*>(smem + WS_DIAG_OFF)[i] = 0.0f;
-            named_bar_sync<256>(1);
-            mbar_wait(smem0 + WS_BAR_KV, 0);
-            int it = 0;
+        // the diagonal sums' buffers start at zero (their reducers zero what they read)
+        for (int i = tid - 128; i < WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS; i += 256) reinterpret_cast<float*>(smem + WS_DIAG_OFF)[i] = 0.0f;
+        named_bar_sync<256>(1);
+        int it = 0;
+        // the block's units, as the producer takes them (slot n % WS_UNIT_SLOTS holds the n-th)
+        for (int n = 0; ; n++) {
+            mbar_wait(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), (unsigned)(n / WS_UNIT_SLOTS) & 1u);
+            const int u = reinterpret_cast<const volatile int*>(smem + WS_UNIT_OFF)[n % WS_UNIT_SLOTS];
+            if (u >= units) break;
+            const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
+            const int k0 = kt * WS_KEYS + cw * TILE;     // the warpgroup's first key
+            const long long kv_base = ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
+            bool row_live[ROWS];
+            long long row_slot[ROWS];
+            #pragma unroll
+            for (int ri = 0; ri < ROWS; ri++) {
+                const int kv_row = k0 + row0 + (ri & 1) * 8 + lane_row;
+                row_live[ri] = kv_row < KV_LEN;
+                row_slot[ri] = (((long long)b * H_KV + hk) * KV_LEN + min(kv_row, KV_LEN - 1)) * 4 + lane_col;
+            }
+            (void)row_live;
+            (void)row_slot;
+            float acc_dk[DT][4], acc_dv[DT][4];
+            zero(acc_dk);
+            zero(acc_dv);
+            // the unit's K and V: buffer n % WS_KV_BUFS
+            const unsigned sk = smem0 + (n % WS_KV_BUFS) * 2 * WS_KV_BYTES + WS_K_OFF, sv = sk + (WS_V_OFF - WS_K_OFF);
+            mbar_wait(smem0 + ws_bar_kv(n % WS_KV_BUFS), (unsigned)(n / WS_KV_BUFS) & 1u);
             for (int h = hk * group; h < (hk + 1) * group; h++) {
                 const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
                 if (run_offsets[pr] == run_offsets[pr + 1]) continue;
@@ -681,8 +752,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         // S^T = K Q^T and dP^T = V dO^T: rows are this warp's keys, columns the tile's queries
                         float s[1][NT][4], dp[1][NT][4];
                         wgmma_fence();
-                        ws_abt(s[0], smem0 + WS_K_OFF + cw * TILE * 128, sq);
-                        ws_abt(dp[0], smem0 + WS_V_OFF + cw * TILE * 128, sdo);
+                        ws_abt(s[0], sk + cw * TILE * 128, sq);
+                        ws_abt(dp[0], sv + cw * TILE * 128, sdo);
                         wgmma_commit();
                         wgmma_wait<0>();
                         const bool edge = partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN;
@@ -799,7 +870,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         if (!DQ_ALTERNATE || (it & 1) == cw) {
                             float acc_dq[DQ_N / 8][4];
                             wgmma_fence();
-                            ws_dsk(acc_dq, sds, smem0 + WS_K_OFF + (DQ_SPLIT_N ? cw * WS_KEYS * 128 : 0));
+                            ws_dsk(acc_dq, sds, sk + (DQ_SPLIT_N ? cw * WS_KEYS * 128 : 0));
                             wgmma_commit();
                             wgmma_pb(acc_dk, dsa, sq);
                             wgmma_commit();
@@ -844,9 +915,11 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                     }
                 }
             }
+            // every wgmma of the unit is done (each item ends waiting for them): its K / V buffer may take another unit's
+            mbar_arrive_if(smem0 + ws_bar_kv_free(n % WS_KV_BUFS), lane == 0);
+            store_rows(dK + kv_base, acc_dk, k0 + row0, KV_LEN, scale, lane_row, lane_col);
+            store_rows(dV + kv_base, acc_dv, k0 + row0, KV_LEN, 1.0f, lane_row, lane_col);
         }
-        store_rows(dK + kv_base, acc_dk, k0 + row0, KV_LEN, scale, lane_row, lane_col);
-        store_rows(dV + kv_base, acc_dv, k0 + row0, KV_LEN, 1.0f, lane_row, lane_col);
     }
 }
 
@@ -883,7 +956,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
         float* __restrict__ dQaccum,
         const int atomic_params,
         const float* __restrict__ p0_bias,
-        float* __restrict__ grad_p0_bias)
+        float* __restrict__ grad_p0_bias,
+        int* __restrict__ dkdv_units)
 {
 {
     constexpr int atomic_params = 1; // the argument, fixed (it hides the parameter in this block)
@@ -894,63 +968,91 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
     const int tid = threadIdx.x, lane = tid & 31;
     // warp-uniform for the compiler too (a shuffle from lane 0), so role branches are not divergent
     const int warp = __shfl_sync(0xffffffffu, tid / 32, 0), wg = warp / 4;
-    const int kt = (int)gridDim.x - 1 - (int)blockIdx.x; // the key block: the last first
-    const int b = blockIdx.y / H_KV, hk = blockIdx.y % H_KV;
     const int group = H / H_KV;
-    // whether any head of the group keeps a query tile of this key block (both roles decide alike)
-    bool any = false;
-    for (int h = hk * group; h < (hk + 1) * group; h++) {
-        const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
-        any = any || run_offsets[pr] < run_offsets[pr + 1];
-    }
+    // the units: unit u is key block q_tiles − 1 − u % q_tiles (the last first) of (b, KV head) u / q_tiles
+    const int units = q_tiles * B * H_KV;
     if (tid == 0) {
-        mbar_init(smem0 + WS_BAR_KV, 1);
         for (int s = 0; s < WS_STAGES; s++) {
             mbar_init(smem0 + ws_bar_full(s), 32); // the producer warp's lanes (lane 0's with the copies' bytes)
             mbar_init(smem0 + ws_bar_empty(s), 8); // one arrival per consumer warp
         }
+        for (int kb = 0; kb < WS_KV_BUFS; kb++) {
+            mbar_init(smem0 + ws_bar_kv(kb), 1);
+            mbar_init(smem0 + ws_bar_kv_free(kb), 8); // one arrival per consumer warp
+        }
+        for (int slot = 0; slot < WS_UNIT_SLOTS; slot++) mbar_init(smem0 + ws_bar_unit(slot), 1);
         mbar_fence_init();
     }
     __syncthreads();
+    grid_dependency_wait(); // Δ, dQaccum's zeros and the unit counter's (a dependent launch: the block may begin before them)
+    grid_dependents_launch();
 
     if (wg == 0) {
-        // ---- producer: its first warp stages LSE and Δ, lane 0 issues every copy, in the consumers' order ----
+        // ---- producer: its first warp stages LSE and Δ, lane 0 takes the units and issues every copy, in the consumers' order ----
         setmaxnreg_dec<WS_PRODUCER_REGS>();
-        if (warp == 0 && any) {
-            if (lane == 0) {
-                mbar_expect_tx(smem0 + WS_BAR_KV, 2 * WS_KV_BYTES);
-                #pragma unroll
-                for (int cb = 0; cb < CB; cb++) {
-                    tma_load(smem0 + WS_K_OFF + cb * WS_KEYS * 128, tmK, smem0 + WS_BAR_KV, cb * 64, kt * WS_KEYS, hk, b);
-                    tma_load(smem0 + WS_V_OFF + cb * WS_KEYS * 128, tmV, smem0 + WS_BAR_KV, cb * 64, kt * WS_KEYS, hk, b);
-                }
-            }
+        if (warp == 0) {
             int it = 0;
-            for (int h = hk * group; h < (hk + 1) * group; h++) {
-                const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
-                const long long bh = (long long)b * H + h;
-                for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
-                    for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
-                        const int st = it % WS_STAGES;
-                        mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
-                        float* const stats = reinterpret_cast<float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
-                        for (int i = lane; i < TILE; i += 32) {
-                            const int q = qt * TILE + i;
-                            const bool live = q < Q_LEN;
-                            stats[i] = lse2_of(live ? LSE[bh * Q_LEN + q] : 0.0f, live);
-                            stats[TILE + i] = live ? Delta[bh * Q_LEN + q] : 0.0f;
+            // the block's n-th unit goes to the consumers through slot n % WS_UNIT_SLOTS, written once the consumers
+            // were done with unit n − 1 − WS_KV_BUFS (below), so after they began unit n − WS_UNIT_SLOTS, the slot's
+            // last; a unit past the last ends both roles
+            for (int u = blockIdx.x, n = 0; ; n++) {
+                if (lane == 0) {
+                    reinterpret_cast<volatile int*>(smem + WS_UNIT_OFF)[n % WS_UNIT_SLOTS] = u;
+                    mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
+                }
+                if (u >= units) break;
+                const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
+                if (lane == 0) {
+                    // K and V of the unit into buffer n % WS_KV_BUFS once the consumers are done with its last unit; none
+                    // where no head keeps a query tile of it (then the arrival alone completes the phase)
+                    bool any = false;
+                    for (int h = hk * group; h < (hk + 1) * group; h++) {
+                        const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
+                        any = any || run_offsets[pr] < run_offsets[pr + 1];
+                    }
+                    const int kb = n % WS_KV_BUFS;
+                    const unsigned kv_bar = smem0 + ws_bar_kv(kb), kv = smem0 + kb * 2 * WS_KV_BYTES;
+                    mbar_wait(smem0 + ws_bar_kv_free(kb), ((unsigned)(n / WS_KV_BUFS) & 1u) ^ 1u);
+                    if (any) {
+                        mbar_expect_tx(kv_bar, 2 * WS_KV_BYTES);
+                        #pragma unroll
+                        for (int cb = 0; cb < CB; cb++) {
+                            tma_load(kv + WS_K_OFF + cb * WS_KEYS * 128, tmK, kv_bar, cb * 64, kt * WS_KEYS, hk, b);
+                            tma_load(kv + WS_V_OFF + cb * WS_KEYS * 128, tmV, kv_bar, cb * 64, kt * WS_KEYS, hk, b);
                         }
-                        if (lane == 0) {
-                            mbar_expect_tx(smem0 + ws_bar_full(st), 2 * WS_Q_BYTES);
-                            #pragma unroll
-                            for (int cb = 0; cb < CB; cb++) {
-                                tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
-                                tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
-                            }
-                        }
-                        mbar_arrive_if(smem0 + ws_bar_full(st), lane != 0);
+                    } else {
+                        mbar_arrive_if(kv_bar, true);
                     }
                 }
+                for (int h = hk * group; h < (hk + 1) * group; h++) {
+                    const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
+                    const long long bh = (long long)b * H + h;
+                    for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
+                        for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
+                            const int st = it % WS_STAGES;
+                            mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
+                            float* const stats = reinterpret_cast<float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
+                            for (int i = lane; i < TILE; i += 32) {
+                                const int q = qt * TILE + i;
+                                const bool live = q < Q_LEN;
+                                stats[i] = lse2_of(live ? LSE[bh * Q_LEN + q] : 0.0f, live);
+                                stats[TILE + i] = live ? Delta[bh * Q_LEN + q] : 0.0f;
+                            }
+                            if (lane == 0) {
+                                mbar_expect_tx(smem0 + ws_bar_full(st), 2 * WS_Q_BYTES);
+                                #pragma unroll
+                                for (int cb = 0; cb < CB; cb++) {
+                                    tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
+                                    tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
+                                }
+                            }
+                            mbar_arrive_if(smem0 + ws_bar_full(st), lane != 0);
+                        }
+                    }
+                }
+                // the next unit: the grid's blocks took the first gridDim.x, the counter counts those taken since
+                if (lane == 0) u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
+                u = __shfl_sync(0xffffffffu, u, 0);
             }
         }
     } else {
@@ -959,28 +1061,35 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
         const int cw = wg - 1;
         const int lane_row = lane / 4, lane_col = lane & 3;
         const int row0 = (warp % 4) * 16;            // this warp's first key in its warpgroup's 64
-        const int k0 = kt * WS_KEYS + cw * TILE;     // the warpgroup's first key
-        const long long kv_base = ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
         const float sc = IDENTITY_SCORE ? scale * 1.44269504f : 1.44269504f;
-        bool row_live[ROWS];
-        long long row_slot[ROWS];
-        #pragma unroll
-        for (int ri = 0; ri < ROWS; ri++) {
-            const int kv_row = k0 + row0 + (ri & 1) * 8 + lane_row;
-            row_live[ri] = kv_row < KV_LEN;
-            row_slot[ri] = (((long long)b * H_KV + hk) * KV_LEN + min(kv_row, KV_LEN - 1)) * 4 + lane_col;
-        }
-        (void)row_live;
-        (void)row_slot;
-        float acc_dk[DT][4], acc_dv[DT][4];
-        zero(acc_dk);
-        zero(acc_dv);
-        if (any) {
-            // the diagonal sums' buffers start at zero (their reducers zero what they read)
-            for (int i = tid - 128; i < WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS; i += 256) reinterpret_cast<float*>(smem + WS_DIAG_OFF)[i] = 0.0f;
-            named_bar_sync<256>(1);
-            mbar_wait(smem0 + WS_BAR_KV, 0);
-            int it = 0;
+        // the diagonal sums' buffers start at zero (their reducers zero what they read)
+        for (int i = tid - 128; i < WS_DIAG_GRADS * 2 * WS_DIAG_FLOATS; i += 256) reinterpret_cast<float*>(smem + WS_DIAG_OFF)[i] = 0.0f;
+        named_bar_sync<256>(1);
+        int it = 0;
+        // the block's units, as the producer takes them (slot n % WS_UNIT_SLOTS holds the n-th)
+        for (int n = 0; ; n++) {
+            mbar_wait(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), (unsigned)(n / WS_UNIT_SLOTS) & 1u);
+            const int u = reinterpret_cast<const volatile int*>(smem + WS_UNIT_OFF)[n % WS_UNIT_SLOTS];
+            if (u >= units) break;
+            const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
+            const int k0 = kt * WS_KEYS + cw * TILE;     // the warpgroup's first key
+            const long long kv_base = ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
+            bool row_live[ROWS];
+            long long row_slot[ROWS];
+            #pragma unroll
+            for (int ri = 0; ri < ROWS; ri++) {
+                const int kv_row = k0 + row0 + (ri & 1) * 8 + lane_row;
+                row_live[ri] = kv_row < KV_LEN;
+                row_slot[ri] = (((long long)b * H_KV + hk) * KV_LEN + min(kv_row, KV_LEN - 1)) * 4 + lane_col;
+            }
+            (void)row_live;
+            (void)row_slot;
+            float acc_dk[DT][4], acc_dv[DT][4];
+            zero(acc_dk);
+            zero(acc_dv);
+            // the unit's K and V: buffer n % WS_KV_BUFS
+            const unsigned sk = smem0 + (n % WS_KV_BUFS) * 2 * WS_KV_BYTES + WS_K_OFF, sv = sk + (WS_V_OFF - WS_K_OFF);
+            mbar_wait(smem0 + ws_bar_kv(n % WS_KV_BUFS), (unsigned)(n / WS_KV_BUFS) & 1u);
             for (int h = hk * group; h < (hk + 1) * group; h++) {
                 const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
                 if (run_offsets[pr] == run_offsets[pr + 1]) continue;
@@ -1006,8 +1115,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                         // S^T = K Q^T and dP^T = V dO^T: rows are this warp's keys, columns the tile's queries
                         float s[1][NT][4], dp[1][NT][4];
                         wgmma_fence();
-                        ws_abt(s[0], smem0 + WS_K_OFF + cw * TILE * 128, sq);
-                        ws_abt(dp[0], smem0 + WS_V_OFF + cw * TILE * 128, sdo);
+                        ws_abt(s[0], sk + cw * TILE * 128, sq);
+                        ws_abt(dp[0], sv + cw * TILE * 128, sdo);
                         wgmma_commit();
                         wgmma_wait<0>();
                         const bool edge = partial || k0 + TILE > KV_LEN || q0 + TILE > Q_LEN;
@@ -1124,7 +1233,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                         if (!DQ_ALTERNATE || (it & 1) == cw) {
                             float acc_dq[DQ_N / 8][4];
                             wgmma_fence();
-                            ws_dsk(acc_dq, sds, smem0 + WS_K_OFF + (DQ_SPLIT_N ? cw * WS_KEYS * 128 : 0));
+                            ws_dsk(acc_dq, sds, sk + (DQ_SPLIT_N ? cw * WS_KEYS * 128 : 0));
                             wgmma_commit();
                             wgmma_pb(acc_dk, dsa, sq);
                             wgmma_commit();
@@ -1169,9 +1278,11 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                     }
                 }
             }
+            // every wgmma of the unit is done (each item ends waiting for them): its K / V buffer may take another unit's
+            mbar_arrive_if(smem0 + ws_bar_kv_free(n % WS_KV_BUFS), lane == 0);
+            store_rows(dK + kv_base, acc_dk, k0 + row0, KV_LEN, scale, lane_row, lane_col);
+            store_rows(dV + kv_base, acc_dv, k0 + row0, KV_LEN, 1.0f, lane_row, lane_col);
         }
-        store_rows(dK + kv_base, acc_dk, k0 + row0, KV_LEN, scale, lane_row, lane_col);
-        store_rows(dV + kv_base, acc_dv, k0 + row0, KV_LEN, 1.0f, lane_row, lane_col);
     }
 }
 }
@@ -1194,6 +1305,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
     const int lane_row = lane / 4, lane_col = lane & 3;
     const int q_tile = blockIdx.x;
     const int bh = blockIdx.y;
+    grid_dependency_wait(); // dQaccum, complete (a dependent launch)
     const int b = bh / H, h = bh % H;
     const int q0 = q_tile * TILE;
     const int row0 = warp * 16;

@@ -27,11 +27,16 @@ public final class BackwardSignature {
     public static final KernelArg DQ = KernelArg.fixed("dQ", new Kind.Buffer(Element.STORAGE, true));
     public static final KernelArg DK = KernelArg.fixed("dK", new Kind.Buffer(Element.STORAGE, true));
     public static final KernelArg DV = KernelArg.fixed("dV", new Kind.Buffer(Element.STORAGE, true));
-    /** dQ before its scale and rounding, float32 [B, H, Q_LEN, D], zeroed before: the dK/dV kernel adds into it atomically. */
+    /** dQ before its scale and rounding, float32 [B, H, Q_LEN, D], zeroed by {@link #delta}: the dK/dV kernel adds into it atomically. */
     public static final KernelArg DQ_ACCUM = KernelArg.fixed("dQaccum", new Kind.Buffer(Element.FLOAT, true));
     public static final KernelArg DQ_ACCUM_IN = KernelArg.fixed("dQaccum", new Kind.Buffer(Element.FLOAT, false));
     /** dO as a TMA descriptor (the warp-specialized dK/dV kernel loads its tiles with TMA, Q, K and V as the forward's). */
     public static final KernelArg TM_DO = KernelArg.fixed("tmdO", new Kind.TensorMap());
+    /**
+     * The warp-specialized dK/dV kernel's scheduler: the count of units (key blocks of a (b, KV head)) its persistent
+     * blocks took past their first (one int, zeroed by {@link #delta} before it runs).
+     */
+    public static final KernelArg DKDV_UNITS = KernelArg.fixed("dkdv_units", new Kind.Buffer(Element.INT, true));
     /** Nonzero: parameter gradients go straight into their outputs with atomic adds; 0: into per-row partials. */
     public static final KernelArg ATOMIC_PARAMS = KernelArg.fixed("atomic_params", new Kind.Int());
     /** The reduction's input [rows, elements], its output [elements] and its two sizes. */
@@ -64,8 +69,21 @@ public final class BackwardSignature {
      * uploads and takes none).
      */
     public static KernelSignature delta(boolean strided) {
-        return new KernelSignature(with(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT, KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN),
-                layouts(strided, O_IN, DO)));
+        return delta(strided, false);
+    }
+
+    /** {@link #delta(boolean)}; with {@code zeroesDqAccum} it also zeroes {@link #DQ_ACCUM}, which the dK/dV kernel then adds into. */
+    public static KernelSignature delta(boolean strided, boolean zeroesDqAccum) {
+        return delta(strided, zeroesDqAccum, false);
+    }
+
+    /** {@link #delta(boolean, boolean)}; with {@code zeroesUnits} it also zeroes {@link #DKDV_UNITS} (the warp-specialized kernel's). */
+    public static KernelSignature delta(boolean strided, boolean zeroesDqAccum, boolean zeroesUnits) {
+        List<KernelArg> args = new ArrayList<>(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT));
+        if (zeroesDqAccum) args.add(DQ_ACCUM);
+        if (zeroesUnits) args.add(DKDV_UNITS);
+        args.addAll(List.of(KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN));
+        return new KernelSignature(with(args, layouts(strided, O_IN, DO)));
     }
 
     private static List<KernelArg> layouts(boolean strided, KernelArg... tensors) {
@@ -109,6 +127,7 @@ public final class BackwardSignature {
     public static KernelSignature dkdvWarpSpecialized(List<ParamArg> params, List<ParamArg> withGradient) {
         List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.TM_Q, KernelSignature.TM_K, KernelSignature.TM_V, TM_DO));
         out.addAll(dkdvWithDq(params, withGradient).args());
+        out.add(DKDV_UNITS);
         return new KernelSignature(out);
     }
 

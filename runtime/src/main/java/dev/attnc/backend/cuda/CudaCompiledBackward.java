@@ -179,7 +179,8 @@ final class CudaCompiledBackward implements BackwardKernel {
             DeviceBuffer dLse = keep(in.dLse() != null ? ctx.upload(in.dLse().contiguous().segment()) : ctx.alloc(rows * Float.BYTES));
             // buffers zeroed on the device are part of the backward's work: zeroed inside the timed launches below
             List<DeviceBuffer> zeroed = new ArrayList<>();
-            if (in.dLse() == null) zeroed.add(dLse);
+            // an absent dLSE is zeros that no kernel writes: zeroed once, as an upload would be, not in every run
+            if (in.dLse() == null) ctx.memset32(dLse, 0);
             shared.put(BackwardSignature.DLSE.name(), dLse);
             shared.put(BackwardSignature.DELTA.name(), keep(ctx.alloc(rows * Float.BYTES)));
             dqBuf = keep(ctx.alloc((long) s.B() * s.H() * s.Q_LEN() * s.D() * stored.byteSize()));
@@ -191,8 +192,13 @@ final class CudaCompiledBackward implements BackwardKernel {
             CudaBackwardSource src = p.source();
             if (src.form() == DqForm.ATOMIC) {
                 DeviceBuffer dqAccum = keep(ctx.alloc(CudaBackwardCodegen.dqAccumFloats(s.B(), s.H(), s.Q_LEN(), s.D()) * Float.BYTES));
-                zeroed.add(dqAccum);
+                // zeroed by the Δ kernel where it takes it (CudaBackwardCodegen), else by a memset before it
+                if (!src.delta().fixedNames().contains(BackwardSignature.DQ_ACCUM.name())) zeroed.add(dqAccum);
                 shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
+            }
+            // the warp-specialized dK/dV kernel's count of units taken, zeroed by Δ
+            if (src.dkdv().fixedNames().contains(BackwardSignature.DKDV_UNITS.name())) {
+                shared.put(BackwardSignature.DKDV_UNITS.name(), keep(ctx.alloc(Integer.BYTES)));
             }
 
             // each parameter's gradient: partials per (row, lane of its quad) reduced in order, or
@@ -218,10 +224,20 @@ final class CudaCompiledBackward implements BackwardKernel {
             for (DeviceBuffer z : zeroed) launches.add(() -> ctx.memset32(z, 0));
             launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
                     fwd, upload, Dim3.of((int) ((rows + CudaBackwardSource.DELTA_ROWS - 1) / CudaBackwardSource.DELTA_ROWS)), 256, 0));
+            // from sm_90 the two kernels after Δ are dependent launches: each may begin while the one before drains
+            // (their griddepcontrol.wait holds them until its results are there): a launch's gap, twice. The program is
+            // compiled for the device's own architecture, so its kernels have those waits wherever it is sm_90 or later
+            boolean dependent = backend.cudaDevice().major() >= 9;
+            // by (key tile, b, KV head); the warp-specialized kernel's units (the same) over a persistent grid, a block an SM
+            Dim3 dkdvGrid = Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV());
+            if (src.dkdv().fixedNames().contains(BackwardSignature.DKDV_UNITS.name())) {
+                int units = transposed.qTiles * s.B() * s.H_KV();
+                dkdvGrid = Dim3.of(Math.max(1, Math.min(units, backend.cudaDevice().smCount())));
+            }
             launches.add(launch(ctx, p, src.dkdvEntry(atomic), src.dkdv(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, transposed, fwd.scale())),
-                    fwd, upload, Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV()), src.dkdvThreads(), src.sharedBytes()));
+                    fwd, upload, dkdvGrid, src.dkdvThreads(), src.sharedBytes(), dependent));
             launches.add(launch(ctx, p, src.dqEntry(), src.dq(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
-                    fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.dqSharedBytes()));
+                    fwd, upload, Dim3.of(Math.max(1, plan.qTiles), s.B() * s.H()), threads, src.dqSharedBytes(), dependent));
             if (!atomic) {
                 for (ParamOutput o : outputs.values()) {
                     Map<String, Object> args = Map.of(BackwardSignature.PARTIALS.name(), o.partials(), BackwardSignature.SUMS.name(), o.sums(),
@@ -320,10 +336,18 @@ final class CudaCompiledBackward implements BackwardKernel {
     /** Binds {@code signature}'s arguments by name (the fixed ones from {@code available}); the launch, to run in order. */
     private static Runnable launch(CudaContext ctx, Program p, String entry, KernelSignature signature, Map<String, Object> available,
             RunInputs fwd, java.util.function.Function<MemorySegment, Object> upload, Dim3 grid, int threads, int sharedBytes) {
+        return launch(ctx, p, entry, signature, available, fwd, upload, grid, threads, sharedBytes, false);
+    }
+
+    /** {@link #launch}, as a dependent launch ({@link CudaContext#launchDependent}) with {@code dependent}. */
+    private static Runnable launch(CudaContext ctx, Program p, String entry, KernelSignature signature, Map<String, Object> available,
+            RunInputs fwd, java.util.function.Function<MemorySegment, Object> upload, Dim3 grid, int threads, int sharedBytes,
+            boolean dependent) {
         Map<String, Object> fixed = new HashMap<>();
         for (String name : signature.fixedNames()) if (available.containsKey(name)) fixed.put(name, available.get(name));
         Object[] args = SignatureBinder.bind(entry, signature, fixed, fwd, upload, CudaArgs::fits).toArray();
         CudaFunction f = p.functions().get(entry);
+        if (dependent) return () -> ctx.launchDependent(f, grid, Dim3.of(threads), sharedBytes, args);
         return () -> ctx.launch(f, grid, Dim3.of(threads), sharedBytes, args);
     }
 }

@@ -234,10 +234,28 @@ public final class CudaContext implements AutoCloseable {
      * {@link #synchronize()}, download or timing.
      */
     public void launch(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, Object... args) {
+        queue(function, grid, block, sharedBytes, false, args);
+    }
+
+    /**
+     * {@link #launch}, as a programmatic dependent launch (sm_90): {@code function}'s blocks may begin while the kernel
+     * before it drains; {@code function} must wait for that kernel (griddepcontrol.wait) before it reads its results.
+     */
+    public void launchDependent(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, Object... args) {
+        queue(function, grid, block, sharedBytes, true, args);
+    }
+
+    private void queue(CudaFunction function, Dim3 grid, Dim3 block, int sharedBytes, boolean dependent, Object[] args) {
         CudaDriver d = bind();
         try (Arena arena = Arena.ofConfined()) {
-            d.cuLaunchKernel(function.handle(), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
-                    sharedBytes, stream, KernelParams.pack(arena, args));
+            MemorySegment params = KernelParams.pack(arena, args);
+            if (dependent) {
+                d.cuLaunchKernelDependent(function.handle(), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(),
+                        sharedBytes, stream, params);
+            } else {
+                d.cuLaunchKernel(function.handle(), grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
+                        stream, params);
+            }
         } catch (CudaException e) {
             throw new CudaException(e.call(), e.code(), e.getMessage() + " [kernel " + function.name() + ", grid "
                     + grid + ", block " + block + ", " + sharedBytes + " B dynamic shared memory]");

@@ -36,7 +36,7 @@ public final class CudaDriver {
             cuMemsetD8Async, cuMemsetD32Async, cuStreamCreate, cuStreamDestroy, cuStreamSynchronize,
             cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime, cuEventDestroy,
             cuGetErrorName, cuGetErrorString, cuTensorMapEncodeTiled, cuMemHostAlloc, cuMemFreeHost,
-            cuMemcpyHtoDAsync, cuEventQuery;
+            cuMemcpyHtoDAsync, cuEventQuery, cuLaunchKernelEx;
 
     private static final int NOT_READY = 600; // CUDA_ERROR_NOT_READY
 
@@ -61,6 +61,9 @@ public final class CudaDriver {
         cuFuncGetAttribute = Native.bind(lib, "cuFuncGetAttribute", JAVA_INT, ADDRESS, JAVA_INT, ADDRESS);
         cuLaunchKernel = Native.bind(lib, "cuLaunchKernel", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS);
+        // CUDA 12.0's; without it a dependent launch is a plain one (the kernels' waits are then no-ops)
+        cuLaunchKernelEx = lib.find("cuLaunchKernelEx").isEmpty() ? null
+                : Native.bind(lib, "cuLaunchKernelEx", JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS);
         cuMemAlloc = Native.bind(lib, "cuMemAlloc_v2", JAVA_INT, ADDRESS, JAVA_LONG);
         cuMemFree = Native.bind(lib, "cuMemFree_v2", JAVA_INT, JAVA_LONG);
         cuMemcpyHtoD = Native.bind(lib, "cuMemcpyHtoD_v2", JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG);
@@ -296,6 +299,36 @@ public final class CudaDriver {
             int blockZ, int sharedBytes, MemorySegment stream, MemorySegment kernelParams) {
         check("cuLaunchKernel", Native.invoke(() -> (int) cuLaunchKernel.invokeExact(function, gridX, gridY, gridZ,
                 blockX, blockY, blockZ, sharedBytes, stream, kernelParams, MemorySegment.NULL)));
+    }
+
+    private static final int LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6; // CUlaunchAttributeID
+    private static final long LAUNCH_CONFIG_BYTES = 56, LAUNCH_ATTRIBUTE_BYTES = 72; // CUlaunchConfig, CUlaunchAttribute (x86-64)
+
+    /**
+     * {@link #cuLaunchKernel} as a programmatic dependent launch (sm_90; cuLaunchKernelEx with the programmatic stream
+     * serialization attribute): the kernel's blocks may start before the kernel queued before it on the stream has
+     * ended (once all that kernel's blocks have begun, or said griddepcontrol.launch_dependents); the kernel must
+     * wait (griddepcontrol.wait) before it reads what the one before it writes.
+     */
+    public void cuLaunchKernelDependent(MemorySegment function, int gridX, int gridY, int gridZ, int blockX, int blockY,
+            int blockZ, int sharedBytes, MemorySegment stream, MemorySegment kernelParams) {
+        if (cuLaunchKernelEx == null) {
+            cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes, stream, kernelParams);
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment attribute = arena.allocate(LAUNCH_ATTRIBUTE_BYTES, 8);
+            attribute.set(JAVA_INT, 0, LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
+            attribute.set(JAVA_INT, 8, 1); // value.programmaticStreamSerializationAllowed
+            MemorySegment config = arena.allocate(LAUNCH_CONFIG_BYTES, 8);
+            int[] dims = {gridX, gridY, gridZ, blockX, blockY, blockZ, sharedBytes};
+            for (int i = 0; i < dims.length; i++) config.set(JAVA_INT, 4L * i, dims[i]);
+            config.set(ADDRESS, 32, stream);
+            config.set(ADDRESS, 40, attribute);
+            config.set(JAVA_INT, 48, 1);
+            check("cuLaunchKernelEx", Native.invoke(() -> (int) cuLaunchKernelEx.invokeExact(config, function, kernelParams,
+                    MemorySegment.NULL)));
+        }
     }
 
     /** Returns the new allocation's device address ({@code CUdeviceptr}). */

@@ -32,7 +32,7 @@ public final class EmulatedBackward {
             Map.entry("plan_b_stride", "(per_b ? 1 : 0)"), Map.entry("plan_h_stride", "0"), Map.entry("scale", "scale"),
             Map.entry("atomic_params", "atomic_params"), Map.entry("partials", "partials_p"), Map.entry("sums", "sums_p"),
             Map.entry("rows", "rows_n"), Map.entry("elements", "elements_n"), Map.entry("tmQ", "tmQ"), Map.entry("tmK", "tmK"),
-            Map.entry("tmV", "tmV"), Map.entry("tmdO", "tmdO"));
+            Map.entry("tmV", "tmV"), Map.entry("tmdO", "tmdO"), Map.entry("dkdv_units", "&dkdv_units"));
     /** wgmma on the emulator, through the descriptors (emu.h): S^T and dP^T are n64, dV, dK and dQ nD. */
     private static final String WGMMA_SHIM = """
             inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
@@ -81,6 +81,8 @@ public final class EmulatedBackward {
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
         // the dK/dV kernel's instance with atomic_params fixed, which the harness runs where its sums are atomic
         h.append("#define HAS_DKDV_ATOMIC_PARAMS " + (k.atomicSumsEntry() ? 1 : 0) + "\n");
+        // the Δ kernel zeroes dQaccum: the harness fills it with NaN first
+        h.append("#define DELTA_ZEROES_DQACCUM " + (k.delta().fixedNames().contains(BackwardSignature.DQ_ACCUM.name()) ? 1 : 0) + "\n");
         // a parameter's gradient buffer: the harness's grad_<user's name>_p
         Map<String, String> grads = new HashMap<>();
         for (var p : k.withGradient()) grads.put(BackwardSignature.gradientName(p), "grad_" + p.name() + "_p");

@@ -120,10 +120,34 @@ public final class CudaBackwardCodegen {
      * consumer warpgroup ({@link #sharedColumns}: 64 queries' each, by item parity).
      */
     public static int hopperSharedBytes(int headDim, int diagonalGrads, int columnValues) {
-        int keys = HOPPER_TILES.blockN(), rows = HOPPER_TILES.blockM();
-        int bytes = 2 * keys * headDim * 2 + HOPPER_STAGES * (2 * rows * headDim * 2 + 2 * rows * Float.BYTES) + 2 * keys * rows * 2;
-        return bytes + diagonalGrads * DIAGONAL_BUFFER_BYTES + 2 * 2 * columnValues * rows * Integer.BYTES + 8 + 16 * HOPPER_STAGES + 1024;
+        return hopperSharedBytes(headDim, diagonalGrads, columnValues, 1);
     }
+
+    /** {@link #hopperSharedBytes(int, int, int)} with {@code kvBuffers} buffers of K and V ({@link #kvBuffers}). */
+    public static int hopperSharedBytes(int headDim, int diagonalGrads, int columnValues, int kvBuffers) {
+        int keys = HOPPER_TILES.blockN(), rows = HOPPER_TILES.blockM();
+        int bytes = kvBuffers * 2 * keys * headDim * 2 + HOPPER_STAGES * (2 * rows * headDim * 2 + 2 * rows * Float.BYTES) + 2 * keys * rows * 2;
+        // the barriers (each K / V buffer's landed and free, the stages' full and empty, the unit slots') and the slots
+        return bytes + diagonalGrads * DIAGONAL_BUFFER_BYTES + 2 * 2 * columnValues * rows * Integer.BYTES + 40 * kvBuffers
+                + 16 * HOPPER_STAGES + 1024;
+    }
+
+    /**
+     * Buffers of K and V of the warp-specialized kernel: two where the kernel's shared memory stays within
+     * {@link #TWO_KV_BUFFERS_MAX_BYTES} with them (the diagonal sums' buffers come first), so that a persistent block
+     * loads its next unit's K and V while it works on this one (D = 64: the sliding window 148.9 -> 157.8 TFLOP/s,
+     * docs/benchmarks.md, session 22); else one.
+     */
+    static int kvBuffers(int headDim, int diagonalGrads, int columnValues) {
+        return hopperSharedBytes(headDim, diagonalGrads, columnValues, 2) <= TWO_KV_BUFFERS_MAX_BYTES ? 2 : 1;
+    }
+
+    /**
+     * The most shared memory the kernel takes for a second K / V buffer: at D = 128 two (231 KB of the SM's 256 KB of
+     * shared memory and L1) ran slower than one (the sliding window 380.0 -> 352.2, causal 521.9 -> 486.0 TFLOP/s,
+     * docs/benchmarks.md, session 22).
+     */
+    static final int TWO_KV_BUFFERS_MAX_BYTES = 192 * 1024;
 
     /**
      * A PARTIAL tile's column values (functions of the query alone: a mask's grid coordinates, a document id) as the
@@ -254,8 +278,9 @@ public final class CudaBackwardCodegen {
         Gradient g = Gradient.ofBackward(a);
         List<ParamArg> params = ParamArg.of(a);
         List<ParamArg> withGradient = params.stream().filter(p -> g.parameters().contains(p.name())).toList();
-        KernelSignature delta = BackwardSignature.delta(false);
         boolean atomic = form == DqForm.ATOMIC;
+        // the atomic form's Δ kernel also zeroes dQaccum, which the dK/dV kernel adds into
+        KernelSignature delta = BackwardSignature.delta(false, atomic, ws);
         KernelSignature dkdv = ws ? BackwardSignature.dkdvWarpSpecialized(params, withGradient)
                 : atomic ? BackwardSignature.dkdvWithDq(params, withGradient) : BackwardSignature.dkdv(params, false);
         KernelSignature dq = atomic ? BackwardSignature.dqConvert(params, withGradient) : BackwardSignature.dq(params, withGradient, false);
@@ -277,6 +302,8 @@ public final class CudaBackwardCodegen {
         st.add("helpers", CHelpers.text(Dialect.CUDA));
         // attn_elem: the template's typedef of the storage type
         st.add("deltaParams", delta.declarations(Dialect.CUDA, "attn_elem"));
+        st.add("deltaZeroes", atomic);
+        st.add("deltaZeroesUnits", ws);
         st.add("dkdvParams", dkdv.declarations(Dialect.CUDA, "attn_elem"));
         st.add("dqParams", dq.declarations(Dialect.CUDA, "attn_elem"));
         st.add("reduceParams", reduce.declarations(Dialect.CUDA, "attn_elem"));
@@ -345,8 +372,10 @@ public final class CudaBackwardCodegen {
         st.add("wsDiagonals", diagonals.isEmpty() ? null
                 : IntStream.range(0, diagonals.size()).mapToObj(i -> diagonal(diagonals.get(i), i < buffered ? i : -1, keyRow, queryColumn)).toList());
         st.add("wsDiagonalGrads", buffered);
+        int kvBuffers = ws ? kvBuffers(headDim, buffered, columnValues) : 1;
+        st.add("wsKvBuffers", kvBuffers);
         return new CudaBackwardSource(a.name(), st.render(), storage, headDim, ws ? HOPPER_TILES : TILES, form, delta, dkdv, dq, reduce,
-                withGradient, ws ? hopperSharedBytes(headDim, buffered, columnValues) : sharedBytes(headDim, valueDim, form),
+                withGradient, ws ? hopperSharedBytes(headDim, buffered, columnValues, kvBuffers) : sharedBytes(headDim, valueDim, form),
                 ws ? CudaBackwardSource.HOPPER_THREADS : CudaBackwardSource.THREADS, atomicSumsEntry);
     }
 

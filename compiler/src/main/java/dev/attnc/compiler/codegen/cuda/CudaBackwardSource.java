@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen.cuda;
 
+import dev.attnc.compiler.codegen.BackwardSignature;
 import dev.attnc.compiler.codegen.KernelSignature;
 import dev.attnc.compiler.codegen.c.ParamArg;
 import dev.attnc.compiler.codegen.c.Storage;
@@ -10,16 +11,20 @@ import java.util.List;
  * The generated CUDA C++ of one attention's backward pass ({@link CudaBackwardCodegen}): one program
  * of four kernels, each with its signature (bound by name), launched in this order:
  * <ul>
- * <li>{@link #DELTA}: blocks of 256 threads, 8 query rows a warp: grid ⌈B·H·Q_LEN / {@link #DELTA_ROWS}⌉;
+ * <li>{@link #DELTA}: blocks of 256 threads, 8 query rows a warp: grid ⌈B·H·Q_LEN / {@link #DELTA_ROWS}⌉; in the
+ *     {@link DqForm#ATOMIC} form it also zeroes dQaccum;
  * <li>{@link #DKDV} (or {@link #dkdvEntry}'s choice): grid (key tiles, B·H_KV), {@link #dkdvThreads} threads, {@link #sharedBytes} dynamic
  *     shared memory, over the transposed plan of {@link #tiles}; in the {@link DqForm#ATOMIC} form it
- *     also adds into dQaccum (float32 [B, H, Q_LEN, D], zeroed before) and the parameters' partials,
- *     one slot per (b, KV head, key, lane of the quad);
+ *     also adds into dQaccum (float32 [B, H, Q_LEN, D], zeroed by Δ) and the parameters' partials,
+ *     one slot per (b, KV head, key, lane of the quad); the warp-specialized kernel ({@link #HOPPER_THREADS}) is
+ *     persistent instead: a grid of min(units, SMs) blocks over the units (key tile, b, KV head), which take them from
+ *     a counter ({@link BackwardSignature#DKDV_UNITS}) that Δ zeroes;
  * <li>{@link #dqEntry()}: grid (query tiles, B·H), {@link #THREADS} threads, {@link #dqSharedBytes()}:
  *     {@link #DQ} over the forward plan of {@link #tiles}, or {@link #DQ_CONVERT} (dQaccum into dQ);
  * <li>{@link #REDUCE}: once per parameter in {@code withGradient} (unless atomic), one block of 256 threads
  *     per element, 1 KiB of dynamic shared memory.
  * </ul>
+ * From sm_90 the second and third are programmatic dependent launches (each waits in the kernel for the one before).
  *
  * @param tiles the block plan's tiles (64 x 64: both kernels' tiles are 64 rows; the warp-specialized dK/dV kernel's 64 x 128,
  *     whose transposed plan is over key blocks of 128)

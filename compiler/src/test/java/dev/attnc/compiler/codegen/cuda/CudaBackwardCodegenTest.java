@@ -156,6 +156,35 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * The warp-specialized kernel is persistent: its units come from a counter that Δ zeroes, as it zeroes dQaccum; and
+     * it keeps two K / V buffers where they fit in {@link CudaBackwardCodegen#TWO_KV_BUFFERS_MAX_BYTES}: at D = 64, not at
+     * D = 128 (where two ran slower).
+     */
+    @Test
+    void thePersistentKernelsSchedulerAndItsKvBuffers() {
+        for (int d : new int[] {64, 128}) {
+            CudaBackwardSource k = CudaBackwardCodegen.generate(TestPrograms.sample("sliding_window"), Storage.BF16, d, d, DqForm.ATOMIC,
+                    CudaCodegen.Engine.HOPPER);
+            assertTrue(k.delta().fixedNames().containsAll(List.of("dQaccum", "dkdv_units")), "Δ zeroes both");
+            assertTrue(k.dkdv().fixedNames().contains("dkdv_units"));
+            assertTrue(k.text().contains("u = (int)gridDim.x + atomicAdd(dkdv_units, 1);"), "the next unit from the counter");
+            int buffers = d == 64 ? 2 : 1;
+            assertEquals(buffers, CudaBackwardCodegen.kvBuffers(d, 0, 0));
+            assertTrue(k.text().contains("constexpr int WS_KV_BUFS = " + buffers + ";"), "D = " + d);
+            assertEquals(CudaBackwardCodegen.hopperSharedBytes(d, 0, 0, buffers), k.sharedBytes());
+            assertTrue(k.sharedBytes() <= CudaBackwardCodegen.TWO_KV_BUFFERS_MAX_BYTES || buffers == 1);
+        }
+        // the FA2-style atomic form: Δ zeroes dQaccum, no scheduler; the deterministic form has no dQaccum
+        CudaBackwardSource fa2 = CudaBackwardCodegen.generate(TestPrograms.sample("causal"), Storage.BF16, 64, 64, DqForm.ATOMIC,
+                CudaCodegen.Engine.MMA_SYNC);
+        assertTrue(fa2.delta().fixedNames().contains("dQaccum"));
+        assertFalse(fa2.delta().fixedNames().contains("dkdv_units"));
+        CudaBackwardSource deterministic = CudaBackwardCodegen.generate(TestPrograms.sample("causal"), Storage.BF16, 64, 64,
+                DqForm.DETERMINISTIC, CudaCodegen.Engine.MMA_SYNC);
+        assertFalse(deterministic.delta().fixedNames().contains("dQaccum"));
+    }
+
+    /**
      * The warp-specialized consumers compute a PARTIAL tile's column values (functions of the query alone) once a
      * warpgroup into shared memory and read them back: the 2-d neighborhood's two grid coordinates, the document
      * mask's id; a loop that computes nothing (causal, the sliding window: the query itself) has no such step. The
@@ -170,7 +199,8 @@ class CudaBackwardCodegenTest {
                         CudaCodegen.Engine.HOPPER);
                 String what = c + " D = " + d;
                 assertTrue(k.text().contains("constexpr int WS_COLUMN_VALUES = " + c.values() + ";"), what);
-                assertEquals(CudaBackwardCodegen.hopperSharedBytes(d, 0, c.values()), k.sharedBytes(), what);
+                assertEquals(CudaBackwardCodegen.hopperSharedBytes(d, 0, c.values(), CudaBackwardCodegen.kvBuffers(d, 0, c.values())),
+                        k.sharedBytes(), what);
                 assertEquals(c.values() > 0, k.text().contains("named_bar_sync<128>(2 + cw);"), what);
                 // once in the ragged code, once in the masked code (an identity score's PARTIAL tiles inside both lengths)
                 assertEquals(2 * c.values(), count(k.text(), " * TILE + attn_cq] = "), what + ": one store a value in each");
