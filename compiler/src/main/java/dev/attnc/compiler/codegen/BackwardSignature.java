@@ -69,15 +69,13 @@ public final class BackwardSignature {
      * uploads and takes none).
      */
     public static KernelSignature delta(boolean strided) {
-        return delta(strided, false);
+        return delta(strided, false, false);
     }
 
-    /** {@link #delta(boolean)}; with {@code zeroesDqAccum} it also zeroes {@link #DQ_ACCUM}, which the dK/dV kernel then adds into. */
-    public static KernelSignature delta(boolean strided, boolean zeroesDqAccum) {
-        return delta(strided, zeroesDqAccum, false);
-    }
-
-    /** {@link #delta(boolean, boolean)}; with {@code zeroesUnits} it also zeroes {@link #DKDV_UNITS} (the warp-specialized kernel's). */
+    /**
+     * {@link #delta(boolean)}; with {@code zeroesDqAccum} it also zeroes {@link #DQ_ACCUM}, which the dK/dV kernel then
+     * adds into, with {@code zeroesUnits} {@link #DKDV_UNITS} (the warp-specialized kernel's).
+     */
     public static KernelSignature delta(boolean strided, boolean zeroesDqAccum, boolean zeroesUnits) {
         List<KernelArg> args = new ArrayList<>(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT));
         if (zeroesDqAccum) args.add(DQ_ACCUM);

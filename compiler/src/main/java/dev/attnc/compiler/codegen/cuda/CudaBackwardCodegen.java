@@ -302,8 +302,9 @@ public final class CudaBackwardCodegen {
         st.add("helpers", CHelpers.text(Dialect.CUDA));
         // attn_elem: the template's typedef of the storage type
         st.add("deltaParams", delta.declarations(Dialect.CUDA, "attn_elem"));
-        st.add("deltaZeroes", atomic);
-        st.add("deltaZeroesUnits", ws);
+        // what Δ zeroes: what its signature takes (the runtime reads the same to leave out its memsets)
+        st.add("deltaZeroes", delta.fixedNames().contains(BackwardSignature.DQ_ACCUM.name()));
+        st.add("deltaZeroesUnits", delta.fixedNames().contains(BackwardSignature.DKDV_UNITS.name()));
         st.add("dkdvParams", dkdv.declarations(Dialect.CUDA, "attn_elem"));
         st.add("dqParams", dq.declarations(Dialect.CUDA, "attn_elem"));
         st.add("reduceParams", reduce.declarations(Dialect.CUDA, "attn_elem"));
