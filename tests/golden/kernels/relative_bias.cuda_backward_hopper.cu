@@ -497,6 +497,15 @@ __device__ __forceinline__ float lds_after_wait(const float* p) {
     asm volatile("ld.shared.f32 %0, [%1];\n" : "=f"(v) : "r"(smem_u32(p)));
     return v;
 }
+// The thread's lane, read from %laneid (a volatile asm the compiler cannot hoist out of a loop): the consumers read it
+// again at each item, so that the lane's offsets are computed there from it, not kept from the kernel's start in
+// registers that the products need (ptxas spilled them around dV's wgmma: the sliding window at D = 128 60 -> 0
+// bytes of the consumers' spills, tests/golden/ptxas/kernels.txt).
+__device__ __forceinline__ int lane_id() {
+    int lane;
+    asm volatile("mov.u32 %0, %%laneid;\n" : "=r"(lane));
+    return lane;
+}
 // end of backward primitives
 // acc = dS K (m64 nDQ_N, DQ_STEPS k16 steps of keys; both operands MN-major): dS read from the
 // dS^T buffer at a ([keys][queries]), K from its tile at b ([keys][D], one 64-column block).
@@ -742,6 +751,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                     for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
                         const int st = it % WS_STAGES;
                         const int q0 = qt * TILE;
+                        // the lane and its fragment coordinates, read again for the item (lane_id: they are not held across it)
+                        const int lane = lane_id(), lane_row = lane / 4, lane_col = lane & 3;
                         const unsigned sq = smem0 + WS_Q_OFF + st * WS_Q_BYTES, sdo = smem0 + WS_DO_OFF + st * WS_Q_BYTES;
                         // the stage's LSE·log2 e and Δ of the tile's query rows (the pairs read those of their columns)
                         const float* const lse_st = reinterpret_cast<const float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
@@ -1105,6 +1116,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                     for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
                         const int st = it % WS_STAGES;
                         const int q0 = qt * TILE;
+                        // the lane and its fragment coordinates, read again for the item (lane_id: they are not held across it)
+                        const int lane = lane_id(), lane_row = lane / 4, lane_col = lane & 3;
                         const unsigned sq = smem0 + WS_Q_OFF + st * WS_Q_BYTES, sdo = smem0 + WS_DO_OFF + st * WS_Q_BYTES;
                         // the stage's LSE·log2 e and Δ of the tile's query rows (the pairs read those of their columns)
                         const float* const lse_st = reinterpret_cast<const float*>(smem + WS_STATS_OFF) + st * 2 * TILE;

@@ -75,7 +75,7 @@ public final class EmulatedBackward {
         if (engine == Engine.HOPPER) {
             text = EmulatedSource.withoutSection(text, "// hopper primitives:", "// end of hopper primitives", "");
             text = EmulatedSource.withoutSection(text, "// backward primitives:", "// end of backward primitives",
-                    "inline float lds_after_wait(const float* p) { return *p; }\n");
+                    "inline float lds_after_wait(const float* p) { return *p; }\ninline int lane_id() { return threadIdx.x & 31; }\n");
         }
         Files.writeString(out, text);
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");
