@@ -108,6 +108,16 @@ template <class Map> static inline void tma_load(unsigned dst, const Map& map, u
     emu::mbar_complete_tx(bar, rows * 128LL);
 }
 
+// cp.async.bulk (global to shared) with complete_tx: `bytes` from src, done at issue; the GPU's alignment rules checked
+static inline void bulk_load(unsigned dst, const void* src, unsigned bytes, unsigned bar) {
+    if (dst % 16 || (unsigned long long)src % 16 || bytes % 16 || dst + bytes > sizeof attn_smem) {
+        fprintf(stderr, "emu: bad bulk copy of %u bytes to %u\n", bytes, dst);
+        emu_die();
+    }
+    memcpy(attn_smem + dst, src, bytes);
+    emu::mbar_complete_tx(bar, bytes);
+}
+
 template <int N> static inline void setmaxnreg_inc() {}
 template <int N> static inline void setmaxnreg_dec() {}
 

@@ -227,8 +227,11 @@ int main() {
 
     int dkdv_units = 12345; // the warp-specialized kernel's scheduler: Δ zeroes it
     (void)dkdv_units;
-    gridDim.x = (unsigned)((nq + DELTA_ROWS - 1) / DELTA_ROWS); gridDim.y = 1;
-    for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(256, [&] { blockIdx.x = bx; blockIdx.y = 0; attnc_bwd_delta(DELTA_ARGS); });
+    // the warp-specialized kernel's LSE and Δ by query tile, which Δ writes: NaN before (a row it missed shows)
+    std::vector<float> tile_stats((size_t)B * H * ((Q_LEN + TILE - 1) / TILE) * 2 * TILE, NAN);
+    gridDim.x = (unsigned)((Q_LEN + DELTA_ROWS - 1) / DELTA_ROWS); gridDim.y = B * H; // a block a query tile of a (b, h)
+    for (unsigned by = 0; by < gridDim.y; by++)
+        for (unsigned bx = 0; bx < gridDim.x; bx++) emu::run_block(256, [&] { blockIdx.x = bx; blockIdx.y = by; attnc_bwd_delta(DELTA_ARGS); });
     gridDim.x = ktn; gridDim.y = B * H_KV;
 #ifdef WS
     // dense [B, heads, length, cols] tensors as the runtime's HopperMaps.backward describes them

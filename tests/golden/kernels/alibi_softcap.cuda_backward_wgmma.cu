@@ -397,7 +397,8 @@ __device__ __forceinline__ void wgmma_dsk(float (&acc)[DT][4], unsigned a, unsig
 
 } // namespace
 
-// Δ of DELTA_ROWS query rows a block, 8 a warp; a row past the end does nothing.
+// Δ of DELTA_ROWS query rows of one (b, h) a block (grid: query tiles by B·H, as dQ's), 8 a warp; a row past Q_LEN
+// does nothing.
 constexpr int DELTA_ROWS = 64;
 extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         const attn_elem* __restrict__ O,
@@ -410,17 +411,23 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         const int H,
         const int Q_LEN)
 {
-    const long long rows = (long long)B * H * Q_LEN, first = (long long)blockIdx.x * DELTA_ROWS + threadIdx.x / 32 * 8;
+    const long long bh = blockIdx.y;
+    const int q_first = blockIdx.x * DELTA_ROWS + threadIdx.x / 32 * 8; // the warp's first row in its head
+    const long long first = bh * Q_LEN + q_first;
     const int lane = threadIdx.x & 31;
     grid_dependents_launch();
     // dQaccum zeroed here, in 16-byte stores over the grid (FlashAttention-3's preprocessing does the same): the
     // dK/dV kernel adds into it. A memset of its own cost a launch and its gap (docs/benchmarks.md, session 22).
     {
         const long long n4 = (long long)B * H * ((Q_LEN + TILE - 1) / TILE) * (DQ_BLOCK / 4);
+        const long long block = (long long)blockIdx.y * gridDim.x + blockIdx.x, blocks = (long long)gridDim.x * gridDim.y;
         float4* const z = reinterpret_cast<float4*>(dQaccum);
-        for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < n4; i += (long long)gridDim.x * 256)
-            z[i] = float4{0.0f, 0.0f, 0.0f, 0.0f};
+        for (long long i = block * 256 + threadIdx.x; i < n4; i += blocks * 256) z[i] = float4{0.0f, 0.0f, 0.0f, 0.0f};
     }
+    // Δ of row q of the head out
+    auto put_delta = [&](int q, float delta) {
+        Delta[bh * Q_LEN + q] = delta;
+    };
     // 16-byte loads, 16 lanes a row (32 / 16 rows a pass): every load of the warp's 8 rows is
     // issued before the first sum, so that enough bytes are in flight to keep DRAM busy (one row per warp
     // of 2-byte loads reached 55 % of its bandwidth: docs/benchmarks.md, session 18)
@@ -428,14 +435,14 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
     uint4 a[PASSES], o[PASSES];
     #pragma unroll
     for (int p = 0; p < PASSES; p++) {
-        const long long row = first + p * (32 / LANES) + lane / LANES;
-        const bool live = row < rows;
-        a[p] = live ? reinterpret_cast<const uint4*>(dO + row * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
-        o[p] = live ? reinterpret_cast<const uint4*>(O + row * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
+        const int r = p * (32 / LANES) + lane / LANES;
+        const bool live = q_first + r < Q_LEN;
+        a[p] = live ? reinterpret_cast<const uint4*>(dO + (first + r) * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
+        o[p] = live ? reinterpret_cast<const uint4*>(O + (first + r) * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
     }
     #pragma unroll
     for (int p = 0; p < PASSES; p++) {
-        const long long row = first + p * (32 / LANES) + lane / LANES;
+        const int r = p * (32 / LANES) + lane / LANES;
         const attn_elem* const x = reinterpret_cast<const attn_elem*>(&a[p]);
         const attn_elem* const y = reinterpret_cast<const attn_elem*>(&o[p]);
         float sum = 0.0f;
@@ -443,7 +450,7 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         for (int e = 0; e < 8; e++) sum += elem_to_float(x[e]) * elem_to_float(y[e]);
         #pragma unroll
         for (int m = LANES / 2; m > 0; m /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, m); // within the row's lanes
-        if (lane % LANES == 0 && row < rows) Delta[row] = sum - dLSE[row];
+        if (lane % LANES == 0 && q_first + r < Q_LEN) put_delta(q_first + r, sum - dLSE[first + r]);
     }
 }
 

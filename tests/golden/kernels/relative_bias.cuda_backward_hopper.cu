@@ -196,6 +196,11 @@ __device__ __forceinline__ void tma_load(unsigned dst, const attn_tmap& map, uns
                  :: "r"(dst), "l"(reinterpret_cast<unsigned long long>(&map)), "r"(c0), "r"(c1), "r"(c2), "r"(c3), "r"(bar)
                  : "memory");
 }
+// `bytes` contiguous bytes (a multiple of 16; both addresses 16-byte aligned) from global memory into shared memory
+__device__ __forceinline__ void bulk_load(unsigned dst, const void* src, unsigned bytes, unsigned bar) {
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];\n"
+                 :: "r"(dst), "l"(src), "r"(bytes), "r"(bar) : "memory");
+}
 template <int N> __device__ __forceinline__ void setmaxnreg_inc() { asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" :: "n"(N)); }
 template <int N> __device__ __forceinline__ void setmaxnreg_dec() { asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" :: "n"(N)); }
 // makes the mbarrier inits visible to the other threads and to the async proxy (TMA)
@@ -451,7 +456,8 @@ constexpr unsigned WS_DO_OFF = WS_Q_OFF + WS_STAGES * WS_Q_BYTES, WS_DS_OFF = WS
 // diagonals' reducers sum into one atomic a diagonal of the block (diagonalReduce); zero between items.
 constexpr int WS_DIAG_GRADS = 1, WS_WARP_DIAGS = TILE + 15, WS_BLOCK_DIAGS = WS_KEYS + TILE - 1;
 constexpr unsigned WS_DIAG_FLOATS = 8 * WS_WARP_DIAGS * 4;
-constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_DIAG_OFF = WS_STATS_OFF + WS_STAGES * 2 * TILE * 4;
+constexpr unsigned WS_STATS_FLOATS = 2 * TILE; // a stage's LSE·log2 e and Δ, [2][TILE]: one tile of tile_stats
+constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_DIAG_OFF = WS_STATS_OFF + WS_STAGES * WS_STATS_FLOATS * 4;
 // Then a PARTIAL tile's column values of each consumer warpgroup, by item parity: [2][2][WS_COLUMN_VALUES][TILE] ints
 // (CudaBackwardCodegen.sharedColumns; none where its column loop computes nothing).
 constexpr int WS_COLUMN_VALUES = 0;
@@ -506,6 +512,11 @@ __device__ __forceinline__ int lane_id() {
     asm volatile("mov.u32 %0, %%laneid;\n" : "=r"(lane));
     return lane;
 }
+// A 4-byte store to shared memory at a 32-bit address (volatile: the consumers read it after the mbarrier it precedes):
+// the producer, with 24 registers, then holds no 64-bit pointer to shared memory across its loop.
+__device__ __forceinline__ void st_shared_volatile(unsigned addr, int v) {
+    asm volatile("st.volatile.shared.u32 [%0], %1;\n" :: "r"(addr), "r"(v) : "memory");
+}
 // end of backward primitives
 // acc = dS K (m64 nDQ_N, DQ_STEPS k16 steps of keys; both operands MN-major): dS read from the
 // dS^T buffer at a ([keys][queries]), K from its tile at b ([keys][D], one 64-column block).
@@ -520,7 +531,8 @@ __device__ __forceinline__ void ws_dsk(float (&acc)[DQ_N / 8][4], unsigned a, un
 #define tanhf(x) attn_tanh_approx(x)
 } // namespace
 
-// Δ of DELTA_ROWS query rows a block, 8 a warp; a row past the end does nothing.
+// Δ of DELTA_ROWS query rows of one (b, h) a block (grid: query tiles by B·H, as dQ's), 8 a warp; a row past Q_LEN
+// does nothing but its tile stats.
 constexpr int DELTA_ROWS = 64;
 extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         const attn_elem* __restrict__ O,
@@ -530,22 +542,42 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         float* __restrict__ Delta,
         float* __restrict__ dQaccum,
         int* __restrict__ dkdv_units,
+        float* __restrict__ tile_stats,
         const int B,
         const int H,
         const int Q_LEN)
 {
-    const long long rows = (long long)B * H * Q_LEN, first = (long long)blockIdx.x * DELTA_ROWS + threadIdx.x / 32 * 8;
+    const long long bh = blockIdx.y;
+    const int q_first = blockIdx.x * DELTA_ROWS + threadIdx.x / 32 * 8; // the warp's first row in its head
+    const long long first = bh * Q_LEN + q_first;
     const int lane = threadIdx.x & 31;
     grid_dependents_launch();
     // dQaccum zeroed here, in 16-byte stores over the grid (FlashAttention-3's preprocessing does the same): the
     // dK/dV kernel adds into it. A memset of its own cost a launch and its gap (docs/benchmarks.md, session 22).
     {
         const long long n4 = (long long)B * H * ((Q_LEN + TILE - 1) / TILE) * (DQ_BLOCK / 4);
+        const long long block = (long long)blockIdx.y * gridDim.x + blockIdx.x, blocks = (long long)gridDim.x * gridDim.y;
         float4* const z = reinterpret_cast<float4*>(dQaccum);
-        for (long long i = (long long)blockIdx.x * 256 + threadIdx.x; i < n4; i += (long long)gridDim.x * 256)
-            z[i] = float4{0.0f, 0.0f, 0.0f, 0.0f};
+        for (long long i = block * 256 + threadIdx.x; i < n4; i += blocks * 256) z[i] = float4{0.0f, 0.0f, 0.0f, 0.0f};
     }
-    if (blockIdx.x == 0 && threadIdx.x == 0) *dkdv_units = 0; // the warp-specialized dK/dV kernel's scheduler starts over
+    if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) *dkdv_units = 0; // the warp-specialized dK/dV kernel's scheduler starts over
+    // the warp-specialized dK/dV kernel's LSE·log2 e and Δ by query tile (tile_stats [B, H, tiles, 2, TILE]: its producer
+    // copies a tile's in one bulk copy, FlashAttention-3's LSE_log2 and dPsum). A block is one tile (DELTA_ROWS = TILE);
+    // its rows past Q_LEN are no row: +inf (P = 0) and 0.
+    static_assert(DELTA_ROWS == TILE, "a Δ block writes one tile of tile_stats");
+    float* const tile = tile_stats + (bh * gridDim.x + blockIdx.x) * 2 * TILE;
+    for (int i = threadIdx.x; i < TILE; i += 256) {
+        if (blockIdx.x * TILE + i >= Q_LEN) {
+            tile[i] = ATTN_INF;
+            tile[TILE + i] = 0.0f;
+        }
+    }
+    // Δ of row q of the head out, and with its LSE·log2 e into its tile
+    auto put_delta = [&](int q, float delta) {
+        Delta[bh * Q_LEN + q] = delta;
+        tile[q % TILE] = lse2_of(LSE[bh * Q_LEN + q], true);
+        tile[TILE + q % TILE] = delta;
+    };
     // 16-byte loads, 16 lanes a row (32 / 16 rows a pass): every load of the warp's 8 rows is
     // issued before the first sum, so that enough bytes are in flight to keep DRAM busy (one row per warp
     // of 2-byte loads reached 55 % of its bandwidth: docs/benchmarks.md, session 18)
@@ -553,14 +585,14 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
     uint4 a[PASSES], o[PASSES];
     #pragma unroll
     for (int p = 0; p < PASSES; p++) {
-        const long long row = first + p * (32 / LANES) + lane / LANES;
-        const bool live = row < rows;
-        a[p] = live ? reinterpret_cast<const uint4*>(dO + row * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
-        o[p] = live ? reinterpret_cast<const uint4*>(O + row * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
+        const int r = p * (32 / LANES) + lane / LANES;
+        const bool live = q_first + r < Q_LEN;
+        a[p] = live ? reinterpret_cast<const uint4*>(dO + (first + r) * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
+        o[p] = live ? reinterpret_cast<const uint4*>(O + (first + r) * HEAD_DIM)[lane % LANES] : make_uint4(0, 0, 0, 0);
     }
     #pragma unroll
     for (int p = 0; p < PASSES; p++) {
-        const long long row = first + p * (32 / LANES) + lane / LANES;
+        const int r = p * (32 / LANES) + lane / LANES;
         const attn_elem* const x = reinterpret_cast<const attn_elem*>(&a[p]);
         const attn_elem* const y = reinterpret_cast<const attn_elem*>(&o[p]);
         float sum = 0.0f;
@@ -568,7 +600,7 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         for (int e = 0; e < 8; e++) sum += elem_to_float(x[e]) * elem_to_float(y[e]);
         #pragma unroll
         for (int m = LANES / 2; m > 0; m /= 2) sum += __shfl_xor_sync(0xffffffffu, sum, m); // within the row's lanes
-        if (lane % LANES == 0 && row < rows) Delta[row] = sum - dLSE[row];
+        if (lane % LANES == 0 && q_first + r < Q_LEN) put_delta(q_first + r, sum - dLSE[first + r]);
     }
 }
 
@@ -584,8 +616,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
         const attn_elem* __restrict__ K,
         const attn_elem* __restrict__ V,
         const attn_elem* __restrict__ dO,
-        const float* __restrict__ LSE,
-        const float* __restrict__ Delta,
+        const float* __restrict__ tile_stats,
         attn_elem* __restrict__ dK,
         attn_elem* __restrict__ dV,
         const int* __restrict__ run_offsets,
@@ -619,7 +650,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
     const int units = q_tiles * B * H_KV;
     if (tid == 0) {
         for (int s = 0; s < WS_STAGES; s++) {
-            mbar_init(smem0 + ws_bar_full(s), 32); // the producer warp's lanes (lane 0's with the copies' bytes)
+            mbar_init(smem0 + ws_bar_full(s), 1); // the producer's arrival with the copies' bytes
             mbar_init(smem0 + ws_bar_empty(s), 8); // one arrival per consumer warp
         }
         for (int kb = 0; kb < WS_KV_BUFS; kb++) {
@@ -634,21 +665,19 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
     grid_dependents_launch();
 
     if (wg == 0) {
-        // ---- producer: its first warp stages LSE and Δ, lane 0 takes the units and issues every copy, in the consumers' order ----
+        // ---- producer: lane 0 of its first warp takes the units and issues every copy, in the consumers' order ----
         setmaxnreg_dec<WS_PRODUCER_REGS>();
-        if (warp == 0) {
+        if (warp == 0 && lane == 0) {
             int it = 0;
             // the block's n-th unit goes to the consumers through slot n % WS_UNIT_SLOTS, written once the consumers
             // were done with unit n − 1 − WS_KV_BUFS (below), so after they began unit n − WS_UNIT_SLOTS, the slot's
             // last; a unit past the last ends both roles
             for (int u = blockIdx.x, n = 0; ; n++) {
-                if (lane == 0) {
-                    reinterpret_cast<volatile int*>(smem + WS_UNIT_OFF)[n % WS_UNIT_SLOTS] = u;
-                    mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
-                }
+                st_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (n % WS_UNIT_SLOTS), u);
+                mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
                 if (u >= units) break;
                 const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
-                if (lane == 0) {
+                {
                     // K and V of the unit into buffer n % WS_KV_BUFS once the consumers are done with its last unit; none
                     // where no head keeps a query tile of it (then the arrival alone completes the phase)
                     bool any = false;
@@ -672,33 +701,25 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                 }
                 for (int h = hk * group; h < (hk + 1) * group; h++) {
                     const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
-                    const long long bh = (long long)b * H + h;
                     for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
                         for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
                             const int st = it % WS_STAGES;
+                            const unsigned full = smem0 + ws_bar_full(st);
                             mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
-                            float* const stats = reinterpret_cast<float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
-                            for (int i = lane; i < TILE; i += 32) {
-                                const int q = qt * TILE + i;
-                                const bool live = q < Q_LEN;
-                                stats[i] = lse2_of(live ? LSE[bh * Q_LEN + q] : 0.0f, live);
-                                stats[TILE + i] = live ? Delta[bh * Q_LEN + q] : 0.0f;
+                            // the tile's LSE·log2 e and Δ, as Δ laid them out (one bulk copy: FA3's LSE_log2 and dPsum), Q and dO
+                            mbar_expect_tx(full, 2 * WS_Q_BYTES + WS_STATS_FLOATS * 4);
+                            const long long stats_tile = ((long long)b * H + h) * ((Q_LEN + TILE - 1) / TILE) + qt;
+                            bulk_load(smem0 + WS_STATS_OFF + st * WS_STATS_FLOATS * 4, tile_stats + stats_tile * WS_STATS_FLOATS, WS_STATS_FLOATS * 4, full);
+                            #pragma unroll
+                            for (int cb = 0; cb < CB; cb++) {
+                                tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, full, cb * 64, qt * TILE, h, b);
+                                tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, full, cb * 64, qt * TILE, h, b);
                             }
-                            if (lane == 0) {
-                                mbar_expect_tx(smem0 + ws_bar_full(st), 2 * WS_Q_BYTES);
-                                #pragma unroll
-                                for (int cb = 0; cb < CB; cb++) {
-                                    tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
-                                    tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
-                                }
-                            }
-                            mbar_arrive_if(smem0 + ws_bar_full(st), lane != 0);
                         }
                     }
                 }
                 // the next unit: the grid's blocks took the first gridDim.x, the counter counts those taken since
-                if (lane == 0) u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
-                u = __shfl_sync(0xffffffffu, u, 0);
+                u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
             }
         }
     } else {
@@ -755,7 +776,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         const int lane = lane_id(), lane_row = lane / 4, lane_col = lane & 3;
                         const unsigned sq = smem0 + WS_Q_OFF + st * WS_Q_BYTES, sdo = smem0 + WS_DO_OFF + st * WS_Q_BYTES;
                         // the stage's LSE·log2 e and Δ of the tile's query rows (the pairs read those of their columns)
-                        const float* const lse_st = reinterpret_cast<const float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
+                        const float* const lse_st = reinterpret_cast<const float*>(smem + WS_STATS_OFF) + st * WS_STATS_FLOATS;
                         const float* const delta_st = lse_st + TILE;
                         mbar_wait(smem0 + ws_bar_full(st), (unsigned)(it / WS_STAGES) & 1u);
 
@@ -947,8 +968,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
         const attn_elem* __restrict__ K,
         const attn_elem* __restrict__ V,
         const attn_elem* __restrict__ dO,
-        const float* __restrict__ LSE,
-        const float* __restrict__ Delta,
+        const float* __restrict__ tile_stats,
         attn_elem* __restrict__ dK,
         attn_elem* __restrict__ dV,
         const int* __restrict__ run_offsets,
@@ -984,7 +1004,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
     const int units = q_tiles * B * H_KV;
     if (tid == 0) {
         for (int s = 0; s < WS_STAGES; s++) {
-            mbar_init(smem0 + ws_bar_full(s), 32); // the producer warp's lanes (lane 0's with the copies' bytes)
+            mbar_init(smem0 + ws_bar_full(s), 1); // the producer's arrival with the copies' bytes
             mbar_init(smem0 + ws_bar_empty(s), 8); // one arrival per consumer warp
         }
         for (int kb = 0; kb < WS_KV_BUFS; kb++) {
@@ -999,21 +1019,19 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
     grid_dependents_launch();
 
     if (wg == 0) {
-        // ---- producer: its first warp stages LSE and Δ, lane 0 takes the units and issues every copy, in the consumers' order ----
+        // ---- producer: lane 0 of its first warp takes the units and issues every copy, in the consumers' order ----
         setmaxnreg_dec<WS_PRODUCER_REGS>();
-        if (warp == 0) {
+        if (warp == 0 && lane == 0) {
             int it = 0;
             // the block's n-th unit goes to the consumers through slot n % WS_UNIT_SLOTS, written once the consumers
             // were done with unit n − 1 − WS_KV_BUFS (below), so after they began unit n − WS_UNIT_SLOTS, the slot's
             // last; a unit past the last ends both roles
             for (int u = blockIdx.x, n = 0; ; n++) {
-                if (lane == 0) {
-                    reinterpret_cast<volatile int*>(smem + WS_UNIT_OFF)[n % WS_UNIT_SLOTS] = u;
-                    mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
-                }
+                st_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (n % WS_UNIT_SLOTS), u);
+                mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
                 if (u >= units) break;
                 const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
-                if (lane == 0) {
+                {
                     // K and V of the unit into buffer n % WS_KV_BUFS once the consumers are done with its last unit; none
                     // where no head keeps a query tile of it (then the arrival alone completes the phase)
                     bool any = false;
@@ -1037,33 +1055,25 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                 }
                 for (int h = hk * group; h < (hk + 1) * group; h++) {
                     const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
-                    const long long bh = (long long)b * H + h;
                     for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
                         for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
                             const int st = it % WS_STAGES;
+                            const unsigned full = smem0 + ws_bar_full(st);
                             mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
-                            float* const stats = reinterpret_cast<float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
-                            for (int i = lane; i < TILE; i += 32) {
-                                const int q = qt * TILE + i;
-                                const bool live = q < Q_LEN;
-                                stats[i] = lse2_of(live ? LSE[bh * Q_LEN + q] : 0.0f, live);
-                                stats[TILE + i] = live ? Delta[bh * Q_LEN + q] : 0.0f;
+                            // the tile's LSE·log2 e and Δ, as Δ laid them out (one bulk copy: FA3's LSE_log2 and dPsum), Q and dO
+                            mbar_expect_tx(full, 2 * WS_Q_BYTES + WS_STATS_FLOATS * 4);
+                            const long long stats_tile = ((long long)b * H + h) * ((Q_LEN + TILE - 1) / TILE) + qt;
+                            bulk_load(smem0 + WS_STATS_OFF + st * WS_STATS_FLOATS * 4, tile_stats + stats_tile * WS_STATS_FLOATS, WS_STATS_FLOATS * 4, full);
+                            #pragma unroll
+                            for (int cb = 0; cb < CB; cb++) {
+                                tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, full, cb * 64, qt * TILE, h, b);
+                                tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, full, cb * 64, qt * TILE, h, b);
                             }
-                            if (lane == 0) {
-                                mbar_expect_tx(smem0 + ws_bar_full(st), 2 * WS_Q_BYTES);
-                                #pragma unroll
-                                for (int cb = 0; cb < CB; cb++) {
-                                    tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
-                                    tma_load(smem0 + WS_DO_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmdO, smem0 + ws_bar_full(st), cb * 64, qt * TILE, h, b);
-                                }
-                            }
-                            mbar_arrive_if(smem0 + ws_bar_full(st), lane != 0);
                         }
                     }
                 }
                 // the next unit: the grid's blocks took the first gridDim.x, the counter counts those taken since
-                if (lane == 0) u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
-                u = __shfl_sync(0xffffffffu, u, 0);
+                u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
             }
         }
     } else {
@@ -1120,7 +1130,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                         const int lane = lane_id(), lane_row = lane / 4, lane_col = lane & 3;
                         const unsigned sq = smem0 + WS_Q_OFF + st * WS_Q_BYTES, sdo = smem0 + WS_DO_OFF + st * WS_Q_BYTES;
                         // the stage's LSE·log2 e and Δ of the tile's query rows (the pairs read those of their columns)
-                        const float* const lse_st = reinterpret_cast<const float*>(smem + WS_STATS_OFF) + st * 2 * TILE;
+                        const float* const lse_st = reinterpret_cast<const float*>(smem + WS_STATS_OFF) + st * WS_STATS_FLOATS;
                         const float* const delta_st = lse_st + TILE;
                         mbar_wait(smem0 + ws_bar_full(st), (unsigned)(it / WS_STAGES) & 1u);
 

@@ -37,6 +37,13 @@ public final class BackwardSignature {
      * blocks took past their first (one int, zeroed by {@link #delta} before it runs).
      */
     public static final KernelArg DKDV_UNITS = KernelArg.fixed("dkdv_units", new Kind.Buffer(Element.INT, true));
+    /**
+     * LSE·log2 e and Δ by 64-row query tile, float32 [B, H, ⌈Q_LEN / 64⌉, 2, 64] (+inf and 0 for the rows past
+     * Q_LEN): written by {@link #delta} for the warp-specialized dK/dV kernel, whose producer copies a tile's in one
+     * bulk copy (FlashAttention-3's LSE_log2 and dPsum), where 32 lanes staging it from LSE and Δ spilled its registers.
+     */
+    public static final KernelArg TILE_STATS_OUT = KernelArg.fixed("tile_stats", new Kind.Buffer(Element.FLOAT, true));
+    public static final KernelArg TILE_STATS = KernelArg.fixed("tile_stats", new Kind.Buffer(Element.FLOAT, false));
     /** Nonzero: parameter gradients go straight into their outputs with atomic adds; 0: into per-row partials. */
     public static final KernelArg ATOMIC_PARAMS = KernelArg.fixed("atomic_params", new Kind.Int());
     /** The reduction's input [rows, elements], its output [elements] and its two sizes. */
@@ -74,12 +81,13 @@ public final class BackwardSignature {
 
     /**
      * {@link #delta(boolean)}; with {@code zeroesDqAccum} it also zeroes {@link #DQ_ACCUM}, which the dK/dV kernel then
-     * adds into, with {@code zeroesUnits} {@link #DKDV_UNITS} (the warp-specialized kernel's).
+     * adds into; with {@code warpSpecialized} it prepares what the warp-specialized kernel reads: {@link #DKDV_UNITS}
+     * zeroed, {@link #TILE_STATS_OUT} written.
      */
-    public static KernelSignature delta(boolean strided, boolean zeroesDqAccum, boolean zeroesUnits) {
+    public static KernelSignature delta(boolean strided, boolean zeroesDqAccum, boolean warpSpecialized) {
         List<KernelArg> args = new ArrayList<>(List.of(O_IN, DO, DLSE, LSE_IN, DELTA_OUT));
         if (zeroesDqAccum) args.add(DQ_ACCUM);
-        if (zeroesUnits) args.add(DKDV_UNITS);
+        if (warpSpecialized) args.addAll(List.of(DKDV_UNITS, TILE_STATS_OUT));
         args.addAll(List.of(KernelSignature.B, KernelSignature.H, KernelSignature.Q_LEN));
         return new KernelSignature(with(args, layouts(strided, O_IN, DO)));
     }
@@ -120,11 +128,12 @@ public final class BackwardSignature {
 
     /**
      * The warp-specialized dK/dV kernel (Hopper): {@link #dkdvWithDq}'s arguments after the TMA
-     * descriptors of Q, K, V and dO that it loads its tiles through.
+     * descriptors of Q, K, V and dO that it loads its tiles through, with {@link #TILE_STATS} for LSE and Δ.
      */
     public static KernelSignature dkdvWarpSpecialized(List<ParamArg> params, List<ParamArg> withGradient) {
         List<KernelArg> out = new ArrayList<>(List.of(KernelSignature.TM_Q, KernelSignature.TM_K, KernelSignature.TM_V, TM_DO));
-        out.addAll(dkdvWithDq(params, withGradient).args());
+        for (KernelArg arg : dkdvWithDq(params, withGradient).args()) out.add(arg == LSE_IN ? TILE_STATS : arg);
+        out.remove(DELTA);
         out.add(DKDV_UNITS);
         return new KernelSignature(out);
     }

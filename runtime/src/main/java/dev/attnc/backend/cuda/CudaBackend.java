@@ -445,8 +445,10 @@ public final class CudaBackend implements Backend {
         // the atomic form's dQaccum, unless the deterministic form is forced (the form depends on the variant)
         long dqAccum = Boolean.TRUE.equals(policy.options().cudaDeterministic()) ? 0
                 : Float.BYTES * CudaBackwardCodegen.dqAccumFloats(sizes.B(), sizes.H(), sizes.Q_LEN(), sizes.D());
-        long total = buffers == Long.MAX_VALUE ? buffers : buffers + Capacity.callBytes(sizes, storage, 0) + rows + dqAccum;
-        return Capacity.tooLarge("the backward pass's buffers (inputs, O, dO, dQ, dK, dV, LSE, dLSE, Δ)", total,
+        // the warp-specialized kernel's LSE and Δ by query tile (counted wherever it may run: two floats a row, padded)
+        long tileStats = Float.BYTES * CudaBackwardCodegen.tileStatsFloats(sizes.B(), sizes.H(), sizes.Q_LEN());
+        long total = buffers == Long.MAX_VALUE ? buffers : buffers + Capacity.callBytes(sizes, storage, 0) + rows + dqAccum + tileStats;
+        return Capacity.tooLarge("the backward pass's buffers (inputs, O, dO, dQ, dK, dV, LSE, dLSE, Δ, Δ's tiles)", total,
                 "seven eighths of the GPU's memory", device.totalMemoryBytes() / 8 * 7);
     }
 

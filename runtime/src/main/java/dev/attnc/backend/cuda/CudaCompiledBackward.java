@@ -196,9 +196,13 @@ final class CudaCompiledBackward implements BackwardKernel {
                 if (!src.delta().fixedNames().contains(BackwardSignature.DQ_ACCUM.name())) zeroed.add(dqAccum);
                 shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
             }
-            // the warp-specialized dK/dV kernel's count of units taken, zeroed by Δ
+            // the warp-specialized dK/dV kernel's count of units taken, zeroed by Δ, and its LSE and Δ by query tile, written by Δ
             if (src.dkdv().fixedNames().contains(BackwardSignature.DKDV_UNITS.name())) {
                 shared.put(BackwardSignature.DKDV_UNITS.name(), keep(ctx.alloc(Integer.BYTES)));
+            }
+            if (src.dkdv().fixedNames().contains(BackwardSignature.TILE_STATS.name())) {
+                long floats = CudaBackwardCodegen.tileStatsFloats(s.B(), s.H(), s.Q_LEN());
+                shared.put(BackwardSignature.TILE_STATS.name(), keep(ctx.alloc(floats * Float.BYTES)));
             }
 
             // each parameter's gradient: partials per (row, lane of its quad) reduced in order, or
@@ -223,7 +227,7 @@ final class CudaCompiledBackward implements BackwardKernel {
             int threads = CudaBackwardSource.THREADS;
             for (DeviceBuffer z : zeroed) launches.add(() -> ctx.memset32(z, 0));
             launches.add(launch(ctx, p, CudaBackwardSource.DELTA, src.delta(), ParamGradients.with(shared, SignatureBinder.planAndSizes(s, plan, fwd.scale())),
-                    fwd, upload, Dim3.of((int) ((rows + CudaBackwardSource.DELTA_ROWS - 1) / CudaBackwardSource.DELTA_ROWS)), 256, 0));
+                    fwd, upload, Dim3.of((s.Q_LEN() + CudaBackwardSource.DELTA_ROWS - 1) / CudaBackwardSource.DELTA_ROWS, s.B() * s.H()), 256, 0));
             // from sm_90 the two kernels after Δ are dependent launches: each may begin while the one before drains
             // (their griddepcontrol.wait holds them until its results are there): a launch's gap, twice. The program is
             // compiled for the device's own architecture, so its kernels have those waits wherever it is sm_90 or later

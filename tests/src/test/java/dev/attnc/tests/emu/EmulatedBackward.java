@@ -32,7 +32,8 @@ public final class EmulatedBackward {
             Map.entry("plan_b_stride", "(per_b ? 1 : 0)"), Map.entry("plan_h_stride", "0"), Map.entry("scale", "scale"),
             Map.entry("atomic_params", "atomic_params"), Map.entry("partials", "partials_p"), Map.entry("sums", "sums_p"),
             Map.entry("rows", "rows_n"), Map.entry("elements", "elements_n"), Map.entry("tmQ", "tmQ"), Map.entry("tmK", "tmK"),
-            Map.entry("tmV", "tmV"), Map.entry("tmdO", "tmdO"), Map.entry("dkdv_units", "&dkdv_units"));
+            Map.entry("tmV", "tmV"), Map.entry("tmdO", "tmdO"), Map.entry("dkdv_units", "&dkdv_units"),
+            Map.entry("tile_stats", "tile_stats.data()"));
     /** wgmma on the emulator, through the descriptors (emu.h): S^T and dP^T are n64, dV, dK and dQ nD. */
     private static final String WGMMA_SHIM = """
             inline void wgmma_fence() {} inline void wgmma_commit() {} template <int N> inline void wgmma_wait() {} inline void fence_proxy_async() {}
@@ -75,7 +76,8 @@ public final class EmulatedBackward {
         if (engine == Engine.HOPPER) {
             text = EmulatedSource.withoutSection(text, "// hopper primitives:", "// end of hopper primitives", "");
             text = EmulatedSource.withoutSection(text, "// backward primitives:", "// end of backward primitives",
-                    "inline float lds_after_wait(const float* p) { return *p; }\ninline int lane_id() { return threadIdx.x & 31; }\n");
+                    "inline float lds_after_wait(const float* p) { return *p; }\ninline int lane_id() { return threadIdx.x & 31; }\n"
+                    + "inline void st_shared_volatile(unsigned a, int v) { memcpy(attn_smem + a, &v, 4); }\n");
         }
         Files.writeString(out, text);
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");

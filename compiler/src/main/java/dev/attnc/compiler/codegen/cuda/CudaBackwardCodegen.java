@@ -204,6 +204,12 @@ public final class CudaBackwardCodegen {
         return batch * heads * queryTiles * TILES.blockM() * (16L * ((headDim + 15) / 16));
     }
 
+    /** The floats of {@link BackwardSignature#TILE_STATS}: LSE·log2 e and Δ of each (b, h) by 64-row query tile. */
+    public static long tileStatsFloats(long batch, long heads, long queryLen) {
+        long queryTiles = (queryLen + HOPPER_TILES.blockM() - 1) / HOPPER_TILES.blockM();
+        return batch * heads * queryTiles * 2L * HOPPER_TILES.blockM();
+    }
+
     /** {@link #sharedBytes(int, int, DqForm)} with DV = D. */
     public static int sharedBytes(int headDim, DqForm form) {
         return sharedBytes(headDim, headDim, form);
@@ -305,6 +311,7 @@ public final class CudaBackwardCodegen {
         // what Δ zeroes: what its signature takes (the runtime reads the same to leave out its memsets)
         st.add("deltaZeroes", delta.fixedNames().contains(BackwardSignature.DQ_ACCUM.name()));
         st.add("deltaZeroesUnits", delta.fixedNames().contains(BackwardSignature.DKDV_UNITS.name()));
+        st.add("deltaTileStats", delta.fixedNames().contains(BackwardSignature.TILE_STATS_OUT.name()));
         st.add("dkdvParams", dkdv.declarations(Dialect.CUDA, "attn_elem"));
         st.add("dqParams", dq.declarations(Dialect.CUDA, "attn_elem"));
         st.add("reduceParams", reduce.declarations(Dialect.CUDA, "attn_elem"));

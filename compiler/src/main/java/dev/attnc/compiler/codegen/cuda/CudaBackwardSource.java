@@ -11,8 +11,9 @@ import java.util.List;
  * The generated CUDA C++ of one attention's backward pass ({@link CudaBackwardCodegen}): one program
  * of four kernels, each with its signature (bound by name), launched in this order:
  * <ul>
- * <li>{@link #DELTA}: blocks of 256 threads, 8 query rows a warp: grid ⌈B·H·Q_LEN / {@link #DELTA_ROWS}⌉; in the
- *     {@link DqForm#ATOMIC} form it also zeroes dQaccum;
+ * <li>{@link #DELTA}: blocks of 256 threads, 8 query rows a warp: grid (⌈Q_LEN / {@link #DELTA_ROWS}⌉, B·H); in the
+ *     {@link DqForm#ATOMIC} form it also zeroes dQaccum; for the warp-specialized kernel it also zeroes its unit
+ *     counter and writes {@link BackwardSignature#TILE_STATS_OUT} (a block a tile);
  * <li>{@link #DKDV} (or {@link #dkdvEntry}'s choice): grid (key tiles, B·H_KV), {@link #dkdvThreads} threads, {@link #sharedBytes} dynamic
  *     shared memory, over the transposed plan of {@link #tiles}; in the {@link DqForm#ATOMIC} form it
  *     also adds into dQaccum (float32 [B, H, Q_LEN, D], zeroed by Δ) and the parameters' partials,

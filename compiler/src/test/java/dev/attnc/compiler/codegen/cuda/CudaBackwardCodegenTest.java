@@ -156,6 +156,25 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * The warp-specialized kernel's producer is one thread: it copies each query tile's LSE·log2 e and Δ in one bulk copy
+     * from the tiles Δ writes (tile_stats, FlashAttention-3's LSE_log2 and dPsum), not from LSE and Δ, which it no longer
+     * takes; its full barriers count its arrival alone.
+     */
+    @Test
+    void theProducerCopiesEachTilesStatsThatDeltaWrote() {
+        CudaBackwardSource k = CudaBackwardCodegen.generate(TestPrograms.sample("causal"), Storage.BF16, 128, 128, DqForm.ATOMIC,
+                CudaCodegen.Engine.HOPPER);
+        assertTrue(k.delta().fixedNames().contains("tile_stats"), "Δ writes them");
+        assertTrue(k.dkdv().fixedNames().contains("tile_stats"));
+        assertFalse(k.dkdv().fixedNames().contains("LSE") || k.dkdv().fixedNames().contains("Delta"), "read from the tiles only");
+        assertTrue(k.text().contains("put_delta(q_first + r, sum - dLSE[first + r]);")
+                && k.text().contains("tile[q % TILE] = lse2_of(LSE[bh * Q_LEN + q], true);"));
+        assertTrue(k.text().contains("bulk_load(smem0 + WS_STATS_OFF + st * WS_STATS_FLOATS * 4, tile_stats + stats_tile * WS_STATS_FLOATS"));
+        assertTrue(k.text().contains("mbar_init(smem0 + ws_bar_full(s), 1);"));
+        assertEquals(2L * 3 * 2 * 2 * 64, CudaBackwardCodegen.tileStatsFloats(2, 3, 65), "two 64-row tiles of 65 rows");
+    }
+
+    /**
      * The warp-specialized kernel is persistent: its units come from a counter that Δ zeroes, as it zeroes dQaccum; and
      * it keeps two K / V buffers where they fit in {@link CudaBackwardCodegen#TWO_KV_BUFFERS_MAX_BYTES}: at D = 64, not at
      * D = 128 (where two ran slower).
@@ -174,11 +193,12 @@ class CudaBackwardCodegenTest {
             assertEquals(CudaBackwardCodegen.hopperSharedBytes(d, 0, 0, buffers), k.sharedBytes());
             assertTrue(k.sharedBytes() <= CudaBackwardCodegen.TWO_KV_BUFFERS_MAX_BYTES || buffers == 1);
         }
-        // the FA2-style atomic form: Δ zeroes dQaccum, no scheduler; the deterministic form has no dQaccum
+        // the FA2-style atomic form: Δ zeroes dQaccum, no scheduler, no tile stats; the deterministic form has no dQaccum
         CudaBackwardSource fa2 = CudaBackwardCodegen.generate(TestPrograms.sample("causal"), Storage.BF16, 64, 64, DqForm.ATOMIC,
                 CudaCodegen.Engine.MMA_SYNC);
         assertTrue(fa2.delta().fixedNames().contains("dQaccum"));
         assertFalse(fa2.delta().fixedNames().contains("dkdv_units"));
+        assertFalse(fa2.delta().fixedNames().contains("tile_stats"));
         CudaBackwardSource deterministic = CudaBackwardCodegen.generate(TestPrograms.sample("causal"), Storage.BF16, 64, 64,
                 DqForm.DETERMINISTIC, CudaCodegen.Engine.MMA_SYNC);
         assertFalse(deterministic.delta().fixedNames().contains("dQaccum"));
@@ -363,7 +383,7 @@ class CudaBackwardCodegenTest {
             assertTrue(text.contains("#define HEAD_DIM 192\n#define VALUE_DIM 128"), text);
             assertTrue(text.contains("#define TILE_D 256"), "192 columns are not whole rows of 128 threads' chunks: 256");
             assertTrue(text.contains("constexpr int VDT = 2 * VKT;"), "dV's accumulators over DV");
-            assertTrue(text.contains("reinterpret_cast<const uint4*>(dO + row * VALUE_DIM)[lane % LANES]")
+            assertTrue(text.contains("reinterpret_cast<const uint4*>(dO + (first + r) * VALUE_DIM)[lane % LANES]")
                     && text.contains("constexpr int LANES = 16,"), "Δ over DV: 16 lanes of 8 elements a row");
             assertTrue(text.contains("load_tile<TILE, VALUE_DIM, VDT>(sV, V + v_base, k0, KV_LEN, tid);"), "V's rows of VALUE_DIM");
             assertTrue(text.contains("dO + bh * Q_LEN * VALUE_DIM, q0, Q_LEN, tid);"), "dO's rows of VALUE_DIM");
