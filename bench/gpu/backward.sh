@@ -8,7 +8,8 @@
 # with their products on wgmma; mma: mma.sync on Hopper; fast / exact: the backward's math; allgrads: a gradient for
 # every float parameter, where the default form computes those PyTorch computes: the learned table's, not ALiBi's
 # slopes or the soft-cap, constants on PyTorch's side; perrun: the timing before session 19, each run a whole call,
-# uploads first and the host queuing the kernels between the two events, for comparison).
+# uploads first and the host queuing the kernels between the two events, for comparison; alt: another tree's build,
+# packed here with `bench/gpu/cuda-device.sh pack-alt DIR`: an A/B of two trees in one call).
 #
 #   here:  bench/gpu/cuda-device.sh pack
 #   there: bash bench/gpu/backward.sh            (device tool, carry [".cuda-device"])
@@ -37,6 +38,7 @@ rounds=${BWD_ROUNDS:-1}
 for round in $(seq "$rounds"); do
   for form in ${BWD_FORMS:-default}; do
     flags=""   # a form joins words with +: hopper+deterministic
+    classes=.cuda-device/classes
     for word in ${form//+/ }; do
       case $word in
         default) ;;
@@ -45,11 +47,12 @@ for round in $(seq "$rounds"); do
         fast|exact) flags="$flags -Dattnc.cuda.backwardMath=$word" ;;
         allgrads) flags="$flags -Dattnc.bench.allGradients=true" ;;
         perrun) flags="$flags -Dattnc.bench.perRun=true" ;;
+        alt) classes=.cuda-device/alt-classes; cat "$classes/ALT" ;;
         *) flags="$flags -Dattnc.cuda.engine=$word" ;;
       esac
     done
     rm -f "$work"/attnc_bwd.json
-    bash .cuda-device/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -Xmx24g $flags ${BWD_JAVA_FLAGS:-} -cp "$cp" dev.attnc.bench.gpu.CudaBackwardBench "$work" 2>&1 | tee "$out/attnc_bwd-$tag-$form.log"
+    bash .cuda-device/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m -Xmx24g $flags ${BWD_JAVA_FLAGS:-} -cp "$classes:${cp#*:}" dev.attnc.bench.gpu.CudaBackwardBench "$work" 2>&1 | tee "$out/attnc_bwd-$tag-$form.log"
     cp "$work"/attnc_bwd.json "$out/attnc_bwd-$tag-$form.json" 2>/dev/null
     cp "$work"/attnc_bwd.json "$work/round-$round-$form.json" 2>/dev/null
     echo "== attnc form: $form${BWD_ROUNDS:+ (round $round)}"

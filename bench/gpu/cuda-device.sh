@@ -4,6 +4,9 @@
 #   bench/gpu/cuda-device.sh pack        here: compiles the compiler, kernel-runtime, the CUDA backend, its
 #                                        tests and CudaBench with javac into .cuda-device/ (ignored by git) with
 #                                        the JDK runtime and the jars they need
+#   bench/gpu/cuda-device.sh pack-alt DIR  here, after pack: another checkout's classes (DIR packs itself; DIR must
+#                                        lie beside this one, under the same parent) into .cuda-device/alt-classes,
+#                                        for an A/B of two trees in one device call (backward.sh's form "alt")
 #   bench/gpu/cuda-device.sh tests       there (device tool, carry [".cuda-device"]): every sample on
 #                                        the GPU against the reference (CudaBackendGpuTest), then ptxas
 #                                        and SASS facts of one kernel; logs under $OUT
@@ -82,6 +85,15 @@ case "${1:-}" in
         runtime/src/test/java/dev/attnc/backend/cuda/CudaDeviceTensorGpuTest.java runtime/src/test/java/dev/attnc/backend/{PagedCaches,DeviceTensors}.java \
         bench/src/main/java/dev/attnc/bench/StackSampler.java
     fi
+    du -sh "$dev"
+    ;;
+  pack-alt)
+    set -e
+    alt=$(cd "${2:?pack-alt DIR: another checkout}" && pwd)
+    [[ -d $dev/classes ]] || { echo "pack-alt: pack this tree first" >&2; exit 2; }
+    (cd "$alt" && bash bench/gpu/cuda-device.sh pack >/dev/null)
+    rm -rf "$dev/alt-classes" && cp -r "$alt/$dev/classes" "$dev/alt-classes"
+    echo "alt: $(git -C "$alt" log --oneline -1)" | tee "$dev/alt-classes/ALT"
     du -sh "$dev"
     ;;
   serving)
