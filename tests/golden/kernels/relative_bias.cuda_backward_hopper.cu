@@ -472,6 +472,14 @@ __device__ __forceinline__ unsigned ws_bar_kv_free(int kb) { return WS_BAR_OFF +
 __device__ __forceinline__ unsigned ws_bar_unit(int slot) { return WS_BAR_OFF + 16 * WS_KV_BUFS + 16 * WS_STAGES + 8 * slot; }
 constexpr unsigned WS_UNIT_OFF = WS_BAR_OFF + 16 * WS_KV_BUFS + 16 * WS_STAGES + 8 * WS_UNIT_SLOTS;
 constexpr unsigned WS_SMEM_BYTES = WS_UNIT_OFF + 4 * WS_UNIT_SLOTS;
+// unit u: key block q_tiles − 1 − u % q_tiles (the last first) of (b, KV head) u / q_tiles; the producer and the
+// consumers decode it alike
+struct WsUnit {
+    int kt, b, hk;
+};
+__device__ __forceinline__ WsUnit ws_unit(int u, int q_tiles, int H_KV) {
+    return WsUnit{q_tiles - 1 - u % q_tiles, u / q_tiles / H_KV, u / q_tiles % H_KV};
+}
 // dQ = dS K over all 128 keys of the item, once: at D >= 128 each consumer takes DQ_N = D / 2 columns;
 // at D = 64 (DQ_ALTERNATE) the consumers take turns by item, one computing the whole dQ. Either way
 // the item's dQ rows get one float add per element: at D = 64 each consumer's own 64 keys by all of
@@ -646,8 +654,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
     // warp-uniform for the compiler too (a shuffle from lane 0), so role branches are not divergent
     const int warp = __shfl_sync(0xffffffffu, tid / 32, 0), wg = warp / 4;
     const int group = H / H_KV;
-    // the units: unit u is key block q_tiles − 1 − u % q_tiles (the last first) of (b, KV head) u / q_tiles
-    const int units = q_tiles * B * H_KV;
+    const int units = q_tiles * B * H_KV; // (ws_unit)
     if (tid == 0) {
         for (int s = 0; s < WS_STAGES; s++) {
             mbar_init(smem0 + ws_bar_full(s), 1); // the producer's arrival with the copies' bytes
@@ -676,7 +683,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                 st_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (n % WS_UNIT_SLOTS), u);
                 mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
                 if (u >= units) break;
-                const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
+                const auto [kt, b, hk] = ws_unit(u, q_tiles, H_KV);
                 {
                     // K and V of the unit into buffer n % WS_KV_BUFS once the consumers are done with its last unit; none
                     // where no head keeps a query tile of it (then the arrival alone completes the phase)
@@ -738,7 +745,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
             mbar_wait(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), (unsigned)(n / WS_UNIT_SLOTS) & 1u);
             const int u = reinterpret_cast<const volatile int*>(smem + WS_UNIT_OFF)[n % WS_UNIT_SLOTS];
             if (u >= units) break;
-            const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
+            const auto [kt, b, hk] = ws_unit(u, q_tiles, H_KV);
             const int k0 = kt * WS_KEYS + cw * TILE;     // the warpgroup's first key
             const long long kv_base = ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
             bool row_live[ROWS];
@@ -1000,8 +1007,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
     // warp-uniform for the compiler too (a shuffle from lane 0), so role branches are not divergent
     const int warp = __shfl_sync(0xffffffffu, tid / 32, 0), wg = warp / 4;
     const int group = H / H_KV;
-    // the units: unit u is key block q_tiles − 1 − u % q_tiles (the last first) of (b, KV head) u / q_tiles
-    const int units = q_tiles * B * H_KV;
+    const int units = q_tiles * B * H_KV; // (ws_unit)
     if (tid == 0) {
         for (int s = 0; s < WS_STAGES; s++) {
             mbar_init(smem0 + ws_bar_full(s), 1); // the producer's arrival with the copies' bytes
@@ -1030,7 +1036,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                 st_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (n % WS_UNIT_SLOTS), u);
                 mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
                 if (u >= units) break;
-                const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
+                const auto [kt, b, hk] = ws_unit(u, q_tiles, H_KV);
                 {
                     // K and V of the unit into buffer n % WS_KV_BUFS once the consumers are done with its last unit; none
                     // where no head keeps a query tile of it (then the arrival alone completes the phase)
@@ -1092,7 +1098,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
             mbar_wait(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), (unsigned)(n / WS_UNIT_SLOTS) & 1u);
             const int u = reinterpret_cast<const volatile int*>(smem + WS_UNIT_OFF)[n % WS_UNIT_SLOTS];
             if (u >= units) break;
-            const int kt = q_tiles - 1 - u % q_tiles, b = u / q_tiles / H_KV, hk = u / q_tiles % H_KV;
+            const auto [kt, b, hk] = ws_unit(u, q_tiles, H_KV);
             const int k0 = kt * WS_KEYS + cw * TILE;     // the warpgroup's first key
             const long long kv_base = ((long long)b * H_KV + hk) * KV_LEN * HEAD_DIM;
             bool row_live[ROWS];
