@@ -8,8 +8,8 @@
 # with their products on wgmma; mma: mma.sync on Hopper; fast / exact: the backward's math; allgrads: a gradient for
 # every float parameter, where the default form computes those PyTorch computes: the learned table's, not ALiBi's
 # slopes or the soft-cap, constants on PyTorch's side; perrun: the timing before session 19, each run a whole call,
-# uploads first and the host queuing the kernels between the two events, for comparison; alt: another tree's build,
-# packed here with `bench/gpu/cuda-device.sh pack-alt DIR`: an A/B of two trees in one call).
+# uploads first and the host queuing the kernels between the two events, for comparison; alt, alt2 ...: another
+# tree's build, packed here with `bench/gpu/cuda-device.sh pack-alt DIR [NAME]`: an A/B of trees in one call).
 #
 #   here:  bench/gpu/cuda-device.sh pack
 #   there: bash bench/gpu/backward.sh            (device tool, carry [".cuda-device"])
@@ -47,7 +47,7 @@ for round in $(seq "$rounds"); do
         fast|exact) flags="$flags -Dattnc.cuda.backwardMath=$word" ;;
         allgrads) flags="$flags -Dattnc.bench.allGradients=true" ;;
         perrun) flags="$flags -Dattnc.bench.perRun=true" ;;
-        alt) classes=.cuda-device/alt-classes; cat "$classes/ALT" ;;
+        alt|alt[0-9]*) classes=.cuda-device/$word-classes; cat "$classes/ALT" ;;
         *) flags="$flags -Dattnc.cuda.engine=$word" ;;
       esac
     done

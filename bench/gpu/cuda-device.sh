@@ -4,9 +4,10 @@
 #   bench/gpu/cuda-device.sh pack        here: compiles the compiler, kernel-runtime, the CUDA backend, its
 #                                        tests and CudaBench with javac into .cuda-device/ (ignored by git) with
 #                                        the JDK runtime and the jars they need
-#   bench/gpu/cuda-device.sh pack-alt DIR  here, after pack: another checkout's classes (DIR packs itself; DIR must
-#                                        lie beside this one, under the same parent) into .cuda-device/alt-classes,
-#                                        for an A/B of two trees in one device call (backward.sh's form "alt")
+#   bench/gpu/cuda-device.sh pack-alt DIR [NAME]  here, after pack: another checkout's classes (DIR packs itself;
+#                                        DIR must lie beside this one, under the same parent) into
+#                                        .cuda-device/NAME-classes (NAME: alt, or alt2, alt3 ...), for an A/B of
+#                                        several trees in one device call (backward.sh's forms "alt", "alt2" ...)
 #   bench/gpu/cuda-device.sh tests       there (device tool, carry [".cuda-device"]): every sample on
 #                                        the GPU against the reference (CudaBackendGpuTest), then ptxas
 #                                        and SASS facts of one kernel; logs under $OUT
@@ -91,9 +92,11 @@ case "${1:-}" in
     set -e
     alt=$(cd "${2:?pack-alt DIR: another checkout}" && pwd)
     [[ -d $dev/classes ]] || { echo "pack-alt: pack this tree first" >&2; exit 2; }
+    name=${3:-alt}
+    [[ $name =~ ^alt[0-9]*$ ]] || { echo "pack-alt: NAME is alt, alt2, alt3 ..." >&2; exit 2; }
     (cd "$alt" && bash bench/gpu/cuda-device.sh pack >/dev/null)
-    rm -rf "$dev/alt-classes" && cp -r "$alt/$dev/classes" "$dev/alt-classes"
-    echo "alt: $(git -C "$alt" log --oneline -1)" | tee "$dev/alt-classes/ALT"
+    rm -rf "$dev/$name-classes" && cp -r "$alt/$dev/classes" "$dev/$name-classes"
+    echo "$name: $(git -C "$alt" log --oneline -1)" | tee "$dev/$name-classes/ALT"
     du -sh "$dev"
     ;;
   serving)
