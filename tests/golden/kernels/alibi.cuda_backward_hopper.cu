@@ -654,7 +654,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
     // warp-uniform for the compiler too (a shuffle from lane 0), so role branches are not divergent
     const int warp = __shfl_sync(0xffffffffu, tid / 32, 0), wg = warp / 4;
     const int group = H / H_KV;
-    const int units = q_tiles * B * H_KV; // (ws_unit)
+    const int units = q_tiles * B * H_KV; // the units (ws_unit decodes one)
     if (tid == 0) {
         for (int s = 0; s < WS_STAGES; s++) {
             mbar_init(smem0 + ws_bar_full(s), 1); // the producer's arrival with the copies' bytes
