@@ -457,6 +457,10 @@ constexpr unsigned WS_DO_OFF = WS_Q_OFF + WS_STAGES * WS_Q_BYTES, WS_DS_OFF = WS
 constexpr int WS_DIAG_GRADS = 0, WS_WARP_DIAGS = TILE + 15, WS_BLOCK_DIAGS = WS_KEYS + TILE - 1;
 constexpr unsigned WS_DIAG_FLOATS = 8 * WS_WARP_DIAGS * 4;
 constexpr unsigned WS_STATS_FLOATS = 2 * TILE; // a stage's LSE·log2 e and Δ, [2][TILE]: one tile of tile_stats
+// tile_stats' offset of query tile qt of (b, h) bh (the tiles of a (b, h) in order): Δ writes it, the producer copies it
+__device__ __forceinline__ long long ws_stats_tile(long long bh, int qt, int q_len) {
+    return (bh * ((q_len + TILE - 1) / TILE) + qt) * WS_STATS_FLOATS;
+}
 constexpr unsigned WS_STATS_OFF = WS_DS_OFF + 2 * WS_DS_BYTES, WS_DIAG_OFF = WS_STATS_OFF + WS_STAGES * WS_STATS_FLOATS * 4;
 // Then a PARTIAL tile's column values of each consumer warpgroup, by item parity: [2][2][WS_COLUMN_VALUES][TILE] ints
 // (CudaBackwardCodegen.sharedColumns; none where its column loop computes nothing).
@@ -573,7 +577,7 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
     // copies a tile's in one bulk copy, FlashAttention-3's LSE_log2 and dPsum). A block is one tile (DELTA_ROWS = TILE);
     // its rows past Q_LEN are no row: +inf (P = 0) and 0.
     static_assert(DELTA_ROWS == TILE, "a Δ block writes one tile of tile_stats");
-    float* const tile = tile_stats + (bh * gridDim.x + blockIdx.x) * 2 * TILE;
+    float* const tile = tile_stats + ws_stats_tile(bh, blockIdx.x, Q_LEN);
     for (int i = threadIdx.x; i < TILE; i += 256) {
         if (blockIdx.x * TILE + i >= Q_LEN) {
             tile[i] = ATTN_INF;
@@ -717,8 +721,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                             mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
                             // the tile's LSE·log2 e and Δ, as Δ laid them out (one bulk copy: FA3's LSE_log2 and dPsum), Q and dO
                             mbar_expect_tx(full, 2 * WS_Q_BYTES + WS_STATS_FLOATS * 4);
-                            const long long stats_tile = ((long long)b * H + h) * ((Q_LEN + TILE - 1) / TILE) + qt;
-                            bulk_load(smem0 + WS_STATS_OFF + st * WS_STATS_FLOATS * 4, tile_stats + stats_tile * WS_STATS_FLOATS, WS_STATS_FLOATS * 4, full);
+                            bulk_load(smem0 + WS_STATS_OFF + st * WS_STATS_FLOATS * 4, tile_stats + ws_stats_tile((long long)b * H + h, qt, Q_LEN),
+                                      WS_STATS_FLOATS * 4, full);
                             #pragma unroll
                             for (int cb = 0; cb < CB; cb++) {
                                 tma_load(smem0 + WS_Q_OFF + st * WS_Q_BYTES + cb * TILE * 128, tmQ, full, cb * 64, qt * TILE, h, b);

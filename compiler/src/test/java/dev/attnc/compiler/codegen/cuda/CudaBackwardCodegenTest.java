@@ -169,7 +169,8 @@ class CudaBackwardCodegenTest {
         assertFalse(k.dkdv().fixedNames().contains("LSE") || k.dkdv().fixedNames().contains("Delta"), "read from the tiles only");
         assertTrue(k.text().contains("put_delta(q_first + r, sum - dLSE[first + r]);")
                 && k.text().contains("tile[q % TILE] = lse2_of(LSE[bh * Q_LEN + q], true);"));
-        assertTrue(k.text().contains("bulk_load(smem0 + WS_STATS_OFF + st * WS_STATS_FLOATS * 4, tile_stats + stats_tile * WS_STATS_FLOATS"));
+        assertTrue(k.text().contains("bulk_load(smem0 + WS_STATS_OFF + st * WS_STATS_FLOATS * 4, tile_stats + ws_stats_tile((long long)b * H + h, qt, Q_LEN),"));
+        assertTrue(k.text().contains("float* const tile = tile_stats + ws_stats_tile(bh, blockIdx.x, Q_LEN);"), "Δ writes the same tile");
         assertTrue(k.text().contains("mbar_init(smem0 + ws_bar_full(s), 1);"));
         assertEquals(2L * 3 * 2 * 2 * 64, CudaBackwardCodegen.tileStatsFloats(2, 3, 65), "two 64-row tiles of 65 rows");
     }
