@@ -21,7 +21,9 @@ import java.util.List;
  * {@code 128x128/8h}, or {@code auto} for the policy's dense choice, or {@code backward} for the
  * policy's backward program), bf16, for an sm_90a GPU, through the CUDA backend's own source stage
  * ({@link CudaStages}), so that nvcc on the GPU machine can report registers, spills and SASS:
- * {@code KernelSources OUT_DIR D SPEC sample.attn...}.
+ * {@code KernelSources OUT_DIR D SPEC sample.attn...}. {@code -Dattnc.kernelSources.noGrad=P,...}: no gradient for
+ * those parameters where an attention has them ({@link Attention#withoutGradients}), as the backward benchmark times
+ * the constants PyTorch takes no gradient of (ALiBi's slopes, the soft-cap).
  */
 public final class KernelSources {
     /** The spec that writes the backward program instead of a forward kernel. */
@@ -43,9 +45,15 @@ public final class KernelSources {
             List<String> names = compilation.attentionNames();
             for (String name : names) {
                 String base = names.size() == 1 ? stem : stem + "_" + name;
-                write(out, base, compilation.optimized(name), d, spec, policy);
+                write(out, base, withoutGradients(compilation.optimized(name)), d, spec, policy);
             }
         }
+    }
+
+    private static Attention withoutGradients(Attention attention) {
+        String names = System.getProperty("attnc.kernelSources.noGrad", "");
+        List<String> fixed = java.util.Arrays.stream(names.split(",")).filter(n -> attention.params().stream().anyMatch(p -> p.name().equals(n))).toList();
+        return fixed.isEmpty() ? attention : attention.withoutGradients(fixed);
     }
 
     private static void write(Path out, String base, Attention attention, int d, String spec, BackendPolicy policy) throws Exception {
