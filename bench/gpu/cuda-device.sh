@@ -10,7 +10,8 @@
 #                                        several trees in one device call (backward.sh's forms "alt", "alt2" ...)
 #   bench/gpu/cuda-device.sh tests       there (device tool, carry [".cuda-device"]): every sample on
 #                                        the GPU against the reference (CudaBackendGpuTest), then ptxas
-#                                        and SASS facts of one kernel; logs under $OUT
+#                                        and SASS facts of one kernel; logs under $OUT (TEST_TREE=altN:
+#                                        the tests of the tree pack-alt packed as altN)
 #   bench/gpu/cuda-device.sh bench       there: bench/gpu/compare.sh (attnc vs FlexAttention, SDPA
 #                                        FlashAttention-2, cuDNN)
 #   bench/gpu/cuda-device.sh sass        there: spills and SASS counts (HGMMA, UTMALDG, LDL, ...) of the
@@ -134,6 +135,8 @@ case "${1:-}" in
     # call): default (the warp-specialized kernel on Hopper), wgmma (the FA2 loop on wgmma, and the
     # backward on wgmma), mma (mma.sync everywhere); TEST_SELECT narrows them (e.g.
     # "--select-class dev.attnc.backend.cuda.CudaBackwardGpuTest")
+    # TEST_TREE=alt2 (say): the tests and kernels of a tree that pack-alt packed, instead of this one's
+    [[ -n ${TEST_TREE:-} ]] && { cp=$dev/$TEST_TREE-classes:$(ls "$dev"/lib/*.jar | tr '\n' ':'); cat "$dev/$TEST_TREE-classes/ALT"; }
     for mode in ${TEST_MODES:-default mma}; do
       flag=""; [[ $mode != default ]] && flag="-Dattnc.cuda.engine=$mode"
       timeout ${TEST_TIMEOUT:-330} bash $dev/boot.sh java --enable-native-access=ALL-UNNAMED -Xss8m $flag -jar $dev/lib/$junit execute \
