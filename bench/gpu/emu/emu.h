@@ -145,6 +145,7 @@ static void run_block(int n, std::function<void()> kernel) {
 #define __align__(n)
 #define __restrict__
 struct alignas(16) float4 { float x, y, z, w; };
+static inline float4 __ldcg(const float4* p) { return *p; }
 struct alignas(16) uint4 { unsigned x, y, z, w; };
 static inline uint4 make_uint4(unsigned x, unsigned y, unsigned z, unsigned w) { return uint4{x, y, z, w}; }
 static inline int min(int a, int b) { return a < b ? a : b; }

@@ -225,7 +225,8 @@ int main() {
     float* grad_t1_p = ptables[0].data(); float* grad_t2_p = ptables[1].data(); float* grad_t3_p = ptables[2].data(); float* grad_t4_p = ptables[3].data();
     (void)grad_t1_p; (void)grad_t2_p; (void)grad_t3_p; (void)grad_t4_p;
 
-    int dkdv_units = 12345; // the warp-specialized kernel's scheduler: Δ zeroes it
+    // the warp-specialized kernel's scheduler, its count of units taken and by (b, KV head) of units done: Δ zeroes it
+    std::vector<int> dkdv_units(1 + (size_t)B * H, 12345);
     (void)dkdv_units;
     // the warp-specialized kernel's LSE and Δ by query tile, which Δ writes: NaN before (a row it missed shows)
     std::vector<float> tile_stats((size_t)B * H * ((Q_LEN + TILE - 1) / TILE) * 2 * TILE, NAN);

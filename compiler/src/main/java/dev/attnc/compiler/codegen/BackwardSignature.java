@@ -33,10 +33,12 @@ public final class BackwardSignature {
     /** dO as a TMA descriptor (the warp-specialized dK/dV kernel loads its tiles with TMA, Q, K and V as the forward's). */
     public static final KernelArg TM_DO = KernelArg.fixed("tmdO", new Kind.TensorMap());
     /**
-     * The warp-specialized dK/dV kernel's scheduler: the count of units (key blocks of a (b, KV head)) its persistent
-     * blocks took past their first (one int, zeroed by {@link #delta} before it runs).
+     * The warp-specialized dK/dV kernel's scheduler, 1 + B·H ints zeroed by {@link #delta} before it runs: at 0 the count
+     * of units (key blocks of a (b, KV head)) its persistent blocks took past their first; at 1 + b·H_KV + KV head the
+     * count of that (b, KV head)'s units done (its dQaccum adds released), which {@link #dqConvert} waits for by head.
      */
     public static final KernelArg DKDV_UNITS = KernelArg.fixed("dkdv_units", new Kind.Buffer(Element.INT, true));
+    public static final KernelArg DKDV_UNITS_IN = KernelArg.fixed("dkdv_units", new Kind.Buffer(Element.INT, false));
     /**
      * LSE·log2 e and Δ by 64-row query tile, float32 [B, H, ⌈Q_LEN / 64⌉, 2, 64] (+inf and 0 for the rows past
      * Q_LEN): written by {@link #delta} for the warp-specialized dK/dV kernel, whose producer copies a tile's in one
@@ -143,8 +145,17 @@ public final class BackwardSignature {
      * per-row terms of each parameter's gradient (a sink's), as {@link #dq} adds them.
      */
     public static KernelSignature dqConvert(List<ParamArg> params, List<ParamArg> withGradient) {
+        return dqConvert(params, withGradient, false);
+    }
+
+    /**
+     * {@link #dqConvert(List, List)}; with {@code followsUnits} (after the warp-specialized dK/dV kernel) it also reads
+     * {@link #DKDV_UNITS_IN}: a tile is converted once its (b, KV head)'s units are done, not once the whole kernel is.
+     */
+    public static KernelSignature dqConvert(List<ParamArg> params, List<ParamArg> withGradient, boolean followsUnits) {
         List<KernelArg> out = new ArrayList<>(List.of(DQ_ACCUM_IN, DQ, LSE_IN, DELTA, KernelSignature.B, KernelSignature.H,
                 KernelSignature.H_KV, KernelSignature.Q_LEN, KernelSignature.KV_LEN, KernelSignature.SCALE, ATOMIC_PARAMS));
+        if (followsUnits) out.add(DKDV_UNITS_IN);
         for (ParamArg p : params) out.add(KernelArg.of(p));
         out.addAll(gradients(withGradient));
         return new KernelSignature(out);

@@ -196,9 +196,10 @@ final class CudaCompiledBackward implements BackwardKernel {
                 if (!src.delta().fixedNames().contains(BackwardSignature.DQ_ACCUM.name())) zeroed.add(dqAccum);
                 shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
             }
-            // the warp-specialized dK/dV kernel's count of units taken, zeroed by Δ, and its LSE and Δ by query tile, written by Δ
+            // the warp-specialized dK/dV kernel's counts of units taken and of units done by (b, KV head), zeroed by Δ
+            // (1 + B·H ints: Δ has no H_KV), and its LSE and Δ by query tile, written by Δ
             if (src.dkdv().fixedNames().contains(BackwardSignature.DKDV_UNITS.name())) {
-                shared.put(BackwardSignature.DKDV_UNITS.name(), keep(ctx.alloc(Integer.BYTES)));
+                shared.put(BackwardSignature.DKDV_UNITS.name(), keep(ctx.alloc((1 + (long) s.B() * s.H()) * Integer.BYTES)));
             }
             if (src.dkdv().fixedNames().contains(BackwardSignature.TILE_STATS.name())) {
                 long floats = CudaBackwardCodegen.tileStatsFloats(s.B(), s.H(), s.Q_LEN());
@@ -235,6 +236,10 @@ final class CudaCompiledBackward implements BackwardKernel {
             // by (key tile, b, KV head); the warp-specialized kernel's units (the same) over a persistent grid, a block an SM
             Dim3 dkdvGrid = Dim3.of(Math.max(1, transposed.qTiles), s.B() * s.H_KV());
             if (src.dkdv().fixedNames().contains(BackwardSignature.DKDV_UNITS.name())) {
+                // dQ's conversion counts a (b, KV head)'s units from KV_LEN as the kernel's key blocks
+                if (transposed.qTiles != CudaBackwardCodegen.keyBlocks(s.KV_LEN())) {
+                    throw new IllegalStateException("the transposed plan has " + transposed.qTiles + " key tiles for KV_LEN " + s.KV_LEN());
+                }
                 int units = transposed.qTiles * s.B() * s.H_KV();
                 dkdvGrid = Dim3.of(Math.max(1, Math.min(units, backend.cudaDevice().smCount())));
             }

@@ -32,7 +32,7 @@ public final class EmulatedBackward {
             Map.entry("plan_b_stride", "(per_b ? 1 : 0)"), Map.entry("plan_h_stride", "0"), Map.entry("scale", "scale"),
             Map.entry("atomic_params", "atomic_params"), Map.entry("partials", "partials_p"), Map.entry("sums", "sums_p"),
             Map.entry("rows", "rows_n"), Map.entry("elements", "elements_n"), Map.entry("tmQ", "tmQ"), Map.entry("tmK", "tmK"),
-            Map.entry("tmV", "tmV"), Map.entry("tmdO", "tmdO"), Map.entry("dkdv_units", "&dkdv_units"),
+            Map.entry("tmV", "tmV"), Map.entry("tmdO", "tmdO"), Map.entry("dkdv_units", "dkdv_units.data()"),
             Map.entry("tile_stats", "tile_stats.data()"));
     /** wgmma on the emulator, through the descriptors (emu.h): S^T and dP^T are n64, dV, dK and dQ nD. */
     private static final String WGMMA_SHIM = """
@@ -77,7 +77,11 @@ public final class EmulatedBackward {
             text = EmulatedSource.withoutSection(text, "// hopper primitives:", "// end of hopper primitives", "");
             text = EmulatedSource.withoutSection(text, "// backward primitives:", "// end of backward primitives",
                     "inline float lds_after_wait(const float* p) { return *p; }\ninline int lane_id() { return threadIdx.x & 31; }\n"
-                    + "inline void st_shared_volatile(unsigned a, int v) { memcpy(attn_smem + a, &v, 4); }\n");
+                    + "inline void st_shared_volatile(unsigned a, int v) { memcpy(attn_smem + a, &v, 4); }\n"
+                    + "inline int ld_shared_volatile(unsigned a) { int v; memcpy(&v, attn_smem + a, 4); return v; }\n"
+                    // the emulator runs the kernels one after another: a count the conversion waits for is complete
+                    + "inline void release_unit_done(int* count) { *count += 1; }\n"
+                    + "inline void wait_units_done(const int* count, int units) { if (*count != units) { fprintf(stderr, \"emu: units done %d of %d\\n\", *count, units); emu_die(); } }\n");
         }
         Files.writeString(out, text);
         StringBuilder h = new StringBuilder("#define DQ_ATOMIC " + (form == DqForm.ATOMIC ? 1 : 0) + "\n");

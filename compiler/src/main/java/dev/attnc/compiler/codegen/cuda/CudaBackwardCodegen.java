@@ -210,6 +210,11 @@ public final class CudaBackwardCodegen {
         return batch * heads * queryTiles * 2L * HOPPER_TILES.blockM();
     }
 
+    /** The warp-specialized dK/dV kernel's units of one (b, KV head): its key blocks of {@code HOPPER_TILES.blockN()}. */
+    public static int keyBlocks(int kvLen) {
+        return (kvLen + HOPPER_TILES.blockN() - 1) / HOPPER_TILES.blockN();
+    }
+
     /** {@link #sharedBytes(int, int, DqForm)} with DV = D. */
     public static int sharedBytes(int headDim, DqForm form) {
         return sharedBytes(headDim, headDim, form);
@@ -289,7 +294,7 @@ public final class CudaBackwardCodegen {
         KernelSignature delta = BackwardSignature.delta(false, atomic, ws);
         KernelSignature dkdv = ws ? BackwardSignature.dkdvWarpSpecialized(params, withGradient)
                 : atomic ? BackwardSignature.dkdvWithDq(params, withGradient) : BackwardSignature.dkdv(params, false);
-        KernelSignature dq = atomic ? BackwardSignature.dqConvert(params, withGradient) : BackwardSignature.dq(params, withGradient, false);
+        KernelSignature dq = atomic ? BackwardSignature.dqConvert(params, withGradient, ws) : BackwardSignature.dq(params, withGradient, false);
         KernelSignature reduce = BackwardSignature.reduce();
         // the atomic form's dK/dV kernel takes the pairs' parameter terms: it is the only one that sees the pairs
         // the warp-specialized kernel's fragments are keys by queries: a gradient read at kv − q is summed along their diagonals
@@ -314,6 +319,8 @@ public final class CudaBackwardCodegen {
         st.add("deltaTileStats", delta.fixedNames().contains(BackwardSignature.TILE_STATS_OUT.name()));
         st.add("dkdvParams", dkdv.declarations(Dialect.CUDA, "attn_elem"));
         st.add("dqParams", dq.declarations(Dialect.CUDA, "attn_elem"));
+        // the conversion waits for each (b, KV head)'s units where its signature takes their counts
+        st.add("convertFollowsUnits", dq.fixedNames().contains(BackwardSignature.DKDV_UNITS_IN.name()));
         st.add("reduceParams", reduce.declarations(Dialect.CUDA, "attn_elem"));
         // the warp-specialized kernel's pairs read LSE and Δ of their columns from the stage in shared memory
         String column = "(ci / 2) * 8 + 2 * lane_col + (ci & 1)";

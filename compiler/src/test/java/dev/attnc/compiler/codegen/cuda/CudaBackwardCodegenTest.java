@@ -176,6 +176,34 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * After the warp-specialized kernel, dQ's conversion waits for its tile's (b, KV head) units, which the producer
+     * counts done once the consumers freed their K / V, not for the whole kernel; after the other engines, for the kernel.
+     */
+    @Test
+    void theConversionFollowsEachHeadsUnits() {
+        CudaBackwardSource ws = CudaBackwardCodegen.generate(TestPrograms.sample("gqa_causal"), Storage.BF16, 128, 128, DqForm.ATOMIC,
+                CudaCodegen.Engine.HOPPER);
+        assertTrue(ws.dq().fixedNames().contains("dkdv_units"));
+        String convert = ws.text().substring(ws.text().indexOf("attnc_bwd_dq_convert("));
+        assertTrue(convert.contains("if (tid == 0) wait_units_done(dkdv_units + 1 + (long long)(bh / H) * H_KV + (bh % H) / (H / H_KV), "
+                + "(KV_LEN + WS_KEYS - 1) / WS_KEYS);"), "by KV head");
+        assertTrue(convert.contains("__ldcg(block + (warp * DT + dt) * 32 + lane)"), "through L2: written while the grid ran");
+        assertTrue(convert.contains("if (blockIdx.x == gridDim.x - 1 && blockIdx.y == gridDim.y - 1) grid_dependency_wait();"));
+        assertTrue(ws.text().contains("release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) "
+                + "% WS_UNIT_SLOTS)) / q_tiles);"), "the producer counts unit n - WS_KV_BUFS");
+        // once unit n's ring is full, or at its end where it has fewer items: not before the copies the consumers wait for
+        assertTrue(ws.text().contains("if (n >= WS_KV_BUFS && it - unit_it == WS_STAGES)\n"), "after the unit's first WS_STAGES items");
+        assertTrue(ws.text().contains("if (n >= WS_KV_BUFS && it - unit_it <= WS_STAGES)\n"), "or after its last");
+        assertTrue(ws.text().contains("for (long long i = block * 256 + threadIdx.x; i < 1 + (long long)B * H; i += blocks * 256) dkdv_units[i] = 0;"));
+        assertEquals(64, CudaBackwardCodegen.keyBlocks(8192));
+        assertEquals(2, CudaBackwardCodegen.keyBlocks(129));
+        CudaBackwardSource mma = CudaBackwardCodegen.generate(TestPrograms.sample("gqa_causal"), Storage.BF16, 128, 128, DqForm.ATOMIC,
+                CudaCodegen.Engine.MMA_SYNC);
+        assertFalse(mma.dq().fixedNames().contains("dkdv_units"));
+        assertTrue(mma.text().contains("grid_dependency_wait(); // dQaccum, complete (a dependent launch)"));
+    }
+
+    /**
      * The warp-specialized kernel is persistent: its units come from a counter that Δ zeroes, as it zeroes dQaccum; and
      * it keeps two K / V buffers where they fit in {@link CudaBackwardCodegen#TWO_KV_BUFFERS_MAX_BYTES}: at D = 64, not at
      * D = 128 (where two ran slower).
