@@ -529,29 +529,6 @@ __device__ __forceinline__ int lane_id() {
 __device__ __forceinline__ void st_shared_volatile(unsigned addr, int v) {
     asm volatile("st.volatile.shared.u32 [%0], %1;\n" :: "r"(addr), "r"(v) : "memory");
 }
-// A 4-byte load from shared memory at a 32-bit address, volatile: the producer reads back the unit it wrote to a slot.
-__device__ __forceinline__ int ld_shared_volatile(unsigned addr) {
-    int v;
-    asm volatile("ld.volatile.shared.u32 %0, [%1];\n" : "=r"(v) : "r"(addr) : "memory");
-    return v;
-}
-// The count of a (b, KV head)'s units done, plus one, released at gpu scope (CUTLASS's semaphore): the fence makes the
-// unit's dQaccum adds, which the producer acquired through the consumers' K / V free barrier, visible before the count.
-__device__ __forceinline__ void release_unit_done(int* count) {
-    asm volatile("fence.acq_rel.gpu;\n"
-                 "red.relaxed.gpu.global.add.s32 [%0], 1;\n" :: "l"(count) : "memory");
-}
-// Waits (one thread) until *count reaches units, acquiring what was released before it; after a bound (the count
-// wrong, or the kernel that counts it not running) on the grid's own wait, which holds in every case.
-__device__ __forceinline__ void wait_units_done(const int* count, int units) {
-    for (int i = 0; i < (1 << 20); i++) {
-        int done;
-        asm volatile("ld.acquire.gpu.global.b32 %0, [%1];\n" : "=r"(done) : "l"(count) : "memory");
-        if (done >= units) return;
-        __nanosleep(256);
-    }
-    grid_dependency_wait();
-}
 // end of backward primitives
 // acc = dS K (m64 nDQ_N, DQ_STEPS k16 steps of keys; both operands MN-major): dS read from the
 // dS^T buffer at a ([keys][queries]), K from its tile at b ([keys][D], one 64-column block).
@@ -595,12 +572,7 @@ extern "C" __global__ void __launch_bounds__(256) attnc_bwd_delta(
         float4* const z = reinterpret_cast<float4*>(dQaccum);
         for (long long i = block * 256 + threadIdx.x; i < n4; i += blocks * 256) z[i] = float4{0.0f, 0.0f, 0.0f, 0.0f};
     }
-    {
-        // the warp-specialized dK/dV kernel's scheduler starts over: its count of units taken and, by (b, KV head), of
-        // units done (1 + B·H_KV ints of the 1 + B·H allocated: Δ has no H_KV)
-        const long long block = (long long)blockIdx.y * gridDim.x + blockIdx.x, blocks = (long long)gridDim.x * gridDim.y;
-        for (long long i = block * 256 + threadIdx.x; i < 1 + (long long)B * H; i += blocks * 256) dkdv_units[i] = 0;
-    }
+    if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) *dkdv_units = 0; // the warp-specialized dK/dV kernel's scheduler starts over
     // the warp-specialized dK/dV kernel's LSE·log2 e and Δ by query tile (tile_stats [B, H, tiles, 2, TILE]: its producer
     // copies a tile's in one bulk copy, FlashAttention-3's LSE_log2 and dPsum). A block is one tile (DELTA_ROWS = TILE);
     // its rows past Q_LEN are no row: +inf (P = 0) and 0.
@@ -714,14 +686,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
             for (int u = blockIdx.x, n = 0; ; n++) {
                 st_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (n % WS_UNIT_SLOTS), u);
                 mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
-                if (u >= units) {
-                    // the units still in the buffers, counted done once the consumers are done with them (below)
-                    for (int m = max(0, n - WS_KV_BUFS); m < n; m++) {
-                        mbar_wait(smem0 + ws_bar_kv_free(m % WS_KV_BUFS), (unsigned)(m / WS_KV_BUFS) & 1u);
-                        release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (m % WS_UNIT_SLOTS)) / q_tiles);
-                    }
-                    break;
-                }
+                if (u >= units) break;
                 const auto [kt, b, hk] = ws_unit(u, q_tiles, H_KV);
                 {
                     // K and V of the unit into buffer n % WS_KV_BUFS once the consumers are done with its last unit; none
@@ -745,18 +710,10 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         mbar_arrive_if(kv_bar, true);
                     }
                 }
-                // unit n − WS_KV_BUFS, whose K / V buffer the consumers freed before this unit's went into it (after their
-                // dQaccum adds, which their arrivals release), counted done for dQ's conversion: dkdv_units[1 + b H_KV + hk],
-                // b H_KV + hk = u / q_tiles of the unit, whose slot the producer rewrites only for unit n + WS_KV_BUFS.
-                // Once this unit's first WS_STAGES items are issued (the ring full) or its last is: the release's fence
-                // waits for the SM's outstanding dQaccum adds, which must not delay the copies the consumers wait for.
-                const int unit_it = it;
                 for (int h = hk * group; h < (hk + 1) * group; h++) {
                     const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
                     for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
                         for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
-                            if (n >= WS_KV_BUFS && it - unit_it == WS_STAGES)
-                                release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS)) / q_tiles);
                             const int st = it % WS_STAGES;
                             const unsigned full = smem0 + ws_bar_full(st);
                             mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
@@ -772,8 +729,6 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                         }
                     }
                 }
-                if (n >= WS_KV_BUFS && it - unit_it <= WS_STAGES)
-                    release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS)) / q_tiles);
                 // the next unit: the grid's blocks took the first gridDim.x, the counter counts those taken since
                 u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
             }
@@ -1003,10 +958,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                     }
                 }
             }
-            // every wgmma of the unit is done (each item ends waiting for them): its K / V buffer may take another unit's; the
-            // warp's lanes meet first, so that lane 0's arrival also releases their dQaccum adds (the producer then counts the
-            // unit done for dQ's conversion)
-            __syncwarp();
+            // every wgmma of the unit is done (each item ends waiting for them): its K / V buffer may take another unit's
             mbar_arrive_if(smem0 + ws_bar_kv_free(n % WS_KV_BUFS), lane == 0);
             store_rows(dK + kv_base, acc_dk, k0 + row0, KV_LEN, scale, lane_row, lane_col);
             store_rows(dV + kv_base, acc_dv, k0 + row0, KV_LEN, 1.0f, lane_row, lane_col);
@@ -1087,14 +1039,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
             for (int u = blockIdx.x, n = 0; ; n++) {
                 st_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (n % WS_UNIT_SLOTS), u);
                 mbar_arrive_if(smem0 + ws_bar_unit(n % WS_UNIT_SLOTS), true);
-                if (u >= units) {
-                    // the units still in the buffers, counted done once the consumers are done with them (below)
-                    for (int m = max(0, n - WS_KV_BUFS); m < n; m++) {
-                        mbar_wait(smem0 + ws_bar_kv_free(m % WS_KV_BUFS), (unsigned)(m / WS_KV_BUFS) & 1u);
-                        release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (m % WS_UNIT_SLOTS)) / q_tiles);
-                    }
-                    break;
-                }
+                if (u >= units) break;
                 const auto [kt, b, hk] = ws_unit(u, q_tiles, H_KV);
                 {
                     // K and V of the unit into buffer n % WS_KV_BUFS once the consumers are done with its last unit; none
@@ -1118,18 +1063,10 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                         mbar_arrive_if(kv_bar, true);
                     }
                 }
-                // unit n − WS_KV_BUFS, whose K / V buffer the consumers freed before this unit's went into it (after their
-                // dQaccum adds, which their arrivals release), counted done for dQ's conversion: dkdv_units[1 + b H_KV + hk],
-                // b H_KV + hk = u / q_tiles of the unit, whose slot the producer rewrites only for unit n + WS_KV_BUFS.
-                // Once this unit's first WS_STAGES items are issued (the ring full) or its last is: the release's fence
-                // waits for the SM's outstanding dQaccum adds, which must not delay the copies the consumers wait for.
-                const int unit_it = it;
                 for (int h = hk * group; h < (hk + 1) * group; h++) {
                     const int pr = (b * plan_b_stride + h * plan_h_stride) * q_tiles + kt;
                     for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
                         for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
-                            if (n >= WS_KV_BUFS && it - unit_it == WS_STAGES)
-                                release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS)) / q_tiles);
                             const int st = it % WS_STAGES;
                             const unsigned full = smem0 + ws_bar_full(st);
                             mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
@@ -1145,8 +1082,6 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                         }
                     }
                 }
-                if (n >= WS_KV_BUFS && it - unit_it <= WS_STAGES)
-                    release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS)) / q_tiles);
                 // the next unit: the grid's blocks took the first gridDim.x, the counter counts those taken since
                 u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
             }
@@ -1376,10 +1311,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv_atomi
                     }
                 }
             }
-            // every wgmma of the unit is done (each item ends waiting for them): its K / V buffer may take another unit's; the
-            // warp's lanes meet first, so that lane 0's arrival also releases their dQaccum adds (the producer then counts the
-            // unit done for dQ's conversion)
-            __syncwarp();
+            // every wgmma of the unit is done (each item ends waiting for them): its K / V buffer may take another unit's
             mbar_arrive_if(smem0 + ws_bar_kv_free(n % WS_KV_BUFS), lane == 0);
             store_rows(dK + kv_base, acc_dk, k0 + row0, KV_LEN, scale, lane_row, lane_col);
             store_rows(dV + kv_base, acc_dv, k0 + row0, KV_LEN, 1.0f, lane_row, lane_col);
@@ -1399,7 +1331,6 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
         const int KV_LEN,
         const float scale,
         const int atomic_params,
-        const int* __restrict__ dkdv_units,
         const float* __restrict__ p0_bias,
         float* __restrict__ grad_p0_bias)
 {
@@ -1407,12 +1338,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
     const int lane_row = lane / 4, lane_col = lane & 3;
     const int q_tile = blockIdx.x;
     const int bh = blockIdx.y;
-    // The tile's dQaccum is complete once the dK/dV kernel's units of its (b, KV head) are all done (their count, released
-    // by the kernel's producers): the blocks of heads done convert on the SMs that the kernel's last wave leaves idle,
-    // not after its end (a dependent launch begins once all the kernel's blocks have, so every unit is on a resident
-    // block). wait_units_done falls back on the grid's wait. Read through L2 (ld.cg): dQaccum changed while the grid ran.
-    if (tid == 0) wait_units_done(dkdv_units + 1 + (long long)(bh / H) * H_KV + (bh % H) / (H / H_KV), (KV_LEN + WS_KEYS - 1) / WS_KEYS);
-    __syncthreads();
+    grid_dependency_wait(); // dQaccum, complete (a dependent launch)
     const int b = bh / H, h = bh % H;
     const int q0 = q_tile * TILE;
     const int row0 = warp * 16;
@@ -1424,7 +1350,7 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
     float acc_dq[DT][4];
     #pragma unroll
     for (int dt = 0; dt < DT; dt++) {
-        const float4 v = __ldcg(block + (warp * DT + dt) * 32 + lane);
+        const float4 v = block[(warp * DT + dt) * 32 + lane];
         acc_dq[dt][0] = v.x;
         acc_dq[dt][1] = v.y;
         acc_dq[dt][2] = v.z;
@@ -1449,9 +1375,6 @@ extern "C" __global__ void __launch_bounds__(NTHREADS, 1) attnc_bwd_dq_convert(
         if (q < Q_LEN)
             *reinterpret_cast<uint4*>(dQ + q_base + (long long)q * HEAD_DIM + c * 8) = *reinterpret_cast<const uint4*>(rows + r * PITCH + c * 8);
     }
-    // one block, the grid's last, also waits for the dK/dV kernel's end: the grid then ends after it (and its memory), as
-    // it did when every block waited, for what the stream runs next
-    if (blockIdx.x == gridDim.x - 1 && blockIdx.y == gridDim.y - 1) grid_dependency_wait();
 }
 // sums[e] = the sum over r of partials[r * elements + e], one block of 256 threads per element: thread
 // t sums rows t, t + 256, ... in order, then a fixed tree over the threads: the same bits every run.

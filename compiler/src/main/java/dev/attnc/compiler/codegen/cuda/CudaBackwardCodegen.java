@@ -294,7 +294,6 @@ public final class CudaBackwardCodegen {
         KernelSignature delta = BackwardSignature.delta(false, atomic, ws);
         KernelSignature dkdv = ws ? BackwardSignature.dkdvWarpSpecialized(params, withGradient)
                 : atomic ? BackwardSignature.dkdvWithDq(params, withGradient) : BackwardSignature.dkdv(params, false);
-        KernelSignature dq = atomic ? BackwardSignature.dqConvert(params, withGradient, ws) : BackwardSignature.dq(params, withGradient, false);
         KernelSignature reduce = BackwardSignature.reduce();
         // the atomic form's dK/dV kernel takes the pairs' parameter terms: it is the only one that sees the pairs
         // the warp-specialized kernel's fragments are keys by queries: a gradient read at kv − q is summed along their diagonals
@@ -302,6 +301,12 @@ public final class CudaBackwardCodegen {
         CudaBackwardBody keys = new CudaBackwardBody(a, Rows.KEYS, atomic, ws, !ws ? null
                 : new AffineConversions.Positions("q0 + 2 * lane_col", "k0 + row0 + lane_row", "(ci / 2) * 8 + (ci & 1)", "(ri & 1) * 8"), fastMath);
         CudaBackwardBody queries = new CudaBackwardBody(a, Rows.QUERIES, true, false, null, fastMath);
+        // after the warp-specialized kernel, dQ's conversion follows each (b, KV head)'s units as they end, not the whole
+        // kernel; not where a gradient is summed along diagonals: measured 4 % (D = 128) and 6 % (D = 64) slower there on
+        // the learned relative bias (docs/benchmarks.md, session 25), whose kernel is then the one before the follow
+        boolean followsUnits = ws && keys.diagonalGradients.isEmpty();
+        KernelSignature dq = atomic ? BackwardSignature.dqConvert(params, withGradient, followsUnits)
+                : BackwardSignature.dq(params, withGradient, false);
 
         STGroup group = Templates.load(TEMPLATE);
         ST st = group.getInstanceOf("backward");

@@ -204,6 +204,25 @@ class CudaBackwardCodegenTest {
     }
 
     /**
+     * Not where a gradient is summed along diagonals (the learned relative bias: measured slower so, docs/benchmarks.md,
+     * session 25): the kernels are those before the follow, the conversion waits for the whole kernel, the producer
+     * counts nothing and Δ zeroes the scheduler's one count.
+     */
+    @Test
+    void theConversionWaitsForTheWholeKernelWhereGradientsAreSummedAlongDiagonals() {
+        for (int d : new int[] {64, 128}) {
+            CudaBackwardSource src = CudaBackwardCodegen.generate(TestPrograms.sample("relative_bias"), Storage.BF16, d, d, DqForm.ATOMIC,
+                    CudaCodegen.Engine.HOPPER);
+            assertFalse(src.dq().fixedNames().contains("dkdv_units"), "D = " + d);
+            assertTrue(src.text().contains("grid_dependency_wait(); // dQaccum, complete (a dependent launch)"));
+            assertFalse(src.text().contains("release_unit_done"));
+            assertFalse(src.text().contains("wait_units_done"));
+            assertTrue(src.text().contains("if (u >= units) break;"));
+            assertTrue(src.text().contains("if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) *dkdv_units = 0;"));
+        }
+    }
+
+    /**
      * The warp-specialized kernel is persistent: its units come from a counter that Δ zeroes, as it zeroes dQaccum; and
      * it keeps two K / V buffers where they fit in {@link CudaBackwardCodegen#TWO_KV_BUFFERS_MAX_BYTES}: at D = 64, not at
      * D = 128 (where two ran slower).
