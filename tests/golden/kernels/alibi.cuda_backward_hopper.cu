@@ -553,6 +553,11 @@ __device__ __forceinline__ void wait_units_done(const int* count, int units) {
     grid_dependency_wait();
 }
 // end of backward primitives
+// Counts done the unit the producer wrote into the slot at slot_addr: dkdv_units[1 + b H_KV + hk], b H_KV + hk being
+// the unit's u / q_tiles.
+__device__ __forceinline__ void release_slot_unit_done(int* dkdv_units, unsigned slot_addr, int q_tiles) {
+    release_unit_done(dkdv_units + 1 + ld_shared_volatile(slot_addr) / q_tiles);
+}
 // acc = dS K (m64 nDQ_N, DQ_STEPS k16 steps of keys; both operands MN-major): dS read from the
 // dS^T buffer at a ([keys][queries]), K from its tile at b ([keys][D], one 64-column block).
 __device__ __forceinline__ void ws_dsk(float (&acc)[DQ_N / 8][4], unsigned a, unsigned b) {
@@ -718,7 +723,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                     // the units still in the buffers, counted done once the consumers are done with them (below)
                     for (int m = max(0, n - WS_KV_BUFS); m < n; m++) {
                         mbar_wait(smem0 + ws_bar_kv_free(m % WS_KV_BUFS), (unsigned)(m / WS_KV_BUFS) & 1u);
-                        release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * (m % WS_UNIT_SLOTS)) / q_tiles);
+                        release_slot_unit_done(dkdv_units, smem0 + WS_UNIT_OFF + 4 * (m % WS_UNIT_SLOTS), q_tiles);
                     }
                     break;
                 }
@@ -746,8 +751,8 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                     }
                 }
                 // unit n − WS_KV_BUFS, whose K / V buffer the consumers freed before this unit's went into it (after their
-                // dQaccum adds, which their arrivals release), counted done for dQ's conversion: dkdv_units[1 + b H_KV + hk],
-                // b H_KV + hk = u / q_tiles of the unit, whose slot the producer rewrites only for unit n + WS_KV_BUFS.
+                // dQaccum adds, which their arrivals release), counted done for dQ's conversion from its slot, which the
+                // producer rewrites only for unit n + WS_KV_BUFS.
                 // Once this unit's first WS_STAGES items are issued (the ring full) or its last is: the release's fence
                 // waits for the SM's outstanding dQaccum adds, which must not delay the copies the consumers wait for.
                 const int unit_it = it;
@@ -756,7 +761,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                     for (int r = run_offsets[pr]; r < run_offsets[pr + 1]; r++) {
                         for (int qt = run_start[r]; qt < run_end[r]; qt++, it++) {
                             if (n >= WS_KV_BUFS && it - unit_it == WS_STAGES)
-                                release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS)) / q_tiles);
+                                release_slot_unit_done(dkdv_units, smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS), q_tiles);
                             const int st = it % WS_STAGES;
                             const unsigned full = smem0 + ws_bar_full(st);
                             mbar_wait(smem0 + ws_bar_empty(st), ((unsigned)(it / WS_STAGES) & 1u) ^ 1u);
@@ -773,7 +778,7 @@ extern "C" __global__ void __launch_bounds__(WS_THREADS, 1) attnc_bwd_dkdv(
                     }
                 }
                 if (n >= WS_KV_BUFS && it - unit_it <= WS_STAGES)
-                    release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS)) / q_tiles);
+                    release_slot_unit_done(dkdv_units, smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS), q_tiles);
                 // the next unit: the grid's blocks took the first gridDim.x, the counter counts those taken since
                 u = (int)gridDim.x + atomicAdd(dkdv_units, 1);
             }

@@ -142,15 +142,9 @@ public final class BackwardSignature {
 
     /**
      * dQ from {@link #DQ_ACCUM} (scaled, in the storage type) by (b, h, query tile), and the
-     * per-row terms of each parameter's gradient (a sink's), as {@link #dq} adds them.
-     */
-    public static KernelSignature dqConvert(List<ParamArg> params, List<ParamArg> withGradient) {
-        return dqConvert(params, withGradient, false);
-    }
-
-    /**
-     * {@link #dqConvert(List, List)}; with {@code followsUnits} (after the warp-specialized dK/dV kernel) it also reads
-     * {@link #DKDV_UNITS_IN}: a tile is converted once its (b, KV head)'s units are done, not once the whole kernel is.
+     * per-row terms of each parameter's gradient (a sink's), as {@link #dq} adds them; with {@code followsUnits} (after
+     * the warp-specialized dK/dV kernel) it also reads {@link #DKDV_UNITS_IN}: a tile is converted once its (b, KV
+     * head)'s units are done, not once the whole kernel is.
      */
     public static KernelSignature dqConvert(List<ParamArg> params, List<ParamArg> withGradient, boolean followsUnits) {
         List<KernelArg> out = new ArrayList<>(List.of(DQ_ACCUM_IN, DQ, LSE_IN, DELTA, KernelSignature.B, KernelSignature.H,

@@ -447,7 +447,7 @@ public final class CudaBackend implements Backend {
                 : Float.BYTES * CudaBackwardCodegen.dqAccumFloats(sizes.B(), sizes.H(), sizes.Q_LEN(), sizes.D());
         // the warp-specialized kernel's LSE and Δ by query tile (counted wherever it may run: two floats a row, padded)
         long tileStats = Float.BYTES * CudaBackwardCodegen.tileStatsFloats(sizes.B(), sizes.H(), sizes.Q_LEN())
-                + Integer.BYTES * (1L + (long) sizes.B() * sizes.H()); // and its scheduler's counts
+                + Integer.BYTES * CudaBackwardCodegen.unitCounts(sizes.B(), sizes.H()); // and its scheduler's counts
         long total = buffers == Long.MAX_VALUE ? buffers : buffers + Capacity.callBytes(sizes, storage, 0) + rows + dqAccum + tileStats;
         return Capacity.tooLarge("the backward pass's buffers (inputs, O, dO, dQ, dK, dV, LSE, dLSE, Δ, Δ's tiles)", total,
                 "seven eighths of the GPU's memory", device.totalMemoryBytes() / 8 * 7);

@@ -196,10 +196,10 @@ final class CudaCompiledBackward implements BackwardKernel {
                 if (!src.delta().fixedNames().contains(BackwardSignature.DQ_ACCUM.name())) zeroed.add(dqAccum);
                 shared.put(BackwardSignature.DQ_ACCUM.name(), dqAccum);
             }
-            // the warp-specialized dK/dV kernel's counts of units taken and of units done by (b, KV head), zeroed by Δ
-            // (1 + B·H ints: Δ has no H_KV), and its LSE and Δ by query tile, written by Δ
+            // the warp-specialized dK/dV kernel's counts of units taken and of units done by (b, KV head), zeroed by Δ,
+            // and its LSE and Δ by query tile, written by Δ
             if (src.dkdv().fixedNames().contains(BackwardSignature.DKDV_UNITS.name())) {
-                shared.put(BackwardSignature.DKDV_UNITS.name(), keep(ctx.alloc((1 + (long) s.B() * s.H()) * Integer.BYTES)));
+                shared.put(BackwardSignature.DKDV_UNITS.name(), keep(ctx.alloc(CudaBackwardCodegen.unitCounts(s.B(), s.H()) * Integer.BYTES)));
             }
             if (src.dkdv().fixedNames().contains(BackwardSignature.TILE_STATS.name())) {
                 long floats = CudaBackwardCodegen.tileStatsFloats(s.B(), s.H(), s.Q_LEN());

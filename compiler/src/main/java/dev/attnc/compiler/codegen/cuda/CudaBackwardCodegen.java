@@ -210,6 +210,14 @@ public final class CudaBackwardCodegen {
         return batch * heads * queryTiles * 2L * HOPPER_TILES.blockM();
     }
 
+    /**
+     * The ints of the warp-specialized dK/dV kernel's scheduler ({@code dkdv_units}): the count of units taken, then one
+     * count of units done by (b, KV head), allocated by (b, h) since Δ, which zeroes them, has no H_KV.
+     */
+    public static long unitCounts(long batch, long heads) {
+        return 1 + batch * heads;
+    }
+
     /** The warp-specialized dK/dV kernel's units of one (b, KV head): its key blocks of {@code HOPPER_TILES.blockN()}. */
     public static int keyBlocks(int kvLen) {
         return (kvLen + HOPPER_TILES.blockN() - 1) / HOPPER_TILES.blockN();

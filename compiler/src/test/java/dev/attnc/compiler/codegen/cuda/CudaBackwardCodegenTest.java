@@ -189,12 +189,14 @@ class CudaBackwardCodegenTest {
                 + "(KV_LEN + WS_KEYS - 1) / WS_KEYS);"), "by KV head");
         assertTrue(convert.contains("__ldcg(block + (warp * DT + dt) * 32 + lane)"), "through L2: written while the grid ran");
         assertTrue(convert.contains("if (blockIdx.x == gridDim.x - 1 && blockIdx.y == gridDim.y - 1) grid_dependency_wait();"));
-        assertTrue(ws.text().contains("release_unit_done(dkdv_units + 1 + ld_shared_volatile(smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) "
-                + "% WS_UNIT_SLOTS)) / q_tiles);"), "the producer counts unit n - WS_KV_BUFS");
+        assertTrue(ws.text().contains("release_slot_unit_done(dkdv_units, smem0 + WS_UNIT_OFF + 4 * ((n - WS_KV_BUFS) % WS_UNIT_SLOTS), "
+                + "q_tiles);"), "the producer counts unit n - WS_KV_BUFS");
+        assertTrue(ws.text().contains("release_unit_done(dkdv_units + 1 + ld_shared_volatile(slot_addr) / q_tiles);"), "at its (b, KV head)");
         // once unit n's ring is full, or at its end where it has fewer items: not before the copies the consumers wait for
         assertTrue(ws.text().contains("if (n >= WS_KV_BUFS && it - unit_it == WS_STAGES)\n"), "after the unit's first WS_STAGES items");
         assertTrue(ws.text().contains("if (n >= WS_KV_BUFS && it - unit_it <= WS_STAGES)\n"), "or after its last");
         assertTrue(ws.text().contains("for (long long i = block * 256 + threadIdx.x; i < 1 + (long long)B * H; i += blocks * 256) dkdv_units[i] = 0;"));
+        assertEquals(1 + 2L * 3, CudaBackwardCodegen.unitCounts(2, 3), "the count taken, then one a (b, h)");
         assertEquals(64, CudaBackwardCodegen.keyBlocks(8192));
         assertEquals(2, CudaBackwardCodegen.keyBlocks(129));
         CudaBackwardSource mma = CudaBackwardCodegen.generate(TestPrograms.sample("gqa_causal"), Storage.BF16, 128, 128, DqForm.ATOMIC,
@@ -216,6 +218,7 @@ class CudaBackwardCodegenTest {
             assertFalse(src.dq().fixedNames().contains("dkdv_units"), "D = " + d);
             assertTrue(src.text().contains("grid_dependency_wait(); // dQaccum, complete (a dependent launch)"));
             assertFalse(src.text().contains("release_unit_done"));
+            assertFalse(src.text().contains("release_slot_unit_done"));
             assertFalse(src.text().contains("wait_units_done"));
             assertTrue(src.text().contains("if (u >= units) break;"));
             assertTrue(src.text().contains("if (blockIdx.x == 0 && blockIdx.y == 0 && threadIdx.x == 0) *dkdv_units = 0;"));
